@@ -1,0 +1,3 @@
+"""Chirp: a realtime, horizontally scalable Twitter-like backend speaking the Mastodon client API."""
+
+__version__ = "0.1.0"

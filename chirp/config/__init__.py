@@ -1,0 +1,70 @@
+"""Process configuration from `CHIRP_*` environment variables; defaults are the embedded mode."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob Chirp has. Documented, one line each, in the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="CHIRP_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    # Where clients reach this deployment (load balancer / CDN front); links and `acct` domains use it.
+    public_url: str = ""
+    data_dir: Path = Path("chirp-data")
+    # `sqlite:///path/to/file.db`; empty means `<data_dir>/chirp.db`.
+    store: str = ""
+    node_id: int | None = Field(None, ge=0, le=63)
+
+    instance_title: str = "Chirp"
+    instance_description: str = "A realtime microblogging server."
+    contact_email: str = ""
+    registrations_open: bool = True
+
+    max_body_bytes: int = Field(1_048_576, ge=1024)
+    max_toot_chars: int = Field(500, ge=1)
+    # 0 keeps tokens valid until revoked, as Mastodon does; otherwise the access-token lifetime.
+    access_token_ttl_seconds: int = Field(0, ge=0)
+    auth_code_ttl_seconds: int = Field(600, ge=30)
+    password_min_length: int = Field(8, ge=1)
+    # Argon2id cost (RFC 9106 memory-constrained defaults); tests lower these for speed.
+    argon2_time_cost: int = Field(3, ge=1)
+    argon2_memory_kib: int = Field(65536, ge=8)
+    argon2_parallelism: int = Field(4, ge=1)
+
+    shutdown_timeout_seconds: float = Field(10.0, ge=0)
+    log_level: str = "INFO"
+    log_format: str = Field("json", pattern="^(json|text)$")
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def base_url(self) -> str:
+        """Public origin: the configured one, or what `host:port` serves."""
+        if self.public_url:
+            return self.public_url
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def domain(self) -> str:
+        return urlsplit(self.base_url).netloc
+
+    @property
+    def streaming_url(self) -> str:
+        scheme = "wss" if self.base_url.startswith("https") else "ws"
+        return f"{scheme}://{self.domain}"
+
+    @property
+    def store_url(self) -> str:
+        return self.store or f"sqlite:///{self.data_dir / 'chirp.db'}"

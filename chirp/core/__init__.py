@@ -1,0 +1,1 @@
+"""The domain core: use cases, models and rules. Imports no web framework and no database driver."""

@@ -1,0 +1,240 @@
+"""Account use cases: sign up, look up, update the profile."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from chirp.core.context import Context
+from chirp.core.errors import Forbidden, InvalidInput, NotFound, ValidationFailed
+from chirp.core.models import Account, App, Credentials
+from chirp.storage.port import UniqueViolation
+
+USERNAME_MAX = 30
+DISPLAY_NAME_MAX = 30
+NOTE_MAX = 500
+PASSWORD_MAX = 256
+EMAIL_MAX = 254
+# Mastodon's handle rule: letters, digits and underscores, with dots and dashes only inside.
+_USERNAME = re.compile(r"[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?", re.IGNORECASE)
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+RESERVED_USERNAMES = frozenset(
+    [
+        "admin",
+        "administrator",
+        "root",
+        "webmaster",
+        "hostmaster",
+        "postmaster",
+        "support",
+        "help",
+        "abuse",
+        "security",
+        "staff",
+        "moderator",
+        "mod",
+        "owner",
+        "system",
+        "api",
+        "oauth",
+        "auth",
+        "login",
+        "logout",
+        "signup",
+        "settings",
+        "about",
+        "explore",
+        "search",
+        "public",
+        "local",
+        "home",
+        "notifications",
+        "chirp",
+        "well-known",
+        "null",
+        "undefined",
+    ]
+)
+COMMON_PASSWORDS = frozenset(
+    [
+        "password",
+        "password1",
+        "password123",
+        "12345678",
+        "123456789",
+        "1234567890",
+        "qwertyuiop",
+        "qwerty123",
+        "iloveyou",
+        "letmein1",
+        "11111111",
+        "00000000",
+        "abcd1234",
+        "sunshine",
+        "princess",
+        "football",
+        "baseball",
+        "welcome1",
+        "trustno1",
+        "passw0rd",
+        "superman",
+    ]
+)
+
+
+@dataclass(slots=True)
+class SignUp:
+    username: str
+    email: str
+    password: str
+    agreement: bool
+    locale: str = "en"
+
+
+def _error(field: str, code: str, description: str) -> dict[str, list[dict[str, str]]]:
+    return {field: [{"error": code, "description": description}]}
+
+
+def _fail(details: dict[str, list[dict[str, str]]]) -> ValidationFailed:
+    summary = ", ".join(
+        f"{field.capitalize()} {entry['description']}"
+        for field, entries in details.items()
+        for entry in entries
+    )
+    return ValidationFailed(f"Validation failed: {summary}", details=details)
+
+
+def check_sign_up(form: SignUp, *, password_min: int) -> None:
+    """Every rule a sign-up must pass, reported together as Mastodon does."""
+    details: dict[str, list[dict[str, str]]] = {}
+    username = form.username
+    if not username:
+        details |= _error("username", "ERR_BLANK", "can't be blank")
+    elif len(username) > USERNAME_MAX:
+        details |= _error("username", "ERR_TOO_LONG", f"is too long (maximum is {USERNAME_MAX})")
+    elif not _USERNAME.fullmatch(username):
+        details |= _error(
+            "username", "ERR_INVALID", "must contain only letters, numbers and underscores"
+        )
+    elif username.lower() in RESERVED_USERNAMES:
+        details |= _error("username", "ERR_RESERVED", "is reserved")
+    if not form.email:
+        details |= _error("email", "ERR_BLANK", "can't be blank")
+    elif len(form.email) > EMAIL_MAX or not _EMAIL.fullmatch(form.email):
+        details |= _error("email", "ERR_INVALID", "is invalid")
+    password = form.password
+    if not password:
+        details |= _error("password", "ERR_BLANK", "can't be blank")
+    elif len(password) < password_min:
+        details |= _error("password", "ERR_TOO_SHORT", f"is too short (minimum is {password_min})")
+    elif len(password) > PASSWORD_MAX:
+        details |= _error("password", "ERR_TOO_LONG", f"is too long (maximum is {PASSWORD_MAX})")
+    elif password.lower() in COMMON_PASSWORDS or password.lower() in {
+        username.lower(),
+        form.email.lower(),
+    }:
+        details |= _error("password", "ERR_INVALID", "is too easy to guess")
+    if not form.agreement:
+        details |= _error("agreement", "ERR_ACCEPTED", "must be accepted")
+    if details:
+        raise _fail(details)
+
+
+async def register_account(ctx: Context, app: App, form: SignUp) -> Account:
+    """Create an account and its credentials; the caller issues the first token."""
+    if not ctx.settings.registrations_open:
+        raise Forbidden("Registrations are closed on this server")
+    check_sign_up(form, password_min=ctx.settings.password_min_length)
+    now = ctx.now()
+    account = Account(
+        id=ctx.new_id(), username=form.username, display_name="", note="", created_at=now
+    )
+    credentials = Credentials(
+        account_id=account.id,
+        email=form.email,
+        password_hash=await ctx.passwords.hash(form.password),
+        locale=form.locale,
+        created_at=now,
+    )
+    try:
+        await ctx.store.create_account(account, credentials)
+    except UniqueViolation as taken:
+        raise _fail(_error(taken.field, "ERR_TAKEN", "is already taken")) from taken
+    return account
+
+
+async def authenticate_user(ctx: Context, login: str, password: str) -> Account | None:
+    """The account whose email (or handle) and password match, else None. Constant-time-ish."""
+    credentials = await ctx.store.get_credentials_by_email(login)
+    if credentials is None and "@" not in login:
+        account = await ctx.store.get_account_by_username(login)
+        if account is not None:
+            credentials = await ctx.store.get_credentials(account.id)
+    ok = await ctx.passwords.verify(password, credentials.password_hash if credentials else None)
+    if not ok or credentials is None:
+        return None
+    return await ctx.store.get_account(credentials.account_id)
+
+
+async def get_account(ctx: Context, account_id: int) -> Account:
+    account = await ctx.store.get_account(account_id)
+    if account is None:
+        raise NotFound("Record not found")
+    return account
+
+
+async def get_credentials(ctx: Context, account: Account) -> Credentials | None:
+    """The account's own login settings (email, locale), for its `source` block."""
+    return await ctx.store.get_credentials(account.id)
+
+
+async def lookup_account(ctx: Context, acct: str) -> Account:
+    """Resolve `user`, `@user` or `user@our.domain`; other domains are not known here."""
+    username, _, domain = acct.strip().lstrip("@").partition("@")
+    if domain and domain.lower() != ctx.settings.domain.lower():
+        raise NotFound("Record not found")
+    account = await ctx.store.get_account_by_username(username) if username else None
+    if account is None:
+        raise NotFound("Record not found")
+    return account
+
+
+def _clean_text(value: str) -> str:
+    """Normalize to NFC and drop control characters other than newlines and tabs."""
+    value = unicodedata.normalize("NFC", value)
+    return "".join(c for c in value if c in "\n\t" or unicodedata.category(c) != "Cc")
+
+
+async def update_profile(
+    ctx: Context,
+    account: Account,
+    *,
+    display_name: str | None = None,
+    note: str | None = None,
+    locked: bool | None = None,
+    bot: bool | None = None,
+    discoverable: bool | None = None,
+) -> Account:
+    if display_name is not None:
+        display_name = _clean_text(display_name).replace("\n", " ").strip()
+        if len(display_name) > DISPLAY_NAME_MAX:
+            raise InvalidInput(
+                f"Validation failed: Display name is too long (maximum is {DISPLAY_NAME_MAX})"
+            )
+    if note is not None:
+        note = _clean_text(note).strip()
+        if len(note) > NOTE_MAX:
+            raise InvalidInput(f"Validation failed: Note is too long (maximum is {NOTE_MAX})")
+    updated = await ctx.store.update_account_profile(
+        account.id,
+        updated_at=ctx.now(),
+        display_name=display_name,
+        note=note,
+        locked=locked,
+        bot=bot,
+        discoverable=discoverable,
+    )
+    if updated is None:
+        raise NotFound("Record not found")
+    return updated

@@ -1,0 +1,1 @@
+"""HTTP handlers: authenticate, parse and validate, call one domain function, serialize."""

@@ -1,0 +1,11 @@
+"""Typed application keys: every process-wide resource hangs off the app under one of these."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from chirp.config import Settings
+from chirp.core.context import Context
+
+SETTINGS = web.AppKey("settings", Settings)
+CONTEXT = web.AppKey("context", Context)

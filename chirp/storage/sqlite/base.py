@@ -1,0 +1,25 @@
+"""Base of the SQLite aggregate mixins: each holds a `Database` as `self.db`."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from chirp.storage.port import UniqueViolation
+from chirp.storage.sqlite.db import Database
+
+
+class SqliteBase:
+    db: Database
+
+
+def unique_violation(
+    error: sqlite3.IntegrityError, columns: dict[str, str]
+) -> UniqueViolation | None:
+    """Map 'UNIQUE constraint failed: table.column' to the port's error, by column name."""
+    message = str(error)
+    if "UNIQUE constraint failed" not in message:
+        return None
+    for column, field in columns.items():
+        if column in message:
+            return UniqueViolation(field)
+    return UniqueViolation(message.rsplit(".", 1)[-1])

@@ -1,0 +1,154 @@
+"""SQLite plumbing: one writer connection behind a lock, a small pool of readers, WAL, migrations."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import secrets
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+Row = sqlite3.Row
+Params = Sequence[Any] | dict[str, Any]
+
+_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",  # durable across process crashes; WAL keeps the file consistent
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=5000",
+    "PRAGMA cache_size=-16000",
+    "PRAGMA temp_store=MEMORY",
+)
+
+
+class Database:
+    """Writes go through one connection, serialized by an asyncio lock, each in one transaction.
+
+    SQLite allows one writer at a time anyway; serializing in-process avoids SQLITE_BUSY storms.
+    WAL lets the reader connections run beside the writer and see every committed write.
+    """
+
+    def __init__(self, writer: aiosqlite.Connection, readers: list[aiosqlite.Connection]):
+        self._writer = writer
+        self._readers = readers
+        self._next_reader = itertools.cycle(readers)
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str, *, readers: int = 2) -> Database:
+        if path == ":memory:":
+            # Private shared-cache database so the reader and writer connections see the same data.
+            target, uri = f"file:chirp-{secrets.token_hex(8)}?mode=memory&cache=shared", True
+        else:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            target, uri = path, False
+        writer = await cls._connect(target, uri)
+        try:
+            await apply_migrations(writer)
+            reader_conns = [await cls._connect(target, uri) for _ in range(readers)]
+        except BaseException:
+            await writer.close()
+            raise
+        return cls(writer, reader_conns)
+
+    @staticmethod
+    async def _connect(target: str, uri: bool) -> aiosqlite.Connection:
+        conn = await aiosqlite.connect(target, uri=uri, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        for pragma in _PRAGMAS:
+            await conn.execute(pragma)
+        return conn
+
+    async def close(self) -> None:
+        async with self._write_lock:
+            for conn in (*self._readers, self._writer):
+                await conn.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """`BEGIN IMMEDIATE` … `COMMIT`, rolled back on any exception (no partial writes)."""
+        async with self._write_lock:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._writer
+            except BaseException:
+                await self._writer.execute("ROLLBACK")
+                raise
+            await self._writer.execute("COMMIT")
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        async with next(self._next_reader).execute(sql, params) as cursor:
+            row: Row | None = await cursor.fetchone()
+            return row
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        async with next(self._next_reader).execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+
+def placeholders(values: Iterable[Any]) -> str:
+    return ",".join("?" for _ in values)
+
+
+async def apply_migrations(conn: aiosqlite.Connection) -> None:
+    """Apply `migrations/NNNN_name.sql` files not yet recorded, each in its own transaction."""
+    await conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    async with conn.execute("SELECT version FROM schema_migrations") as cursor:
+        applied = {row[0] async for row in cursor}
+    for version, name, sql in _migration_files():
+        if version in applied:
+            continue
+        log.info("applying schema migration", extra={"version": version, "migration": name})
+        try:
+            await conn.execute("BEGIN IMMEDIATE")
+            for statement in _split_statements(sql):
+                await conn.execute(statement)
+            await conn.execute(
+                "INSERT INTO schema_migrations(version, name, applied_at)"
+                " VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ'))",
+                (version, name),
+            )
+            await conn.execute("COMMIT")
+        except BaseException:
+            await conn.execute("ROLLBACK")
+            raise
+
+
+def _migration_files() -> list[tuple[int, str, str]]:
+    folder = resources.files("chirp.storage.sqlite") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            version, _, name = entry.name.removesuffix(".sql").partition("_")
+            found.append((int(version), name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def _split_statements(sql: str) -> list[str]:
+    """Split a script on statement boundaries (sqlite3.complete_statement handles triggers)."""
+    statements, buffer = [], ""
+    for line in sql.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

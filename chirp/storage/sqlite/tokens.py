@@ -1,0 +1,124 @@
+"""OAuth tokens and authorization codes in SQLite."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from chirp.core.models import AuthorizationCode, Token
+from chirp.storage.sqlite.base import SqliteBase
+from chirp.storage.sqlite.convert import dt, req_dt, ts, words
+from chirp.storage.sqlite.db import Row
+
+_INSERT_TOKEN = (
+    "INSERT INTO tokens(id, digest, refresh_digest, app_id, account_id, scopes, created_at,"
+    " expires_at, revoked_at) VALUES (?,?,?,?,?,?,?,?,?)"
+)
+
+
+def _token(row: Row) -> Token:
+    return Token(
+        id=row["id"],
+        digest=row["digest"],
+        app_id=row["app_id"],
+        account_id=row["account_id"],
+        scopes=words(row["scopes"]),
+        created_at=req_dt(row["created_at"]),
+        expires_at=dt(row["expires_at"]),
+        refresh_digest=row["refresh_digest"],
+        revoked_at=dt(row["revoked_at"]),
+    )
+
+
+def _token_params(token: Token) -> tuple[object, ...]:
+    return (
+        token.id,
+        token.digest,
+        token.refresh_digest,
+        token.app_id,
+        token.account_id,
+        " ".join(token.scopes),
+        ts(token.created_at),
+        ts(token.expires_at),
+        ts(token.revoked_at),
+    )
+
+
+class SqliteTokens(SqliteBase):
+    async def create_token(self, token: Token) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(_INSERT_TOKEN, _token_params(token))
+
+    async def get_token(self, digest: str) -> Token | None:
+        row = await self.db.fetchone("SELECT * FROM tokens WHERE digest = ?", (digest,))
+        return _token(row) if row else None
+
+    async def get_token_by_refresh(self, refresh_digest: str) -> Token | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM tokens WHERE refresh_digest = ?", (refresh_digest,)
+        )
+        return _token(row) if row else None
+
+    async def revoke_token(self, token_id: int, revoked_at: datetime) -> bool:
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(
+                "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                (ts(revoked_at), token_id),
+            )
+            return cursor.rowcount == 1
+
+    async def rotate_token(self, old_token_id: int, new: Token, revoked_at: datetime) -> bool:
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(
+                "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                (ts(revoked_at), old_token_id),
+            )
+            if cursor.rowcount != 1:
+                return False
+            await tx.execute(_INSERT_TOKEN, _token_params(new))
+            return True
+
+    async def revoke_account_tokens(self, account_id: int, revoked_at: datetime) -> int:
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(
+                "UPDATE tokens SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL",
+                (ts(revoked_at), account_id),
+            )
+            return cursor.rowcount
+
+    async def create_authorization_code(self, code: AuthorizationCode) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO authorization_codes(digest, app_id, account_id, redirect_uri, scopes,"
+                " code_challenge, code_challenge_method, expires_at) VALUES (?,?,?,?,?,?,?,?)",
+                (
+                    code.digest,
+                    code.app_id,
+                    code.account_id,
+                    code.redirect_uri,
+                    " ".join(code.scopes),
+                    code.code_challenge,
+                    code.code_challenge_method,
+                    ts(code.expires_at),
+                ),
+            )
+
+    async def take_authorization_code(self, digest: str) -> AuthorizationCode | None:
+        async with (
+            self.db.transaction() as tx,
+            tx.execute(
+                "DELETE FROM authorization_codes WHERE digest = ? RETURNING *", (digest,)
+            ) as cursor,
+        ):
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return AuthorizationCode(
+            digest=row["digest"],
+            app_id=row["app_id"],
+            account_id=row["account_id"],
+            redirect_uri=row["redirect_uri"],
+            scopes=words(row["scopes"]),
+            expires_at=req_dt(row["expires_at"]),
+            code_challenge=row["code_challenge"],
+            code_challenge_method=row["code_challenge_method"],
+        )
