@@ -30,6 +30,11 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = Field(1_048_576, ge=1024)
     max_toot_chars: int = Field(500, ge=1)
+    # Home feeds: capped per user (Twitter kept 800); authors with at least this many followers
+    # are not fanned out but pulled and merged at read time.
+    home_feed_cap: int = Field(800, ge=20)
+    fanout_follower_threshold: int = Field(10_000, ge=1)
+    idempotency_ttl_seconds: int = Field(3600, ge=1)
     # 0 keeps tokens valid until revoked, as Mastodon does; otherwise the access-token lifetime.
     access_token_ttl_seconds: int = Field(0, ge=0)
     auth_code_ttl_seconds: int = Field(600, ge=30)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from chirp.config import Settings
@@ -17,6 +18,8 @@ class Context:
     store: Store
     ids: SnowflakeGenerator
     passwords: Passwords
+    # Called after a write recorded an outbox event, so the dispatcher handles it without delay.
+    wake_dispatcher: Callable[[], None] = field(default=lambda: None)
 
     def new_id(self) -> int:
         return self.ids.next_id()

@@ -90,3 +90,95 @@ class Principal:
     app: App
     account: Account | None = None
     scopes: frozenset[str] = field(default_factory=frozenset)
+
+
+VISIBILITIES = ("public", "unlisted", "private", "direct")
+
+
+@dataclass(slots=True)
+class Status:
+    """A tweet. A retweet is its own row with `reblog_of_id` set and no text, as in Mastodon.
+
+    Entities (mentions, tags) are extracted once at write time: the rendered `content` is stored,
+    and their ids/names are kept on the row so serializing a page needs no extra joins.
+    """
+
+    id: int
+    account_id: int
+    visibility: str
+    created_at: datetime
+    text: str = ""
+    content: str = ""
+    spoiler_text: str = ""
+    sensitive: bool = False
+    language: str | None = None
+    in_reply_to_id: int | None = None
+    in_reply_to_account_id: int | None = None
+    reblog_of_id: int | None = None
+    quote_of_id: int | None = None
+    conversation_id: int | None = None
+    mention_ids: tuple[int, ...] = ()
+    tags: tuple[str, ...] = ()
+    application_id: int | None = None
+    replies_count: int = 0
+    reblogs_count: int = 0
+    favourites_count: int = 0
+    quotes_count: int = 0
+    edited_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class StatusEdit:
+    """One version of a status in its edit history."""
+
+    id: int
+    status_id: int
+    account_id: int
+    text: str
+    content: str
+    spoiler_text: str
+    sensitive: bool
+    created_at: datetime
+
+
+@dataclass(slots=True)
+class Tag:
+    name: str  # as first written, e.g. "ChirpLife"; lookups are case-insensitive
+
+
+@dataclass(slots=True)
+class Follow:
+    id: int
+    account_id: int
+    target_account_id: int
+    created_at: datetime
+
+
+@dataclass(slots=True)
+class Notification:
+    id: int
+    account_id: int  # recipient
+    type: str  # mention, favourite, reblog, follow, quote, status, update
+    from_account_id: int
+    created_at: datetime
+    status_id: int | None = None
+
+
+@dataclass(slots=True)
+class Event:
+    """A domain event recorded with its write (transactional outbox), then dispatched."""
+
+    id: int
+    kind: str
+    payload: dict[str, int | str | list[int] | None]
+    attempts: int = 0
+
+
+@dataclass(slots=True)
+class Page:
+    """Mastodon pagination: results newer than `since_id`/`min_id`, older than `max_id`."""
+
+    limit: int = 20
+    max_id: int | None = None
+    since_id: int | None = None
+    min_id: int | None = None

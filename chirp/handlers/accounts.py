@@ -117,7 +117,7 @@ async def lookup(request: web.Request) -> web.Response:
     return json_response(account_json(account, context.settings))
 
 
-@routes.get(r"/api/v1/accounts/{id}")
+@routes.get(r"/api/v1/accounts/{id:\d+}")
 async def show(request: web.Request) -> web.Response:
     await optional_principal(request)
     context = ctx(request)

@@ -6,6 +6,8 @@ from aiohttp import web
 
 from chirp.config import Settings
 from chirp.core.context import Context
+from chirp.core.dispatch import Dispatcher
 
 SETTINGS = web.AppKey("settings", Settings)
 CONTEXT = web.AppKey("context", Context)
+DISPATCHER = web.AppKey("dispatcher", Dispatcher)

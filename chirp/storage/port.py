@@ -8,10 +8,24 @@ transaction that spans two calls.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from chirp.core.models import Account, App, AuthorizationCode, Credentials, Token
+from chirp.core.models import (
+    Account,
+    App,
+    AuthorizationCode,
+    Credentials,
+    Event,
+    Follow,
+    Notification,
+    Page,
+    Status,
+    StatusEdit,
+    Tag,
+    Token,
+)
 
 
 class UniqueViolation(Exception):
@@ -20,6 +34,10 @@ class UniqueViolation(Exception):
     def __init__(self, field: str) -> None:
         super().__init__(f"{field} already taken")
         self.field = field
+
+
+class MissingRecord(Exception):
+    """A write referred to a record that no longer exists (e.g. liking a just-deleted tweet)."""
 
 
 class AppStore(Protocol):
@@ -45,6 +63,10 @@ class AccountStore(Protocol):
 
     async def get_account_by_username(self, username: str) -> Account | None:
         """Case-insensitive lookup."""
+        ...
+
+    async def get_accounts_by_usernames(self, usernames: Iterable[str]) -> dict[str, Account]:
+        """Batch case-insensitive lookup, keyed by lower-cased username."""
         ...
 
     async def get_credentials(self, account_id: int) -> Credentials | None: ...
@@ -100,8 +122,266 @@ class TokenStore(Protocol):
         ...
 
 
+@dataclass(slots=True)
+class ViewerState:
+    """What one viewer has done to a batch of statuses (for `favourited`, `reblogged`, ...)."""
+
+    favourited: set[int] = field(default_factory=set)
+    reblogged: set[int] = field(default_factory=set)
+    bookmarked: set[int] = field(default_factory=set)
+    pinned: set[int] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class Relationship:
+    following: Follow | None = None
+    followed_by: bool = False
+
+
+@dataclass(slots=True)
+class AccountFilter:
+    """Options of an account's timeline (`GET /api/v1/accounts/:id/statuses`)."""
+
+    visibilities: tuple[str, ...] = ("public", "unlisted")
+    include_direct_to: int | None = None  # also direct/private posts that mention this viewer
+    exclude_replies: bool = False
+    exclude_reblogs: bool = False
+    pinned: bool = False
+    tagged: str | None = None
+
+
+class StatusStore(Protocol):
+    async def create_status(
+        self,
+        status: Status,
+        *,
+        event: Event,
+        idempotency_key: str | None = None,
+        idempotency_since: datetime | None = None,
+    ) -> Status:
+        """Insert a tweet (or retweet) with its mentions, tags, search entry and counters.
+
+        In one transaction: author's statuses_count/last_status_at, parent's replies_count,
+        quoted status's quotes_count, original's reblogs_count, the idempotency key and the
+        outbox `event`. A key older than `idempotency_since` is replaced.
+        `UniqueViolation('reblog')` if the account already retweeted it;
+        `UniqueViolation('idempotency_key')` if the key is taken; `MissingRecord` if a
+        referenced status vanished.
+        """
+        ...
+
+    async def find_idempotent_status(
+        self, account_id: int, key: str, since: datetime
+    ) -> Status | None:
+        """The status created with this key after `since`, if any."""
+        ...
+
+    async def get_status(self, status_id: int) -> Status | None: ...
+
+    async def get_statuses(self, status_ids: Iterable[int]) -> dict[int, Status]: ...
+
+    async def update_status(
+        self, status: Status, *, history: list[StatusEdit], event: Event
+    ) -> Status | None:
+        """Replace text/entities of `status` (matched by id), append `history` versions,
+        re-index search and record `event`. None if the status is gone."""
+        ...
+
+    async def delete_status(self, status_id: int, *, event: Event) -> list[Status]:
+        """Delete a status and its retweets, fixing every counter; record `event` with
+        `payload["deleted_ids"]` = ids of every removed status. Returns the removed rows."""
+        ...
+
+    async def get_status_edits(self, status_id: int) -> list[StatusEdit]:
+        """Versions oldest first."""
+        ...
+
+    async def get_thread(
+        self, status: Status, *, max_ancestors: int, max_descendants: int
+    ) -> tuple[list[Status], list[Status]]:
+        """(ancestors oldest first, descendants depth-first in reply order)."""
+        ...
+
+    async def find_reblog(self, account_id: int, status_id: int) -> Status | None: ...
+
+    async def get_mentioned_status_ids(
+        self, account_id: int, status_ids: Iterable[int]
+    ) -> set[int]:
+        """Which of these statuses mention the account."""
+        ...
+
+
+class EngagementStore(Protocol):
+    async def add_favourite(
+        self, favourite_id: int, account_id: int, status_id: int, *, event: Event
+    ) -> bool:
+        """Like; True if new (counter +1 and event recorded), False if already liked."""
+        ...
+
+    async def remove_favourite(self, account_id: int, status_id: int, *, event: Event) -> bool: ...
+
+    async def add_bookmark(self, bookmark_id: int, account_id: int, status_id: int) -> bool: ...
+
+    async def remove_bookmark(self, account_id: int, status_id: int) -> bool: ...
+
+    async def add_pin(self, pin_id: int, account_id: int, status_id: int) -> bool: ...
+
+    async def remove_pin(self, account_id: int, status_id: int) -> bool: ...
+
+    async def count_pins(self, account_id: int) -> int: ...
+
+    async def get_viewer_state(self, account_id: int, status_ids: Iterable[int]) -> ViewerState: ...
+
+    async def list_favourited_by(self, status_id: int, page: Page) -> list[tuple[int, int]]:
+        """(favourite id, account id), newest first."""
+        ...
+
+    async def list_reblogged_by(self, status_id: int, page: Page) -> list[tuple[int, int]]:
+        """(retweet status id, account id), newest first."""
+        ...
+
+    async def list_favourites(self, account_id: int, page: Page) -> list[tuple[int, int]]:
+        """(favourite id, status id), newest first."""
+        ...
+
+    async def list_bookmarks(self, account_id: int, page: Page) -> list[tuple[int, int]]: ...
+
+    async def recent_engagements(self, since_id: int, limit: int) -> list[tuple[int, str, int]]:
+        """(status id, kind, engagement id) for likes/retweets/replies/quotes of public
+        statuses made after `since_id`, newest first: the raw input of trends."""
+        ...
+
+
+class FollowStore(Protocol):
+    async def add_follow(self, follow: Follow, *, event: Event) -> bool:
+        """Follow; True if new (both accounts' counters updated, event recorded)."""
+        ...
+
+    async def remove_follow(self, account_id: int, target_account_id: int, *, event: Event) -> bool:
+        """Unfollow, and take the target's entries out of the follower's home feed."""
+        ...
+
+    async def get_relationships(
+        self, account_id: int, target_ids: Iterable[int]
+    ) -> dict[int, Relationship]: ...
+
+    async def list_followers(self, account_id: int, page: Page) -> list[tuple[int, int]]:
+        """(follow id, follower account id), newest first."""
+        ...
+
+    async def list_following(self, account_id: int, page: Page) -> list[tuple[int, int]]:
+        """(follow id, followed account id), newest first."""
+        ...
+
+    async def list_popular_followees(self, account_id: int, min_followers: int) -> list[int]:
+        """Accounts `account_id` follows that have at least `min_followers` followers."""
+        ...
+
+
+class TimelineStore(Protocol):
+    async def fan_out(
+        self, status: Status, *, owner_ids: Iterable[int] = (), to_followers: bool, cap: int
+    ) -> int:
+        """Push `status` onto home feeds: of `owner_ids`, and of the author's followers when
+        `to_followers` (replies reach only followers who also follow the replied-to account;
+        retweets skip followers who turned retweets off and the original's author). Trims each
+        touched feed to `cap` entries. Returns the number of feeds written."""
+        ...
+
+    async def home_timeline(
+        self, owner_id: int, page: Page, *, pull_account_ids: Iterable[int]
+    ) -> list[int]:
+        """Status ids of the owner's home feed merged with recent posts of `pull_account_ids`
+        (own posts, and followed accounts too big to fan out), newest first."""
+        ...
+
+    async def account_timeline(
+        self, account_id: int, page: Page, options: AccountFilter
+    ) -> list[int]: ...
+
+    async def public_timeline(self, page: Page) -> list[int]:
+        """Original public posts (no retweets; replies only within a self-thread)."""
+        ...
+
+    async def tag_timeline(self, tag_names: Iterable[str], page: Page) -> list[int]:
+        """Public posts carrying any of the tags."""
+        ...
+
+
+class NotificationStore(Protocol):
+    async def add_notifications(self, notifications: list[Notification]) -> list[Notification]:
+        """Insert; duplicates (same recipient, type, sender, status) are skipped. Returns new ones."""
+        ...
+
+    async def remove_notifications(
+        self, type: str, from_account_id: int, status_id: int | None, account_id: int | None = None
+    ) -> int: ...
+
+    async def list_notifications(
+        self,
+        account_id: int,
+        page: Page,
+        *,
+        types: Iterable[str] | None = None,
+        exclude_types: Iterable[str] = (),
+    ) -> list[Notification]: ...
+
+    async def get_notification(
+        self, account_id: int, notification_id: int
+    ) -> Notification | None: ...
+
+    async def dismiss_notification(self, account_id: int, notification_id: int) -> bool: ...
+
+    async def clear_notifications(self, account_id: int) -> int: ...
+
+
+class SearchStore(Protocol):
+    async def search_statuses(
+        self, query: str, *, viewer_id: int | None, limit: int, offset: int
+    ) -> list[int]:
+        """Full-text match over tweet text, best first, only what the viewer may see."""
+        ...
+
+    async def search_accounts(self, query: str, *, limit: int, offset: int) -> list[Account]:
+        """Handle or display-name prefix; exact handle first, then by followers."""
+        ...
+
+    async def search_tags(self, prefix: str, *, limit: int, offset: int) -> list[Tag]: ...
+
+    async def get_tag(self, name: str) -> Tag | None: ...
+
+    async def tag_uses(
+        self, tag_names: Iterable[str] | None, since_id: int, limit: int
+    ) -> list[tuple[str, int, int]]:
+        """(tag name, status id, account id) of public uses after `since_id`, newest first;
+        `tag_names` None means every tag."""
+        ...
+
+
+class OutboxStore(Protocol):
+    async def claim_events(self, *, limit: int, now: datetime, lease_seconds: float) -> list[Event]:
+        """Lease up to `limit` due events, oldest first; a lease that expires makes them due again."""
+        ...
+
+    async def complete_event(self, event_id: int) -> None: ...
+
+    async def retry_event(self, event_id: int, *, available_at: datetime) -> None: ...
+
+
 @runtime_checkable
-class Store(AppStore, AccountStore, TokenStore, Protocol):
+class Store(
+    AppStore,
+    AccountStore,
+    TokenStore,
+    StatusStore,
+    EngagementStore,
+    FollowStore,
+    TimelineStore,
+    NotificationStore,
+    SearchStore,
+    OutboxStore,
+    Protocol,
+):
     """Everything the domain persists. Backends compose the per-aggregate parts."""
 
     async def ping(self) -> None:

@@ -5,10 +5,28 @@ from __future__ import annotations
 from chirp.storage.sqlite.accounts import SqliteAccounts
 from chirp.storage.sqlite.apps import SqliteApps
 from chirp.storage.sqlite.db import Database
+from chirp.storage.sqlite.engagement import SqliteEngagement
+from chirp.storage.sqlite.follows import SqliteFollows
+from chirp.storage.sqlite.notifications import SqliteNotifications
+from chirp.storage.sqlite.outbox import SqliteOutbox
+from chirp.storage.sqlite.search import SqliteSearch
+from chirp.storage.sqlite.statuses import SqliteStatuses
+from chirp.storage.sqlite.timelines import SqliteTimelines
 from chirp.storage.sqlite.tokens import SqliteTokens
 
 
-class SqliteStore(SqliteApps, SqliteAccounts, SqliteTokens):
+class SqliteStore(
+    SqliteApps,
+    SqliteAccounts,
+    SqliteTokens,
+    SqliteStatuses,
+    SqliteEngagement,
+    SqliteFollows,
+    SqliteTimelines,
+    SqliteNotifications,
+    SqliteSearch,
+    SqliteOutbox,
+):
     """Implements `chirp.storage.port.Store`; one mixin per aggregate."""
 
     def __init__(self, db: Database) -> None:

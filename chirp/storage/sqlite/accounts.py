@@ -98,6 +98,15 @@ class SqliteAccounts(SqliteBase):
         )
         return account_from_row(row) if row else None
 
+    async def get_accounts_by_usernames(self, usernames: Iterable[str]) -> dict[str, Account]:
+        keys = list(dict.fromkeys(name.lower() for name in usernames))
+        if not keys:
+            return {}
+        rows = await self.db.fetchall(
+            f"SELECT * FROM accounts WHERE username_key IN ({placeholders(keys)})", keys
+        )
+        return {row["username_key"]: account_from_row(row) for row in rows}
+
     async def get_credentials(self, account_id: int) -> Credentials | None:
         row = await self.db.fetchone(
             "SELECT * FROM credentials WHERE account_id = ?", (account_id,)
@@ -138,6 +147,8 @@ class SqliteAccounts(SqliteBase):
             )
             if value is not None
         }
+        if display_name is not None:
+            changes["display_name_key"] = display_name.casefold()
         changes["updated_at"] = ts(updated_at)
         assignments = ", ".join(f"{name} = :{name}" for name in changes)
         async with (

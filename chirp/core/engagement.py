@@ -1,0 +1,183 @@
+"""Engagement use cases, in create/remove pairs: like, retweet, bookmark, pin. Repeating an
+action is idempotent and returns the current state."""
+
+from __future__ import annotations
+
+from chirp.core.context import Context
+from chirp.core.errors import Forbidden, InvalidInput, NotFound
+from chirp.core.models import Account, Event, Page, Status
+from chirp.core.statuses import get_tweet, remove_status
+from chirp.core.views import load_visible
+from chirp.storage.port import MissingRecord, UniqueViolation
+
+MAX_PINS = 5
+
+
+async def _target(ctx: Context, viewer_id: int, status_id: int) -> Status:
+    """Acting on a retweet acts on its original, as in Mastodon."""
+    status = await get_tweet(ctx, viewer_id, status_id)
+    if status.reblog_of_id is not None:
+        status = await get_tweet(ctx, viewer_id, status.reblog_of_id)
+    return status
+
+
+async def _reload(ctx: Context, status: Status) -> Status:
+    return await ctx.store.get_status(status.id) or status
+
+
+async def like_tweet(ctx: Context, account: Account, status_id: int) -> Status:
+    status = await _target(ctx, account.id, status_id)
+    event = Event(
+        id=ctx.new_id(),
+        kind="favourite.created",
+        payload={"status_id": status.id, "account_id": account.id, "author_id": status.account_id},
+    )
+    try:
+        if await ctx.store.add_favourite(ctx.new_id(), account.id, status.id, event=event):
+            ctx.wake_dispatcher()
+    except MissingRecord as gone:
+        raise NotFound("Record not found") from gone
+    return await _reload(ctx, status)
+
+
+async def unlike_tweet(ctx: Context, account: Account, status_id: int) -> Status:
+    status = await _target(ctx, account.id, status_id)
+    event = Event(
+        id=ctx.new_id(),
+        kind="favourite.removed",
+        payload={"status_id": status.id, "account_id": account.id, "author_id": status.account_id},
+    )
+    if await ctx.store.remove_favourite(account.id, status.id, event=event):
+        ctx.wake_dispatcher()
+    return await _reload(ctx, status)
+
+
+async def retweet(
+    ctx: Context, account: Account, status_id: int, visibility: str | None = None
+) -> Status:
+    """Returns the retweet: its own status wrapping the original."""
+    original = await _target(ctx, account.id, status_id)
+    if original.visibility not in ("public", "unlisted") and not (
+        original.visibility == "private" and original.account_id == account.id
+    ):
+        raise Forbidden("This action is not allowed")
+    visibility = visibility or "public"
+    if visibility not in ("public", "unlisted", "private"):
+        raise InvalidInput("Validation failed: Visibility must be public, unlisted or private")
+    existing = await ctx.store.find_reblog(account.id, original.id)
+    if existing is not None:
+        return existing
+    wrapper = Status(
+        id=ctx.new_id(),
+        account_id=account.id,
+        visibility=visibility,
+        created_at=ctx.now(),
+        reblog_of_id=original.id,
+        conversation_id=original.conversation_id,
+        application_id=None,
+    )
+    event = Event(id=ctx.new_id(), kind="status.created", payload={"status_id": wrapper.id})
+    try:
+        await ctx.store.create_status(wrapper, event=event)
+    except UniqueViolation:  # a concurrent retweet of the same tweet by the same account won
+        return await ctx.store.find_reblog(account.id, original.id) or wrapper
+    except MissingRecord as gone:
+        raise NotFound("Record not found") from gone
+    ctx.wake_dispatcher()
+    return wrapper
+
+
+async def unretweet(ctx: Context, account: Account, status_id: int) -> Status:
+    """Returns the original, no longer retweeted by the account."""
+    original = await _target(ctx, account.id, status_id)
+    existing = await ctx.store.find_reblog(account.id, original.id)
+    if existing is not None:
+        await remove_status(ctx, existing)
+    return await _reload(ctx, original)
+
+
+async def bookmark_tweet(ctx: Context, account: Account, status_id: int) -> Status:
+    status = await _target(ctx, account.id, status_id)
+    try:
+        await ctx.store.add_bookmark(ctx.new_id(), account.id, status.id)
+    except MissingRecord as gone:
+        raise NotFound("Record not found") from gone
+    return status
+
+
+async def unbookmark_tweet(ctx: Context, account: Account, status_id: int) -> Status:
+    status = await _target(ctx, account.id, status_id)
+    await ctx.store.remove_bookmark(account.id, status.id)
+    return status
+
+
+async def pin_tweet(ctx: Context, account: Account, status_id: int) -> Status:
+    status = await get_tweet(ctx, account.id, status_id)
+    if status.account_id != account.id or status.reblog_of_id is not None:
+        raise InvalidInput("Validation failed: You can only pin your own posts")
+    if status.visibility == "direct":
+        raise InvalidInput("Validation failed: Direct posts cannot be pinned")
+    if await ctx.store.count_pins(account.id) >= MAX_PINS:
+        raise InvalidInput(f"Validation failed: You can pin at most {MAX_PINS} posts")
+    try:
+        await ctx.store.add_pin(ctx.new_id(), account.id, status.id)
+    except MissingRecord as gone:
+        raise NotFound("Record not found") from gone
+    return status
+
+
+async def unpin_tweet(ctx: Context, account: Account, status_id: int) -> Status:
+    status = await get_tweet(ctx, account.id, status_id)
+    await ctx.store.remove_pin(account.id, status.id)
+    return status
+
+
+async def favourited_by(
+    ctx: Context, viewer_id: int | None, status_id: int, page: Page
+) -> tuple[list[Account], list[int]]:
+    """Accounts that liked a tweet, newest first, with the cursor id of each row."""
+    status = await _target_or_self(ctx, viewer_id, status_id)
+    rows = await ctx.store.list_favourited_by(status.id, page)
+    return await _accounts_of(ctx, rows), [cursor for cursor, _ in rows]
+
+
+async def reblogged_by(
+    ctx: Context, viewer_id: int | None, status_id: int, page: Page
+) -> tuple[list[Account], list[int]]:
+    status = await _target_or_self(ctx, viewer_id, status_id)
+    rows = await ctx.store.list_reblogged_by(status.id, page)
+    return await _accounts_of(ctx, rows), [cursor for cursor, _ in rows]
+
+
+async def _target_or_self(ctx: Context, viewer_id: int | None, status_id: int) -> Status:
+    status = await get_tweet(ctx, viewer_id, status_id)
+    if status.reblog_of_id is not None:
+        status = await get_tweet(ctx, viewer_id, status.reblog_of_id)
+    return status
+
+
+async def _accounts_of(ctx: Context, rows: list[tuple[int, int]]) -> list[Account]:
+    accounts = await ctx.store.get_accounts(a for _, a in rows)
+    return [accounts[a] for _, a in rows if a in accounts]
+
+
+async def list_favourites(
+    ctx: Context, account: Account, page: Page
+) -> tuple[list[Status], list[int]]:
+    """The account's liked tweets (still visible to it), newest like first, with cursors."""
+    rows = await ctx.store.list_favourites(account.id, page)
+    return await _statuses_of(ctx, account.id, rows)
+
+
+async def list_bookmarks(
+    ctx: Context, account: Account, page: Page
+) -> tuple[list[Status], list[int]]:
+    rows = await ctx.store.list_bookmarks(account.id, page)
+    return await _statuses_of(ctx, account.id, rows)
+
+
+async def _statuses_of(
+    ctx: Context, viewer_id: int, rows: list[tuple[int, int]]
+) -> tuple[list[Status], list[int]]:
+    statuses = {s.id: s for s in await load_visible(ctx, (s for _, s in rows), viewer_id)}
+    return [statuses[s] for _, s in rows if s in statuses], [cursor for cursor, _ in rows]

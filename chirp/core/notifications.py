@@ -1,0 +1,134 @@
+"""Notifications: created from domain events (mention, favourite, reblog, follow, quote, update),
+listed, dismissed and cleared by their recipient. Nobody is notified of acting on their own tweet."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from chirp.core.context import Context
+from chirp.core.errors import InvalidInput, NotFound
+from chirp.core.models import Account, Notification, Page, Status
+from chirp.core.visibility import visible_ids
+
+TYPES = (
+    "mention",
+    "status",
+    "reblog",
+    "follow",
+    "follow_request",
+    "favourite",
+    "poll",
+    "update",
+    "quote",
+)
+
+
+def _new(
+    ctx: Context, recipient: int, kind: str, sender: int, status_id: int | None
+) -> Notification:
+    return Notification(
+        id=ctx.new_id(),
+        account_id=recipient,
+        type=kind,
+        from_account_id=sender,
+        created_at=ctx.now(),
+        status_id=status_id,
+    )
+
+
+async def notify_new_status(ctx: Context, status: Status) -> list[Notification]:
+    """Mentions (replies included: the replied-to author is mentioned), retweets and quotes."""
+    author = status.account_id
+    pending = [
+        _new(ctx, m, "mention", author, status.id) for m in status.mention_ids if m != author
+    ]
+    for ref, kind in ((status.reblog_of_id, "reblog"), (status.quote_of_id, "quote")):
+        if ref is None:
+            continue
+        original = await ctx.store.get_status(ref)
+        if original is not None and original.account_id != author:
+            # A retweet notification points at the original; a quote at the quoting tweet.
+            pending.append(
+                _new(
+                    ctx,
+                    original.account_id,
+                    kind,
+                    author,
+                    original.id if kind == "reblog" else status.id,
+                )
+            )
+    return await ctx.store.add_notifications(pending)
+
+
+async def notify_mentions(
+    ctx: Context, status: Status, account_ids: Iterable[int]
+) -> list[Notification]:
+    """Accounts newly mentioned by an edit."""
+    return await ctx.store.add_notifications(
+        [
+            _new(ctx, m, "mention", status.account_id, status.id)
+            for m in account_ids
+            if m != status.account_id
+        ]
+    )
+
+
+async def notify(
+    ctx: Context, recipient: int, kind: str, sender: int, status_id: int | None = None
+) -> list[Notification]:
+    if recipient == sender:
+        return []
+    return await ctx.store.add_notifications([_new(ctx, recipient, kind, sender, status_id)])
+
+
+async def withdraw(
+    ctx: Context, kind: str, sender: int, status_id: int | None, recipient: int | None = None
+) -> int:
+    """Undoing an action (unlike, unretweet) takes its notification back."""
+    return await ctx.store.remove_notifications(kind, sender, status_id, recipient)
+
+
+def _check_types(types: Iterable[str]) -> list[str]:
+    wanted = list(types)
+    unknown = [t for t in wanted if t not in TYPES]
+    if unknown:
+        raise InvalidInput(f"Validation failed: Unknown notification type {', '.join(unknown)}")
+    return wanted
+
+
+async def list_notifications(
+    ctx: Context, account: Account, page: Page, *, types: list[str] | None, exclude_types: list[str]
+) -> tuple[list[Notification], list[int]]:
+    rows = await ctx.store.list_notifications(
+        account.id,
+        page,
+        types=_check_types(types) if types else None,
+        exclude_types=_check_types(exclude_types),
+    )
+    return await _still_visible(ctx, account.id, rows), [n.id for n in rows]
+
+
+async def get_notification(ctx: Context, account: Account, notification_id: int) -> Notification:
+    found = await ctx.store.get_notification(account.id, notification_id)
+    if found is None or not await _still_visible(ctx, account.id, [found]):
+        raise NotFound("Record not found")
+    return found
+
+
+async def dismiss_notification(ctx: Context, account: Account, notification_id: int) -> None:
+    if not await ctx.store.dismiss_notification(account.id, notification_id):
+        raise NotFound("Record not found")
+
+
+async def clear_notifications(ctx: Context, account: Account) -> None:
+    await ctx.store.clear_notifications(account.id)
+
+
+async def _still_visible(
+    ctx: Context, viewer_id: int, rows: list[Notification]
+) -> list[Notification]:
+    """Drop notifications about tweets the recipient can no longer see (e.g. after unfollowing
+    the author of a followers-only tweet)."""
+    statuses = await ctx.store.get_statuses(n.status_id for n in rows if n.status_id is not None)
+    visible = await visible_ids(ctx, viewer_id, statuses.values())
+    return [n for n in rows if n.status_id is None or n.status_id in visible]

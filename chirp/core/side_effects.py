@@ -1,0 +1,97 @@
+"""What happens after each write: the one place mapping domain events to their side effects.
+
+    status.created    -> fan out to home feeds; notify mentions, retweets, quotes
+    status.updated    -> notify newly mentioned accounts, and retweeters (`update`)
+    status.deleted    -> withdraw the retweet notification (feeds and rows cascade in the write)
+    favourite.created -> notify the author          favourite.removed -> withdraw it
+    follow.created    -> notify the followed account; merge their recent tweets into the feed
+
+Realtime push subscribes here too, as one more step per event.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from chirp.core import feeds, notifications
+from chirp.core.context import Context
+from chirp.core.dispatch import Batch, BatchDone, Step
+from chirp.core.models import Event, Page
+
+
+def _id(event: Event, key: str) -> int:
+    return cast(int, event.payload[key])
+
+
+async def fan_out(ctx: Context, event: Event, batch: Batch) -> None:
+    status = await ctx.store.get_status(_id(event, "status_id"))
+    if status is not None:
+        batch.touched_feeds.update(await feeds.fan_out_status(ctx, status))
+
+
+async def notify_new_status(ctx: Context, event: Event, batch: Batch) -> None:
+    status = await ctx.store.get_status(_id(event, "status_id"))
+    if status is not None:
+        await notifications.notify_new_status(ctx, status)
+
+
+async def notify_edit(ctx: Context, event: Event, batch: Batch) -> None:
+    status = await ctx.store.get_status(_id(event, "status_id"))
+    if status is None:
+        return
+    await notifications.notify_mentions(
+        ctx, status, cast(list[int], event.payload.get("new_mentions") or [])
+    )
+    rebloggers = await ctx.store.list_reblogged_by(status.id, Page(limit=1000))
+    for _, account_id in rebloggers:
+        await notifications.notify(ctx, account_id, "update", status.account_id, status.id)
+
+
+async def withdraw_reblog(ctx: Context, event: Event, batch: Batch) -> None:
+    original = event.payload.get("reblog_of_id")
+    if original is not None:
+        await notifications.withdraw(ctx, "reblog", _id(event, "account_id"), cast(int, original))
+
+
+async def notify_favourite(ctx: Context, event: Event, batch: Batch) -> None:
+    await notifications.notify(
+        ctx, _id(event, "author_id"), "favourite", _id(event, "account_id"), _id(event, "status_id")
+    )
+
+
+async def withdraw_favourite(ctx: Context, event: Event, batch: Batch) -> None:
+    await notifications.withdraw(
+        ctx, "favourite", _id(event, "account_id"), _id(event, "status_id"), _id(event, "author_id")
+    )
+
+
+async def notify_follow(ctx: Context, event: Event, batch: Batch) -> None:
+    await notifications.notify(
+        ctx, _id(event, "target_account_id"), "follow", _id(event, "account_id")
+    )
+
+
+async def merge_followed_tweets(ctx: Context, event: Event, batch: Batch) -> None:
+    owner = _id(event, "account_id")
+    if await feeds.merge_after_follow(ctx, owner, _id(event, "target_account_id")):
+        batch.touched_feeds.add(owner)
+
+
+async def trim_touched_feeds(ctx: Context, batch: Batch) -> None:
+    await feeds.trim_feeds(ctx, batch.touched_feeds)
+
+
+def default_steps() -> dict[str, list[Step]]:
+    return {
+        "status.created": [fan_out, notify_new_status],
+        "status.updated": [notify_edit],
+        "status.deleted": [withdraw_reblog],
+        "favourite.created": [notify_favourite],
+        "favourite.removed": [withdraw_favourite],
+        "follow.created": [notify_follow, merge_followed_tweets],
+        "follow.removed": [],
+    }
+
+
+def default_after_batch() -> list[BatchDone]:
+    return [trim_touched_feeds]

@@ -1,0 +1,256 @@
+"""Tweet use cases: post, edit, delete, read, thread context and edit history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from chirp.core import text as text_rules
+from chirp.core.context import Context
+from chirp.core.errors import Forbidden, InvalidInput, NotFound
+from chirp.core.models import VISIBILITIES, Account, Event, Status, StatusEdit
+from chirp.core.views import load_visible
+from chirp.core.visibility import visible_ids
+from chirp.storage.port import MissingRecord, UniqueViolation
+
+SPOILER_MAX = 500
+MAX_MENTIONS = 50
+MAX_ANCESTORS = 40
+MAX_DESCENDANTS = 4096
+
+
+@dataclass(slots=True)
+class TweetDraft:
+    text: str = ""
+    spoiler_text: str = ""
+    sensitive: bool = False
+    visibility: str | None = None
+    language: str | None = None
+    in_reply_to_id: int | None = None
+    quoted_status_id: int | None = None
+
+
+@dataclass(slots=True)
+class _Rendered:
+    text: str
+    content: str
+    spoiler_text: str
+    mention_ids: tuple[int, ...]
+    tags: tuple[str, ...]
+
+
+async def get_tweet(ctx: Context, viewer_id: int | None, status_id: int) -> Status:
+    """A tweet the viewer may see; 404 otherwise (never reveal that a hidden one exists)."""
+    found = await load_visible(ctx, [status_id], viewer_id)
+    if not found:
+        raise NotFound("Record not found")
+    return found[0]
+
+
+async def _render(
+    ctx: Context, draft: TweetDraft, *, implicit_mentions: tuple[int, ...] = ()
+) -> _Rendered:
+    """Validate the text and extract its entities once; the HTML is rendered here and stored."""
+    body = text_rules.clean_text(draft.text).strip()
+    spoiler = text_rules.clean_text(draft.spoiler_text).replace("\n", " ").strip()
+    if not body:
+        raise InvalidInput("Validation failed: Text can't be blank")
+    if len(spoiler) > SPOILER_MAX:
+        raise InvalidInput(
+            f"Validation failed: Spoiler text is too long (maximum is {SPOILER_MAX})"
+        )
+    limit = ctx.settings.max_toot_chars
+    if text_rules.weighted_length(body) + len(spoiler) > limit:
+        raise InvalidInput(f"Validation failed: Text character limit of {limit} exceeded")
+    tokens = text_rules.tokenize(body)
+    names = text_rules.mention_names(tokens, ctx.settings.domain)[:MAX_MENTIONS]
+    accounts = await ctx.store.get_accounts_by_usernames(names)
+    content = text_rules.render_html(
+        body,
+        tokens,
+        base_url=ctx.settings.base_url,
+        resolve_mention=lambda name, domain: (
+            accounts[name.lower()].username if name.lower() in accounts else None
+        ),
+    )
+    mention_ids = tuple(dict.fromkeys([*(a.id for a in accounts.values()), *implicit_mentions]))
+    return _Rendered(body, content, spoiler, mention_ids, tuple(text_rules.extract_tags(tokens)))
+
+
+async def _original(ctx: Context, viewer_id: int, status_id: int) -> Status:
+    """The visible tweet a reply or quote points at (a retweet stands for its original)."""
+    status = await get_tweet(ctx, viewer_id, status_id)
+    if status.reblog_of_id is not None:
+        status = await get_tweet(ctx, viewer_id, status.reblog_of_id)
+    return status
+
+
+async def post_tweet(
+    ctx: Context,
+    author: Account,
+    draft: TweetDraft,
+    *,
+    application_id: int | None = None,
+    idempotency_key: str | None = None,
+) -> Status:
+    """Write the tweet (entities, counters and its `status.created` event in one transaction);
+    fan-out, notifications and push follow from the event."""
+    since = ctx.now() - timedelta(seconds=ctx.settings.idempotency_ttl_seconds)
+    if idempotency_key:
+        earlier = await ctx.store.find_idempotent_status(author.id, idempotency_key, since)
+        if earlier is not None:
+            return earlier
+    visibility = draft.visibility or "public"
+    if visibility not in VISIBILITIES:
+        raise InvalidInput(
+            f"Validation failed: Visibility must be one of {', '.join(VISIBILITIES)}"
+        )
+    parent = await _original(ctx, author.id, draft.in_reply_to_id) if draft.in_reply_to_id else None
+    quoted = (
+        await _original(ctx, author.id, draft.quoted_status_id) if draft.quoted_status_id else None
+    )
+    if (
+        quoted is not None
+        and quoted.account_id != author.id
+        and quoted.visibility not in ("public", "unlisted")
+    ):
+        raise Forbidden("This post cannot be quoted")
+    implicit = (parent.account_id,) if parent and parent.account_id != author.id else ()
+    rendered = await _render(ctx, draft, implicit_mentions=implicit)
+    status = Status(
+        id=ctx.new_id(),
+        account_id=author.id,
+        visibility=visibility,
+        created_at=ctx.now(),
+        text=rendered.text,
+        content=rendered.content,
+        spoiler_text=rendered.spoiler_text,
+        sensitive=draft.sensitive or bool(rendered.spoiler_text),
+        language=draft.language,
+        in_reply_to_id=parent.id if parent else None,
+        in_reply_to_account_id=parent.account_id if parent else None,
+        quote_of_id=quoted.id if quoted else None,
+        mention_ids=tuple(m for m in rendered.mention_ids if m != author.id),
+        tags=rendered.tags,
+        application_id=application_id,
+    )
+    status.conversation_id = (parent.conversation_id or parent.id) if parent else status.id
+    event = Event(id=ctx.new_id(), kind="status.created", payload={"status_id": status.id})
+    try:
+        await ctx.store.create_status(
+            status, event=event, idempotency_key=idempotency_key or None, idempotency_since=since
+        )
+    except UniqueViolation:
+        # A concurrent retry with the same Idempotency-Key won the race: answer with its tweet.
+        earlier = await ctx.store.find_idempotent_status(author.id, idempotency_key or "", since)
+        if earlier is None:
+            raise
+        return earlier
+    except MissingRecord as gone:
+        raise NotFound("Record not found") from gone
+    ctx.wake_dispatcher()
+    return status
+
+
+async def edit_tweet(ctx: Context, editor: Account, status_id: int, draft: TweetDraft) -> Status:
+    status = await get_tweet(ctx, editor.id, status_id)
+    if status.account_id != editor.id or status.reblog_of_id is not None:
+        raise Forbidden("This action is not allowed")
+    rendered = await _render(
+        ctx,
+        draft,
+        implicit_mentions=(status.in_reply_to_account_id,) if status.in_reply_to_account_id else (),
+    )
+    now = ctx.now()
+    history = []
+    if status.edited_at is None:  # the first edit also records the original version
+        history.append(_version(ctx, status, status.created_at))
+    previous_mentions = set(status.mention_ids)
+    status.text, status.content = rendered.text, rendered.content
+    status.spoiler_text = rendered.spoiler_text
+    status.sensitive = draft.sensitive or bool(rendered.spoiler_text)
+    status.language = draft.language or status.language
+    status.mention_ids = tuple(m for m in rendered.mention_ids if m != editor.id)
+    status.tags = rendered.tags
+    status.edited_at = now
+    history.append(_version(ctx, status, now))
+    added = [m for m in status.mention_ids if m not in previous_mentions]
+    event = Event(
+        id=ctx.new_id(),
+        kind="status.updated",
+        payload={"status_id": status.id, "new_mentions": added},
+    )
+    updated = await ctx.store.update_status(status, history=history, event=event)
+    if updated is None:
+        raise NotFound("Record not found")
+    ctx.wake_dispatcher()
+    return updated
+
+
+def _version(ctx: Context, status: Status, at: datetime) -> StatusEdit:
+    return StatusEdit(
+        id=ctx.new_id(),
+        status_id=status.id,
+        account_id=status.account_id,
+        text=status.text,
+        content=status.content,
+        spoiler_text=status.spoiler_text,
+        sensitive=status.sensitive,
+        created_at=at,
+    )
+
+
+async def delete_tweet(ctx: Context, actor: Account, status_id: int) -> Status:
+    """Delete one's own tweet (and every retweet of it). Returns it, for delete-and-redraft."""
+    status = await get_tweet(ctx, actor.id, status_id)
+    if status.account_id != actor.id:
+        raise Forbidden("This action is not allowed")
+    await remove_status(ctx, status)
+    return status
+
+
+async def remove_status(ctx: Context, status: Status) -> list[Status]:
+    event = Event(
+        id=ctx.new_id(),
+        kind="status.deleted",
+        payload={
+            "status_id": status.id,
+            "account_id": status.account_id,
+            "reblog_of_id": status.reblog_of_id,
+            "visibility": status.visibility,
+        },
+    )
+    removed = await ctx.store.delete_status(status.id, event=event)
+    ctx.wake_dispatcher()
+    return removed
+
+
+async def tweet_history(
+    ctx: Context, viewer_id: int | None, status_id: int
+) -> tuple[Status, list[StatusEdit]]:
+    status = await get_tweet(ctx, viewer_id, status_id)
+    edits = await ctx.store.get_status_edits(status.id)
+    if not edits:  # never edited: the history is the current version alone
+        edits = [_version(ctx, status, status.created_at)]
+    return status, edits
+
+
+async def thread_context(
+    ctx: Context, viewer_id: int | None, status_id: int
+) -> tuple[list[Status], list[Status]]:
+    """Ancestors (oldest first) and descendants (depth-first) the viewer may see."""
+    status = await get_tweet(ctx, viewer_id, status_id)
+    if status.reblog_of_id is not None:
+        status = await get_tweet(ctx, viewer_id, status.reblog_of_id)
+    ancestors, descendants = await ctx.store.get_thread(
+        status, max_ancestors=MAX_ANCESTORS, max_descendants=MAX_DESCENDANTS
+    )
+    visible = await visible_ids(ctx, viewer_id, [*ancestors, *descendants])
+    # A hidden reply hides its whole sub-thread: its replies would make no sense without it.
+    shown: set[int] = {status.id}
+    kept = []
+    for reply in descendants:
+        if reply.id in visible and reply.in_reply_to_id in shown:
+            shown.add(reply.id)
+            kept.append(reply)
+    return [a for a in ancestors if a.id in visible], kept

@@ -1,0 +1,168 @@
+"""Tweet text: entity extraction (#tags, @mentions, links) and safe HTML rendering.
+
+Done once at write time. The user's text is escaped first; only the entities we recognise become
+markup, so no input can inject HTML. Hashtags are Unicode-aware and compared case-insensitively
+through `tag_key` (NFKC + casefold), so `#Café`, `#CAFÉ` and `#café` are one tag.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import quote
+
+# A tag is word characters (any script, plus combining marks and the middle dot) containing at
+# least one non-digit, not preceded by a word character, `/`, `)` or `#` (URL fragments, `a#b`).
+_TAG_CHAR = r"[\w\u00b7\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u064b-\u065f\u0900-\u0903\u093a-\u094f\u0e31-\u0e3a]"
+HASHTAG_RE = re.compile(
+    rf"(?<![\w/)#&])#({_TAG_CHAR}*[^\W\d_]{_TAG_CHAR}*|{_TAG_CHAR}*_{_TAG_CHAR}*)"
+)
+MENTION_RE = re.compile(
+    r"(?<![\w/@.])@([a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?)(?:@([a-z0-9.-]+[a-z0-9](?::\d{1,5})?))?",
+    re.IGNORECASE,
+)
+URL_RE = re.compile(
+    r"(?<![\w@])https?://[^\s<>\"'\u200b-\u200f\u2028-\u202e\u2066-\u2069]+", re.IGNORECASE
+)
+_TRAILING_PUNCTUATION = ".,;:!?'\"…"
+URL_WEIGHT = 23  # every link counts as 23 characters, as on Twitter and Mastodon
+TAG_MAX = 100
+
+
+def tag_key(name: str) -> str:
+    """The case- and form-insensitive identity of a tag."""
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
+def _trim_url(url: str) -> str:
+    """Drop trailing punctuation and unbalanced closing parentheses from a matched URL."""
+    while url and (
+        url[-1] in _TRAILING_PUNCTUATION or (url[-1] == ")" and url.count("(") < url.count(")"))
+    ):
+        url = url[:-1]
+    return url
+
+
+@dataclass(slots=True)
+class Token:
+    start: int
+    end: int
+    kind: str  # "tag", "mention", "url"
+    value: str  # tag name, username, or URL
+    domain: str | None = None
+
+
+def tokenize(text: str) -> list[Token]:
+    """Non-overlapping entities in text order; URLs win over tags and mentions inside them."""
+    tokens: list[Token] = []
+    taken: list[tuple[int, int]] = []
+    for match in URL_RE.finditer(text):
+        url = _trim_url(match.group(0))
+        if len(url) > len("https://"):
+            tokens.append(Token(match.start(), match.start() + len(url), "url", url))
+            taken.append((match.start(), match.start() + len(url)))
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e in taken)
+
+    for match in MENTION_RE.finditer(text):
+        if free(match.start(), match.end()):
+            tokens.append(
+                Token(match.start(), match.end(), "mention", match.group(1), match.group(2))
+            )
+    for match in HASHTAG_RE.finditer(text):
+        if free(match.start(), match.end()) and len(match.group(1)) <= TAG_MAX:
+            tokens.append(Token(match.start(), match.end(), "tag", match.group(1)))
+    tokens.sort(key=lambda t: t.start)
+    return tokens
+
+
+def weighted_length(text: str) -> int:
+    """Characters as Mastodon counts them: each URL weighs 23, `@user@domain` counts as `@user`."""
+    length = len(text)
+    for token in tokenize(text):
+        if token.kind == "url":
+            length += URL_WEIGHT - (token.end - token.start)
+        elif token.kind == "mention" and token.domain:
+            length -= len(token.domain) + 1
+    return length
+
+
+def extract_tags(tokens: list[Token]) -> list[str]:
+    """Distinct tags in first-seen spelling, by case-insensitive identity."""
+    seen: dict[str, str] = {}
+    for token in tokens:
+        if token.kind == "tag":
+            seen.setdefault(tag_key(token.value), token.value)
+    return list(seen.values())
+
+
+def mention_names(tokens: list[Token], local_domain: str) -> list[str]:
+    """Usernames mentioned that could be local (no domain, or ours)."""
+    names: dict[str, None] = {}
+    for token in tokens:
+        if token.kind == "mention" and (
+            token.domain is None or token.domain.lower() == local_domain.lower()
+        ):
+            names[token.value.lower()] = None
+    return list(names)
+
+
+def _link(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    display = rest if len(rest) <= 30 else rest[:30]
+    hidden_tail = "" if len(rest) <= 30 else rest[30:]
+    return (
+        f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="nofollow noopener" '
+        f'translate="no"><span class="invisible">{html.escape(scheme)}://</span>'
+        f'<span class="{"ellipsis" if hidden_tail else ""}">{html.escape(display)}</span>'
+        f'<span class="invisible">{html.escape(hidden_tail)}</span></a>'
+    )
+
+
+def render_html(
+    text: str,
+    tokens: list[Token],
+    *,
+    base_url: str,
+    resolve_mention: Callable[[str, str | None], str | None],
+) -> str:
+    """Escaped text with entities linkified, in paragraphs; `resolve_mention` gives the
+    canonical username of a known local account (None leaves the mention as plain text)."""
+    pieces: list[str] = []
+    cursor = 0
+    for token in tokens:
+        pieces.append(html.escape(text[cursor : token.start], quote=False))
+        raw = text[token.start : token.end]
+        if token.kind == "url":
+            pieces.append(_link(token.value))
+        elif token.kind == "tag":
+            href = f"{base_url}/tags/{quote(tag_key(token.value))}"
+            pieces.append(
+                f'<a href="{html.escape(href)}" class="mention hashtag" rel="tag">#<span>'
+                f"{html.escape(token.value, quote=False)}</span></a>"
+            )
+        else:
+            username = resolve_mention(token.value, token.domain)
+            if username is None:
+                pieces.append(html.escape(raw, quote=False))
+            else:
+                href = f"{base_url}/@{quote(username)}"
+                pieces.append(
+                    f'<span class="h-card" translate="no"><a href="{html.escape(href)}" '
+                    f'class="u-url mention">@<span>{html.escape(username, quote=False)}</span></a></span>'
+                )
+        cursor = token.end
+    pieces.append(html.escape(text[cursor:], quote=False))
+    body = "".join(pieces).replace("\r\n", "\n")
+    paragraphs = [p for p in body.split("\n\n") if p.strip()]
+    return "".join("<p>" + p.replace("\n", "<br />") + "</p>" for p in paragraphs)
+
+
+def clean_text(value: str) -> str:
+    """NFC-normalize and drop control characters other than newline and tab."""
+    value = unicodedata.normalize("NFC", value)
+    return "".join(c for c in value if c in "\n\t" or unicodedata.category(c) != "Cc")

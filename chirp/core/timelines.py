@@ -1,0 +1,104 @@
+"""Timeline use cases: home (chronological or ranked), account, public and hashtag."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from chirp.core import feeds, ranking
+from chirp.core.accounts import get_account
+from chirp.core.context import Context
+from chirp.core.ids import id_at
+from chirp.core.models import Account, Page, Status
+from chirp.core.views import load_visible
+from chirp.storage.port import AccountFilter
+
+RANKED_CANDIDATES = 800
+
+
+@dataclass(slots=True)
+class AccountTimelineOptions:
+    exclude_replies: bool = False
+    exclude_reblogs: bool = False
+    only_media: bool = False
+    pinned: bool = False
+    tagged: str | None = None
+
+
+async def home_timeline(
+    ctx: Context, viewer: Account, page: Page
+) -> tuple[list[Status], list[int]]:
+    """Newest first. Returns the statuses and the cursor ids of the page (for Link headers)."""
+    ids = await feeds.read_home(ctx, viewer.id, page)
+    return await load_visible(ctx, ids, viewer.id), ids
+
+
+async def ranked_home_timeline(
+    ctx: Context, viewer: Account, *, limit: int, offset: int
+) -> list[Status]:
+    """ "For you": the last WINDOW_HOURS of the home feed, most interesting first (see ranking)."""
+    now = ctx.now()
+    since = id_at(now - timedelta(hours=ranking.WINDOW_HOURS))
+    ids = await feeds.read_home(ctx, viewer.id, Page(limit=RANKED_CANDIDATES, since_id=since))
+    candidates = await load_visible(ctx, ids, viewer.id)
+    originals = await ctx.store.get_statuses(s.reblog_of_id for s in candidates if s.reblog_of_id)
+    seen: set[int] = set()
+    scored = []
+    for status in candidates:
+        subject = originals.get(status.reblog_of_id or 0, status)
+        if subject.id in seen:  # a tweet and its retweets compete once
+            continue
+        seen.add(subject.id)
+        scored.append((ranking.hot_score(subject, now), status.id, status))
+    scored.sort(key=lambda entry: (entry[0], entry[1]), reverse=True)
+    return [status for _, _, status in scored[offset : offset + limit]]
+
+
+async def account_timeline(
+    ctx: Context,
+    viewer_id: int | None,
+    account_id: int,
+    page: Page,
+    options: AccountTimelineOptions,
+) -> tuple[list[Status], list[int]]:
+    author = await get_account(ctx, account_id)
+    if options.only_media:
+        return [], []  # no tweet carries media until uploads land (see the media issue)
+    visibilities: tuple[str, ...] = ("public", "unlisted")
+    if viewer_id == author.id:
+        visibilities = ("public", "unlisted", "private", "direct")
+    elif viewer_id is not None:
+        relation = (await ctx.store.get_relationships(viewer_id, [author.id]))[author.id]
+        if relation.following is not None:
+            visibilities = ("public", "unlisted", "private")
+    ids = await ctx.store.account_timeline(
+        author.id,
+        page,
+        AccountFilter(
+            visibilities=visibilities,
+            include_direct_to=viewer_id if viewer_id != author.id else None,
+            exclude_replies=options.exclude_replies,
+            exclude_reblogs=options.exclude_reblogs,
+            pinned=options.pinned,
+            tagged=options.tagged,
+        ),
+    )
+    return await load_visible(ctx, ids, viewer_id), ids
+
+
+async def public_timeline(
+    ctx: Context, viewer_id: int | None, page: Page, *, only_media: bool = False
+) -> tuple[list[Status], list[int]]:
+    if only_media:
+        return [], []
+    ids = await ctx.store.public_timeline(page)
+    return await load_visible(ctx, ids, viewer_id), ids
+
+
+async def tag_timeline(
+    ctx: Context, viewer_id: int | None, tags: list[str], page: Page, *, only_media: bool = False
+) -> tuple[list[Status], list[int]]:
+    if only_media:
+        return [], []
+    ids = await ctx.store.tag_timeline(tags, page)
+    return await load_visible(ctx, ids, viewer_id), ids

@@ -1,0 +1,90 @@
+"""Trends from recent engagement velocity (see chirp.core.ranking for the formula)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from chirp.core import ranking
+from chirp.core.context import Context
+from chirp.core.ids import id_at, id_time
+from chirp.core.models import Status, Tag
+from chirp.core.views import load_visible
+
+SCAN_LIMIT = 50_000
+HISTORY_DAYS = 7
+
+
+@dataclass(slots=True)
+class TagHistory:
+    day: datetime  # UTC midnight
+    uses: int
+    accounts: int
+
+
+@dataclass(slots=True)
+class TagTrend:
+    tag: Tag
+    history: list[TagHistory]
+    score: float
+
+
+def _history(uses: list[tuple[str, int, int]], now: datetime) -> list[TagHistory]:
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    days = [today - timedelta(days=n) for n in range(HISTORY_DAYS)]
+    counts: dict[datetime, tuple[int, set[int]]] = {d: (0, set()) for d in days}
+    for _, status_id, account_id in uses:
+        day = id_time(status_id).replace(hour=0, minute=0, second=0, microsecond=0)
+        if day in counts:
+            n, accounts = counts[day]
+            accounts.add(account_id)
+            counts[day] = (n + 1, accounts)
+    return [TagHistory(day=d, uses=counts[d][0], accounts=len(counts[d][1])) for d in days]
+
+
+async def tag_history(ctx: Context, tag: Tag) -> list[TagHistory]:
+    now = ctx.now()
+    since = id_at(now - timedelta(days=HISTORY_DAYS))
+    uses = await ctx.store.tag_uses([tag.name], since, SCAN_LIMIT)
+    return _history(uses, now)
+
+
+async def trending_tags(ctx: Context, *, limit: int, offset: int) -> list[TagTrend]:
+    """Tags ranked by distinct accounts using them recently, each use decaying with age."""
+    now = ctx.now()
+    uses = await ctx.store.tag_uses(None, id_at(now - timedelta(days=HISTORY_DAYS)), SCAN_LIMIT)
+    by_tag: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+    for use in uses:
+        by_tag[use[0].casefold()].append(use)
+    trends = []
+    day_ago = id_at(now - timedelta(days=1))
+    for tag_uses in by_tag.values():
+        latest_per_account: dict[int, int] = {}
+        for _, status_id, account_id in tag_uses:
+            if status_id > day_ago:
+                latest_per_account[account_id] = max(
+                    status_id, latest_per_account.get(account_id, 0)
+                )
+        score = sum(
+            ranking.decayed_weight("favourite", sid, now) for sid in latest_per_account.values()
+        )
+        if score > 0:
+            trends.append(TagTrend(Tag(name=tag_uses[0][0]), _history(tag_uses, now), score))
+    trends.sort(key=lambda t: t.score, reverse=True)
+    return trends[offset : offset + limit]
+
+
+async def trending_statuses(
+    ctx: Context, viewer_id: int | None, *, limit: int, offset: int
+) -> list[Status]:
+    """Public tweets ranked by engagement in the last day, each engagement decaying with age."""
+    now = ctx.now()
+    engagements = await ctx.store.recent_engagements(id_at(now - timedelta(days=1)), SCAN_LIMIT)
+    scores: dict[int, float] = defaultdict(float)
+    for status_id, kind, engagement_id in engagements:
+        scores[status_id] += ranking.decayed_weight(kind, engagement_id, now)
+    ranked = sorted(scores, key=lambda s: (scores[s], s), reverse=True)
+    statuses = await load_visible(ctx, ranked[: offset + limit * 2 + 40], viewer_id)
+    public = [s for s in statuses if s.visibility == "public" and s.reblog_of_id is None]
+    return public[offset : offset + limit]

@@ -1,0 +1,87 @@
+"""Batch loading of everything needed to show a page of tweets to one viewer.
+
+A page of 20 tweets costs a constant number of queries whatever it contains: the retweeted and
+quoted originals, every account involved, the viewer's likes/retweets/bookmarks/pins, and which
+quoted tweets the viewer may see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from chirp.core.context import Context
+from chirp.core.models import Account, Notification, Status
+from chirp.core.visibility import visible_ids
+from chirp.storage.port import ViewerState
+
+
+@dataclass(slots=True)
+class StatusBundle:
+    statuses: dict[int, Status] = field(default_factory=dict)
+    accounts: dict[int, Account] = field(default_factory=dict)
+    viewer: ViewerState = field(default_factory=ViewerState)
+    visible: set[int] = field(default_factory=set)
+    viewer_id: int | None = None
+
+
+async def load_bundle(
+    ctx: Context,
+    statuses: Iterable[Status],
+    viewer_id: int | None,
+    *,
+    extra_account_ids: Iterable[int] = (),
+) -> StatusBundle:
+    bundle = StatusBundle(viewer_id=viewer_id)
+    level = list(statuses)
+    # Two hops cover wrapper -> original -> quoted status (deeper quotes render as shallow ids).
+    for _ in range(3):
+        bundle.statuses.update((s.id, s) for s in level)
+        wanted = {
+            ref
+            for s in level
+            for ref in (s.reblog_of_id, s.quote_of_id)
+            if ref is not None and ref not in bundle.statuses
+        }
+        if not wanted:
+            break
+        level = list((await ctx.store.get_statuses(wanted)).values())
+    everything = list(bundle.statuses.values())
+    account_ids = {s.account_id for s in everything} | {
+        m for s in everything for m in s.mention_ids
+    }
+    account_ids.update(extra_account_ids)
+    bundle.accounts = await ctx.store.get_accounts(account_ids)
+    if viewer_id is not None:
+        bundle.viewer = await ctx.store.get_viewer_state(viewer_id, bundle.statuses)
+    bundle.visible = await visible_ids(ctx, viewer_id, everything)
+    return bundle
+
+
+async def load_visible(ctx: Context, ids: Iterable[int], viewer_id: int | None) -> list[Status]:
+    """The statuses with these ids that still exist and the viewer may see, in the given order.
+    A retweet is visible only if its original is too."""
+    ids = list(ids)
+    found = await ctx.store.get_statuses(ids)
+    originals = await ctx.store.get_statuses(
+        s.reblog_of_id for s in found.values() if s.reblog_of_id is not None
+    )
+    visible = await visible_ids(ctx, viewer_id, [*found.values(), *originals.values()])
+    return [
+        found[i]
+        for i in ids
+        if i in found
+        and i in visible
+        and (found[i].reblog_of_id is None or found[i].reblog_of_id in visible)
+    ]
+
+
+async def load_notification_bundle(
+    ctx: Context, rows: Iterable[Notification], viewer_id: int
+) -> StatusBundle:
+    """Everything to show a page of notifications: their tweets and their senders."""
+    rows = list(rows)
+    statuses = await ctx.store.get_statuses(n.status_id for n in rows if n.status_id is not None)
+    return await load_bundle(
+        ctx, statuses.values(), viewer_id, extra_account_ids=[n.from_account_id for n in rows]
+    )

@@ -1,0 +1,45 @@
+"""Mastodon pagination parameters and `Link` headers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, Field, field_validator
+from yarl import URL
+
+from chirp.core.models import Page
+from chirp.handlers.common import ctx, query_params, validate
+
+
+class PageQuery(BaseModel):
+    max_id: int | None = Field(None, ge=0, lt=2**63)
+    since_id: int | None = Field(None, ge=0, lt=2**63)
+    min_id: int | None = Field(None, ge=0, lt=2**63)
+    limit: int | None = None
+
+    @field_validator("max_id", "since_id", "min_id", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+
+def parse_page(request: web.Request, *, default: int = 20, maximum: int = 40) -> Page:
+    """`limit` is clamped to [1, maximum] as Mastodon does, rather than refused."""
+    query = validate(
+        PageQuery, {k: v for k, v in query_params(request).items() if k in PageQuery.model_fields}
+    )
+    limit = default if query.limit is None else max(1, min(query.limit, maximum))
+    return Page(limit=limit, max_id=query.max_id, since_id=query.since_id, min_id=query.min_id)
+
+
+def link_header(request: web.Request, cursors: list[int]) -> dict[str, str]:
+    """`next` goes to older items (max_id = last cursor), `prev` to newer (min_id = first)."""
+    if not cursors:
+        return {}
+    keep = [(k, v) for k, v in request.query.items() if k not in ("max_id", "min_id", "since_id")]
+    # Links point at the public origin: behind a load balancer request.url is an internal one.
+    base = URL(ctx(request).settings.base_url).with_path(request.path)
+    next_url = base.with_query([*keep, ("max_id", str(cursors[-1]))])
+    prev_url = base.with_query([*keep, ("min_id", str(cursors[0]))])
+    return {"Link": f'<{next_url}>; rel="next", <{prev_url}>; rel="prev"'}

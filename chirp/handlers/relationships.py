@@ -1,0 +1,129 @@
+"""Follow graph and per-account timelines: follow/unfollow, relationships, followers, following,
+an account's tweets, and account search."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from chirp.core import follows, search, timelines
+from chirp.handlers.common import (
+    authenticate_user,
+    ctx,
+    json_response,
+    optional_principal,
+    parse_id,
+    query_params,
+    validate,
+)
+from chirp.handlers.forms import FormBool, IdList
+from chirp.handlers.paging import link_header, parse_page
+from chirp.handlers.rendering import render_statuses
+from chirp.serializers.accounts import account_json
+from chirp.serializers.relationships import relationship_json
+
+routes = web.RouteTableDef()
+
+
+class RelationshipsQuery(BaseModel):
+    id: IdList = Field(default_factory=list, max_length=100)
+
+
+class AccountStatusesQuery(BaseModel):
+    exclude_replies: FormBool = False
+    exclude_reblogs: FormBool = False
+    only_media: FormBool = False
+    pinned: FormBool = False
+    tagged: str | None = Field(None, max_length=200)
+
+
+class AccountSearchQuery(BaseModel):
+    q: str = Field(min_length=1, max_length=500)
+    offset: int = Field(0, ge=0, le=10_000)
+
+
+@routes.post(r"/api/v1/accounts/{id:\d+}/follow")
+async def follow(request: web.Request) -> web.Response:
+    _, account = await authenticate_user(request, "write:follows")
+    target = parse_id(request.match_info["id"])
+    relation = await follows.follow(ctx(request), account, target)
+    return json_response(relationship_json(target, relation))
+
+
+@routes.post(r"/api/v1/accounts/{id:\d+}/unfollow")
+async def unfollow(request: web.Request) -> web.Response:
+    _, account = await authenticate_user(request, "write:follows")
+    target = parse_id(request.match_info["id"])
+    relation = await follows.unfollow(ctx(request), account, target)
+    return json_response(relationship_json(target, relation))
+
+
+@routes.get("/api/v1/accounts/relationships")
+async def relationships(request: web.Request) -> web.Response:
+    _, account = await authenticate_user(request, "read:follows")
+    query = validate(RelationshipsQuery, {"id": query_params(request).get("id", [])})
+    found = await follows.relationships(ctx(request), account, query.id)
+    return json_response(
+        [relationship_json(target, found[target]) for target in dict.fromkeys(query.id)]
+    )
+
+
+@routes.get("/api/v1/accounts/search")
+async def account_search(request: web.Request) -> web.Response:
+    await authenticate_user(request, "read:accounts")
+    query = validate(
+        AccountSearchQuery, {k: v for k, v in query_params(request).items() if k in ("q", "offset")}
+    )
+    page = parse_page(request, maximum=80)
+    context = ctx(request)
+    found = await search.search(
+        context, None, query.q, type="accounts", limit=page.limit, offset=query.offset
+    )
+    return json_response([account_json(a, context.settings) for a in found.accounts])
+
+
+async def _account_list(request: web.Request, use_case) -> web.Response:  # type: ignore[no-untyped-def]
+    await optional_principal(request)
+    page = parse_page(request, maximum=80)
+    context = ctx(request)
+    accounts, cursors = await use_case(context, parse_id(request.match_info["id"]), page)
+    return json_response(
+        [account_json(a, context.settings) for a in accounts], headers=link_header(request, cursors)
+    )
+
+
+@routes.get(r"/api/v1/accounts/{id:\d+}/followers")
+async def followers(request: web.Request) -> web.Response:
+    return await _account_list(request, follows.followers)
+
+
+@routes.get(r"/api/v1/accounts/{id:\d+}/following")
+async def following(request: web.Request) -> web.Response:
+    return await _account_list(request, follows.following)
+
+
+@routes.get(r"/api/v1/accounts/{id:\d+}/statuses")
+async def account_statuses(request: web.Request) -> web.Response:
+    principal = await optional_principal(request)
+    viewer = principal.account.id if principal and principal.account else None
+    query = validate(
+        AccountStatusesQuery,
+        {k: v for k, v in query_params(request).items() if k in AccountStatusesQuery.model_fields},
+    )
+    page = parse_page(request)
+    found, cursors = await timelines.account_timeline(
+        ctx(request),
+        viewer,
+        parse_id(request.match_info["id"]),
+        page,
+        timelines.AccountTimelineOptions(
+            exclude_replies=query.exclude_replies,
+            exclude_reblogs=query.exclude_reblogs,
+            only_media=query.only_media,
+            pinned=query.pinned,
+            tagged=query.tagged,
+        ),
+    )
+    return json_response(
+        await render_statuses(request, found, viewer), headers=link_header(request, cursors)
+    )

@@ -1,0 +1,48 @@
+"""Turning domain results into response bodies: batch-load once, then serialize."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from chirp.core.models import Notification, Status
+from chirp.core.views import load_bundle, load_notification_bundle
+from chirp.handlers.common import ctx
+from chirp.serializers.notifications import notification_json
+from chirp.serializers.statuses import StatusSerializer
+
+
+async def serializer_for(
+    request: web.Request,
+    statuses: list[Status],
+    viewer_id: int | None,
+    *,
+    account_ids: list[int] | None = None,
+) -> StatusSerializer:
+    context = ctx(request)
+    bundle = await load_bundle(context, statuses, viewer_id, extra_account_ids=account_ids or ())
+    return StatusSerializer(bundle, context.settings)
+
+
+async def render_statuses(
+    request: web.Request, statuses: list[Status], viewer_id: int | None
+) -> list[dict[str, Any]]:
+    return (await serializer_for(request, statuses, viewer_id)).many(statuses)
+
+
+async def render_status(
+    request: web.Request, status: Status, viewer_id: int | None
+) -> dict[str, Any]:
+    return (await serializer_for(request, [status], viewer_id)).status(status)
+
+
+async def render_notifications(
+    request: web.Request, rows: list[Notification], viewer_id: int
+) -> list[dict[str, Any]]:
+    context = ctx(request)
+    serializer = StatusSerializer(
+        await load_notification_bundle(context, rows, viewer_id), context.settings
+    )
+    rendered = (notification_json(n, serializer) for n in rows)
+    return [body for body in rendered if body is not None]

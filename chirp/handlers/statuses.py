@@ -1,0 +1,206 @@
+"""`/api/v1/statuses`: post, read, edit, delete, thread context and engagement on a tweet."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from chirp.core import engagement, statuses
+from chirp.core.errors import InvalidInput
+from chirp.handlers.common import (
+    authenticate_user,
+    ctx,
+    json_response,
+    optional_principal,
+    params,
+    parse_id,
+    validate,
+)
+from chirp.handlers.forms import FormBool, IdList, OptionalId
+from chirp.handlers.paging import link_header, parse_page
+from chirp.handlers.rendering import render_status, render_statuses, serializer_for
+from chirp.serializers.accounts import account_json
+from chirp.serializers.statuses import deleted_status_json, status_edit_json, status_source_json
+
+routes = web.RouteTableDef()
+
+IDEMPOTENCY_KEY_MAX = 200
+
+
+class StatusForm(BaseModel):
+    status: str = Field("", max_length=100_000)
+    spoiler_text: str = Field("", max_length=10_000)
+    sensitive: FormBool = False
+    visibility: str | None = Field(None, max_length=20)
+    language: str | None = Field(None, max_length=16)
+    in_reply_to_id: OptionalId = None
+    quoted_status_id: OptionalId = None
+    media_ids: IdList = Field(default_factory=list)
+    poll: dict[str, object] | None = None
+    scheduled_at: str | None = None
+
+
+class ReblogForm(BaseModel):
+    visibility: str | None = Field(None, max_length=20)
+
+
+def _draft(form: StatusForm) -> statuses.TweetDraft:
+    if form.media_ids:
+        raise InvalidInput("Validation failed: Media uploads are not available on this server yet")
+    if form.poll:
+        raise InvalidInput("Validation failed: Polls are not supported")
+    if form.scheduled_at:
+        raise InvalidInput("Validation failed: Scheduled posts are not supported")
+    return statuses.TweetDraft(
+        text=form.status,
+        spoiler_text=form.spoiler_text,
+        sensitive=form.sensitive,
+        visibility=form.visibility,
+        language=form.language,
+        in_reply_to_id=form.in_reply_to_id,
+        quoted_status_id=form.quoted_status_id,
+    )
+
+
+@routes.post("/api/v1/statuses")
+async def post_status(request: web.Request) -> web.Response:
+    principal, account = await authenticate_user(request, "write:statuses")
+    form = validate(StatusForm, await params(request))
+    key = request.headers.get("Idempotency-Key") or None
+    if key is not None and len(key) > IDEMPOTENCY_KEY_MAX:
+        raise InvalidInput("Idempotency-Key is too long")
+    status = await statuses.post_tweet(
+        ctx(request), account, _draft(form), application_id=principal.app.id, idempotency_key=key
+    )
+    return json_response(await render_status(request, status, account.id))
+
+
+@routes.get(r"/api/v1/statuses/{id}")
+async def show_status(request: web.Request) -> web.Response:
+    principal = await optional_principal(request)
+    viewer = principal.account.id if principal and principal.account else None
+    status = await statuses.get_tweet(ctx(request), viewer, parse_id(request.match_info["id"]))
+    return json_response(await render_status(request, status, viewer))
+
+
+@routes.put(r"/api/v1/statuses/{id}")
+async def edit_status(request: web.Request) -> web.Response:
+    _, account = await authenticate_user(request, "write:statuses")
+    form = validate(StatusForm, await params(request))
+    status = await statuses.edit_tweet(
+        ctx(request), account, parse_id(request.match_info["id"]), _draft(form)
+    )
+    return json_response(await render_status(request, status, account.id))
+
+
+@routes.delete(r"/api/v1/statuses/{id}")
+async def delete_status(request: web.Request) -> web.Response:
+    _, account = await authenticate_user(request, "write:statuses")
+    status = await statuses.delete_tweet(ctx(request), account, parse_id(request.match_info["id"]))
+    serializer = await serializer_for(request, [status], account.id)
+    return json_response(deleted_status_json(serializer, status))
+
+
+@routes.get(r"/api/v1/statuses/{id}/source")
+async def status_source(request: web.Request) -> web.Response:
+    _, account = await authenticate_user(request, "read:statuses")
+    status = await statuses.get_tweet(ctx(request), account.id, parse_id(request.match_info["id"]))
+    return json_response(status_source_json(status))
+
+
+@routes.get(r"/api/v1/statuses/{id}/history")
+async def status_history(request: web.Request) -> web.Response:
+    principal = await optional_principal(request)
+    viewer = principal.account.id if principal and principal.account else None
+    status, edits = await statuses.tweet_history(
+        ctx(request), viewer, parse_id(request.match_info["id"])
+    )
+    serializer = await serializer_for(request, [status], viewer)
+    return json_response([status_edit_json(edit, serializer, status) for edit in edits])
+
+
+@routes.get(r"/api/v1/statuses/{id}/context")
+async def status_context(request: web.Request) -> web.Response:
+    principal = await optional_principal(request)
+    viewer = principal.account.id if principal and principal.account else None
+    ancestors, descendants = await statuses.thread_context(
+        ctx(request), viewer, parse_id(request.match_info["id"])
+    )
+    serializer = await serializer_for(request, [*ancestors, *descendants], viewer)
+    return json_response(
+        {"ancestors": serializer.many(ancestors), "descendants": serializer.many(descendants)}
+    )
+
+
+def _action(use_case, scope: str):  # type: ignore[no-untyped-def]
+    """POST /api/v1/statuses/:id/<action>: authenticate, run the use case, render the tweet."""
+
+    async def handler(request: web.Request) -> web.Response:
+        _, account = await authenticate_user(request, scope)
+        status = await use_case(ctx(request), account, parse_id(request.match_info["id"]))
+        return json_response(await render_status(request, status, account.id))
+
+    return handler
+
+
+for name, use_case, scope in (
+    ("favourite", engagement.like_tweet, "write:favourites"),
+    ("unfavourite", engagement.unlike_tweet, "write:favourites"),
+    ("unreblog", engagement.unretweet, "write:statuses"),
+    ("bookmark", engagement.bookmark_tweet, "write:bookmarks"),
+    ("unbookmark", engagement.unbookmark_tweet, "write:bookmarks"),
+    ("pin", engagement.pin_tweet, "write:accounts"),
+    ("unpin", engagement.unpin_tweet, "write:accounts"),
+):
+    routes.post(rf"/api/v1/statuses/{{id}}/{name}")(_action(use_case, scope))
+
+
+@routes.post(r"/api/v1/statuses/{id}/reblog")
+async def reblog(request: web.Request) -> web.Response:
+    _, account = await authenticate_user(request, "write:statuses")
+    form = validate(ReblogForm, await params(request))
+    wrapper = await engagement.retweet(
+        ctx(request), account, parse_id(request.match_info["id"]), form.visibility
+    )
+    return json_response(await render_status(request, wrapper, account.id))
+
+
+async def _engaged_accounts(request: web.Request, use_case) -> web.Response:  # type: ignore[no-untyped-def]
+    principal = await optional_principal(request)
+    viewer = principal.account.id if principal and principal.account else None
+    page = parse_page(request, maximum=80)
+    context = ctx(request)
+    accounts, cursors = await use_case(context, viewer, parse_id(request.match_info["id"]), page)
+    return json_response(
+        [account_json(a, context.settings) for a in accounts], headers=link_header(request, cursors)
+    )
+
+
+@routes.get(r"/api/v1/statuses/{id}/favourited_by")
+async def favourited_by(request: web.Request) -> web.Response:
+    return await _engaged_accounts(request, engagement.favourited_by)
+
+
+@routes.get(r"/api/v1/statuses/{id}/reblogged_by")
+async def reblogged_by(request: web.Request) -> web.Response:
+    return await _engaged_accounts(request, engagement.reblogged_by)
+
+
+@routes.get("/api/v1/favourites")
+async def favourites(request: web.Request) -> web.Response:
+    _, account = await authenticate_user(request, "read:favourites")
+    page = parse_page(request)
+    found, cursors = await engagement.list_favourites(ctx(request), account, page)
+    return json_response(
+        await render_statuses(request, found, account.id), headers=link_header(request, cursors)
+    )
+
+
+@routes.get("/api/v1/bookmarks")
+async def bookmarks(request: web.Request) -> web.Response:
+    _, account = await authenticate_user(request, "read:bookmarks")
+    page = parse_page(request)
+    found, cursors = await engagement.list_bookmarks(ctx(request), account, page)
+    return json_response(
+        await render_statuses(request, found, account.id), headers=link_header(request, cursors)
+    )

@@ -1,0 +1,135 @@
+"""`/api/v1/timelines/*`: home (chronological, or `order=ranked`), public, hashtag; and trends."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from chirp.core import search, timelines, trends
+from chirp.handlers.common import (
+    authenticate_user,
+    ctx,
+    json_response,
+    optional_principal,
+    query_params,
+    validate,
+)
+from chirp.handlers.forms import FormBool, StrList
+from chirp.handlers.paging import link_header, parse_page
+from chirp.handlers.rendering import render_statuses
+from chirp.serializers.tags import tag_json
+
+routes = web.RouteTableDef()
+
+
+class HomeQuery(BaseModel):
+    order: str = Field("chronological", pattern="^(chronological|ranked)$")
+    offset: int = Field(0, ge=0, le=10_000)
+
+
+class PublicQuery(BaseModel):
+    only_media: FormBool = False
+    local: FormBool = False
+    remote: FormBool = False
+
+
+class TagQuery(PublicQuery):
+    any: StrList = Field(default_factory=list)
+
+
+class OffsetQuery(BaseModel):
+    offset: int = Field(0, ge=0, le=10_000)
+
+
+def _viewer_id(principal: object) -> int | None:
+    account = getattr(principal, "account", None)
+    return account.id if account is not None else None
+
+
+@routes.get("/api/v1/timelines/home")
+async def home(request: web.Request) -> web.Response:
+    _, account = await authenticate_user(request, "read:statuses")
+    query = validate(
+        HomeQuery, {k: v for k, v in query_params(request).items() if k in HomeQuery.model_fields}
+    )
+    page = parse_page(request)
+    context = ctx(request)
+    if query.order == "ranked":
+        # Ranked pages are positional: `offset` walks them (Link headers carry it).
+        found = await timelines.ranked_home_timeline(
+            context, account, limit=page.limit, offset=query.offset
+        )
+        headers = {}
+        if found:
+            url = request.url.update_query(offset=str(query.offset + page.limit))
+            headers["Link"] = f'<{context.settings.base_url}{url.path_qs}>; rel="next"'
+        return json_response(await render_statuses(request, found, account.id), headers=headers)
+    found, cursors = await timelines.home_timeline(context, account, page)
+    return json_response(
+        await render_statuses(request, found, account.id), headers=link_header(request, cursors)
+    )
+
+
+@routes.get("/api/v1/timelines/public")
+async def public(request: web.Request) -> web.Response:
+    viewer = _viewer_id(await optional_principal(request))
+    query = validate(
+        PublicQuery,
+        {k: v for k, v in query_params(request).items() if k in PublicQuery.model_fields},
+    )
+    page = parse_page(request)
+    if query.remote:  # a single-server deployment has no remote posts
+        return json_response([])
+    found, cursors = await timelines.public_timeline(
+        ctx(request), viewer, page, only_media=query.only_media
+    )
+    return json_response(
+        await render_statuses(request, found, viewer), headers=link_header(request, cursors)
+    )
+
+
+@routes.get(r"/api/v1/timelines/tag/{tag}")
+async def tag(request: web.Request) -> web.Response:
+    viewer = _viewer_id(await optional_principal(request))
+    query = validate(
+        TagQuery, {k: v for k, v in query_params(request).items() if k in TagQuery.model_fields}
+    )
+    page = parse_page(request)
+    names = [request.match_info["tag"].lstrip("#"), *query.any]
+    found, cursors = await timelines.tag_timeline(
+        ctx(request), viewer, names, page, only_media=query.only_media
+    )
+    return json_response(
+        await render_statuses(request, found, viewer), headers=link_header(request, cursors)
+    )
+
+
+@routes.get(r"/api/v1/tags/{name}")
+async def show_tag(request: web.Request) -> web.Response:
+    await optional_principal(request)
+    context = ctx(request)
+    found = await search.get_tag(context, request.match_info["name"])
+    history = await trends.tag_history(context, found)
+    return json_response(tag_json(found.name, history, context.settings))
+
+
+@routes.get("/api/v1/trends")
+@routes.get("/api/v1/trends/tags")
+async def trending_tags(request: web.Request) -> web.Response:
+    await optional_principal(request)
+    query = validate(OffsetQuery, {k: v for k, v in query_params(request).items() if k == "offset"})
+    page = parse_page(request, default=10, maximum=20)
+    context = ctx(request)
+    found = await trends.trending_tags(context, limit=page.limit, offset=query.offset)
+    return json_response([tag_json(t.tag.name, t.history, context.settings) for t in found])
+
+
+@routes.get("/api/v1/trends/statuses")
+async def trending_statuses(request: web.Request) -> web.Response:
+    viewer = _viewer_id(await optional_principal(request))
+    query = validate(OffsetQuery, {k: v for k, v in query_params(request).items() if k == "offset"})
+    page = parse_page(request, default=20, maximum=40)
+    found = await trends.trending_statuses(
+        ctx(request), viewer, limit=page.limit, offset=query.offset
+    )
+    return json_response(await render_statuses(request, found, viewer))

@@ -1,0 +1,28 @@
+"""Relationship JSON (Mastodon `Relationship`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chirp.storage.port import Relationship
+
+
+def relationship_json(account_id: int, relation: Relationship) -> dict[str, Any]:
+    following = relation.following
+    return {
+        "id": str(account_id),
+        "following": following is not None,
+        "showing_reblogs": following is not None,
+        "notifying": False,
+        "languages": None,
+        "followed_by": relation.followed_by,
+        "blocking": False,
+        "blocked_by": False,
+        "muting": False,
+        "muting_notifications": False,
+        "requested": False,
+        "requested_by": False,
+        "domain_blocking": False,
+        "endorsed": False,
+        "note": "",
+    }

@@ -1,0 +1,119 @@
+"""The follow graph in SQLite; account counters move in the same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from chirp.core.ids import id_time
+from chirp.core.models import Event, Follow, Page
+from chirp.storage.port import MissingRecord, Relationship
+from chirp.storage.sqlite.base import SqliteBase
+from chirp.storage.sqlite.convert import req_dt, ts
+from chirp.storage.sqlite.db import placeholders
+from chirp.storage.sqlite.paging import newest_first, page_bounds, page_order
+from chirp.storage.sqlite.statuses import record_event
+
+
+class SqliteFollows(SqliteBase):
+    async def add_follow(self, follow: Follow, *, event: Event) -> bool:
+        async with self.db.transaction() as tx:
+            async with tx.execute(
+                "SELECT count(*) FROM accounts WHERE id IN (?, ?)",
+                (follow.account_id, follow.target_account_id),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None or row[0] != 2:
+                raise MissingRecord("account")
+            cursor = await tx.execute(
+                "INSERT OR IGNORE INTO follows(id, account_id, target_account_id, created_at) VALUES (?,?,?,?)",
+                (follow.id, follow.account_id, follow.target_account_id, ts(follow.created_at)),
+            )
+            if cursor.rowcount != 1:
+                return False
+            await tx.execute(
+                "UPDATE accounts SET following_count = following_count + 1 WHERE id = ?",
+                (follow.account_id,),
+            )
+            await tx.execute(
+                "UPDATE accounts SET followers_count = followers_count + 1 WHERE id = ?",
+                (follow.target_account_id,),
+            )
+            await record_event(tx, event, follow.created_at)
+            return True
+
+    async def remove_follow(self, account_id: int, target_account_id: int, *, event: Event) -> bool:
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(
+                "DELETE FROM follows WHERE account_id = ? AND target_account_id = ?",
+                (account_id, target_account_id),
+            )
+            if cursor.rowcount != 1:
+                return False
+            await tx.execute(
+                "UPDATE accounts SET following_count = max(0, following_count - 1) WHERE id = ?",
+                (account_id,),
+            )
+            await tx.execute(
+                "UPDATE accounts SET followers_count = max(0, followers_count - 1) WHERE id = ?",
+                (target_account_id,),
+            )
+            await tx.execute(
+                "DELETE FROM home_feed WHERE owner_id = ? AND author_id = ?",
+                (account_id, target_account_id),
+            )
+            await record_event(tx, event, id_time(event.id))
+            return True
+
+    async def get_relationships(
+        self, account_id: int, target_ids: Iterable[int]
+    ) -> dict[int, Relationship]:
+        ids = list(dict.fromkeys(target_ids))
+        result = {target: Relationship() for target in ids}
+        if not ids:
+            return result
+        marks = placeholders(ids)
+        rows = await self.db.fetchall(
+            f"SELECT * FROM follows WHERE account_id = ? AND target_account_id IN ({marks})"
+            f" UNION ALL SELECT * FROM follows WHERE target_account_id = ? AND account_id IN ({marks})",
+            [account_id, *ids, account_id, *ids],
+        )
+        for row in rows:
+            if row["account_id"] == account_id:
+                result[row["target_account_id"]].following = Follow(
+                    id=row["id"],
+                    account_id=row["account_id"],
+                    target_account_id=row["target_account_id"],
+                    created_at=req_dt(row["created_at"]),
+                )
+            if row["target_account_id"] == account_id:
+                result[row["account_id"]].followed_by = True
+        return result
+
+    async def _list(self, sql: str, key: int, page: Page) -> list[tuple[int, int]]:
+        bounds, params = page_bounds(page, "id")
+        rows = await self.db.fetchall(
+            sql.format(bounds=bounds, order=page_order(page)), [key, *params, page.limit]
+        )
+        return [(row[0], row[1]) for row in newest_first(page, rows)]
+
+    async def list_followers(self, account_id: int, page: Page) -> list[tuple[int, int]]:
+        return await self._list(
+            "SELECT id, account_id FROM follows WHERE target_account_id = ? AND {bounds} ORDER BY id {order} LIMIT ?",
+            account_id,
+            page,
+        )
+
+    async def list_following(self, account_id: int, page: Page) -> list[tuple[int, int]]:
+        return await self._list(
+            "SELECT id, target_account_id FROM follows WHERE account_id = ? AND {bounds} ORDER BY id {order} LIMIT ?",
+            account_id,
+            page,
+        )
+
+    async def list_popular_followees(self, account_id: int, min_followers: int) -> list[int]:
+        rows = await self.db.fetchall(
+            "SELECT a.id FROM follows f JOIN accounts a ON a.id = f.target_account_id"
+            " WHERE f.account_id = ? AND a.followers_count >= ?",
+            (account_id, min_followers),
+        )
+        return [row[0] for row in rows]

@@ -1,0 +1,334 @@
+"""Tweets, their entities, edit history and threads in SQLite."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from datetime import datetime
+
+import aiosqlite
+import orjson
+
+from chirp.core.models import Event, Status, StatusEdit
+from chirp.core.text import tag_key
+from chirp.storage.port import MissingRecord
+from chirp.storage.sqlite.base import SqliteBase, unique_violation
+from chirp.storage.sqlite.convert import dt, req_dt, ts
+from chirp.storage.sqlite.db import Row, placeholders
+
+
+def status_from_row(row: Row) -> Status:
+    return Status(
+        id=row["id"],
+        account_id=row["account_id"],
+        visibility=row["visibility"],
+        created_at=req_dt(row["created_at"]),
+        text=row["text"],
+        content=row["content"],
+        spoiler_text=row["spoiler_text"],
+        sensitive=bool(row["sensitive"]),
+        language=row["language"],
+        in_reply_to_id=row["in_reply_to_id"],
+        in_reply_to_account_id=row["in_reply_to_account_id"],
+        reblog_of_id=row["reblog_of_id"],
+        quote_of_id=row["quote_of_id"],
+        conversation_id=row["conversation_id"],
+        mention_ids=tuple(int(i) for i in row["mention_ids"].split()),
+        tags=tuple(row["tags"].split()),
+        application_id=row["application_id"],
+        replies_count=row["replies_count"],
+        reblogs_count=row["reblogs_count"],
+        favourites_count=row["favourites_count"],
+        quotes_count=row["quotes_count"],
+        edited_at=dt(row["edited_at"]),
+    )
+
+
+def _edit_from_row(row: Row) -> StatusEdit:
+    return StatusEdit(
+        id=row["id"],
+        status_id=row["status_id"],
+        account_id=row["account_id"],
+        text=row["text"],
+        content=row["content"],
+        spoiler_text=row["spoiler_text"],
+        sensitive=bool(row["sensitive"]),
+        created_at=req_dt(row["created_at"]),
+    )
+
+
+async def record_event(tx: aiosqlite.Connection, event: Event, at: datetime) -> None:
+    """Write a domain event to the outbox inside the caller's transaction."""
+    await tx.execute(
+        "INSERT INTO outbox(id, kind, payload, available_at) VALUES (?,?,?,?)",
+        (event.id, event.kind, orjson.dumps(event.payload).decode(), ts(at)),
+    )
+
+
+async def _index_entities(tx: aiosqlite.Connection, status: Status) -> None:
+    """Mentions, tags and the search entry of a status (called on create and edit)."""
+    if status.mention_ids:
+        await tx.executemany(
+            "INSERT OR IGNORE INTO status_mentions(status_id, account_id) VALUES (?, ?)",
+            [(status.id, account_id) for account_id in status.mention_ids],
+        )
+    if status.tags:
+        keys = [tag_key(name) for name in status.tags]
+        await tx.executemany(
+            "INSERT INTO tags(name, name_key, created_at) VALUES (?,?,?) ON CONFLICT(name_key) DO NOTHING",
+            [
+                (name, key, ts(status.created_at))
+                for name, key in zip(status.tags, keys, strict=True)
+            ],
+        )
+        await tx.execute(
+            "INSERT OR IGNORE INTO status_tags(tag_id, status_id, account_id, public)"
+            f" SELECT id, ?, ?, ? FROM tags WHERE name_key IN ({placeholders(keys)})",
+            [status.id, status.account_id, status.visibility == "public", *keys],
+        )
+    if status.text:
+        await tx.execute(
+            "INSERT INTO status_search(rowid, text) VALUES (?, ?)", (status.id, status.text)
+        )
+
+
+async def _unindex_entities(tx: aiosqlite.Connection, status: Status) -> None:
+    await tx.execute("DELETE FROM status_mentions WHERE status_id = ?", (status.id,))
+    await tx.execute("DELETE FROM status_tags WHERE status_id = ?", (status.id,))
+    if status.text:
+        await tx.execute(
+            "INSERT INTO status_search(status_search, rowid, text) VALUES ('delete', ?, ?)",
+            (status.id, status.text),
+        )
+
+
+async def _bump(tx: aiosqlite.Connection, status: Status, delta: int) -> None:
+    """Counters a status contributes to: its author's, its parent's, its quoted/original's."""
+    await tx.execute(
+        "UPDATE accounts SET statuses_count = max(0, statuses_count + ?) WHERE id = ?",
+        (delta, status.account_id),
+    )
+    for column, target in (
+        ("replies_count", status.in_reply_to_id),
+        ("quotes_count", status.quote_of_id),
+        ("reblogs_count", status.reblog_of_id),
+    ):
+        if target is not None:
+            await tx.execute(
+                f"UPDATE statuses SET {column} = max(0, {column} + ?) WHERE id = ?", (delta, target)
+            )
+
+
+_STATUS_COLUMNS = (
+    "id, account_id, visibility, text, content, spoiler_text, sensitive, language, in_reply_to_id,"
+    " in_reply_to_account_id, reblog_of_id, quote_of_id, conversation_id, mention_ids, tags,"
+    " application_id, created_at, edited_at"
+)
+
+
+class SqliteStatuses(SqliteBase):
+    async def create_status(
+        self,
+        status: Status,
+        *,
+        event: Event,
+        idempotency_key: str | None = None,
+        idempotency_since: datetime | None = None,
+    ) -> Status:
+        try:
+            async with self.db.transaction() as tx:
+                if idempotency_key is not None:
+                    if idempotency_since is not None:
+                        await tx.execute(
+                            "DELETE FROM idempotency_keys WHERE account_id = ? AND key = ? AND created_at < ?",
+                            (status.account_id, idempotency_key, ts(idempotency_since)),
+                        )
+                    await tx.execute(
+                        "INSERT INTO idempotency_keys(account_id, key, status_id, created_at) VALUES (?,?,?,?)",
+                        (status.account_id, idempotency_key, status.id, ts(status.created_at)),
+                    )
+                for parent in (status.in_reply_to_id, status.quote_of_id, status.reblog_of_id):
+                    if parent is not None and not await _exists(tx, parent):
+                        raise MissingRecord(f"status {parent}")
+                await tx.execute(
+                    f"INSERT INTO statuses({_STATUS_COLUMNS}) VALUES ({placeholders(range(18))})",
+                    (
+                        status.id,
+                        status.account_id,
+                        status.visibility,
+                        status.text,
+                        status.content,
+                        status.spoiler_text,
+                        status.sensitive,
+                        status.language,
+                        status.in_reply_to_id,
+                        status.in_reply_to_account_id,
+                        status.reblog_of_id,
+                        status.quote_of_id,
+                        status.conversation_id,
+                        " ".join(map(str, status.mention_ids)),
+                        " ".join(status.tags),
+                        status.application_id,
+                        ts(status.created_at),
+                        ts(status.edited_at),
+                    ),
+                )
+                await _index_entities(tx, status)
+                await _bump(tx, status, +1)
+                await tx.execute(
+                    "UPDATE accounts SET last_status_at = ? WHERE id = ?",
+                    (ts(status.created_at), status.account_id),
+                )
+                await record_event(tx, event, status.created_at)
+        except sqlite3.IntegrityError as error:
+            mapped = unique_violation(
+                error, {"reblog_of_id": "reblog", "idempotency_keys": "idempotency_key"}
+            )
+            if mapped is None:
+                raise
+            raise mapped from error
+        return status
+
+    async def find_idempotent_status(
+        self, account_id: int, key: str, since: datetime
+    ) -> Status | None:
+        row = await self.db.fetchone(
+            "SELECT s.* FROM idempotency_keys k JOIN statuses s ON s.id = k.status_id"
+            " WHERE k.account_id = ? AND k.key = ? AND k.created_at >= ?",
+            (account_id, key, ts(since)),
+        )
+        return status_from_row(row) if row else None
+
+    async def get_status(self, status_id: int) -> Status | None:
+        row = await self.db.fetchone("SELECT * FROM statuses WHERE id = ?", (status_id,))
+        return status_from_row(row) if row else None
+
+    async def get_statuses(self, status_ids: Iterable[int]) -> dict[int, Status]:
+        ids = list(dict.fromkeys(status_ids))
+        if not ids:
+            return {}
+        rows = await self.db.fetchall(
+            f"SELECT * FROM statuses WHERE id IN ({placeholders(ids)})", ids
+        )
+        return {row["id"]: status_from_row(row) for row in rows}
+
+    async def update_status(
+        self, status: Status, *, history: list[StatusEdit], event: Event
+    ) -> Status | None:
+        async with self.db.transaction() as tx:
+            async with tx.execute("SELECT * FROM statuses WHERE id = ?", (status.id,)) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                return None
+            await _unindex_entities(tx, status_from_row(row))
+            await tx.execute(
+                "UPDATE statuses SET text = ?, content = ?, spoiler_text = ?, sensitive = ?, language = ?,"
+                " mention_ids = ?, tags = ?, edited_at = ? WHERE id = ?",
+                (
+                    status.text,
+                    status.content,
+                    status.spoiler_text,
+                    status.sensitive,
+                    status.language,
+                    " ".join(map(str, status.mention_ids)),
+                    " ".join(status.tags),
+                    ts(status.edited_at),
+                    status.id,
+                ),
+            )
+            await _index_entities(tx, status)
+            await tx.executemany(
+                "INSERT INTO status_edits(id, status_id, account_id, text, content, spoiler_text,"
+                " sensitive, created_at) VALUES (?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        e.id,
+                        e.status_id,
+                        e.account_id,
+                        e.text,
+                        e.content,
+                        e.spoiler_text,
+                        e.sensitive,
+                        ts(e.created_at),
+                    )
+                    for e in history
+                ],
+            )
+            await record_event(tx, event, status.edited_at or req_dt(row["created_at"]))
+            async with tx.execute("SELECT * FROM statuses WHERE id = ?", (status.id,)) as cursor:
+                updated = await cursor.fetchone()
+        return status_from_row(updated) if updated else None
+
+    async def delete_status(self, status_id: int, *, event: Event) -> list[Status]:
+        async with self.db.transaction() as tx:
+            async with tx.execute(
+                "SELECT * FROM statuses WHERE id = ? OR reblog_of_id = ? ORDER BY id",
+                (status_id, status_id),
+            ) as cursor:
+                removed = [status_from_row(row) for row in await cursor.fetchall()]
+            if not removed:
+                return []
+            for status in removed:
+                await _unindex_entities(tx, status)
+                if status.id == status_id or status.reblog_of_id != status_id:
+                    await _bump(tx, status, -1)
+                else:  # a retweet of the deleted tweet: only its author's count changes
+                    await tx.execute(
+                        "UPDATE accounts SET statuses_count = max(0, statuses_count - 1) WHERE id = ?",
+                        (status.account_id,),
+                    )
+            await tx.execute("DELETE FROM statuses WHERE id = ?", (status_id,))
+            event.payload["deleted_ids"] = [s.id for s in removed]
+            await record_event(tx, event, removed[0].created_at)
+        return removed
+
+    async def get_status_edits(self, status_id: int) -> list[StatusEdit]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM status_edits WHERE status_id = ? ORDER BY id", (status_id,)
+        )
+        return [_edit_from_row(row) for row in rows]
+
+    async def get_thread(
+        self, status: Status, *, max_ancestors: int, max_descendants: int
+    ) -> tuple[list[Status], list[Status]]:
+        ancestors = await self.db.fetchall(
+            "WITH RECURSIVE up(id, depth) AS ("
+            " SELECT ?, 1 UNION ALL"
+            " SELECT s.in_reply_to_id, up.depth + 1 FROM statuses s JOIN up ON s.id = up.id"
+            " WHERE s.in_reply_to_id IS NOT NULL AND up.depth <= ?)"
+            " SELECT s.* FROM up JOIN statuses s ON s.id = up.id WHERE up.depth > 1 ORDER BY up.depth DESC",
+            (status.id, max_ancestors),
+        )
+        descendants = await self.db.fetchall(
+            "WITH RECURSIVE down(id, path) AS ("
+            " SELECT id, printf('%020d', id) FROM statuses WHERE in_reply_to_id = ?"
+            " UNION ALL SELECT s.id, down.path || '/' || printf('%020d', s.id)"
+            " FROM statuses s JOIN down ON s.in_reply_to_id = down.id LIMIT ?)"
+            " SELECT s.* FROM down JOIN statuses s ON s.id = down.id ORDER BY down.path",
+            (status.id, max_descendants),
+        )
+        return [status_from_row(r) for r in ancestors], [status_from_row(r) for r in descendants]
+
+    async def find_reblog(self, account_id: int, status_id: int) -> Status | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM statuses WHERE reblog_of_id = ? AND account_id = ?",
+            (status_id, account_id),
+        )
+        return status_from_row(row) if row else None
+
+    async def get_mentioned_status_ids(
+        self, account_id: int, status_ids: Iterable[int]
+    ) -> set[int]:
+        ids = list(dict.fromkeys(status_ids))
+        if not ids:
+            return set()
+        rows = await self.db.fetchall(
+            f"SELECT status_id FROM status_mentions WHERE account_id = ? AND status_id IN ({placeholders(ids)})",
+            [account_id, *ids],
+        )
+        return {row[0] for row in rows}
+
+
+async def _exists(tx: aiosqlite.Connection, status_id: int) -> bool:
+    async with tx.execute("SELECT 1 FROM statuses WHERE id = ?", (status_id,)) as cursor:
+        return await cursor.fetchone() is not None
