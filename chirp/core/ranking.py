@@ -41,10 +41,10 @@ def engagement(status: Status) -> float:
 
 def hot_score(status: Status, now: datetime) -> float:
     age_hours = max(0.0, (now - status.created_at).total_seconds() / 3600)
-    return math.log2(2 + engagement(status)) / (age_hours + 2) ** GRAVITY
+    return math.log2(2 + engagement(status)) / math.pow(age_hours + 2, GRAVITY)
 
 
 def decayed_weight(kind: str, engagement_id: int, now: datetime) -> float:
     """One engagement's contribution to a trend, halving every HALF_LIFE_HOURS."""
     age_hours = max(0.0, (now - id_time(engagement_id)).total_seconds() / 3600)
-    return KIND_WEIGHTS.get(kind, 1.0) * 0.5 ** (age_hours / HALF_LIFE_HOURS)
+    return KIND_WEIGHTS.get(kind, 1.0) * math.pow(0.5, age_hours / HALF_LIFE_HOURS)

@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 
 import orjson
 from aiohttp import web
-from multidict import MultiDictProxy
+from multidict import MultiMapping
 from pydantic import BaseModel, ValidationError
 
 from chirp.core.context import Context
@@ -34,7 +34,7 @@ class BadRequest(ChirpError):
     status = 400
 
 
-def _flatten(pairs: MultiDictProxy[Any]) -> dict[str, Any]:
+def _flatten(pairs: MultiMapping[Any]) -> dict[str, Any]:
     """Form/query pairs -> dict; `key[]` and repeated keys become lists, as Rails reads them."""
     out: dict[str, Any] = {}
     for key in pairs:

@@ -280,12 +280,25 @@ class FollowStore(Protocol):
 
 class TimelineStore(Protocol):
     async def fan_out(
-        self, status: Status, *, owner_ids: Iterable[int] = (), to_followers: bool, cap: int
-    ) -> int:
+        self,
+        status: Status,
+        *,
+        owner_ids: Iterable[int] = (),
+        to_followers: bool,
+        original_author_id: int | None = None,
+    ) -> list[int]:
         """Push `status` onto home feeds: of `owner_ids`, and of the author's followers when
         `to_followers` (replies reach only followers who also follow the replied-to account;
-        retweets skip followers who turned retweets off and the original's author). Trims each
-        touched feed to `cap` entries. Returns the number of feeds written."""
+        retweets skip followers who turned retweets off and `original_author_id`). A status
+        that no longer exists is not pushed. Returns the owners whose feeds changed."""
+        ...
+
+    async def trim_home_feeds(self, owner_ids: Iterable[int], cap: int) -> int:
+        """Keep only the newest `cap` entries of each feed; returns entries removed."""
+        ...
+
+    async def merge_into_home_feed(self, owner_id: int, author_id: int, *, limit: int) -> int:
+        """After a follow: copy the author's latest `limit` posts the owner may see into the feed."""
         ...
 
     async def home_timeline(

@@ -108,7 +108,9 @@ class SqliteEngagement(SqliteBase):
             buckets[kind].add(status_id)
         return state
 
-    async def _list(self, sql: str, key: int, page: Page, column: str) -> list[tuple[int, int]]:
+    async def _page_pairs(
+        self, sql: str, key: int, page: Page, column: str
+    ) -> list[tuple[int, int]]:
         bounds, params = page_bounds(page, column)
         rows = await self.db.fetchall(
             sql.format(bounds=bounds, order=page_order(page)), [key, *params, page.limit]
@@ -116,7 +118,7 @@ class SqliteEngagement(SqliteBase):
         return [(row[0], row[1]) for row in newest_first(page, rows)]
 
     async def list_favourited_by(self, status_id: int, page: Page) -> list[tuple[int, int]]:
-        return await self._list(
+        return await self._page_pairs(
             "SELECT id, account_id FROM favourites WHERE status_id = ? AND {bounds} ORDER BY id {order} LIMIT ?",
             status_id,
             page,
@@ -124,7 +126,7 @@ class SqliteEngagement(SqliteBase):
         )
 
     async def list_reblogged_by(self, status_id: int, page: Page) -> list[tuple[int, int]]:
-        return await self._list(
+        return await self._page_pairs(
             "SELECT id, account_id FROM statuses WHERE reblog_of_id = ? AND {bounds} ORDER BY id {order} LIMIT ?",
             status_id,
             page,
@@ -132,7 +134,7 @@ class SqliteEngagement(SqliteBase):
         )
 
     async def list_favourites(self, account_id: int, page: Page) -> list[tuple[int, int]]:
-        return await self._list(
+        return await self._page_pairs(
             "SELECT id, status_id FROM favourites WHERE account_id = ? AND {bounds} ORDER BY id {order} LIMIT ?",
             account_id,
             page,
@@ -140,7 +142,7 @@ class SqliteEngagement(SqliteBase):
         )
 
     async def list_bookmarks(self, account_id: int, page: Page) -> list[tuple[int, int]]:
-        return await self._list(
+        return await self._page_pairs(
             "SELECT id, status_id FROM bookmarks WHERE account_id = ? AND {bounds} ORDER BY id {order} LIMIT ?",
             account_id,
             page,

@@ -89,7 +89,7 @@ class SqliteFollows(SqliteBase):
                 result[row["account_id"]].followed_by = True
         return result
 
-    async def _list(self, sql: str, key: int, page: Page) -> list[tuple[int, int]]:
+    async def _follow_pairs(self, sql: str, key: int, page: Page) -> list[tuple[int, int]]:
         bounds, params = page_bounds(page, "id")
         rows = await self.db.fetchall(
             sql.format(bounds=bounds, order=page_order(page)), [key, *params, page.limit]
@@ -97,14 +97,14 @@ class SqliteFollows(SqliteBase):
         return [(row[0], row[1]) for row in newest_first(page, rows)]
 
     async def list_followers(self, account_id: int, page: Page) -> list[tuple[int, int]]:
-        return await self._list(
+        return await self._follow_pairs(
             "SELECT id, account_id FROM follows WHERE target_account_id = ? AND {bounds} ORDER BY id {order} LIMIT ?",
             account_id,
             page,
         )
 
     async def list_following(self, account_id: int, page: Page) -> list[tuple[int, int]]:
-        return await self._list(
+        return await self._follow_pairs(
             "SELECT id, target_account_id FROM follows WHERE account_id = ? AND {bounds} ORDER BY id {order} LIMIT ?",
             account_id,
             page,
