@@ -13,14 +13,16 @@ from chirp.storage.sqlite.convert import ts
 
 class SqliteOutbox(SqliteBase):
     async def claim_events(self, *, limit: int, now: datetime, lease_seconds: float) -> list[Event]:
-        async with self.db.transaction() as tx:
-            async with tx.execute(
+        async with (
+            self.db.transaction() as tx,
+            tx.execute(
                 "UPDATE outbox SET claimed_until = ?, attempts = attempts + 1 WHERE id IN ("
                 " SELECT id FROM outbox WHERE available_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)"
                 " ORDER BY id LIMIT ?) RETURNING id, kind, payload, attempts",
                 (ts(now + timedelta(seconds=lease_seconds)), ts(now), ts(now), limit),
-            ) as cursor:
-                rows = await cursor.fetchall()
+            ) as cursor,
+        ):
+            rows = await cursor.fetchall()
         events = [
             Event(id=r[0], kind=r[1], payload=orjson.loads(r[2]), attempts=r[3]) for r in rows
         ]
