@@ -3,10 +3,14 @@ an account's tweets, and account search."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiohttp import web
 from pydantic import BaseModel, Field
 
 from chirp.core import follows, search, timelines
+from chirp.core.context import Context
+from chirp.core.models import Account, Page
 from chirp.handlers.common import (
     authenticate_user,
     ctx,
@@ -82,7 +86,10 @@ async def account_search(request: web.Request) -> web.Response:
     return json_response([account_json(a, context.settings) for a in found.accounts])
 
 
-async def _account_list(request: web.Request, use_case) -> web.Response:  # type: ignore[no-untyped-def]
+AccountsPage = Callable[[Context, int, Page], Awaitable[tuple[list[Account], list[int]]]]
+
+
+async def _account_list(request: web.Request, use_case: AccountsPage) -> web.Response:
     await optional_principal(request)
     page = parse_page(request, maximum=80)
     context = ctx(request)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiohttp import web
 from pydantic import BaseModel, Field
 
 from chirp.core import engagement, statuses
+from chirp.core.context import Context
 from chirp.core.errors import InvalidInput
+from chirp.core.models import Account, Page, Status
 from chirp.handlers.common import (
     authenticate_user,
     ctx,
@@ -132,7 +136,13 @@ async def status_context(request: web.Request) -> web.Response:
     )
 
 
-def _action(use_case, scope: str):  # type: ignore[no-untyped-def]
+TweetAction = Callable[[Context, Account, int], Awaitable[Status]]
+AccountsPage = Callable[
+    [Context, int | None, int, Page], Awaitable[tuple[list[Account], list[int]]]
+]
+
+
+def _action(use_case: TweetAction, scope: str) -> Callable[[web.Request], Awaitable[web.Response]]:
     """POST /api/v1/statuses/:id/<action>: authenticate, run the use case, render the tweet."""
 
     async def handler(request: web.Request) -> web.Response:
@@ -165,7 +175,7 @@ async def reblog(request: web.Request) -> web.Response:
     return json_response(await render_status(request, wrapper, account.id))
 
 
-async def _engaged_accounts(request: web.Request, use_case) -> web.Response:  # type: ignore[no-untyped-def]
+async def _engaged_accounts(request: web.Request, use_case: AccountsPage) -> web.Response:
     principal = await optional_principal(request)
     viewer = principal.account.id if principal and principal.account else None
     page = parse_page(request, maximum=80)
