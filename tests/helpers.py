@@ -1,0 +1,94 @@
+"""Test helpers: cheap settings, and API shortcuts to register apps and users."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from chirp.config import Settings
+
+CHEAP_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1}
+PASSWORD = "correct horse battery staple"
+_names = itertools.count(1)
+
+
+def make_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {"store": "sqlite://:memory:", **CHEAP_ARGON2}
+    values.update(overrides)
+    return Settings(**values)
+
+
+@dataclass
+class AppCredentials:
+    client_id: str
+    client_secret: str
+    redirect_uris: list[str]
+
+
+@dataclass
+class User:
+    id: str
+    username: str
+    email: str
+    token: str
+    refresh_token: str | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+async def register_app(
+    client: TestClient,
+    scopes: str = "read write follow",
+    redirect_uris: str = "urn:ietf:wg:oauth:2.0:oob\nhttp://localhost:4000/callback",
+) -> AppCredentials:
+    response = await client.post(
+        "/api/v1/apps",
+        json={"client_name": "test app", "redirect_uris": redirect_uris, "scopes": scopes},
+    )
+    assert response.status == 200, await response.text()
+    body = await response.json()
+    return AppCredentials(body["client_id"], body["client_secret"], body["redirect_uris"])
+
+
+async def app_token(client: TestClient, app: AppCredentials, scope: str = "read write follow") -> str:
+    response = await client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": app.client_id,
+            "client_secret": app.client_secret,
+            "scope": scope,
+        },
+    )
+    assert response.status == 200, await response.text()
+    return str((await response.json())["access_token"])
+
+
+async def sign_up(
+    client: TestClient,
+    app: AppCredentials | None = None,
+    username: str | None = None,
+    scope: str = "read write follow",
+) -> User:
+    app = app or await register_app(client)
+    token = await app_token(client, app, scope)
+    username = username or f"user{next(_names)}"
+    email = f"{username}@example.com"
+    response = await client.post(
+        "/api/v1/accounts",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"username": username, "email": email, "password": PASSWORD, "agreement": True},
+    )
+    assert response.status == 200, await response.text()
+    body = await response.json()
+    me = await client.get(
+        "/api/v1/accounts/verify_credentials",
+        headers={"Authorization": f"Bearer {body['access_token']}"},
+    )
+    account = await me.json()
+    return User(account["id"], username, email, body["access_token"], body.get("refresh_token"))

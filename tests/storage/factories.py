@@ -1,0 +1,104 @@
+"""Build domain records for conformance tests (through the port only)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+from chirp.core.ids import SnowflakeGenerator
+from chirp.core.models import Account, App, Credentials, Event, Follow, Status, Token
+from chirp.storage import Store
+
+ids = SnowflakeGenerator(7)
+_n = itertools.count()
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def event(kind: str = "test", **payload: int) -> Event:
+    return Event(id=ids.next_id(), kind=kind, payload=dict(payload))
+
+
+async def make_app(store: Store) -> App:
+    app = App(
+        id=ids.next_id(),
+        name="app",
+        website=None,
+        redirect_uris=("urn:ietf:wg:oauth:2.0:oob",),
+        scopes=("read", "write"),
+        client_id=f"client-{next(_n)}",
+        client_secret_digest="0" * 64,
+        created_at=now(),
+    )
+    await store.create_app(app)
+    return app
+
+
+async def make_account(store: Store, username: str | None = None, display_name: str = "") -> Account:
+    username = username or f"user{next(_n)}"
+    account = Account(id=ids.next_id(), username=username, display_name=display_name, note="", created_at=now())
+    await store.create_account(
+        account, Credentials(account.id, f"{username}@example.com", "$argon2id$fake", created_at=now())
+    )
+    if display_name:
+        updated = await store.update_account_profile(account.id, updated_at=now(), display_name=display_name)
+        assert updated is not None
+        return updated
+    return account
+
+
+def make_token(app: App, account: Account | None, *, refresh: str | None = None, ttl: int | None = None) -> Token:
+    created = now()
+    return Token(
+        id=ids.next_id(),
+        digest=f"digest-{next(_n)}",
+        app_id=app.id,
+        account_id=account.id if account else None,
+        scopes=("read",),
+        created_at=created,
+        expires_at=created + timedelta(seconds=ttl) if ttl else None,
+        refresh_digest=refresh,
+    )
+
+
+async def post(
+    store: Store,
+    author: Account,
+    text: str = "hello",
+    *,
+    visibility: str = "public",
+    reply_to: Status | None = None,
+    reblog_of: Status | None = None,
+    quote_of: Status | None = None,
+    mentions: tuple[int, ...] = (),
+    tags: tuple[str, ...] = (),
+    key: str | None = None,
+) -> Status:
+    status = Status(
+        id=ids.next_id(),
+        account_id=author.id,
+        visibility=visibility,
+        created_at=now(),
+        text="" if reblog_of else text,
+        content="" if reblog_of else f"<p>{text}</p>",
+        in_reply_to_id=reply_to.id if reply_to else None,
+        in_reply_to_account_id=reply_to.account_id if reply_to else None,
+        reblog_of_id=reblog_of.id if reblog_of else None,
+        quote_of_id=quote_of.id if quote_of else None,
+        mention_ids=mentions,
+        tags=tags,
+    )
+    status.conversation_id = (reply_to.conversation_id or reply_to.id) if reply_to else status.id
+    return await store.create_status(
+        status, event=event("status.created", status_id=status.id), idempotency_key=key,
+        idempotency_since=now() - timedelta(hours=1),
+    )
+
+
+async def follow(store: Store, who: Account, whom: Account) -> None:
+    assert await store.add_follow(
+        Follow(id=ids.next_id(), account_id=who.id, target_account_id=whom.id, created_at=now()),
+        event=event("follow.created"),
+    )
