@@ -1,0 +1,94 @@
+"""In-process bus: the embedded default. One node, so publishing is delivering.
+
+History is a ring buffer of the last `history` kept messages plus, per topic, the positions it
+received (capped too), so replay is a short scan. Positions are `<boot ms>-<sequence>`: after a
+restart old positions belong to another epoch and replay answers "reset".
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Sequence
+
+from chirp.bus.port import Deliver, Message, position_key
+
+
+class MemoryBus:
+    def __init__(self, *, history: int = 10_000, per_topic: int = 500) -> None:
+        self._epoch = time.time_ns() // 1_000_000
+        self._sequence = 0
+        self._history = history
+        self._per_topic = per_topic
+        # position -> (event, payload); insertion-ordered, oldest evicted first.
+        self._kept: dict[int, tuple[str, str]] = {}
+        self._topic_positions: dict[str, deque[int]] = {}
+        # Per topic, the highest sequence evicted from its index (replay before it is a reset).
+        self._topic_evicted: dict[str, int] = {}
+        self._evicted_upto = 0
+        self._listened: set[str] = set()
+        self._deliver: Deliver | None = None
+
+    async def start(self, deliver: Deliver) -> None:
+        self._deliver = deliver
+
+    async def publish(
+        self, topics: Sequence[str], event: str, payload: str, *, keep: bool = True
+    ) -> str:
+        position = ""
+        if keep:
+            self._sequence += 1
+            position = f"{self._epoch}-{self._sequence}"
+            self._keep(self._sequence, topics, event, payload)
+        if self._deliver is not None:
+            for topic in topics:
+                if topic in self._listened:
+                    self._deliver(Message(topic, position, event, payload))
+        return position
+
+    def _keep(self, sequence: int, topics: Sequence[str], event: str, payload: str) -> None:
+        self._kept[sequence] = (event, payload)
+        while len(self._kept) > self._history:
+            oldest = next(iter(self._kept))
+            del self._kept[oldest]
+            self._evicted_upto = oldest
+        for topic in topics:
+            index = self._topic_positions.setdefault(topic, deque())
+            index.append(sequence)
+            if len(index) > self._per_topic:
+                self._topic_evicted[topic] = index.popleft()
+        # Drop the indexes of topics whose whole history has been evicted from the ring.
+        if len(self._topic_positions) > 4 * self._history:
+            for topic in [
+                t for t, idx in self._topic_positions.items() if idx[-1] <= self._evicted_upto
+            ]:
+                self._topic_evicted[topic] = self._topic_positions.pop(topic)[-1]
+
+    async def listen(self, topic: str) -> None:
+        self._listened.add(topic)
+
+    async def unlisten(self, topic: str) -> None:
+        self._listened.discard(topic)
+
+    async def replay(self, topic: str, after: str) -> list[Message] | None:
+        epoch, sequence = position_key(after)
+        if epoch != self._epoch or sequence > self._sequence:
+            return None  # a position from before a restart, or not ours
+        if sequence < self._topic_evicted.get(topic, 0):
+            return None  # the topic's index no longer reaches back (the ring is checked below)
+        missed = []
+        for kept in reversed(self._topic_positions.get(topic, ())):
+            if kept <= sequence:
+                break
+            missed.append(kept)
+        out = []
+        for kept in reversed(missed):
+            found = self._kept.get(kept)
+            if found is None:
+                return None
+            out.append(Message(topic, f"{self._epoch}-{kept}", *found))
+        return out
+
+    async def close(self) -> None:
+        self._deliver = None
+        self._listened.clear()

@@ -1,0 +1,60 @@
+"""The event bus port: how nodes hand realtime events to each other.
+
+A message goes to one or more *topics* (`user:42`, `public`, `hashtag:python`...). Every kept
+message gets a *position*, one sequence for the whole bus, so positions grow along every topic
+and one value serves as the `id` of an SSE event or a websocket frame. A client that reconnects
+with its last position is replayed what it missed from a capped history, or told to reload when
+the history no longer reaches back (`replay` returns None). Pub/sub alone is at-most-once; the
+history is what makes reconnects loss-free.
+
+A node `listen`s to a topic only while one of its own sockets needs it; messages for the topics
+it listens to reach the `deliver` callback given to `start`, in position order per topic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    topic: str
+    # "" for ephemeral messages (live counters, control), which are never replayed.
+    position: str
+    event: str
+    # The payload exactly as it goes on the wire: JSON text for most events, a bare id for
+    # `delete`, as Mastodon sends them.
+    payload: str
+
+
+Deliver = Callable[[Message], None]
+
+
+def position_key(position: str) -> tuple[int, int]:
+    """Positions are `<int>-<int>`; this orders them. Malformed positions sort first."""
+    high, _, low = position.partition("-")
+    try:
+        return int(high), int(low or 0)
+    except ValueError:
+        return (-1, -1)
+
+
+class EventBus(Protocol):
+    async def start(self, deliver: Deliver) -> None:
+        """Connect and begin handing messages for listened topics to `deliver`."""
+
+    async def publish(
+        self, topics: Sequence[str], event: str, payload: str, *, keep: bool = True
+    ) -> str:
+        """Send to every listener of `topics`; returns the position ("" when not kept)."""
+
+    async def listen(self, topic: str) -> None: ...
+
+    async def unlisten(self, topic: str) -> None: ...
+
+    async def replay(self, topic: str, after: str) -> list[Message] | None:
+        """Kept messages of `topic` after `after`, oldest first; None if some were dropped."""
+
+    async def close(self) -> None: ...

@@ -1,0 +1,233 @@
+"""Redis bus: pub/sub for live delivery between nodes, Redis Streams for the replay history.
+
+Publishing runs one Lua script, so a message's position (its id in the global stream
+`chirp:events`) and its PUBLISH happen atomically and every listener sees positions in order.
+Per topic, an index stream (`chirp:idx:<topic>`) holds the positions of that topic's messages under
+the *same* ids (so no payload is stored twice); both are capped with `MAXLEN ~`. Redis 7 reports
+Each index entry also names the topic's previous position, so replay
+knows exactly whether trimming took something the client has not seen: the first entry after
+the client's position must point back to at most that position.
+
+A node subscribes to `chirp:topic:<topic>` only while it `listen`s to that topic. If Redis goes
+away, publishing falls back to this node's own listeners (local delivery keeps working), the
+listener loop reconnects with backoff and resubscribes, and errors are logged, never raised to
+REST handlers.
+
+One Redis (or a primary with replicas) is assumed: the script touches keys it is not given, which
+Redis Cluster would reject.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from chirp.bus.port import Deliver, Message, position_key
+
+log = logging.getLogger(__name__)
+
+EVENTS = "chirp:events"
+INDEX = "chirp:idx:"
+CHANNEL = "chirp:topic:"
+INDEX_TTL_S = 86_400
+
+_PUBLISH = """
+local keep = ARGV[3] == '1'
+local id = ''
+if keep then
+  id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[4], '*', 'e', ARGV[1], 'p', ARGV[2])
+end
+local message = id .. '\\n' .. ARGV[1] .. '\\n' .. ARGV[2]
+for i = 8, #ARGV do
+  if keep then
+    local index = ARGV[6] .. ARGV[i]
+    local last = redis.call('XREVRANGE', index, '+', '-', 'COUNT', 1)
+    local prev = '0-0'
+    if #last > 0 then prev = last[1][1] end
+    redis.call('XADD', index, 'MAXLEN', '~', ARGV[5], id, 'prev', prev)
+    redis.call('EXPIRE', index, ARGV[7])
+  end
+  redis.call('PUBLISH', KEYS[2] .. ARGV[i], message)
+end
+return id
+"""
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class RedisBus:
+    def __init__(self, url: str, *, history: int = 100_000, per_topic: int = 500) -> None:
+        self._client = aioredis.Redis.from_url(
+            url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=10
+        )
+        self._history = history
+        self._per_topic = per_topic
+        self._script = self._client.register_script(_PUBLISH)
+        self._listened: set[str] = set()
+        self._deliver: Deliver | None = None
+        self._pubsub: Any = None
+        self._reader: asyncio.Task[None] | None = None
+        # Subscriptions not yet confirmed by Redis: `listen` waits for them, so a replay that
+        # follows cannot race past a message published meanwhile.
+        self._pending: dict[str, asyncio.Future[None]] = {}
+
+    async def start(self, deliver: Deliver) -> None:
+        self._deliver = deliver
+        try:
+            await self._connect()
+        except (RedisError, OSError) as error:
+            log.warning("redis bus unavailable at start; retrying", extra={"error": str(error)})
+        self._reader = asyncio.create_task(self._read_forever(), name="chirp-redis-bus")
+
+    async def _connect(self) -> None:
+        pubsub = self._client.pubsub()
+        # A private channel keeps the connection in subscribed mode even with no topic listened.
+        await pubsub.subscribe("chirp:node-keepalive")
+        if self._listened:
+            await pubsub.subscribe(*(CHANNEL + t for t in self._listened))
+        self._pubsub = pubsub
+
+    async def publish(
+        self, topics: Sequence[str], event: str, payload: str, *, keep: bool = True
+    ) -> str:
+        if not topics:
+            return ""
+        args = [
+            event,
+            payload,
+            "1" if keep else "0",
+            self._history,
+            self._per_topic,
+            INDEX,
+            INDEX_TTL_S,
+            *topics,
+        ]
+        try:
+            position = _text(await self._script(keys=[EVENTS, CHANNEL], args=args))
+        except (RedisError, OSError) as error:
+            # Redis is away: this node's own listeners still get the event (without a position,
+            # so a reconnect replays from the last one Redis gave them).
+            log.warning("redis publish failed; delivering locally", extra={"error": str(error)})
+            if self._deliver is not None:
+                for topic in topics:
+                    if topic in self._listened:
+                        self._deliver(Message(topic, "", event, payload))
+            return ""
+        return position
+
+    async def listen(self, topic: str) -> None:
+        if topic in self._listened:
+            return
+        self._listened.add(topic)
+        if self._pubsub is None:
+            return  # the reader subscribes to every listened topic when it reconnects
+        confirmed = self._pending.setdefault(
+            CHANNEL + topic, asyncio.get_running_loop().create_future()
+        )
+        try:
+            await self._pubsub.subscribe(CHANNEL + topic)
+            await asyncio.wait_for(asyncio.shield(confirmed), 2.0)
+        except (RedisError, OSError, TimeoutError) as error:
+            log.warning("redis subscribe unconfirmed", extra={"topic": topic, "error": str(error)})
+        finally:
+            self._pending.pop(CHANNEL + topic, None)
+
+    async def unlisten(self, topic: str) -> None:
+        if topic not in self._listened:
+            return
+        self._listened.discard(topic)
+        if self._pubsub is not None:
+            with contextlib.suppress(RedisError, OSError):
+                await self._pubsub.unsubscribe(CHANNEL + topic)
+
+    async def replay(self, topic: str, after: str) -> list[Message] | None:
+        after_ms = position_key(after)[0]
+        index = INDEX + topic
+        try:
+            # Topic indexes expire a day after their last message: older positions (and
+            # positions from the future, i.e. not ours) reset.
+            now_ms = await self._now_ms()
+            if after_ms < 0 or not 0 <= now_ms - after_ms <= INDEX_TTL_S * 1000:
+                return None
+            entries = await self._client.xrange(index, min=f"({after}", max="+")
+            if not entries:
+                return []
+            previous = _text(entries[0][1].get(b"prev", b"0-0"))
+            if position_key(previous) > position_key(after):
+                return None  # the topic had a message after `after` that has been trimmed
+            ids = [_text(entry_id) for entry_id, _ in entries]
+            async with self._client.pipeline(transaction=False) as pipe:
+                for entry_id in ids:
+                    pipe.xrange(EVENTS, min=entry_id, max=entry_id)
+                found = await pipe.execute()
+        except (RedisError, OSError) as error:
+            log.warning("redis replay failed", extra={"error": str(error)})
+            return None
+        out = []
+        for entry_id, rows in zip(ids, found, strict=True):
+            if not rows:
+                return None  # the payload was trimmed from the global history
+            fields = {_text(k): _text(v) for k, v in rows[0][1].items()}
+            out.append(Message(topic, entry_id, fields["e"], fields["p"]))
+        return out
+
+    async def _now_ms(self) -> int:
+        seconds, micros = await self._client.time()
+        return int(seconds) * 1000 + int(micros) // 1000
+
+    async def _read_forever(self) -> None:
+        backoff = 0.1
+        while True:
+            try:
+                if self._pubsub is None:
+                    await self._connect()
+                if backoff > 0.1:
+                    log.info("redis bus reconnected", extra={"topics": len(self._listened)})
+                backoff = 0.1
+                while True:
+                    message = await self._pubsub.get_message(timeout=1.0)
+                    if message is None:
+                        continue
+                    if message["type"] == "message":
+                        self._handle(message)
+                    elif message["type"] == "subscribe":
+                        waiting = self._pending.get(_text(message["channel"]))
+                        if waiting is not None and not waiting.done():
+                            waiting.set_result(None)
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError) as error:
+                log.warning(
+                    "redis bus disconnected; retrying",
+                    extra={"error": str(error), "retry_in_s": backoff},
+                )
+            finally:
+                pubsub, self._pubsub = self._pubsub, None
+                if pubsub is not None:
+                    with contextlib.suppress(Exception):
+                        await pubsub.aclose()
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
+
+    def _handle(self, message: dict[str, Any]) -> None:
+        topic = _text(message["channel"])[len(CHANNEL) :]
+        if topic not in self._listened or self._deliver is None:
+            return
+        position, event, payload = _text(message["data"]).split("\n", 2)
+        self._deliver(Message(topic, position, event, payload))
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+        self._deliver = None
+        await self._client.aclose()

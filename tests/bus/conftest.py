@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from chirp.bus import EventBus, Message, open_bus
+from tests.redis_server import redis_server
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+class Recorder:
+    """A `deliver` callback that remembers what arrived."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    def __call__(self, message: Message) -> None:
+        self.messages.append(message)
+
+    def on(self, topic: str) -> list[tuple[str, str]]:
+        return [(m.event, m.payload) for m in self.messages if m.topic == topic]
+
+
+BUS_SIZES = {"history": 50, "per_topic": 10}
+
+
+@pytest.fixture(params=["memory", "redis"])
+def bus_url(request: pytest.FixtureRequest) -> str:
+    if request.param == "memory":
+        return "memory://"
+    return str(request.getfixturevalue("redis_url"))
+
+
+@pytest.fixture
+async def open_node(bus_url: str, redis_url_flush: None) -> AsyncIterator[object]:
+    """Factory: open a bus node (with its recorder); all are closed after the test."""
+    opened: list[EventBus] = []
+
+    async def node() -> tuple[EventBus, Recorder]:
+        bus = open_bus(bus_url, **BUS_SIZES)
+        recorder = Recorder()
+        await bus.start(recorder)
+        opened.append(bus)
+        return bus, recorder
+
+    yield node
+    for bus in opened:
+        await bus.close()
+
+
+@pytest.fixture
+async def redis_url_flush(bus_url: str) -> None:
+    """Each test starts from an empty Redis."""
+    if bus_url.startswith("redis"):
+        import redis.asyncio as aioredis
+
+        client = aioredis.Redis.from_url(bus_url)
+        await client.flushall()
+        await client.aclose()
+
+
+async def arrived(recorder: Recorder, count: int, timeout: float = 3.0) -> list[Message]:
+    """Redis delivers asynchronously: wait until `count` messages have arrived."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while len(recorder.messages) < count and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.01)
+    return recorder.messages
