@@ -160,7 +160,7 @@ class RedisBus:
             entries = await self._client.xrange(index, min=f"({after}", max="+")
             if not entries:
                 return []
-            previous = _text(entries[0][1].get(b"prev", b"0-0"))
+            previous = _text((entries[0][1] or {}).get(b"prev", b"0-0"))
             if position_key(previous) > position_key(after):
                 return None  # the topic had a message after `after` that has been trimmed
             ids = [_text(entry_id) for entry_id, _ in entries]
