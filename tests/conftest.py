@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 
 from chirp.server import create_app
 from chirp.server.keys import CONTEXT, DISPATCHER
-from tests.helpers import User, sign_up, make_settings
+from tests.helpers import User, make_settings, sign_up
 
 ClientFactory = Callable[..., Awaitable[TestClient]]
 

@@ -55,7 +55,9 @@ async def register_app(
     return AppCredentials(body["client_id"], body["client_secret"], body["redirect_uris"])
 
 
-async def app_token(client: TestClient, app: AppCredentials, scope: str = "read write follow") -> str:
+async def app_token(
+    client: TestClient, app: AppCredentials, scope: str = "read write follow"
+) -> str:
     response = await client.post(
         "/oauth/token",
         data={

@@ -44,6 +44,17 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(65536, ge=8)
     argon2_parallelism: int = Field(4, ge=1)
 
+    # Realtime: `memory://` (one node) or `redis://host:port/db` (many nodes).
+    bus: str = "memory://"
+    bus_history: int = Field(100_000, ge=100)  # events kept for replay, all topics together
+    bus_topic_history: int = Field(500, ge=10)  # events kept for replay per topic
+    stream_queue_frames: int = Field(1_000, ge=10)  # per connection; beyond it: close 1013
+    stream_heartbeat_seconds: float = Field(15.0, gt=0)  # websocket ping / SSE `:thump`
+    stream_max_message_bytes: int = Field(65_536, ge=1024)  # largest client websocket message
+    # Comma-separated browser origins allowed to open websockets besides our own; `*` allows any.
+    stream_allowed_origins: str = ""
+    live_counts_interval_seconds: float = Field(0.25, gt=0)
+
     shutdown_timeout_seconds: float = Field(10.0, ge=0)
     log_level: str = "INFO"
     log_format: str = Field("json", pattern="^(json|text)$")

@@ -17,7 +17,8 @@ NOTE_MAX = 500
 PASSWORD_MAX = 256
 EMAIL_MAX = 254
 # Mastodon's handle rule: letters, digits and underscores, with dots and dashes only inside.
-_USERNAME = re.compile(r"[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?", re.IGNORECASE)
+# ASCII only: plain IGNORECASE also matches lookalikes (U+0131 dotless i, U+212A Kelvin sign).
+_USERNAME = re.compile(r"[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?", re.IGNORECASE | re.ASCII)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 RESERVED_USERNAMES = frozenset(
     [

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from chirp.bus.port import EventBus
 from chirp.config import Settings
 from chirp.core.ids import SnowflakeGenerator
 from chirp.core.secrets import Passwords
@@ -18,6 +19,8 @@ class Context:
     store: Store
     ids: SnowflakeGenerator
     passwords: Passwords
+    # Realtime events to other nodes and sockets; None where nothing listens (tools, tests).
+    bus: EventBus | None = None
     # Called after a write recorded an outbox event, so the dispatcher handles it without delay.
     wake_dispatcher: Callable[[], None] = field(default=lambda: None)
 

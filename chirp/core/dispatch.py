@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from chirp.core.context import Context
-from chirp.core.models import Event
+from chirp.core.models import Event, Notification
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +26,9 @@ class Batch:
     """State shared by the steps of one batch (so work like feed trimming is done once)."""
 
     touched_feeds: set[int] = field(default_factory=set)
+    # Home feeds each new status reached, and notifications created, for the realtime push.
+    delivered: dict[int, list[int]] = field(default_factory=dict)
+    notifications: list[Notification] = field(default_factory=list)
 
 
 Step = Callable[[Context, Event, Batch], Awaitable[None]]
@@ -50,12 +53,18 @@ class Dispatcher:
         self.lease_seconds = lease_seconds
         self.idle_poll_seconds = idle_poll_seconds
         self._wake = asyncio.Event()
+        # One batch at a time per process, so `drain` waits for a batch the loop has in hand.
+        self._batch_lock = asyncio.Lock()
 
     def wake(self) -> None:
         self._wake.set()
 
     async def run_once(self) -> int:
         """Lease and handle one batch; returns how many events it took."""
+        async with self._batch_lock:
+            return await self._run_batch()
+
+    async def _run_batch(self) -> int:
         events = await self.ctx.store.claim_events(
             limit=self.batch_size, now=self.ctx.now(), lease_seconds=self.lease_seconds
         )

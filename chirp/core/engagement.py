@@ -146,7 +146,14 @@ async def reblogged_by(
 ) -> tuple[list[Account], list[int]]:
     status = await _target_or_self(ctx, viewer_id, status_id)
     rows = await ctx.store.list_reblogged_by(status.id, page)
-    return await _accounts_of(ctx, rows), [cursor for cursor, _ in rows]
+    # As in Mastodon, followers-only retweets are not listed: that would reveal them to anyone.
+    wrappers = await ctx.store.get_statuses(wrapper for wrapper, _ in rows)
+    listed = [
+        (w, a)
+        for w, a in rows
+        if w in wrappers and wrappers[w].visibility in ("public", "unlisted")
+    ]
+    return await _accounts_of(ctx, listed), [cursor for cursor, _ in rows]
 
 
 async def _target_or_self(ctx: Context, viewer_id: int | None, status_id: int) -> Status:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,6 +14,9 @@ from chirp.core.context import Context
 from chirp.core.errors import Forbidden, NotAuthenticated, OAuthError, ValidationFailed
 from chirp.core.models import Account, App, AuthorizationCode, Principal, Token
 from chirp.core.secrets import digest, new_secret, pkce_s256, same_secret
+from chirp.realtime import topics
+
+log = logging.getLogger(__name__)
 
 OOB_REDIRECT = "urn:ietf:wg:oauth:2.0:oob"
 APP_NAME_MAX = 200
@@ -49,12 +53,22 @@ class AuthorizationRequest:
 def _check_redirect_uri(uri: str) -> bool:
     if uri == OOB_REDIRECT:
         return True
-    parts = urlsplit(uri)
+    try:
+        parts = urlsplit(uri)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
     return (
         bool(parts.scheme)
         and not parts.fragment
         and (parts.netloc != "" or parts.scheme not in ("http", "https"))
     )
+
+
+def _has_scheme(uri: str) -> bool:
+    try:
+        return bool(urlsplit(uri).scheme)
+    except ValueError:
+        return False
 
 
 async def register_app(
@@ -75,7 +89,7 @@ async def register_app(
         problems.append("Redirect URI can't be blank")
     elif len(redirect_uris) > MAX_REDIRECT_URIS or not all(map(_check_redirect_uri, redirect_uris)):
         problems.append("Redirect URI must be an absolute URI")
-    if website and not urlsplit(website).scheme:
+    if website and not _has_scheme(website):
         problems.append("Website is invalid")
     if problems:
         raise ValidationFailed("Validation failed: " + ", ".join(problems))
@@ -219,6 +233,7 @@ async def grant_refresh_token(
     token, access, refresh = _new_token(ctx, app, old.account_id, scopes)
     if not await ctx.store.rotate_token(old.id, token, ctx.now()):
         raise _invalid_grant()
+    await _announce_revoked(ctx, old.id)
     return IssuedToken(token, access, refresh)
 
 
@@ -234,6 +249,17 @@ async def revoke_token(ctx: Context, app: App, token: str) -> None:
             "unauthorized_client", "You are not authorized to revoke this token", status=403
         )
     await ctx.store.revoke_token(found.id, ctx.now())
+    await _announce_revoked(ctx, found.id)
+
+
+async def _announce_revoked(ctx: Context, token_id: int) -> None:
+    """Streams opened with the token close at once, on every node (REST checks the store)."""
+    if ctx.bus is None:
+        return
+    try:
+        await ctx.bus.publish([topics.token(token_id)], topics.REVOKED, "{}", keep=False)
+    except Exception:  # the revocation itself is committed; streams also recheck on reconnect
+        log.exception("could not announce a token revocation")
 
 
 async def check_authorization_request(

@@ -26,25 +26,29 @@ def _id(event: Event, key: str) -> int:
 async def fan_out(ctx: Context, event: Event, batch: Batch) -> None:
     status = await ctx.store.get_status(_id(event, "status_id"))
     if status is not None:
-        batch.touched_feeds.update(await feeds.fan_out_status(ctx, status))
+        reached = await feeds.fan_out_status(ctx, status)
+        batch.touched_feeds.update(reached)
+        batch.delivered[status.id] = reached
 
 
 async def notify_new_status(ctx: Context, event: Event, batch: Batch) -> None:
     status = await ctx.store.get_status(_id(event, "status_id"))
     if status is not None:
-        await notifications.notify_new_status(ctx, status)
+        batch.notifications += await notifications.notify_new_status(ctx, status)
 
 
 async def notify_edit(ctx: Context, event: Event, batch: Batch) -> None:
     status = await ctx.store.get_status(_id(event, "status_id"))
     if status is None:
         return
-    await notifications.notify_mentions(
+    batch.notifications += await notifications.notify_mentions(
         ctx, status, cast(list[int], event.payload.get("new_mentions") or [])
     )
     rebloggers = await ctx.store.list_reblogged_by(status.id, Page(limit=1000))
     for _, account_id in rebloggers:
-        await notifications.notify(ctx, account_id, "update", status.account_id, status.id)
+        batch.notifications += await notifications.notify(
+            ctx, account_id, "update", status.account_id, status.id
+        )
 
 
 async def withdraw_reblog(ctx: Context, event: Event, batch: Batch) -> None:
@@ -54,7 +58,7 @@ async def withdraw_reblog(ctx: Context, event: Event, batch: Batch) -> None:
 
 
 async def notify_favourite(ctx: Context, event: Event, batch: Batch) -> None:
-    await notifications.notify(
+    batch.notifications += await notifications.notify(
         ctx, _id(event, "author_id"), "favourite", _id(event, "account_id"), _id(event, "status_id")
     )
 
@@ -66,7 +70,7 @@ async def withdraw_favourite(ctx: Context, event: Event, batch: Batch) -> None:
 
 
 async def notify_follow(ctx: Context, event: Event, batch: Batch) -> None:
-    await notifications.notify(
+    batch.notifications += await notifications.notify(
         ctx, _id(event, "target_account_id"), "follow", _id(event, "account_id")
     )
 

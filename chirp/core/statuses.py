@@ -218,6 +218,9 @@ async def remove_status(ctx: Context, status: Status) -> list[Status]:
             "account_id": status.account_id,
             "reblog_of_id": status.reblog_of_id,
             "visibility": status.visibility,
+            # Who saw it, for the realtime `delete` (the row is gone when that is sent).
+            "mention_ids": list(status.mention_ids),
+            "tags": ",".join(status.tags),
         },
     )
     removed = await ctx.store.delete_status(status.id, event=event)

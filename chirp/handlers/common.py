@@ -6,6 +6,7 @@ from typing import Any, TypeVar
 
 import orjson
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from multidict import MultiMapping
 from pydantic import BaseModel, ValidationError
 
@@ -68,7 +69,8 @@ async def body_params(request: web.Request) -> dict[str, Any]:
     if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         try:
             form = await request.post()
-        except ValueError as error:
+        # A broken multipart part header surfaces as HttpProcessingError, not ValueError.
+        except (ValueError, HttpProcessingError) as error:
             raise BadRequest(f"Malformed form body: {error}") from error
         return _flatten(form)
     if request.content_type in ("", "application/octet-stream", "text/plain"):

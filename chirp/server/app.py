@@ -8,9 +8,10 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from chirp.bus import open_bus
 from chirp.config import Settings
 from chirp.core.context import Context
-from chirp.core.dispatch import Dispatcher
+from chirp.core.dispatch import Dispatcher, Step
 from chirp.core.ids import SnowflakeGenerator
 from chirp.core.secrets import Passwords
 from chirp.core.side_effects import default_after_batch, default_steps
@@ -24,9 +25,12 @@ from chirp.handlers import (
     relationships,
     search,
     statuses,
+    streaming,
     timelines,
 )
-from chirp.server.keys import CONTEXT, DISPATCHER, SETTINGS
+from chirp.realtime.hub import Hub
+from chirp.realtime.push import Pusher
+from chirp.server.keys import CONTEXT, DISPATCHER, HUB, PUSHER, SETTINGS
 from chirp.server.middleware import json_errors
 from chirp.storage import open_store
 
@@ -40,6 +44,7 @@ ROUTE_MODULES = (
     timelines,
     notifications,
     search,
+    streaming,
     assets,
 )
 
@@ -64,11 +69,43 @@ async def _domain_context(app: web.Application) -> AsyncIterator[None]:
         await store.close()
 
 
+async def _realtime(app: web.Application) -> AsyncIterator[None]:
+    """The event bus, this node's hub of sockets, and the push steps that feed them."""
+    settings = app[SETTINGS]
+    context = app[CONTEXT]
+    bus = open_bus(settings.bus, history=settings.bus_history, per_topic=settings.bus_topic_history)
+    hub = Hub(bus)
+    await bus.start(hub.deliver)
+    pusher = Pusher(context, bus, counts_interval=settings.live_counts_interval_seconds)
+    pusher.start()
+    app[HUB], app[PUSHER] = hub, pusher
+    context.bus = bus
+    try:
+        yield
+    finally:
+        context.bus = None
+        await pusher.stop()
+        await bus.close()
+
+
+async def _close_streams(app: web.Application) -> None:
+    """On shutdown, before waiting for handlers: streams end with 1001 (going away) so clients
+    reconnect elsewhere, and long-lived handlers return."""
+    await app[HUB].close_all(1001, "server shutting down")
+
+
+def _steps(app: web.Application) -> dict[str, list[Step]]:
+    steps = default_steps()
+    for kind, extra in app[PUSHER].steps().items():
+        steps[kind] = [*steps.get(kind, []), *extra]
+    return steps
+
+
 async def _dispatcher(app: web.Application) -> AsyncIterator[None]:
     """Run the outbox dispatcher (fan-out, notifications) beside the server; on shutdown, let
     the batch in hand finish and hand anything left to the next start (it stays in the outbox)."""
     context = app[CONTEXT]
-    dispatcher = Dispatcher(context, default_steps(), after_batch=default_after_batch())
+    dispatcher = Dispatcher(context, _steps(app), after_batch=default_after_batch())
     app[DISPATCHER] = dispatcher
     context.wake_dispatcher = dispatcher.wake
     task = asyncio.create_task(dispatcher.run(), name="chirp-dispatcher")
@@ -93,7 +130,9 @@ def create_app(settings: Settings | None = None) -> web.Application:
     )
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_domain_context)
+    app.cleanup_ctx.append(_realtime)
     app.cleanup_ctx.append(_dispatcher)
+    app.on_shutdown.append(_close_streams)
     for module in ROUTE_MODULES:
         app.add_routes(module.routes)
     return app

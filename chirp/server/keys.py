@@ -7,7 +7,11 @@ from aiohttp import web
 from chirp.config import Settings
 from chirp.core.context import Context
 from chirp.core.dispatch import Dispatcher
+from chirp.realtime.hub import Hub
+from chirp.realtime.push import Pusher
 
 SETTINGS = web.AppKey("settings", Settings)
 CONTEXT = web.AppKey("context", Context)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
+HUB = web.AppKey("hub", Hub)
+PUSHER = web.AppKey("pusher", Pusher)

@@ -273,6 +273,10 @@ class FollowStore(Protocol):
         """(follow id, followed account id), newest first."""
         ...
 
+    async def follower_ids(self, account_id: int) -> list[int]:
+        """Every follower's id (the audience of a realtime event), in no particular order."""
+        ...
+
     async def list_popular_followees(self, account_id: int, min_followers: int) -> list[int]:
         """Accounts `account_id` follows that have at least `min_followers` followers."""
         ...

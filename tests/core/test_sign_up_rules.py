@@ -37,17 +37,27 @@ def test_handle_rules(username: str, code: str) -> None:
 
 @pytest.mark.parametrize(
     ("password", "code"),
-    [("", "ERR_BLANK"), ("short", "ERR_TOO_SHORT"), ("x" * 257, "ERR_TOO_LONG"), ("password123", "ERR_INVALID")],
+    [
+        ("", "ERR_BLANK"),
+        ("short", "ERR_TOO_SHORT"),
+        ("x" * 257, "ERR_TOO_LONG"),
+        ("password123", "ERR_INVALID"),
+    ],
 )
 def test_password_policy(password: str, code: str) -> None:
     assert _codes(SignUp("alice", "alice@example.com", password, True))["password"] == code
 
 
 def test_password_may_not_be_the_handle_or_email() -> None:
-    assert _codes(SignUp("alicealice", "a@example.com", "AliceAlice", True))["password"] == "ERR_INVALID"
+    assert (
+        _codes(SignUp("alicealice", "a@example.com", "AliceAlice", True))["password"]
+        == "ERR_INVALID"
+    )
 
 
-@pytest.mark.parametrize("email", ["", "no-at-sign", "a@b", "a b@example.com", "x@" + "e" * 260 + ".com"])
+@pytest.mark.parametrize(
+    "email", ["", "no-at-sign", "a@b", "a b@example.com", "x@" + "e" * 260 + ".com"]
+)
 def test_email_rules(email: str) -> None:
     assert "email" in _codes(SignUp("alice", email, "correct horse", True))
 

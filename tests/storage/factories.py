@@ -36,20 +36,29 @@ async def make_app(store: Store) -> App:
     return app
 
 
-async def make_account(store: Store, username: str | None = None, display_name: str = "") -> Account:
+async def make_account(
+    store: Store, username: str | None = None, display_name: str = ""
+) -> Account:
     username = username or f"user{next(_n)}"
-    account = Account(id=ids.next_id(), username=username, display_name=display_name, note="", created_at=now())
+    account = Account(
+        id=ids.next_id(), username=username, display_name=display_name, note="", created_at=now()
+    )
     await store.create_account(
-        account, Credentials(account.id, f"{username}@example.com", "$argon2id$fake", created_at=now())
+        account,
+        Credentials(account.id, f"{username}@example.com", "$argon2id$fake", created_at=now()),
     )
     if display_name:
-        updated = await store.update_account_profile(account.id, updated_at=now(), display_name=display_name)
+        updated = await store.update_account_profile(
+            account.id, updated_at=now(), display_name=display_name
+        )
         assert updated is not None
         return updated
     return account
 
 
-def make_token(app: App, account: Account | None, *, refresh: str | None = None, ttl: int | None = None) -> Token:
+def make_token(
+    app: App, account: Account | None, *, refresh: str | None = None, ttl: int | None = None
+) -> Token:
     created = now()
     return Token(
         id=ids.next_id(),
@@ -92,7 +101,9 @@ async def post(
     )
     status.conversation_id = (reply_to.conversation_id or reply_to.id) if reply_to else status.id
     return await store.create_status(
-        status, event=event("status.created", status_id=status.id), idempotency_key=key,
+        status,
+        event=event("status.created", status_id=status.id),
+        idempotency_key=key,
         idempotency_since=now() - timedelta(hours=1),
     )
 

@@ -35,7 +35,9 @@ async def test_usernames_are_unique_case_insensitively(store: Store) -> None:
     await make_account(store, "Alice")
     clash = Account(id=ids.next_id(), username="aLiCe", display_name="", note="", created_at=now())
     with pytest.raises(UniqueViolation) as caught:
-        await store.create_account(clash, Credentials(clash.id, "other@example.com", "h", created_at=now()))
+        await store.create_account(
+            clash, Credentials(clash.id, "other@example.com", "h", created_at=now())
+        )
     assert caught.value.field == "username"
     assert await store.get_account(clash.id) is None  # nothing half-written
 
@@ -44,7 +46,9 @@ async def test_emails_are_unique_case_insensitively(store: Store) -> None:
     await make_account(store, "alice")  # alice@example.com
     other = Account(id=ids.next_id(), username="other", display_name="", note="", created_at=now())
     with pytest.raises(UniqueViolation) as caught:
-        await store.create_account(other, Credentials(other.id, "ALICE@Example.com", "h", created_at=now()))
+        await store.create_account(
+            other, Credentials(other.id, "ALICE@Example.com", "h", created_at=now())
+        )
     assert caught.value.field == "email"
     assert await store.get_account(other.id) is None
 
@@ -64,9 +68,16 @@ async def test_profile_updates_are_partial(store: Store) -> None:
     later = now() + timedelta(seconds=1)
     updated = await store.update_account_profile(alice.id, updated_at=later, display_name="Alice A")
     assert updated is not None and updated.display_name == "Alice A" and updated.note == ""
-    updated = await store.update_account_profile(alice.id, updated_at=later, note="bio", locked=True)
+    updated = await store.update_account_profile(
+        alice.id, updated_at=later, note="bio", locked=True
+    )
     assert updated is not None
-    assert (updated.display_name, updated.note, updated.locked, updated.bot) == ("Alice A", "bio", True, False)
+    assert (updated.display_name, updated.note, updated.locked, updated.bot) == (
+        "Alice A",
+        "bio",
+        True,
+        False,
+    )
     assert await store.update_account_profile(ids.next_id(), updated_at=later, note="x") is None
 
 
@@ -119,7 +130,9 @@ async def test_concurrent_rotations_have_one_winner(store: Store) -> None:
     alice = await make_account(store)
     old = make_token(app, alice, refresh="r")
     await store.create_token(old)
-    results = await asyncio.gather(*(store.rotate_token(old.id, make_token(app, alice), now()) for _ in range(5)))
+    results = await asyncio.gather(
+        *(store.rotate_token(old.id, make_token(app, alice), now()) for _ in range(5))
+    )
     assert sorted(results) == [False, False, False, False, True]
 
 
@@ -147,7 +160,9 @@ async def test_authorization_codes_are_single_use(store: Store) -> None:
         code_challenge_method="S256",
     )
     await store.create_authorization_code(code)
-    winners = await asyncio.gather(*(store.take_authorization_code("code-digest") for _ in range(5)))
+    winners = await asyncio.gather(
+        *(store.take_authorization_code("code-digest") for _ in range(5))
+    )
     assert [w for w in winners if w is not None] == [code]
     assert await store.take_authorization_code("code-digest") is None
 

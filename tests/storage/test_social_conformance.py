@@ -66,15 +66,22 @@ async def test_concurrent_likes_and_retweets_keep_exact_counts(store: Store) -> 
     status = await post(store, author)
     fans = [await make_account(store) for _ in range(30)]
     results = await asyncio.gather(
-        *(store.add_favourite(ids.next_id(), f.id, status.id, event=event()) for f in fans for _ in range(2))
+        *(
+            store.add_favourite(ids.next_id(), f.id, status.id, event=event())
+            for f in fans
+            for _ in range(2)
+        )
     )
     assert sum(results) == 30
     retweets = await asyncio.gather(
-        *(post(store, f, reblog_of=status) for f in fans[:10]), *(post(store, f, reblog_of=status) for f in fans[:10]),
+        *(post(store, f, reblog_of=status) for f in fans[:10]),
+        *(post(store, f, reblog_of=status) for f in fans[:10]),
         return_exceptions=True,
     )
     assert sum(not isinstance(r, BaseException) for r in retweets) == 10
-    removed = await asyncio.gather(*(store.remove_favourite(f.id, status.id, event=event()) for f in fans[:12]))
+    removed = await asyncio.gather(
+        *(store.remove_favourite(f.id, status.id, event=event()) for f in fans[:12])
+    )
     assert sum(removed) == 12
     loaded = await store.get_status(status.id)
     assert loaded is not None and (loaded.favourites_count, loaded.reblogs_count) == (18, 10)
@@ -86,12 +93,30 @@ async def test_update_status_keeps_history_and_reindexes(store: Store) -> None:
     status.text, status.content, status.tags = "second words #new", "<p>second</p>", ("new",)
     status.mention_ids, status.edited_at = (bob.id,), now()
     versions = [
-        StatusEdit(ids.next_id(), status.id, alice.id, "first words #old", "<p>first</p>", "", False, status.created_at),
-        StatusEdit(ids.next_id(), status.id, alice.id, status.text, status.content, "", False, now()),
+        StatusEdit(
+            ids.next_id(),
+            status.id,
+            alice.id,
+            "first words #old",
+            "<p>first</p>",
+            "",
+            False,
+            status.created_at,
+        ),
+        StatusEdit(
+            ids.next_id(), status.id, alice.id, status.text, status.content, "", False, now()
+        ),
     ]
     updated = await store.update_status(status, history=versions, event=event("status.updated"))
-    assert updated is not None and updated.text == "second words #new" and updated.edited_at is not None
-    assert [e.text for e in await store.get_status_edits(status.id)] == ["first words #old", "second words #new"]
+    assert (
+        updated is not None
+        and updated.text == "second words #new"
+        and updated.edited_at is not None
+    )
+    assert [e.text for e in await store.get_status_edits(status.id)] == [
+        "first words #old",
+        "second words #new",
+    ]
     assert await store.search_statuses("second", viewer_id=None, limit=5, offset=0) == [status.id]
     assert await store.search_statuses("first", viewer_id=None, limit=5, offset=0) == []
     assert await store.tag_timeline(["new"], Page()) == [status.id]
@@ -100,7 +125,11 @@ async def test_update_status_keeps_history_and_reindexes(store: Store) -> None:
 
 
 async def test_delete_removes_retweets_and_fixes_every_counter(store: Store) -> None:
-    alice, bob, carol = await make_account(store), await make_account(store), await make_account(store)
+    alice, bob, carol = (
+        await make_account(store),
+        await make_account(store),
+        await make_account(store),
+    )
     parent = await post(store, carol)
     status = await post(store, alice, "doomed words", reply_to=parent, tags=("gone",))
     retweet = await post(store, bob, reblog_of=status)
@@ -108,7 +137,9 @@ async def test_delete_removes_retweets_and_fixes_every_counter(store: Store) -> 
     await store.add_bookmark(ids.next_id(), bob.id, status.id)
     await follow(store, bob, alice)
     await store.fan_out(status, to_followers=True)
-    await store.add_notifications([Notification(ids.next_id(), alice.id, "favourite", bob.id, now(), status.id)])
+    await store.add_notifications(
+        [Notification(ids.next_id(), alice.id, "favourite", bob.id, now(), status.id)]
+    )
     deletion = event("status.deleted")
     removed = await store.delete_status(status.id, event=deletion)
     assert {s.id for s in removed} == {status.id, retweet.id}
@@ -151,7 +182,11 @@ async def test_thread_ancestors_and_depth_first_descendants(store: Store) -> Non
 
 async def test_viewer_state_bookmarks_and_pins(store: Store) -> None:
     alice, bob = await make_account(store), await make_account(store)
-    liked, retweeted, marked = await post(store, alice), await post(store, alice), await post(store, alice)
+    liked, retweeted, marked = (
+        await post(store, alice),
+        await post(store, alice),
+        await post(store, alice),
+    )
     await store.add_favourite(ids.next_id(), bob.id, liked.id, event=event())
     await post(store, bob, reblog_of=retweeted)
     assert await store.add_bookmark(ids.next_id(), bob.id, marked.id)
@@ -159,7 +194,11 @@ async def test_viewer_state_bookmarks_and_pins(store: Store) -> None:
     assert await store.add_pin(ids.next_id(), alice.id, liked.id)
     assert await store.count_pins(alice.id) == 1
     state = await store.get_viewer_state(bob.id, [liked.id, retweeted.id, marked.id])
-    assert (state.favourited, state.reblogged, state.bookmarked) == ({liked.id}, {retweeted.id}, {marked.id})
+    assert (state.favourited, state.reblogged, state.bookmarked) == (
+        {liked.id},
+        {retweeted.id},
+        {marked.id},
+    )
     assert (await store.get_viewer_state(alice.id, [liked.id])).pinned == {liked.id}
     assert await store.remove_bookmark(bob.id, marked.id)
     assert not await store.remove_bookmark(bob.id, marked.id)
@@ -177,16 +216,22 @@ async def test_paged_lists_follow_mastodon_cursor_rules(store: Store) -> None:
     rows = await store.list_favourited_by(status.id, Page(limit=10))
     assert [a for _, a in rows] == [f.id for f in reversed(fans)]
     cursors = [c for c, _ in rows]
-    assert [a for _, a in await store.list_favourited_by(status.id, Page(limit=2, max_id=cursors[1]))] == [
+    assert [
+        a for _, a in await store.list_favourited_by(status.id, Page(limit=2, max_id=cursors[1]))
+    ] == [
         fans[2].id,
         fans[1].id,
     ]
     # min_id: the page right after the cursor, still newest first; since_id: the newest page.
-    assert [a for _, a in await store.list_favourited_by(status.id, Page(limit=2, min_id=cursors[4]))] == [
+    assert [
+        a for _, a in await store.list_favourited_by(status.id, Page(limit=2, min_id=cursors[4]))
+    ] == [
         fans[2].id,
         fans[1].id,
     ]
-    assert [a for _, a in await store.list_favourited_by(status.id, Page(limit=2, since_id=cursors[4]))] == [
+    assert [
+        a for _, a in await store.list_favourited_by(status.id, Page(limit=2, since_id=cursors[4]))
+    ] == [
         fans[4].id,
         fans[3].id,
     ]
@@ -194,12 +239,18 @@ async def test_paged_lists_follow_mastodon_cursor_rules(store: Store) -> None:
 
 
 async def test_follow_graph_counters_and_relationships(store: Store) -> None:
-    alice, bob, carol = await make_account(store), await make_account(store), await make_account(store)
+    alice, bob, carol = (
+        await make_account(store),
+        await make_account(store),
+        await make_account(store),
+    )
     await follow(store, alice, bob)
     await follow(store, bob, alice)
     await follow(store, carol, bob)
     assert not await store.add_follow(
-        __import__("chirp.core.models", fromlist=["Follow"]).Follow(ids.next_id(), alice.id, bob.id, now()),
+        __import__("chirp.core.models", fromlist=["Follow"]).Follow(
+            ids.next_id(), alice.id, bob.id, now()
+        ),
         event=event(),
     )
     assert (await store.get_account(bob.id)).followers_count == 2  # type: ignore[union-attr]
@@ -209,17 +260,22 @@ async def test_follow_graph_counters_and_relationships(store: Store) -> None:
     assert relations[carol.id].following is None and not relations[carol.id].followed_by
     assert [a for _, a in await store.list_followers(bob.id, Page())] == [carol.id, alice.id]
     assert [a for _, a in await store.list_following(alice.id, Page())] == [bob.id]
+    assert sorted(await store.follower_ids(bob.id)) == sorted([carol.id, alice.id])
+    assert await store.follower_ids(carol.id) == []
     assert await store.remove_follow(alice.id, bob.id, event=event())
     assert not await store.remove_follow(alice.id, bob.id, event=event())
     assert (await store.get_account(bob.id)).followers_count == 1  # type: ignore[union-attr]
+    assert await store.follower_ids(bob.id) == [carol.id]
     assert await store.list_popular_followees(carol.id, 1) == [bob.id]
     assert await store.list_popular_followees(carol.id, 2) == []
 
 
 async def test_fan_out_rules(store: Store) -> None:
-    author, f1, f2, other = (await make_account(store) for _ in range(4)) if False else [
-        await make_account(store) for _ in range(4)
-    ]
+    author, f1, f2, other = (
+        (await make_account(store) for _ in range(4))
+        if False
+        else [await make_account(store) for _ in range(4)]
+    )
     await follow(store, f1, author)
     await follow(store, f2, author)
     await follow(store, f1, other)
@@ -263,10 +319,12 @@ async def test_home_merges_own_and_pulled_tweets(store: Store) -> None:
     await post(store, stranger, "unrelated")
     timeline = await store.home_timeline(me.id, Page(), pull_account_ids=[celebrity.id])
     assert timeline == [famous.id, theirs.id, mine.id]
-    assert await store.home_timeline(me.id, Page(limit=1, max_id=famous.id), pull_account_ids=[celebrity.id]) == [
-        theirs.id
-    ]
-    assert await store.home_timeline(me.id, Page(limit=2, min_id=mine.id), pull_account_ids=[celebrity.id]) == [
+    assert await store.home_timeline(
+        me.id, Page(limit=1, max_id=famous.id), pull_account_ids=[celebrity.id]
+    ) == [theirs.id]
+    assert await store.home_timeline(
+        me.id, Page(limit=2, min_id=mine.id), pull_account_ids=[celebrity.id]
+    ) == [
         famous.id,
         theirs.id,
     ]
@@ -295,14 +353,22 @@ async def test_account_timeline_filters(store: Store) -> None:
     private = await post(store, author, "private", visibility="private")
     direct = await post(store, author, "dm", visibility="direct", mentions=(other.id,))
     await store.add_pin(ids.next_id(), author.id, root.id)
-    everything = await store.account_timeline(author.id, Page(limit=40), AccountFilter(("public", "unlisted")))
+    everything = await store.account_timeline(
+        author.id, Page(limit=40), AccountFilter(("public", "unlisted"))
+    )
     assert everything == [retweet.id, reply.id, self_reply.id, root.id]
     assert await store.account_timeline(
-        author.id, Page(limit=40), AccountFilter(("public", "unlisted"), exclude_replies=True, exclude_reblogs=True)
+        author.id,
+        Page(limit=40),
+        AccountFilter(("public", "unlisted"), exclude_replies=True, exclude_reblogs=True),
     ) == [self_reply.id, root.id]
     assert await store.account_timeline(author.id, Page(), AccountFilter(pinned=True)) == [root.id]
-    assert await store.account_timeline(author.id, Page(), AccountFilter(tagged="topic")) == [root.id]
-    with_mentions = await store.account_timeline(author.id, Page(limit=40), AccountFilter(include_direct_to=other.id))
+    assert await store.account_timeline(author.id, Page(), AccountFilter(tagged="topic")) == [
+        root.id
+    ]
+    with_mentions = await store.account_timeline(
+        author.id, Page(limit=40), AccountFilter(include_direct_to=other.id)
+    )
     assert direct.id in with_mentions and private.id not in with_mentions
 
 
@@ -333,10 +399,13 @@ async def test_notifications(store: Store) -> None:
     assert await store.add_notifications([make("favourite", status.id)]) == []  # deduplicated
     listed = await store.list_notifications(alice.id, Page())
     assert [n.type for n in listed] == ["follow", "favourite"]
-    assert [n.type for n in await store.list_notifications(alice.id, Page(), types=["favourite"])] == ["favourite"]
-    assert [n.type for n in await store.list_notifications(alice.id, Page(), exclude_types=["favourite"])] == [
-        "follow"
-    ]
+    assert [
+        n.type for n in await store.list_notifications(alice.id, Page(), types=["favourite"])
+    ] == ["favourite"]
+    assert [
+        n.type
+        for n in await store.list_notifications(alice.id, Page(), exclude_types=["favourite"])
+    ] == ["follow"]
     assert await store.get_notification(alice.id, listed[0].id) == listed[0]
     assert await store.get_notification(bob.id, listed[0].id) is None
     assert await store.remove_notifications("favourite", bob.id, status.id) == 1
@@ -362,7 +431,15 @@ async def test_search_respects_visibility_and_is_safe(store: Store) -> None:
     assert await found(follower.id) == {public.id, private.id}
     assert await found(mentioned.id) == {public.id, direct.id}
     assert private.id in await found(alice.id)
-    for hostile in ['"unbalanced', "AND OR NOT", "zebra*", "col:umn", "(", "'; DROP TABLE statuses; --", ""]:
+    for hostile in [
+        '"unbalanced',
+        "AND OR NOT",
+        "zebra*",
+        "col:umn",
+        "(",
+        "'; DROP TABLE statuses; --",
+        "",
+    ]:
         await store.search_statuses(hostile, viewer_id=None, limit=5, offset=0)
     best = await post(store, alice, "zebra zebra zebra")
     assert (await store.search_statuses("zebra", viewer_id=None, limit=1, offset=0)) == [best.id]
@@ -378,7 +455,10 @@ async def test_account_and_tag_search(store: Store) -> None:
     author = await make_account(store)
     await post(store, author, "#Chirping", tags=("Chirping",))
     await post(store, author, "#chirp", tags=("chirp",))
-    assert [t.name for t in await store.search_tags("CHIRP", limit=10, offset=0)] == ["chirp", "Chirping"]
+    assert [t.name for t in await store.search_tags("CHIRP", limit=10, offset=0)] == [
+        "chirp",
+        "Chirping",
+    ]
     uses = await store.tag_uses(None, 0, 10)
     assert {u[0] for u in uses} == {"Chirping", "chirp"}
     assert [u[0] for u in await store.tag_uses(["CHIRPING"], 0, 10)] == ["Chirping"]

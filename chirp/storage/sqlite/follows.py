@@ -103,6 +103,12 @@ class SqliteFollows(SqliteBase):
             page,
         )
 
+    async def follower_ids(self, account_id: int) -> list[int]:
+        rows = await self.db.fetchall(
+            "SELECT account_id FROM follows WHERE target_account_id = ?", (account_id,)
+        )
+        return [row[0] for row in rows]
+
     async def list_following(self, account_id: int, page: Page) -> list[tuple[int, int]]:
         return await self._follow_pairs(
             "SELECT id, target_account_id FROM follows WHERE account_id = ? AND {bounds} ORDER BY id {order} LIMIT ?",

@@ -1,0 +1,288 @@
+"""The Mastodon streaming API: one multiplexed websocket and the per-stream SSE endpoints.
+
+    GET /api/v1/streaming               websocket; `{"type": "subscribe", "stream": ..., "tag": ...}`
+    GET /api/v1/streaming/<stream>      SSE: user, user/notification, public, public/local, ...
+    GET /api/v1/streaming/health        "OK"
+
+Chirp extensions (documented in docs/streaming.md): every frame carries an `id` (its position);
+reconnect with `last_event_id` (query, subscribe message) or SSE `Last-Event-ID` to replay what
+was missed, or get a `chirp.reset` event when the history no longer reaches back; the `status`
+stream (`"id": <status id>`) delivers coalesced `status.counts` for a tweet on screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from aiohttp import WSMsgType, web
+
+from chirp.core import statuses
+from chirp.core.errors import ChirpError, NotFound
+from chirp.core.models import Principal
+from chirp.core.oauth import authenticate_bearer
+from chirp.handlers.common import bearer_token, ctx
+from chirp.realtime import topics
+from chirp.realtime.hub import Format, Hub
+from chirp.realtime.topics import StreamRequest, resolve_stream
+from chirp.server.keys import HUB, SETTINGS
+
+log = logging.getLogger(__name__)
+routes = web.RouteTableDef()
+
+SSE_STREAMS = {
+    "user": "user",
+    "user/notification": "user:notification",
+    "public": "public",
+    "public/local": "public:local",
+    "public/remote": "public:remote",
+    "public/media": "public:media",
+    "public/local/media": "public:local:media",
+    "public/remote/media": "public:remote:media",
+    "hashtag": "hashtag",
+    "hashtag/local": "hashtag:local",
+    "direct": "direct",
+    "status": "status",
+}
+
+
+class _Outlet:
+    """A bounded frame queue drained by one writer coroutine per connection."""
+
+    format: Format
+
+    def __init__(self, fmt: Format, limit: int) -> None:
+        self.format = fmt
+        self.limit = limit
+        self.queue: deque[bytes] = deque()
+        self.ready = asyncio.Event()
+        self.closing: tuple[int, str] | None = None
+
+    def push(self, frame: bytes) -> bool:
+        if self.closing is not None:
+            return True  # being closed anyway; drop quietly
+        if len(self.queue) >= self.limit:
+            return False
+        self.queue.append(frame)
+        self.ready.set()
+        return True
+
+    def close(self, code: int, reason: str) -> None:
+        if self.closing is None:
+            self.closing = (code, reason)
+            self.ready.set()
+
+
+async def _principal(request: web.Request, token: str | None) -> Principal | None:
+    if token is None:
+        return None
+    return await authenticate_bearer(ctx(request), token)
+
+
+def _close_at_expiry(principal: Principal | None, outlet: _Outlet) -> asyncio.TimerHandle | None:
+    """Tokens with a lifetime end their streams when they expire."""
+    expires = principal.token.expires_at if principal else None
+    if expires is None:
+        return None
+    delay = max(0.0, (expires - datetime.now(UTC)).total_seconds())
+    return asyncio.get_running_loop().call_later(delay, outlet.close, 1008, "access token expired")
+
+
+async def _stream_request(
+    request: web.Request, name: str, principal: Principal | None, params: dict[str, Any]
+) -> StreamRequest:
+    tag = params.get("tag")
+    status_id = None
+    if name == "status":
+        raw = str(params.get("id") or "")
+        if not raw.isdigit():
+            raise NotFound("Record not found")
+        status_id = int(raw)
+        viewer = principal.account.id if principal and principal.account else None
+        await statuses.get_tweet(ctx(request), viewer, status_id)  # 404 unless visible
+    return resolve_stream(name, principal, tag=str(tag) if tag else None, status_id=status_id)
+
+
+# -- websocket -------------------------------------------------------------------------------
+
+
+def _origin_allowed(request: web.Request) -> bool:
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True  # not a browser: nothing to protect against cross-site use
+    settings = request.app[SETTINGS]
+    allowed = {
+        o.strip().rstrip("/") for o in settings.stream_allowed_origins.split(",") if o.strip()
+    }
+    return "*" in allowed or origin.rstrip("/") in allowed | {settings.base_url}
+
+
+def _ws_token(request: web.Request) -> tuple[str | None, tuple[str, ...]]:
+    """Token from the query, the Authorization header, or (browsers) Sec-WebSocket-Protocol."""
+    offered = request.headers.get("Sec-WebSocket-Protocol", "")
+    if token := request.query.get("access_token"):
+        return token, ()
+    if token := bearer_token(request):
+        return token, ()
+    protocols = tuple(p.strip() for p in offered.split(",") if p.strip())
+    return (protocols[0] if protocols else None), protocols[:1]
+
+
+@routes.get("/api/v1/streaming")
+async def websocket(request: web.Request) -> web.StreamResponse:
+    if request.headers.get("Upgrade", "").lower() != "websocket":
+        raise web.HTTPBadRequest(
+            text="Use a websocket, or an SSE endpoint under /api/v1/streaming/"
+        )
+    if not _origin_allowed(request):
+        raise web.HTTPForbidden(text="Origin not allowed")
+    settings = request.app[SETTINGS]
+    token, protocols = _ws_token(request)
+    principal = await _principal(request, token)
+    ws = web.WebSocketResponse(
+        heartbeat=settings.stream_heartbeat_seconds,
+        max_msg_size=settings.stream_max_message_bytes,
+        protocols=protocols,
+        compress=False,
+    )
+    await ws.prepare(request)
+    hub = request.app[HUB]
+    outlet = _Outlet("ws", settings.stream_queue_frames)
+    control = topics.token(principal.token.id) if principal else None
+    await hub.connect(outlet, control)
+    expiry = _close_at_expiry(principal, outlet)
+    writer = asyncio.create_task(_write_ws(ws, outlet))
+    try:
+        if "stream" in request.query:
+            await _handle_command(
+                request, ws, hub, outlet, principal, {"type": "subscribe", **request.query}
+            )
+        async for message in ws:
+            if message.type == WSMsgType.TEXT:
+                try:
+                    command = orjson.loads(message.data)
+                except orjson.JSONDecodeError:
+                    await _ws_error(ws, "Invalid JSON", 400)
+                    continue
+                if isinstance(command, dict):
+                    await _handle_command(request, ws, hub, outlet, principal, command)
+                else:
+                    await _ws_error(ws, "Invalid message", 400)
+            elif message.type == WSMsgType.ERROR:
+                break
+    finally:
+        if expiry is not None:
+            expiry.cancel()
+        await hub.disconnect(outlet)
+        outlet.close(1000, "")
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(writer, 5)
+    return ws
+
+
+async def _ws_error(ws: web.WebSocketResponse, error: str, status: int) -> None:
+    with contextlib.suppress(ConnectionError, RuntimeError):
+        await ws.send_bytes(orjson.dumps({"error": error, "status": status}))
+
+
+async def _handle_command(
+    request: web.Request,
+    ws: web.WebSocketResponse,
+    hub: Hub,
+    outlet: _Outlet,
+    principal: Principal | None,
+    command: dict[str, Any],
+) -> None:
+    kind = command.get("type")
+    name = command.get("stream")
+    if kind not in ("subscribe", "unsubscribe") or not isinstance(name, str):
+        await _ws_error(ws, "Unknown message type" if kind else "Missing type", 400)
+        return
+    try:
+        stream = await _stream_request(request, name, principal, command)
+    except ChirpError as error:
+        await _ws_error(ws, error.message, error.status)
+        return
+    if kind == "unsubscribe":
+        await hub.unsubscribe(outlet, stream)
+        return
+    since = command.get("last_event_id")
+    await hub.subscribe(outlet, stream, str(since) if since else None)
+
+
+async def _write_ws(ws: web.WebSocketResponse, outlet: _Outlet) -> None:
+    try:
+        while True:
+            await outlet.ready.wait()
+            outlet.ready.clear()
+            while outlet.queue and outlet.closing is None:
+                await ws.send_frame(outlet.queue.popleft(), WSMsgType.TEXT)
+            if outlet.closing is not None:
+                code, reason = outlet.closing
+                await ws.close(code=code, message=reason.encode())
+                return
+    except (ConnectionError, RuntimeError):
+        return  # the peer went away; the reader side cleans up
+
+
+# -- server-sent events ----------------------------------------------------------------------
+
+
+@routes.get("/api/v1/streaming/health")
+async def health(request: web.Request) -> web.Response:
+    return web.Response(text="OK", content_type="text/plain")
+
+
+@routes.get(r"/api/v1/streaming/{stream:(?:user|public|hashtag|direct|status)(?:/[a-z/]+)?}")
+async def sse(request: web.Request) -> web.StreamResponse:
+    name = SSE_STREAMS.get(request.match_info["stream"])
+    if name is None:
+        raise NotFound("Unknown stream type")
+    settings = request.app[SETTINGS]
+    token = request.query.get("access_token") or bearer_token(request)
+    principal = await _principal(request, token)
+    stream = await _stream_request(request, name, principal, dict(request.query))
+    since = request.headers.get("Last-Event-ID") or request.query.get("last_event_id")
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/event-stream",
+            "Cache-Control": "no-store",
+            "X-Accel-Buffering": "no",  # proxies must not buffer the stream
+        }
+    )
+    await response.prepare(request)
+    hub = request.app[HUB]
+    outlet = _Outlet("sse", settings.stream_queue_frames)
+    await hub.connect(outlet, topics.token(principal.token.id) if principal else None)
+    expiry = _close_at_expiry(principal, outlet)
+    try:
+        await response.write(b":)\n")
+        await hub.subscribe(outlet, stream, since)
+        await _write_sse(response, outlet, settings.stream_heartbeat_seconds)
+    finally:
+        if expiry is not None:
+            expiry.cancel()
+        await hub.disconnect(outlet)
+    return response
+
+
+async def _write_sse(response: web.StreamResponse, outlet: _Outlet, heartbeat: float) -> None:
+    try:
+        while True:
+            try:
+                await asyncio.wait_for(outlet.ready.wait(), heartbeat)
+            except TimeoutError:
+                await response.write(b":thump\n")
+                continue
+            outlet.ready.clear()
+            if outlet.closing is not None:
+                return
+            while outlet.queue:
+                await response.write(outlet.queue.popleft())
+    except (ConnectionError, RuntimeError):
+        return

@@ -1,0 +1,220 @@
+"""The node-local hub: which of this node's sockets want which topics, and handing them frames.
+
+Each bus message is turned into wire bytes once per (format, stream label) and the same bytes
+are queued on every socket that wants them. Queues are bounded: a socket that cannot keep up
+is disconnected (its client reconnects and replays from its last position) instead of
+buffering without end or slowing everyone else down. The hub listens to a bus topic exactly
+while one of its subscriptions needs it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+import orjson
+
+from chirp.bus.port import EventBus, Message, position_key
+from chirp.realtime.topics import REVOKED, StreamRequest
+
+log = logging.getLogger(__name__)
+
+Format = Literal["ws", "sse"]
+RESET = "chirp.reset"
+
+
+class Outlet(Protocol):
+    """One client connection, as the hub sees it (implemented by the streaming handlers)."""
+
+    format: Format
+
+    def push(self, frame: bytes) -> bool:
+        """Queue a frame; False when the queue is full."""
+
+    def close(self, code: int, reason: str) -> None:
+        """Close soon (from sync code): 1013 slow consumer, 1008 revoked, 1001 going away."""
+
+
+def encode(fmt: Format, label: tuple[str, ...], message: Message) -> bytes:
+    if fmt == "ws":
+        frame: dict[str, object] = {
+            "stream": list(label),
+            "event": message.event,
+            "payload": message.payload,
+        }
+        if message.position:
+            frame["id"] = message.position
+        return orjson.dumps(frame)
+    data = message.payload.replace("\n", "\ndata: ")
+    head = f"id: {message.position}\n" if message.position else ""
+    return f"{head}event: {message.event}\ndata: {data}\n\n".encode()
+
+
+@dataclass(eq=False, slots=True)
+class Subscription:
+    outlet: Outlet
+    stream: StreamRequest
+    last: tuple[int, int] = (-1, -1)
+    # While a replay is running, live messages wait here so none is lost or doubled.
+    held: list[Message] | None = None
+
+
+@dataclass(slots=True)
+class _Connection:
+    subscriptions: list[Subscription] = field(default_factory=list)
+    control_topic: str | None = None
+
+
+class Hub:
+    def __init__(self, bus: EventBus) -> None:
+        self.bus = bus
+        self._by_topic: dict[str, list[Subscription]] = {}
+        self._controls: dict[str, set[Outlet]] = {}
+        self._connections: dict[Outlet, _Connection] = {}
+        self._topic_locks: dict[str, asyncio.Lock] = {}
+        self.delivered = 0
+        self.dropped_slow = 0
+
+    # -- connections ---------------------------------------------------------------------------
+
+    async def connect(self, outlet: Outlet, control_topic: str | None = None) -> None:
+        """Register a connection; `control_topic` (its token) can close it from any node."""
+        self._connections[outlet] = _Connection(control_topic=control_topic)
+        if control_topic is not None:
+            first = control_topic not in self._controls
+            self._controls.setdefault(control_topic, set()).add(outlet)
+            if first:
+                await self.bus.listen(control_topic)
+
+    async def disconnect(self, outlet: Outlet) -> None:
+        connection = self._connections.pop(outlet, None)
+        if connection is None:
+            return
+        for subscription in list(connection.subscriptions):
+            await self._remove(subscription)
+        topic = connection.control_topic
+        if topic is not None and topic in self._controls:
+            self._controls[topic].discard(outlet)
+            if not self._controls[topic]:
+                del self._controls[topic]
+                await self.bus.unlisten(topic)
+
+    def outlets(self) -> Iterable[Outlet]:
+        return list(self._connections)
+
+    @property
+    def connection_count(self) -> int:
+        return len(self._connections)
+
+    # -- subscriptions -------------------------------------------------------------------------
+
+    async def subscribe(
+        self, outlet: Outlet, stream: StreamRequest, since: str | None = None
+    ) -> Subscription | None:
+        """Start delivering `stream`; with `since`, first replay what came after it (or send a
+        reset event when the history no longer reaches back). None if already subscribed."""
+        connection = self._connections.get(outlet)
+        if connection is None:
+            return None
+        if any(s.stream == stream for s in connection.subscriptions):
+            return None
+        subscription = Subscription(outlet, stream, held=[] if since else None)
+        connection.subscriptions.append(subscription)
+        async with self._topic_locks.setdefault(stream.topic, asyncio.Lock()):
+            subscribers = self._by_topic.setdefault(stream.topic, [])
+            subscribers.append(subscription)
+            if len(subscribers) == 1:
+                await self.bus.listen(stream.topic)
+        if since:
+            missed = await self.bus.replay(stream.topic, since)
+            held, subscription.held = subscription.held or [], None
+            if missed is None:
+                self._send(subscription, Message(stream.topic, "", RESET, "{}"), {})
+            else:
+                subscription.last = position_key(since)
+                for message in missed:
+                    self._offer(subscription, message, {})
+            for message in held:
+                self._offer(subscription, message, {})
+        return subscription
+
+    async def unsubscribe(self, outlet: Outlet, stream: StreamRequest) -> None:
+        connection = self._connections.get(outlet)
+        if connection is None:
+            return
+        for subscription in [s for s in connection.subscriptions if s.stream == stream]:
+            await self._remove(subscription)
+
+    async def _remove(self, subscription: Subscription) -> None:
+        connection = self._connections.get(subscription.outlet)
+        if connection is not None and subscription in connection.subscriptions:
+            connection.subscriptions.remove(subscription)
+        topic = subscription.stream.topic
+        async with self._topic_locks.setdefault(topic, asyncio.Lock()):
+            subscribers = self._by_topic.get(topic)
+            if subscribers is None or subscription not in subscribers:
+                return
+            subscribers.remove(subscription)
+            if not subscribers:
+                del self._by_topic[topic]
+                await self.bus.unlisten(topic)
+                self._topic_locks.pop(topic, None)
+
+    # -- delivery (the bus callback) -----------------------------------------------------------
+
+    def deliver(self, message: Message) -> None:
+        outlets = self._controls.get(message.topic)
+        if outlets and message.event == REVOKED:
+            for outlet in list(outlets):
+                outlet.close(1008, "access token revoked")
+            return
+        subscribers = self._by_topic.get(message.topic)
+        if not subscribers:
+            return
+        frames: dict[tuple[Format, tuple[str, ...]], bytes] = {}
+        for subscription in list(subscribers):
+            if subscription.held is not None:
+                subscription.held.append(message)
+            else:
+                self._offer(subscription, message, frames)
+
+    def _offer(
+        self,
+        subscription: Subscription,
+        message: Message,
+        frames: dict[tuple[Format, tuple[str, ...]], bytes],
+    ) -> None:
+        events = subscription.stream.events
+        if events is not None and message.event not in events:
+            return
+        if message.position:
+            key = position_key(message.position)
+            if key <= subscription.last:
+                return  # already delivered (replay and live overlap)
+            subscription.last = key
+        self._send(subscription, message, frames)
+
+    def _send(
+        self,
+        subscription: Subscription,
+        message: Message,
+        frames: dict[tuple[Format, tuple[str, ...]], bytes],
+    ) -> None:
+        outlet = subscription.outlet
+        cache_key = (outlet.format, subscription.stream.label)
+        frame = frames.get(cache_key)
+        if frame is None:
+            frame = frames[cache_key] = encode(outlet.format, subscription.stream.label, message)
+        if outlet.push(frame):
+            self.delivered += 1
+        else:
+            self.dropped_slow += 1
+            log.info("closing slow stream consumer", extra={"topic": message.topic})
+            outlet.close(1013, "too slow: reconnect with your last event id")
+
+    async def close_all(self, code: int, reason: str) -> None:
+        for outlet in self.outlets():
+            outlet.close(code, reason)

@@ -1,0 +1,220 @@
+"""Realtime push: one more dispatcher step per domain event, after fan-out and notifications.
+
+Who receives what is decided here, from the same visibility rules as the REST reads:
+
+    status.created  -> `update` to the home feeds it reached (+ every follower of an author too
+                       big to fan out), and to `public`/`hashtag:*` if public and not a retweet;
+                       `conversation` to the participants of a direct tweet; live counters of
+                       the replied-to, retweeted or quoted tweet
+    status.updated  -> `status.update` to followers, mentioned accounts and public streams
+    status.deleted  -> `delete` to the same audience
+    favourite.*     -> live counters of the tweet
+    every event     -> `notification` to each recipient of a notification it created
+
+A status is serialized once per event, without viewer state (as Mastodon's streaming does), and
+published once to all its topics; notifications are rendered per recipient.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable
+from typing import cast
+
+import orjson
+
+from chirp.bus.port import EventBus
+from chirp.core.context import Context
+from chirp.core.dispatch import Batch, Step
+from chirp.core.models import Event, Notification, Status
+from chirp.core.views import load_bundle, load_notification_bundle
+from chirp.realtime import topics
+from chirp.serializers.notifications import notification_json
+from chirp.serializers.statuses import StatusSerializer
+
+log = logging.getLogger(__name__)
+
+
+def _dumps(value: object) -> str:
+    return orjson.dumps(value).decode()
+
+
+async def _publish(
+    bus: EventBus, targets: Iterable[str], event: str, payload: str, **kw: bool
+) -> None:
+    targets = list(dict.fromkeys(targets))
+    if not targets:
+        return
+    try:
+        await bus.publish(targets, event, payload, **kw)
+    except Exception:  # realtime is best effort; REST and the replay history stay correct
+        log.exception("realtime publish failed", extra={"event": event})
+
+
+class Pusher:
+    """The push steps, plus the live-counter coalescer they feed."""
+
+    def __init__(self, ctx: Context, bus: EventBus, *, counts_interval: float = 0.25) -> None:
+        self.ctx = ctx
+        self.bus = bus
+        self.counts_interval = counts_interval
+        self._dirty: set[int] = set()
+        self._flusher: asyncio.Task[None] | None = None
+
+    def steps(self) -> dict[str, list[Step]]:
+        return {
+            "status.created": [self.status_created],
+            "status.updated": [self.status_updated],
+            "status.deleted": [self.status_deleted],
+            "favourite.created": [self.engagement_changed],
+            "favourite.removed": [self.engagement_changed],
+            "follow.created": [self.notifications_only],
+            "follow.removed": [],
+        }
+
+    # -- steps ---------------------------------------------------------------------------------
+
+    async def status_created(self, ctx: Context, event: Event, batch: Batch) -> None:
+        status = await ctx.store.get_status(cast(int, event.payload["status_id"]))
+        if status is not None:
+            payload = await self._render(status)
+            readers = set(batch.delivered.pop(status.id, [])) | {status.account_id}
+            if status.visibility != "direct" and await self._too_big_to_fan_out(status.account_id):
+                readers.update(await ctx.store.follower_ids(status.account_id))
+            targets = [topics.user(r) for r in readers]
+            if status.visibility == "public" and status.reblog_of_id is None:
+                targets += [topics.PUBLIC, *(topics.hashtag(t) for t in status.tags)]
+            await _publish(self.bus, targets, "update", payload)
+            if status.visibility == "direct":
+                await self._conversations(status)
+            for parent in (status.in_reply_to_id, status.reblog_of_id, status.quote_of_id):
+                if parent is not None:
+                    self.counts_changed(parent)
+        await self.notifications_only(ctx, event, batch)
+
+    async def status_updated(self, ctx: Context, event: Event, batch: Batch) -> None:
+        status = await ctx.store.get_status(cast(int, event.payload["status_id"]))
+        if status is not None:
+            targets = await self._audience(
+                status.account_id, status.visibility, status.mention_ids, status.tags
+            )
+            await _publish(self.bus, targets, "status.update", await self._render(status))
+        await self.notifications_only(ctx, event, batch)
+
+    async def status_deleted(self, ctx: Context, event: Event, batch: Batch) -> None:
+        payload = event.payload
+        tags = str(payload.get("tags") or "")
+        targets = await self._audience(
+            cast(int, payload["account_id"]),
+            str(payload.get("visibility") or "public"),
+            cast(list[int], payload.get("mention_ids") or []),
+            [t for t in tags.split(",") if t],
+        )
+        deleted = cast(list[int], payload.get("deleted_ids") or [payload["status_id"]])
+        for status_id in deleted:
+            await _publish(self.bus, targets, "delete", str(status_id))
+        if payload.get("reblog_of_id") is not None:
+            self.counts_changed(cast(int, payload["reblog_of_id"]))
+
+    async def engagement_changed(self, ctx: Context, event: Event, batch: Batch) -> None:
+        self.counts_changed(cast(int, event.payload["status_id"]))
+        await self.notifications_only(ctx, event, batch)
+
+    async def notifications_only(self, ctx: Context, event: Event, batch: Batch) -> None:
+        pending, batch.notifications = batch.notifications, []
+        for notification in pending:
+            await self._notification(notification)
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    async def _render(self, status: Status) -> str:
+        bundle = await load_bundle(self.ctx, [status], None)
+        return _dumps(StatusSerializer(bundle, self.ctx.settings).status(status))
+
+    async def _notification(self, notification: Notification) -> None:
+        bundle = await load_notification_bundle(self.ctx, [notification], notification.account_id)
+        body = notification_json(notification, StatusSerializer(bundle, self.ctx.settings))
+        if body is not None:
+            await _publish(
+                self.bus, [topics.user(notification.account_id)], "notification", _dumps(body)
+            )
+
+    async def _too_big_to_fan_out(self, account_id: int) -> bool:
+        author = await self.ctx.store.get_account(account_id)
+        threshold = self.ctx.settings.fanout_follower_threshold
+        return author is not None and author.followers_count >= threshold
+
+    async def _audience(
+        self, author_id: int, visibility: str, mention_ids: Iterable[int], tags: Iterable[str]
+    ) -> list[str]:
+        readers = {author_id, *mention_ids}
+        if visibility != "direct":
+            readers.update(await self.ctx.store.follower_ids(author_id))
+        targets = [topics.user(r) for r in readers]
+        if visibility == "public":
+            targets += [topics.PUBLIC, *(topics.hashtag(t) for t in tags)]
+        if visibility == "direct":
+            targets += [topics.direct(r) for r in (author_id, *mention_ids)]
+        return targets
+
+    async def _conversations(self, status: Status) -> None:
+        """Mastodon's `direct` stream carries conversations, one view per participant."""
+        bundle = await load_bundle(self.ctx, [status], None)
+        serializer = StatusSerializer(bundle, self.ctx.settings)
+        rendered = serializer.status(status)
+        participants = [status.account_id, *status.mention_ids]
+        for participant in dict.fromkeys(participants):
+            others = [
+                serializer.account(bundle.accounts[p])
+                for p in dict.fromkeys(participants)
+                if p != participant and p in bundle.accounts
+            ]
+            conversation = {
+                "id": str(status.conversation_id or status.id),
+                "unread": participant != status.account_id,
+                "accounts": others,
+                "last_status": rendered,
+            }
+            await _publish(
+                self.bus, [topics.direct(participant)], "conversation", _dumps(conversation)
+            )
+
+    # -- live counters -------------------------------------------------------------------------
+
+    def counts_changed(self, status_id: int) -> None:
+        """Coalesced: each tweet's counters go out at most once per `counts_interval`."""
+        self._dirty.add(status_id)
+
+    async def run_counts(self) -> None:
+        while True:
+            await asyncio.sleep(self.counts_interval)
+            if self._dirty:
+                dirty, self._dirty = self._dirty, set()
+                try:
+                    await self._publish_counts(dirty)
+                except Exception:
+                    log.exception("live counters failed")
+
+    async def _publish_counts(self, status_ids: set[int]) -> None:
+        for status in (await self.ctx.store.get_statuses(status_ids)).values():
+            counts = {
+                "id": str(status.id),
+                "replies_count": status.replies_count,
+                "reblogs_count": status.reblogs_count,
+                "favourites_count": status.favourites_count,
+                "quotes_count": status.quotes_count,
+            }
+            await _publish(
+                self.bus, [topics.status(status.id)], "status.counts", _dumps(counts), keep=False
+            )
+
+    def start(self) -> None:
+        self._flusher = asyncio.create_task(self.run_counts(), name="chirp-live-counters")
+
+    async def stop(self) -> None:
+        if self._flusher is not None:
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
