@@ -1,4 +1,4 @@
-"""Scores for the "for you" feed and for trends. Pure functions, documented in docs/ranking.md.
+"""Scores for the "for you" feed and for trends. Pure functions, documented in docs/data-model.md (Ranking).
 
 Ranked home feed ("interesting first"): the candidates are the viewer's own home feed of the last
 `WINDOW_HOURS`, so ranking never shows anything the chronological feed would not. Each tweet gets

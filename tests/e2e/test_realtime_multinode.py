@@ -74,7 +74,25 @@ def _account(url: str, username: str) -> dict[str, str]:
         headers={"Authorization": f"Bearer {token}"},
         timeout=10,
     )
-    return {"id": me.json()["id"], "token": token}
+    return {
+        "id": me.json()["id"],
+        "token": token,
+        "client_id": app["client_id"],
+        "client_secret": app["client_secret"],
+    }
+
+
+def _revoke(url: str, user: dict[str, str]) -> None:
+    response = requests.post(
+        f"{url}/oauth/revoke",
+        data={
+            "client_id": user["client_id"],
+            "client_secret": user["client_secret"],
+            "token": user["token"],
+        },
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
 
 
 def _call(url: str, user: dict[str, str], method: str, path: str, **body: Any) -> dict[str, Any]:
@@ -139,6 +157,14 @@ async def _scenario(a: ChirpProcess, b: ChirpProcess) -> None:
         assert orjson.loads(frame["payload"])["id"] == live["id"]
         with pytest.raises(TimeoutError):
             await _next(ws, 0.5)
+
+        # Revoking the token through node A closes this stream on node B within a second.
+        started = time.monotonic()
+        _revoke(a.url, alice)
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await _next(ws, 1.0)
+        assert time.monotonic() - started < 1.0
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
 
 
 def test_two_nodes_act_as_one(two_nodes: tuple[ChirpProcess, ChirpProcess]) -> None:

@@ -302,3 +302,33 @@ async def test_a_slow_consumer_is_disconnected_with_1013(client: TestClient, ali
                 if message.type in (WSMsgType.CLOSE, WSMsgType.CLOSED, WSMsgType.CLOSING):
                     break
         assert ws.close_code == 1013
+
+
+async def test_direct_tweets_reach_only_their_participants(
+    client: TestClient, alice: User, bob: User, carol: User, drain: Drain
+) -> None:
+    await follow(client, carol, bob)  # carol follows bob but is not mentioned
+    await drain()
+    async with (
+        client.ws_connect(f"/api/v1/streaming?access_token={alice.token}&stream=direct") as direct,
+        client.ws_connect(f"/api/v1/streaming?access_token={carol.token}&stream=user") as follower,
+    ):
+        await asyncio.sleep(0.05)
+        dm = await post(client, bob, f"psst @{alice.username}", visibility="direct")
+        await drain()
+        (conversation,) = await frames(direct, 1)
+        assert (conversation["event"], conversation["stream"]) == ("conversation", ["direct"])
+        body = orjson.loads(conversation["payload"])
+        assert body["last_status"]["id"] == dm["id"]
+        assert [a["acct"] for a in body["accounts"]] == ["bob"]
+        assert body["unread"] is True
+        await quiet(follower)
+
+
+async def test_oversized_client_messages_close_the_socket(client: TestClient) -> None:
+    async with client.ws_connect("/api/v1/streaming") as ws:
+        await ws.send_str("x" * 70_000)  # over stream_max_message_bytes (64 KiB)
+        async with asyncio.timeout(2):
+            message = await ws.receive()
+        assert message.type in (WSMsgType.CLOSE, WSMsgType.CLOSED, WSMsgType.CLOSING)
+        assert ws.close_code == 1009
