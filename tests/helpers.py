@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,3 +95,30 @@ async def sign_up(
     )
     account = await me.json()
     return User(account["id"], username, email, body["access_token"], body.get("refresh_token"))
+
+
+# Runs pending side effects (fan-out, notifications, push) now: the `drain` fixture.
+Drain = Callable[[], Awaitable[None]]
+
+
+async def post(client: TestClient, user: User, text: str, **fields: Any) -> dict[str, Any]:
+    """Tweet through the API; fails the test unless it is accepted."""
+    response = await client.post(
+        "/api/v1/statuses", headers=user.headers, json={"status": text, **fields}
+    )
+    assert response.status == 200, await response.text()
+    return dict(await response.json())
+
+
+async def follow(client: TestClient, user: User, target: User) -> dict[str, Any]:
+    """Follow through the API; returns the relationship."""
+    response = await client.post(f"/api/v1/accounts/{target.id}/follow", headers=user.headers)
+    assert response.status == 200, await response.text()
+    return dict(await response.json())
+
+
+async def act(client: TestClient, user: User, status_id: str, action: str) -> dict[str, Any]:
+    """`POST /api/v1/statuses/:id/<action>` (favourite, reblog, bookmark...)."""
+    response = await client.post(f"/api/v1/statuses/{status_id}/{action}", headers=user.headers)
+    assert response.status == 200, await response.text()
+    return dict(await response.json())

@@ -98,3 +98,42 @@ class ChirpProcess:
 
     def logs(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def register(url: str, username: str, scopes: str = "read write follow") -> dict[str, str]:
+    """Register an app and sign up `username` over plain HTTP, as any client would.
+    Returns the account id, its token and the app's credentials."""
+    import requests
+
+    from tests.helpers import PASSWORD
+
+    app = requests.post(
+        f"{url}/api/v1/apps",
+        json={"client_name": "e2e", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": scopes},
+        timeout=10,
+    ).json()
+    credentials = {"client_id": app["client_id"], "client_secret": app["client_secret"]}
+    app_token = requests.post(
+        f"{url}/oauth/token",
+        data={"grant_type": "client_credentials", "scope": scopes, **credentials},
+        timeout=10,
+    ).json()["access_token"]
+    created = requests.post(
+        f"{url}/api/v1/accounts",
+        headers={"Authorization": f"Bearer {app_token}"},
+        json={
+            "username": username,
+            "email": f"{username}@example.com",
+            "password": PASSWORD,
+            "agreement": True,
+        },
+        timeout=60,
+    )
+    assert created.status_code == 200, created.text
+    token = created.json()["access_token"]
+    me = requests.get(
+        f"{url}/api/v1/accounts/verify_credentials",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    ).json()
+    return {"id": me["id"], "token": token, **credentials}

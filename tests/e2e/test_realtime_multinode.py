@@ -15,8 +15,7 @@ import pytest
 import requests
 import websockets
 
-from tests.e2e.process import ChirpProcess
-from tests.helpers import PASSWORD
+from tests.e2e.process import ChirpProcess, register
 from tests.redis_server import redis_server
 
 
@@ -34,52 +33,6 @@ def two_nodes(tmp_path: Path) -> Iterator[tuple[ChirpProcess, ChirpProcess]]:
         finally:
             b.stop()
             a.stop()
-
-
-def _account(url: str, username: str) -> dict[str, str]:
-    app = requests.post(
-        f"{url}/api/v1/apps",
-        json={
-            "client_name": "e2e",
-            "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
-            "scopes": "read write follow",
-        },
-        timeout=10,
-    ).json()
-    app_token = requests.post(
-        f"{url}/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": app["client_id"],
-            "client_secret": app["client_secret"],
-            "scope": "read write follow",
-        },
-        timeout=10,
-    ).json()["access_token"]
-    created = requests.post(
-        f"{url}/api/v1/accounts",
-        headers={"Authorization": f"Bearer {app_token}"},
-        json={
-            "username": username,
-            "email": f"{username}@example.com",
-            "password": PASSWORD,
-            "agreement": True,
-        },
-        timeout=10,
-    )
-    assert created.status_code == 200, created.text
-    token = created.json()["access_token"]
-    me = requests.get(
-        f"{url}/api/v1/accounts/verify_credentials",
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=10,
-    )
-    return {
-        "id": me.json()["id"],
-        "token": token,
-        "client_id": app["client_id"],
-        "client_secret": app["client_secret"],
-    }
 
 
 def _revoke(url: str, user: dict[str, str]) -> None:
@@ -117,7 +70,7 @@ async def _next(ws: Any, timeout: float) -> dict[str, Any]:
 
 
 async def _scenario(a: ChirpProcess, b: ChirpProcess) -> None:
-    alice, bob = _account(b.url, "alice"), _account(b.url, "bob")
+    alice, bob = register(b.url, "alice"), register(b.url, "bob")
     _call(b.url, alice, "POST", f"/api/v1/accounts/{bob['id']}/follow")
 
     async with websockets.connect(_ws_url(a, alice)) as ws:

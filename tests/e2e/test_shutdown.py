@@ -9,7 +9,7 @@ from pathlib import Path
 
 import requests
 
-from tests.e2e.process import ChirpProcess
+from tests.e2e.process import ChirpProcess, register
 from tests.helpers import PASSWORD
 
 # A deliberately slow password hash (~1 s) keeps a login in flight while the signal arrives.
@@ -17,37 +17,8 @@ SLOW_ARGON2 = {"CHIRP_ARGON2_TIME_COST": "20", "CHIRP_ARGON2_MEMORY_KIB": "65536
 
 
 def _sign_up(url: str) -> tuple[str, str]:
-    app = requests.post(
-        f"{url}/api/v1/apps",
-        json={
-            "client_name": "shutdown",
-            "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
-            "scopes": "read write",
-        },
-        timeout=10,
-    ).json()
-    app_token = requests.post(
-        f"{url}/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "scope": "read write",
-            **{k: app[k] for k in ("client_id", "client_secret")},
-        },
-        timeout=10,
-    ).json()["access_token"]
-    created = requests.post(
-        f"{url}/api/v1/accounts",
-        headers={"Authorization": f"Bearer {app_token}"},
-        json={
-            "username": "grace",
-            "email": "grace@example.com",
-            "password": PASSWORD,
-            "agreement": True,
-        },
-        timeout=30,
-    )
-    assert created.status_code == 200, created.text
-    return app["client_id"], app["client_secret"]
+    user = register(url, "grace", scopes="read write")
+    return user["client_id"], user["client_secret"]
 
 
 def test_sigterm_lets_in_flight_requests_finish_and_closes_the_store(tmp_path: Path) -> None:

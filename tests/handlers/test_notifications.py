@@ -3,28 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from tests.helpers import User
-
-Drain = Callable[[], Awaitable[None]]
-
-
-async def post(client: TestClient, user: User, text: str, **fields: Any) -> dict[str, Any]:
-    response = await client.post(
-        "/api/v1/statuses", headers=user.headers, json={"status": text, **fields}
-    )
-    assert response.status == 200, await response.text()
-    return dict(await response.json())
-
-
-async def act(client: TestClient, user: User, status_id: str, action: str) -> dict[str, Any]:
-    response = await client.post(f"/api/v1/statuses/{status_id}/{action}", headers=user.headers)
-    assert response.status == 200, await response.text()
-    return dict(await response.json())
+from tests.helpers import Drain, User, act, post
 
 
 async def notifications(client: TestClient, user: User, query: str = "") -> list[dict[str, Any]]:

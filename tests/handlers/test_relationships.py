@@ -7,13 +7,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from tests.helpers import User, sign_up
-
-
-async def follow(client: TestClient, user: User, target: User) -> dict[str, Any]:
-    response = await client.post(f"/api/v1/accounts/{target.id}/follow", headers=user.headers)
-    assert response.status == 200, await response.text()
-    return dict(await response.json())
+from tests.helpers import User, follow, sign_up
 
 
 async def account(client: TestClient, user: User) -> dict[str, Any]:

@@ -6,15 +6,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from tests.helpers import User, sign_up
-
-
-async def post(client: TestClient, user: User, text: str, **fields: Any) -> dict[str, Any]:
-    response = await client.post(
-        "/api/v1/statuses", headers=user.headers, json={"status": text, **fields}
-    )
-    assert response.status == 200, await response.text()
-    return dict(await response.json())
+from tests.helpers import User, post, sign_up
 
 
 async def search(

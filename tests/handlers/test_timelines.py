@@ -3,34 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 from yarl import URL
 
-from tests.helpers import User, sign_up
-
-Drain = Callable[[], Awaitable[None]]
-
-
-async def post(client: TestClient, user: User, text: str, **fields: Any) -> dict[str, Any]:
-    response = await client.post(
-        "/api/v1/statuses", headers=user.headers, json={"status": text, **fields}
-    )
-    assert response.status == 200, await response.text()
-    return dict(await response.json())
-
-
-async def follow(client: TestClient, user: User, target: User) -> None:
-    response = await client.post(f"/api/v1/accounts/{target.id}/follow", headers=user.headers)
-    assert response.status == 200, await response.text()
-
-
-async def act(client: TestClient, user: User, status_id: str, action: str) -> dict[str, Any]:
-    response = await client.post(f"/api/v1/statuses/{status_id}/{action}", headers=user.headers)
-    assert response.status == 200, await response.text()
-    return dict(await response.json())
+from tests.helpers import Drain, User, act, follow, post, sign_up
 
 
 async def timeline(client: TestClient, path: str, user: User | None = None) -> list[dict[str, Any]]:

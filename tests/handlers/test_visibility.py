@@ -5,28 +5,10 @@ Cast: alice writes; bob follows alice; carol does not; dave is signed in and unr
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
-
 import pytest
 from aiohttp.test_utils import TestClient
 
-from tests.helpers import User, sign_up
-
-Drain = Callable[[], Awaitable[None]]
-
-
-async def post(client: TestClient, user: User, text: str, **fields: Any) -> dict[str, Any]:
-    response = await client.post(
-        "/api/v1/statuses", headers=user.headers, json={"status": text, **fields}
-    )
-    assert response.status == 200, await response.text()
-    return dict(await response.json())
-
-
-async def follow(client: TestClient, user: User, target: User) -> None:
-    response = await client.post(f"/api/v1/accounts/{target.id}/follow", headers=user.headers)
-    assert response.status == 200, await response.text()
+from tests.helpers import Drain, User, follow, post, sign_up
 
 
 def auth(user: User | None) -> dict[str, str]:

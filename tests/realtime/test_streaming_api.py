@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -12,22 +11,7 @@ from aiohttp import WSMsgType
 from aiohttp.test_utils import TestClient
 
 from chirp.server.keys import HUB
-from tests.helpers import User, sign_up
-
-Drain = Callable[[], Awaitable[None]]
-
-
-async def post(client: TestClient, user: User, text: str, **extra: Any) -> dict[str, Any]:
-    response = await client.post(
-        "/api/v1/statuses", headers=user.headers, json={"status": text, **extra}
-    )
-    assert response.status == 200, await response.text()
-    return dict(await response.json())
-
-
-async def follow(client: TestClient, user: User, target: User) -> None:
-    response = await client.post(f"/api/v1/accounts/{target.id}/follow", headers=user.headers)
-    assert response.status == 200
+from tests.helpers import Drain, User, follow, post, sign_up
 
 
 async def frames(ws: Any, count: int, timeout: float = 3.0) -> list[dict[str, Any]]:
