@@ -162,7 +162,15 @@ def render_html(
     return "".join("<p>" + p.replace("\n", "<br />") + "</p>" for p in paragraphs)
 
 
+# Bidi overrides force a direction on everything after them, the classic way to make text read
+# as something it is not ("txt.exe" shown as "exe.txt"). Marks, embeddings and isolates, which
+# right-to-left writing really uses, stay; so do zero-width joiners (emoji sequences, Persian).
+_SPOOFING = {"\u202d", "\u202e"}
+
+
 def clean_text(value: str) -> str:
-    """NFC-normalize and drop control characters other than newline and tab."""
+    """NFC-normalize; drop control characters (but newline and tab) and bidi overrides."""
     value = unicodedata.normalize("NFC", value)
-    return "".join(c for c in value if c in "\n\t" or unicodedata.category(c) != "Cc")
+    return "".join(
+        c for c in value if c in "\n\t" or (unicodedata.category(c) != "Cc" and c not in _SPOOFING)
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -12,6 +13,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_wheel_ships_migrations_assets_and_the_console_script(tmp_path: Path) -> None:
+    # Build from a copy, as the Dockerfile does, so the checkout gets no build/ litter.
+    source = tmp_path / "src"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(ROOT / "chirp", source / "chirp", ignore=shutil.ignore_patterns("__pycache__"))
     subprocess.run(
         [
             sys.executable,
@@ -23,7 +30,7 @@ def test_wheel_ships_migrations_assets_and_the_console_script(tmp_path: Path) ->
             "-q",
             "--wheel-dir",
             str(tmp_path),
-            str(ROOT),
+            str(source),
         ],
         check=True,
     )
