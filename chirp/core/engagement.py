@@ -64,6 +64,8 @@ async def retweet(
     visibility = visibility or "public"
     if visibility not in ("public", "unlisted", "private"):
         raise InvalidInput("Validation failed: Visibility must be public, unlisted or private")
+    if original.visibility == "private":
+        visibility = "private"  # a self-retweet of a followers-only tweet stays followers-only
     existing = await ctx.store.find_reblog(account.id, original.id)
     if existing is not None:
         return existing

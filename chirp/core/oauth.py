@@ -59,6 +59,7 @@ def _check_redirect_uri(uri: str) -> bool:
         return False
     return (
         bool(parts.scheme)
+        and not any(c.isspace() for c in uri)
         and not parts.fragment
         and (parts.netloc != "" or parts.scheme not in ("http", "https"))
     )
@@ -206,9 +207,7 @@ async def grant_authorization_code(
     if stored.code_challenge is not None:
         if not code_verifier:
             raise OAuthError("invalid_grant", "The code verifier is missing.")
-        expected = (
-            pkce_s256(code_verifier) if stored.code_challenge_method == "S256" else code_verifier
-        )
+        expected = pkce_s256(code_verifier)
         if not secrets.compare_digest(expected, stored.code_challenge):
             raise OAuthError(
                 "invalid_grant", "The code verifier does not match the code challenge."
@@ -288,7 +287,9 @@ async def check_authorization_request(
             "unsupported_response_type",
             "The authorization server does not support this response type.",
         )
-    if code_challenge_method and code_challenge_method not in ("S256", "plain"):
+    # S256 only, as Mastodon: "plain" (also RFC 7636's default when no method is given)
+    # protects nothing against an attacker who can read the authorization request.
+    if code_challenge and code_challenge_method != "S256":
         raise OAuthError("invalid_request", "Unsupported code_challenge_method; use S256.")
     if code_challenge and not 43 <= len(code_challenge) <= 128:
         raise OAuthError("invalid_request", "code_challenge must be 43 to 128 characters.")

@@ -775,3 +775,26 @@ async def test_authorization_server_metadata(client: TestClient) -> None:
     assert {"read", "write", "follow", "read:accounts", "write:statuses"} <= set(
         body["scopes_supported"]
     )
+
+
+async def test_pkce_plain_is_refused(client: TestClient) -> None:
+    app = await register_app(client)
+    for method in ("plain", None):
+        params = {
+            "client_id": app.client_id,
+            "redirect_uri": "urn:ietf:wg:oauth:2.0:oob",
+            "response_type": "code",
+            "scope": "read",
+            "code_challenge": "a" * 43,
+            **({"code_challenge_method": method} if method else {}),
+        }
+        response = await client.get("/oauth/authorize", params=params)
+        assert response.status == 400, await response.text()
+        assert "S256" in await response.text()
+
+
+async def test_redirect_uris_with_spaces_are_refused(client: TestClient) -> None:
+    response = await client.post(
+        "/api/v1/apps", json={"client_name": "x", "redirect_uris": "http://a b c/cb"}
+    )
+    assert response.status == 422
