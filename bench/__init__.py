@@ -1,0 +1,1 @@
+"""Benchmarks: seed own data, drive a real server with a real load generator."""

@@ -1,0 +1,393 @@
+"""REST benchmark: home timeline reads and tweet posting against a real `chirp serve`.
+
+    .venv/bin/python -m bench.rest            # 10k accounts, 200k tweets, 3 x 10 s per scenario
+    .venv/bin/python -m bench.rest --quick    # small data set, short runs: a smoke test
+
+Seeds (or reuses, keyed by the parameters) a store under bench/.data/, copies it so every run
+starts from the same data, starts `chirp serve` as a subprocess on a free port, and drives it
+with wrk (Lua scripts in bench/lua/). Each scenario gets a warm-up, then `--runs` measured runs;
+the table shows the median of the runs' p50, p99 and req/s, plus the server's memory. Results
+go to bench/results/rest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.seed import PUBLIC_URL, SEED_VERSION, seed  # noqa: E402
+
+LUA = BENCH / "lua"
+TARGETS = {
+    "home_timeline": {"p99_ms_max": 10.0, "rps_min": 2000.0},
+    "post_status": {"rps_min": 500.0},
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _proc_memory(pid: int) -> dict[str, int]:
+    """VmRSS (now) and VmHWM (peak) in KiB, from /proc."""
+    found = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                found[key] = int(value.split()[0])
+    except OSError:
+        pass
+    return found
+
+
+def _require_wrk() -> str:
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        sys.exit(
+            "wrk is not installed. It is the load generator for this benchmark:\n"
+            "    sudo apt-get install -y wrk      (Debian/Ubuntu)\n"
+            "    brew install wrk                 (macOS)"
+        )
+    return wrk
+
+
+def _seeded(args: argparse.Namespace) -> Path:
+    key = (
+        f"v{SEED_VERSION}-a{args.accounts}-t{args.tweets}-f{args.author_followers}-r{args.readers}"
+    )
+    folder = BENCH / ".data" / key
+    if (folder / "tokens.json").exists() and (folder / "chirp.db").exists() and not args.reseed:
+        print(f"reusing seeded store {folder.relative_to(ROOT)}")
+        return folder
+    print(
+        f"seeding {args.accounts:,} accounts, {args.tweets:,} tweets into {folder.relative_to(ROOT)} …"
+    )
+    (folder / "tokens.json").unlink(missing_ok=True)
+    result = seed(
+        folder,
+        accounts=args.accounts,
+        tweets=args.tweets,
+        author_followers=args.author_followers,
+        readers=args.readers,
+    )
+    counts = ", ".join(f"{k}={v:,}" for k, v in result.counts.items())
+    print(f"seeded in {result.seconds:.1f}s: {counts}")
+    (folder / "seed.json").write_text(
+        json.dumps({"seconds": round(result.seconds, 1), **result.counts}, indent=1)
+    )
+    return folder
+
+
+class Server:
+    """`chirp serve` on a copy of the seeded store; stopped with SIGTERM."""
+
+    def __init__(self, seeded: Path, work: Path, port: int, extra_env: dict[str, str]):
+        data = work / "data"
+        data.mkdir(parents=True)
+        shutil.copyfile(seeded / "chirp.db", data / "chirp.db")
+        self.port = port
+        self.db_path = data / "chirp.db"
+        self.url = f"http://127.0.0.1:{port}"
+        env = {
+            **os.environ,
+            "CHIRP_DATA_DIR": str(data),
+            "CHIRP_STORE": f"sqlite:///{data / 'chirp.db'}",
+            "CHIRP_HOST": "127.0.0.1",
+            "CHIRP_PORT": str(port),
+            "CHIRP_PUBLIC_URL": PUBLIC_URL,
+            "CHIRP_LOG_LEVEL": "WARNING",  # also silences the access log (INFO)
+            "CHIRP_LOG_FORMAT": "text",
+            **extra_env,
+        }
+        self.log_path = work / "server.log"
+        self._log = self.log_path.open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "chirp", "serve"],
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait_healthy(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"chirp serve exited: {self.log_path.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("chirp serve did not become healthy in time")
+
+    def outbox_backlog(self) -> int:
+        """Events written but not yet handled (fan-out, notifications), read beside the server."""
+        conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=5)
+        try:
+            return int(conn.execute("SELECT count(*) FROM outbox").fetchone()[0])
+        finally:
+            conn.close()
+
+    def wait_drained(self, timeout: float = 300.0) -> float:
+        """Seconds until the outbox is empty (every accepted tweet fanned out)."""
+        started = time.monotonic()
+        while self.outbox_backlog() and time.monotonic() - started < timeout:
+            time.sleep(0.2)
+        return time.monotonic() - started
+
+    def memory(self) -> dict[str, int]:
+        return _proc_memory(self.proc.pid)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+
+
+def _wrk(
+    wrk: str,
+    url: str,
+    script: str,
+    *,
+    duration: float,
+    connections: int,
+    threads: int,
+    env: dict[str, str],
+) -> dict:
+    command = [
+        wrk,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{max(1, round(duration))}s",
+        "--timeout",
+        "10s",
+        "--latency",
+        "-s",
+        str(LUA / script),
+        url,
+    ]
+    done = subprocess.run(
+        command, cwd=LUA, env={**os.environ, **env}, capture_output=True, text=True, check=False
+    )
+    for line in done.stdout.splitlines():
+        if line.startswith("WRK_JSON "):
+            result = json.loads(line.removeprefix("WRK_JSON "))
+            if done.stderr.strip():
+                result["stderr"] = done.stderr.strip()[-500:]
+            return result
+    raise RuntimeError(
+        f"wrk gave no report (exit {done.returncode}):\n{done.stdout}\n{done.stderr}"
+    )
+
+
+def _scenario(
+    name: str,
+    script: str,
+    server: Server,
+    wrk: str,
+    args: argparse.Namespace,
+    env: dict[str, str],
+) -> dict:
+    print(f"\n[{name}] warm-up {args.warmup:g}s …", flush=True)
+    _wrk(
+        wrk,
+        server.url,
+        script,
+        duration=args.warmup,
+        connections=args.connections,
+        threads=args.threads,
+        env={**env, "RUN_ID": f"{name}-warmup"},
+    )
+    server.wait_drained()
+    runs = []
+    for n in range(args.runs):
+        result = _wrk(
+            wrk,
+            server.url,
+            script,
+            duration=args.duration,
+            connections=args.connections,
+            threads=args.threads,
+            env={**env, "RUN_ID": f"{name}-{n}-{time.time_ns()}"},
+        )
+        result["server_memory_kib"] = server.memory()
+        # Writes are only done when their side effects are: wait for the outbox to drain, and
+        # count the wait, so "sustained" is what the server keeps up with (fan-out included).
+        result["outbox_backlog_at_end"] = server.outbox_backlog()
+        result["drain_s"] = server.wait_drained() if result["outbox_backlog_at_end"] else 0.0
+        result["sustained_rps"] = result["requests"] / (result["duration_s"] + result["drain_s"])
+        lat = result["latency_us"]
+        bad = sum(result["errors"].values()) + result["non_2xx"]
+        print(
+            f"  run {n + 1}/{args.runs}: {result['rps']:9.1f} req/s  p50 {lat['p50'] / 1000:7.2f} ms"
+            f"  p99 {lat['p99'] / 1000:7.2f} ms  errors {bad}  outbox backlog"
+            f" {result['outbox_backlog_at_end']} (drained in {result['drain_s']:.1f}s)",
+            flush=True,
+        )
+        runs.append(result)
+    summary = {
+        "p50_ms": statistics.median(r["latency_us"]["p50"] for r in runs) / 1000,
+        "p99_ms": statistics.median(r["latency_us"]["p99"] for r in runs) / 1000,
+        "rps": statistics.median(r["rps"] for r in runs),
+        "sustained_rps": statistics.median(r["sustained_rps"] for r in runs),
+        "outbox_backlog": statistics.median(r["outbox_backlog_at_end"] for r in runs),
+        "errors": sum(sum(r["errors"].values()) + r["non_2xx"] for r in runs),
+        "requests": sum(r["requests"] for r in runs),
+    }
+    return {"summary": summary, "runs": runs}
+
+
+def _verdict(name: str, summary: dict) -> str:
+    target = TARGETS.get(name, {})
+    ok = summary["sustained_rps"] >= target.get("rps_min", 0) and summary["p99_ms"] <= target.get(
+        "p99_ms_max", float("inf")
+    )
+    return "met" if ok and not summary["errors"] else "MISSED"
+
+
+def _table(results: dict, memory: dict) -> str:
+    lines = [
+        f"{'scenario':<16} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>9} {'sustained':>9}"
+        f" {'backlog':>8} {'errors':>7}  {'target':<26} verdict",
+        "-" * 107,
+    ]
+    for name, result in results.items():
+        s = result["summary"]
+        t = TARGETS.get(name, {})
+        want = " ".join(
+            part
+            for part in (
+                f"p99<{t['p99_ms_max']:g}ms" if "p99_ms_max" in t else "",
+                f">={t['rps_min']:g} req/s" if "rps_min" in t else "",
+            )
+            if part
+        )
+        lines.append(
+            f"{name:<16} {s['p50_ms']:>8.2f} {s['p99_ms']:>8.2f} {s['rps']:>9.0f}"
+            f" {s['sustained_rps']:>9.0f} {s['outbox_backlog']:>8.0f} {s['errors']:>7}"
+            f"  {want:<26} {_verdict(name, s)}"
+        )
+    lines.append(
+        "req/s: accepted by the server; sustained: requests / (run + time to drain the outbox,"
+        " i.e. fan-out done);\nbacklog: outbox events still pending when the run ended."
+        " Figures are medians of the runs."
+    )
+    lines.append(
+        f"server memory: RSS {memory.get('VmRSS', 0) / 1024:.0f} MiB now,"
+        f" peak (VmHWM) {memory.get('VmHWM', 0) / 1024:.0f} MiB"
+    )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--accounts", type=int, default=10_000)
+    parser.add_argument("--tweets", type=int, default=200_000)
+    parser.add_argument("--author-followers", type=int, default=1_000)
+    parser.add_argument("--readers", type=int, default=2_000, help="reader tokens to rotate over")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per measured run")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of warm-up per scenario")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--threads", type=int, default=1, help="wrk threads (the server has 2 cores too)"
+    )
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--scenarios", default="home_timeline,post_status")
+    parser.add_argument("--reseed", action="store_true", help="rebuild the cached seeded store")
+    parser.add_argument("--quick", action="store_true", help="small data set and short runs")
+    parser.add_argument("--out", type=Path, default=BENCH / "results" / "rest.json")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.accounts, args.tweets, args.readers = 1_000, 20_000, 500
+        args.author_followers = min(args.author_followers, 500)
+        args.duration, args.warmup, args.runs = 3.0, 1.0, 2
+    wrk = _require_wrk()
+
+    seeded = _seeded(args)
+    tokens = json.loads((seeded / "tokens.json").read_text())
+    work = Path(tempfile.mkdtemp(prefix="chirp-bench-"))
+    reader_file = work / "readers.txt"
+    reader_file.write_text("\n".join(r["token"] for r in tokens["readers"]) + "\n")
+    author_file = work / "author.txt"
+    author_file.write_text(tokens["author"]["token"] + "\n")
+    scenarios = {
+        "home_timeline": ("home_timeline.lua", {"TOKENS_FILE": str(reader_file)}),
+        "post_status": ("post_status.lua", {"TOKENS_FILE": str(author_file)}),
+    }
+
+    server = Server(seeded, work, _free_port(), {})
+    results: dict[str, dict] = {}
+    try:
+        server.wait_healthy()
+        memory_idle = server.memory()
+        print(
+            f"chirp serve pid {server.proc.pid} on {server.url}; idle RSS {memory_idle.get('VmRSS', 0) / 1024:.0f} MiB"
+        )
+        for name in args.scenarios.split(","):
+            script, env = scenarios[name]
+            results[name] = _scenario(name, script, server, wrk, args, env)
+        memory = server.memory()
+    finally:
+        server.stop()
+        server_log = server.log_path.read_text(errors="replace")
+        shutil.rmtree(work, ignore_errors=True)
+    if server_log.strip():
+        print("\nserver log (last lines):\n" + "\n".join(server_log.splitlines()[-10:]))
+
+    table = _table(results, memory)
+    print("\n" + table)
+    report = {
+        "benchmark": "rest",
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "parameters": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "dataset": json.loads((seeded / "seed.json").read_text())
+        if (seeded / "seed.json").exists()
+        else {},
+        "targets": TARGETS,
+        "server_memory_kib": {"idle": memory_idle, "end": memory},
+        "scenarios": {
+            name: {**r, "verdict": _verdict(name, r["summary"])} for name, r in results.items()
+        },
+        "table": table,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=1))
+    print(f"\nwrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+
+
+if __name__ == "__main__":
+    main()
