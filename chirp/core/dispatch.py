@@ -4,6 +4,12 @@ Writes record their event in the same transaction (see `Store.create_status` and
 nothing is lost if the process dies between the write and its side effects: the next dispatcher
 to run (on any node) leases the event and handles it. Steps are idempotent, so a retried event is
 harmless; a failing step is logged and retried with backoff, never dropped.
+
+Work is batched: per-event steps may defer their heavy part to the batch (`Batch.fan_outs`), and
+the `after_batch` hooks then do it for every event at once (one transaction for all the home
+feeds a batch of tweets reaches: each feed page is written once per batch, not once per tweet).
+Events are completed only after the hooks succeed; if a hook fails, the batch's events are
+redone one at a time, so a poisonous event is retried alone and cannot hold the others back.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from datetime import timedelta
 
 from chirp.core.context import Context
 from chirp.core.models import Event, Notification
+from chirp.storage.port import FanOut
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +33,12 @@ class Batch:
     """State shared by the steps of one batch (so work like feed trimming is done once)."""
 
     touched_feeds: set[int] = field(default_factory=set)
-    # Home feeds each new status reached, and notifications created, for the realtime push.
+    # Tweets to fan out together when the batch ends, then the home feeds each one reached.
+    fan_outs: list[FanOut] = field(default_factory=list)
     delivered: dict[int, list[int]] = field(default_factory=dict)
+    # Notifications created and events to push, for the realtime push when the batch ends.
     notifications: list[Notification] = field(default_factory=list)
+    pushes: list[Event] = field(default_factory=list)
 
 
 Step = Callable[[Context, Event, Batch], Awaitable[None]]
@@ -70,36 +80,51 @@ class Dispatcher:
         )
         if not events:
             return 0
-        batch = Batch()
-        for event in events:
-            await self._handle(event, batch)
-        for done in self.after_batch:
-            try:
-                await done(self.ctx, batch)
-            except Exception:
-                log.exception("after-batch step failed")
+        unfinished = await self._handle_together(events)
+        if len(unfinished) > 1:  # isolate whichever event made the batch fail
+            unfinished = [e for e in unfinished for e in await self._handle_together([e])]
+        for event in unfinished:
+            await self._retry(event, "after-batch step failed")
         return len(events)
 
-    async def _handle(self, event: Event, batch: Batch) -> None:
+    async def _handle_together(self, events: list[Event]) -> list[Event]:
+        """Steps per event, then the batch hooks. Returns the events whose steps succeeded but
+        whose batch failed (events whose own steps failed are already scheduled for retry)."""
+        batch = Batch()
+        handled = [event for event in events if await self._steps(event, batch)]
+        try:
+            for done in self.after_batch:
+                await done(self.ctx, batch)
+        except Exception:
+            log.exception("batch failed", extra={"events": len(handled)})
+            return handled
+        await self.ctx.store.complete_events([event.id for event in handled])
+        return []
+
+    async def _steps(self, event: Event, batch: Batch) -> bool:
         try:
             for step in self.steps.get(event.kind, []):
                 await step(self.ctx, event, batch)
         except Exception:
-            delay = min(2 ** min(event.attempts, 12), 3600)
-            log.exception(
-                "event step failed; will retry",
-                extra={
-                    "event_id": event.id,
-                    "kind": event.kind,
-                    "attempt": event.attempts,
-                    "retry_in_s": delay,
-                },
-            )
-            await self.ctx.store.retry_event(
-                event.id, available_at=self.ctx.now() + timedelta(seconds=delay)
-            )
-            return
-        await self.ctx.store.complete_event(event.id)
+            log.exception("event step failed", extra={"event_id": event.id, "kind": event.kind})
+            await self._retry(event, "event step failed")
+            return False
+        return True
+
+    async def _retry(self, event: Event, what: str) -> None:
+        delay = min(2 ** min(event.attempts, 12), 3600)
+        log.warning(
+            f"{what}; will retry",
+            extra={
+                "event_id": event.id,
+                "kind": event.kind,
+                "attempt": event.attempts,
+                "retry_in_s": delay,
+            },
+        )
+        await self.ctx.store.retry_event(
+            event.id, available_at=self.ctx.now() + timedelta(seconds=delay)
+        )
 
     async def run(self) -> None:
         """Forever: handle what is due, then sleep until woken (or the poll interval passes,

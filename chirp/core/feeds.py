@@ -1,7 +1,7 @@
 """Home feeds: fan-out on write into capped per-user feeds, pull-and-merge for big accounts.
 
 The one module that knows how home timelines are kept (as Mastodon's FeedManager). Writing:
-`fan_out_status` pushes a new tweet to its readers' feeds; `trim_feeds` keeps each touched feed at
+`plan_fan_out` decides who a new tweet reaches and `fan_out_statuses` pushes a batch of them; `trim_feeds` keeps each touched feed at
 the cap. Reading: `read_home` merges the stored feed with the viewer's own tweets and those of
 followed accounts too big to fan out (`fanout_follower_threshold`), which are pulled at read time.
 """
@@ -10,26 +10,34 @@ from __future__ import annotations
 
 from chirp.core.context import Context
 from chirp.core.models import Page, Status
+from chirp.storage.port import FanOut
 
 MERGE_ON_FOLLOW = 40
 
 
-async def fan_out_status(ctx: Context, status: Status) -> list[int]:
-    """Push a new tweet or retweet into home feeds; returns the feeds touched."""
+async def plan_fan_out(ctx: Context, status: Status) -> FanOut | None:
+    """Who a new tweet or retweet goes to; None if nothing is left to push."""
     if status.visibility == "direct":
         # Direct tweets reach only the people they mention.
-        return await ctx.store.fan_out(status, owner_ids=status.mention_ids, to_followers=False)
+        return FanOut(status, owner_ids=status.mention_ids, to_followers=False)
     author = await ctx.store.get_account(status.account_id)
     if author is None:
-        return []
+        return None
     original_author = None
     if status.reblog_of_id is not None:
         original = await ctx.store.get_status(status.reblog_of_id)
         if original is None:
-            return []
+            return None
         original_author = original.account_id
     big = author.followers_count >= ctx.settings.fanout_follower_threshold
-    return await ctx.store.fan_out(status, to_followers=not big, original_author_id=original_author)
+    return FanOut(status, to_followers=not big, original_author_id=original_author)
+
+
+async def fan_out_statuses(ctx: Context, plans: list[FanOut]) -> dict[int, list[int]]:
+    """Push several tweets into home feeds in one go; per status, the feeds touched."""
+    if not plans:
+        return {}
+    return await ctx.store.fan_out_many(plans)
 
 
 async def trim_feeds(ctx: Context, owner_ids: set[int]) -> int:

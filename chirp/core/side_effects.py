@@ -1,6 +1,7 @@
 """What happens after each write: the one place mapping domain events to their side effects.
 
-    status.created    -> fan out to home feeds; notify mentions, retweets, quotes
+    status.created    -> fan out to home feeds (for the whole batch at once); notify mentions,
+                         retweets, quotes
     status.updated    -> notify newly mentioned accounts, and retweeters (`update`)
     status.deleted    -> withdraw the retweet notification (feeds and rows cascade in the write)
     favourite.created -> notify the author          favourite.removed -> withdraw it
@@ -24,11 +25,18 @@ def _id(event: Event, key: str) -> int:
 
 
 async def fan_out(ctx: Context, event: Event, batch: Batch) -> None:
+    """Planned per tweet, done for the whole batch by `fan_out_batch`."""
     status = await ctx.store.get_status(_id(event, "status_id"))
-    if status is not None:
-        reached = await feeds.fan_out_status(ctx, status)
-        batch.touched_feeds.update(reached)
-        batch.delivered[status.id] = reached
+    if status is not None and (plan := await feeds.plan_fan_out(ctx, status)) is not None:
+        batch.fan_outs.append(plan)
+
+
+async def fan_out_batch(ctx: Context, batch: Batch) -> None:
+    reached = await feeds.fan_out_statuses(ctx, batch.fan_outs)
+    batch.fan_outs = []
+    batch.delivered.update(reached)
+    for owners in reached.values():
+        batch.touched_feeds.update(owners)
 
 
 async def notify_new_status(ctx: Context, event: Event, batch: Batch) -> None:
@@ -98,4 +106,5 @@ def default_steps() -> dict[str, list[Step]]:
 
 
 def default_after_batch() -> list[BatchDone]:
-    return [trim_touched_feeds]
+    """In order: fan out the batch's tweets, then trim the feeds they reached."""
+    return [fan_out_batch, trim_touched_feeds]

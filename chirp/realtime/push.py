@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import cast
 
 import orjson
@@ -64,46 +64,62 @@ class Pusher:
         self._flusher: asyncio.Task[None] | None = None
 
     def steps(self) -> dict[str, list[Step]]:
+        """Each event is queued on the batch and pushed by `flush`, after the batch's fan-out
+        (which tells who received each tweet)."""
+        return {kind: [self.defer] for kind in self._handlers}
+
+    @property
+    def _handlers(self) -> dict[str, Callable[[Event, Batch], Awaitable[None]]]:
         return {
-            "status.created": [self.status_created],
-            "status.updated": [self.status_updated],
-            "status.deleted": [self.status_deleted],
-            "favourite.created": [self.engagement_changed],
-            "favourite.removed": [self.engagement_changed],
-            "follow.created": [self.notifications_only],
-            "follow.removed": [],
+            "status.created": self.status_created,
+            "status.updated": self.status_updated,
+            "status.deleted": self.status_deleted,
+            "favourite.created": self.engagement_changed,
+            "favourite.removed": self.engagement_changed,
         }
 
-    # -- steps ---------------------------------------------------------------------------------
+    async def defer(self, ctx: Context, event: Event, batch: Batch) -> None:
+        batch.pushes.append(event)
 
-    async def status_created(self, ctx: Context, event: Event, batch: Batch) -> None:
-        status = await ctx.store.get_status(cast(int, event.payload["status_id"]))
-        if status is not None:
-            payload = await self._render(status)
-            readers = set(batch.delivered.pop(status.id, [])) | {status.account_id}
-            if status.visibility != "direct" and await self._too_big_to_fan_out(status.account_id):
-                readers.update(await ctx.store.follower_ids(status.account_id))
-            targets = [topics.user(r) for r in readers]
-            if status.visibility == "public" and status.reblog_of_id is None:
-                targets += [topics.PUBLIC, *(topics.hashtag(t) for t in status.tags)]
-            await _publish(self.bus, targets, "update", payload)
-            if status.visibility == "direct":
-                await self._conversations(status)
-            for parent in (status.in_reply_to_id, status.reblog_of_id, status.quote_of_id):
-                if parent is not None:
-                    self.counts_changed(parent)
-        await self.notifications_only(ctx, event, batch)
+    async def flush(self, ctx: Context, batch: Batch) -> None:
+        """The batch hook: push its events in order, then the notifications it created."""
+        handlers = self._handlers
+        pending, batch.pushes = batch.pushes, []
+        for event in pending:
+            await handlers[event.kind](event, batch)
+        notes, batch.notifications = batch.notifications, []
+        for notification in notes:
+            await self._notification(notification)
 
-    async def status_updated(self, ctx: Context, event: Event, batch: Batch) -> None:
-        status = await ctx.store.get_status(cast(int, event.payload["status_id"]))
+    # -- per event -----------------------------------------------------------------------------
+
+    async def status_created(self, event: Event, batch: Batch) -> None:
+        status = await self.ctx.store.get_status(cast(int, event.payload["status_id"]))
+        if status is None:
+            return
+        payload = await self._render(status)
+        readers = set(batch.delivered.get(status.id, [])) | {status.account_id}
+        if status.visibility != "direct" and await self._too_big_to_fan_out(status.account_id):
+            readers.update(await self.ctx.store.follower_ids(status.account_id))
+        targets = [topics.user(r) for r in readers]
+        if status.visibility == "public" and status.reblog_of_id is None:
+            targets += [topics.PUBLIC, *(topics.hashtag(t) for t in status.tags)]
+        await _publish(self.bus, targets, "update", payload)
+        if status.visibility == "direct":
+            await self._conversations(status)
+        for parent in (status.in_reply_to_id, status.reblog_of_id, status.quote_of_id):
+            if parent is not None:
+                self.counts_changed(parent)
+
+    async def status_updated(self, event: Event, batch: Batch) -> None:
+        status = await self.ctx.store.get_status(cast(int, event.payload["status_id"]))
         if status is not None:
             targets = await self._audience(
                 status.account_id, status.visibility, status.mention_ids, status.tags
             )
             await _publish(self.bus, targets, "status.update", await self._render(status))
-        await self.notifications_only(ctx, event, batch)
 
-    async def status_deleted(self, ctx: Context, event: Event, batch: Batch) -> None:
+    async def status_deleted(self, event: Event, batch: Batch) -> None:
         payload = event.payload
         tags = str(payload.get("tags") or "")
         targets = await self._audience(
@@ -118,14 +134,8 @@ class Pusher:
         if payload.get("reblog_of_id") is not None:
             self.counts_changed(cast(int, payload["reblog_of_id"]))
 
-    async def engagement_changed(self, ctx: Context, event: Event, batch: Batch) -> None:
+    async def engagement_changed(self, event: Event, batch: Batch) -> None:
         self.counts_changed(cast(int, event.payload["status_id"]))
-        await self.notifications_only(ctx, event, batch)
-
-    async def notifications_only(self, ctx: Context, event: Event, batch: Batch) -> None:
-        pending, batch.notifications = batch.notifications, []
-        for notification in pending:
-            await self._notification(notification)
 
     # -- helpers -------------------------------------------------------------------------------
 

@@ -105,7 +105,9 @@ async def _dispatcher(app: web.Application) -> AsyncIterator[None]:
     """Run the outbox dispatcher (fan-out, notifications) beside the server; on shutdown, let
     the batch in hand finish and hand anything left to the next start (it stays in the outbox)."""
     context = app[CONTEXT]
-    dispatcher = Dispatcher(context, _steps(app), after_batch=default_after_batch())
+    dispatcher = Dispatcher(
+        context, _steps(app), after_batch=[*default_after_batch(), app[PUSHER].flush]
+    )
     app[DISPATCHER] = dispatcher
     context.wake_dispatcher = dispatcher.wake
     task = asyncio.create_task(dispatcher.run(), name="chirp-dispatcher")

@@ -7,7 +7,7 @@ transaction that spans two calls.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -120,6 +120,18 @@ class TokenStore(Protocol):
     async def take_authorization_code(self, digest: str) -> AuthorizationCode | None:
         """Remove and return the code: of two concurrent redemptions only one gets it."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class FanOut:
+    """One tweet to push into home feeds: explicit owners, and/or every follower of its author
+    (retweets skip followers who hide retweets and the original's author; replies reach only
+    followers who also follow the replied-to account)."""
+
+    status: Status
+    owner_ids: tuple[int, ...] = ()
+    to_followers: bool = True
+    original_author_id: int | None = None
 
 
 @dataclass(slots=True)
@@ -297,6 +309,11 @@ class TimelineStore(Protocol):
         that no longer exists is not pushed. Returns the owners whose feeds changed."""
         ...
 
+    async def fan_out_many(self, requests: Sequence[FanOut]) -> dict[int, list[int]]:
+        """Several fan-outs in one transaction (each feed page written once); per status id,
+        the feeds it reached."""
+        ...
+
     async def trim_home_feeds(self, owner_ids: Iterable[int], cap: int) -> int:
         """Keep only the newest `cap` entries of each feed; returns entries removed."""
         ...
@@ -381,6 +398,10 @@ class OutboxStore(Protocol):
         ...
 
     async def complete_event(self, event_id: int) -> None: ...
+
+    async def complete_events(self, event_ids: Sequence[int]) -> None:
+        """Done: remove them from the outbox (one transaction)."""
+        ...
 
     async def retry_event(self, event_id: int, *, available_at: datetime) -> None: ...
 

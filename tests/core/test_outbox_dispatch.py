@@ -76,7 +76,8 @@ async def test_a_failing_step_is_retried_later_not_dropped(ctx: Context) -> None
         limit=10, now=ctx.now() + timedelta(hours=2), lease_seconds=0
     )
     assert [e.id for e in later] == [recorded]
-    await dispatcher._handle(later[0], Batch())
+    await ctx.store.retry_event(recorded, available_at=ctx.now())  # as if the backoff passed
+    await dispatcher.drain()
     assert attempts == [recorded, recorded]
     assert (
         await ctx.store.claim_events(limit=10, now=ctx.now() + timedelta(days=1), lease_seconds=60)
@@ -125,3 +126,26 @@ async def test_a_run_once_larger_than_the_batch_size_drains_in_several_batches(
     assert await dispatcher.run_once() == 3
     await dispatcher.drain()
     assert len(handled) == 7
+
+
+async def test_a_failing_batch_hook_isolates_the_poisonous_event(ctx: Context) -> None:
+    recorded = await record_follows(ctx.store, 4)
+    poison = recorded[2]
+    finished: list[int] = []
+
+    async def note(_: Context, event: Event, batch: Batch) -> None:
+        batch.pushes.append(event)
+
+    async def flush(_: Context, batch: Batch) -> None:
+        if any(e.id == poison for e in batch.pushes):
+            raise RuntimeError("this event breaks whatever batch it is in")
+        finished.extend(e.id for e in batch.pushes)
+
+    dispatcher = Dispatcher(ctx, {"follow.created": [note]}, after_batch=[flush])
+    await dispatcher.drain()
+    # The others went through alone; the poisonous one waits for its retry.
+    assert sorted(finished) == sorted(set(recorded) - {poison})
+    due = await ctx.store.claim_events(
+        limit=10, now=ctx.now() + timedelta(hours=2), lease_seconds=60
+    )
+    assert [e.id for e in due] == [poison]

@@ -10,7 +10,7 @@ import pytest
 
 from chirp.core.models import Notification, Page, StatusEdit
 from chirp.storage import Store, UniqueViolation
-from chirp.storage.port import AccountFilter, MissingRecord
+from chirp.storage.port import AccountFilter, FanOut, MissingRecord
 from tests.storage.factories import event, follow, ids, make_account, now, post
 
 
@@ -493,3 +493,36 @@ async def test_outbox_leases_completes_and_retries(store: Store) -> None:
     retried = await store.claim_events(limit=10, now=now() + timedelta(hours=2), lease_seconds=60)
     assert {e.id for e in retried} == {events[1].id, events[2].id}
     assert next(e for e in retried if e.id == events[1].id).attempts == 2
+
+
+async def test_outbox_completes_many_at_once(store: Store) -> None:
+    alice = await make_account(store)
+    for n in range(4):
+        await post(store, alice, f"t{n}")
+    events = await store.claim_events(limit=10, now=now(), lease_seconds=0)
+    await store.complete_events([e.id for e in events[:3]])
+    await store.complete_events([])
+    remaining = await store.claim_events(
+        limit=10, now=now() + timedelta(seconds=1), lease_seconds=60
+    )
+    assert [e.id for e in remaining] == [events[3].id]
+
+
+async def test_fan_out_many_in_one_go(store: Store) -> None:
+    author, f1, f2, friend = [await make_account(store) for _ in range(4)]
+    await follow(store, f1, author)
+    await follow(store, f2, author)
+    first, second = await post(store, author, "one"), await post(store, author, "two")
+    direct = await post(store, author, visibility="direct", mentions=(friend.id,))
+    reached = await store.fan_out_many(
+        [
+            FanOut(first),
+            FanOut(second),
+            FanOut(direct, owner_ids=(friend.id,), to_followers=False),
+        ]
+    )
+    assert sorted(reached[first.id]) == sorted(reached[second.id]) == sorted([f1.id, f2.id])
+    assert reached[direct.id] == [friend.id]
+    assert await store.home_timeline(f1.id, Page(), pull_account_ids=[]) == [second.id, first.id]
+    assert await store.fan_out_many([FanOut(first)]) == {first.id: []}  # idempotent
+    assert await store.fan_out_many([]) == {}

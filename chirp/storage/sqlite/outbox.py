@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import orjson
@@ -31,6 +32,12 @@ class SqliteOutbox(SqliteBase):
     async def complete_event(self, event_id: int) -> None:
         async with self.db.transaction() as tx:
             await tx.execute("DELETE FROM outbox WHERE id = ?", (event_id,))
+
+    async def complete_events(self, event_ids: Sequence[int]) -> None:
+        if not event_ids:
+            return
+        async with self.db.transaction() as tx:
+            await tx.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in event_ids])
 
     async def retry_event(self, event_id: int, *, available_at: datetime) -> None:
         async with self.db.transaction() as tx:

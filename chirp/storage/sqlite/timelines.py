@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from chirp.core.models import Page, Status
 from chirp.core.text import tag_key
-from chirp.storage.port import AccountFilter
+from chirp.storage.port import AccountFilter, FanOut
 from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.db import placeholders
 from chirp.storage.sqlite.paging import newest_first, page_bounds, page_order
@@ -31,37 +31,48 @@ class SqliteTimelines(SqliteBase):
         to_followers: bool,
         original_author_id: int | None = None,
     ) -> list[int]:
+        request = FanOut(status, tuple(owner_ids), to_followers, original_author_id)
+        return (await self.fan_out_many([request]))[status.id]
+
+    async def fan_out_many(self, requests: Sequence[FanOut]) -> dict[int, list[int]]:
+        reached: dict[int, list[int]] = {}
+        async with self.db.transaction() as tx:
+            for request in requests:
+                reached[request.status.id] = await self._fan_out_one(tx, request)
+        return reached
+
+    async def _fan_out_one(self, tx: Any, request: FanOut) -> list[int]:
+        status = request.status
         touched: list[int] = []
         entry = (status.id, status.account_id, status.reblog_of_id)
-        async with self.db.transaction() as tx:
-            if to_followers:
-                sql = (
-                    "INSERT OR IGNORE INTO home_feed(owner_id, status_id, author_id, reblog_of_id)"
-                    " SELECT f.account_id, ?, ?, ? FROM follows f"
-                    " WHERE f.target_account_id = ? AND EXISTS (SELECT 1 FROM statuses WHERE id = ?)"
+        if request.to_followers:
+            sql = (
+                "INSERT OR IGNORE INTO home_feed(owner_id, status_id, author_id, reblog_of_id)"
+                " SELECT f.account_id, ?, ?, ? FROM follows f"
+                " WHERE f.target_account_id = ? AND EXISTS (SELECT 1 FROM statuses WHERE id = ?)"
+            )
+            params: list[Any] = [*entry, status.account_id, status.id]
+            if status.reblog_of_id is not None:
+                sql += " AND f.show_reblogs = 1 AND f.account_id != ?"
+                params.append(request.original_author_id or 0)
+            if status.in_reply_to_account_id not in (None, status.account_id):
+                sql += (
+                    " AND (f.account_id = ? OR EXISTS (SELECT 1 FROM follows g"
+                    " WHERE g.account_id = f.account_id AND g.target_account_id = ?))"
                 )
-                params: list[Any] = [*entry, status.account_id, status.id]
-                if status.reblog_of_id is not None:
-                    sql += " AND f.show_reblogs = 1 AND f.account_id != ?"
-                    params.append(original_author_id or 0)
-                if status.in_reply_to_account_id not in (None, status.account_id):
-                    sql += (
-                        " AND (f.account_id = ? OR EXISTS (SELECT 1 FROM follows g"
-                        " WHERE g.account_id = f.account_id AND g.target_account_id = ?))"
-                    )
-                    params += [status.in_reply_to_account_id, status.in_reply_to_account_id]
-                async with tx.execute(sql + " RETURNING owner_id", params) as cursor:
-                    touched += [row[0] for row in await cursor.fetchall()]
-            owners = list(dict.fromkeys(owner_ids))
-            if owners:
-                values = ",".join("(?, ?, ?, ?)" for _ in owners)
-                async with tx.execute(
-                    "INSERT OR IGNORE INTO home_feed(owner_id, status_id, author_id, reblog_of_id)"
-                    f" SELECT * FROM (VALUES {values}) WHERE EXISTS (SELECT 1 FROM statuses WHERE id = ?)"
-                    " RETURNING owner_id",
-                    [v for owner in owners for v in (owner, *entry)] + [status.id],
-                ) as cursor:
-                    touched += [row[0] for row in await cursor.fetchall()]
+                params += [status.in_reply_to_account_id, status.in_reply_to_account_id]
+            async with tx.execute(sql + " RETURNING owner_id", params) as cursor:
+                touched += [row[0] for row in await cursor.fetchall()]
+        owners = list(dict.fromkeys(request.owner_ids))
+        if owners:
+            values = ",".join("(?, ?, ?, ?)" for _ in owners)
+            async with tx.execute(
+                "INSERT OR IGNORE INTO home_feed(owner_id, status_id, author_id, reblog_of_id)"
+                f" SELECT * FROM (VALUES {values}) WHERE EXISTS (SELECT 1 FROM statuses WHERE id = ?)"
+                " RETURNING owner_id",
+                [v for owner in owners for v in (owner, *entry)] + [status.id],
+            ) as cursor:
+                touched += [row[0] for row in await cursor.fetchall()]
         return touched
 
     async def trim_home_feeds(self, owner_ids: Iterable[int], cap: int) -> int:
