@@ -55,11 +55,33 @@ class Settings(BaseSettings):
     stream_allowed_origins: str = ""
     live_counts_interval_seconds: float = Field(0.25, gt=0)
 
+    # Media: where blobs live (empty: `<data_dir>/media`; `file:///path`; `gs://bucket/prefix`),
+    # the URL clients fetch them from (the CDN), and whether those URLs are signed.
+    media_store: str = ""
+    media_base_url: str = ""
+    media_signed_urls: bool = False
+    media_signed_url_ttl_seconds: int = Field(86_400, ge=60, le=604_800)  # V4 allows 7 days
+    media_signing_key: str = ""  # HMAC key of local signed URLs; empty: one kept in the store
+    media_image_max_bytes: int = Field(16 * 1024 * 1024, ge=1024)
+    media_video_max_bytes: int = Field(100 * 1024 * 1024, ge=1024)
+    media_image_max_pixels: int = Field(33_177_600, ge=1)  # decoded pixels: decompression bombs
+    media_image_max_edge: int = Field(3840, ge=64)  # stored originals are resized to fit
+    media_preview_max_edge: int = Field(640, ge=16)
+    media_video_max_seconds: float = Field(300.0, gt=0)
+    media_video_max_pixels: int = Field(8_294_400, ge=1)  # input frame size (4K UHD)
+    media_video_max_edge: int = Field(1920, ge=64)  # transcodes are scaled to fit
+    media_video_max_bitrate_kbps: int = Field(6000, ge=100)
+    media_workers: int = Field(2, ge=1)  # processes for image and video work
+    media_image_timeout_seconds: float = Field(30.0, gt=0)
+    media_video_timeout_seconds: float = Field(600.0, gt=0)
+    media_unattached_ttl_seconds: int = Field(86_400, ge=60)  # then unattached uploads go
+    media_gc_interval_seconds: float = Field(600.0, gt=0)
+
     shutdown_timeout_seconds: float = Field(10.0, ge=0)
     log_level: str = "INFO"
     log_format: str = Field("json", pattern="^(json|text)$")
 
-    @field_validator("public_url")
+    @field_validator("public_url", "media_base_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
