@@ -41,7 +41,8 @@ async def fan_out_statuses(ctx: Context, plans: list[FanOut]) -> dict[int, list[
 
 
 async def trim_feeds(ctx: Context, owner_ids: set[int]) -> int:
-    return await ctx.store.trim_home_feeds(owner_ids, ctx.settings.home_feed_cap)
+    cap = ctx.settings.home_feed_cap
+    return await ctx.store.trim_home_feeds(owner_ids, cap, slack=cap // 10)
 
 
 async def merge_after_follow(ctx: Context, owner_id: int, author_id: int) -> int:

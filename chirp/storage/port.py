@@ -314,8 +314,9 @@ class TimelineStore(Protocol):
         the feeds it reached."""
         ...
 
-    async def trim_home_feeds(self, owner_ids: Iterable[int], cap: int) -> int:
-        """Keep only the newest `cap` entries of each feed; returns entries removed."""
+    async def trim_home_feeds(self, owner_ids: Iterable[int], cap: int, slack: int = 0) -> int:
+        """Cut feeds longer than `cap + slack` back to their newest `cap` entries (the slack
+        lets a feed be trimmed once per many tweets, not after each); returns entries removed."""
         ...
 
     async def merge_into_home_feed(self, owner_id: int, author_id: int, *, limit: int) -> int:

@@ -301,7 +301,9 @@ async def test_feeds_are_trimmed_to_the_cap(store: Store) -> None:
     tweets = [await post(store, author, f"t{i}") for i in range(12)]
     for tweet in tweets:
         await store.fan_out(tweet, to_followers=True)
-    assert await store.trim_home_feeds([reader.id], 5) == 7
+    assert await store.trim_home_feeds([reader.id], 5, slack=7) == 0  # within the slack
+    assert await store.trim_home_feeds([reader.id], 5, slack=6) == 7
+    assert await store.trim_home_feeds([reader.id], 5) == 0
     assert await store.home_timeline(reader.id, Page(limit=40), pull_account_ids=[]) == [
         t.id for t in reversed(tweets[-5:])
     ]

@@ -22,6 +22,10 @@ _REPLY_VISIBLE_TO = (
 )
 
 
+FAN_OUT_CHUNK = 16
+TRIM_CHUNK = 250
+
+
 class SqliteTimelines(SqliteBase):
     async def fan_out(
         self,
@@ -35,10 +39,13 @@ class SqliteTimelines(SqliteBase):
         return (await self.fan_out_many([request]))[status.id]
 
     async def fan_out_many(self, requests: Sequence[FanOut]) -> dict[int, list[int]]:
+        # A few tweets per transaction: each feed page is written once per chunk instead of once
+        # per tweet, while the single writer is never held long enough to stall posting.
         reached: dict[int, list[int]] = {}
-        async with self.db.transaction() as tx:
-            for request in requests:
-                reached[request.status.id] = await self._fan_out_one(tx, request)
+        for start in range(0, len(requests), FAN_OUT_CHUNK):
+            async with self.db.transaction() as tx:
+                for request in requests[start : start + FAN_OUT_CHUNK]:
+                    reached[request.status.id] = await self._fan_out_one(tx, request)
         return reached
 
     async def _fan_out_one(self, tx: Any, request: FanOut) -> list[int]:
@@ -75,17 +82,20 @@ class SqliteTimelines(SqliteBase):
                 touched += [row[0] for row in await cursor.fetchall()]
         return touched
 
-    async def trim_home_feeds(self, owner_ids: Iterable[int], cap: int) -> int:
+    async def trim_home_feeds(self, owner_ids: Iterable[int], cap: int, slack: int = 0) -> int:
         owners = list(dict.fromkeys(owner_ids))
-        if not owners:
-            return 0
-        async with self.db.transaction() as tx:
-            cursor = await tx.executemany(
-                "DELETE FROM home_feed WHERE owner_id = ? AND status_id < (SELECT status_id FROM home_feed"
-                " WHERE owner_id = ? ORDER BY status_id DESC LIMIT 1 OFFSET ?)",
-                [(owner, owner, cap - 1) for owner in owners],
-            )
-            return max(cursor.rowcount, 0)
+        removed = 0
+        for start in range(0, len(owners), TRIM_CHUNK):
+            async with self.db.transaction() as tx:
+                cursor = await tx.executemany(
+                    "DELETE FROM home_feed WHERE owner_id = ?1 AND status_id < (SELECT status_id"
+                    " FROM home_feed WHERE owner_id = ?1 ORDER BY status_id DESC LIMIT 1 OFFSET ?2)"
+                    " AND EXISTS (SELECT 1 FROM home_feed WHERE owner_id = ?1"
+                    " ORDER BY status_id DESC LIMIT 1 OFFSET ?3)",
+                    [(owner, cap - 1, cap + slack) for owner in owners[start : start + TRIM_CHUNK]],
+                )
+                removed += max(cursor.rowcount, 0)
+        return removed
 
     async def merge_into_home_feed(self, owner_id: int, author_id: int, *, limit: int) -> int:
         async with self.db.transaction() as tx:
