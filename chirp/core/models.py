@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(slots=True)
@@ -125,6 +126,39 @@ class Status:
     favourites_count: int = 0
     quotes_count: int = 0
     edited_at: datetime | None = None
+    media_ids: tuple[int, ...] = ()  # attachments in display order (denormalized, as mentions)
+
+
+@dataclass(slots=True)
+class MediaAttachment:
+    """An uploaded image, GIF or video: its blobs (original, preview) and what clients show.
+
+    `state` goes processing -> ready (or failed, with `error`); `deleting` while the garbage
+    collector removes its blobs. It belongs to at most one tweet (`status_id`); until then only
+    its uploader sees it, and it is collected after `CHIRP_MEDIA_UNATTACHED_TTL_SECONDS`.
+    """
+
+    id: int
+    account_id: int
+    type: str  # image | gifv | video
+    state: str
+    created_at: datetime
+    updated_at: datetime
+    status_id: int | None = None
+    content_type: str = ""  # of the stored original
+    file_key: str | None = None
+    preview_key: str | None = None
+    thumbnail_key: str | None = None  # a preview the client chose (the `thumbnail` field)
+    meta: dict[str, Any] = field(default_factory=dict)
+    blurhash: str | None = None
+    description: str = ""
+    focus: tuple[float, float] = (0.0, 0.0)
+    error: str | None = None
+
+    @property
+    def keys(self) -> list[str]:
+        """Every blob this attachment owns."""
+        return [k for k in (self.file_key, self.preview_key, self.thumbnail_key) if k]
 
 
 @dataclass(slots=True)

@@ -19,6 +19,7 @@ from chirp.core.models import (
     Credentials,
     Event,
     Follow,
+    MediaAttachment,
     Notification,
     Page,
     Status,
@@ -38,6 +39,10 @@ class UniqueViolation(Exception):
 
 class MissingRecord(Exception):
     """A write referred to a record that no longer exists (e.g. liking a just-deleted tweet)."""
+
+
+class MediaNotAttachable(MissingRecord):
+    """A tweet named an attachment that is not the author's, not ready, or already attached."""
 
 
 class AppStore(Protocol):
@@ -160,6 +165,7 @@ class AccountFilter:
     exclude_reblogs: bool = False
     pinned: bool = False
     tagged: str | None = None
+    only_media: bool = False
 
 
 class StatusStore(Protocol):
@@ -175,7 +181,8 @@ class StatusStore(Protocol):
 
         In one transaction: author's statuses_count/last_status_at, parent's replies_count,
         quoted status's quotes_count, original's reblogs_count, the idempotency key and the
-        outbox `event`. A key older than `idempotency_since` is replaced.
+        outbox `event`. A key older than `idempotency_since` is replaced. Attaches
+        `status.media_ids` (`MediaNotAttachable` unless each is the author's, ready and free).
         `UniqueViolation('reblog')` if the account already retweeted it;
         `UniqueViolation('idempotency_key')` if the key is taken; `MissingRecord` if a
         referenced status vanished.
@@ -196,12 +203,14 @@ class StatusStore(Protocol):
         self, status: Status, *, history: list[StatusEdit], event: Event
     ) -> Status | None:
         """Replace text/entities of `status` (matched by id), append `history` versions,
-        re-index search and record `event`. None if the status is gone."""
+        re-index search and record `event`. None if the status is gone. Attachments no longer
+        in `status.media_ids` are detached, new ones attached (as in `create_status`)."""
         ...
 
     async def delete_status(self, status_id: int, *, event: Event) -> list[Status]:
         """Delete a status and its retweets, fixing every counter; record `event` with
-        `payload["deleted_ids"]` = ids of every removed status. Returns the removed rows."""
+        `payload["deleted_ids"]` = ids of every removed status. Returns the removed rows.
+        Its attachments are detached (kept for delete-and-redraft until collected)."""
         ...
 
     async def get_status_edits(self, status_id: int) -> list[StatusEdit]:
@@ -334,11 +343,13 @@ class TimelineStore(Protocol):
         self, account_id: int, page: Page, options: AccountFilter
     ) -> list[int]: ...
 
-    async def public_timeline(self, page: Page) -> list[int]:
+    async def public_timeline(self, page: Page, *, only_media: bool = False) -> list[int]:
         """Original public posts (no retweets; replies only within a self-thread)."""
         ...
 
-    async def tag_timeline(self, tag_names: Iterable[str], page: Page) -> list[int]:
+    async def tag_timeline(
+        self, tag_names: Iterable[str], page: Page, *, only_media: bool = False
+    ) -> list[int]:
         """Public posts carrying any of the tags."""
         ...
 
@@ -393,6 +404,32 @@ class SearchStore(Protocol):
         ...
 
 
+class MediaStore(Protocol):
+    async def create_media(self, media: MediaAttachment) -> None: ...
+
+    async def get_media(self, media_id: int) -> MediaAttachment | None: ...
+
+    async def get_media_batch(self, media_ids: Iterable[int]) -> dict[int, MediaAttachment]:
+        """Batch load (every attachment of a page of tweets in one query)."""
+        ...
+
+    async def update_media(self, media: MediaAttachment) -> bool:
+        """Write its state, blob keys, meta, blurhash, description, focus, error, updated_at.
+        False (and no write) if the row is gone or being collected (`deleting`)."""
+        ...
+
+    async def claim_unattached_media(
+        self, *, before: datetime, now: datetime, limit: int
+    ) -> list[MediaAttachment]:
+        """Mark up to `limit` unattached attachments last changed before `before` as
+        `deleting` (updated `now`) and return them; two collectors never claim the same row."""
+        ...
+
+    async def delete_media(self, media_ids: Iterable[int]) -> int:
+        """Remove rows (their blobs must be gone already); returns how many."""
+        ...
+
+
 class OutboxStore(Protocol):
     async def claim_events(self, *, limit: int, now: datetime, lease_seconds: float) -> list[Event]:
         """Lease up to `limit` due events, oldest first; a lease that expires makes them due again."""
@@ -419,6 +456,7 @@ class Store(
     NotificationStore,
     SearchStore,
     OutboxStore,
+    MediaStore,
     Protocol,
 ):
     """Everything the domain persists. Backends compose the per-aggregate parts."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 
 import aiosqlite
 import orjson
@@ -15,6 +15,7 @@ from chirp.storage.port import MissingRecord
 from chirp.storage.sqlite.base import SqliteBase, unique_violation
 from chirp.storage.sqlite.convert import dt, req_dt, ts
 from chirp.storage.sqlite.db import Row, placeholders
+from chirp.storage.sqlite.media import attach_media, detach_media
 
 
 def status_from_row(row: Row) -> Status:
@@ -41,6 +42,7 @@ def status_from_row(row: Row) -> Status:
         favourites_count=row["favourites_count"],
         quotes_count=row["quotes_count"],
         edited_at=dt(row["edited_at"]),
+        media_ids=tuple(int(i) for i in row["media_ids"].split()),
     )
 
 
@@ -122,7 +124,7 @@ async def _bump(tx: aiosqlite.Connection, status: Status, delta: int) -> None:
 _STATUS_COLUMNS = (
     "id, account_id, visibility, text, content, spoiler_text, sensitive, language, in_reply_to_id,"
     " in_reply_to_account_id, reblog_of_id, quote_of_id, conversation_id, mention_ids, tags,"
-    " application_id, created_at, edited_at"
+    " application_id, created_at, edited_at, media_ids"
 )
 
 
@@ -151,7 +153,7 @@ class SqliteStatuses(SqliteBase):
                     if parent is not None and not await _exists(tx, parent):
                         raise MissingRecord(f"status {parent}")
                 await tx.execute(
-                    f"INSERT INTO statuses({_STATUS_COLUMNS}) VALUES ({placeholders(range(18))})",
+                    f"INSERT INTO statuses({_STATUS_COLUMNS}) VALUES ({placeholders(range(19))})",
                     (
                         status.id,
                         status.account_id,
@@ -171,7 +173,11 @@ class SqliteStatuses(SqliteBase):
                         status.application_id,
                         ts(status.created_at),
                         ts(status.edited_at),
+                        " ".join(map(str, status.media_ids)),
                     ),
+                )
+                await attach_media(
+                    tx, status.id, status.account_id, status.media_ids, status.created_at
                 )
                 await _index_entities(tx, status)
                 await _bump(tx, status, +1)
@@ -220,10 +226,25 @@ class SqliteStatuses(SqliteBase):
                 row = await cursor.fetchone()
             if row is None:
                 return None
-            await _unindex_entities(tx, status_from_row(row))
+            previous = status_from_row(row)
+            await _unindex_entities(tx, previous)
+            changed_at = status.edited_at or previous.created_at
+            await detach_media(
+                tx,
+                status.id,
+                [m for m in previous.media_ids if m not in status.media_ids],
+                changed_at,
+            )
+            await attach_media(
+                tx,
+                status.id,
+                status.account_id,
+                [m for m in status.media_ids if m not in previous.media_ids],
+                changed_at,
+            )
             await tx.execute(
                 "UPDATE statuses SET text = ?, content = ?, spoiler_text = ?, sensitive = ?, language = ?,"
-                " mention_ids = ?, tags = ?, edited_at = ? WHERE id = ?",
+                " mention_ids = ?, tags = ?, edited_at = ?, media_ids = ? WHERE id = ?",
                 (
                     status.text,
                     status.content,
@@ -233,6 +254,7 @@ class SqliteStatuses(SqliteBase):
                     " ".join(map(str, status.mention_ids)),
                     " ".join(status.tags),
                     ts(status.edited_at),
+                    " ".join(map(str, status.media_ids)),
                     status.id,
                 ),
             )
@@ -277,6 +299,12 @@ class SqliteStatuses(SqliteBase):
                         "UPDATE accounts SET statuses_count = max(0, statuses_count - 1) WHERE id = ?",
                         (status.account_id,),
                     )
+            # Detached, not deleted: the client may redraft with them; the collector takes
+            # them if it does not.
+            await tx.execute(
+                "UPDATE media_attachments SET status_id = NULL, updated_at = ? WHERE status_id = ?",
+                (ts(datetime.now(UTC)), status_id),
+            )
             await tx.execute("DELETE FROM statuses WHERE id = ?", (status_id,))
             event.payload["deleted_ids"] = [s.id for s in removed]
             await record_event(tx, event, removed[0].created_at)

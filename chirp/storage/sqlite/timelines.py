@@ -151,6 +151,8 @@ class SqliteTimelines(SqliteBase):
             sql += " AND (s.in_reply_to_id IS NULL OR s.in_reply_to_account_id = s.account_id)"
         if options.exclude_reblogs:
             sql += " AND s.reblog_of_id IS NULL"
+        if options.only_media:
+            sql += " AND s.media_ids != ''"
         if options.pinned:
             sql += " AND EXISTS (SELECT 1 FROM pins p WHERE p.status_id = s.id AND p.account_id = s.account_id)"
         if options.tagged:
@@ -164,24 +166,32 @@ class SqliteTimelines(SqliteBase):
         )
         return [row[0] for row in newest_first(page, rows)]
 
-    async def public_timeline(self, page: Page) -> list[int]:
+    async def public_timeline(self, page: Page, *, only_media: bool = False) -> list[int]:
         bounds, params = page_bounds(page, "id")
+        media = " AND media_ids != ''" if only_media else ""
         rows = await self.db.fetchall(
             f"SELECT id FROM statuses WHERE visibility = 'public' AND reblog_of_id IS NULL AND {bounds}"
-            " AND (in_reply_to_id IS NULL OR in_reply_to_account_id = account_id)"
+            f" AND (in_reply_to_id IS NULL OR in_reply_to_account_id = account_id){media}"
             f" ORDER BY id {page_order(page)} LIMIT ?",
             [*params, page.limit],
         )
         return [row[0] for row in newest_first(page, rows)]
 
-    async def tag_timeline(self, tag_names: Iterable[str], page: Page) -> list[int]:
+    async def tag_timeline(
+        self, tag_names: Iterable[str], page: Page, *, only_media: bool = False
+    ) -> list[int]:
         keys = list(dict.fromkeys(tag_key(name) for name in tag_names))
         if not keys:
             return []
         bounds, params = page_bounds(page, "st.status_id")
+        media = (
+            " AND EXISTS (SELECT 1 FROM statuses s WHERE s.id = st.status_id AND s.media_ids != '')"
+            if only_media
+            else ""
+        )
         rows = await self.db.fetchall(
             "SELECT DISTINCT st.status_id FROM status_tags st JOIN tags t ON t.id = st.tag_id"
-            f" WHERE t.name_key IN ({placeholders(keys)}) AND st.public = 1 AND {bounds}"
+            f" WHERE t.name_key IN ({placeholders(keys)}) AND st.public = 1 AND {bounds}{media}"
             f" ORDER BY st.status_id {page_order(page)} LIMIT ?",
             [*keys, *params, page.limit],
         )
