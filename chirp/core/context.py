@@ -6,10 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from chirp.blobs.port import BlobStore
 from chirp.bus.port import EventBus
 from chirp.config import Settings
 from chirp.core.ids import SnowflakeGenerator
 from chirp.core.secrets import Passwords
+from chirp.media.workers import MediaWorkers
 from chirp.storage.port import Store
 
 
@@ -21,6 +23,9 @@ class Context:
     passwords: Passwords
     # Realtime events to other nodes and sockets; None where nothing listens (tools, tests).
     bus: EventBus | None = None
+    # Media: where blobs live and the processes that decode them; None where unused (tools).
+    blobs: BlobStore | None = None
+    media_workers: MediaWorkers | None = None
     # Called after a write recorded an outbox event, so the dispatcher handles it without delay.
     wake_dispatcher: Callable[[], None] = field(default=lambda: None)
 

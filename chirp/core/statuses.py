@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from chirp.core import media as media_rules
 from chirp.core import text as text_rules
 from chirp.core.context import Context
 from chirp.core.errors import Forbidden, InvalidInput, NotFound
 from chirp.core.models import VISIBILITIES, Account, Event, Status, StatusEdit
 from chirp.core.views import load_visible
 from chirp.core.visibility import visible_ids
-from chirp.storage.port import MissingRecord, UniqueViolation
+from chirp.storage.port import MediaNotAttachable, MissingRecord, UniqueViolation
 
 SPOILER_MAX = 500
 MAX_MENTIONS = 50
@@ -28,6 +29,7 @@ class TweetDraft:
     language: str | None = None
     in_reply_to_id: int | None = None
     quoted_status_id: int | None = None
+    media_ids: tuple[int, ...] | None = None  # None: none on a new tweet, unchanged on an edit
 
 
 @dataclass(slots=True)
@@ -48,12 +50,16 @@ async def get_tweet(ctx: Context, viewer_id: int | None, status_id: int) -> Stat
 
 
 async def _render(
-    ctx: Context, draft: TweetDraft, *, implicit_mentions: tuple[int, ...] = ()
+    ctx: Context,
+    draft: TweetDraft,
+    *,
+    implicit_mentions: tuple[int, ...] = (),
+    has_media: bool = False,
 ) -> _Rendered:
     """Validate the text and extract its entities once; the HTML is rendered here and stored."""
     body = text_rules.clean_text(draft.text).strip()
     spoiler = text_rules.clean_text(draft.spoiler_text).replace("\n", " ").strip()
-    if not body:
+    if not body and not has_media:  # a photo may go without words
         raise InvalidInput("Validation failed: Text can't be blank")
     if len(spoiler) > SPOILER_MAX:
         raise InvalidInput(
@@ -116,7 +122,8 @@ async def post_tweet(
     ):
         raise Forbidden("This post cannot be quoted")
     implicit = (parent.account_id,) if parent and parent.account_id != author.id else ()
-    rendered = await _render(ctx, draft, implicit_mentions=implicit)
+    media_ids = await media_rules.attachable_media(ctx, author, draft.media_ids or ())
+    rendered = await _render(ctx, draft, implicit_mentions=implicit, has_media=bool(media_ids))
     status = Status(
         id=ctx.new_id(),
         account_id=author.id,
@@ -133,6 +140,7 @@ async def post_tweet(
         mention_ids=tuple(m for m in rendered.mention_ids if m != author.id),
         tags=rendered.tags,
         application_id=application_id,
+        media_ids=media_ids,
     )
     status.conversation_id = (parent.conversation_id or parent.id) if parent else status.id
     event = Event(id=ctx.new_id(), kind="status.created", payload={"status_id": status.id})
@@ -146,6 +154,8 @@ async def post_tweet(
         if earlier is None:
             raise
         return earlier
+    except MediaNotAttachable:  # attached elsewhere or collected since the check above
+        raise InvalidInput("Validation failed: media is no longer available to attach") from None
     except MissingRecord as gone:
         raise NotFound("Record not found") from gone
     ctx.wake_dispatcher()
@@ -156,10 +166,16 @@ async def edit_tweet(ctx: Context, editor: Account, status_id: int, draft: Tweet
     status = await get_tweet(ctx, editor.id, status_id)
     if status.account_id != editor.id or status.reblog_of_id is not None:
         raise Forbidden("This action is not allowed")
+    media_ids = status.media_ids
+    if draft.media_ids is not None:
+        media_ids = await media_rules.attachable_media(
+            ctx, editor, draft.media_ids, status_id=status.id
+        )
     rendered = await _render(
         ctx,
         draft,
         implicit_mentions=(status.in_reply_to_account_id,) if status.in_reply_to_account_id else (),
+        has_media=bool(media_ids),
     )
     now = ctx.now()
     history = []
@@ -172,6 +188,7 @@ async def edit_tweet(ctx: Context, editor: Account, status_id: int, draft: Tweet
     status.language = draft.language or status.language
     status.mention_ids = tuple(m for m in rendered.mention_ids if m != editor.id)
     status.tags = rendered.tags
+    status.media_ids = media_ids
     status.edited_at = now
     history.append(_version(ctx, status, now))
     added = [m for m in status.mention_ids if m not in previous_mentions]
@@ -180,7 +197,10 @@ async def edit_tweet(ctx: Context, editor: Account, status_id: int, draft: Tweet
         kind="status.updated",
         payload={"status_id": status.id, "new_mentions": added},
     )
-    updated = await ctx.store.update_status(status, history=history, event=event)
+    try:
+        updated = await ctx.store.update_status(status, history=history, event=event)
+    except MediaNotAttachable:
+        raise InvalidInput("Validation failed: media is no longer available to attach") from None
     if updated is None:
         raise NotFound("Record not found")
     ctx.wake_dispatcher()

@@ -62,8 +62,6 @@ async def account_timeline(
     options: AccountTimelineOptions,
 ) -> tuple[list[Status], list[int]]:
     author = await get_account(ctx, account_id)
-    if options.only_media:
-        return [], []  # no tweet carries media until uploads land (see the media issue)
     visibilities: tuple[str, ...] = ("public", "unlisted")
     if viewer_id == author.id:
         visibilities = ("public", "unlisted", "private", "direct")
@@ -81,6 +79,7 @@ async def account_timeline(
             exclude_reblogs=options.exclude_reblogs,
             pinned=options.pinned,
             tagged=options.tagged,
+            only_media=options.only_media,
         ),
     )
     return await load_visible(ctx, ids, viewer_id), ids
@@ -89,16 +88,12 @@ async def account_timeline(
 async def public_timeline(
     ctx: Context, viewer_id: int | None, page: Page, *, only_media: bool = False
 ) -> tuple[list[Status], list[int]]:
-    if only_media:
-        return [], []
-    ids = await ctx.store.public_timeline(page)
+    ids = await ctx.store.public_timeline(page, only_media=only_media)
     return await load_visible(ctx, ids, viewer_id), ids
 
 
 async def tag_timeline(
     ctx: Context, viewer_id: int | None, tags: list[str], page: Page, *, only_media: bool = False
 ) -> tuple[list[Status], list[int]]:
-    if only_media:
-        return [], []
-    ids = await ctx.store.tag_timeline(tags, page)
+    ids = await ctx.store.tag_timeline(tags, page, only_media=only_media)
     return await load_visible(ctx, ids, viewer_id), ids

@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from chirp.core.context import Context
-from chirp.core.models import Account, Notification, Status
+from chirp.core.media import media_urls
+from chirp.core.models import Account, MediaAttachment, Notification, Status
 from chirp.core.visibility import visible_ids
 from chirp.storage.port import ViewerState
 
@@ -23,6 +24,8 @@ class StatusBundle:
     viewer: ViewerState = field(default_factory=ViewerState)
     visible: set[int] = field(default_factory=set)
     viewer_id: int | None = None
+    media: dict[int, MediaAttachment] = field(default_factory=dict)
+    media_urls: dict[str, str] = field(default_factory=dict)
 
 
 async def load_bundle(
@@ -55,6 +58,9 @@ async def load_bundle(
     if viewer_id is not None:
         bundle.viewer = await ctx.store.get_viewer_state(viewer_id, bundle.statuses)
     bundle.visible = await visible_ids(ctx, viewer_id, everything)
+    # Every attachment of the page in one query (ids are on the rows, like mentions).
+    bundle.media = await ctx.store.get_media_batch(m for s in everything for m in s.media_ids)
+    bundle.media_urls = await media_urls(ctx, bundle.media.values())
     return bundle
 
 

@@ -49,8 +49,6 @@ class ReblogForm(BaseModel):
 
 
 def _draft(form: StatusForm) -> statuses.TweetDraft:
-    if form.media_ids:
-        raise InvalidInput("Validation failed: Media uploads are not available on this server yet")
     if form.poll:
         raise InvalidInput("Validation failed: Polls are not supported")
     if form.scheduled_at:
@@ -63,6 +61,8 @@ def _draft(form: StatusForm) -> statuses.TweetDraft:
         language=form.language,
         in_reply_to_id=form.in_reply_to_id,
         quoted_status_id=form.quoted_status_id,
+        # Sent (even empty): the new set; absent: none on a new tweet, unchanged on an edit.
+        media_ids=tuple(form.media_ids) if "media_ids" in form.model_fields_set else None,
     )
 
 

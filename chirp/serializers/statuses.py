@@ -9,6 +9,7 @@ from chirp.core.models import Account, Status, StatusEdit
 from chirp.core.views import StatusBundle
 from chirp.serializers.accounts import account_json
 from chirp.serializers.common import iso
+from chirp.serializers.media import media_attachment_json
 from chirp.serializers.tags import tag_ref_json
 
 
@@ -60,7 +61,11 @@ class StatusSerializer:
             "reblog": self.status(reblog) if reblog is not None else None,
             "application": None,
             "account": self.account(author),
-            "media_attachments": [],
+            "media_attachments": [
+                media_attachment_json(b.media[m], b.media_urls)
+                for m in status.media_ids
+                if m in b.media
+            ],
             "mentions": [
                 {
                     "id": str(m.id),

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from chirp.blobs import open_blobs
 from chirp.bus import open_bus
 from chirp.config import Settings
 from chirp.core.context import Context
 from chirp.core.dispatch import Dispatcher, Step
 from chirp.core.ids import SnowflakeGenerator
+from chirp.core.media import collect_unattached_media
 from chirp.core.secrets import Passwords
 from chirp.core.side_effects import default_after_batch, default_steps
 from chirp.handlers import (
@@ -20,6 +23,7 @@ from chirp.handlers import (
     apps,
     assets,
     instance,
+    media,
     notifications,
     oauth,
     relationships,
@@ -28,11 +32,14 @@ from chirp.handlers import (
     streaming,
     timelines,
 )
+from chirp.media.workers import MediaWorkers
 from chirp.realtime.hub import Hub
 from chirp.realtime.push import Pusher
 from chirp.server.keys import CONTEXT, DISPATCHER, HUB, PUSHER, SETTINGS
 from chirp.server.middleware import json_errors
 from chirp.storage import open_store
+
+log = logging.getLogger(__name__)
 
 ROUTE_MODULES = (
     instance,
@@ -46,6 +53,7 @@ ROUTE_MODULES = (
     search,
     streaming,
     assets,
+    media,
 )
 
 
@@ -86,6 +94,34 @@ async def _realtime(app: web.Application) -> AsyncIterator[None]:
         context.bus = None
         await pusher.stop()
         await bus.close()
+
+
+async def _media(app: web.Application) -> AsyncIterator[None]:
+    """The blob store, the media worker processes, and the collector of unattached uploads."""
+    settings = app[SETTINGS]
+    context = app[CONTEXT]
+    context.blobs = open_blobs(settings)
+    context.media_workers = MediaWorkers(settings.media_workers)
+
+    async def collect() -> None:
+        while True:
+            await asyncio.sleep(settings.media_gc_interval_seconds)
+            try:
+                removed = await collect_unattached_media(context)
+                if removed:
+                    log.info("collected unattached media", extra={"removed": removed})
+            except Exception:
+                log.exception("media collection failed; retrying next round")
+
+    collector = asyncio.create_task(collect(), name="chirp-media-gc")
+    try:
+        yield
+    finally:
+        collector.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await collector
+        await context.media_workers.close()
+        await context.blobs.close()
 
 
 async def _close_streams(app: web.Application) -> None:
@@ -133,6 +169,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_domain_context)
     app.cleanup_ctx.append(_realtime)
+    app.cleanup_ctx.append(_media)
     app.cleanup_ctx.append(_dispatcher)
     app.on_shutdown.append(_close_streams)
     for module in ROUTE_MODULES:
