@@ -328,17 +328,16 @@ async def approve_authorization(
 
 async def authenticate_bearer(ctx: Context, bearer: str) -> Principal:
     """The principal behind a bearer token; revoked, expired or unknown tokens are 401."""
-    token = await ctx.store.get_token(digest(bearer))
-    if token is None or not token.is_live(ctx.now()):
+    # Read from the store on every request, never cached: a revoked token is refused at once on
+    # every node, and the principal's account is as fresh as the request.
+    found = await ctx.store.get_token_with_owners(digest(bearer))
+    if found is None:
         raise NotAuthenticated("The access token is invalid")
-    app = await ctx.store.get_app(token.app_id)
-    if app is None:
+    token, app, account = found
+    if not token.is_live(ctx.now()) or app is None:
         raise NotAuthenticated("The access token is invalid")
-    account = None
-    if token.account_id is not None:
-        account = await ctx.store.get_account(token.account_id)
-        if account is None:
-            raise NotAuthenticated("The access token is invalid")
+    if token.account_id is not None and account is None:
+        raise NotAuthenticated("The access token is invalid")
     return Principal(token=token, app=app, account=account, scopes=scope_rules.expand(token.scopes))
 
 

@@ -10,7 +10,7 @@ from chirp.core.accounts import get_account
 from chirp.core.context import Context
 from chirp.core.ids import id_at
 from chirp.core.models import Account, Page, Status
-from chirp.core.views import load_visible
+from chirp.core.views import Loaded, load_visible
 from chirp.storage.port import AccountFilter
 
 RANKED_CANDIDATES = 800
@@ -26,11 +26,12 @@ class AccountTimelineOptions:
 
 
 async def home_timeline(
-    ctx: Context, viewer: Account, page: Page
+    ctx: Context, viewer: Account, page: Page, *, loaded: Loaded | None = None
 ) -> tuple[list[Status], list[int]]:
-    """Newest first. Returns the statuses and the cursor ids of the page (for Link headers)."""
+    """Newest first. Returns the statuses and the cursor ids of the page (for Link headers);
+    `loaded` receives what was fetched and judged on the way (see `load_visible`)."""
     ids = await feeds.read_home(ctx, viewer.id, page)
-    return await load_visible(ctx, ids, viewer.id), ids
+    return await load_visible(ctx, ids, viewer.id, loaded=loaded), ids
 
 
 async def ranked_home_timeline(
@@ -60,6 +61,8 @@ async def account_timeline(
     account_id: int,
     page: Page,
     options: AccountTimelineOptions,
+    *,
+    loaded: Loaded | None = None,
 ) -> tuple[list[Status], list[int]]:
     author = await get_account(ctx, account_id)
     visibilities: tuple[str, ...] = ("public", "unlisted")
@@ -82,18 +85,29 @@ async def account_timeline(
             only_media=options.only_media,
         ),
     )
-    return await load_visible(ctx, ids, viewer_id), ids
+    return await load_visible(ctx, ids, viewer_id, loaded=loaded), ids
 
 
 async def public_timeline(
-    ctx: Context, viewer_id: int | None, page: Page, *, only_media: bool = False
+    ctx: Context,
+    viewer_id: int | None,
+    page: Page,
+    *,
+    only_media: bool = False,
+    loaded: Loaded | None = None,
 ) -> tuple[list[Status], list[int]]:
     ids = await ctx.store.public_timeline(page, only_media=only_media)
-    return await load_visible(ctx, ids, viewer_id), ids
+    return await load_visible(ctx, ids, viewer_id, loaded=loaded), ids
 
 
 async def tag_timeline(
-    ctx: Context, viewer_id: int | None, tags: list[str], page: Page, *, only_media: bool = False
+    ctx: Context,
+    viewer_id: int | None,
+    tags: list[str],
+    page: Page,
+    *,
+    only_media: bool = False,
+    loaded: Loaded | None = None,
 ) -> tuple[list[Status], list[int]]:
     ids = await ctx.store.tag_timeline(tags, page, only_media=only_media)
-    return await load_visible(ctx, ids, viewer_id), ids
+    return await load_visible(ctx, ids, viewer_id, loaded=loaded), ids

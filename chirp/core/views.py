@@ -34,7 +34,12 @@ async def load_bundle(
     viewer_id: int | None,
     *,
     extra_account_ids: Iterable[int] = (),
+    loaded: Loaded | None = None,
 ) -> StatusBundle:
+    """`loaded`: what `load_visible` already fetched and judged for this viewer, not asked again."""
+    if loaded is not None and loaded.viewer_id != viewer_id:
+        loaded = None
+    known = loaded.statuses if loaded is not None else {}
     bundle = StatusBundle(viewer_id=viewer_id)
     level = list(statuses)
     # Two hops cover wrapper -> original -> quoted status (deeper quotes render as shallow ids).
@@ -48,7 +53,10 @@ async def load_bundle(
         }
         if not wanted:
             break
-        level = list((await ctx.store.get_statuses(wanted)).values())
+        level = [known[ref] for ref in wanted if ref in known]
+        missing = [ref for ref in wanted if ref not in known]
+        if missing:
+            level.extend((await ctx.store.get_statuses(missing)).values())
     everything = list(bundle.statuses.values())
     account_ids = {s.account_id for s in everything} | {
         m for s in everything for m in s.mention_ids
@@ -57,22 +65,47 @@ async def load_bundle(
     bundle.accounts = await ctx.store.get_accounts(account_ids)
     if viewer_id is not None:
         bundle.viewer = await ctx.store.get_viewer_state(viewer_id, bundle.statuses)
-    bundle.visible = await visible_ids(ctx, viewer_id, everything)
+    if loaded is None:
+        bundle.visible = await visible_ids(ctx, viewer_id, everything)
+    else:  # one visibility verdict per status and page
+        judged = loaded.visible
+        bundle.visible = {s.id for s in everything if s.id in known and s.id in judged}
+        unjudged = [s for s in everything if s.id not in known]
+        if unjudged:
+            bundle.visible |= await visible_ids(ctx, viewer_id, unjudged)
     # Every attachment of the page in one query (ids are on the rows, like mentions).
     bundle.media = await ctx.store.get_media_batch(m for s in everything for m in s.media_ids)
     bundle.media_urls = await media_urls(ctx, bundle.media.values())
     return bundle
 
 
-async def load_visible(ctx: Context, ids: Iterable[int], viewer_id: int | None) -> list[Status]:
+@dataclass(slots=True)
+class Loaded:
+    """The statuses `load_visible` fetched for one viewer and which of them the viewer may see,
+    handed on to `load_bundle` so a page fetches and judges each status once."""
+
+    viewer_id: int | None
+    statuses: dict[int, Status] = field(default_factory=dict)
+    visible: set[int] = field(default_factory=set)
+
+
+async def load_visible(
+    ctx: Context, ids: Iterable[int], viewer_id: int | None, *, loaded: Loaded | None = None
+) -> list[Status]:
     """The statuses with these ids that still exist and the viewer may see, in the given order.
-    A retweet is visible only if its original is too."""
+    A retweet is visible only if its original is too. `loaded`, if given, receives what was
+    fetched and judged (for `load_bundle`)."""
     ids = list(ids)
     found = await ctx.store.get_statuses(ids)
     originals = await ctx.store.get_statuses(
         s.reblog_of_id for s in found.values() if s.reblog_of_id is not None
     )
     visible = await visible_ids(ctx, viewer_id, [*found.values(), *originals.values()])
+    if loaded is not None:
+        loaded.viewer_id = viewer_id
+        loaded.statuses.update(originals)
+        loaded.statuses.update(found)
+        loaded.visible |= visible
     return [
         found[i]
         for i in ids

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from chirp.core import follows, search, timelines
 from chirp.core.context import Context
 from chirp.core.models import Account, Page
+from chirp.core.views import Loaded
 from chirp.handlers.common import (
     authenticate_user,
     ctx,
@@ -118,6 +119,7 @@ async def account_statuses(request: web.Request) -> web.Response:
         {k: v for k, v in query_params(request).items() if k in AccountStatusesQuery.model_fields},
     )
     page = parse_page(request)
+    loaded = Loaded(viewer)
     found, cursors = await timelines.account_timeline(
         ctx(request),
         viewer,
@@ -130,7 +132,9 @@ async def account_statuses(request: web.Request) -> web.Response:
             pinned=query.pinned,
             tagged=query.tagged,
         ),
+        loaded=loaded,
     )
     return json_response(
-        await render_statuses(request, found, viewer), headers=link_header(request, cursors)
+        await render_statuses(request, found, viewer, loaded=loaded),
+        headers=link_header(request, cursors),
     )

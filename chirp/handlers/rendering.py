@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from chirp.core.models import Notification, Status
-from chirp.core.views import load_bundle, load_notification_bundle
+from chirp.core.views import Loaded, load_bundle, load_notification_bundle
 from chirp.handlers.common import ctx
 from chirp.serializers.notifications import notification_json
 from chirp.serializers.statuses import StatusSerializer
@@ -19,16 +19,23 @@ async def serializer_for(
     viewer_id: int | None,
     *,
     account_ids: list[int] | None = None,
+    loaded: Loaded | None = None,
 ) -> StatusSerializer:
     context = ctx(request)
-    bundle = await load_bundle(context, statuses, viewer_id, extra_account_ids=account_ids or ())
+    bundle = await load_bundle(
+        context, statuses, viewer_id, extra_account_ids=account_ids or (), loaded=loaded
+    )
     return StatusSerializer(bundle, context.settings)
 
 
 async def render_statuses(
-    request: web.Request, statuses: list[Status], viewer_id: int | None
+    request: web.Request,
+    statuses: list[Status],
+    viewer_id: int | None,
+    *,
+    loaded: Loaded | None = None,
 ) -> list[dict[str, Any]]:
-    return (await serializer_for(request, statuses, viewer_id)).many(statuses)
+    return (await serializer_for(request, statuses, viewer_id, loaded=loaded)).many(statuses)
 
 
 async def render_status(

@@ -6,6 +6,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from chirp.core import search, timelines, trends
+from chirp.core.views import Loaded
 from chirp.handlers.common import (
     authenticate_user,
     ctx,
@@ -64,9 +65,11 @@ async def home(request: web.Request) -> web.Response:
             url = request.url.update_query(offset=str(query.offset + page.limit))
             headers["Link"] = f'<{context.settings.base_url}{url.path_qs}>; rel="next"'
         return json_response(await render_statuses(request, found, account.id), headers=headers)
-    found, cursors = await timelines.home_timeline(context, account, page)
+    loaded = Loaded(account.id)
+    found, cursors = await timelines.home_timeline(context, account, page, loaded=loaded)
     return json_response(
-        await render_statuses(request, found, account.id), headers=link_header(request, cursors)
+        await render_statuses(request, found, account.id, loaded=loaded),
+        headers=link_header(request, cursors),
     )
 
 
@@ -80,11 +83,13 @@ async def public(request: web.Request) -> web.Response:
     page = parse_page(request)
     if query.remote:  # a single-server deployment has no remote posts
         return json_response([])
+    loaded = Loaded(viewer)
     found, cursors = await timelines.public_timeline(
-        ctx(request), viewer, page, only_media=query.only_media
+        ctx(request), viewer, page, only_media=query.only_media, loaded=loaded
     )
     return json_response(
-        await render_statuses(request, found, viewer), headers=link_header(request, cursors)
+        await render_statuses(request, found, viewer, loaded=loaded),
+        headers=link_header(request, cursors),
     )
 
 
@@ -96,11 +101,13 @@ async def tag(request: web.Request) -> web.Response:
     )
     page = parse_page(request)
     names = [request.match_info["tag"].lstrip("#"), *query.any]
+    loaded = Loaded(viewer)
     found, cursors = await timelines.tag_timeline(
-        ctx(request), viewer, names, page, only_media=query.only_media
+        ctx(request), viewer, names, page, only_media=query.only_media, loaded=loaded
     )
     return json_response(
-        await render_statuses(request, found, viewer), headers=link_header(request, cursors)
+        await render_statuses(request, found, viewer, loaded=loaded),
+        headers=link_header(request, cursors),
     )
 
 

@@ -10,7 +10,11 @@ def iso(value: datetime | None) -> str | None:
     """UTC ISO 8601 with milliseconds and `Z`, as Mastodon renders times."""
     if value is None:
         return None
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    if value.year < 1000:  # isoformat pads the year to 4 digits, strftime does not
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    # Half the cost of strftime (a hot path: every status and account of every page). The
+    # fields are the value's own, as strftime's; only the UTC offset suffix is replaced.
+    return value.isoformat(timespec="milliseconds")[:23] + "Z"
 
 
 def plain_to_html(text: str) -> str:

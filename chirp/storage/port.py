@@ -106,6 +106,12 @@ class TokenStore(Protocol):
         """The token whose access-secret digest is `digest`, revoked or not."""
         ...
 
+    async def get_token_with_owners(
+        self, digest: str
+    ) -> tuple[Token, App | None, Account | None] | None:
+        """`get_token` with its app and account (None if gone), in one round trip: bearer auth."""
+        ...
+
     async def get_token_by_refresh(self, refresh_digest: str) -> Token | None: ...
 
     async def revoke_token(self, token_id: int, revoked_at: datetime) -> bool:

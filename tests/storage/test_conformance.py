@@ -101,6 +101,29 @@ async def test_tokens_by_digest_and_refresh_digest(store: Store) -> None:
     assert (await store.get_token(app_only.digest)).account_id is None  # type: ignore[union-attr]
 
 
+async def test_token_with_its_app_and_account_in_one_read(store: Store) -> None:
+    app = await make_app(store)
+    alice = await make_account(store)
+    token = make_token(app, alice)
+    await store.create_token(token)
+    assert await store.get_token_with_owners(token.digest) == (
+        token,
+        await store.get_app(app.id),
+        await store.get_account(alice.id),
+    )
+    app_only = make_token(app, None)
+    await store.create_token(app_only)
+    assert await store.get_token_with_owners(app_only.digest) == (
+        app_only,
+        await store.get_app(app.id),
+        None,
+    )
+    assert await store.get_token_with_owners("missing") is None
+    await store.revoke_token(token.id, now())
+    found = await store.get_token_with_owners(token.digest)
+    assert found is not None and not found[0].is_live(now())
+
+
 async def test_revoke_is_idempotent(store: Store) -> None:
     app = await make_app(store)
     token = make_token(app, await make_account(store))

@@ -3,31 +3,70 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from chirp.core.models import Account, Credentials
 from chirp.storage.sqlite.base import SqliteBase, unique_violation
-from chirp.storage.sqlite.convert import dt, req_dt, ts
+from chirp.storage.sqlite.convert import dt, ts
 from chirp.storage.sqlite.db import Row, placeholders
 
+# Column order of `ACCOUNT_COLUMNS`, read by position in `account_from_values`.
+_ACCOUNT_FIELDS = (
+    "id",
+    "username",
+    "display_name",
+    "note",
+    "created_at",
+    "locked",
+    "bot",
+    "discoverable",
+    "followers_count",
+    "following_count",
+    "statuses_count",
+    "last_status_at",
+    "updated_at",
+)
+ACCOUNT_COLUMNS = ", ".join(_ACCOUNT_FIELDS)
 
-def account_from_row(row: Row) -> Account:
+
+def account_from_row(row: Row | dict[str, Any]) -> Account:
+    """From any row holding the account columns by name (`SELECT *`, `RETURNING *`)."""
+    return account_from_values(tuple(row[name] for name in _ACCOUNT_FIELDS))
+
+
+def account_from_values(values: Sequence[Any]) -> Account:
+    """From a row of `SELECT {ACCOUNT_COLUMNS}`, by position (every page loads its accounts)."""
+    (
+        account_id,
+        username,
+        display_name,
+        note,
+        created_at,
+        locked,
+        bot,
+        discoverable,
+        followers_count,
+        following_count,
+        statuses_count,
+        last_status_at,
+        updated_at,
+    ) = values
     return Account(
-        id=row["id"],
-        username=row["username"],
-        display_name=row["display_name"],
-        note=row["note"],
-        created_at=req_dt(row["created_at"]),
-        locked=bool(row["locked"]),
-        bot=bool(row["bot"]),
-        discoverable=bool(row["discoverable"]),
-        followers_count=row["followers_count"],
-        following_count=row["following_count"],
-        statuses_count=row["statuses_count"],
-        last_status_at=dt(row["last_status_at"]),
-        updated_at=dt(row["updated_at"]),
+        id=account_id,
+        username=username,
+        display_name=display_name,
+        note=note,
+        created_at=datetime.fromisoformat(created_at),
+        locked=bool(locked),
+        bot=bool(bot),
+        discoverable=bool(discoverable),
+        followers_count=followers_count,
+        following_count=following_count,
+        statuses_count=statuses_count,
+        last_status_at=None if last_status_at is None else datetime.fromisoformat(last_status_at),
+        updated_at=None if updated_at is None else datetime.fromisoformat(updated_at),
     )
 
 
@@ -87,10 +126,10 @@ class SqliteAccounts(SqliteBase):
         ids = list(dict.fromkeys(account_ids))
         if not ids:
             return {}
-        rows = await self.db.fetchall(
-            f"SELECT * FROM accounts WHERE id IN ({placeholders(ids)})", ids
+        rows = await self.db.fetchall_now(
+            f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id IN ({placeholders(ids)})", ids
         )
-        return {row["id"]: account_from_row(row) for row in rows}
+        return {row[0]: account_from_values(row) for row in rows}
 
     async def get_account_by_username(self, username: str) -> Account | None:
         row = await self.db.fetchone(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chirp.core.models import App
 from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.convert import req_dt, ts, words
 from chirp.storage.sqlite.db import Row
 
 
-def _app(row: Row) -> App:
+def app_from_row(row: Row | dict[str, Any]) -> App:
     return App(
         id=row["id"],
         name=row["name"],
@@ -41,8 +43,8 @@ class SqliteApps(SqliteBase):
 
     async def get_app(self, app_id: int) -> App | None:
         row = await self.db.fetchone("SELECT * FROM apps WHERE id = ?", (app_id,))
-        return _app(row) if row else None
+        return app_from_row(row) if row else None
 
     async def get_app_by_client_id(self, client_id: str) -> App | None:
         row = await self.db.fetchone("SELECT * FROM apps WHERE client_id = ?", (client_id,))
-        return _app(row) if row else None
+        return app_from_row(row) if row else None

@@ -97,7 +97,7 @@ class SqliteEngagement(SqliteBase):
         if not ids:
             return state
         marks = ",".join(str(int(i)) for i in ids)  # ints only: safe to inline, one statement
-        rows = await self.db.fetchall(_VIEWER_STATE.format(ids=marks), {"viewer": account_id})
+        rows = await self.db.fetchall_now(_VIEWER_STATE.format(ids=marks), {"viewer": account_id})
         buckets = {
             "f": state.favourited,
             "r": state.reblogged,

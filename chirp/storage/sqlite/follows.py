@@ -72,7 +72,7 @@ class SqliteFollows(SqliteBase):
         if not ids:
             return result
         marks = placeholders(ids)
-        rows = await self.db.fetchall(
+        rows = await self.db.fetchall_now(
             f"SELECT * FROM follows WHERE account_id = ? AND target_account_id IN ({marks})"
             f" UNION ALL SELECT * FROM follows WHERE target_account_id = ? AND account_id IN ({marks})",
             [account_id, *ids, account_id, *ids],

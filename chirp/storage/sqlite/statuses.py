@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import aiosqlite
 import orjson
@@ -13,36 +14,96 @@ from chirp.core.models import Event, Status, StatusEdit
 from chirp.core.text import tag_key
 from chirp.storage.port import MissingRecord
 from chirp.storage.sqlite.base import SqliteBase, unique_violation
-from chirp.storage.sqlite.convert import dt, req_dt, ts
+from chirp.storage.sqlite.convert import req_dt, ts
 from chirp.storage.sqlite.db import Row, placeholders
 from chirp.storage.sqlite.media import attach_media, detach_media
 
+# Column order of `STATUS_COLUMNS`, read by position in `status_from_values`.
+_STATUS_FIELDS = (
+    "id",
+    "account_id",
+    "visibility",
+    "created_at",
+    "text",
+    "content",
+    "spoiler_text",
+    "sensitive",
+    "language",
+    "in_reply_to_id",
+    "in_reply_to_account_id",
+    "reblog_of_id",
+    "quote_of_id",
+    "conversation_id",
+    "mention_ids",
+    "tags",
+    "application_id",
+    "replies_count",
+    "reblogs_count",
+    "favourites_count",
+    "quotes_count",
+    "edited_at",
+    "media_ids",
+)
+STATUS_COLUMNS = ", ".join(_STATUS_FIELDS)
+
 
 def status_from_row(row: Row) -> Status:
+    """From any row holding the status columns by name (`SELECT *`, `RETURNING *`)."""
+    return status_from_values(tuple(row[name] for name in _STATUS_FIELDS))
+
+
+def status_from_values(values: Sequence[Any]) -> Status:
+    """From a row of `SELECT {STATUS_COLUMNS}`, by position: the hot path of every page of
+    tweets (no lookups by name, no per-row helper calls)."""
+    (
+        status_id,
+        account_id,
+        visibility,
+        created_at,
+        text,
+        content,
+        spoiler_text,
+        sensitive,
+        language,
+        in_reply_to_id,
+        in_reply_to_account_id,
+        reblog_of_id,
+        quote_of_id,
+        conversation_id,
+        mention_ids,
+        tags,
+        application_id,
+        replies_count,
+        reblogs_count,
+        favourites_count,
+        quotes_count,
+        edited_at,
+        media_ids,
+    ) = values
     return Status(
-        id=row["id"],
-        account_id=row["account_id"],
-        visibility=row["visibility"],
-        created_at=req_dt(row["created_at"]),
-        text=row["text"],
-        content=row["content"],
-        spoiler_text=row["spoiler_text"],
-        sensitive=bool(row["sensitive"]),
-        language=row["language"],
-        in_reply_to_id=row["in_reply_to_id"],
-        in_reply_to_account_id=row["in_reply_to_account_id"],
-        reblog_of_id=row["reblog_of_id"],
-        quote_of_id=row["quote_of_id"],
-        conversation_id=row["conversation_id"],
-        mention_ids=tuple(int(i) for i in row["mention_ids"].split()),
-        tags=tuple(row["tags"].split()),
-        application_id=row["application_id"],
-        replies_count=row["replies_count"],
-        reblogs_count=row["reblogs_count"],
-        favourites_count=row["favourites_count"],
-        quotes_count=row["quotes_count"],
-        edited_at=dt(row["edited_at"]),
-        media_ids=tuple(int(i) for i in row["media_ids"].split()),
+        id=status_id,
+        account_id=account_id,
+        visibility=visibility,
+        created_at=datetime.fromisoformat(created_at),
+        text=text,
+        content=content,
+        spoiler_text=spoiler_text,
+        sensitive=bool(sensitive),
+        language=language,
+        in_reply_to_id=in_reply_to_id,
+        in_reply_to_account_id=in_reply_to_account_id,
+        reblog_of_id=reblog_of_id,
+        quote_of_id=quote_of_id,
+        conversation_id=conversation_id,
+        mention_ids=tuple(map(int, mention_ids.split())) if mention_ids else (),
+        tags=tuple(tags.split()) if tags else (),
+        application_id=application_id,
+        replies_count=replies_count,
+        reblogs_count=reblogs_count,
+        favourites_count=favourites_count,
+        quotes_count=quotes_count,
+        edited_at=None if edited_at is None else datetime.fromisoformat(edited_at),
+        media_ids=tuple(map(int, media_ids.split())) if media_ids else (),
     )
 
 
@@ -213,10 +274,10 @@ class SqliteStatuses(SqliteBase):
         ids = list(dict.fromkeys(status_ids))
         if not ids:
             return {}
-        rows = await self.db.fetchall(
-            f"SELECT * FROM statuses WHERE id IN ({placeholders(ids)})", ids
+        rows = await self.db.fetchall_now(
+            f"SELECT {STATUS_COLUMNS} FROM statuses WHERE id IN ({placeholders(ids)})", ids
         )
-        return {row["id"]: status_from_row(row) for row in rows}
+        return {row[0]: status_from_values(row) for row in rows}
 
     async def update_status(
         self, status: Status, *, history: list[StatusEdit], event: Event
@@ -350,7 +411,7 @@ class SqliteStatuses(SqliteBase):
         ids = list(dict.fromkeys(status_ids))
         if not ids:
             return set()
-        rows = await self.db.fetchall(
+        rows = await self.db.fetchall_now(
             f"SELECT status_id FROM status_mentions WHERE account_id = ? AND status_id IN ({placeholders(ids)})",
             [account_id, *ids],
         )

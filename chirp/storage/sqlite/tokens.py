@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from chirp.core.models import AuthorizationCode, Token
+from chirp.core.models import Account, App, AuthorizationCode, Token
+from chirp.storage.sqlite.accounts import account_from_row
+from chirp.storage.sqlite.apps import app_from_row
 from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.convert import dt, req_dt, ts, words
 from chirp.storage.sqlite.db import Row
@@ -15,7 +18,7 @@ _INSERT_TOKEN = (
 )
 
 
-def _token(row: Row) -> Token:
+def _token(row: Row | dict[str, Any]) -> Token:
     return Token(
         id=row["id"],
         digest=row["digest"],
@@ -51,6 +54,30 @@ class SqliteTokens(SqliteBase):
     async def get_token(self, digest: str) -> Token | None:
         row = await self.db.fetchone("SELECT * FROM tokens WHERE digest = ?", (digest,))
         return _token(row) if row else None
+
+    async def get_token_with_owners(
+        self, digest: str
+    ) -> tuple[Token, App | None, Account | None] | None:
+        # Marker columns split the joined row into its three records, whatever their columns.
+        row = await self.db.fetchone_now(
+            "SELECT t.*, NULL AS _app_, ap.*, NULL AS _account_, ac.* FROM tokens t"
+            " LEFT JOIN apps ap ON ap.id = t.app_id"
+            " LEFT JOIN accounts ac ON ac.id = t.account_id"
+            " WHERE t.digest = ?",
+            (digest,),
+        )
+        if row is None:
+            return None
+        keys = row.keys()
+        app_at, account_at = keys.index("_app_"), keys.index("_account_")
+        token = dict(zip(keys[:app_at], row[:app_at], strict=True))
+        app = dict(zip(keys[app_at + 1 : account_at], row[app_at + 1 : account_at], strict=True))
+        account = dict(zip(keys[account_at + 1 :], row[account_at + 1 :], strict=True))
+        return (
+            _token(token),
+            app_from_row(app) if app["id"] is not None else None,
+            account_from_row(account) if account["id"] is not None else None,
+        )
 
     async def get_token_by_refresh(self, refresh_digest: str) -> Token | None:
         row = await self.db.fetchone(
