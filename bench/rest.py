@@ -48,16 +48,78 @@ def _free_port() -> int:
 
 
 def _proc_memory(pid: int) -> dict[str, int]:
-    """VmRSS (now) and VmHWM (peak) in KiB, from /proc."""
-    found = {}
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
-                found[key] = int(value.split()[0])
-    except OSError:
-        pass
+    """VmRSS (now) and VmHWM (peak) in KiB, from /proc; summed over worker processes."""
+    found: dict[str, int] = {}
+    for process in (pid, *_children(pid)):
+        try:
+            for line in Path(f"/proc/{process}/status").read_text().splitlines():
+                key, _, value = line.partition(":")
+                if key in ("VmRSS", "VmHWM"):
+                    found[key] = found.get(key, 0) + int(value.split()[0])
+        except OSError:
+            pass
     return found
+
+
+def _children(pid: int) -> list[int]:
+    """Direct children that are chirp workers (not media worker processes of one node)."""
+    try:
+        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [int(c) for c in found if "chirp" in _cmdline(int(c))]
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+class RedisServer:
+    """A throwaway `redis-server` for CHIRP_BUS when the server runs several workers."""
+
+    def __init__(self, workdir: Path) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            sys.exit("--workers > 1 needs redis-server: sudo apt-get install -y redis-server")
+        workdir.mkdir(parents=True, exist_ok=True)
+        port = _free_port()
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.proc = subprocess.Popen(
+            [
+                binary,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
 
 
 def _require_wrk() -> str:
@@ -321,6 +383,9 @@ def main(argv: list[str] | None = None) -> None:
         "--threads", type=int, default=1, help="wrk threads (the server has 2 cores too)"
     )
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--workers", type=int, default=1, help="server processes (CHIRP_WORKERS; >1 starts Redis)"
+    )
     parser.add_argument("--scenarios", default="home_timeline,post_status")
     parser.add_argument("--reseed", action="store_true", help="rebuild the cached seeded store")
     parser.add_argument("--quick", action="store_true", help="small data set and short runs")
@@ -344,13 +409,18 @@ def main(argv: list[str] | None = None) -> None:
         "post_status": ("post_status.lua", {"TOKENS_FILE": str(author_file)}),
     }
 
-    server = Server(seeded, work, _free_port(), {})
+    extra_env: dict[str, str] = {}
+    redis = None
+    if args.workers > 1:  # workers share realtime events through Redis, as nodes do
+        redis = RedisServer(work / "redis")
+        extra_env = {"CHIRP_WORKERS": str(args.workers), "CHIRP_BUS": redis.url}
+    server = Server(seeded, work, _free_port(), extra_env)
     results: dict[str, dict] = {}
     try:
         server.wait_healthy()
         memory_idle = server.memory()
         print(
-            f"chirp serve pid {server.proc.pid} on {server.url}; idle RSS {memory_idle.get('VmRSS', 0) / 1024:.0f} MiB"
+            f"chirp serve pid {server.proc.pid} ({args.workers} worker(s)) on {server.url}; idle RSS {memory_idle.get('VmRSS', 0) / 1024:.0f} MiB"
         )
         for name in args.scenarios.split(","):
             script, env = scenarios[name]
@@ -358,6 +428,8 @@ def main(argv: list[str] | None = None) -> None:
         memory = server.memory()
     finally:
         server.stop()
+        if redis is not None:
+            redis.stop()
         server_log = server.log_path.read_text(errors="replace")
         shutil.rmtree(work, ignore_errors=True)
     if server_log.strip():

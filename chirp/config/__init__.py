@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     # `sqlite:///path/to/file.db`; empty means `<data_dir>/chirp.db`.
     store: str = ""
     node_id: int | None = Field(None, ge=0, le=63)
+    # Processes serving the same port (SO_REUSEPORT); more than one needs the Redis bus.
+    workers: int = Field(1, ge=1, le=64)
 
     instance_title: str = "Chirp"
     instance_description: str = "A realtime microblogging server."

@@ -1,10 +1,16 @@
-"""Run the server: uvloop, structured logs, graceful shutdown on SIGTERM/SIGINT."""
+"""Run the server: uvloop, structured logs, graceful shutdown on SIGTERM/SIGINT; optionally as
+several worker processes sharing the port (`CHIRP_WORKERS`)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
+import secrets
 import signal
+import socket
+import sys
 from collections.abc import Callable
 
 from aiohttp import web
@@ -13,6 +19,7 @@ from chirp import __version__
 from chirp.config import Settings
 from chirp.server.app import create_app
 from chirp.server.logs import AccessLogger, configure_logging
+from chirp.storage import open_store
 
 log = logging.getLogger("chirp")
 
@@ -25,7 +32,7 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
     return uvloop.new_event_loop
 
 
-async def _serve(settings: Settings) -> None:
+async def _serve(settings: Settings, *, reuse_port: bool = False) -> None:
     runner = web.AppRunner(
         create_app(settings),
         access_log_class=AccessLogger,
@@ -54,6 +61,7 @@ async def _serve(settings: Settings) -> None:
             settings.port,
             shutdown_timeout=settings.shutdown_timeout_seconds,
             reuse_address=True,
+            reuse_port=reuse_port or None,
         )
         await site.start()
         log.info("listening", extra={"url": f"http://{settings.host}:{settings.port}"})
@@ -64,9 +72,24 @@ async def _serve(settings: Settings) -> None:
         await runner.cleanup()
 
 
+class ConfigError(Exception):
+    """Settings that cannot run together; the message says what to change."""
+
+
 def serve(settings: Settings) -> None:
     """Serve until SIGTERM/SIGINT; then shut down gracefully and return."""
     configure_logging(settings.log_level, settings.log_format)
+    if settings.workers > 1 and settings.bus.startswith("memory:"):
+        raise ConfigError(
+            f"CHIRP_WORKERS={settings.workers} needs a shared event bus: the in-process memory bus"
+            " would keep each worker's realtime events (streaming, live counts) to itself. Set"
+            " CHIRP_BUS=redis://host:port/db, or run one worker."
+        )
+    if settings.workers > 1 and settings.store_url.endswith(":memory:"):
+        raise ConfigError(
+            f"CHIRP_WORKERS={settings.workers} needs a store the workers share, not a throwaway"
+            " in-memory one: set CHIRP_STORE to a file (or leave it empty)."
+        )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     log.info(
         "chirp starting",
@@ -75,8 +98,108 @@ def serve(settings: Settings) -> None:
             "listen": f"{settings.host}:{settings.port}",
             "public_url": settings.base_url,
             "store": settings.store_url.split("://")[0],
+            "workers": settings.workers,
         },
     )
-    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-        runner.run(_serve(settings))
+    if settings.workers == 1:
+        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+            runner.run(_serve(settings))
+    else:
+        _serve_workers(settings)
     log.info("chirp stopped")
+
+
+def _worker_settings(settings: Settings) -> list[Settings]:
+    """One copy of the settings per worker: the same port (a free one picked now if 0, so all
+    share it) and distinct snowflake node ids (CHIRP_NODE_ID + index, or a random base)."""
+    port = settings.port
+    if port == 0:
+        with socket.socket() as probe:
+            probe.bind((settings.host, 0))
+            port = probe.getsockname()[1]
+    base = settings.node_id if settings.node_id is not None else secrets.randbelow(64)
+    if settings.node_id is not None and base + settings.workers > 64:
+        raise ConfigError(
+            f"CHIRP_NODE_ID={base} with CHIRP_WORKERS={settings.workers} needs node ids up to"
+            f" {base + settings.workers - 1}; they go up to 63"
+        )
+    return [
+        settings.model_copy(update={"port": port, "node_id": (base + index) % 64})
+        for index in range(settings.workers)
+    ]
+
+
+async def _migrate(settings: Settings) -> None:
+    store = await open_store(settings.store_url)
+    await store.close()
+
+
+def _serve_workers(settings: Settings) -> None:
+    """Fork the workers, each its own event loop and store connections, listening on the same
+    port with SO_REUSEPORT (the kernel spreads connections). SIGTERM/SIGINT to this parent is
+    passed on to every worker, which shuts down gracefully; the parent returns once all have.
+    A worker that dies on its own takes the others down (exit status 1): the supervisor
+    restarts the whole set."""
+    workers = _worker_settings(settings)
+    # Migrate once, before forking, so workers do not race to apply the same migration.
+    asyncio.run(_migrate(settings))
+    children: dict[int, int] = {}
+    stopping = False
+
+    def stop_all(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        if stopping:
+            log.warning("already stopping", extra={"signal": signal.Signals(signum).name})
+            return
+        stopping = True
+        log.info("stopping workers", extra={"signal": signal.Signals(signum).name})
+        for pid in children:
+            _signal(pid, signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, stop_all) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        for index, worker in enumerate(workers):
+            pid = os.fork()
+            if pid == 0:  # the worker: never returns into the parent's code
+                os._exit(_run_worker(worker, index))
+            children[pid] = index
+            log.info("worker started", extra={"worker": index, "pid": pid})
+        failed = False
+        while children:
+            pid, status = os.wait()
+            if pid not in children:
+                continue
+            index = children.pop(pid)
+            code = os.waitstatus_to_exitcode(status)
+            if code != 0 or not stopping:
+                failed = True
+                log.error("worker exited", extra={"worker": index, "pid": pid, "exit": code})
+                if not stopping:
+                    stop_all(signal.SIGTERM, None)
+    finally:
+        for pid in children:  # only if the parent itself failed: leave no orphans behind
+            _signal(pid, signal.SIGTERM)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if failed:
+        sys.exit(1)
+
+
+def _run_worker(settings: Settings, index: int) -> int:
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, signal.SIG_DFL)  # the loop installs its own handlers
+    try:
+        log.info("worker listening", extra={"worker": index, "node_id": settings.node_id})
+        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+            runner.run(_serve(settings, reuse_port=True))
+        return 0
+    except BaseException:
+        log.exception("worker failed", extra={"worker": index})
+        return 1
+    finally:
+        logging.shutdown()
+
+
+def _signal(pid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # already gone
+        os.kill(pid, sig)
