@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
+import struct
 from collections import deque
 from datetime import UTC, datetime
 from typing import Any
@@ -56,12 +58,26 @@ class _Outlet:
 
     format: Format
 
-    def __init__(self, fmt: Format, limit: int) -> None:
+    def __init__(
+        self,
+        fmt: Format,
+        limit: int,
+        ws: web.WebSocketResponse | None = None,
+        transport: asyncio.Transport | None = None,
+    ) -> None:
         self.format = fmt
         self.limit = limit
         self.queue: deque[bytes] = deque()
         self.ready = asyncio.Event()
         self.closing: tuple[int, str] | None = None
+        # Websockets only: frames pushed in one loop iteration are written by one callback, with
+        # no task switch, while the socket keeps up; the writer task takes over when it backs up.
+        self.ws = ws
+        self.transport = transport  # uvloop's transports are not asyncio.Transport subclasses
+        self.writing = False
+        self._flush_due = False
+        # Looked up once: `get_running_loop` costs a getpid() system call on Python 3.11.
+        self.loop = asyncio.get_running_loop()
 
     def push(self, frame: bytes) -> bool:
         if self.closing is not None:
@@ -69,13 +85,60 @@ class _Outlet:
         if len(self.queue) >= self.limit:
             return False
         self.queue.append(frame)
-        self.ready.set()
+        if self.transport is None or self.writing:
+            self.ready.set()
+        elif not self._flush_due:
+            self._flush_due = True
+            _flush_soon(self)
         return True
+
+    def flush(self) -> None:
+        self._flush_due = False
+        transport = self.transport
+        if self.writing or self.closing is not None or transport is None:
+            return
+        if (self.ws is not None and self.ws.closed) or transport.is_closing():
+            return  # no data frames after a close frame
+        if transport.get_write_buffer_size():
+            self.ready.set()  # backed up: the writer task waits for the socket to drain
+            return
+        while self.queue:
+            transport.write(_ws_text_frame(self.queue.popleft()))
 
     def close(self, code: int, reason: str) -> None:
         if self.closing is None:
             self.closing = (code, reason)
             self.ready.set()
+
+
+# Outlets with frames to write, per event loop: one callback flushes them all (a callback per
+# socket per frame was a measurable cost at thousands of sockets).
+_due: dict[asyncio.AbstractEventLoop, list[_Outlet]] = {}
+
+
+def _flush_soon(outlet: _Outlet) -> None:
+    loop = outlet.loop
+    due = _due.get(loop)
+    if due is None:
+        due = _due[loop] = []
+        loop.call_soon(_flush_due, loop)
+    due.append(outlet)
+
+
+def _flush_due(loop: asyncio.AbstractEventLoop) -> None:
+    for outlet in _due.pop(loop, ()):
+        outlet.flush()
+
+
+@functools.lru_cache(maxsize=8)
+def _ws_text_frame(payload: bytes) -> bytes:
+    """An unmasked final text frame (RFC 6455 5.2); cached, as every socket gets the same bytes."""
+    size = len(payload)
+    if size < 126:
+        return struct.pack("!BB", 0x81, size) + payload
+    if size < 65536:
+        return struct.pack("!BBH", 0x81, 126, size) + payload
+    return struct.pack("!BBQ", 0x81, 127, size) + payload
 
 
 async def _principal(request: web.Request, token: str | None) -> Principal | None:
@@ -152,7 +215,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     )
     await ws.prepare(request)
     hub = request.app[HUB]
-    outlet = _Outlet("ws", settings.stream_queue_frames)
+    outlet = _Outlet("ws", settings.stream_queue_frames, ws, request.transport)
     control = topics.token(principal.token.id) if principal else None
     await hub.connect(outlet, control)
     expiry = _close_at_expiry(principal, outlet)
@@ -220,8 +283,10 @@ async def _write_ws(ws: web.WebSocketResponse, outlet: _Outlet) -> None:
         while True:
             await outlet.ready.wait()
             outlet.ready.clear()
+            outlet.writing = True
             while outlet.queue and outlet.closing is None:
                 await ws.send_frame(outlet.queue.popleft(), WSMsgType.TEXT)
+            outlet.writing = False
             if outlet.closing is not None:
                 code, reason = outlet.closing
                 await ws.close(code=code, message=reason.encode())

@@ -77,6 +77,10 @@ class Hub:
         self._topic_locks: dict[str, asyncio.Lock] = {}
         self.delivered = 0
         self.dropped_slow = 0
+        # A message published to many topics (a tweet to every follower's `user:<id>`) arrives
+        # once per topic: its frames are encoded once, for the first, and reused.
+        self._frames_of: tuple[str, str, str] | None = None
+        self._frames: dict[tuple[Format, tuple[str, ...]], bytes] = {}
 
     # -- connections ---------------------------------------------------------------------------
 
@@ -174,7 +178,10 @@ class Hub:
         subscribers = self._by_topic.get(message.topic)
         if not subscribers:
             return
-        frames: dict[tuple[Format, tuple[str, ...]], bytes] = {}
+        encoded_from = (message.position, message.event, message.payload)
+        if encoded_from != self._frames_of:
+            self._frames_of, self._frames = encoded_from, {}
+        frames = self._frames
         for subscription in list(subscribers):
             if subscription.held is not None:
                 subscription.held.append(message)
