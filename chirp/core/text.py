@@ -39,11 +39,17 @@ def tag_key(name: str) -> str:
 
 def _trim_url(url: str) -> str:
     """Drop trailing punctuation and unbalanced closing parentheses from a matched URL."""
-    while url and (
-        url[-1] in _TRAILING_PUNCTUATION or (url[-1] == ")" and url.count("(") < url.count(")"))
+    # Counted once and indexed, not sliced: linear even for a megabyte of `)` (request bodies
+    # are tokenized before the length check).
+    opened, closed = url.count("("), url.count(")")
+    end = len(url)
+    while end and (
+        url[end - 1] in _TRAILING_PUNCTUATION or (url[end - 1] == ")" and opened < closed)
     ):
-        url = url[:-1]
-    return url
+        if url[end - 1] == ")":
+            closed -= 1
+        end -= 1
+    return url[:end]
 
 
 @dataclass(slots=True)
