@@ -286,6 +286,46 @@ async def test_drain_takes_everything_in_several_batches(ctx: ClockedContext) ->
     assert await dispatcher.run_once() == 0
 
 
+async def test_steps_share_the_batch_and_after_batch_hooks_run_once(ctx: ClockedContext) -> None:
+    authors = [await register(ctx, f"user{n}") for n in range(3)]
+    for author in authors:
+        await statuses.post_tweet(ctx, author, statuses.TweetDraft(text="hi"))
+    batches: list[list[int]] = []
+
+    async def note(_: Context, event: Event, batch: Batch) -> None:
+        batch.pushes.append(event)
+
+    async def done(_: Context, batch: Batch) -> None:
+        batches.append([e.id for e in batch.pushes])
+
+    await Dispatcher(ctx, {"status.created": [note]}, after_batch=[done]).drain()
+    assert len(batches) == 1 and len(batches[0]) == 3
+
+
+async def test_a_failing_batch_hook_isolates_the_poisonous_event(ctx: ClockedContext) -> None:
+    alice = await register(ctx, "alice")
+    tweets = [
+        await statuses.post_tweet(ctx, alice, statuses.TweetDraft(text=f"tweet {n}"))
+        for n in range(4)
+    ]
+    poison = tweets[2].id
+    finished: list[int] = []
+
+    async def note(_: Context, event: Event, batch: Batch) -> None:
+        batch.pushes.append(event)
+
+    async def flush(_: Context, batch: Batch) -> None:
+        if any(e.payload.get("status_id") == poison for e in batch.pushes):
+            raise RuntimeError("this event breaks whatever batch it is in")
+        finished.extend(int(e.payload["status_id"]) for e in batch.pushes)  # type: ignore[arg-type]
+
+    await Dispatcher(ctx, {"status.created": [note]}, after_batch=[flush]).drain()
+    # The others went through alone; the poisonous one waits for its retry.
+    assert sorted(finished) == sorted(t.id for t in tweets if t.id != poison)
+    left = [e for e in await pending(ctx) if e.kind == "status.created"]
+    assert [e.payload.get("status_id") for e in left] == [poison]
+
+
 async def test_events_of_kinds_without_steps_are_completed(ctx: ClockedContext) -> None:
     alice, bob = await register(ctx, "alice"), await register(ctx, "bob")
     await follows.follow(ctx, bob, alice.id)
