@@ -3,7 +3,9 @@ corrupt and empty files, animated GIFs and short videos made with PyAV."""
 
 from __future__ import annotations
 
+import asyncio
 import io
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -375,3 +377,32 @@ async def test_upload_needs_a_file_and_multipart(client: TestClient, alice: User
     response = await client.post("/api/v2/media", headers=alice.headers, data=form)
     assert response.status == 422 and "blank" in (await response.json())["error"]
     assert (await client.post("/api/v2/media", data=form)).status == 401
+
+
+async def test_a_client_gone_mid_upload_leaves_nothing_and_logs_no_error(
+    client: TestClient, alice: User, media_root: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    boundary = "chirpboundary"
+    head = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="file"; filename="a.jpg"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n"
+    ).encode()
+    request = (
+        "POST /api/v2/media HTTP/1.1\r\n"
+        f"Host: {client.host}:{client.port}\r\n"
+        f"Authorization: Bearer {alice.token}\r\n"
+        f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+        "Content-Length: 5000000\r\n\r\n"
+    ).encode()
+    reader, writer = await asyncio.open_connection(client.host, client.port)
+    writer.write(request + head + samples.photo(64, 64)[:500])
+    await writer.drain()
+    await asyncio.sleep(0.2)  # the handler is now waiting for the rest of the body
+    writer.transport.abort()
+    await asyncio.sleep(0.3)
+    assert await reader.read() == b""  # no response was owed to a peer that left
+    assert stored_objects(media_root) == []
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+    listed = await client.get("/api/v1/media/1", headers=alice.headers)
+    assert listed.status == 404
