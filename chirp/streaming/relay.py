@@ -1,0 +1,300 @@
+"""The relay: publishers in, HLS out through the blob store.
+
+A `LiveStream` outlives its publisher connections: when a publisher drops, the stream waits
+`grace_seconds` for it to come back; a reconnect continues the same playlists (a new ffmpeg run,
+marked `EXT-X-DISCONTINUITY`), otherwise the full VOD playlist with `EXT-X-ENDLIST` is written
+and the domain hears `ended`. Every segment is uploaded before the playlist that lists it.
+
+Blob layout: `live/<stream>/master.m3u8`, `live/<stream>/<rung>/index.m3u8` (sliding live window,
+then the whole stream), segments `live/<stream>/<rung>/r<run>-<n>.ts`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chirp.blobs.port import IMMUTABLE, BlobStore
+from chirp.streaming import hls
+from chirp.streaming.hooks import LiveHooks, PublishGrant
+from chirp.streaming.ladder import Plan, Rung, available_cores, plan_ladder
+from chirp.streaming.transcoder import FFMPEG_PLAYLIST, Transcoder
+
+log = logging.getLogger(__name__)
+
+PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
+SEGMENT_TYPE = "video/mp2t"
+LIVE_PLAYLIST_CACHE = "public, max-age=1"
+# The master never changes during a stream; the ended VOD playlist never changes again.
+MASTER_CACHE = "public, max-age=5"
+ENDED_PLAYLIST_CACHE = "public, max-age=86400"
+MIN_WRITE_INTERVAL = 1.0  # GCS allows one write per second per object
+POLL_INTERVAL = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class RelayConfig:
+    segment_seconds: float = 2.0
+    grace_seconds: float = 10.0
+    window_segments: int = 6
+    cores: int = field(default_factory=available_cores)
+
+
+def stream_prefix(stream_id: int) -> str:
+    return f"live/{stream_id}"
+
+
+class _ThrottledWriter:
+    """Writes an object no more than once per MIN_WRITE_INTERVAL (later writes wait their turn)."""
+
+    def __init__(self, blobs: BlobStore) -> None:
+        self.blobs = blobs
+        self._last: dict[str, float] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def write(self, key: str, text: str, cache_control: str) -> None:
+        async with self._locks.setdefault(key, asyncio.Lock()):
+            wait = self._last.get(key, 0.0) + MIN_WRITE_INTERVAL - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            await self.blobs.put(
+                key, text.encode(), content_type=PLAYLIST_TYPE, cache_control=cache_control
+            )
+            self._last[key] = time.monotonic()
+
+
+class LiveStream:
+    def __init__(self, relay: Relay, grant: PublishGrant) -> None:
+        self.relay, self.grant = relay, grant
+        self.id = grant.stream_id
+        self.prefix = stream_prefix(self.id)
+        self.plan: Plan | None = None
+        self.segments: dict[str, list[hls.Segment]] = {}
+        self.runs = 0
+        self.session: Session | None = None
+        self.went_live = False
+        # Held while a session publishes: a reconnected run waits for the last one's final
+        # segments, so runs never interleave in the playlists.
+        self.publishing = asyncio.Lock()
+        self.finished = False
+        self.ending = False
+        self._grace: asyncio.Task[None] | None = None
+        self.workdir = Path(tempfile.mkdtemp(prefix=f"chirp-live-{self.id}-"))
+        # Observers (tests, the benchmark): called with (rung, segment) once it is listed.
+        self.on_listed: list[Callable[[Rung, hls.Segment], None]] = []
+
+    def rung_key(self, rung: Rung, name: str) -> str:
+        return f"{self.prefix}/{rung.name}/{name}"
+
+    async def publish_segment(self, rung: Rung, path: Path, duration: float, run: int) -> None:
+        """Upload one finished segment, then list it in the rung's live playlist."""
+        assert self.plan is not None
+        listed = self.segments.setdefault(rung.name, [])
+        discontinuity = bool(listed) and not listed[-1].uri.startswith(f"r{run:03d}-")
+        await self.relay.blobs.put_file(
+            self.rung_key(rung, path.name),
+            path,
+            content_type=SEGMENT_TYPE,
+            cache_control=IMMUTABLE,
+        )
+        path.unlink(missing_ok=True)
+        segment = hls.Segment(uri=path.name, duration=duration, discontinuity=discontinuity)
+        listed.append(segment)
+        await self._write_playlist(rung, ended=False)
+        for observer in self.on_listed:
+            observer(rung, segment)
+        if not self.went_live and all(self.segments.get(r.name) for r in self.plan.rungs):
+            self.went_live = True
+            try:
+                await self.relay.hooks.went_live(self.id)
+            except Exception:
+                log.exception("went_live hook failed", extra={"stream_id": self.id})
+
+    async def _write_playlist(self, rung: Rung, *, ended: bool) -> None:
+        text = hls.media_playlist(
+            self.segments.get(rung.name, []),
+            window=None if ended else self.relay.config.window_segments,
+            target=self.relay.config.segment_seconds,
+            ended=ended,
+        )
+        cache = ENDED_PLAYLIST_CACHE if ended else LIVE_PLAYLIST_CACHE
+        await self.relay.writer.write(self.rung_key(rung, "index.m3u8"), text, cache)
+
+    async def write_master(self) -> None:
+        assert self.plan is not None
+        await self.relay.writer.write(
+            f"{self.prefix}/master.m3u8", hls.master_playlist(self.plan.rungs), MASTER_CACHE
+        )
+
+    def publisher_left(self) -> None:
+        """After the leaving publisher's last segments are out; a successor may be on already."""
+        if self.session is not None or self.finished:
+            return
+        if self.ending:
+            self._grace = asyncio.create_task(self.finish())
+        else:
+            self._grace = asyncio.create_task(self._wait_then_finish())
+
+    async def _wait_then_finish(self) -> None:
+        await asyncio.sleep(self.relay.config.grace_seconds)
+        await self.finish()
+
+    def resume(self) -> bool:
+        """A publisher came back within the grace period."""
+        if self.finished or self.ending or self.session is not None:
+            return False
+        if self._grace is not None:
+            self._grace.cancel()
+            self._grace = None
+        return True
+
+    async def finish(self) -> None:
+        """The stream is over: the whole-stream playlists with EXT-X-ENDLIST, then `ended`."""
+        if self.finished:
+            return
+        self.finished = True
+        self.relay.streams.pop(self.id, None)
+        try:
+            if self.plan is not None:
+                for rung in self.plan.rungs:
+                    if self.segments.get(rung.name):
+                        await self._write_playlist(rung, ended=True)
+        finally:
+            await asyncio.to_thread(shutil.rmtree, self.workdir, True)
+            try:
+                await self.relay.hooks.ended(self.id)
+            except Exception:
+                log.exception("ended hook failed", extra={"stream_id": self.id})
+            log.info("live stream ended", extra={"stream_id": self.id})
+
+
+class Session:
+    """One publisher connection feeding a stream (RTMP or the browser websocket)."""
+
+    def __init__(self, stream: LiveStream, run: int) -> None:
+        self.stream, self.run = stream, run
+        self.transcoder: Transcoder | None = None
+        self._watcher: asyncio.Task[None] | None = None
+        self._closed = False
+        self.kick: Callable[[], None] = lambda: None  # set by the ingest: drop the publisher
+
+    async def start(
+        self, *, input_format: str, source_width: int | None, source_height: int | None
+    ) -> None:
+        stream = self.stream
+        first = stream.plan is None
+        if stream.plan is None:
+            stream.plan = plan_ladder(source_width, source_height, stream.relay.config.cores)
+        self.transcoder = Transcoder(
+            stream.plan,
+            input_format,
+            stream.workdir,
+            stream.relay.config.segment_seconds,
+            self.run,
+        )
+        await self.transcoder.start()
+        if first:
+            await stream.write_master()
+        self._watcher = asyncio.create_task(self._watch(), name=f"chirp-live-{stream.id}")
+
+    async def write(self, data: bytes) -> None:
+        if self.transcoder is None or self._closed:
+            raise ConnectionError("session closed")
+        await self.transcoder.write(data)
+
+    async def _watch(self) -> None:
+        """Follow ffmpeg's own playlists; publish each segment once ffmpeg lists it (finished)."""
+        while True:
+            async with self.stream.publishing:
+                await self._collect()
+            await asyncio.sleep(POLL_INTERVAL)
+
+    async def _collect(self) -> None:
+        stream = self.stream
+        assert stream.plan is not None
+        prefix = f"r{self.run:03d}-"
+        for rung in stream.plan.rungs:
+            folder = stream.workdir / rung.name
+            try:
+                text = await asyncio.to_thread((folder / FFMPEG_PLAYLIST).read_text)
+            except FileNotFoundError:
+                continue
+            done = {s.uri for s in stream.segments.get(rung.name, []) if s.uri.startswith(prefix)}
+            for name, duration in hls.parse_ffmpeg_playlist(text):
+                if name not in done and (folder / name).exists():
+                    await stream.publish_segment(rung, folder / name, duration, self.run)
+
+    async def close(self) -> None:
+        """The publisher is gone: flush ffmpeg, publish what it finished, start the grace period."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.stream.session is self:  # a reconnecting publisher may take over while we flush
+            self.stream.session = None
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
+        if self.transcoder is not None:
+            async with self.stream.publishing:
+                await self.transcoder.finish()
+                try:
+                    await self._collect()
+                except Exception:
+                    log.exception("publishing the last segments failed", extra={"stream": self.stream.id})
+        self.stream.publisher_left()
+
+
+class Relay:
+    def __init__(self, hooks: LiveHooks, blobs: BlobStore, config: RelayConfig) -> None:
+        self.hooks, self.blobs, self.config = hooks, blobs, config
+        self.writer = _ThrottledWriter(blobs)
+        self.streams: dict[int, LiveStream] = {}
+
+    async def open_session(self, stream_key: str) -> tuple[Session | None, str]:
+        """A publisher wants to feed the stream of `stream_key`: a session, or None and why."""
+        grant = await self.hooks.authorize(stream_key) if stream_key else None
+        if grant is None:
+            return None, "unknown or revoked stream key"
+        stream = self.streams.get(grant.stream_id)
+        if stream is None:
+            stream = self.streams[grant.stream_id] = LiveStream(self, grant)
+        elif not stream.resume():
+            return None, "this stream already has a publisher"
+        stream.runs += 1
+        session = Session(stream, stream.runs - 1)
+        stream.session = session
+        log.info(
+            "publisher connected", extra={"stream_id": stream.id, "run": session.run}
+        )
+        return session, ""
+
+    async def end(self, stream_id: int) -> None:
+        """The streamer ended the stream: drop the publisher, no grace period."""
+        stream = self.streams.get(stream_id)
+        if stream is None:
+            return
+        stream.ending = True
+        if stream.session is not None:
+            stream.session.kick()
+        else:
+            if stream._grace is not None:
+                stream._grace.cancel()
+            await stream.finish()
+
+    async def close(self) -> None:
+        """Shutdown: every stream ends now (publishers are dropped by the ingest servers)."""
+        for stream in list(self.streams.values()):
+            stream.ending = True
+            if stream.session is not None:
+                await stream.session.close()
+            if stream._grace is not None:
+                stream._grace.cancel()
+            await stream.finish()

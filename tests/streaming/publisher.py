@@ -1,0 +1,28 @@
+"""A synthetic publisher: ffmpeg's test pattern and tone, pushed over RTMP in real time."""
+
+from __future__ import annotations
+
+import asyncio
+
+
+async def publish(
+    url: str,
+    *,
+    seconds: float,
+    size: str = "640x360",
+    rate: int = 25,
+    keyint_seconds: float = 1.0,
+) -> asyncio.subprocess.Process:
+    """Start pushing; the caller waits for (or kills) the process."""
+    return await asyncio.create_subprocess_exec(
+        "ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re",
+        "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}",
+        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+        "-t", str(seconds),
+        "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
+        "-g", str(int(rate * keyint_seconds)), "-pix_fmt", "yuv420p",
+        "-c:a", "aac", "-b:a", "64k",
+        "-f", "flv", url,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip

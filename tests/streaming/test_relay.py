@@ -1,0 +1,119 @@
+"""The relay end to end on local disk: a synthetic RTMP publisher in, HLS ladder out."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from chirp.blobs.local import LocalBlobStore
+from chirp.streaming.hooks import PublishGrant
+from chirp.streaming.relay import Relay, RelayConfig
+from chirp.streaming.rtmp import RtmpServer
+from tests.streaming.publisher import publish
+
+KEY = "k" * 43
+
+
+class RecordingHooks:
+    """The domain side of the LiveHooks port: one known key, and a log of what it heard."""
+
+    def __init__(self) -> None:
+        self.authorized: list[str] = []
+        self.live: list[int] = []
+        self.ended_ids: list[int] = []
+        self.ended_event = asyncio.Event()
+
+    async def authorize(self, stream_key: str) -> PublishGrant | None:
+        self.authorized.append(stream_key)
+        return PublishGrant(stream_id=42, account_id=7, private=False) if stream_key == KEY else None
+
+    async def went_live(self, stream_id: int) -> None:
+        self.live.append(stream_id)
+
+    async def ended(self, stream_id: int) -> None:
+        self.ended_ids.append(stream_id)
+        self.ended_event.set()
+
+
+@pytest.fixture
+async def relay_setup(tmp_path: Path) -> AsyncIterator[tuple[Relay, RtmpServer, RecordingHooks, LocalBlobStore]]:
+    hooks = RecordingHooks()
+    blobs = LocalBlobStore(tmp_path / "blobs", base_url="http://cdn.test/media")
+    relay = Relay(hooks, blobs, RelayConfig(segment_seconds=1.0, grace_seconds=3.0, cores=2))
+    server = RtmpServer(relay, "127.0.0.1", 0)
+    await server.start()
+    yield relay, server, hooks, blobs
+    await server.close()
+    await relay.close()
+
+
+def probe(path: Path) -> dict:
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return json.loads(out.stdout)
+
+
+async def test_publish_transcode_and_end(relay_setup) -> None:
+    relay, server, hooks, blobs = relay_setup
+    publisher = await publish(f"rtmp://127.0.0.1:{server.port}/live/{KEY}", seconds=5)
+    await publisher.wait()
+    assert publisher.returncode == 0
+    await asyncio.wait_for(hooks.ended_event.wait(), 30)
+    assert hooks.live == [42] and hooks.ended_ids == [42]
+
+    master = (await blobs.read("live/42/master.m3u8")).decode()
+    assert 'RESOLUTION=640x360,CODECS="avc1.4d401f,mp4a.40.2"' in master
+    assert "RESOLUTION=426x240" in master and "BANDWIDTH=" in master
+    assert (await blobs.stat("live/42/master.m3u8")).content_type == "application/vnd.apple.mpegurl"
+
+    for rung, height in (("360p", 360), ("240p", 240)):
+        info = await blobs.stat(f"live/42/{rung}/index.m3u8")
+        assert info is not None and info.cache_control == "public, max-age=86400"
+        playlist = (await blobs.read(f"live/42/{rung}/index.m3u8")).decode()
+        assert playlist.rstrip().endswith("#EXT-X-ENDLIST")
+        segments = [line for line in playlist.splitlines() if line and not line.startswith("#")]
+        assert 4 <= len(segments) <= 7
+        for name in segments:
+            seg = await blobs.stat(f"live/42/{rung}/{name}")
+            assert seg.cache_control == "public, max-age=31536000, immutable"
+            assert seg.content_type == "video/mp2t"
+        info = probe(blobs.path_of(f"live/42/{rung}/{segments[1]}"))
+        video = next(s for s in info["streams"] if s["codec_type"] == "video")
+        audio = next(s for s in info["streams"] if s["codec_type"] == "audio")
+        assert (video["codec_name"], video["height"], video["profile"]) == ("h264", height, "Main")
+        assert audio["codec_name"] == "aac"
+        assert 0.8 <= float(info["format"]["duration"]) <= 1.3
+
+
+async def test_wrong_key_refused_before_any_work(relay_setup) -> None:
+    relay, server, hooks, blobs = relay_setup
+    publisher = await publish(f"rtmp://127.0.0.1:{server.port}/live/wrong", seconds=3)
+    _, stderr = await asyncio.wait_for(publisher.communicate(), 20)
+    assert publisher.returncode != 0
+    assert hooks.authorized == ["wrong"]
+    assert relay.streams == {} and not await blobs.exists("live/42/master.m3u8")
+
+
+async def test_reconnect_within_grace_continues_with_discontinuity(relay_setup) -> None:
+    relay, server, hooks, blobs = relay_setup
+    url = f"rtmp://127.0.0.1:{server.port}/live/{KEY}"
+    first = await publish(url, seconds=3)
+    await first.wait()
+    await asyncio.sleep(0.5)
+    assert not hooks.ended_ids and 42 in relay.streams
+    second = await publish(url, seconds=3)
+    await second.wait()
+    assert (first.returncode, second.returncode) == (0, 0)
+    await asyncio.wait_for(hooks.ended_event.wait(), 30)
+    assert hooks.ended_ids == [42]
+    playlist = (await blobs.read("live/42/360p/index.m3u8")).decode()
+    assert playlist.count("#EXT-X-DISCONTINUITY\n") == 1
+    names = [line for line in playlist.splitlines() if line and not line.startswith("#")]
+    assert names[0].startswith("r000-") and names[-1].startswith("r001-")
