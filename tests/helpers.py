@@ -17,7 +17,7 @@ _names = itertools.count(1)
 
 
 def make_settings(**overrides: Any) -> Settings:
-    values: dict[str, Any] = {"store": "sqlite://:memory:", **CHEAP_ARGON2}
+    values: dict[str, Any] = {"store": "sqlite://:memory:", "rtmp_port": 0, **CHEAP_ARGON2}
     values.update(overrides)
     return Settings(**values)
 

@@ -79,6 +79,15 @@ class Settings(BaseSettings):
     media_unattached_ttl_seconds: int = Field(86_400, ge=60)  # then unattached uploads go
     media_gc_interval_seconds: float = Field(600.0, gt=0)
 
+    # Live video relay: RTMP ingest (0 disables it), HLS segment length and live window, how
+    # long a dropped publisher may take to reconnect before its stream ends.
+    rtmp_port: int = Field(1935, ge=0, le=65535)
+    rtmp_host: str = ""  # empty: the same as `host`
+    live_segment_seconds: float = Field(2.0, ge=1.0, le=10.0)
+    live_window_segments: int = Field(6, ge=3, le=100)
+    live_reconnect_grace_seconds: float = Field(10.0, ge=0)
+    live_signed_url_ttl_seconds: int = Field(3600, ge=60, le=604_800)
+
     shutdown_timeout_seconds: float = Field(10.0, ge=0)
     log_level: str = "INFO"
     log_format: str = Field("json", pattern="^(json|text)$")

@@ -35,9 +35,11 @@ from chirp.handlers import (
 from chirp.media.workers import MediaWorkers
 from chirp.realtime.hub import Hub
 from chirp.realtime.push import Pusher
-from chirp.server.keys import CONTEXT, DISPATCHER, HUB, PUSHER, SETTINGS
+from chirp.server.keys import CONTEXT, DISPATCHER, HUB, LIVE_HOOKS, PUSHER, RELAY, SETTINGS
 from chirp.server.middleware import json_errors
 from chirp.storage import open_store
+from chirp.streaming.relay import Relay, RelayConfig
+from chirp.streaming.rtmp import RtmpServer
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +126,43 @@ async def _media(app: web.Application) -> AsyncIterator[None]:
         await context.blobs.close()
 
 
+async def _live_relay(app: web.Application) -> AsyncIterator[None]:
+    """The live-video relay and its RTMP ingest, once the domain has wired its `LIVE_HOOKS`
+    (set on the app before it starts). Closed before the blob store it writes to."""
+    settings = app[SETTINGS]
+    blobs = app[CONTEXT].blobs
+    hooks = app.get(LIVE_HOOKS)
+    if hooks is None or blobs is None:
+        log.info("live video relay off: no LiveHooks wired")
+        yield
+        return
+    relay = Relay(
+        hooks,
+        blobs,
+        RelayConfig(
+            segment_seconds=settings.live_segment_seconds,
+            grace_seconds=settings.live_reconnect_grace_seconds,
+            window_segments=settings.live_window_segments,
+        ),
+    )
+    app[RELAY] = relay
+    rtmp = None
+    if settings.rtmp_port:
+        rtmp = RtmpServer(
+            relay,
+            settings.rtmp_host or settings.host,
+            settings.rtmp_port,
+            reuse_port=settings.workers > 1,
+        )
+        await rtmp.start()
+    try:
+        yield
+    finally:
+        if rtmp is not None:
+            await rtmp.close()
+        await relay.close()
+
+
 async def _close_streams(app: web.Application) -> None:
     """On shutdown, before waiting for handlers: streams end with 1001 (going away) so clients
     reconnect elsewhere, and long-lived handlers return."""
@@ -171,6 +210,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.cleanup_ctx.append(_realtime)
     app.cleanup_ctx.append(_media)
     app.cleanup_ctx.append(_dispatcher)
+    app.cleanup_ctx.append(_live_relay)
     app.on_shutdown.append(_close_streams)
     for module in ROUTE_MODULES:
         app.add_routes(module.routes)

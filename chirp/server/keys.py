@@ -9,9 +9,14 @@ from chirp.core.context import Context
 from chirp.core.dispatch import Dispatcher
 from chirp.realtime.hub import Hub
 from chirp.realtime.push import Pusher
+from chirp.streaming.hooks import LiveHooks
+from chirp.streaming.relay import Relay
 
 SETTINGS = web.AppKey("settings", Settings)
 CONTEXT = web.AppKey("context", Context)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 HUB = web.AppKey("hub", Hub)
 PUSHER = web.AppKey("pusher", Pusher)
+# The domain's side of the live-video seam; the relay (RTMP ingest, transcoding) runs when set.
+LIVE_HOOKS = web.AppKey("live_hooks", LiveHooks)
+RELAY = web.AppKey("relay", Relay)

@@ -104,7 +104,7 @@ class LiveStream:
             content_type=SEGMENT_TYPE,
             cache_control=IMMUTABLE,
         )
-        path.unlink(missing_ok=True)
+        await asyncio.to_thread(path.unlink, True)
         segment = hls.Segment(uri=path.name, duration=duration, discontinuity=discontinuity)
         listed.append(segment)
         await self._write_playlist(rung, ended=False)
@@ -248,7 +248,9 @@ class Session:
                 try:
                     await self._collect()
                 except Exception:
-                    log.exception("publishing the last segments failed", extra={"stream": self.stream.id})
+                    log.exception(
+                        "publishing the last segments failed", extra={"stream": self.stream.id}
+                    )
         self.stream.publisher_left()
 
 
@@ -271,9 +273,7 @@ class Relay:
         stream.runs += 1
         session = Session(stream, stream.runs - 1)
         stream.session = session
-        log.info(
-            "publisher connected", extra={"stream_id": stream.id, "run": session.run}
-        )
+        log.info("publisher connected", extra={"stream_id": stream.id, "run": session.run})
         return session, ""
 
     async def end(self, stream_id: int) -> None:

@@ -9,6 +9,7 @@ a wrong key gets `NetStream.Publish.BadName` and the connection is closed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import struct
@@ -72,7 +73,7 @@ class RtmpConnection:
         try:
             await self._handshake()
             while True:
-                type_id, stream_id, timestamp, body = await self._read_message()
+                type_id, _stream_id, timestamp, body = await self._read_message()
                 if not await self._on_message(type_id, timestamp, body):
                     break
                 if self.peer_window and self.received - self.acked >= self.peer_window:
@@ -87,10 +88,8 @@ class RtmpConnection:
             if self.session is not None:
                 await self.session.close()
             self.writer.close()
-            try:
+            with contextlib.suppress(ConnectionError, OSError):
                 await self.writer.wait_closed()
-            except (ConnectionError, OSError):
-                pass
 
     async def _handshake(self) -> None:
         c0c1 = await self._read(1 + HANDSHAKE_SIZE)
@@ -210,7 +209,17 @@ class RtmpConnection:
             self._send(2, PEER_BANDWIDTH, 0, 0, struct.pack(">IB", WINDOW, 2))
             self._send(2, SET_CHUNK_SIZE, 0, 0, struct.pack(">I", OUR_CHUNK_SIZE))
             if self.app != "live":
-                self._command(0, "_error", txid, None, _status("error", "NetConnection.Connect.Rejected", "use rtmp://host/live/<stream key>"))
+                self._command(
+                    0,
+                    "_error",
+                    txid,
+                    None,
+                    _status(
+                        "error",
+                        "NetConnection.Connect.Rejected",
+                        "use rtmp://host/live/<stream key>",
+                    ),
+                )
                 await self.writer.drain()
                 return False
             self._command(
@@ -218,7 +227,10 @@ class RtmpConnection:
                 "_result",
                 txid,
                 {"fmsVer": "FMS/3,0,1,123", "capabilities": 31},
-                {**_status("status", "NetConnection.Connect.Success", "Connected."), "objectEncoding": 0},
+                {
+                    **_status("status", "NetConnection.Connect.Success", "Connected."),
+                    "objectEncoding": 0,
+                },
             )
         elif name == "createStream":
             self._command(0, "_result", txid, None, 1)
@@ -229,11 +241,15 @@ class RtmpConnection:
             key = key.split("?", 1)[0]
             self.session, reason = await self.relay.open_session(key)
             if self.session is None:
-                self._command(1, "onStatus", 0, None, _status("error", "NetStream.Publish.BadName", reason))
+                self._command(
+                    1, "onStatus", 0, None, _status("error", "NetStream.Publish.BadName", reason)
+                )
                 await self.writer.drain()
                 return False
             self.session.kick = self.writer.close
-            self._command(1, "onStatus", 0, None, _status("status", "NetStream.Publish.Start", "Publishing."))
+            self._command(
+                1, "onStatus", 0, None, _status("status", "NetStream.Publish.Start", "Publishing.")
+            )
         elif name in ("deleteStream", "FCUnpublish", "closeStream"):
             return self.session is None
         await self.writer.drain()
@@ -256,24 +272,28 @@ def _ecma(obj: dict[str, Any]) -> bytes:
 class RtmpServer:
     """Listens for publishers; each connection is served by its own task."""
 
-    def __init__(self, relay: Relay, host: str, port: int) -> None:
+    def __init__(self, relay: Relay, host: str, port: int, *, reuse_port: bool = False) -> None:
         self.relay, self.host, self.port = relay, host, port
+        # `chirp serve --workers N`: every worker listens; a publisher stays with the one it hit.
+        self.reuse_port = reuse_port
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._accept, self.host, self.port)
+        self._server = await asyncio.start_server(
+            self._accept, self.host, self.port, reuse_port=self.reuse_port or None
+        )
         self.port = self._server.sockets[0].getsockname()[1]
         log.info("rtmp ingest listening", extra={"host": self.host, "port": self.port})
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
-        self._tasks.add(task)  # type: ignore[arg-type]
+        self._tasks.add(task)
         try:
             await RtmpConnection(reader, writer, self.relay).run()
         finally:
-            self._tasks.discard(task)  # type: ignore[arg-type]
+            self._tasks.discard(task)
 
     async def close(self) -> None:
         if self._server is not None:

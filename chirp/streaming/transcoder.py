@@ -93,7 +93,7 @@ class Transcoder:
         self.process.stdin.write(data)
         await self.process.stdin.drain()
 
-    async def finish(self, timeout: float = 15.0) -> None:
+    async def finish(self, grace_seconds: float = 15.0) -> None:
         """End of input: ffmpeg flushes the last segment and exits (killed if it hangs)."""
         if self.process is None:
             return
@@ -102,7 +102,7 @@ class Transcoder:
             with contextlib.suppress(ConnectionError, BrokenPipeError):
                 await self.process.stdin.wait_closed()
         try:
-            await asyncio.wait_for(self.process.wait(), timeout)
+            await asyncio.wait_for(self.process.wait(), grace_seconds)
         except TimeoutError:
             self.process.kill()
             await self.process.wait()

@@ -11,37 +11,16 @@ from pathlib import Path
 import pytest
 
 from chirp.blobs.local import LocalBlobStore
-from chirp.streaming.hooks import PublishGrant
 from chirp.streaming.relay import Relay, RelayConfig
 from chirp.streaming.rtmp import RtmpServer
+from tests.streaming.hooks import KEY, OTHER_KEY, RecordingHooks
 from tests.streaming.publisher import publish
-
-KEY = "k" * 43
-
-
-class RecordingHooks:
-    """The domain side of the LiveHooks port: one known key, and a log of what it heard."""
-
-    def __init__(self) -> None:
-        self.authorized: list[str] = []
-        self.live: list[int] = []
-        self.ended_ids: list[int] = []
-        self.ended_event = asyncio.Event()
-
-    async def authorize(self, stream_key: str) -> PublishGrant | None:
-        self.authorized.append(stream_key)
-        return PublishGrant(stream_id=42, account_id=7, private=False) if stream_key == KEY else None
-
-    async def went_live(self, stream_id: int) -> None:
-        self.live.append(stream_id)
-
-    async def ended(self, stream_id: int) -> None:
-        self.ended_ids.append(stream_id)
-        self.ended_event.set()
 
 
 @pytest.fixture
-async def relay_setup(tmp_path: Path) -> AsyncIterator[tuple[Relay, RtmpServer, RecordingHooks, LocalBlobStore]]:
+async def relay_setup(
+    tmp_path: Path,
+) -> AsyncIterator[tuple[Relay, RtmpServer, RecordingHooks, LocalBlobStore]]:
     hooks = RecordingHooks()
     blobs = LocalBlobStore(tmp_path / "blobs", base_url="http://cdn.test/media")
     relay = Relay(hooks, blobs, RelayConfig(segment_seconds=1.0, grace_seconds=3.0, cores=2))
@@ -61,7 +40,7 @@ def probe(path: Path) -> dict:
 
 
 async def test_publish_transcode_and_end(relay_setup) -> None:
-    relay, server, hooks, blobs = relay_setup
+    _, server, hooks, blobs = relay_setup
     publisher = await publish(f"rtmp://127.0.0.1:{server.port}/live/{KEY}", seconds=5)
     await publisher.wait()
     assert publisher.returncode == 0
@@ -95,7 +74,7 @@ async def test_publish_transcode_and_end(relay_setup) -> None:
 async def test_wrong_key_refused_before_any_work(relay_setup) -> None:
     relay, server, hooks, blobs = relay_setup
     publisher = await publish(f"rtmp://127.0.0.1:{server.port}/live/wrong", seconds=3)
-    _, stderr = await asyncio.wait_for(publisher.communicate(), 20)
+    await asyncio.wait_for(publisher.communicate(), 20)
     assert publisher.returncode != 0
     assert hooks.authorized == ["wrong"]
     assert relay.streams == {} and not await blobs.exists("live/42/master.m3u8")
@@ -117,3 +96,19 @@ async def test_reconnect_within_grace_continues_with_discontinuity(relay_setup) 
     assert playlist.count("#EXT-X-DISCONTINUITY\n") == 1
     names = [line for line in playlist.splitlines() if line and not line.startswith("#")]
     assert names[0].startswith("r000-") and names[-1].startswith("r001-")
+
+
+async def test_two_publishers_at_once_and_a_second_publisher_on_a_busy_stream(relay_setup) -> None:
+    _, server, hooks, blobs = relay_setup
+    base = f"rtmp://127.0.0.1:{server.port}/live"
+    first = await publish(f"{base}/{KEY}", seconds=3)
+    other = await publish(f"{base}/{OTHER_KEY}?token=ignored", seconds=3, size="320x180")
+    await asyncio.sleep(1.0)
+    intruder = await publish(f"{base}/{KEY}", seconds=2)
+    assert await asyncio.wait_for(intruder.wait(), 20) != 0
+    assert (await first.wait(), await other.wait()) == (0, 0)
+    while len(hooks.ended_ids) < 2:
+        await asyncio.sleep(0.2)
+    assert sorted(hooks.live) == [42, 43] and sorted(hooks.ended_ids) == [42, 43]
+    assert "RESOLUTION=320x180" in (await blobs.read("live/43/master.m3u8")).decode()
+    assert await blobs.exists("live/42/360p/index.m3u8")
