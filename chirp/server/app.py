@@ -23,6 +23,7 @@ from chirp.handlers import (
     apps,
     assets,
     instance,
+    live_playback,
     media,
     notifications,
     oauth,
@@ -56,6 +57,7 @@ ROUTE_MODULES = (
     streaming,
     assets,
     media,
+    live_playback,
 )
 
 

@@ -1,0 +1,94 @@
+"""Where viewers fetch a live stream's HLS.
+
+Public streams: straight from the blob store (`CHIRP_MEDIA_BASE_URL`, the CDN, when set); the
+playlists there use relative URIs and the right cache headers, so the CDN serves everything.
+
+Followers-only streams: the domain checks the viewer (`chirp.core.live.can_watch`) and only then
+hands out `playback_url(..., private=True)`: a Chirp URL, `/api/v1/chirp/streams/<id>/hls/
+master.m3u8?expires=…&signature=…`, valid `CHIRP_LIVE_SIGNED_URL_TTL_SECONDS`. Chirp serves the
+playlists under it (`chirp/handlers/live_playback.py`) after checking that signature: the master
+with the same signature appended to each variant URI, and each media playlist with every segment
+URI replaced by a signed blob URL (V4 on GCS, HMAC on local disk), so the bucket stays private
+and the segments still come from the CDN. Playlists are tiny; the bytes never pass through Chirp.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import time
+from urllib.parse import urlencode
+
+from chirp.blobs.port import BlobStore
+from chirp.config import Settings
+from chirp.streaming.relay import stream_prefix
+
+MASTER = "master.m3u8"
+_VARIANT = re.compile(r"[0-9]{2,4}p/index\.m3u8")
+# Fallback for one node without CHIRP_MEDIA_SIGNING_KEY (several nodes must share that key).
+_PROCESS_KEY = secrets.token_bytes(32)
+
+
+class PlaylistNotFound(LookupError):
+    """Not a playlist of this stream, or it has no such playlist (yet)."""
+
+
+def master_key(stream_id: int) -> str:
+    return f"{stream_prefix(stream_id)}/{MASTER}"
+
+
+def _secret(settings: Settings) -> bytes:
+    return settings.media_signing_key.encode() if settings.media_signing_key else _PROCESS_KEY
+
+
+def _sign(settings: Settings, stream_id: int, expires: int) -> str:
+    message = f"live-playback\n{stream_id}\n{expires}".encode()
+    return hmac.new(_secret(settings), message, hashlib.sha256).hexdigest()
+
+
+def playback_query(settings: Settings, stream_id: int, *, now: float | None = None) -> str:
+    expires = int(now if now is not None else time.time()) + settings.live_signed_url_ttl_seconds
+    return urlencode({"expires": expires, "signature": _sign(settings, stream_id, expires)})
+
+
+def playback_url(blobs: BlobStore, settings: Settings, stream_id: int, private: bool) -> str:
+    """The master playlist a player opens. Call it for private streams only after the viewer
+    passed the access check: whoever holds the URL can watch until it expires."""
+    if not private:
+        return blobs.public_url(master_key(stream_id))
+    base = f"{settings.base_url}/api/v1/chirp/streams/{stream_id}/hls/{MASTER}"
+    return f"{base}?{playback_query(settings, stream_id)}"
+
+
+def verify_playback(settings: Settings, stream_id: int, expires: str, signature: str) -> bool:
+    if not expires.isdigit() or int(expires) < time.time():
+        return False
+    return hmac.compare_digest(_sign(settings, stream_id, int(expires)), signature)
+
+
+async def private_playlist(
+    blobs: BlobStore, settings: Settings, stream_id: int, path: str, expires: str, signature: str
+) -> str:
+    """The playlist at `path` (`master.m3u8` or `<rung>/index.m3u8`) with signed URIs; the
+    caller checked `verify_playback` first."""
+    if path != MASTER and not _VARIANT.fullmatch(path):
+        raise PlaylistNotFound(path)
+    key = f"{stream_prefix(stream_id)}/{path}"
+    try:
+        text = (await blobs.read(key)).decode()
+    except LookupError:
+        raise PlaylistNotFound(path) from None
+    query = urlencode({"expires": expires, "signature": signature})
+    folder = key.rsplit("/", 1)[0]
+    ttl = settings.live_signed_url_ttl_seconds
+    lines = []
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            if path == MASTER:
+                line = f"{line}?{query}"
+            else:
+                line = await blobs.signed_url(f"{folder}/{line}", ttl_seconds=ttl)
+        lines.append(line)
+    return "\n".join(lines) + "\n"
