@@ -48,11 +48,15 @@ async def test_private_stream_playlists_carry_signed_uris(aiohttp_client, tmp_pa
     assert parts.path == "/api/v1/chirp/streams/9/hls/master.m3u8"
     master = await client.get(f"{parts.path}?{parts.query}")
     assert master.status == 200 and master.headers["Cache-Control"] == "private, max-age=1"
-    variants = [line for line in (await master.text()).splitlines() if line and not line.startswith("#")]
+    variants = [
+        line for line in (await master.text()).splitlines() if line and not line.startswith("#")
+    ]
     assert variants[0] == f"720p/index.m3u8?{parts.query}" and len(variants) == 3
 
     media = await client.get(f"/api/v1/chirp/streams/9/hls/{variants[0]}")
-    segments = [line for line in (await media.text()).splitlines() if line and not line.startswith("#")]
+    segments = [
+        line for line in (await media.text()).splitlines() if line and not line.startswith("#")
+    ]
     assert len(segments) == 2
     signed = urlsplit(segments[0])
     assert signed.path == "/media/live/9/720p/r000-00000.ts"
