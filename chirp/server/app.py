@@ -23,6 +23,7 @@ from chirp.handlers import (
     apps,
     assets,
     instance,
+    live_ingest,
     live_playback,
     media,
     notifications,
@@ -58,6 +59,7 @@ ROUTE_MODULES = (
     assets,
     media,
     live_playback,
+    live_ingest,
 )
 
 

@@ -8,7 +8,7 @@ stream it is, who may watch it and who hears that it went live belong to the dom
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,4 +32,14 @@ class LiveHooks(Protocol):
 
     async def ended(self, stream_id: int) -> None:
         """The publisher left and the reconnect grace period ran out, or the streamer ended it."""
+        ...
+
+
+@runtime_checkable
+class AccountLiveHooks(LiveHooks, Protocol):
+    """Optional: lets a signed-in streamer go live from the browser with their OAuth token
+    (`write` scope) instead of pasting the stream key. The relay uses it when the hooks have it."""
+
+    async def authorize_account(self, account_id: int) -> PublishGrant | None:
+        """The stream this account may publish to now (its live or newest created stream)."""
         ...

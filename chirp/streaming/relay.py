@@ -23,7 +23,7 @@ from pathlib import Path
 
 from chirp.blobs.port import IMMUTABLE, BlobStore
 from chirp.streaming import hls
-from chirp.streaming.hooks import LiveHooks, PublishGrant
+from chirp.streaming.hooks import AccountLiveHooks, LiveHooks, PublishGrant
 from chirp.streaming.ladder import Plan, Rung, available_cores, plan_ladder
 from chirp.streaming.transcoder import FFMPEG_PLAYLIST, Transcoder
 
@@ -265,6 +265,18 @@ class Relay:
         grant = await self.hooks.authorize(stream_key) if stream_key else None
         if grant is None:
             return None, "unknown or revoked stream key"
+        return self._open(grant)
+
+    async def open_account_session(self, account_id: int) -> tuple[Session | None, str]:
+        """The same for a signed-in streamer (browser ingest), when the domain supports it."""
+        if not isinstance(self.hooks, AccountLiveHooks):
+            return None, "publishing with an access token is not supported; use the stream key"
+        grant = await self.hooks.authorize_account(account_id)
+        if grant is None:
+            return None, "this account has no stream to publish to"
+        return self._open(grant)
+
+    def _open(self, grant: PublishGrant) -> tuple[Session | None, str]:
         stream = self.streams.get(grant.stream_id)
         if stream is None:
             stream = self.streams[grant.stream_id] = LiveStream(self, grant)

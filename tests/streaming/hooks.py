@@ -31,3 +31,15 @@ class RecordingHooks:
     async def ended(self, stream_id: int) -> None:
         self.ended_ids.append(stream_id)
         self.ended_event.set()
+
+
+class AccountHooks(RecordingHooks):
+    """Also lets accounts in `streamers` publish with their access token (browser ingest)."""
+
+    def __init__(self, streamers: dict[int, int]) -> None:
+        super().__init__()
+        self.streamers = streamers
+
+    async def authorize_account(self, account_id: int) -> PublishGrant | None:
+        stream_id = self.streamers.get(account_id)
+        return None if stream_id is None else PublishGrant(stream_id, account_id, private=True)
