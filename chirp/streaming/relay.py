@@ -219,17 +219,21 @@ class Session:
     async def _collect(self) -> None:
         stream = self.stream
         assert stream.plan is not None
+        # Rungs side by side: one rung waiting out its playlist's write interval delays no other.
+        await asyncio.gather(*(self._collect_rung(rung) for rung in stream.plan.rungs))
+
+    async def _collect_rung(self, rung: Rung) -> None:
+        stream = self.stream
         prefix = f"r{self.run:03d}-"
-        for rung in stream.plan.rungs:
-            folder = stream.workdir / rung.name
-            try:
-                text = await asyncio.to_thread((folder / FFMPEG_PLAYLIST).read_text)
-            except FileNotFoundError:
-                continue
-            done = {s.uri for s in stream.segments.get(rung.name, []) if s.uri.startswith(prefix)}
-            for name, duration in hls.parse_ffmpeg_playlist(text):
-                if name not in done and (folder / name).exists():
-                    await stream.publish_segment(rung, folder / name, duration, self.run)
+        folder = stream.workdir / rung.name
+        try:
+            text = await asyncio.to_thread((folder / FFMPEG_PLAYLIST).read_text)
+        except FileNotFoundError:
+            return
+        done = {s.uri for s in stream.segments.get(rung.name, []) if s.uri.startswith(prefix)}
+        for name, duration in hls.parse_ffmpeg_playlist(text):
+            if name not in done and (folder / name).exists():
+                await stream.publish_segment(rung, folder / name, duration, self.run)
 
     async def close(self) -> None:
         """The publisher is gone: flush ffmpeg, publish what it finished, start the grace period."""
