@@ -112,3 +112,14 @@ async def test_two_publishers_at_once_and_a_second_publisher_on_a_busy_stream(re
     assert sorted(hooks.live) == [42, 43] and sorted(hooks.ended_ids) == [42, 43]
     assert "RESOLUTION=320x180" in (await blobs.read("live/43/master.m3u8")).decode()
     assert await blobs.exists("live/42/360p/index.m3u8")
+
+
+async def test_garbage_and_wrong_app_are_dropped(relay_setup) -> None:
+    relay, server, hooks, _ = relay_setup
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(b"\x06" + b"\x00" * 1536)  # not RTMP version 3
+    assert await asyncio.wait_for(reader.read(), 10) == b""
+    writer.close()
+    wrong_app = await publish(f"rtmp://127.0.0.1:{server.port}/other/{KEY}", seconds=2)
+    assert await asyncio.wait_for(wrong_app.wait(), 20) != 0
+    assert hooks.authorized == [] and relay.streams == {}

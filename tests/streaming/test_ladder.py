@@ -1,0 +1,35 @@
+"""The ladder: rungs capped at the source, fewer and faster on fewer cores, and logged."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from chirp.streaming.ladder import plan_ladder
+
+
+def test_720p_source_on_two_cores_gets_three_rungs() -> None:
+    plan = plan_ladder(1280, 720, cores=2)
+    assert [(r.width, r.height) for r in plan.rungs] == [(1280, 720), (854, 480), (426, 240)]
+    assert [r.video_kbps for r in plan.rungs] == [2800, 1200, 400]
+    assert plan.preset == "superfast"
+
+
+def test_rungs_never_taller_than_the_source() -> None:
+    assert [r.name for r in plan_ladder(1920, 1080, cores=8).rungs] == ["720p", "480p", "240p"]
+    assert [r.name for r in plan_ladder(640, 360, cores=8).rungs] == ["360p", "240p"]
+    assert [r.name for r in plan_ladder(320, 180, cores=8).rungs] == ["180p"]
+    portrait = plan_ladder(720, 1280, cores=8).rungs[0]
+    assert (portrait.width, portrait.height) == (406, 720)
+
+
+def test_one_core_gets_two_ultrafast_rungs_and_the_choice_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.INFO, logger="chirp.streaming.ladder"):
+        plan = plan_ladder(None, None, cores=1)
+    assert [r.name for r in plan.rungs] == ["720p", "480p"] and plan.preset == "ultrafast"
+    record = next(r for r in caplog.records if r.getMessage() == "live ladder chosen")
+    assert record.cores == 1 and record.rungs.startswith("1280x720@2800k")  # type: ignore[attr-defined]
+    assert plan_ladder(1280, 720, cores=4).preset == "veryfast"
