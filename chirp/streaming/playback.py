@@ -55,8 +55,9 @@ def playback_query(settings: Settings, stream_id: int, *, now: float | None = No
 
 def playback_url(blobs: BlobStore, settings: Settings, stream_id: int, private: bool) -> str:
     """The master playlist a player opens. Call it for private streams only after the viewer
-    passed the access check: whoever holds the URL can watch until it expires."""
-    if not private:
+    passed the access check: whoever holds the URL can watch until it expires. With
+    `CHIRP_MEDIA_SIGNED_URLS` (a private bucket) public streams are signed too."""
+    if not private and not settings.media_signed_urls:
         return blobs.public_url(master_key(stream_id))
     base = f"{settings.base_url}/api/v1/chirp/streams/{stream_id}/hls/{MASTER}"
     return f"{base}?{playback_query(settings, stream_id)}"

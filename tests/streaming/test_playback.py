@@ -33,6 +33,9 @@ async def test_public_stream_plays_from_the_cdn(tmp_path: Path) -> None:
         playback_url(blobs, settings, 9, private=False)
         == "https://cdn.example/m/live/9/master.m3u8"
     )
+    signed_bucket = make_settings(data_dir=tmp_path, media_signed_urls=True)
+    url = playback_url(blobs, signed_bucket, 9, private=False)
+    assert "/api/v1/chirp/streams/9/hls/master.m3u8?expires=" in url
 
 
 async def test_private_stream_playlists_carry_signed_uris(aiohttp_client, tmp_path: Path) -> None:

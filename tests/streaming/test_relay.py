@@ -123,3 +123,17 @@ async def test_garbage_and_wrong_app_are_dropped(relay_setup) -> None:
     wrong_app = await publish(f"rtmp://127.0.0.1:{server.port}/other/{KEY}", seconds=2)
     assert await asyncio.wait_for(wrong_app.wait(), 20) != 0
     assert hooks.authorized == [] and relay.streams == {}
+
+
+async def test_streamer_ending_the_stream_drops_the_publisher_without_grace(relay_setup) -> None:
+    relay, server, hooks, blobs = relay_setup
+    relay.config = RelayConfig(segment_seconds=1.0, grace_seconds=600, cores=2)
+    publisher = await publish(f"rtmp://127.0.0.1:{server.port}/live/{KEY}", seconds=30)
+    while not hooks.live:
+        await asyncio.sleep(0.1)
+    await relay.end(42)
+    await asyncio.wait_for(hooks.ended_event.wait(), 30)  # not after the 600 s grace
+    assert await asyncio.wait_for(publisher.wait(), 10) != 0
+    playlist = (await blobs.read("live/42/360p/index.m3u8")).decode()
+    assert playlist.rstrip().endswith("#EXT-X-ENDLIST")
+    assert relay.streams == {}
