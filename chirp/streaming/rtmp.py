@@ -237,6 +237,8 @@ class RtmpConnection:
         elif name in ("releaseStream", "FCPublish"):
             self._command(0, "_result", txid, None, None)
         elif name == "publish":
+            if self.session is not None:
+                raise RtmpError("publish twice on one connection")
             key = str(values[3]) if len(values) > 3 else ""
             key = key.split("?", 1)[0]
             self.session, reason = await self.relay.open_session(key)
