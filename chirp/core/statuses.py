@@ -66,7 +66,7 @@ async def _render(
             f"Validation failed: Spoiler text is too long (maximum is {SPOILER_MAX})"
         )
     limit = ctx.settings.max_toot_chars
-    if text_rules.weighted_length(body) + len(spoiler) > limit:
+    if text_rules.weighted_length(body) + text_rules.grapheme_length(spoiler) > limit:
         raise InvalidInput(f"Validation failed: Text character limit of {limit} exceeded")
     tokens = text_rules.tokenize(body)
     names = text_rules.mention_names(tokens, ctx.settings.domain)[:MAX_MENTIONS]

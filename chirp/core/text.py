@@ -14,11 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
+import regex
+
 # A tag is word characters (any script, plus combining marks and the middle dot) containing at
-# least one non-digit, not preceded by a word character, `/`, `)` or `#` (URL fragments, `a#b`).
+# least one letter, or else an inner `_` as in `#1_2` (a bare `#_` or `#__` is no tag, as on
+# Mastodon), not preceded by a word character, `/`, `)` or `#` (URL fragments, `a#b`).
 _TAG_CHAR = r"[\w\u00b7\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u064b-\u065f\u0900-\u0903\u093a-\u094f\u0e31-\u0e3a]"
 HASHTAG_RE = re.compile(
-    rf"(?<![\w/)#&])#({_TAG_CHAR}*[^\W\d_]{_TAG_CHAR}*|{_TAG_CHAR}*_{_TAG_CHAR}*)"
+    rf"(?<![\w/)#&])#({_TAG_CHAR}*[^\W\d_]{_TAG_CHAR}*|{_TAG_CHAR}+_{_TAG_CHAR}+)"
 )
 MENTION_RE = re.compile(
     r"(?<![\w/@.])@([a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?)(?:@([a-z0-9.-]+[a-z0-9](?::\d{1,5})?))?",
@@ -30,6 +33,7 @@ URL_RE = re.compile(
 _TRAILING_PUNCTUATION = ".,;:!?'\"…"
 URL_WEIGHT = 23  # every link counts as 23 characters, as on Twitter and Mastodon
 TAG_MAX = 100
+_GRAPHEME = regex.compile(r"\X")
 
 
 def tag_key(name: str) -> str:
@@ -86,15 +90,23 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
+def grapheme_length(text: str) -> int:
+    """User-perceived characters (extended grapheme clusters, UAX #29), as Mastodon counts."""
+    return len(_GRAPHEME.findall(text))
+
+
 def weighted_length(text: str) -> int:
-    """Characters as Mastodon counts them: each URL weighs 23, `@user@domain` counts as `@user`."""
-    length = len(text)
+    """Characters as Mastodon counts them (its StatusLengthValidator): each URL becomes 23
+    characters, `@user@domain` becomes `@user`, then grapheme clusters are counted."""
+    pieces: list[str] = []
+    last = 0
     for token in tokenize(text):
-        if token.kind == "url":
-            length += URL_WEIGHT - (token.end - token.start)
-        elif token.kind == "mention" and token.domain:
-            length -= len(token.domain) + 1
-    return length
+        if token.kind == "url" or (token.kind == "mention" and token.domain):
+            pieces.append(text[last : token.start])
+            pieces.append("x" * URL_WEIGHT if token.kind == "url" else "@" + token.value)
+            last = token.end
+    pieces.append(text[last:])
+    return grapheme_length("".join(pieces))
 
 
 def extract_tags(tokens: list[Token]) -> list[str]:

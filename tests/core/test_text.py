@@ -142,6 +142,9 @@ def test_tags_are_deduplicated_by_key_keeping_the_first_spelling() -> None:
         "#1234",
         "# spaced",
         "#",
+        "#_",
+        "#__ x",
+        "#_1",
     ],
 )
 def test_not_a_hashtag(text: str) -> None:
@@ -161,6 +164,8 @@ def test_not_a_hashtag(text: str) -> None:
         ("#tag's", "tag"),
         ("#2024s", "2024s"),
         ("#snake_case_tag", "snake_case_tag"),
+        ("#1_2!", "1_2"),
+        ("#___", "___"),
         ("start #mid-dash", "mid"),
     ],
 )
@@ -321,14 +326,18 @@ def test_weighted_length_counts_links_as_23_and_remote_mentions_by_username() ->
     assert weighted_length("#tag @alice") == len("#tag @alice")
 
 
-def test_weighted_length_counts_code_points() -> None:
-    """Documented behaviour: code points after NFC (clean_text), not grapheme clusters."""
+def test_weighted_length_counts_grapheme_clusters_as_mastodon_does() -> None:
+    """User-perceived characters (UAX #29), as Mastodon's StatusLengthValidator counts them."""
     assert weighted_length("日本語") == 3
-    assert weighted_length("🐦") == 1  # astral: one code point, not two UTF-16 units
-    assert weighted_length("👍🏽") == 2  # emoji + skin-tone modifier
-    assert weighted_length("👩\u200d👩\u200d👧") == 5  # three emoji, two joiners
-    assert weighted_length(clean_text("e\u0301")) == 1  # composed by NFC
-    assert weighted_length("e\u0301") == 2
+    assert weighted_length("🐦") == 1  # astral: one character, not two UTF-16 units
+    assert weighted_length("👍🏽") == 1  # emoji + skin-tone modifier
+    assert weighted_length("👩\u200d👩\u200d👧") == 1  # a ZWJ family
+    assert weighted_length("🇫🇷🇯🇵") == 2  # two flags, four regional indicators
+    assert weighted_length("e\u0301") == 1  # combining accent, not composed
+    assert weighted_length("\u0915\u094d\u0937") == 1  # Devanagari conjunct (Unicode 15.1)
+    assert weighted_length("\r\n") == 1
+    assert weighted_length("👍🏽 https://example.com/" + "p" * 40) == 2 + URL_WEIGHT
+    assert weighted_length("@bob@remote.example 👩\u200d👩\u200d👧") == len("@bob ") + 1
 
 
 # --- Cleaning ----------------------------------------------------------------------------------

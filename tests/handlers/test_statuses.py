@@ -51,6 +51,15 @@ async def test_urls_count_as_23_characters(client: TestClient, alice: User) -> N
     assert response.status == 422
 
 
+async def test_the_limit_counts_user_perceived_characters(client: TestClient, alice: User) -> None:
+    family = "\U0001f469\u200d\U0001f469\u200d\U0001f467"  # five code points, one character
+    await post(client, alice, family * 500)
+    response = await client.post(
+        "/api/v1/statuses", headers=alice.headers, json={"status": family * 501}
+    )
+    assert response.status == 422
+
+
 async def test_empty_or_blank_status_is_refused(client: TestClient, alice: User) -> None:
     for text in ("", "   \n  "):
         response = await client.post(
