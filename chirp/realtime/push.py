@@ -131,6 +131,10 @@ class Pusher:
         deleted = cast(list[int], payload.get("deleted_ids") or [payload["status_id"]])
         for status_id in deleted:
             await _publish(self.bus, targets, "delete", str(status_id))
+        # Each retweet went to its retweeter's followers, who may not follow the original author.
+        for reblog_id, reblogger_id in cast(list[list[int]], payload.get("reblogs") or []):
+            home = await self._audience(reblogger_id, "private", [], [])
+            await _publish(self.bus, home, "delete", str(reblog_id))
         if payload.get("reblog_of_id") is not None:
             self.counts_changed(cast(int, payload["reblog_of_id"]))
 

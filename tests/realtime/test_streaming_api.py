@@ -119,6 +119,24 @@ async def test_delete_and_edit_events(
         assert (delete["event"], delete["payload"]) == ("delete", tweet["id"])
 
 
+async def test_deleting_a_tweet_withdraws_its_retweets_from_the_retweeters_followers(
+    client: TestClient, alice: User, bob: User, carol: User, drain: Drain
+) -> None:
+    await follow(client, carol, bob)  # carol follows the retweeter, not the author
+    tweet = await post(client, alice, "worth sharing")
+    reblogged = await client.post(f"/api/v1/statuses/{tweet['id']}/reblog", headers=bob.headers)
+    retweet = await reblogged.json()
+    await drain()
+    async with client.ws_connect(f"/api/v1/streaming?access_token={carol.token}&stream=user") as ws:
+        await asyncio.sleep(0.05)
+        deleted = await client.delete(f"/api/v1/statuses/{tweet['id']}", headers=alice.headers)
+        assert deleted.status == 200
+        await drain()
+        (delete,) = await frames(ws, 1)
+        assert (delete["event"], delete["payload"]) == ("delete", retweet["id"])
+        await quiet(ws)
+
+
 async def test_live_counters_are_coalesced(
     client: TestClient, alice: User, drain: Drain, settings_overrides: dict[str, Any]
 ) -> None:
