@@ -132,7 +132,12 @@ class Pusher:
         for status_id in deleted:
             await _publish(self.bus, targets, "delete", str(status_id))
         # Each retweet went to its retweeter's followers, who may not follow the original author.
-        for reblog_id, reblogger_id in cast(list[list[int]], payload.get("reblogs") or []):
+        reblogs = zip(
+            cast(list[int], payload.get("reblog_ids") or []),
+            cast(list[int], payload.get("reblogger_ids") or []),
+            strict=True,
+        )
+        for reblog_id, reblogger_id in reblogs:
             home = await self._audience(reblogger_id, "private", [], [])
             await _publish(self.bus, home, "delete", str(reblog_id))
         if payload.get("reblog_of_id") is not None:

@@ -215,9 +215,9 @@ class StatusStore(Protocol):
 
     async def delete_status(self, status_id: int, *, event: Event) -> list[Status]:
         """Delete a status and its retweets, fixing every counter; record `event` with
-        `payload["deleted_ids"]` = ids of every removed status and `payload["reblogs"]` =
-        `[retweet id, retweeter id]` of each removed retweet (their followers saw those, not
-        the original's audience). Returns the removed rows.
+        `payload["deleted_ids"]` = ids of every removed status and `payload["reblog_ids"]`
+        / `payload["reblogger_ids"]` = each removed retweet and its retweeter, aligned (their
+        followers saw those, not the original's audience). Returns the removed rows.
         Its attachments are detached (kept for delete-and-redraft until collected)."""
         ...
 

@@ -144,7 +144,10 @@ async def test_delete_removes_retweets_and_fixes_every_counter(store: Store) -> 
     removed = await store.delete_status(status.id, event=deletion)
     assert {s.id for s in removed} == {status.id, retweet.id}
     assert deletion.payload["deleted_ids"] == [status.id, retweet.id]
-    assert deletion.payload["reblogs"] == [[retweet.id, bob.id]]
+    assert (deletion.payload["reblog_ids"], deletion.payload["reblogger_ids"]) == (
+        [retweet.id],
+        [bob.id],
+    )
     assert await store.get_status(retweet.id) is None
     assert (await store.get_status(parent.id)).replies_count == 0  # type: ignore[union-attr]
     assert (await store.get_account(alice.id)).statuses_count == 0  # type: ignore[union-attr]

@@ -368,9 +368,9 @@ class SqliteStatuses(SqliteBase):
             )
             await tx.execute("DELETE FROM statuses WHERE id = ?", (status_id,))
             event.payload["deleted_ids"] = [s.id for s in removed]
-            event.payload["reblogs"] = [
-                [s.id, s.account_id] for s in removed if s.reblog_of_id == status_id
-            ]
+            reblogs = [s for s in removed if s.reblog_of_id == status_id]
+            event.payload["reblog_ids"] = [s.id for s in reblogs]
+            event.payload["reblogger_ids"] = [s.account_id for s in reblogs]
             await record_event(tx, event, removed[0].created_at)
         return removed
 
