@@ -3,6 +3,8 @@ action is idempotent and returns the current state."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from chirp.core.context import Context
 from chirp.core.errors import Forbidden, InvalidInput, NotFound
 from chirp.core.models import Account, Event, Page, Status
@@ -11,6 +13,8 @@ from chirp.core.views import load_visible
 from chirp.storage.port import MissingRecord, UniqueViolation
 
 MAX_PINS = 5
+# Pages of retweeters scanned to fill one page when followers-only retweets are skipped.
+MAX_REBLOGGED_BY_SCANS = 5
 
 
 async def _target(ctx: Context, viewer_id: int, status_id: int) -> Status:
@@ -146,16 +150,33 @@ async def favourited_by(
 async def reblogged_by(
     ctx: Context, viewer_id: int | None, status_id: int, page: Page
 ) -> tuple[list[Account], list[int]]:
+    """Accounts that retweeted a tweet publicly, newest first, with the cursor id of each row
+    scanned (hidden ones included, so the next page starts after them)."""
     status = await _target_or_self(ctx, viewer_id, status_id)
-    rows = await ctx.store.list_reblogged_by(status.id, page)
-    # As in Mastodon, followers-only retweets are not listed: that would reveal them to anyone.
-    wrappers = await ctx.store.get_statuses(wrapper for wrapper, _ in rows)
-    listed = [
-        (w, a)
-        for w, a in rows
-        if w in wrappers and wrappers[w].visibility in ("public", "unlisted")
-    ]
-    return await _accounts_of(ctx, listed), [cursor for cursor, _ in rows]
+    listed: list[tuple[int, int]] = []
+    cursors: list[int] = []
+    scan = replace(page)
+    for _ in range(MAX_REBLOGGED_BY_SCANS):
+        rows = await ctx.store.list_reblogged_by(status.id, scan)
+        cursors += [cursor for cursor, _ in rows]
+        # As in Mastodon, followers-only retweets are not listed: that would reveal them to
+        # anyone. They are skipped here, and the page filled up from the next rows.
+        wrappers = await ctx.store.get_statuses(wrapper for wrapper, _ in rows)
+        listed += [
+            (w, a)
+            for w, a in rows
+            if w in wrappers and wrappers[w].visibility in ("public", "unlisted")
+        ]
+        if len(rows) < scan.limit or len(listed) >= page.limit:
+            break
+        # Continue past what was scanned, in the page's direction, for what is still missing.
+        scan.limit = page.limit - len(listed)
+        if page.min_id is not None:
+            scan.min_id = max(cursors)
+        else:
+            scan.max_id = min(cursors)
+    listed.sort(key=lambda row: row[0], reverse=True)
+    return await _accounts_of(ctx, listed), cursors
 
 
 async def _target_or_self(ctx: Context, viewer_id: int | None, status_id: int) -> Status:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from aiohttp.test_utils import TestClient
+from yarl import URL
 
 from tests.helpers import Drain, User, follow, post, sign_up
 
@@ -407,3 +408,29 @@ async def test_reblogged_by_does_not_list_private_retweets(
     await client.post(f"/api/v1/statuses/{tweet['id']}/reblog", headers=carol.headers)
     response = await client.get(f"/api/v1/statuses/{tweet['id']}/reblogged_by")
     assert [a["id"] for a in await response.json()] == [carol.id]
+
+
+async def test_reblogged_by_fills_its_page_past_private_retweets(
+    client: TestClient, alice: User
+) -> None:
+    tweet = await post(client, alice, "public original")
+    public, private = [], []
+    for n in range(6):  # oldest first: two public, then four followers-only retweets
+        user = await sign_up(client)
+        visibility = "public" if n < 2 else "private"
+        await client.post(
+            f"/api/v1/statuses/{tweet['id']}/reblog",
+            headers=user.headers,
+            json={"visibility": visibility},
+        )
+        (public if n < 2 else private).append(user.id)
+    url = f"/api/v1/statuses/{tweet['id']}/reblogged_by"
+    first = await client.get(url, params={"limit": "1"})
+    assert [a["id"] for a in await first.json()] == [public[1]]
+    next_url = first.headers["Link"].split(">")[0].lstrip("<")
+    following = await client.get(URL(next_url).path_qs)
+    assert [a["id"] for a in await following.json()] == [public[0]]
+    both = await client.get(url, params={"limit": "2"})
+    assert [a["id"] for a in await both.json()] == [public[1], public[0]]
+    newer = await client.get(url, params={"limit": "2", "min_id": "0"})
+    assert [a["id"] for a in await newer.json()] == [public[1], public[0]]
