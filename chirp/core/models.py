@@ -196,6 +196,47 @@ class Notification:
     from_account_id: int
     created_at: datetime
     status_id: int | None = None
+    stream_id: int | None = None  # `chirp.live`: the live stream it announces
+
+
+LIVE_VISIBILITIES = ("public", "private")
+
+
+@dataclass(slots=True)
+class LiveStream:
+    """A live video stream (a Chirp extension). `state` goes created -> live (its first segment
+    is out) -> ended. `private` streams are for the streamer's followers only. `viewers_count`
+    is the last count pushed to watchers (from player heartbeats)."""
+
+    id: int
+    account_id: int
+    title: str
+    visibility: str
+    state: str
+    created_at: datetime
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    viewers_count: int = 0
+
+
+@dataclass(slots=True)
+class StreamKey:
+    """An account's RTMP stream key: only its SHA-256 digest is kept."""
+
+    account_id: int
+    digest: str
+    created_at: datetime
+
+
+@dataclass(slots=True)
+class ChatMessage:
+    """A message in a live stream's chat (plain text; escaped when serialized)."""
+
+    id: int
+    stream_id: int
+    account_id: int
+    text: str
+    created_at: datetime
 
 
 @dataclass(slots=True)

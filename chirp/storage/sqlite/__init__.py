@@ -7,6 +7,7 @@ from chirp.storage.sqlite.apps import SqliteApps
 from chirp.storage.sqlite.db import Database
 from chirp.storage.sqlite.engagement import SqliteEngagement
 from chirp.storage.sqlite.follows import SqliteFollows
+from chirp.storage.sqlite.live import SqliteLive
 from chirp.storage.sqlite.media import SqliteMedia
 from chirp.storage.sqlite.notifications import SqliteNotifications
 from chirp.storage.sqlite.outbox import SqliteOutbox
@@ -28,6 +29,7 @@ class SqliteStore(
     SqliteSearch,
     SqliteOutbox,
     SqliteMedia,
+    SqliteLive,
 ):
     """Implements `chirp.storage.port.Store`; one mixin per aggregate."""
 

@@ -20,6 +20,7 @@ def _notification(row: Row) -> Notification:
         from_account_id=row["from_account_id"],
         created_at=req_dt(row["created_at"]),
         status_id=row["status_id"],
+        stream_id=row["stream_id"],
     )
 
 
@@ -31,17 +32,21 @@ class SqliteNotifications(SqliteBase):
                 try:
                     cursor = await tx.execute(
                         "INSERT OR IGNORE INTO notifications(id, account_id, type, from_account_id, status_id,"
-                        " created_at) SELECT ?,?,?,?,?,?"
-                        " WHERE ? IS NULL OR EXISTS (SELECT 1 FROM statuses WHERE id = ?)",
+                        " stream_id, created_at) SELECT ?,?,?,?,?,?,?"
+                        " WHERE (? IS NULL OR EXISTS (SELECT 1 FROM statuses WHERE id = ?))"
+                        " AND (? IS NULL OR EXISTS (SELECT 1 FROM live_streams WHERE id = ?))",
                         (
                             n.id,
                             n.account_id,
                             n.type,
                             n.from_account_id,
                             n.status_id,
+                            n.stream_id,
                             ts(n.created_at),
                             n.status_id,
                             n.status_id,
+                            n.stream_id,
+                            n.stream_id,
                         ),
                     )
                 except sqlite3.IntegrityError:  # an account vanished meanwhile: nothing to notify
