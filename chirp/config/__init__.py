@@ -87,12 +87,21 @@ class Settings(BaseSettings):
     live_window_segments: int = Field(6, ge=3, le=100)
     live_reconnect_grace_seconds: float = Field(10.0, ge=0)
     live_signed_url_ttl_seconds: int = Field(3600, ge=60, le=604_800)
+    # What the streams API tells encoders to publish to (ingest nodes behind a TCP load
+    # balancer); empty: `rtmp://<public host>:<rtmp_port>/live`, or none when RTMP is off here.
+    live_rtmp_url: str = ""
+    # A player counts as a viewer this long after its last heartbeat (players send one each 10 s).
+    live_viewer_ttl_seconds: float = Field(30.0, ge=1.0)
+    # Chat: each account may send `live_chat_burst` messages at once to a stream, then one per
+    # `live_chat_interval_seconds` (a sliding window of burst x interval).
+    live_chat_burst: int = Field(5, ge=1, le=100)
+    live_chat_interval_seconds: float = Field(1.0, gt=0, le=3600)
 
     shutdown_timeout_seconds: float = Field(10.0, ge=0)
     log_level: str = "INFO"
     log_format: str = Field("json", pattern="^(json|text)$")
 
-    @field_validator("public_url", "media_base_url")
+    @field_validator("public_url", "media_base_url", "live_rtmp_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")

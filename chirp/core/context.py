@@ -5,14 +5,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
 from chirp.blobs.port import BlobStore
 from chirp.bus.port import EventBus
 from chirp.config import Settings
 from chirp.core.ids import SnowflakeGenerator
+from chirp.core.models import ChatMessage
 from chirp.core.secrets import Passwords
 from chirp.media.workers import MediaWorkers
 from chirp.storage.port import Store
+
+
+class LivePush(Protocol):
+    """Realtime delivery of live-stream chat and viewer counts (`chirp.realtime.live`): chat
+    goes out at once, not through the outbox, as a chat line is worth nothing a minute late."""
+
+    async def chat(self, message: ChatMessage) -> None: ...
+
+    async def chat_deleted(self, stream_id: int, message_id: int) -> None: ...
+
+    def viewers_changed(self, stream_id: int) -> None:
+        """Coalesced: the stream's stored count goes out soon, once however often it changed."""
 
 
 @dataclass(slots=True)
@@ -26,6 +40,8 @@ class Context:
     # Media: where blobs live and the processes that decode them; None where unused (tools).
     blobs: BlobStore | None = None
     media_workers: MediaWorkers | None = None
+    # Live chat and viewer counts to watchers; None where nothing listens.
+    live_push: LivePush | None = None
     # Called after a write recorded an outbox event, so the dispatcher handles it without delay.
     wake_dispatcher: Callable[[], None] = field(default=lambda: None)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 
@@ -40,6 +41,16 @@ class NotFound(ChirpError):
 
 class Conflict(ChirpError):
     status = 409
+
+
+class RateLimited(ChirpError):
+    """Too many requests; `retry_after` whole seconds until the next one is allowed."""
+
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, math.ceil(retry_after))
 
 
 class OAuthError(ChirpError):

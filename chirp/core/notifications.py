@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from chirp.core.context import Context
 from chirp.core.errors import InvalidInput, NotFound
+from chirp.core.live import watchable_ids
 from chirp.core.models import Account, Notification, Page, Status
 from chirp.core.visibility import visible_ids
 
@@ -20,6 +21,7 @@ TYPES = (
     "poll",
     "update",
     "quote",
+    "chirp.live",  # a followed account went live (`stream_id` set): a Chirp extension
 )
 
 
@@ -81,6 +83,27 @@ async def notify(
     return await ctx.store.add_notifications([_new(ctx, recipient, kind, sender, status_id)])
 
 
+async def notify_live(ctx: Context, stream_id: int) -> list[Notification]:
+    """`chirp.live` to every follower of the streamer (all of them may watch, private or not)."""
+    stream = await ctx.store.get_live_stream(stream_id)
+    if stream is None:
+        return []
+    followers = await ctx.store.follower_ids(stream.account_id)
+    return await ctx.store.add_notifications(
+        [
+            Notification(
+                id=ctx.new_id(),
+                account_id=follower,
+                type="chirp.live",
+                from_account_id=stream.account_id,
+                created_at=ctx.now(),
+                stream_id=stream.id,
+            )
+            for follower in followers
+        ]
+    )
+
+
 async def withdraw(
     ctx: Context, kind: str, sender: int, status_id: int | None, recipient: int | None = None
 ) -> int:
@@ -128,7 +151,14 @@ async def _still_visible(
     ctx: Context, viewer_id: int, rows: list[Notification]
 ) -> list[Notification]:
     """Drop notifications about tweets the recipient can no longer see (e.g. after unfollowing
-    the author of a followers-only tweet)."""
+    the author of a followers-only tweet), and about streams they can no longer watch."""
     statuses = await ctx.store.get_statuses(n.status_id for n in rows if n.status_id is not None)
     visible = await visible_ids(ctx, viewer_id, statuses.values())
-    return [n for n in rows if n.status_id is None or n.status_id in visible]
+    streams = await ctx.store.get_live_streams(n.stream_id for n in rows if n.stream_id is not None)
+    watchable = await watchable_ids(ctx, viewer_id, streams.values())
+    return [
+        n
+        for n in rows
+        if (n.status_id is None or n.status_id in visible)
+        and (n.stream_id is None or n.stream_id in watchable)
+    ]

@@ -6,6 +6,8 @@
     status.deleted    -> withdraw the retweet notification (feeds and rows cascade in the write)
     favourite.created -> notify the author          favourite.removed -> withdraw it
     follow.created    -> notify the followed account; merge their recent tweets into the feed
+    stream.live       -> `chirp.live` notification to every follower of the streamer
+    stream.ended      -> (realtime push only)
 
 Realtime push subscribes here too, as one more step per event.
 """
@@ -89,6 +91,10 @@ async def merge_followed_tweets(ctx: Context, event: Event, batch: Batch) -> Non
         batch.touched_feeds.add(owner)
 
 
+async def notify_live(ctx: Context, event: Event, batch: Batch) -> None:
+    batch.notifications += await notifications.notify_live(ctx, _id(event, "stream_id"))
+
+
 async def trim_touched_feeds(ctx: Context, batch: Batch) -> None:
     await feeds.trim_feeds(ctx, batch.touched_feeds)
 
@@ -102,6 +108,8 @@ def default_steps() -> dict[str, list[Step]]:
         "favourite.removed": [withdraw_favourite],
         "follow.created": [notify_follow, merge_followed_tweets],
         "follow.removed": [],
+        "stream.live": [notify_live],
+        "stream.ended": [],
     }
 
 

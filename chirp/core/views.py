@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from chirp.core.context import Context
+from chirp.core.live import playback_url
 from chirp.core.media import media_urls
-from chirp.core.models import Account, MediaAttachment, Notification, Status
+from chirp.core.models import Account, LiveStream, MediaAttachment, Notification, Status
 from chirp.core.visibility import visible_ids
 from chirp.storage.port import ViewerState
 
@@ -26,6 +27,9 @@ class StatusBundle:
     viewer_id: int | None = None
     media: dict[int, MediaAttachment] = field(default_factory=dict)
     media_urls: dict[str, str] = field(default_factory=dict)
+    # Live streams that `chirp.live` notifications point at, and their playback URLs.
+    streams: dict[int, LiveStream] = field(default_factory=dict)
+    playback: dict[int, str | None] = field(default_factory=dict)
 
 
 async def load_bundle(
@@ -118,9 +122,14 @@ async def load_visible(
 async def load_notification_bundle(
     ctx: Context, rows: Iterable[Notification], viewer_id: int
 ) -> StatusBundle:
-    """Everything to show a page of notifications: their tweets and their senders."""
+    """Everything to show a page of notifications: their tweets, streams and senders."""
     rows = list(rows)
     statuses = await ctx.store.get_statuses(n.status_id for n in rows if n.status_id is not None)
-    return await load_bundle(
+    bundle = await load_bundle(
         ctx, statuses.values(), viewer_id, extra_account_ids=[n.from_account_id for n in rows]
     )
+    bundle.streams = await ctx.store.get_live_streams(
+        n.stream_id for n in rows if n.stream_id is not None
+    )
+    bundle.playback = {i: playback_url(ctx, s) for i, s in bundle.streams.items()}
+    return bundle

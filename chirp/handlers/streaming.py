@@ -7,7 +7,9 @@
 Chirp extensions (documented in docs/streaming.md): every frame carries an `id` (its position);
 reconnect with `last_event_id` (query, subscribe message) or SSE `Last-Event-ID` to replay what
 was missed, or get a `chirp.reset` event when the history no longer reaches back; the `status`
-stream (`"id": <status id>`) delivers coalesced `status.counts` for a tweet on screen.
+stream (`"id": <status id>`) delivers coalesced `status.counts` for a tweet on screen; the
+`chirp:live` stream (`"id": <live stream id>`) a live stream's chat, viewer count and end, and
+`{"type": "chat", "id": ..., "text": ...}` sends to its chat (docs/live-video.md).
 """
 
 from __future__ import annotations
@@ -24,13 +26,14 @@ from typing import Any
 import orjson
 from aiohttp import WSMsgType, web
 
-from chirp.core import statuses
-from chirp.core.errors import ChirpError, NotFound
+from chirp.core import live, statuses
+from chirp.core.errors import ChirpError, InvalidInput, NotAuthenticated, NotFound, RateLimited
 from chirp.core.models import Principal
-from chirp.core.oauth import authenticate_bearer
+from chirp.core.oauth import authenticate_bearer, require_scope
 from chirp.handlers.common import bearer_token, ctx
 from chirp.realtime import topics
 from chirp.realtime.hub import Format, Hub
+from chirp.realtime.push import dumps
 from chirp.realtime.topics import StreamRequest, resolve_stream
 from chirp.server.keys import HUB, SETTINGS
 
@@ -156,19 +159,35 @@ def _close_at_expiry(principal: Principal | None, outlet: _Outlet) -> asyncio.Ti
     return asyncio.get_running_loop().call_later(delay, outlet.close, 1008, "access token expired")
 
 
+def _record_id(params: dict[str, Any]) -> int:
+    raw = str(params.get("id") or "")
+    if not raw.isdigit() or len(raw) > 19:
+        raise NotFound("Record not found")
+    return int(raw)
+
+
+def _viewer(principal: Principal | None) -> int | None:
+    return principal.account.id if principal and principal.account else None
+
+
 async def _stream_request(
     request: web.Request, name: str, principal: Principal | None, params: dict[str, Any]
 ) -> StreamRequest:
     tag = params.get("tag")
-    status_id = None
+    status_id = stream_id = None
     if name == "status":
-        raw = str(params.get("id") or "")
-        if not raw.isdigit():
-            raise NotFound("Record not found")
-        status_id = int(raw)
-        viewer = principal.account.id if principal and principal.account else None
-        await statuses.get_tweet(ctx(request), viewer, status_id)  # 404 unless visible
-    return resolve_stream(name, principal, tag=str(tag) if tag else None, status_id=status_id)
+        status_id = _record_id(params)
+        await statuses.get_tweet(ctx(request), _viewer(principal), status_id)  # 404 unless visible
+    elif name == "chirp:live":
+        stream_id = _record_id(params)
+        await live.get_stream(ctx(request), _viewer(principal), stream_id)  # 404 unless watchable
+    return resolve_stream(
+        name,
+        principal,
+        tag=str(tag) if tag else None,
+        status_id=status_id,
+        stream_id=stream_id,
+    )
 
 
 # -- websocket -------------------------------------------------------------------------------
@@ -263,6 +282,9 @@ async def _handle_command(
 ) -> None:
     kind = command.get("type")
     name = command.get("stream")
+    if kind == "chat":
+        await _send_chat(request, ws, principal, command)
+        return
     if kind not in ("subscribe", "unsubscribe") or not isinstance(name, str):
         await _ws_error(ws, "Unknown message type" if kind else "Missing type", 400)
         return
@@ -276,6 +298,32 @@ async def _handle_command(
         return
     since = command.get("last_event_id")
     await hub.subscribe(outlet, stream, str(since) if since else None)
+
+
+async def _send_chat(
+    request: web.Request,
+    ws: web.WebSocketResponse,
+    principal: Principal | None,
+    command: dict[str, Any],
+) -> None:
+    """`{"type": "chat", "id": <stream id>, "text": ...}`: the message reaches every watcher
+    (this socket too, if it watches); a refusal comes back as an `error` event on the stream."""
+    raw_id = str(command.get("id") or "")
+    text = command.get("text")
+    try:
+        if principal is None or principal.account is None:
+            raise NotAuthenticated("Chat requires an authenticated user")
+        require_scope(principal, "write:statuses")
+        if not isinstance(text, str):
+            raise InvalidInput("Validation failed: text must be a string")
+        await live.send_chat(ctx(request), principal.account, _record_id(command), text)
+    except ChirpError as error:
+        body: dict[str, Any] = {"error": error.message, "status": error.status}
+        if isinstance(error, RateLimited):
+            body["retry_after"] = error.retry_after
+        frame = {"stream": ["chirp:live", raw_id], "event": "error", "payload": dumps(body)}
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            await ws.send_bytes(orjson.dumps(frame))
 
 
 async def _write_ws(ws: web.WebSocketResponse, outlet: _Outlet) -> None:

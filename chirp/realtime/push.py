@@ -37,11 +37,11 @@ from chirp.serializers.statuses import StatusSerializer
 log = logging.getLogger(__name__)
 
 
-def _dumps(value: object) -> str:
+def dumps(value: object) -> str:
     return orjson.dumps(value).decode()
 
 
-async def _publish(
+async def publish_best_effort(
     bus: EventBus, targets: Iterable[str], event: str, payload: str, **kw: bool
 ) -> None:
     targets = list(dict.fromkeys(targets))
@@ -104,7 +104,7 @@ class Pusher:
         targets = [topics.user(r) for r in readers]
         if status.visibility == "public" and status.reblog_of_id is None:
             targets += [topics.PUBLIC, *(topics.hashtag(t) for t in status.tags)]
-        await _publish(self.bus, targets, "update", payload)
+        await publish_best_effort(self.bus, targets, "update", payload)
         if status.visibility == "direct":
             await self._conversations(status)
         for parent in (status.in_reply_to_id, status.reblog_of_id, status.quote_of_id):
@@ -117,7 +117,9 @@ class Pusher:
             targets = await self._audience(
                 status.account_id, status.visibility, status.mention_ids, status.tags
             )
-            await _publish(self.bus, targets, "status.update", await self._render(status))
+            await publish_best_effort(
+                self.bus, targets, "status.update", await self._render(status)
+            )
 
     async def status_deleted(self, event: Event, batch: Batch) -> None:
         payload = event.payload
@@ -130,7 +132,7 @@ class Pusher:
         )
         deleted = cast(list[int], payload.get("deleted_ids") or [payload["status_id"]])
         for status_id in deleted:
-            await _publish(self.bus, targets, "delete", str(status_id))
+            await publish_best_effort(self.bus, targets, "delete", str(status_id))
         # Each retweet went to its retweeter's followers, who may not follow the original author.
         reblogs = zip(
             cast(list[int], payload.get("reblog_ids") or []),
@@ -139,7 +141,7 @@ class Pusher:
         )
         for reblog_id, reblogger_id in reblogs:
             home = await self._audience(reblogger_id, "private", [], [])
-            await _publish(self.bus, home, "delete", str(reblog_id))
+            await publish_best_effort(self.bus, home, "delete", str(reblog_id))
         if payload.get("reblog_of_id") is not None:
             self.counts_changed(cast(int, payload["reblog_of_id"]))
 
@@ -150,14 +152,14 @@ class Pusher:
 
     async def _render(self, status: Status) -> str:
         bundle = await load_bundle(self.ctx, [status], None)
-        return _dumps(StatusSerializer(bundle, self.ctx.settings).status(status))
+        return dumps(StatusSerializer(bundle, self.ctx.settings).status(status))
 
     async def _notification(self, notification: Notification) -> None:
         bundle = await load_notification_bundle(self.ctx, [notification], notification.account_id)
         body = notification_json(notification, StatusSerializer(bundle, self.ctx.settings))
         if body is not None:
-            await _publish(
-                self.bus, [topics.user(notification.account_id)], "notification", _dumps(body)
+            await publish_best_effort(
+                self.bus, [topics.user(notification.account_id)], "notification", dumps(body)
             )
 
     async def _too_big_to_fan_out(self, account_id: int) -> bool:
@@ -196,8 +198,8 @@ class Pusher:
                 "accounts": others,
                 "last_status": rendered,
             }
-            await _publish(
-                self.bus, [topics.direct(participant)], "conversation", _dumps(conversation)
+            await publish_best_effort(
+                self.bus, [topics.direct(participant)], "conversation", dumps(conversation)
             )
 
     # -- live counters -------------------------------------------------------------------------
@@ -225,8 +227,8 @@ class Pusher:
                 "favourites_count": status.favourites_count,
                 "quotes_count": status.quotes_count,
             }
-            await _publish(
-                self.bus, [topics.status(status.id)], "status.counts", _dumps(counts), keep=False
+            await publish_best_effort(
+                self.bus, [topics.status(status.id)], "status.counts", dumps(counts), keep=False
             )
 
     def start(self) -> None:

@@ -1,8 +1,9 @@
 """Bus topics, and how the Mastodon streams clients ask for map onto them.
 
 A topic is an audience: `user:<id>` (a home timeline and its notifications), `direct:<id>`,
-`public`, `hashtag:<key>`, `status:<id>` (live counters, a Chirp extension) and `token:<id>`
-(control: the token was revoked). Visibility is decided when choosing topics at publish time,
+`public`, `hashtag:<key>`, `status:<id>` (live counters, a Chirp extension), `live:<id>` (a live
+stream's chat, viewer count and end, a Chirp extension) and `token:<id>` (control: the token was
+revoked). Visibility is decided when choosing topics at publish time,
 so every subscriber of a topic may see every event on it.
 """
 
@@ -39,6 +40,10 @@ def status(status_id: int) -> str:
     return f"status:{status_id}"
 
 
+def live(stream_id: int) -> str:
+    return f"live:{stream_id}"
+
+
 def token(token_id: int) -> str:
     return f"token:{token_id}"
 
@@ -70,7 +75,10 @@ STREAMS = (
     "hashtag:local",
     "direct",
     "status",
+    "chirp:live",
 )
+
+LIVE_EVENTS = frozenset({"stream.chat", "stream.chat.delete", "stream.viewers", "stream.ended"})
 
 
 def _need(principal: Principal | None, *scopes: str) -> Principal:
@@ -82,10 +90,16 @@ def _need(principal: Principal | None, *scopes: str) -> Principal:
 
 
 def resolve_stream(
-    name: str, principal: Principal | None, *, tag: str | None = None, status_id: int | None = None
+    name: str,
+    principal: Principal | None,
+    *,
+    tag: str | None = None,
+    status_id: int | None = None,
+    stream_id: int | None = None,
 ) -> StreamRequest:
-    """Map a Mastodon stream name (plus `tag`, or `id` for `status`) to its topic; raise on
-    unknown streams, missing parameters or missing rights."""
+    """Map a Mastodon stream name (plus `tag`, or `id` for `status` and `chirp:live`) to its
+    topic; raise on unknown streams, missing parameters or missing rights (the caller checked
+    that the viewer may see the tweet or watch the live stream)."""
     if name in ("user", "user:notification", "direct"):
         who = _need(
             principal,
@@ -114,4 +128,8 @@ def resolve_stream(
         return StreamRequest(
             status(status_id), ("status", str(status_id)), frozenset({"status.counts"})
         )
+    if name == "chirp:live":
+        if stream_id is None:
+            raise InvalidInput("Missing live stream id parameter")
+        return StreamRequest(live(stream_id), ("chirp:live", str(stream_id)), LIVE_EVENTS)
     raise UnknownStream("Unknown stream type")

@@ -6,16 +6,19 @@ from typing import Any
 
 from chirp.core.models import Notification
 from chirp.serializers.common import iso
+from chirp.serializers.live import stream_json
 from chirp.serializers.statuses import StatusSerializer
 
 
 def notification_json(n: Notification, serializer: StatusSerializer) -> dict[str, Any] | None:
-    """None when the sender or tweet vanished between listing and loading."""
-    sender = serializer.bundle.accounts.get(n.from_account_id)
-    status = serializer.bundle.statuses.get(n.status_id) if n.status_id else None
+    """None when the sender, tweet or stream vanished between listing and loading."""
+    bundle = serializer.bundle
+    sender = bundle.accounts.get(n.from_account_id)
+    status = bundle.statuses.get(n.status_id) if n.status_id else None
+    stream = bundle.streams.get(n.stream_id) if n.stream_id else None
     if sender is None or (n.status_id is not None and status is None):
         return None
-    return {
+    body = {
         "id": str(n.id),
         "type": n.type,
         "group_key": f"ungrouped-{n.id}",
@@ -23,3 +26,10 @@ def notification_json(n: Notification, serializer: StatusSerializer) -> dict[str
         "account": serializer.account(sender),
         "status": serializer.status(status) if status is not None else None,
     }
+    if n.stream_id is not None:
+        if stream is None or stream.account_id != sender.id:
+            return None
+        account = serializer.account(sender)
+        playback = bundle.playback.get(stream.id)
+        body["stream"] = stream_json(stream, account, playback, serializer.settings)
+    return body

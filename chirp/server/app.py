@@ -15,6 +15,7 @@ from chirp.config import Settings
 from chirp.core.context import Context
 from chirp.core.dispatch import Dispatcher, Step
 from chirp.core.ids import SnowflakeGenerator
+from chirp.core.live import LiveService
 from chirp.core.media import collect_unattached_media
 from chirp.core.secrets import Passwords
 from chirp.core.side_effects import default_after_batch, default_steps
@@ -25,6 +26,7 @@ from chirp.handlers import (
     instance,
     live_ingest,
     live_playback,
+    live_streams,
     media,
     notifications,
     oauth,
@@ -36,8 +38,18 @@ from chirp.handlers import (
 )
 from chirp.media.workers import MediaWorkers
 from chirp.realtime.hub import Hub
+from chirp.realtime.live import LiveRealtime, RelayWatch
 from chirp.realtime.push import Pusher
-from chirp.server.keys import CONTEXT, DISPATCHER, HUB, LIVE_HOOKS, PUSHER, RELAY, SETTINGS
+from chirp.server.keys import (
+    CONTEXT,
+    DISPATCHER,
+    HUB,
+    LIVE_HOOKS,
+    LIVE_REALTIME,
+    PUSHER,
+    RELAY,
+    SETTINGS,
+)
 from chirp.server.middleware import json_errors
 from chirp.storage import open_store
 from chirp.streaming.relay import Relay, RelayConfig
@@ -60,6 +72,7 @@ ROUTE_MODULES = (
     media,
     live_playback,
     live_ingest,
+    live_streams,
 )
 
 
@@ -92,12 +105,15 @@ async def _realtime(app: web.Application) -> AsyncIterator[None]:
     await bus.start(hub.deliver)
     pusher = Pusher(context, bus, counts_interval=settings.live_counts_interval_seconds)
     pusher.start()
-    app[HUB], app[PUSHER] = hub, pusher
-    context.bus = bus
+    live = LiveRealtime(context, bus)
+    live.start()
+    app[HUB], app[PUSHER], app[LIVE_REALTIME] = hub, pusher, live
+    context.bus, context.live_push = bus, live
     try:
         yield
     finally:
-        context.bus = None
+        context.bus, context.live_push = None, None
+        await live.stop()
         await pusher.stop()
         await bus.close()
 
@@ -140,8 +156,10 @@ async def _live_relay(app: web.Application) -> AsyncIterator[None]:
         log.info("live video relay off: no LiveHooks wired")
         yield
         return
+    # The domain's hooks also hear, through the bus, streams ended on other nodes.
+    watch = RelayWatch(hooks, app[HUB]) if isinstance(hooks, LiveService) else None
     relay = Relay(
-        hooks,
+        watch or hooks,
         blobs,
         RelayConfig(
             segment_seconds=settings.live_segment_seconds,
@@ -150,6 +168,8 @@ async def _live_relay(app: web.Application) -> AsyncIterator[None]:
         ),
     )
     app[RELAY] = relay
+    if watch is not None:
+        watch.attach(relay)
     rtmp = None
     if settings.rtmp_port:
         rtmp = RtmpServer(
@@ -165,6 +185,8 @@ async def _live_relay(app: web.Application) -> AsyncIterator[None]:
         if rtmp is not None:
             await rtmp.close()
         await relay.close()
+        if watch is not None:
+            await watch.detach()
 
 
 async def _close_streams(app: web.Application) -> None:
@@ -175,8 +197,9 @@ async def _close_streams(app: web.Application) -> None:
 
 def _steps(app: web.Application) -> dict[str, list[Step]]:
     steps = default_steps()
-    for kind, extra in app[PUSHER].steps().items():
-        steps[kind] = [*steps.get(kind, []), *extra]
+    for pushes in (app[PUSHER].steps(), app[LIVE_REALTIME].steps()):
+        for kind, extra in pushes.items():
+            steps[kind] = [*steps.get(kind, []), *extra]
     return steps
 
 
@@ -210,6 +233,8 @@ def create_app(settings: Settings | None = None) -> web.Application:
         middlewares=[json_errors, trailing_slash], client_max_size=settings.max_body_bytes
     )
     app[SETTINGS] = settings
+    # The relay runs (RTMP on CHIRP_RTMP_PORT, browser ingest) with the domain's live hooks.
+    app[LIVE_HOOKS] = LiveService(lambda: app[CONTEXT])
     app.cleanup_ctx.append(_domain_context)
     app.cleanup_ctx.append(_realtime)
     app.cleanup_ctx.append(_media)

@@ -8,6 +8,7 @@ from chirp.config import Settings
 from chirp.core.context import Context
 from chirp.core.dispatch import Dispatcher
 from chirp.realtime.hub import Hub
+from chirp.realtime.live import LiveRealtime
 from chirp.realtime.push import Pusher
 from chirp.streaming.hooks import LiveHooks
 from chirp.streaming.relay import Relay
@@ -20,3 +21,4 @@ PUSHER = web.AppKey("pusher", Pusher)
 # The domain's side of the live-video seam; the relay (RTMP ingest, transcoding) runs when set.
 LIVE_HOOKS = web.AppKey("live_hooks", LiveHooks)
 RELAY = web.AppKey("relay", Relay)
+LIVE_REALTIME = web.AppKey("live_realtime", LiveRealtime)

@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from chirp.core.errors import ChirpError, OAuthError
+from chirp.core.errors import ChirpError, OAuthError, RateLimited
 from chirp.handlers.common import json_response
 from chirp.server.keys import SETTINGS
 
@@ -40,7 +40,10 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         body: dict[str, Any] = {"error": error.message}
         if error.details:
             body["details"] = error.details
-        return json_response(body, status=error.status)
+        headers = None
+        if isinstance(error, RateLimited):
+            headers = {"Retry-After": str(error.retry_after)}
+        return json_response(body, status=error.status, headers=headers)
     except web.HTTPException as error:
         if error.status < 400:
             raise

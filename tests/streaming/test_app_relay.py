@@ -46,6 +46,7 @@ async def test_app_binds_rtmp_and_publishes_to_its_blob_store(
 async def test_app_without_live_hooks_leaves_rtmp_off(aiohttp_client, tmp_path: Path) -> None:
     port = free_port()
     app = create_app(make_settings(data_dir=tmp_path, rtmp_port=port))
+    del app[LIVE_HOOKS]
     await aiohttp_client(app)
     assert RELAY not in app
     try:

@@ -71,7 +71,9 @@ async def test_wrong_key_and_missing_credentials_refused_before_upgrade(live_app
 
 
 async def test_ingest_off_without_relay(aiohttp_client, tmp_path: Path) -> None:
-    client = await aiohttp_client(create_app(make_settings(data_dir=tmp_path)))
+    app = create_app(make_settings(data_dir=tmp_path))
+    del app[LIVE_HOOKS]
+    client = await aiohttp_client(app)
     got = await client.get(f"{INGEST}?stream_key={KEY}")
     assert got.status == 503 and (await got.json())["error"]
 

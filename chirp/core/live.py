@@ -1,0 +1,368 @@
+"""Live streams, the social side: streams and stream keys, who may watch, going live and ending,
+viewer counts from player heartbeats, and chat. The video itself is the relay's
+(`chirp.streaming`), which reaches this module only through `LiveService` (its `LiveHooks`).
+
+- A stream is `created` by its streamer, goes `live` when the relay lists its first segment,
+  and `ended` when the publisher leaves for good or the streamer ends it. Each transition is
+  written once, with its outbox event (`stream.live`, `stream.ended`); notifications and pushes
+  follow from those (`chirp.core.side_effects`, `chirp.realtime`).
+- `public` streams are for anyone; `private` ones for the streamer and their followers. A stream
+  the viewer may not watch does not exist for them (404 everywhere).
+- One stream key per account (256 random bits, shown once, only its SHA-256 kept). An encoder
+  publishing with it feeds the account's live stream (a reconnect) or its newest created one.
+  Rotating the key refuses the old one from then on; a publisher already on air stays on air
+  (its connection was authorized when it began; the streamer ends the stream to cut it).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from chirp.core.context import Context
+from chirp.core.errors import Forbidden, InvalidInput, NotFound, RateLimited
+from chirp.core.models import (
+    LIVE_VISIBILITIES,
+    Account,
+    ChatMessage,
+    Event,
+    LiveStream,
+    Page,
+    StreamKey,
+)
+from chirp.core.secrets import digest, new_secret
+from chirp.storage.port import ChatBanned, ChatRateLimited, MissingRecord
+from chirp.streaming import playback
+from chirp.streaming.hooks import PublishGrant
+
+TITLE_MAX = 200
+CHAT_MAX = 500
+# What players send as `viewer`: a random id made per page load.
+VIEWER_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+# Stream keys are `new_secret()`s (43 URL-safe characters); anything else is refused unlooked.
+_KEY_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+def _single_line(text: str) -> str:
+    """No control characters (newlines become spaces), trimmed."""
+    cleaned = "".join(
+        " " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text
+    ).strip()
+    return re.sub(r" {2,}", " ", cleaned)
+
+
+# -- who may watch -------------------------------------------------------------------------
+
+
+async def can_watch(ctx: Context, viewer_id: int | None, stream: LiveStream) -> bool:
+    """Public streams: anyone. Private streams: the streamer and their followers."""
+    return stream.id in await watchable_ids(ctx, viewer_id, [stream])
+
+
+async def watchable_ids(
+    ctx: Context, viewer_id: int | None, streams: Iterable[LiveStream]
+) -> set[int]:
+    """Ids of the streams the viewer may watch, in at most one query."""
+    streams = list(streams)
+    restricted = {
+        s.account_id for s in streams if s.visibility != "public" and s.account_id != viewer_id
+    }
+    followed: set[int] = set()
+    if restricted and viewer_id is not None:
+        relations = await ctx.store.get_relationships(viewer_id, restricted)
+        followed = {a for a, r in relations.items() if r.following is not None}
+    return {
+        s.id
+        for s in streams
+        if s.visibility == "public" or s.account_id == viewer_id or s.account_id in followed
+    }
+
+
+async def get_stream(ctx: Context, viewer_id: int | None, stream_id: int) -> LiveStream:
+    stream = await ctx.store.get_live_stream(stream_id)
+    if stream is None or not await can_watch(ctx, viewer_id, stream):
+        raise NotFound("Record not found")
+    return stream
+
+
+async def _own_stream(ctx: Context, account: Account, stream_id: int) -> LiveStream:
+    stream = await get_stream(ctx, account.id, stream_id)
+    if stream.account_id != account.id:
+        raise Forbidden("Only the streamer can do this")
+    return stream
+
+
+# -- streams -------------------------------------------------------------------------------
+
+
+async def create_stream(ctx: Context, account: Account, title: str, visibility: str) -> LiveStream:
+    title = _single_line(title)
+    if not title:
+        raise InvalidInput("Validation failed: title can't be blank")
+    if len(title) > TITLE_MAX:
+        raise InvalidInput(f"Validation failed: title is longer than {TITLE_MAX} characters")
+    if visibility not in LIVE_VISIBILITIES:
+        raise InvalidInput("Validation failed: visibility must be public or private")
+    stream = LiveStream(
+        id=ctx.new_id(),
+        account_id=account.id,
+        title=title,
+        visibility=visibility,
+        state="created",
+        created_at=ctx.now(),
+    )
+    try:
+        await ctx.store.create_live_stream(stream)
+    except MissingRecord as gone:
+        raise NotFound("Record not found") from gone
+    return stream
+
+
+async def list_live_streams(
+    ctx: Context, viewer_id: int | None, page: Page, *, following: bool
+) -> tuple[list[LiveStream], list[int]]:
+    """Live streams the viewer may watch (of accounts they follow, with `following`), newest
+    first; and the page's cursors (every stream read, so paging never stalls on hidden ones)."""
+    rows = await ctx.store.list_live_streams(page, followed_by=viewer_id if following else None)
+    visible = await watchable_ids(ctx, viewer_id, rows)
+    return [s for s in rows if s.id in visible], [s.id for s in rows]
+
+
+async def end_stream(ctx: Context, account: Account, stream_id: int) -> LiveStream:
+    """The streamer ends it (idempotent). The relay drops the publisher when `stream.ended`
+    reaches the node it is on (see `chirp.realtime.live.RelayWatch`)."""
+    stream = await _own_stream(ctx, account, stream_id)
+    return await finish_stream(ctx, stream.id) or stream
+
+
+async def start_stream(ctx: Context, stream_id: int) -> LiveStream | None:
+    """The relay listed the stream's first segment: live now (once)."""
+    event = Event(id=ctx.new_id(), kind="stream.live", payload={"stream_id": stream_id})
+    started = await ctx.store.start_live_stream(stream_id, ctx.now(), event=event)
+    if started is not None:
+        ctx.wake_dispatcher()
+    return started
+
+
+async def finish_stream(ctx: Context, stream_id: int) -> LiveStream | None:
+    """Ended (once); None if it already was."""
+    event = Event(id=ctx.new_id(), kind="stream.ended", payload={"stream_id": stream_id})
+    ended = await ctx.store.end_live_stream(stream_id, ctx.now(), event=event)
+    if ended is not None:
+        ctx.wake_dispatcher()
+    return ended
+
+
+def playback_url(ctx: Context, stream: LiveStream) -> str | None:
+    """Where players open the stream; only for viewers who passed `can_watch` (private streams'
+    URLs are signed: whoever holds one can watch until it expires). None before any video."""
+    if stream.state == "created" or ctx.blobs is None:
+        return None
+    private = stream.visibility == "private"
+    return playback.playback_url(ctx.blobs, ctx.settings, stream.id, private)
+
+
+@dataclass(slots=True)
+class StreamView:
+    """What serializing streams and chat needs, loaded at once: accounts and playback URLs."""
+
+    accounts: dict[int, Account] = field(default_factory=dict)
+    playback: dict[int, str | None] = field(default_factory=dict)
+
+
+async def load_view(
+    ctx: Context, streams: Iterable[LiveStream], messages: Iterable[ChatMessage] = ()
+) -> StreamView:
+    streams, messages = list(streams), list(messages)
+    accounts = await ctx.store.get_accounts(
+        {s.account_id for s in streams} | {m.account_id for m in messages}
+    )
+    return StreamView(accounts, {s.id: playback_url(ctx, s) for s in streams})
+
+
+# -- stream keys ---------------------------------------------------------------------------
+
+
+def rtmp_url(ctx: Context) -> str | None:
+    """Where encoders publish (the key goes in their stream-key field), or None if nowhere."""
+    settings = ctx.settings
+    if settings.live_rtmp_url:
+        return settings.live_rtmp_url
+    if not settings.rtmp_port:
+        return None
+    host = urlsplit(settings.base_url).hostname or "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"rtmp://{host}:{settings.rtmp_port}/live"
+
+
+async def rotate_stream_key(ctx: Context, account: Account) -> tuple[str, StreamKey]:
+    """A new key for the account (the old one, if any, stops working); shown only now."""
+    secret = new_secret()
+    key = StreamKey(account_id=account.id, digest=digest(secret), created_at=ctx.now())
+    try:
+        await ctx.store.set_stream_key(key)
+    except MissingRecord as gone:
+        raise NotFound("Record not found") from gone
+    return secret, key
+
+
+async def get_stream_key(ctx: Context, account: Account) -> StreamKey | None:
+    return await ctx.store.get_stream_key(account.id)
+
+
+async def authorize_key(ctx: Context, stream_key: str) -> PublishGrant | None:
+    """The stream an encoder with this key publishes to; None for a wrong or rotated key, or
+    an account with nothing to publish to."""
+    if not _KEY_SHAPE.fullmatch(stream_key):
+        return None
+    key = await ctx.store.find_stream_key(digest(stream_key))
+    return None if key is None else await authorize_account(ctx, key.account_id)
+
+
+async def authorize_account(ctx: Context, account_id: int) -> PublishGrant | None:
+    stream = await ctx.store.publishable_stream(account_id)
+    if stream is None:
+        return None
+    return PublishGrant(stream.id, account_id, private=stream.visibility == "private")
+
+
+class LiveService:
+    """The domain side of the relay's `LiveHooks` (and `AccountLiveHooks`). Takes the context
+    through a getter: the app wires its hooks before the context is opened."""
+
+    def __init__(self, context: Callable[[], Context]) -> None:
+        self._context = context
+
+    @property
+    def ctx(self) -> Context:
+        return self._context()
+
+    async def authorize(self, stream_key: str) -> PublishGrant | None:
+        return await authorize_key(self.ctx, stream_key)
+
+    async def authorize_account(self, account_id: int) -> PublishGrant | None:
+        return await authorize_account(self.ctx, account_id)
+
+    async def went_live(self, stream_id: int) -> None:
+        await start_stream(self.ctx, stream_id)
+
+    async def ended(self, stream_id: int) -> None:
+        await finish_stream(self.ctx, stream_id)
+
+
+# -- viewers -------------------------------------------------------------------------------
+
+
+async def heartbeat(ctx: Context, viewer_id: int | None, stream_id: int, viewer: str) -> int:
+    """A player is watching: returns the stream's viewer count. A signed-in viewer counts once
+    however many players they have open; anonymous players count by their `viewer` id."""
+    if not VIEWER_ID.fullmatch(viewer):
+        raise InvalidInput("Validation failed: viewer must be 16 to 64 URL-safe characters")
+    stream = await get_stream(ctx, viewer_id, stream_id)
+    if stream.state != "live":
+        return 0
+    now = ctx.now()
+    since = now - timedelta(seconds=ctx.settings.live_viewer_ttl_seconds)
+    key = f"a{viewer_id}" if viewer_id is not None else f"p{viewer}"
+    try:
+        count = await ctx.store.record_viewer(stream.id, key, now, active_since=since)
+    except MissingRecord as gone:
+        raise NotFound("Record not found") from gone
+    if await ctx.store.set_viewers_count(stream.id, count) and ctx.live_push is not None:
+        ctx.live_push.viewers_changed(stream.id)
+    return count
+
+
+async def refresh_viewer_counts(ctx: Context) -> list[int]:
+    """Viewers whose heartbeats stopped stop counting: store each live stream's current count
+    where it changed. Returns those streams (for the push). Safe to run on every node."""
+    since = ctx.now() - timedelta(seconds=ctx.settings.live_viewer_ttl_seconds)
+    counts = await ctx.store.count_live_viewers(since)
+    stored = await ctx.store.get_live_streams(counts)
+    return [
+        stream_id
+        for stream_id, count in counts.items()
+        if stream_id in stored
+        and stored[stream_id].viewers_count != count
+        and await ctx.store.set_viewers_count(stream_id, count)
+    ]
+
+
+# -- chat ----------------------------------------------------------------------------------
+
+
+def _chat_text(text: str) -> str:
+    cleaned = "".join(c for c in text if c == "\n" or unicodedata.category(c) != "Cc").strip()
+    if not cleaned:
+        raise InvalidInput("Validation failed: text can't be blank")
+    if len(cleaned) > CHAT_MAX:
+        raise InvalidInput(f"Validation failed: text is longer than {CHAT_MAX} characters")
+    return cleaned
+
+
+async def send_chat(ctx: Context, account: Account, stream_id: int, text: str) -> ChatMessage:
+    """Post to the stream's chat: watchers only, not once the stream ended, not when banned by
+    the streamer, at most `live_chat_burst` messages per burst x interval window."""
+    text = _chat_text(text)
+    stream = await get_stream(ctx, account.id, stream_id)
+    if stream.state == "ended":
+        raise InvalidInput("This stream has ended")
+    settings = ctx.settings
+    message = ChatMessage(
+        id=ctx.new_id(), stream_id=stream.id, account_id=account.id, text=text, created_at=ctx.now()
+    )
+    window = timedelta(seconds=settings.live_chat_burst * settings.live_chat_interval_seconds)
+    try:
+        await ctx.store.add_chat_message(
+            message, window_start=message.created_at - window, window_limit=settings.live_chat_burst
+        )
+    except ChatBanned:
+        raise Forbidden("You are banned from this chat") from None
+    except ChatRateLimited as limited:
+        wait = (limited.retry_at - message.created_at).total_seconds()
+        raise RateLimited("You are sending messages too fast", retry_after=wait) from None
+    except MissingRecord as gone:
+        raise NotFound("Record not found") from gone
+    if ctx.live_push is not None:
+        await ctx.live_push.chat(message)
+    return message
+
+
+async def list_chat(
+    ctx: Context, viewer_id: int | None, stream_id: int, page: Page
+) -> tuple[list[ChatMessage], LiveStream]:
+    stream = await get_stream(ctx, viewer_id, stream_id)
+    return await ctx.store.list_chat_messages(stream.id, page), stream
+
+
+async def delete_chat(ctx: Context, account: Account, stream_id: int, message_id: int) -> None:
+    """The streamer deletes any message of their stream; an author their own."""
+    stream = await get_stream(ctx, account.id, stream_id)
+    message = await ctx.store.get_chat_message(message_id)
+    if message is None or message.stream_id != stream.id:
+        raise NotFound("Record not found")
+    if account.id not in (stream.account_id, message.account_id):
+        raise Forbidden("Only the streamer or the author can delete this message")
+    if await ctx.store.delete_chat_message(message.id, ctx.now()) and ctx.live_push is not None:
+        await ctx.live_push.chat_deleted(stream.id, message.id)
+
+
+async def ban_from_chat(ctx: Context, account: Account, stream_id: int, target_id: int) -> None:
+    """The streamer bans an account from the chat of all their streams (it may still watch)."""
+    stream = await _own_stream(ctx, account, stream_id)
+    if target_id == account.id:
+        raise InvalidInput("You cannot ban yourself")
+    try:
+        await ctx.store.ban_from_chat(stream.account_id, target_id, ctx.now())
+    except MissingRecord as gone:
+        raise NotFound("Record not found") from gone
+
+
+async def unban_from_chat(ctx: Context, account: Account, stream_id: int, target_id: int) -> None:
+    stream = await _own_stream(ctx, account, stream_id)
+    await ctx.store.unban_from_chat(stream.account_id, target_id)
