@@ -105,7 +105,8 @@ async def _realtime(app: web.Application) -> AsyncIterator[None]:
     await bus.start(hub.deliver)
     pusher = Pusher(context, bus, counts_interval=settings.live_counts_interval_seconds)
     pusher.start()
-    live = LiveRealtime(context, bus)
+    # Viewers whose heartbeats stopped drop out within half their time to live.
+    live = LiveRealtime(context, bus, sweep_interval=min(5.0, settings.live_viewer_ttl_seconds / 2))
     live.start()
     app[HUB], app[PUSHER], app[LIVE_REALTIME] = hub, pusher, live
     context.bus, context.live_push = bus, live
