@@ -97,6 +97,24 @@ async def sign_up(
     return User(account["id"], username, email, body["access_token"], body.get("refresh_token"))
 
 
+async def user_token(client: TestClient, user: User, scope: str) -> dict[str, str]:
+    """A fresh token for `user` holding only `scope` (password grant)."""
+    app = await register_app(client)
+    response = await client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "password",
+            "client_id": app.client_id,
+            "client_secret": app.client_secret,
+            "username": user.username,
+            "password": PASSWORD,
+            "scope": scope,
+        },
+    )
+    assert response.status == 200, await response.text()
+    return {"Authorization": f"Bearer {(await response.json())['access_token']}"}
+
+
 # Runs pending side effects (fan-out, notifications, push) now: the `drain` fixture.
 Drain = Callable[[], Awaitable[None]]
 

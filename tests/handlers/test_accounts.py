@@ -10,7 +10,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from chirp.server.keys import SETTINGS
-from tests.helpers import PASSWORD, User, app_token, register_app, sign_up
+from tests.helpers import PASSWORD, User, app_token, register_app, sign_up, user_token
 
 
 async def signup_token(client: TestClient, scope: str = "read write follow") -> dict[str, str]:
@@ -36,24 +36,6 @@ async def post_signup(
 ) -> tuple[int, dict[str, Any]]:
     response = await client.post("/api/v1/accounts", headers=headers, json=form(**overrides))
     return response.status, dict(await response.json())
-
-
-async def user_token(client: TestClient, user: User, scope: str) -> dict[str, str]:
-    """A fresh token for `user` holding only `scope` (password grant)."""
-    app = await register_app(client)
-    response = await client.post(
-        "/oauth/token",
-        data={
-            "grant_type": "password",
-            "client_id": app.client_id,
-            "client_secret": app.client_secret,
-            "username": user.username,
-            "password": PASSWORD,
-            "scope": scope,
-        },
-    )
-    assert response.status == 200, await response.text()
-    return {"Authorization": f"Bearer {(await response.json())['access_token']}"}
 
 
 async def lookup_status(client: TestClient, acct: str) -> int:

@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient
 
 from chirp.server.keys import LIVE_HOOKS, SETTINGS
 from chirp.streaming.hooks import LiveHooks
-from tests.helpers import PASSWORD, Drain, User, follow, register_app, sign_up
+from tests.helpers import Drain, User, follow, sign_up, user_token
 
 STREAMS = "/api/v1/chirp/streams"
 VIEWER = "player-0123456789abcdef"
@@ -90,27 +90,10 @@ async def test_create_refuses_bad_input(client: TestClient, alice: User, body: A
     assert (await response.json())["error"]
 
 
-async def read_only_token(client: TestClient, user: User) -> dict[str, str]:
-    app = await register_app(client)
-    response = await client.post(
-        "/oauth/token",
-        data={
-            "grant_type": "password",
-            "client_id": app.client_id,
-            "client_secret": app.client_secret,
-            "username": user.username,
-            "password": PASSWORD,
-            "scope": "read",
-        },
-    )
-    assert response.status == 200, await response.text()
-    return {"Authorization": f"Bearer {(await response.json())['access_token']}"}
-
-
 async def test_create_needs_a_user_with_write_scope(client: TestClient, alice: User) -> None:
     anonymous = await client.post(STREAMS, json={"title": "x"})
     assert anonymous.status == 401
-    reader = await read_only_token(client, alice)
+    reader = await user_token(client, alice, "read")
     response = await client.post(STREAMS, headers=reader, json={"title": "x"})
     assert response.status == 403
     assert (await client.post("/api/v1/chirp/stream_key", headers=reader)).status == 403
