@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     live_rtmp_url: str = ""
     # A player counts as a viewer this long after its last heartbeat (players send one each 10 s).
     live_viewer_ttl_seconds: float = Field(30.0, ge=1.0)
+    # A live stream whose relay node stopped renewing its lease this long ago (the node died)
+    # is ended by the other nodes; nodes renew every quarter of it.
+    live_relay_lease_seconds: float = Field(60.0, ge=2.0)
     # Chat: each account may send `live_chat_burst` messages at once to a stream, then one per
     # `live_chat_interval_seconds` (a sliding window of burst x interval).
     live_chat_burst: int = Field(5, ge=1, le=100)

@@ -16,6 +16,8 @@ viewer counts from player heartbeats, and chat. The video itself is the relay's
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -38,6 +40,8 @@ from chirp.core.secrets import digest, new_secret
 from chirp.storage.port import ChatBanned, ChatRateLimited, MissingRecord
 from chirp.streaming import playback
 from chirp.streaming.hooks import PublishGrant
+
+log = logging.getLogger(__name__)
 
 TITLE_MAX = 200
 CHAT_MAX = 500
@@ -155,6 +159,30 @@ async def finish_stream(ctx: Context, stream_id: int) -> LiveStream | None:
     if ended is not None:
         ctx.wake_dispatcher()
     return ended
+
+
+async def renew_relay_leases(ctx: Context, relayed: Iterable[int]) -> list[int]:
+    """One round, on every node: renew the lease of the streams this node relays, and end live
+    streams whose node stopped renewing theirs (it died: no `ended` will ever come from it).
+    Returns the streams ended."""
+    await ctx.store.renew_relay_lease(relayed, ctx.now())
+    before = ctx.now() - timedelta(seconds=ctx.settings.live_relay_lease_seconds)
+    ended = []
+    for stream_id in await ctx.store.abandoned_live_streams(before, limit=100):
+        if await finish_stream(ctx, stream_id) is not None:
+            log.warning("ended a live stream its relay abandoned", extra={"stream_id": stream_id})
+            ended.append(stream_id)
+    return ended
+
+
+async def keep_relay_leases(ctx: Context, relayed: Callable[[], Iterable[int]]) -> None:
+    """`renew_relay_leases` forever, every quarter of the lease."""
+    while True:
+        try:
+            await renew_relay_leases(ctx, list(relayed()))
+        except Exception:
+            log.exception("live relay leases failed; retrying next round")
+        await asyncio.sleep(ctx.settings.live_relay_lease_seconds / 4)
 
 
 def playback_url(ctx: Context, stream: LiveStream) -> str | None:

@@ -15,7 +15,7 @@ from chirp.config import Settings
 from chirp.core.context import Context
 from chirp.core.dispatch import Dispatcher, Step
 from chirp.core.ids import SnowflakeGenerator
-from chirp.core.live import LiveService
+from chirp.core.live import LiveService, keep_relay_leases
 from chirp.core.media import collect_unattached_media
 from chirp.core.secrets import Passwords
 from chirp.core.side_effects import default_after_batch, default_steps
@@ -169,8 +169,12 @@ async def _live_relay(app: web.Application) -> AsyncIterator[None]:
         ),
     )
     app[RELAY] = relay
+    leases = None
     if watch is not None:
         watch.attach(relay)
+        leases = asyncio.create_task(
+            keep_relay_leases(app[CONTEXT], relay.streams.keys), name="chirp-live-leases"
+        )
     rtmp = None
     if settings.rtmp_port:
         rtmp = RtmpServer(
@@ -185,6 +189,10 @@ async def _live_relay(app: web.Application) -> AsyncIterator[None]:
     finally:
         if rtmp is not None:
             await rtmp.close()
+        if leases is not None:
+            leases.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await leases
         await relay.close()
         if watch is not None:
             await watch.detach()

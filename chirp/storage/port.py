@@ -480,8 +480,9 @@ class LiveStore(Protocol):
     async def start_live_stream(
         self, stream_id: int, at: datetime, *, event: Event
     ) -> LiveStream | None:
-        """`created` -> `live` with `started_at`, recording `event`; None (and no write) when the
-        stream is not in state `created`."""
+        """`created` -> `live` with `started_at` (and the first relay lease, see
+        `renew_relay_lease`), recording `event`; None (and no write) when the stream is not in
+        state `created`."""
         ...
 
     async def end_live_stream(
@@ -489,6 +490,14 @@ class LiveStore(Protocol):
     ) -> LiveStream | None:
         """`created`/`live` -> `ended` with `ended_at`, recording `event` and forgetting its
         viewers; None (and no write) when missing or already ended."""
+        ...
+
+    async def renew_relay_lease(self, stream_ids: Iterable[int], at: datetime) -> None:
+        """The node relaying these streams still does (`start_live_stream` takes the first lease)."""
+        ...
+
+    async def abandoned_live_streams(self, before: datetime, *, limit: int) -> list[int]:
+        """Ids of `live` streams whose relay lease was last renewed before `before`."""
         ...
 
     async def set_stream_key(self, key: StreamKey) -> None:

@@ -176,6 +176,25 @@ async def test_chat_deletion_and_bans(ctx: ClockedContext, push: RecordingLivePu
     await live.send_chat(ctx, bob, stream.id, "thanks")
 
 
+async def test_streams_whose_relay_died_are_ended(ctx: ClockedContext) -> None:
+    alice = await user(ctx, "alice")
+    relayed = await live.create_stream(ctx, alice, "here", "public")
+    orphan = await live.create_stream(ctx, alice, "node died", "public")
+    for stream in (relayed, orphan):
+        await live.start_stream(ctx, stream.id)
+    assert await live.renew_relay_leases(ctx, [relayed.id]) == []
+    ctx.advance(seconds=45)
+    assert await live.renew_relay_leases(ctx, [relayed.id]) == []
+    ctx.advance(seconds=20)  # the orphan's lease is 65 s old, past the 60 s lease
+    assert await live.renew_relay_leases(ctx, [relayed.id]) == [orphan.id]
+    ended = await ctx.store.get_live_stream(orphan.id)
+    assert ended is not None and ended.state == "ended"
+    claimed = await ctx.store.claim_events(limit=10, now=ctx.now(), lease_seconds=5)
+    assert [e.kind for e in claimed].count("stream.ended") == 1  # followers hear it
+    still = await ctx.store.get_live_stream(relayed.id)
+    assert still is not None and still.state == "live"
+
+
 @pytest.mark.parametrize(
     ("settings", "expected"),
     [

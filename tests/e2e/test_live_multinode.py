@@ -1,11 +1,13 @@
 """Live streams across two `chirp serve` nodes sharing one store, one media store and one real
 Redis: the encoder publishes to node A's RTMP ingest while the fan and the API calls are on
 node B (and chat on both); going live, chat and viewer counts cross over, and ending the
-stream through node B's API drops the publisher on node A at once."""
+stream through node B's API drops the publisher on node A at once. Then node A dies (SIGKILL)
+mid-stream: node B ends that stream once its relay lease runs out."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from pathlib import Path
 
@@ -29,6 +31,8 @@ def test_live_stream_across_two_nodes(tmp_path: Path) -> None:
             "CHIRP_LIVE_SEGMENT_SECONDS": "1",
             # Longer than the test: only the API's end can stop the stream in time.
             "CHIRP_LIVE_RECONNECT_GRACE_SECONDS": "60",
+            # A dead ingest node's streams are ended by the other node within seconds.
+            "CHIRP_LIVE_RELAY_LEASE_SECONDS": "4",
         }
         ingest = ChirpProcess(
             tmp_path / "a",
@@ -104,6 +108,31 @@ async def _scenario(ingest: ChirpProcess, api: ChirpProcess, rtmp_port: int, med
                     while "#EXT-X-ENDLIST" not in (folder / variant).read_text():
                         await asyncio.sleep(0.2)
             finally:
-                if encoder.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
                     encoder.kill()
-                    await encoder.wait()
+                await encoder.wait()
+
+            orphan = await (
+                await http.post(
+                    f"{api.url}/api/v1/chirp/streams",
+                    headers=_headers(streamer),
+                    json={"title": "the node will die"},
+                )
+            ).json()
+            await _send(fan_ws, {"type": "subscribe", "stream": "chirp:live", "id": orphan["id"]})
+            encoder = await publish(
+                f"rtmp://127.0.0.1:{rtmp_port}/live/{key['stream_key']}", seconds=60
+            )
+            try:
+                live = await _next(fan_ws, "stream.live", timeout=30)
+                assert orjson.loads(live["payload"])["id"] == orphan["id"]
+                assert ingest.process is not None
+                ingest.process.kill()  # no graceful shutdown: the relay never says `ended`
+                ended = await _next(fan_ws, "stream.ended", timeout=20)
+                assert orjson.loads(ended["payload"])["id"] == orphan["id"]
+            finally:
+                with contextlib.suppress(ProcessLookupError):  # it may have ended with the node
+                    encoder.kill()
+                await encoder.wait()
+        shown = await (await http.get(f"{api.url}/api/v1/chirp/streams?limit=40")).json()
+        assert shown == []  # nothing stays "live" forever

@@ -287,3 +287,21 @@ async def test_live_notifications_point_at_a_stream_once_per_stream(store: Store
     listed = await store.list_notifications(bob.id, Page(limit=10))
     assert [(n.stream_id, n.status_id) for n in listed] == [(second.id, None), (first.id, None)]
     assert await store.get_notification(bob.id, added[0].id) == added[0]
+
+
+async def test_relay_leases_find_abandoned_live_streams(store: Store) -> None:
+    alice = await make_account(store)
+    kept = await go_live(store, await make_stream(store, alice))
+    lost = await go_live(store, await make_stream(store, alice))
+    waiting = await make_stream(store, alice)
+    assert lost.started_at is not None
+    later = lost.started_at + timedelta(seconds=60)
+    await store.renew_relay_lease([kept.id, waiting.id], later)
+    await store.renew_relay_lease([], later)
+    cutoff = later - timedelta(seconds=1)
+    assert await store.abandoned_live_streams(cutoff, limit=10) == [lost.id]
+    assert await store.abandoned_live_streams(later + timedelta(seconds=1), limit=1) == [kept.id]
+    await store.end_live_stream(lost.id, now(), event=event("stream.ended"))
+    assert await store.abandoned_live_streams(cutoff, limit=10) == []
+    # A stream that has not gone live holds no lease, and renewing gives it none.
+    assert waiting.id not in await store.abandoned_live_streams(later + timedelta(days=1), limit=10)

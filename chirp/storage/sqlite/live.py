@@ -117,9 +117,9 @@ class SqliteLive(SqliteBase):
     ) -> LiveStream | None:
         async with self.db.transaction() as tx:
             async with tx.execute(
-                "UPDATE live_streams SET state = 'live', started_at = ?"
+                "UPDATE live_streams SET state = 'live', started_at = ?, relay_seen_ms = ?"
                 " WHERE id = ? AND state = 'created' RETURNING *",
-                (ts(at), stream_id),
+                (ts(at), _ms(at), stream_id),
             ) as cursor:
                 row = await cursor.fetchone()
             if row is None:
@@ -142,6 +142,25 @@ class SqliteLive(SqliteBase):
             await tx.execute("DELETE FROM live_viewers WHERE stream_id = ?", (stream_id,))
             await record_event(tx, event, at)
             return _stream(row)
+
+    async def renew_relay_lease(self, stream_ids: Iterable[int], at: datetime) -> None:
+        ids = list(dict.fromkeys(stream_ids))
+        if not ids:
+            return
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                f"UPDATE live_streams SET relay_seen_ms = ? WHERE id IN ({placeholders(ids)})"
+                " AND state = 'live'",
+                [_ms(at), *ids],
+            )
+
+    async def abandoned_live_streams(self, before: datetime, *, limit: int) -> list[int]:
+        rows = await self.db.fetchall(
+            "SELECT id FROM live_streams WHERE state = 'live' AND relay_seen_ms < ?"
+            " ORDER BY id LIMIT ?",
+            (_ms(before), limit),
+        )
+        return [row[0] for row in rows]
 
     # -- stream keys -------------------------------------------------------------------------
 
