@@ -15,6 +15,7 @@ from urllib.parse import urljoin
 import aiohttp
 import orjson
 import websockets
+from mastodon import Mastodon
 
 from tests.e2e.process import ChirpProcess, free_port, register
 from tests.streaming.publisher import publish
@@ -140,7 +141,9 @@ async def _scenario(node: ChirpProcess, rtmp_port: int) -> None:
             await http.get(f"{api}/streams/{stream['id']}", headers=_headers(fan))
         ).json()
         assert shown["state"] == "ended" and shown["ended_at"]
-        notes = await (
-            await http.get(f"{node.url}/api/v1/notifications", headers=_headers(fan))
-        ).json()
-        assert [n["stream"]["id"] for n in notes if n["type"] == "chirp.live"] == [stream["id"]]
+    # A stock Mastodon client reads the extension notification without tripping over it.
+    client = Mastodon(access_token=fan["token"], api_base_url=node.url)
+    notes = await asyncio.to_thread(client.notifications)
+    live_notes = [n for n in notes if n["type"] == "chirp.live"]
+    assert [str(n["stream"]["id"]) for n in live_notes] == [stream["id"]]
+    assert str(live_notes[0]["account"]["id"]) == streamer["id"]
