@@ -1,0 +1,142 @@
+"""The follow graph in MongoDB (`follows`, `_id` = "<follower>:<followed>"); both accounts'
+counters move in the same transaction as the edge."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from chirp.core.ids import id_time
+from chirp.core.models import Event, Follow, Page
+from chirp.storage.mongodb.base import (
+    Doc,
+    MongoBase,
+    Session,
+    dt,
+    edge,
+    newest_first,
+    page_filter,
+    page_sort,
+    record_event,
+    ts,
+    unique_ids,
+)
+from chirp.storage.mongodb.schema import insert_new
+from chirp.storage.mongodb.statuses import inc_counter
+from chirp.storage.port import MissingRecord, Relationship
+
+
+def follow_doc(follow: Follow) -> Doc:
+    return {
+        "_id": edge(follow.account_id, follow.target_account_id),
+        "id": follow.id,
+        "account_id": follow.account_id,
+        "target_account_id": follow.target_account_id,
+        "show_reblogs": True,
+        "notify": False,
+        "created_at": ts(follow.created_at),
+    }
+
+
+def _follow(doc: Doc) -> Follow:
+    return Follow(
+        id=doc["id"],
+        account_id=doc["account_id"],
+        target_account_id=doc["target_account_id"],
+        created_at=dt(doc["created_at"]),
+    )
+
+
+class MongoFollows(MongoBase):
+    async def add_follow(self, follow: Follow, *, event: Event) -> bool:
+        db = self.db
+
+        async def add(session: Session) -> bool:
+            accounts = await db.accounts.count_documents(
+                {"_id": {"$in": [follow.account_id, follow.target_account_id]}}, session=session
+            )
+            if accounts != 2:
+                raise MissingRecord("account")
+            if not await insert_new(db, "follows", follow_doc(follow), session):
+                return False
+            await inc_counter(db, session, "accounts", follow.account_id, "following_count", 1)
+            await inc_counter(
+                db, session, "accounts", follow.target_account_id, "followers_count", 1
+            )
+            await record_event(db, session, event, follow.created_at)
+            return True
+
+        return await self._transaction(add)
+
+    async def remove_follow(self, account_id: int, target_account_id: int, *, event: Event) -> bool:
+        db = self.db
+
+        async def remove(session: Session) -> bool:
+            result = await db.follows.delete_one(
+                {"_id": edge(account_id, target_account_id)}, session=session
+            )
+            if result.deleted_count != 1:
+                return False
+            await inc_counter(db, session, "accounts", account_id, "following_count", -1)
+            await inc_counter(db, session, "accounts", target_account_id, "followers_count", -1)
+            await db.home_feed.delete_many(
+                {"owner_id": account_id, "author_id": target_account_id}, session=session
+            )
+            await record_event(db, session, event, id_time(event.id))
+            return True
+
+        return await self._transaction(remove)
+
+    async def get_relationships(
+        self, account_id: int, target_ids: Iterable[int]
+    ) -> dict[int, Relationship]:
+        ids = unique_ids(target_ids)
+        result = {target: Relationship() for target in ids}
+        if not ids:
+            return result
+        outgoing = [edge(account_id, target) for target in ids]
+        incoming = [edge(target, account_id) for target in ids]
+        docs = await self.db.follows.find({"_id": {"$in": outgoing + incoming}}).to_list(None)
+        for doc in docs:
+            if doc["account_id"] == account_id:
+                result[doc["target_account_id"]].following = _follow(doc)
+            if doc["target_account_id"] == account_id:
+                result[doc["account_id"]].followed_by = True
+        return result
+
+    async def _follow_pairs(
+        self, key_field: str, key: int, value_field: str, page: Page
+    ) -> list[tuple[int, int]]:
+        docs = await self.db.follows.find(
+            {key_field: key, **page_filter(page, "id")},
+            {"id": 1, value_field: 1},
+            sort=page_sort(page, "id"),
+            limit=page.limit,
+        ).to_list(None)
+        return [(doc["id"], doc[value_field]) for doc in newest_first(page, docs)]
+
+    async def list_followers(self, account_id: int, page: Page) -> list[tuple[int, int]]:
+        return await self._follow_pairs("target_account_id", account_id, "account_id", page)
+
+    async def list_following(self, account_id: int, page: Page) -> list[tuple[int, int]]:
+        return await self._follow_pairs("account_id", account_id, "target_account_id", page)
+
+    async def follower_ids(self, account_id: int) -> list[int]:
+        docs = await self.db.follows.find(
+            {"target_account_id": account_id}, {"account_id": 1}
+        ).to_list(None)
+        return [doc["account_id"] for doc in docs]
+
+    async def followee_ids(self, account_id: int, session: Session | None = None) -> list[int]:
+        docs = await self.db.follows.find(
+            {"account_id": account_id}, {"target_account_id": 1}, session=session
+        ).to_list(None)
+        return [doc["target_account_id"] for doc in docs]
+
+    async def list_popular_followees(self, account_id: int, min_followers: int) -> list[int]:
+        followees = await self.followee_ids(account_id)
+        if not followees:
+            return []
+        docs = await self.db.accounts.find(
+            {"_id": {"$in": followees}, "followers_count": {"$gte": min_followers}}, {"_id": 1}
+        ).to_list(None)
+        return [doc["_id"] for doc in docs]

@@ -1,0 +1,54 @@
+"""The transactional outbox in MongoDB (`outbox`): events leased by the dispatcher, deleted
+when handled."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from pymongo import ReturnDocument
+
+from chirp.core.models import Event
+from chirp.storage.mongodb.base import Doc, MongoBase, ts
+
+
+class MongoOutbox(MongoBase):
+    async def claim_events(self, *, limit: int, now: datetime, lease_seconds: float) -> list[Event]:
+        due: Doc = {
+            "available_at": {"$lte": ts(now)},
+            "$or": [{"claimed_until": None}, {"claimed_until": {"$lt": ts(now)}}],
+        }
+        candidates = await self.db.outbox.find(
+            due, {"_id": 1}, sort=[("_id", 1)], limit=limit
+        ).to_list(None)
+        lease = {"claimed_until": ts(now + timedelta(seconds=lease_seconds))}
+        events = []
+        for candidate in candidates:
+            # Atomic per event: of two dispatchers, only one still finds it due.
+            doc = await self.db.outbox.find_one_and_update(
+                {"_id": candidate["_id"], **due},
+                {"$set": lease, "$inc": {"attempts": 1}},
+                return_document=ReturnDocument.AFTER,
+            )
+            if doc is not None:
+                events.append(
+                    Event(
+                        id=doc["_id"],
+                        kind=doc["kind"],
+                        payload=doc["payload"],
+                        attempts=doc["attempts"],
+                    )
+                )
+        return events
+
+    async def complete_event(self, event_id: int) -> None:
+        await self.db.outbox.delete_one({"_id": event_id})
+
+    async def complete_events(self, event_ids: Sequence[int]) -> None:
+        if event_ids:
+            await self.db.outbox.delete_many({"_id": {"$in": list(event_ids)}})
+
+    async def retry_event(self, event_id: int, *, available_at: datetime) -> None:
+        await self.db.outbox.update_one(
+            {"_id": event_id}, {"$set": {"available_at": ts(available_at), "claimed_until": None}}
+        )

@@ -1,0 +1,233 @@
+"""Home feeds (`home_feed`: fan-out on write, capped per owner) and the account, public and
+hashtag timelines (queries on `statuses`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from pymongo.errors import BulkWriteError
+
+from chirp.core.models import Page, Status
+from chirp.core.text import tag_key
+from chirp.storage.mongodb.base import (
+    Doc,
+    MongoBase,
+    edge,
+    merge_pages,
+    newest_first,
+    page_filter,
+    page_sort,
+    unique_ids,
+)
+from chirp.storage.mongodb.schema import insert_new
+from chirp.storage.port import AccountFilter, FanOut
+
+_FOLLOWER_VISIBLE = ["public", "unlisted", "private"]
+
+
+def feed_entry(owner_id: int, status_id: int, author_id: int, reblog_of_id: int | None) -> Doc:
+    """`author_id` is who put the entry there (the retweeter for retweets), so an unfollow
+    removes exactly that account's entries."""
+    return {
+        "_id": edge(owner_id, status_id),
+        "owner_id": owner_id,
+        "status_id": status_id,
+        "author_id": author_id,
+        "reblog_of_id": reblog_of_id,
+    }
+
+
+class MongoTimelines(MongoBase):
+    async def _followees(self, account_id: int) -> list[int]:
+        docs = await self.db.follows.find(
+            {"account_id": account_id}, {"target_account_id": 1}
+        ).to_list(None)
+        return [doc["target_account_id"] for doc in docs]
+
+    async def _reply_visible_to(self, owner_id: int) -> Doc:
+        """A reply to someone else reaches a feed only if its owner follows that someone too
+        (or is that someone): the conversation otherwise makes no sense to them."""
+        return {"reply_to_other": {"$in": [None, owner_id, *await self._followees(owner_id)]}}
+
+    async def fan_out(
+        self,
+        status: Status,
+        *,
+        owner_ids: Iterable[int] = (),
+        to_followers: bool,
+        original_author_id: int | None = None,
+    ) -> list[int]:
+        request = FanOut(status, tuple(owner_ids), to_followers, original_author_id)
+        return (await self.fan_out_many([request]))[status.id]
+
+    async def fan_out_many(self, requests: Sequence[FanOut]) -> dict[int, list[int]]:
+        # Not one transaction: each entry is independent and idempotent (its `_id` is the
+        # (owner, status) pair), and a fan-out to thousands of feeds must not hold a
+        # transaction open. A retried fan-out inserts only what is missing.
+        reached: dict[int, list[int]] = {}
+        for request in requests:
+            reached[request.status.id] = await self._fan_out_one(request)
+        return reached
+
+    async def _fan_out_one(self, request: FanOut) -> list[int]:
+        status = request.status
+        if await self.db.statuses.find_one({"_id": status.id}, {"_id": 1}) is None:
+            return []
+        owners: list[int] = []
+        if request.to_followers:
+            query: Doc = {"target_account_id": status.account_id}
+            if status.reblog_of_id is not None:
+                query["show_reblogs"] = True
+                query["account_id"] = {"$ne": request.original_author_id or 0}
+            followers = [
+                doc["account_id"]
+                for doc in await self.db.follows.find(query, {"account_id": 1}).to_list(None)
+            ]
+            replied_to = status.in_reply_to_account_id
+            if replied_to not in (None, status.account_id) and followers:
+                also = await self.db.follows.find(
+                    {"_id": {"$in": [edge(f, replied_to) for f in followers]}},
+                    {"account_id": 1},
+                ).to_list(None)
+                keep = {doc["account_id"] for doc in also} | {replied_to}
+                followers = [f for f in followers if f in keep]
+            owners += followers
+        owners += request.owner_ids
+        return await self._insert_entries(
+            unique_ids(owners), status.id, status.account_id, status.reblog_of_id
+        )
+
+    async def _insert_entries(
+        self, owners: list[int], status_id: int, author_id: int, reblog_of_id: int | None
+    ) -> list[int]:
+        """Insert the missing entries; returns the owners whose feeds changed."""
+        if not owners:
+            return []
+        present = {
+            doc["owner_id"]
+            for doc in await self.db.home_feed.find(
+                {"_id": {"$in": [edge(owner, status_id) for owner in owners]}}, {"owner_id": 1}
+            ).to_list(None)
+        }
+        missing = [owner for owner in owners if owner not in present]
+        if not missing:
+            return []
+        entries = [feed_entry(owner, status_id, author_id, reblog_of_id) for owner in missing]
+        try:
+            await self.db.home_feed.insert_many(entries, ordered=False)
+        except BulkWriteError as error:  # another node inserted some meanwhile: not ours
+            failed = {e["index"] for e in error.details.get("writeErrors", [])}
+            return [owner for i, owner in enumerate(missing) if i not in failed]
+        return missing
+
+    async def trim_home_feeds(self, owner_ids: Iterable[int], cap: int, slack: int = 0) -> int:
+        removed = 0
+        for owner in unique_ids(owner_ids):
+            if await self.db.home_feed.count_documents({"owner_id": owner}) <= cap + slack:
+                continue
+            kept = await self.db.home_feed.find(
+                {"owner_id": owner},
+                {"status_id": 1},
+                sort=[("status_id", -1)],
+                skip=cap - 1,
+                limit=1,
+            ).to_list(None)
+            if kept:
+                result = await self.db.home_feed.delete_many(
+                    {"owner_id": owner, "status_id": {"$lt": kept[0]["status_id"]}}
+                )
+                removed += result.deleted_count
+        return removed
+
+    async def merge_into_home_feed(self, owner_id: int, author_id: int, *, limit: int) -> int:
+        docs = await self.db.statuses.find(
+            {
+                "account_id": author_id,
+                "visibility": {"$in": _FOLLOWER_VISIBLE},
+                **await self._reply_visible_to(owner_id),
+            },
+            {"account_id": 1, "reblog_of_id": 1},
+            sort=[("_id", -1)],
+            limit=limit,
+        ).to_list(None)
+        added = 0
+        for doc in docs:
+            entry = feed_entry(owner_id, doc["_id"], doc["account_id"], doc["reblog_of_id"])
+            added += await insert_new(self.db, "home_feed", entry)
+        return added
+
+    async def _page_ids(self, collection: str, query: Doc, page: Page, field: str) -> list[int]:
+        bounds = page_filter(page, field)
+        if field in query and bounds:  # both constrain the id: one operator document
+            bounds = {field: {**query[field], **bounds[field]}}
+        docs = (
+            await self.db[collection]
+            .find(
+                {**query, **bounds},
+                {field: 1},
+                sort=page_sort(page, field),
+                limit=page.limit,
+            )
+            .to_list(None)
+        )
+        return [doc[field] for doc in docs]
+
+    async def home_timeline(
+        self, owner_id: int, page: Page, *, pull_account_ids: Iterable[int]
+    ) -> list[int]:
+        # Three index ranges, each cut to the page, merged: the feed; the owner's own posts
+        # (shown at once, before any fan-out); followed accounts too big to fan out.
+        feed = await self._page_ids("home_feed", {"owner_id": owner_id}, page, "status_id")
+        own = await self._page_ids("statuses", {"account_id": owner_id}, page, "_id")
+        pulled_ids = [a for a in unique_ids(pull_account_ids) if a != owner_id]
+        pulled: list[int] = []
+        if pulled_ids:
+            query = {
+                "account_id": {"$in": pulled_ids},
+                "visibility": {"$in": _FOLLOWER_VISIBLE},
+                **await self._reply_visible_to(owner_id),
+            }
+            pulled = await self._page_ids("statuses", query, page, "_id")
+        return merge_pages(page, feed, own, pulled)
+
+    async def account_timeline(
+        self, account_id: int, page: Page, options: AccountFilter
+    ) -> list[int]:
+        query: dict[str, Any] = {"account_id": account_id}
+        visible: Doc = {"visibility": {"$in": list(options.visibilities)}}
+        if options.include_direct_to is not None:
+            query["$or"] = [visible, {"mention_ids": options.include_direct_to}]
+        else:
+            query.update(visible)
+        if options.exclude_replies:
+            query["self_thread"] = True
+        if options.exclude_reblogs:
+            query["reblog_of_id"] = None
+        if options.only_media:
+            query["has_media"] = True
+        if options.tagged:
+            query["tag_keys"] = tag_key(options.tagged)
+        if options.pinned:
+            pins = await self.db.pins.find({"account_id": account_id}, {"status_id": 1}).to_list(
+                None
+            )
+            query["_id"] = {"$in": [doc["status_id"] for doc in pins]}
+        return newest_first(page, await self._page_ids("statuses", query, page, "_id"))
+
+    async def public_timeline(self, page: Page, *, only_media: bool = False) -> list[int]:
+        query: Doc = {"public_feed": True}
+        if only_media:
+            query["has_media"] = True
+        return newest_first(page, await self._page_ids("statuses", query, page, "_id"))
+
+    async def tag_timeline(
+        self, tag_names: Iterable[str], page: Page, *, only_media: bool = False
+    ) -> list[int]:
+        keys = list(dict.fromkeys(tag_key(name) for name in tag_names))
+        if not keys:
+            return []
+        query: Doc = {"tag_keys": {"$in": keys}, "visibility": "public"}
+        if only_media:
+            query["has_media"] = True
+        return newest_first(page, await self._page_ids("statuses", query, page, "_id"))

@@ -1,0 +1,130 @@
+"""OAuth tokens and authorization codes in MongoDB (`tokens`, `authorization_codes`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from chirp.core.models import Account, App, AuthorizationCode, Token
+from chirp.storage.mongodb.accounts import account_from_doc
+from chirp.storage.mongodb.apps import app_from_doc
+from chirp.storage.mongodb.base import Doc, MongoBase, Session, dt, dt_or_none, ts, ts_or_none
+
+
+def token_doc(token: Token) -> Doc:
+    doc: Doc = {
+        "_id": token.id,
+        "digest": token.digest,
+        "app_id": token.app_id,
+        "account_id": token.account_id,
+        "scopes": list(token.scopes),
+        "created_at": ts(token.created_at),
+        "expires_at": ts_or_none(token.expires_at),
+        "revoked_at": ts_or_none(token.revoked_at),
+    }
+    if token.refresh_digest is not None:  # absent, not null: the unique index is sparse
+        doc["refresh_digest"] = token.refresh_digest
+    return doc
+
+
+def _token(doc: Doc) -> Token:
+    return Token(
+        id=doc["_id"],
+        digest=doc["digest"],
+        app_id=doc["app_id"],
+        account_id=doc["account_id"],
+        scopes=tuple(doc["scopes"]),
+        created_at=dt(doc["created_at"]),
+        expires_at=dt_or_none(doc["expires_at"]),
+        refresh_digest=doc.get("refresh_digest"),
+        revoked_at=dt_or_none(doc["revoked_at"]),
+    )
+
+
+def code_doc(code: AuthorizationCode) -> Doc:
+    return {
+        "_id": code.digest,
+        "app_id": code.app_id,
+        "account_id": code.account_id,
+        "redirect_uri": code.redirect_uri,
+        "scopes": list(code.scopes),
+        "code_challenge": code.code_challenge,
+        "code_challenge_method": code.code_challenge_method,
+        "expires_at": ts(code.expires_at),
+    }
+
+
+class MongoTokens(MongoBase):
+    async def create_token(self, token: Token) -> None:
+        await self.db.tokens.insert_one(token_doc(token))
+
+    async def get_token(self, digest: str) -> Token | None:
+        doc = await self.db.tokens.find_one({"digest": digest})
+        return _token(doc) if doc else None
+
+    async def get_token_with_owners(
+        self, digest: str
+    ) -> tuple[Token, App | None, Account | None] | None:
+        doc = await self.db.tokens.find_one({"digest": digest})
+        if doc is None:
+            return None
+        token = _token(doc)
+        app = await self.db.apps.find_one({"_id": token.app_id})
+        account = (
+            await self.db.accounts.find_one({"_id": token.account_id})
+            if token.account_id is not None
+            else None
+        )
+        return (
+            token,
+            app_from_doc(app) if app else None,
+            account_from_doc(account) if account else None,
+        )
+
+    async def get_token_by_refresh(self, refresh_digest: str) -> Token | None:
+        doc = await self.db.tokens.find_one({"refresh_digest": refresh_digest})
+        return _token(doc) if doc else None
+
+    async def revoke_token(self, token_id: int, revoked_at: datetime) -> bool:
+        result = await self.db.tokens.update_one(
+            {"_id": token_id, "revoked_at": None}, {"$set": {"revoked_at": ts(revoked_at)}}
+        )
+        return result.modified_count == 1
+
+    async def rotate_token(self, old_token_id: int, new: Token, revoked_at: datetime) -> bool:
+        async def rotate(session: Session) -> bool:
+            result = await self.db.tokens.update_one(
+                {"_id": old_token_id, "revoked_at": None},
+                {"$set": {"revoked_at": ts(revoked_at)}},
+                session=session,
+            )
+            if result.modified_count != 1:
+                return False
+            await self.db.tokens.insert_one(token_doc(new), session=session)
+            return True
+
+        return await self._transaction(rotate)
+
+    async def revoke_account_tokens(self, account_id: int, revoked_at: datetime) -> int:
+        result = await self.db.tokens.update_many(
+            {"account_id": account_id, "revoked_at": None},
+            {"$set": {"revoked_at": ts(revoked_at)}},
+        )
+        return result.modified_count
+
+    async def create_authorization_code(self, code: AuthorizationCode) -> None:
+        await self.db.authorization_codes.insert_one(code_doc(code))
+
+    async def take_authorization_code(self, digest: str) -> AuthorizationCode | None:
+        doc = await self.db.authorization_codes.find_one_and_delete({"_id": digest})
+        if doc is None:
+            return None
+        return AuthorizationCode(
+            digest=doc["_id"],
+            app_id=doc["app_id"],
+            account_id=doc["account_id"],
+            redirect_uri=doc["redirect_uri"],
+            scopes=tuple(doc["scopes"]),
+            expires_at=dt(doc["expires_at"]),
+            code_challenge=doc["code_challenge"],
+            code_challenge_method=doc["code_challenge_method"],
+        )
