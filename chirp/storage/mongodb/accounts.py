@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
@@ -12,6 +11,7 @@ from pymongo.errors import DuplicateKeyError
 from chirp.core.models import Account, Credentials
 from chirp.storage.mongodb.base import Doc, MongoBase, Session, dt, dt_or_none, ts, ts_or_none
 from chirp.storage.port import UniqueViolation
+from chirp.storage.shared import profile_changes
 
 
 def account_doc(account: Account) -> Doc:
@@ -154,19 +154,9 @@ class MongoAccounts(MongoBase):
         bot: bool | None = None,
         discoverable: bool | None = None,
     ) -> Account | None:
-        changes: dict[str, Any] = {
-            name: value
-            for name, value in (
-                ("display_name", display_name),
-                ("note", note),
-                ("locked", locked),
-                ("bot", bot),
-                ("discoverable", discoverable),
-            )
-            if value is not None
-        }
-        if display_name is not None:
-            changes["display_name_key"] = display_name.casefold()
+        changes = profile_changes(
+            display_name=display_name, note=note, locked=locked, bot=bot, discoverable=discoverable
+        )
         changes["updated_at"] = ts(updated_at)
         doc = await self.db.accounts.find_one_and_update(
             {"_id": account_id}, {"$set": changes}, return_document=ReturnDocument.AFTER

@@ -8,7 +8,7 @@ from typing import Any
 
 from pymongo.errors import BulkWriteError
 
-from chirp.core.models import Page, Status
+from chirp.core.models import Page
 from chirp.core.text import tag_key
 from chirp.storage.mongodb.base import (
     Doc,
@@ -22,6 +22,7 @@ from chirp.storage.mongodb.base import (
 )
 from chirp.storage.mongodb.schema import insert_new
 from chirp.storage.port import AccountFilter, FanOut
+from chirp.storage.shared import FanOutOne
 
 _FOLLOWER_VISIBLE = ["public", "unlisted", "private"]
 
@@ -38,7 +39,7 @@ def feed_entry(owner_id: int, status_id: int, author_id: int, reblog_of_id: int 
     }
 
 
-class MongoTimelines(MongoBase):
+class MongoTimelines(MongoBase, FanOutOne):
     async def _followees(self, account_id: int) -> list[int]:
         docs = await self.db.follows.find(
             {"account_id": account_id}, {"target_account_id": 1}
@@ -49,17 +50,6 @@ class MongoTimelines(MongoBase):
         """A reply to someone else reaches a feed only if its owner follows that someone too
         (or is that someone): the conversation otherwise makes no sense to them."""
         return {"reply_to_other": {"$in": [None, owner_id, *await self._followees(owner_id)]}}
-
-    async def fan_out(
-        self,
-        status: Status,
-        *,
-        owner_ids: Iterable[int] = (),
-        to_followers: bool,
-        original_author_id: int | None = None,
-    ) -> list[int]:
-        request = FanOut(status, tuple(owner_ids), to_followers, original_author_id)
-        return (await self.fan_out_many([request]))[status.id]
 
     async def fan_out_many(self, requests: Sequence[FanOut]) -> dict[int, list[int]]:
         # Not one transaction: each entry is independent and idempotent (its `_id` is the

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from chirp.core.models import Account, Credentials
+from chirp.storage.shared import profile_changes
 from chirp.storage.sqlite.base import SqliteBase, unique_violation
 from chirp.storage.sqlite.convert import dt, ts
 from chirp.storage.sqlite.db import Row, placeholders
@@ -175,19 +176,9 @@ class SqliteAccounts(SqliteBase):
         bot: bool | None = None,
         discoverable: bool | None = None,
     ) -> Account | None:
-        changes: dict[str, Any] = {
-            name: value
-            for name, value in (
-                ("display_name", display_name),
-                ("note", note),
-                ("locked", locked),
-                ("bot", bot),
-                ("discoverable", discoverable),
-            )
-            if value is not None
-        }
-        if display_name is not None:
-            changes["display_name_key"] = display_name.casefold()
+        changes = profile_changes(
+            display_name=display_name, note=note, locked=locked, bot=bot, discoverable=discoverable
+        )
         changes["updated_at"] = ts(updated_at)
         assignments = ", ".join(f"{name} = :{name}" for name in changes)
         async with (

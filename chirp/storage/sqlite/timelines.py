@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from chirp.core.models import Page, Status
+from chirp.core.models import Page
 from chirp.core.text import tag_key
 from chirp.storage.port import AccountFilter, FanOut
+from chirp.storage.shared import FanOutOne
 from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.db import placeholders
 from chirp.storage.sqlite.paging import newest_first, page_bounds, page_order
@@ -26,18 +27,7 @@ FAN_OUT_CHUNK = 16
 TRIM_CHUNK = 250
 
 
-class SqliteTimelines(SqliteBase):
-    async def fan_out(
-        self,
-        status: Status,
-        *,
-        owner_ids: Iterable[int] = (),
-        to_followers: bool,
-        original_author_id: int | None = None,
-    ) -> list[int]:
-        request = FanOut(status, tuple(owner_ids), to_followers, original_author_id)
-        return (await self.fan_out_many([request]))[status.id]
-
+class SqliteTimelines(SqliteBase, FanOutOne):
     async def fan_out_many(self, requests: Sequence[FanOut]) -> dict[int, list[int]]:
         # A few tweets per transaction: each feed page is written once per chunk instead of once
         # per tweet, while the single writer is never held long enough to stall posting.

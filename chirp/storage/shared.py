@@ -1,0 +1,53 @@
+"""Logic every storage backend shares, whatever it keeps its data in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from chirp.core.models import Status
+from chirp.storage.port import FanOut
+
+
+def profile_changes(
+    *,
+    display_name: str | None,
+    note: str | None,
+    locked: bool | None,
+    bot: bool | None,
+    discoverable: bool | None,
+) -> dict[str, Any]:
+    """The fields a profile update sets (None leaves a field as is), with the display name's
+    search key (`display_name_key`) when it changes."""
+    changes: dict[str, Any] = {
+        name: value
+        for name, value in (
+            ("display_name", display_name),
+            ("note", note),
+            ("locked", locked),
+            ("bot", bot),
+            ("discoverable", discoverable),
+        )
+        if value is not None
+    }
+    if display_name is not None:
+        changes["display_name_key"] = display_name.casefold()
+    return changes
+
+
+class FanOutOne:
+    """`fan_out` as a batch of one `fan_out_many`."""
+
+    async def fan_out_many(self, requests: Sequence[FanOut]) -> dict[int, list[int]]:
+        raise NotImplementedError
+
+    async def fan_out(
+        self,
+        status: Status,
+        *,
+        owner_ids: Iterable[int] = (),
+        to_followers: bool,
+        original_author_id: int | None = None,
+    ) -> list[int]:
+        request = FanOut(status, tuple(owner_ids), to_followers, original_author_id)
+        return (await self.fan_out_many([request]))[status.id]
