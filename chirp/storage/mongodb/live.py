@@ -40,6 +40,7 @@ def stream_doc(stream: LiveStream) -> Doc:
         "started_at": ts_or_none(stream.started_at),
         "ended_at": ts_or_none(stream.ended_at),
         "viewers_count": stream.viewers_count,
+        "relay_seen_ms": None,  # Unix ms of the relay node's last lease renewal, while live
     }
 
 
@@ -138,7 +139,7 @@ class MongoLive(MongoBase):
         async def start(session: Session) -> LiveStream | None:
             doc = await self.db.live_streams.find_one_and_update(
                 {"_id": stream_id, "state": "created"},
-                {"$set": {"state": "live", "started_at": ts(at)}},
+                {"$set": {"state": "live", "started_at": ts(at), "relay_seen_ms": _ms(at)}},
                 return_document=ReturnDocument.AFTER,
                 session=session,
             )
@@ -166,6 +167,22 @@ class MongoLive(MongoBase):
             return _stream(doc)
 
         return await self._transaction(end)
+
+    async def renew_relay_lease(self, stream_ids: Iterable[int], at: datetime) -> None:
+        ids = unique_ids(stream_ids)
+        if ids:
+            await self.db.live_streams.update_many(
+                {"_id": {"$in": ids}, "state": "live"}, {"$set": {"relay_seen_ms": _ms(at)}}
+            )
+
+    async def abandoned_live_streams(self, before: datetime, *, limit: int) -> list[int]:
+        docs = await self.db.live_streams.find(
+            {"state": "live", "relay_seen_ms": {"$lt": _ms(before)}},
+            {"_id": 1},
+            sort=[("_id", 1)],
+            limit=limit,
+        ).to_list(None)
+        return [doc["_id"] for doc in docs]
 
     # -- stream keys -------------------------------------------------------------------------
 
