@@ -207,6 +207,7 @@ def _client_worker(
     stop: Any,
     progress: Any,
     results: Any,
+    kind: str,
 ) -> None:
     _raise_nofile()
     try:
@@ -215,34 +216,48 @@ def _client_worker(
         runner = uvloop.run
     except ImportError:  # pragma: no cover
         runner = asyncio.run
-    results.put(runner(_clients(index, urls, concurrency, ready, stop, progress)))
+    results.put(runner(_clients(index, urls, concurrency, ready, stop, progress, kind)))
 
 
 async def _clients(
-    index: int, urls: list[str], concurrency: int, ready: Any, stop: Any, progress: Any
+    index: int,
+    urls: list[str],
+    concurrency: int,
+    ready: Any,
+    stop: Any,
+    progress: Any,
+    kind: str,
 ) -> WorkerResult:
-    from websockets.asyncio.client import connect
-    from websockets.exceptions import ConnectionClosed
-
     result = WorkerResult(index)
     latencies = array("q")
     per_post = result.per_post
     gate = asyncio.Semaphore(concurrency)
-    sockets = []
+    closers: list[Any] = []  # per open socket: aborts it
+
+    def on_frame(data: bytes | bytearray) -> None:
+        now = time.time_ns()
+        result.frames += 1
+        result.bytes += len(data)
+        at = data.find(MARK)
+        if at >= 0:
+            result.marked += 1
+            sent = int(data[at + 3 : at + 22])
+            latencies.append((now - sent) // 1000)
+            seen = per_post.get(sent)
+            per_post[sent] = (seen[0], now) if seen else (now, now)
+            if not result.first_ns:
+                result.first_ns = now
+                result.sample = bytes(data)
+            result.last_ns = now
+
+    open_socket = _open_lean if kind == "lean" else _open_websockets
 
     async def open_one(url: str) -> None:
         async with gate:
             for attempt in range(5):
                 try:
-                    ws = await connect(
-                        url,
-                        compression=None,
-                        max_size=None,
-                        ping_interval=None,
-                        open_timeout=30,
-                        close_timeout=1,
-                    )
-                except (OSError, TimeoutError, Exception) as error:
+                    closers.append(await open_socket(url, on_frame, result))
+                except Exception as error:
                     if attempt == 4:
                         name = type(error).__name__
                         result.errors[name] = result.errors.get(name, 0) + 1
@@ -250,35 +265,12 @@ async def _clients(
                         return
                     await asyncio.sleep(0.2 * (attempt + 1))
                 else:
-                    sockets.append(ws)
                     return
-
-    async def read(ws: Any) -> None:
-        try:
-            while True:
-                data = await ws.recv(decode=False)
-                now = time.time_ns()
-                result.frames += 1
-                result.bytes += len(data)
-                at = data.find(MARK)
-                if at >= 0:
-                    result.marked += 1
-                    sent = int(data[at + 3 : at + 22])
-                    latencies.append((now - sent) // 1000)
-                    seen = per_post.get(sent)
-                    per_post[sent] = (seen[0], now) if seen else (now, now)
-                    if not result.first_ns:
-                        result.first_ns = now
-                        result.sample = bytes(data)
-                    result.last_ns = now
-        except ConnectionClosed:
-            result.closed_by_server += 1
 
     started = time.perf_counter()
     await asyncio.gather(*(open_one(u) for u in urls))
     result.connect_s = time.perf_counter() - started
-    result.connected = len(sockets)
-    readers = [asyncio.create_task(read(ws)) for ws in sockets]
+    result.connected = len(closers)
     cpu0 = time.process_time()
     ready.put((index, result.connected, result.failed))
     loop = asyncio.get_running_loop()
@@ -286,18 +278,60 @@ async def _clients(
         progress[index] = result.marked
     progress[index] = result.marked
     result.cpu_s = time.process_time() - cpu0
-    for task in readers:
-        task.cancel()
-    for ws in sockets:
-        ws.transport.abort()
+    for close in closers:
+        close()
     result.latencies_us = latencies.tobytes()
     return result
+
+
+async def _open_lean(url: str, on_frame: Any, result: WorkerResult) -> Any:
+    """bench/lean_ws.py: frames parsed in `data_received`, no task per socket (the default)."""
+    from bench.lean_ws import connect
+
+    client = await connect(url, on_frame)
+
+    def close() -> None:
+        result.closed_by_server += client.closed_by_server
+        if client.transport is not None:
+            client.transport.abort()
+
+    return close
+
+
+async def _open_websockets(url: str, on_frame: Any, result: WorkerResult) -> Any:
+    """The `websockets` library: a reader task per socket (`--client websockets`)."""
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed
+
+    ws = await connect(
+        url,
+        compression=None,
+        max_size=None,
+        ping_interval=None,
+        open_timeout=30,
+        close_timeout=1,
+    )
+
+    async def read() -> None:
+        try:
+            while True:
+                on_frame(await ws.recv(decode=False))
+        except ConnectionClosed:
+            result.closed_by_server += 1
+
+    reader = asyncio.create_task(read())
+
+    def close() -> None:
+        reader.cancel()
+        ws.transport.abort()
+
+    return close
 
 
 class ClientFleet:
     """N websocket clients over `procs` processes; `stop()` returns their merged results."""
 
-    def __init__(self, urls: list[str], procs: int, concurrency: int) -> None:
+    def __init__(self, urls: list[str], procs: int, concurrency: int, kind: str) -> None:
         ctx = mp.get_context("spawn")
         self.procs = procs
         self.ready = ctx.Queue()
@@ -315,6 +349,7 @@ class ClientFleet:
                     self.stop_event,
                     self.progress,
                     self.results,
+                    kind,
                 ),
                 daemon=True,
             )
@@ -495,7 +530,7 @@ def _phase(
     memory_before = _proc_memory(pid)
     print(f"[{name}] connecting {len(urls):,} clients over {args.procs} processes …", flush=True)
     t0 = time.perf_counter()
-    fleet = ClientFleet(urls, args.procs, args.connect_concurrency)
+    fleet = ClientFleet(urls, args.procs, args.connect_concurrency, args.client)
     try:
         connected, failed = fleet.wait_connected(timeout=600)
         connect_s = time.perf_counter() - t0
@@ -647,6 +682,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rate", type=float, default=10.0, help="tweets per second")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of posting")
     parser.add_argument("--procs", type=int, default=4, help="client processes")
+    parser.add_argument(
+        "--client",
+        choices=("lean", "websockets"),
+        default="lean",
+        help="websocket client: bench/lean_ws.py or the websockets library",
+    )
     parser.add_argument("--connect-concurrency", type=int, default=32, help="per process")
     parser.add_argument("--settle", type=float, default=3.0, help="idle s before measuring RSS")
     parser.add_argument("--drain", type=float, default=30.0, help="max s to wait after posting")
