@@ -11,7 +11,7 @@ import time
 from collections import deque
 from collections.abc import Sequence
 
-from chirp.bus.port import Deliver, Message, position_key
+from chirp.bus.port import ONCE_SECONDS, Deliver, Message, position_key
 
 
 class MemoryBus:
@@ -27,24 +27,50 @@ class MemoryBus:
         self._topic_evicted: dict[str, int] = {}
         self._evicted_upto = 0
         self._listened: set[str] = set()
+        # `once` key -> (monotonic time, position) of its first publish, oldest first.
+        self._once: dict[str, tuple[float, str]] = {}
         self._deliver: Deliver | None = None
 
     async def start(self, deliver: Deliver) -> None:
         self._deliver = deliver
 
     async def publish(
-        self, topics: Sequence[str], event: str, payload: str, *, keep: bool = True
+        self,
+        topics: Sequence[str],
+        event: str,
+        payload: str,
+        *,
+        keep: bool = True,
+        once: str | None = None,
     ) -> str:
+        if once is not None:
+            now = time.monotonic()
+            first = self._once.get(once)
+            if first is not None and now - first[0] < ONCE_SECONDS:
+                return first[1]
         position = ""
         if keep:
             self._sequence += 1
             position = f"{self._epoch}-{self._sequence}"
             self._keep(self._sequence, topics, event, payload)
+        if once is not None:
+            self._remember_once(once, now, position)
         if self._deliver is not None:
             for topic in topics:
                 if topic in self._listened:
                     self._deliver(Message(topic, position, event, payload))
         return position
+
+    def _remember_once(self, key: str, now: float, position: str) -> None:
+        once = self._once
+        once.pop(key, None)
+        once[key] = (now, position)
+        # Oldest first: drop keys past their time, and keep at most `history` of them.
+        while once:
+            oldest = next(iter(once))
+            if len(once) <= self._history and now - once[oldest][0] < ONCE_SECONDS:
+                break
+            del once[oldest]
 
     def _keep(self, sequence: int, topics: Sequence[str], event: str, payload: str) -> None:
         self._kept[sequence] = (event, payload)

@@ -31,6 +31,9 @@ class Message:
 
 Deliver = Callable[[Message], None]
 
+# How long a `once` key keeps a repeated publish out (the outbox retries within an hour).
+ONCE_SECONDS = 3600
+
 
 def position_key(position: str) -> tuple[int, int]:
     """Positions are `<int>-<int>`; this orders them. Malformed positions sort first."""
@@ -46,9 +49,19 @@ class EventBus(Protocol):
         """Connect and begin handing messages for listened topics to `deliver`."""
 
     async def publish(
-        self, topics: Sequence[str], event: str, payload: str, *, keep: bool = True
+        self,
+        topics: Sequence[str],
+        event: str,
+        payload: str,
+        *,
+        keep: bool = True,
+        once: str | None = None,
     ) -> str:
-        """Send to every listener of `topics`; returns the position ("" when not kept)."""
+        """Send to every listener of `topics`; returns the position ("" when not kept).
+
+        With `once`, a key naming the event, only the first publish with that key goes out (for
+        at least `ONCE_SECONDS`); repeats are dropped and return the first one's position. Two
+        paths may then push the same event (a fast one, and the outbox that guarantees it)."""
 
     async def listen(self, topic: str) -> None: ...
 

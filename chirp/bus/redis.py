@@ -28,23 +28,32 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from chirp.bus.port import Deliver, Message, position_key
+from chirp.bus.port import ONCE_SECONDS, Deliver, Message, position_key
 
 log = logging.getLogger(__name__)
 
 EVENTS = "chirp:events"
 INDEX = "chirp:idx:"
 CHANNEL = "chirp:topic:"
+ONCE = "chirp:once:"
 INDEX_TTL_S = 86_400
 
 _PUBLISH = """
 local keep = ARGV[3] == '1'
+local once = ARGV[8]
+if once ~= '' then
+  local first = redis.call('GET', KEYS[3] .. once)
+  if first then return first end
+end
 local id = ''
 if keep then
   id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[4], '*', 'e', ARGV[1], 'p', ARGV[2])
 end
+if once ~= '' then
+  redis.call('SET', KEYS[3] .. once, id, 'EX', ARGV[9])
+end
 local message = id .. '\\n' .. ARGV[1] .. '\\n' .. ARGV[2]
-for i = 8, #ARGV do
+for i = 10, #ARGV do
   if keep then
     local index = ARGV[6] .. ARGV[i]
     local last = redis.call('XREVRANGE', index, '+', '-', 'COUNT', 1)
@@ -96,7 +105,13 @@ class RedisBus:
         self._pubsub = pubsub
 
     async def publish(
-        self, topics: Sequence[str], event: str, payload: str, *, keep: bool = True
+        self,
+        topics: Sequence[str],
+        event: str,
+        payload: str,
+        *,
+        keep: bool = True,
+        once: str | None = None,
     ) -> str:
         if not topics:
             return ""
@@ -108,10 +123,12 @@ class RedisBus:
             self._per_topic,
             INDEX,
             INDEX_TTL_S,
+            once or "",
+            ONCE_SECONDS,
             *topics,
         ]
         try:
-            position = _text(await self._script(keys=[EVENTS, CHANNEL], args=args))
+            position = _text(await self._script(keys=[EVENTS, CHANNEL, ONCE], args=args))
         except (RedisError, OSError) as error:
             # Redis is away: this node's own listeners still get the event (without a position,
             # so a reconnect replays from the last one Redis gave them).

@@ -11,7 +11,7 @@ from chirp.blobs.port import BlobStore
 from chirp.bus.port import EventBus
 from chirp.config import Settings
 from chirp.core.ids import SnowflakeGenerator
-from chirp.core.models import ChatMessage
+from chirp.core.models import ChatMessage, Status
 from chirp.core.secrets import Passwords
 from chirp.media.workers import MediaWorkers
 from chirp.storage.port import Store
@@ -29,6 +29,14 @@ class LivePush(Protocol):
         """Coalesced: the stream's stored count goes out soon, once however often it changed."""
 
 
+class TweetPush(Protocol):
+    """Realtime `update` of a new tweet straight from the post path (`chirp.realtime.push`),
+    without waiting for the outbox's home-feed fan-out. Best effort and in the background: the
+    outbox still pushes every tweet, and the bus lets only the first copy through."""
+
+    def posted(self, status: Status) -> None: ...
+
+
 @dataclass(slots=True)
 class Context:
     settings: Settings
@@ -42,6 +50,8 @@ class Context:
     media_workers: MediaWorkers | None = None
     # Live chat and viewer counts to watchers; None where nothing listens.
     live_push: LivePush | None = None
+    # New tweets to their readers' sockets at once; None where nothing listens.
+    tweet_push: TweetPush | None = None
     # Called after a write recorded an outbox event, so the dispatcher handles it without delay.
     wake_dispatcher: Callable[[], None] = field(default=lambda: None)
 

@@ -159,6 +159,8 @@ async def post_tweet(
     except MissingRecord as gone:
         raise NotFound("Record not found") from gone
     ctx.wake_dispatcher()
+    if ctx.tweet_push is not None:
+        ctx.tweet_push.posted(status)
     return status
 
 

@@ -3,7 +3,9 @@
 Who receives what is decided here, from the same visibility rules as the REST reads:
 
     status.created  -> `update` to the home feeds it reached (+ every follower of an author too
-                       big to fan out), and to `public`/`hashtag:*` if public and not a retweet;
+                       big to fan out), and to `public`/`hashtag:*` if public and not a retweet
+                       (tweets that are neither retweets nor direct go out from the post path
+                       already, `posted`, before the fan-out; the bus drops the second copy);
                        `conversation` to the participants of a direct tweet; live counters of
                        the replied-to, retweeted or quoted tweet
     status.updated  -> `status.update` to followers, mentioned accounts and public streams
@@ -36,21 +38,32 @@ from chirp.serializers.statuses import StatusSerializer
 
 log = logging.getLogger(__name__)
 
+PUSHED_MEMORY = 10_000
+
 
 def dumps(value: object) -> str:
     return orjson.dumps(value).decode()
 
 
 async def publish_best_effort(
-    bus: EventBus, targets: Iterable[str], event: str, payload: str, **kw: bool
-) -> None:
+    bus: EventBus,
+    targets: Iterable[str],
+    event: str,
+    payload: str,
+    *,
+    keep: bool = True,
+    once: str | None = None,
+) -> bool:
+    """Publish, logging failures; True if the bus took the message."""
     targets = list(dict.fromkeys(targets))
     if not targets:
-        return
+        return True
     try:
-        await bus.publish(targets, event, payload, **kw)
+        await bus.publish(targets, event, payload, keep=keep, once=once)
     except Exception:  # realtime is best effort; REST and the replay history stay correct
         log.exception("realtime publish failed", extra={"event": event})
+        return False
+    return True
 
 
 class Pusher:
@@ -61,6 +74,10 @@ class Pusher:
         self.bus = bus
         self.counts_interval = counts_interval
         self._dirty: set[int] = set()
+        # Tweets the post path pushed (`posted`), so this node's outbox step skips them; other
+        # nodes' copies are dropped by the bus (`once`).
+        self._pushed: dict[int, None] = {}
+        self._posting: set[asyncio.Task[None]] = set()
         self._flusher: asyncio.Task[None] | None = None
 
     def steps(self) -> dict[str, list[Step]]:
@@ -97,19 +114,65 @@ class Pusher:
         status = await self.ctx.store.get_status(cast(int, event.payload["status_id"]))
         if status is None:
             return
-        payload = await self._render(status)
-        readers = set(batch.delivered.get(status.id, [])) | {status.account_id}
-        if status.visibility != "direct" and await self._too_big_to_fan_out(status.account_id):
-            readers.update(await self.ctx.store.follower_ids(status.account_id))
-        targets = [topics.user(r) for r in readers]
-        if status.visibility == "public" and status.reblog_of_id is None:
-            targets += [topics.PUBLIC, *(topics.hashtag(t) for t in status.tags)]
-        await publish_best_effort(self.bus, targets, "update", payload)
+        if status.id not in self._pushed:  # else the post path has pushed it already
+            readers = set(batch.delivered.get(status.id, [])) | {status.account_id}
+            if status.visibility != "direct" and await self._too_big_to_fan_out(status.account_id):
+                readers.update(await self.ctx.store.follower_ids(status.account_id))
+            await self._publish_update(status, readers)
         if status.visibility == "direct":
             await self._conversations(status)
         for parent in (status.in_reply_to_id, status.reblog_of_id, status.quote_of_id):
             if parent is not None:
                 self.counts_changed(parent)
+
+    def posted(self, status: Status) -> None:
+        """The post path's push (`TweetPush`): in the background, so the response does not wait.
+        Direct tweets and retweets, whose audience depends on the fan-out's rules, are left to
+        the outbox."""
+        if status.visibility == "direct" or status.reblog_of_id is not None:
+            return
+        task = asyncio.create_task(self._push_posted(status.id))
+        self._posting.add(task)
+        task.add_done_callback(self._posting.discard)
+
+    async def _push_posted(self, status_id: int) -> None:
+        try:
+            status = await self.ctx.store.get_status(status_id)
+            if status is None:
+                return
+            readers = await self._home_readers(status)
+            if await self._publish_update(status, readers):
+                self._pushed[status.id] = None
+                while len(self._pushed) > PUSHED_MEMORY:
+                    del self._pushed[next(iter(self._pushed))]
+        except Exception:  # the outbox pushes it anyway
+            log.exception("fast push failed", extra={"status_id": status_id})
+
+    async def _home_readers(self, status: Status) -> set[int]:
+        """Whose home feed a tweet (not a retweet, not direct) reaches: the same rule as the
+        fan-out (`FanOut`): replies to someone else only reach followers who follow them too;
+        authors too big to fan out reach every follower, as `status_created` does."""
+        followers = await self.ctx.store.follower_ids(status.account_id)
+        replied_to = status.in_reply_to_account_id
+        if replied_to not in (None, status.account_id) and not await self._too_big_to_fan_out(
+            status.account_id
+        ):
+            assert replied_to is not None
+            theirs = set(await self.ctx.store.follower_ids(replied_to))
+            followers = [f for f in followers if f == replied_to or f in theirs]
+        return {*followers, status.account_id}
+
+    async def _publish_update(self, status: Status, readers: Iterable[int]) -> bool:
+        targets = [topics.user(r) for r in readers]
+        if status.visibility == "public" and status.reblog_of_id is None:
+            targets += [topics.PUBLIC, *(topics.hashtag(t) for t in status.tags)]
+        return await publish_best_effort(
+            self.bus,
+            targets,
+            "update",
+            await self._render(status),
+            once=f"status.created:{status.id}",
+        )
 
     async def status_updated(self, event: Event, batch: Batch) -> None:
         status = await self.ctx.store.get_status(cast(int, event.payload["status_id"]))
@@ -235,6 +298,8 @@ class Pusher:
         self._flusher = asyncio.create_task(self.run_counts(), name="chirp-live-counters")
 
     async def stop(self) -> None:
+        for task in list(self._posting):  # the outbox pushes these after a restart
+            task.cancel()
         if self._flusher is not None:
             self._flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -109,11 +109,11 @@ async def _realtime(app: web.Application) -> AsyncIterator[None]:
     live = LiveRealtime(context, bus, sweep_interval=min(5.0, settings.live_viewer_ttl_seconds / 2))
     live.start()
     app[HUB], app[PUSHER], app[LIVE_REALTIME] = hub, pusher, live
-    context.bus, context.live_push = bus, live
+    context.bus, context.live_push, context.tweet_push = bus, live, pusher
     try:
         yield
     finally:
-        context.bus, context.live_push = None, None
+        context.bus, context.live_push, context.tweet_push = None, None, None
         await live.stop()
         await pusher.stop()
         await bus.close()

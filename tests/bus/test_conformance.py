@@ -112,3 +112,25 @@ async def test_payloads_round_trip_unchanged(open_node: Node) -> None:
     assert message.payload == payload
     replayed = await bus.replay("t", "0-0") if position.startswith("0") else None
     assert replayed is None or replayed[0].payload == payload
+
+
+async def test_a_publish_once_key_lets_only_the_first_copy_through(open_node: Node) -> None:
+    bus, seen = await open_node()
+    await bus.listen("user:1")
+    first = await bus.publish(["user:1"], "update", '"fast"', once="status.created:7")
+    again = await bus.publish(["user:1", "user:2"], "update", '"outbox"', once="status.created:7")
+    other = await bus.publish(["user:1"], "update", '"another"', once="status.created:8")
+    plain = await bus.publish(["user:1"], "update", '"no key"')
+    messages = await arrived(seen, 3)
+    await asyncio.sleep(0.1)  # the repeat may not trickle in late
+    assert again == first
+    assert [(m.position, m.payload) for m in seen.messages] == [
+        (first, '"fast"'),
+        (other, '"another"'),
+        (plain, '"no key"'),
+    ]
+    assert len(messages) == 3
+    replayed = await bus.replay("user:2", first)
+    assert replayed == []  # the dropped copy was not kept either
+    missed = await bus.replay("user:1", first)
+    assert missed is not None and [m.payload for m in missed] == ['"another"', '"no key"']

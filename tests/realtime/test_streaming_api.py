@@ -7,10 +7,10 @@ from typing import Any
 
 import orjson
 import pytest
-from aiohttp import WSMsgType
+from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestClient
 
-from chirp.server.keys import HUB
+from chirp.server.keys import DISPATCHER, HUB
 from tests.helpers import Drain, User, follow, post, sign_up
 
 
@@ -51,6 +51,41 @@ async def test_user_stream_gets_followed_tweets_and_notifications(
         notification = orjson.loads(by_event["notification"]["payload"])
         assert notification["type"] == "mention"
         assert notification["status"]["id"] == tweet["id"]
+
+
+async def test_new_tweets_reach_readers_before_the_outbox_fans_them_out(
+    app: web.Application, client: TestClient, alice: User, bob: User, carol: User, drain: Drain
+) -> None:
+    await follow(client, alice, bob)
+    await follow(client, carol, bob)
+    await follow(client, alice, carol)  # alice follows carol, carol does not follow alice
+    by_alice = await post(client, alice, "alice asks")
+    by_carol = await post(client, carol, "carol asks")
+    await drain()
+    async with (
+        client.ws_connect(f"/api/v1/streaming?access_token={alice.token}&stream=user") as fan,
+        client.ws_connect(f"/api/v1/streaming?access_token={carol.token}&stream=user") as other,
+    ):
+        await asyncio.sleep(0.05)
+        async with app[DISPATCHER]._batch_lock:  # the outbox handles nothing meanwhile
+            tweet = await post(client, bob, "straight from the post path")
+            to_carol = await post(client, bob, "answer", in_reply_to_id=by_carol["id"])
+            to_alice = await post(client, bob, "answer", in_reply_to_id=by_alice["id"])
+            got = await frames(fan, 3)
+            assert [(f["event"], orjson.loads(f["payload"])["id"]) for f in got] == [
+                ("update", tweet["id"]),
+                ("update", to_carol["id"]),  # alice follows carol too
+                ("update", to_alice["id"]),
+            ]
+            # Replies reach followers who follow the replied-to account too (the fan-out's
+            # rule): carol does not get bob's answer to alice.
+            got = await frames(other, 2)
+            assert [orjson.loads(f["payload"])["id"] for f in got] == [tweet["id"], to_carol["id"]]
+        await drain()  # the outbox's copies are dropped; the mentions come from it
+        assert [f["event"] for f in await frames(fan, 1)] == ["notification"]
+        assert [f["event"] for f in await frames(other, 1)] == ["notification"]
+        await quiet(fan)
+        await quiet(other)
 
 
 async def test_followers_only_tweets_reach_followers_only(
