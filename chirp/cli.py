@@ -25,12 +25,51 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         help="processes sharing the port (CHIRP_WORKERS, default 1; more needs CHIRP_BUS=redis://)",
     )
+    db = commands.add_parser(
+        "db", help="prepare the store, or copy it into another"
+    ).add_subparsers(dest="db_command", required=True)
+    init = db.add_parser(
+        "init",
+        help="create the store's schema: SQLite migrations, or MongoDB collections and indexes"
+        " (idempotent)",
+    )
+    init.add_argument("--store", help="store URL (default CHIRP_STORE)")
+    init.add_argument(
+        "--shard",
+        action="store_true",
+        help="MongoDB: also enable sharding and shard the large collections (needs a mongos)",
+    )
+    copy = db.add_parser(
+        "copy", help="copy an embedded SQLite store into an empty MongoDB database"
+    )
+    copy.add_argument("--from", dest="source", required=True, help="sqlite:///path/to/chirp.db")
+    copy.add_argument("--to", dest="target", required=True, help="mongodb://... (a replica set)")
     return parser
+
+
+def _db(args: argparse.Namespace) -> None:
+    import asyncio
+
+    from chirp.storage.admin import AdminError, copy_store, init_store
+
+    settings = Settings()
+    try:
+        if args.db_command == "init":
+            url = args.store or settings.store_url
+            asyncio.run(init_store(url, settings, sys.stdout, shard=args.shard))
+        else:
+            report = asyncio.run(copy_store(args.source, args.target, settings, sys.stdout))
+            if not report.ok:
+                sys.exit("chirp: the copy does not match its source (see above)")
+    except AdminError as error:
+        sys.exit(f"chirp: {error}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
-    if args.command == "serve":
+    if args.command == "db":
+        _db(args)
+    elif args.command == "serve":
         from chirp.server.run import ConfigError, serve
 
         overrides = {

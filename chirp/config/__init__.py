@@ -19,8 +19,17 @@ class Settings(BaseSettings):
     # Where clients reach this deployment (load balancer / CDN front); links and `acct` domains use it.
     public_url: str = ""
     data_dir: Path = Path("chirp-data")
-    # `sqlite:///path/to/file.db`; empty means `<data_dir>/chirp.db`.
+    # `sqlite:///path/to/file.db` (empty means `<data_dir>/chirp.db`), or
+    # `mongodb://...` / `mongodb+srv://...` (a replica set or sharded cluster).
     store: str = ""
+    # MongoDB: database (empty: the URI's, else `chirp`), the connection pool per server,
+    # timeouts (`mongodb_timeout_seconds` 0: no client-side limit per operation).
+    mongodb_database: str = ""
+    mongodb_max_pool_size: int = Field(100, ge=1)
+    mongodb_min_pool_size: int = Field(0, ge=0)
+    mongodb_connect_timeout_seconds: float = Field(10.0, gt=0)
+    mongodb_server_selection_timeout_seconds: float = Field(30.0, gt=0)
+    mongodb_timeout_seconds: float = Field(0.0, ge=0)
     node_id: int | None = Field(None, ge=0, le=63)
     # Processes serving the same port (SO_REUSEPORT); more than one needs the Redis bus.
     workers: int = Field(1, ge=1, le=64)

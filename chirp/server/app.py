@@ -79,7 +79,7 @@ ROUTE_MODULES = (
 async def _domain_context(app: web.Application) -> AsyncIterator[None]:
     """Open the store (migrating it) and wire the domain context; close the store last."""
     settings = app[SETTINGS]
-    store = await open_store(settings.store_url)
+    store = await open_store(settings.store_url, settings)
     app[CONTEXT] = Context(
         settings=settings,
         store=store,

@@ -130,7 +130,7 @@ def _worker_settings(settings: Settings) -> list[Settings]:
 
 
 async def _migrate(settings: Settings) -> None:
-    store = await open_store(settings.store_url)
+    store = await open_store(settings.store_url, settings)
     await store.close()
 
 

@@ -232,6 +232,11 @@ class StandInClient:
             reply["setName"] = "rs0"
         return reply
 
+    def get_default_database(self, default: str | None = None) -> StandInDatabase:
+        """As if connected to `mongodb://host/<default>`: tests name the database they use."""
+        assert default is not None
+        return self[default]
+
     def start_session(self, **options: Any) -> StandInSession:
         return StandInSession(self)
 

@@ -1,0 +1,448 @@
+"""`chirp db copy`: move an embedded (SQLite) deployment into MongoDB without loss.
+
+Every table is streamed in id order and written in batches (unordered `insert_many`); derived
+data is rebuilt on the way (the retweet markers, tag use counts, the text index). At the end
+the source's row counts are compared with the target's document counts, and a sample of
+accounts, tweets, relationships, viewer states and home timelines is read back through the
+storage port from both stores and compared."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+import orjson
+
+from chirp.core.models import (
+    AuthorizationCode,
+    ChatMessage,
+    Event,
+    LiveStream,
+    Notification,
+    Page,
+    StatusEdit,
+)
+from chirp.storage.mongodb import MongoStore
+from chirp.storage.mongodb.accounts import account_doc
+from chirp.storage.mongodb.apps import app_doc
+from chirp.storage.mongodb.base import Doc, dt, dt_or_none, edge, event_doc, ts, ts_or_none
+from chirp.storage.mongodb.live import chat_doc, stream_doc
+from chirp.storage.mongodb.media import media_doc
+from chirp.storage.mongodb.notifications import notification_doc
+from chirp.storage.mongodb.statuses import edit_doc, reblog_edge_doc, status_doc
+from chirp.storage.mongodb.timelines import feed_entry
+from chirp.storage.mongodb.tokens import code_doc
+from chirp.storage.port import Store
+from chirp.storage.sqlite.accounts import account_from_row
+from chirp.storage.sqlite.apps import app_from_row
+from chirp.storage.sqlite.media import media_from_row
+from chirp.storage.sqlite.statuses import status_from_row
+
+BATCH = 1000
+SPOT_CHECKS = 25
+
+
+def _words(value: str) -> tuple[str, ...]:
+    return tuple(value.split())
+
+
+def _credentials(row: sqlite3.Row) -> Doc:
+    return {
+        "_id": row["account_id"],
+        "email": row["email"],
+        "email_key": row["email_key"],
+        "password_hash": row["password_hash"],
+        "locale": row["locale"],
+        "created_at": ts(dt(row["created_at"])),
+    }
+
+
+def _token(row: sqlite3.Row) -> Doc:
+    doc: Doc = {
+        "_id": row["id"],
+        "digest": row["digest"],
+        "app_id": row["app_id"],
+        "account_id": row["account_id"],
+        "scopes": list(_words(row["scopes"])),
+        "created_at": ts(dt(row["created_at"])),
+        "expires_at": ts_or_none(dt_or_none(row["expires_at"])),
+        "revoked_at": ts_or_none(dt_or_none(row["revoked_at"])),
+    }
+    if row["refresh_digest"] is not None:
+        doc["refresh_digest"] = row["refresh_digest"]
+    return doc
+
+
+def _code(row: sqlite3.Row) -> Doc:
+    return code_doc(
+        AuthorizationCode(
+            digest=row["digest"],
+            app_id=row["app_id"],
+            account_id=row["account_id"],
+            redirect_uri=row["redirect_uri"],
+            scopes=_words(row["scopes"]),
+            expires_at=dt(row["expires_at"]),
+            code_challenge=row["code_challenge"],
+            code_challenge_method=row["code_challenge_method"],
+        )
+    )
+
+
+def _marker(row: sqlite3.Row) -> Doc:
+    return {
+        "_id": edge(row["account_id"], row["status_id"]),
+        "id": row["id"],
+        "account_id": row["account_id"],
+        "status_id": row["status_id"],
+        "public": bool(row["public"]),
+    }
+
+
+def _follow(row: sqlite3.Row) -> Doc:
+    return {
+        "_id": edge(row["account_id"], row["target_account_id"]),
+        "id": row["id"],
+        "account_id": row["account_id"],
+        "target_account_id": row["target_account_id"],
+        "show_reblogs": bool(row["show_reblogs"]),
+        "notify": bool(row["notify"]),
+        "created_at": ts(dt(row["created_at"])),
+    }
+
+
+def _edit(row: sqlite3.Row) -> Doc:
+    return edit_doc(
+        StatusEdit(
+            id=row["id"],
+            status_id=row["status_id"],
+            account_id=row["account_id"],
+            text=row["text"],
+            content=row["content"],
+            spoiler_text=row["spoiler_text"],
+            sensitive=bool(row["sensitive"]),
+            created_at=dt(row["created_at"]),
+        )
+    )
+
+
+def _notification(row: sqlite3.Row) -> Doc:
+    return notification_doc(
+        Notification(
+            id=row["id"],
+            account_id=row["account_id"],
+            type=row["type"],
+            from_account_id=row["from_account_id"],
+            created_at=dt(row["created_at"]),
+            status_id=row["status_id"],
+            stream_id=row["stream_id"],
+        )
+    )
+
+
+def _outbox(row: sqlite3.Row) -> Doc:
+    doc = event_doc(
+        Event(id=row["id"], kind=row["kind"], payload=orjson.loads(row["payload"])),
+        dt(row["available_at"]),
+    )
+    doc["attempts"] = row["attempts"]
+    doc["claimed_until"] = ts_or_none(dt_or_none(row["claimed_until"]))
+    return doc
+
+
+def _stream(row: sqlite3.Row) -> Doc:
+    doc = stream_doc(
+        LiveStream(
+            id=row["id"],
+            account_id=row["account_id"],
+            title=row["title"],
+            visibility=row["visibility"],
+            state=row["state"],
+            created_at=dt(row["created_at"]),
+            started_at=dt_or_none(row["started_at"]),
+            ended_at=dt_or_none(row["ended_at"]),
+            viewers_count=row["viewers_count"],
+        )
+    )
+    doc["relay_seen_ms"] = row["relay_seen_ms"]
+    return doc
+
+
+def _chat(row: sqlite3.Row) -> Doc:
+    message = ChatMessage(
+        id=row["id"],
+        stream_id=row["stream_id"],
+        account_id=row["account_id"],
+        text=row["text"],
+        created_at=dt(row["created_at"]),
+    )
+    return chat_doc(message, dt_or_none(row["deleted_at"]))
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One collection of the target and the SQLite query whose rows become its documents."""
+
+    collection: str
+    sql: str
+    to_doc: Callable[[sqlite3.Row], Doc]
+
+
+PARTS = (
+    Part("apps", "SELECT * FROM apps ORDER BY id", lambda r: app_doc(app_from_row(r))),
+    Part(
+        "accounts", "SELECT * FROM accounts ORDER BY id", lambda r: account_doc(account_from_row(r))
+    ),
+    Part("credentials", "SELECT * FROM credentials ORDER BY account_id", _credentials),
+    Part("tokens", "SELECT * FROM tokens ORDER BY id", _token),
+    Part("authorization_codes", "SELECT * FROM authorization_codes ORDER BY digest", _code),
+    Part(
+        "statuses", "SELECT * FROM statuses ORDER BY id", lambda r: status_doc(status_from_row(r))
+    ),
+    Part(
+        "reblogs",
+        "SELECT * FROM statuses WHERE reblog_of_id IS NOT NULL ORDER BY id",
+        lambda r: reblog_edge_doc(status_from_row(r), r["visibility"] == "public"),
+    ),
+    Part(
+        "tags",
+        "SELECT t.name, t.name_key, t.created_at,"
+        " (SELECT count(*) FROM status_tags st WHERE st.tag_id = t.id) AS uses"
+        " FROM tags t ORDER BY t.id",
+        lambda r: {
+            "_id": r["name_key"],
+            "name": r["name"],
+            "created_at": ts(dt(r["created_at"])),
+            "uses": r["uses"],
+        },
+    ),
+    Part("status_edits", "SELECT * FROM status_edits ORDER BY id", _edit),
+    *(
+        Part(
+            table,
+            f"SELECT m.*, s.visibility = 'public' AS public FROM {table} m"
+            " JOIN statuses s ON s.id = m.status_id ORDER BY m.id",
+            _marker,
+        )
+        for table in ("favourites", "bookmarks", "pins")
+    ),
+    Part("follows", "SELECT * FROM follows ORDER BY id", _follow),
+    Part(
+        "home_feed",
+        "SELECT * FROM home_feed ORDER BY owner_id, status_id",
+        lambda r: feed_entry(r["owner_id"], r["status_id"], r["author_id"], r["reblog_of_id"]),
+    ),
+    Part("notifications", "SELECT * FROM notifications ORDER BY id", _notification),
+    Part(
+        "idempotency_keys",
+        "SELECT * FROM idempotency_keys ORDER BY account_id, key",
+        lambda r: {
+            "_id": edge(r["account_id"], r["key"]),
+            "account_id": r["account_id"],
+            "status_id": r["status_id"],
+            "created_at": ts(dt(r["created_at"])),
+        },
+    ),
+    Part("outbox", "SELECT * FROM outbox ORDER BY id", _outbox),
+    Part(
+        "media",
+        "SELECT * FROM media_attachments ORDER BY id",
+        lambda r: media_doc(media_from_row(r)),
+    ),
+    Part("live_streams", "SELECT * FROM live_streams ORDER BY id", _stream),
+    Part(
+        "stream_keys",
+        "SELECT * FROM stream_keys ORDER BY account_id",
+        lambda r: {
+            "_id": r["account_id"],
+            "digest": r["digest"],
+            "created_at": ts(dt(r["created_at"])),
+        },
+    ),
+    Part(
+        "live_viewers",
+        "SELECT * FROM live_viewers ORDER BY stream_id, viewer",
+        lambda r: {
+            "_id": edge(r["stream_id"], r["viewer"]),
+            "stream_id": r["stream_id"],
+            "seen_ms": r["seen_ms"],
+        },
+    ),
+    Part("live_chat", "SELECT * FROM live_chat ORDER BY id", _chat),
+    Part(
+        "chat_bans",
+        "SELECT * FROM live_chat_bans ORDER BY streamer_id, account_id",
+        lambda r: {
+            "_id": edge(r["streamer_id"], r["account_id"]),
+            "streamer_id": r["streamer_id"],
+            "account_id": r["account_id"],
+            "created_at": ts(dt(r["created_at"])),
+        },
+    ),
+)
+
+
+class CopyRefused(Exception):
+    """The copy cannot start (the target already holds data)."""
+
+
+@dataclass(slots=True)
+class CopyReport:
+    counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # collection: (rows, docs)
+    checked: dict[str, int] = field(default_factory=dict)  # what: how many compared
+    mismatches: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches and all(a == b for a, b in self.counts.values())
+
+
+class Progress:
+    """A one-line text progress bar on a terminal (plain lines otherwise)."""
+
+    def __init__(self, total: int, out: TextIO, width: int = 30) -> None:
+        self.total, self.done, self.out, self.width = max(total, 1), 0, out, width
+        self.live = out.isatty()
+        self._shown = -1
+
+    def advance(self, n: int, label: str) -> None:
+        self.done += n
+        percent = self.done * 100 // self.total
+        if not self.live and percent // 10 == self._shown // 10 and self.done < self.total:
+            return  # a log, not a terminal: a line per 10 %
+        self._shown = percent
+        filled = self.width * self.done // self.total
+        bar = "#" * filled + "-" * (self.width - filled)
+        end = "\r" if self.live and self.done < self.total else "\n"
+        self.out.write(f"[{bar}] {percent:3d}% {self.done}/{self.total} {label:<20}{end}")
+        self.out.flush()
+
+
+def _rows(conn: sqlite3.Connection, sql: str) -> Iterator[list[sqlite3.Row]]:
+    cursor = conn.execute(sql)
+    while batch := cursor.fetchmany(BATCH):
+        yield batch
+
+
+async def copy_sqlite_to_mongo(
+    sqlite_path: str, target: MongoStore, out: TextIO = sys.stderr
+) -> CopyReport:
+    """Copy every table of the SQLite store at `sqlite_path` (migrated first) into `target`'s
+    database, which must hold no Chirp data yet; then count and spot-check."""
+    from chirp.storage import open_store
+
+    source = await open_store(f"sqlite:///{sqlite_path}")  # applies pending migrations
+    try:
+        for part in PARTS:
+            if await target.db[part.collection].count_documents({}):
+                raise CopyRefused(
+                    f"the target database already holds {part.collection}: copy into an empty one"
+                )
+        conn = sqlite3.connect(f"file:{sqlite_path}?mode=ro", uri=True)
+        conn.row_factory = sqlite3.Row
+        try:
+            report = CopyReport()
+            totals = {
+                part.collection: conn.execute(f"SELECT count(*) FROM ({part.sql})").fetchone()[0]
+                for part in PARTS
+            }
+            progress = Progress(sum(totals.values()), out)
+            for part in PARTS:
+                for batch in _rows(conn, part.sql):
+                    docs = [part.to_doc(row) for row in batch]
+                    await target.db[part.collection].insert_many(docs, ordered=False)
+                    progress.advance(len(docs), part.collection)
+                copied = await target.db[part.collection].count_documents({})
+                report.counts[part.collection] = (totals[part.collection], copied)
+            sample = _sample(conn)
+        finally:
+            conn.close()
+        await _spot_check(source, target, sample, report)
+        return report
+    finally:
+        await source.close()
+
+
+def _sample(conn: sqlite3.Connection) -> dict[str, list[Any]]:
+    def pick(sql: str) -> list[Any]:
+        rows = [tuple(row) for row in conn.execute(sql).fetchall()]
+        return random.sample(rows, min(SPOT_CHECKS, len(rows)))
+
+    return {
+        "accounts": pick("SELECT id FROM accounts"),
+        "statuses": pick("SELECT id FROM statuses"),
+        "follows": pick("SELECT account_id, target_account_id FROM follows"),
+        "favourites": pick("SELECT account_id, status_id FROM favourites"),
+        "feeds": pick("SELECT DISTINCT owner_id FROM home_feed"),
+        "media": pick("SELECT id FROM media_attachments"),
+        "streams": pick("SELECT id FROM live_streams"),
+    }
+
+
+async def _spot_check(
+    source: Store, target: Store, sample: dict[str, list[Any]], report: CopyReport
+) -> None:
+    """Read the sampled records through the storage port from both stores and compare."""
+
+    def compare(what: str, key: object, a: object, b: object) -> None:
+        report.checked[what] = report.checked.get(what, 0) + 1
+        if a != b:
+            report.mismatches.append(f"{what} {key}: sqlite {a!r} != mongodb {b!r}")
+
+    for (account_id,) in sample["accounts"]:
+        compare("account", account_id, *[await s.get_account(account_id) for s in (source, target)])
+        compare(
+            "credentials",
+            account_id,
+            *[await s.get_credentials(account_id) for s in (source, target)],
+        )
+    for (status_id,) in sample["statuses"]:
+        compare("status", status_id, *[await s.get_status(status_id) for s in (source, target)])
+        compare(
+            "edits", status_id, *[await s.get_status_edits(status_id) for s in (source, target)]
+        )
+    for account_id, target_id in sample["follows"]:
+        pair = (account_id, target_id)
+        compare(
+            "relationship",
+            pair,
+            *[await s.get_relationships(account_id, [target_id]) for s in (source, target)],
+        )
+    for account_id, status_id in sample["favourites"]:
+        pair = (account_id, status_id)
+        compare(
+            "viewer state",
+            pair,
+            *[await s.get_viewer_state(account_id, [status_id]) for s in (source, target)],
+        )
+    for (owner_id,) in sample["feeds"]:
+        compare(
+            "home timeline",
+            owner_id,
+            *[
+                await s.home_timeline(owner_id, Page(limit=40), pull_account_ids=())
+                for s in (source, target)
+            ],
+        )
+    for (media_id,) in sample["media"]:
+        compare("media", media_id, *[await s.get_media(media_id) for s in (source, target)])
+    for (stream_id,) in sample["streams"]:
+        compare(
+            "live stream",
+            stream_id,
+            *[await s.get_live_stream(stream_id) for s in (source, target)],
+        )
+
+
+def format_report(report: CopyReport) -> str:
+    lines = [f"{'collection':<22}{'sqlite rows':>12}{'mongodb docs':>14}"]
+    for collection, (rows, docs) in report.counts.items():
+        flag = "" if rows == docs else "  MISMATCH"
+        lines.append(f"{collection:<22}{rows:>12}{docs:>14}{flag}")
+    checked = ", ".join(f"{n} {what}" for what, n in report.checked.items()) or "nothing to check"
+    lines.append(f"spot checks: {checked}: {len(report.mismatches)} mismatches")
+    lines += [f"  {m}" for m in report.mismatches[:20]]
+    return "\n".join(lines)
