@@ -35,6 +35,7 @@ from chirp.handlers import (
     statuses,
     streaming,
     timelines,
+    watch,
 )
 from chirp.media.workers import MediaWorkers
 from chirp.realtime.hub import Hub
@@ -73,6 +74,7 @@ ROUTE_MODULES = (
     live_playback,
     live_ingest,
     live_streams,
+    watch,
 )
 
 

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import re
 import secrets
 import time
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from chirp.blobs.port import BlobStore
 from chirp.config import Settings
@@ -61,6 +62,22 @@ def playback_url(blobs: BlobStore, settings: Settings, stream_id: int, private: 
         return blobs.public_url(master_key(stream_id))
     base = f"{settings.base_url}/api/v1/chirp/streams/{stream_id}/hls/{MASTER}"
     return f"{base}?{playback_query(settings, stream_id)}"
+
+
+def playback_origins(blobs: BlobStore, settings: Settings) -> list[str]:
+    """Every origin a player fetches playlists and segments from: Chirp itself (signed
+    playlists, local media), the blob store's public base (the CDN), and for GCS the host of
+    V4-signed URLs. The watch page's Content-Security-Policy allows exactly these."""
+
+    def origin(url: str) -> str:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    origins = [origin(settings.base_url), origin(blobs.public_url(master_key(0)))]
+    if settings.media_store.startswith("gs://"):
+        emulator = os.environ.get("STORAGE_EMULATOR_HOST", "")
+        origins.append(origin(emulator) if emulator else "https://storage.googleapis.com")
+    return list(dict.fromkeys(origins))
 
 
 def verify_playback(settings: Settings, stream_id: int, expires: str, signature: str) -> bool:

@@ -5,6 +5,27 @@ from __future__ import annotations
 import asyncio
 
 
+def encoder_args(
+    url: str,
+    *,
+    seconds: float,
+    size: str = "640x360",
+    rate: int = 25,
+    keyint_seconds: float = 1.0,
+) -> list[str]:
+    """The ffmpeg command line (for callers that run it without asyncio)."""
+    return [
+        "ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re",
+        "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}",
+        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+        "-t", str(seconds),
+        "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
+        "-g", str(int(rate * keyint_seconds)), "-pix_fmt", "yuv420p",
+        "-c:a", "aac", "-b:a", "64k",
+        "-f", "flv", url,
+    ]  # fmt: skip
+
+
 async def publish(
     url: str,
     *,
@@ -15,14 +36,7 @@ async def publish(
 ) -> asyncio.subprocess.Process:
     """Start pushing; the caller waits for (or kills) the process."""
     return await asyncio.create_subprocess_exec(
-        "ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re",
-        "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}",
-        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-        "-t", str(seconds),
-        "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
-        "-g", str(int(rate * keyint_seconds)), "-pix_fmt", "yuv420p",
-        "-c:a", "aac", "-b:a", "64k",
-        "-f", "flv", url,
+        *encoder_args(url, seconds=seconds, size=size, rate=rate, keyint_seconds=keyint_seconds),
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    )

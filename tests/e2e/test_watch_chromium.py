@@ -1,0 +1,212 @@
+"""The watch page in headless Debian chromium, through `chirp serve` and the real streams API:
+a streamer creates a followers-only stream, gets a stream key, a synthetic ffmpeg encoder
+(720p test pattern with tone) publishes over RTMP; a follower opens `/live/<id>#access_token=…`
+and the video really plays (time advances, frames are decoded, hls.js has the whole ladder),
+switching to the lowest quality keeps it playing, chat goes both ways and a deletion disappears,
+the viewer count shows the follower, and nothing on the page breaks the CSP."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import requests
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+from tests.e2e.browser import chromium, console_errors, require_chromium
+from tests.e2e.process import ChirpProcess, free_port, register
+from tests.streaming.publisher import encoder_args
+
+T = TypeVar("T")
+
+# Playback state, read from the page: what the test asserts on.
+PLAYBACK = """
+const v = document.querySelector('video');
+const q = v.getVideoPlaybackQuality();
+const hls = window.chirpWatch && window.chirpWatch.hls;
+return {time: v.currentTime, frames: q.totalVideoFrames, decoded: v.webkitDecodedFrameCount,
+        paused: v.paused, levels: hls ? hls.levels.map(l => l.height) : [],
+        level: hls && hls.currentLevel >= 0 ? hls.levels[hls.currentLevel].height : null,
+        error: v.error && v.error.message};
+"""
+
+
+def wait_for(check: Callable[[], T | None], timeout: float, what: str) -> T:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.25)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def _auth(user: dict[str, str]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {user['token']}"}
+
+
+def test_a_follower_watches_and_chats_in_chromium(tmp_path: Path) -> None:
+    require_chromium()
+    rtmp_port = free_port()
+    node = ChirpProcess(
+        tmp_path / "data",
+        env={"CHIRP_RTMP_PORT": str(rtmp_port), "CHIRP_LIVE_SEGMENT_SECONDS": "1"},
+    ).start()
+    encoder = None
+    try:
+        streamer = register(node.url, "streamer")
+        fan = register(node.url, "fan")
+        api = f"{node.url}/api/v1/chirp"
+        follow = requests.post(
+            f"{node.url}/api/v1/accounts/{streamer['id']}/follow", headers=_auth(fan), timeout=10
+        )
+        assert follow.status_code == 200
+        stream = requests.post(
+            f"{api}/streams",
+            headers=_auth(streamer),
+            json={"title": "Browser <b>test</b> & tone", "visibility": "private"},
+            timeout=10,
+        ).json()
+        key = requests.post(f"{api}/stream_key", headers=_auth(streamer), timeout=10).json()
+        url = f"{key['rtmp_url']}/{key['stream_key']}"
+        encoder = subprocess.Popen(encoder_args(url, seconds=120, size="1280x720"))
+        wait_for(
+            lambda: requests.get(
+                f"{api}/streams/{stream['id']}", headers=_auth(fan), timeout=10
+            ).json()["state"]
+            == "live",
+            40,
+            "the stream to go live",
+        )
+        with chromium() as driver:
+            _watch(driver, node, stream, streamer, fan)
+    finally:
+        if encoder is not None:
+            encoder.kill()
+            encoder.wait()
+        assert node.stop() == 0, node.logs()
+
+
+def _watch(
+    driver: webdriver.Chrome,
+    node: ChirpProcess,
+    stream: dict[str, Any],
+    streamer: dict[str, str],
+    fan: dict[str, str],
+) -> None:
+    page = f"{node.url}/live/{stream['id']}"
+
+    # Logged out, a followers-only stream is not shown (and the page says how to sign in).
+    driver.get(page)
+    note = wait_for(
+        lambda: driver.find_element(By.ID, "status").text, 15, "the logged-out page's status"
+    )
+    assert "followers only" in note
+    assert driver.execute_script("return document.querySelector('video').currentTime") == 0
+    assert [e for e in console_errors(driver) if "favicon" not in e] == [
+        f"{node.url}/api/v1/chirp/streams/{stream['id']} - Failed to load resource: the server"
+        " responded with a status of 404 (Not Found)"
+    ]
+
+    # With the follower's token in the fragment: the fragment leaves the address bar at once.
+    driver.get(f"{page}#access_token={fan['token']}")
+    assert wait_for(lambda: "#" not in driver.current_url, 5, "the token to leave the URL")
+    title = wait_for(lambda: driver.find_element(By.ID, "title").text, 10, "the title")
+    assert title == stream["title"]  # shown as text, never as markup
+    assert driver.find_elements(By.CSS_SELECTOR, "#title b") == []
+
+    first = wait_for(
+        lambda: (s := driver.execute_script(PLAYBACK))["frames"] > 0 and s,
+        40,
+        "playback to start",
+    )
+    assert sorted(first["levels"]) == [240, 480, 720], first  # the whole ladder, capped at 720p
+    later = wait_for(
+        lambda: (s := driver.execute_script(PLAYBACK))["time"] > first["time"] + 2 and s,
+        20,
+        "playback to advance",
+    )
+    assert later["frames"] > first["frames"] > 0, (first, later)
+    assert later["decoded"] > 0 and not later["paused"] and later["error"] is None
+
+    # Pick the lowest quality from the selector: hls.js switches and the video keeps playing.
+    quality = Select(driver.find_element(By.ID, "quality"))
+    labels = [option.text for option in quality.options]
+    assert labels[0].startswith("Auto") and [label[:4] for label in labels[1:]] == [
+        "720p",
+        "480p",
+        "240p",
+    ], labels
+    quality.select_by_index(3)
+    switched = wait_for(
+        lambda: (s := driver.execute_script(PLAYBACK))["level"] == 240 and s,
+        20,
+        "the switch to 240p",
+    )
+    wait_for(
+        lambda: driver.execute_script(PLAYBACK)["frames"] > switched["frames"] + 25,
+        20,
+        "frames after the switch",
+    )
+    assert driver.execute_script("return document.querySelector('video').videoHeight") == 240
+
+    # The heartbeat counted the follower.
+    assert wait_for(
+        lambda: driver.find_element(By.ID, "viewers").text, 15, "the viewer count"
+    ) == "1 watching"
+
+    # Chat: the streamer says something (REST), the page shows it as text; the follower
+    # answers through the page's form (websocket); the streamer deletes it and it disappears.
+    said = requests.post(
+        f"{node.url}/api/v1/chirp/streams/{stream['id']}/chat",
+        headers=_auth(streamer),
+        json={"text": "<img src=x onerror=alert(1)> hi"},
+        timeout=10,
+    ).json()
+    shown = wait_for(
+        lambda: driver.find_elements(By.ID, f"m{said['id']}"), 10, "the streamer's message"
+    )
+    assert shown[0].find_element(By.CLASS_NAME, "text").text == "<img src=x onerror=alert(1)> hi"
+    assert driver.find_elements(By.CSS_SELECTOR, "#messages img") == []
+    box = driver.find_element(By.ID, "chattext")
+    box.send_keys("hello from chromium")
+    driver.find_element(By.CSS_SELECTOR, "#chatform button").click()
+    mine = wait_for(
+        lambda: [
+            li
+            for li in driver.find_elements(By.CSS_SELECTOR, "#messages li")
+            if "hello from chromium" in li.text
+        ],
+        10,
+        "the follower's own message",
+    )
+    message_id = mine[0].get_attribute("data-id")
+    history = requests.get(
+        f"{node.url}/api/v1/chirp/streams/{stream['id']}/chat", headers=_auth(fan), timeout=10
+    ).json()
+    assert [m["content"] for m in history][:1] == ["hello from chromium"]
+    deleted = requests.delete(
+        f"{node.url}/api/v1/chirp/streams/{stream['id']}/chat/{message_id}",
+        headers=_auth(streamer),
+        timeout=10,
+    )
+    assert deleted.status_code == 200
+    wait_for(
+        lambda: not driver.find_elements(By.ID, f"m{message_id}"), 10, "the deletion to show"
+    )
+
+    # The streamer ends the stream: the page hears `stream.ended`, closes the chat.
+    ended = requests.post(
+        f"{node.url}/api/v1/chirp/streams/{stream['id']}/end", headers=_auth(streamer), timeout=10
+    )
+    assert ended.status_code == 200
+    assert wait_for(lambda: driver.find_element(By.ID, "state").text == "ENDED", 15, "the end")
+    assert not driver.find_element(By.ID, "chatform").is_displayed()
+
+    errors = [e for e in console_errors(driver) if "favicon" not in e]
+    assert errors == [], errors
