@@ -105,7 +105,7 @@ def render_page(stream_id: int, streaming_url: str, stream: LiveStream | None) -
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         '<meta name=viewport content="width=device-width,initial-scale=1">'
-        '<meta name=referrer content="no-referrer">'
+        '<meta name=referrer content="no-referrer"><link rel=icon href="data:,">'
         f"<title>{escape(title)}</title>{preview}"
         f'<link rel=stylesheet href="{_asset_url("watch.css")}">'
         f'<script defer src="{_asset_url("hls.min.js")}"></script>'

@@ -76,10 +76,12 @@ def test_a_follower_watches_and_chats_in_chromium(tmp_path: Path) -> None:
         url = f"{key['rtmp_url']}/{key['stream_key']}"
         encoder = subprocess.Popen(encoder_args(url, seconds=120, size="1280x720"))
         wait_for(
-            lambda: requests.get(
-                f"{api}/streams/{stream['id']}", headers=_auth(fan), timeout=10
-            ).json()["state"]
-            == "live",
+            lambda: (
+                requests.get(
+                    f"{api}/streams/{stream['id']}", headers=_auth(fan), timeout=10
+                ).json()["state"]
+                == "live"
+            ),
             40,
             "the stream to go live",
         )
@@ -156,9 +158,10 @@ def _watch(
     assert driver.execute_script("return document.querySelector('video').videoHeight") == 240
 
     # The heartbeat counted the follower.
-    assert wait_for(
-        lambda: driver.find_element(By.ID, "viewers").text, 15, "the viewer count"
-    ) == "1 watching"
+    assert (
+        wait_for(lambda: driver.find_element(By.ID, "viewers").text, 15, "the viewer count")
+        == "1 watching"
+    )
 
     # Chat: the streamer says something (REST), the page shows it as text; the follower
     # answers through the page's form (websocket); the streamer deletes it and it disappears.
@@ -196,9 +199,7 @@ def _watch(
         timeout=10,
     )
     assert deleted.status_code == 200
-    wait_for(
-        lambda: not driver.find_elements(By.ID, f"m{message_id}"), 10, "the deletion to show"
-    )
+    wait_for(lambda: not driver.find_elements(By.ID, f"m{message_id}"), 10, "the deletion to show")
 
     # The streamer ends the stream: the page hears `stream.ended`, closes the chat.
     ended = requests.post(
