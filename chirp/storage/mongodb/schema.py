@@ -4,12 +4,14 @@ docs/mongodb.md explains each access path and the trade-offs of every shard key.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, TEXT, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.asynchronous.mongo_client import AsyncMongoClient
+from pymongo.errors import CollectionInvalid
 
 from chirp.storage.mongodb.base import Doc, Session
 
@@ -115,7 +117,8 @@ async def init_indexes(db: AsyncDatabase[Doc]) -> dict[str, list[str]]:
     for name, indexes in INDEXES.items():
         if name not in existing:
             # Transactions may not create collections on every server version: make them now.
-            await db.create_collection(name)
+            with contextlib.suppress(CollectionInvalid):  # another node just made it
+                await db.create_collection(name)
         created[name] = await db[name].create_indexes(indexes) if indexes else []
     return created
 
