@@ -1,7 +1,7 @@
 """Live video relay: ingest-to-playlist latency, transcode speed per rung, CPU per stream, and how
 many concurrent 720p -> 3-rung streams this node keeps in real time.
 
-    .venv/bin/python -m bench.live [--seconds 30] [--max-streams 3] [--segment 2]
+    .venv/bin/python -m bench.live [--seconds 30] [--max-streams 3] [--segment 2] [--player-seconds 20]
 
 The source is a 720p30 H.264/AAC clip made here once (ffmpeg's testsrc2 and a tone), pushed with
 `ffmpeg -re -c copy` over RTMP into the real relay (the same `RtmpServer` / `Relay` / ffmpeg
@@ -14,7 +14,14 @@ the segment was listed in its playlist. Target: <= segment duration + 1 s.
 Transcode speed: the clip fed as fast as possible through one ladder of one rung (and through the
 full ladder), media seconds / wall seconds. CPU per stream: the transcoder process's CPU seconds
 per media second (from /proc). A stream count is "sustained" when every segment of every stream
-is listed within the target latency. Prints a table and writes bench/results/live.json.
+is listed within the target latency.
+
+Player glass-to-glass latency: `chirp serve`, the real streams API, a live-encoded 720p30
+pattern stamped with each frame's number, and the watch page in headless Debian chromium reading
+the number of the frame it shows against the encoder's clock (method: bench/player.py). Target:
+<= 6 s at 2 s segments. `--player-seconds 0` skips it.
+
+Prints a table and writes bench/results/live.json.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.player import player_latency
 from chirp.blobs.local import LocalBlobStore
 from chirp.streaming import hls
 from chirp.streaming.hooks import PublishGrant
@@ -210,7 +218,7 @@ async def transcode_speed(source: Path, plan: Plan, segment: float, work: Path) 
     return media / wall
 
 
-async def main(seconds: int, max_streams: int, segment: float) -> None:
+async def main(seconds: int, max_streams: int, segment: float, player_seconds: float) -> None:
     cores = available_cores()
     with tempfile.TemporaryDirectory(prefix="chirp-bench-live-") as tmp:
         work = Path(tmp)
@@ -230,6 +238,11 @@ async def main(seconds: int, max_streams: int, segment: float) -> None:
             row = await live_run(source, streams, segment, work)
             print(row, flush=True)
             rows.append(row)
+    player = None
+    if player_seconds > 0:
+        print("player latency in chromium...", flush=True)
+        player = await asyncio.to_thread(player_latency, segment, player_seconds)
+        print(player, flush=True)
     header = f"{'streams':>7} {'segments':>8} {'p50 s':>6} {'p99 s':>6} {'max s':>6} {'CPU s/media s':>13} {'real time':>9}"
     print(f"\ningest-to-playlist latency (target <= {segment + 1:.1f} s), {segment:g} s segments")
     print(header)
@@ -242,6 +255,18 @@ async def main(seconds: int, max_streams: int, segment: float) -> None:
     print("transcode speed, x real time:", ", ".join(f"{k} {v}" for k, v in speeds.items()))
     sustained = max((r["streams"] for r in rows if r["sustained"]), default=0)
     print(f"concurrent 720p -> {len(full.rungs)}-rung streams sustained: {sustained}")
+    if player is not None:
+        print(f"\nplayer latency in chromium (target <= 6 s), {segment:g} s segments")
+        row = f"{'samples':>7} {'g2g p50 s':>9} {'g2g p95 s':>9} {'g2g max s':>9} {'edge p50 s':>10} {'rungs':>9} {'met':>4}"
+        print(row)
+        print("-" * len(row))
+        print(
+            f"{player['samples']:>7} {player['glass_to_glass_p50_s']:>9} "
+            f"{player['glass_to_glass_p95_s']:>9} {player['glass_to_glass_max_s']:>9} "
+            f"{player['behind_live_edge_p50_s']!s:>10} "
+            f"{','.join(str(h) for h in player['rungs_played']):>9} "
+            f"{'yes' if player['met'] else 'no':>4}"
+        )
     machine = {
         "cores": cores,
         "python": platform.python_version(),
@@ -259,6 +284,7 @@ async def main(seconds: int, max_streams: int, segment: float) -> None:
                 "transcode_speed_x_realtime": speeds,
                 "runs": rows,
                 "sustained_streams": sustained,
+                "player": player,
             },
             indent=2,
         )
@@ -272,5 +298,6 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--max-streams", type=int, default=3)
     parser.add_argument("--segment", type=float, default=2.0)
+    parser.add_argument("--player-seconds", type=float, default=20.0)
     args = parser.parse_args()
-    asyncio.run(main(args.seconds, args.max_streams, args.segment))
+    asyncio.run(main(args.seconds, args.max_streams, args.segment, args.player_seconds))

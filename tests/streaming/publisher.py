@@ -12,13 +12,15 @@ def encoder_args(
     size: str = "640x360",
     rate: int = 25,
     keyint_seconds: float = 1.0,
+    video_filter: str = "null",
 ) -> list[str]:
-    """The ffmpeg command line (for callers that run it without asyncio)."""
+    """The ffmpeg command line (for callers that run it without asyncio). `video_filter` draws
+    on the pattern (the latency benchmark stamps each frame's number on it)."""
     return [
         "ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re",
         "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}",
         "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-        "-t", str(seconds),
+        "-t", str(seconds), "-vf", video_filter,
         "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
         "-g", str(int(rate * keyint_seconds)), "-pix_fmt", "yuv420p",
         "-c:a", "aac", "-b:a", "64k",
