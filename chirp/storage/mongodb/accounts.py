@@ -52,14 +52,15 @@ def account_from_doc(doc: Doc) -> Account:
     )
 
 
-def credentials_doc(credentials: Credentials, account: Account) -> Doc:
+def credentials_doc(credentials: Credentials, created_at: datetime) -> Doc:
+    """`created_at`: when the credentials carry none (the account's creation)."""
     return {
         "_id": credentials.account_id,
         "email": credentials.email,
         "email_key": credentials.email.lower(),
         "password_hash": credentials.password_hash,
         "locale": credentials.locale,
-        "created_at": ts(credentials.created_at or account.created_at),
+        "created_at": ts(credentials.created_at or created_at),
     }
 
 
@@ -97,7 +98,7 @@ class MongoAccounts(MongoBase):
                 raise UniqueViolation("email")
             await self.db.accounts.insert_one(account_doc(account), session=session)
             await self.db.credentials.insert_one(
-                credentials_doc(credentials, account), session=session
+                credentials_doc(credentials, account.created_at), session=session
             )
 
         try:

@@ -19,15 +19,11 @@ import orjson
 
 from chirp.core.models import (
     AuthorizationCode,
-    ChatMessage,
     Event,
-    LiveStream,
-    Notification,
     Page,
-    StatusEdit,
 )
 from chirp.storage.mongodb import MongoStore
-from chirp.storage.mongodb.accounts import account_doc
+from chirp.storage.mongodb.accounts import account_doc, credentials_doc
 from chirp.storage.mongodb.apps import app_doc
 from chirp.storage.mongodb.base import Doc, dt, dt_or_none, edge, event_doc, ts, ts_or_none
 from chirp.storage.mongodb.live import chat_doc, stream_doc
@@ -35,12 +31,15 @@ from chirp.storage.mongodb.media import media_doc
 from chirp.storage.mongodb.notifications import notification_doc
 from chirp.storage.mongodb.statuses import edit_doc, reblog_edge_doc, status_doc
 from chirp.storage.mongodb.timelines import feed_entry
-from chirp.storage.mongodb.tokens import code_doc
+from chirp.storage.mongodb.tokens import code_doc, token_doc
 from chirp.storage.port import Store
-from chirp.storage.sqlite.accounts import account_from_row
+from chirp.storage.sqlite.accounts import account_from_row, credentials_from_row
 from chirp.storage.sqlite.apps import app_from_row
+from chirp.storage.sqlite.live import message_from_row, stream_from_row
 from chirp.storage.sqlite.media import media_from_row
-from chirp.storage.sqlite.statuses import status_from_row
+from chirp.storage.sqlite.notifications import notification_from_row
+from chirp.storage.sqlite.statuses import edit_from_row, status_from_row
+from chirp.storage.sqlite.tokens import token_from_row
 
 BATCH = 1000
 SPOT_CHECKS = 25
@@ -51,30 +50,8 @@ def _words(value: str) -> tuple[str, ...]:
 
 
 def _credentials(row: sqlite3.Row) -> Doc:
-    return {
-        "_id": row["account_id"],
-        "email": row["email"],
-        "email_key": row["email_key"],
-        "password_hash": row["password_hash"],
-        "locale": row["locale"],
-        "created_at": ts(dt(row["created_at"])),
-    }
-
-
-def _token(row: sqlite3.Row) -> Doc:
-    doc: Doc = {
-        "_id": row["id"],
-        "digest": row["digest"],
-        "app_id": row["app_id"],
-        "account_id": row["account_id"],
-        "scopes": list(_words(row["scopes"])),
-        "created_at": ts(dt(row["created_at"])),
-        "expires_at": ts_or_none(dt_or_none(row["expires_at"])),
-        "revoked_at": ts_or_none(dt_or_none(row["revoked_at"])),
-    }
-    if row["refresh_digest"] is not None:
-        doc["refresh_digest"] = row["refresh_digest"]
-    return doc
+    credentials = credentials_from_row(row)
+    return credentials_doc(credentials, dt(row["created_at"]))
 
 
 def _code(row: sqlite3.Row) -> Doc:
@@ -115,32 +92,11 @@ def _follow(row: sqlite3.Row) -> Doc:
 
 
 def _edit(row: sqlite3.Row) -> Doc:
-    return edit_doc(
-        StatusEdit(
-            id=row["id"],
-            status_id=row["status_id"],
-            account_id=row["account_id"],
-            text=row["text"],
-            content=row["content"],
-            spoiler_text=row["spoiler_text"],
-            sensitive=bool(row["sensitive"]),
-            created_at=dt(row["created_at"]),
-        )
-    )
+    return edit_doc(edit_from_row(row))
 
 
 def _notification(row: sqlite3.Row) -> Doc:
-    return notification_doc(
-        Notification(
-            id=row["id"],
-            account_id=row["account_id"],
-            type=row["type"],
-            from_account_id=row["from_account_id"],
-            created_at=dt(row["created_at"]),
-            status_id=row["status_id"],
-            stream_id=row["stream_id"],
-        )
-    )
+    return notification_doc(notification_from_row(row))
 
 
 def _outbox(row: sqlite3.Row) -> Doc:
@@ -154,32 +110,13 @@ def _outbox(row: sqlite3.Row) -> Doc:
 
 
 def _stream(row: sqlite3.Row) -> Doc:
-    doc = stream_doc(
-        LiveStream(
-            id=row["id"],
-            account_id=row["account_id"],
-            title=row["title"],
-            visibility=row["visibility"],
-            state=row["state"],
-            created_at=dt(row["created_at"]),
-            started_at=dt_or_none(row["started_at"]),
-            ended_at=dt_or_none(row["ended_at"]),
-            viewers_count=row["viewers_count"],
-        )
-    )
+    doc = stream_doc(stream_from_row(row))
     doc["relay_seen_ms"] = row["relay_seen_ms"]
     return doc
 
 
 def _chat(row: sqlite3.Row) -> Doc:
-    message = ChatMessage(
-        id=row["id"],
-        stream_id=row["stream_id"],
-        account_id=row["account_id"],
-        text=row["text"],
-        created_at=dt(row["created_at"]),
-    )
-    return chat_doc(message, dt_or_none(row["deleted_at"]))
+    return chat_doc(message_from_row(row), dt_or_none(row["deleted_at"]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +134,7 @@ PARTS = (
         "accounts", "SELECT * FROM accounts ORDER BY id", lambda r: account_doc(account_from_row(r))
     ),
     Part("credentials", "SELECT * FROM credentials ORDER BY account_id", _credentials),
-    Part("tokens", "SELECT * FROM tokens ORDER BY id", _token),
+    Part("tokens", "SELECT * FROM tokens ORDER BY id", lambda r: token_doc(token_from_row(r))),
     Part("authorization_codes", "SELECT * FROM authorization_codes ORDER BY digest", _code),
     Part(
         "statuses", "SELECT * FROM statuses ORDER BY id", lambda r: status_doc(status_from_row(r))

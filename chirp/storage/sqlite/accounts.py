@@ -71,7 +71,7 @@ def account_from_values(values: Sequence[Any]) -> Account:
     )
 
 
-def _credentials(row: Row) -> Credentials:
+def credentials_from_row(row: Row) -> Credentials:
     return Credentials(
         account_id=row["account_id"],
         email=row["email"],
@@ -151,7 +151,7 @@ class SqliteAccounts(SqliteBase):
         row = await self.db.fetchone(
             "SELECT * FROM credentials WHERE account_id = ?", (account_id,)
         )
-        return _credentials(row) if row else None
+        return credentials_from_row(row) if row else None
 
     async def count_accounts(self) -> tuple[int, int]:
         row = await self.db.fetchone(
@@ -163,7 +163,7 @@ class SqliteAccounts(SqliteBase):
         row = await self.db.fetchone(
             "SELECT * FROM credentials WHERE email_key = ?", (email.lower(),)
         )
-        return _credentials(row) if row else None
+        return credentials_from_row(row) if row else None
 
     async def update_account_profile(
         self,

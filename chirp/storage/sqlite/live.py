@@ -16,7 +16,7 @@ from chirp.storage.sqlite.paging import newest_first, page_bounds, page_order
 from chirp.storage.sqlite.statuses import record_event
 
 
-def _stream(row: Row) -> LiveStream:
+def stream_from_row(row: Row) -> LiveStream:
     return LiveStream(
         id=row["id"],
         account_id=row["account_id"],
@@ -30,7 +30,7 @@ def _stream(row: Row) -> LiveStream:
     )
 
 
-def _message(row: Row) -> ChatMessage:
+def message_from_row(row: Row) -> ChatMessage:
     return ChatMessage(
         id=row["id"],
         stream_id=row["stream_id"],
@@ -78,7 +78,7 @@ class SqliteLive(SqliteBase):
 
     async def get_live_stream(self, stream_id: int) -> LiveStream | None:
         row = await self.db.fetchone_now("SELECT * FROM live_streams WHERE id = ?", (stream_id,))
-        return _stream(row) if row else None
+        return stream_from_row(row) if row else None
 
     async def get_live_streams(self, stream_ids: Iterable[int]) -> dict[int, LiveStream]:
         ids = list(dict.fromkeys(stream_ids))
@@ -87,7 +87,7 @@ class SqliteLive(SqliteBase):
         rows = await self.db.fetchall_now(
             f"SELECT * FROM live_streams WHERE id IN ({placeholders(ids)})", ids
         )
-        return {row["id"]: _stream(row) for row in rows}
+        return {row["id"]: stream_from_row(row) for row in rows}
 
     async def list_live_streams(
         self, page: Page, *, followed_by: int | None = None
@@ -102,7 +102,7 @@ class SqliteLive(SqliteBase):
         rows = await self.db.fetchall(
             f"{sql} ORDER BY s.id {page_order(page)} LIMIT ?", [*params, page.limit]
         )
-        return [_stream(row) for row in newest_first(page, rows)]
+        return [stream_from_row(row) for row in newest_first(page, rows)]
 
     async def publishable_stream(self, account_id: int) -> LiveStream | None:
         row = await self.db.fetchone(
@@ -110,7 +110,7 @@ class SqliteLive(SqliteBase):
             " ORDER BY state = 'live' DESC, id DESC LIMIT 1",
             (account_id,),
         )
-        return _stream(row) if row else None
+        return stream_from_row(row) if row else None
 
     async def start_live_stream(
         self, stream_id: int, at: datetime, *, event: Event
@@ -125,7 +125,7 @@ class SqliteLive(SqliteBase):
             if row is None:
                 return None
             await record_event(tx, event, at)
-            return _stream(row)
+            return stream_from_row(row)
 
     async def end_live_stream(
         self, stream_id: int, at: datetime, *, event: Event
@@ -141,7 +141,7 @@ class SqliteLive(SqliteBase):
                 return None
             await tx.execute("DELETE FROM live_viewers WHERE stream_id = ?", (stream_id,))
             await record_event(tx, event, at)
-            return _stream(row)
+            return stream_from_row(row)
 
     async def renew_relay_lease(self, stream_ids: Iterable[int], at: datetime) -> None:
         ids = list(dict.fromkeys(stream_ids))
@@ -276,7 +276,7 @@ class SqliteLive(SqliteBase):
         row = await self.db.fetchone(
             "SELECT * FROM live_chat WHERE id = ? AND deleted_at IS NULL", (message_id,)
         )
-        return _message(row) if row else None
+        return message_from_row(row) if row else None
 
     async def list_chat_messages(self, stream_id: int, page: Page) -> list[ChatMessage]:
         bounds, params = page_bounds(page, "id")
@@ -285,7 +285,7 @@ class SqliteLive(SqliteBase):
             f" ORDER BY id {page_order(page)} LIMIT ?",
             [stream_id, *params, page.limit],
         )
-        return [_message(row) for row in newest_first(page, rows)]
+        return [message_from_row(row) for row in newest_first(page, rows)]
 
     async def delete_chat_message(self, message_id: int, at: datetime) -> bool:
         async with self.db.transaction() as tx:

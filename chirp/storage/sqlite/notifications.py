@@ -12,7 +12,7 @@ from chirp.storage.sqlite.db import Row, placeholders
 from chirp.storage.sqlite.paging import newest_first, page_bounds, page_order
 
 
-def _notification(row: Row) -> Notification:
+def notification_from_row(row: Row) -> Notification:
     return Notification(
         id=row["id"],
         account_id=row["account_id"],
@@ -89,14 +89,14 @@ class SqliteNotifications(SqliteBase):
         rows = await self.db.fetchall(
             f"{sql} ORDER BY id {page_order(page)} LIMIT ?", [*args, page.limit]
         )
-        return [_notification(row) for row in newest_first(page, rows)]
+        return [notification_from_row(row) for row in newest_first(page, rows)]
 
     async def get_notification(self, account_id: int, notification_id: int) -> Notification | None:
         row = await self.db.fetchone(
             "SELECT * FROM notifications WHERE id = ? AND account_id = ?",
             (notification_id, account_id),
         )
-        return _notification(row) if row else None
+        return notification_from_row(row) if row else None
 
     async def dismiss_notification(self, account_id: int, notification_id: int) -> bool:
         async with self.db.transaction() as tx:

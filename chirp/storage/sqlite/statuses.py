@@ -107,7 +107,7 @@ def status_from_values(values: Sequence[Any]) -> Status:
     )
 
 
-def _edit_from_row(row: Row) -> StatusEdit:
+def edit_from_row(row: Row) -> StatusEdit:
     return StatusEdit(
         id=row["id"],
         status_id=row["status_id"],
@@ -378,7 +378,7 @@ class SqliteStatuses(SqliteBase):
         rows = await self.db.fetchall(
             "SELECT * FROM status_edits WHERE status_id = ? ORDER BY id", (status_id,)
         )
-        return [_edit_from_row(row) for row in rows]
+        return [edit_from_row(row) for row in rows]
 
     async def get_thread(
         self, status: Status, *, max_ancestors: int, max_descendants: int

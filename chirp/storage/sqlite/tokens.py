@@ -18,7 +18,7 @@ _INSERT_TOKEN = (
 )
 
 
-def _token(row: Row | dict[str, Any]) -> Token:
+def token_from_row(row: Row | dict[str, Any]) -> Token:
     return Token(
         id=row["id"],
         digest=row["digest"],
@@ -53,7 +53,7 @@ class SqliteTokens(SqliteBase):
 
     async def get_token(self, digest: str) -> Token | None:
         row = await self.db.fetchone("SELECT * FROM tokens WHERE digest = ?", (digest,))
-        return _token(row) if row else None
+        return token_from_row(row) if row else None
 
     async def get_token_with_owners(
         self, digest: str
@@ -74,7 +74,7 @@ class SqliteTokens(SqliteBase):
         app = dict(zip(keys[app_at + 1 : account_at], row[app_at + 1 : account_at], strict=True))
         account = dict(zip(keys[account_at + 1 :], row[account_at + 1 :], strict=True))
         return (
-            _token(token),
+            token_from_row(token),
             app_from_row(app) if app["id"] is not None else None,
             account_from_row(account) if account["id"] is not None else None,
         )
@@ -83,7 +83,7 @@ class SqliteTokens(SqliteBase):
         row = await self.db.fetchone(
             "SELECT * FROM tokens WHERE refresh_digest = ?", (refresh_digest,)
         )
-        return _token(row) if row else None
+        return token_from_row(row) if row else None
 
     async def revoke_token(self, token_id: int, revoked_at: datetime) -> bool:
         async with self.db.transaction() as tx:
