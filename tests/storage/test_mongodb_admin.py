@@ -314,3 +314,15 @@ async def test_db_copy_spot_checks_catch_a_difference(tmp_path: Path) -> None:
     assert not report.ok
     assert [m.split(":")[0] for m in report.mismatches] == [f"status {made['root']}"]
     assert "1 mismatches" in format_report(report)
+
+
+async def test_open_store_picks_mongodb_and_gives_up_on_an_unreachable_server() -> None:
+    from pymongo.errors import ServerSelectionTimeoutError
+
+    # Port 1 of the loopback has no server: the real driver tries, times out as configured,
+    # and the store's client is closed again (no pool left behind).
+    quick = Settings(
+        mongodb_server_selection_timeout_seconds=0.2, mongodb_connect_timeout_seconds=0.2
+    )
+    with pytest.raises(ServerSelectionTimeoutError):
+        await open_store("mongodb://127.0.0.1:1/chirp?directConnection=true", quick)
