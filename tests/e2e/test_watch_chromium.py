@@ -3,10 +3,13 @@ a streamer creates a followers-only stream, gets a stream key, a synthetic ffmpe
 (720p test pattern with tone) publishes over RTMP; a follower opens `/live/<id>#access_token=…`
 and the video really plays (time advances, frames are decoded, hls.js has the whole ladder),
 switching to the lowest quality keeps it playing, chat goes both ways and a deletion disappears,
-the viewer count shows the follower, and nothing on the page breaks the CSP."""
+the viewer count shows the follower, and nothing on the page breaks the CSP. And the Safari/iOS
+path: with Media Source Extensions hidden, the page plays a public stream logged out through
+the browser's native HLS, chat read-only."""
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import time
 from collections.abc import Callable
@@ -50,6 +53,20 @@ def _auth(user: dict[str, str]) -> dict[str, str]:
     return {"Authorization": f"Bearer {user['token']}"}
 
 
+def _shut_down(
+    node: ChirpProcess, encoder: subprocess.Popen[bytes] | None, end_url: str | None, token: str
+) -> int:
+    """End the stream (the streamer would), stop the encoder, then the node: its exit status.
+    Called in `finally`, so a failed assertion is reported as itself."""
+    if end_url is not None:
+        with contextlib.suppress(requests.RequestException):
+            requests.post(end_url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    if encoder is not None:
+        encoder.kill()
+        encoder.wait()
+    return node.stop()
+
+
 def test_a_follower_watches_and_chats_in_chromium(tmp_path: Path) -> None:
     require_chromium()
     rtmp_port = free_port()
@@ -57,7 +74,7 @@ def test_a_follower_watches_and_chats_in_chromium(tmp_path: Path) -> None:
         tmp_path / "data",
         env={"CHIRP_RTMP_PORT": str(rtmp_port), "CHIRP_LIVE_SEGMENT_SECONDS": "1"},
     ).start()
-    encoder = None
+    encoder, end_url, token = None, None, ""
     try:
         streamer = register(node.url, "streamer")
         fan = register(node.url, "fan")
@@ -72,6 +89,7 @@ def test_a_follower_watches_and_chats_in_chromium(tmp_path: Path) -> None:
             json={"title": "Browser <b>test</b> & tone", "visibility": "private"},
             timeout=10,
         ).json()
+        end_url, token = f"{api}/streams/{stream['id']}/end", streamer["token"]
         key = requests.post(f"{api}/stream_key", headers=_auth(streamer), timeout=10).json()
         url = f"{key['rtmp_url']}/{key['stream_key']}"
         encoder = subprocess.Popen(encoder_args(url, seconds=120, size="1280x720"))
@@ -88,10 +106,8 @@ def test_a_follower_watches_and_chats_in_chromium(tmp_path: Path) -> None:
         with chromium() as driver:
             _watch(driver, node, stream, streamer, fan)
     finally:
-        if encoder is not None:
-            encoder.kill()
-            encoder.wait()
-        assert node.stop() == 0, node.logs()
+        status = _shut_down(node, encoder, end_url, token)
+    assert status == 0, node.logs()
 
 
 def _watch(
@@ -211,3 +227,73 @@ def _watch(
 
     errors = [e for e in console_errors(driver) if "favicon" not in e]
     assert errors == [], errors
+
+
+# Safari and iOS have no Media Source Extensions: what hls.js needs. Hiding them from chromium
+# (which also plays HLS natively) takes the page down the same path those browsers take.
+NO_MSE = "delete window.MediaSource; delete window.ManagedMediaSource;"
+
+
+def test_native_hls_fallback_plays_a_public_stream_logged_out(tmp_path: Path) -> None:
+    require_chromium()
+    rtmp_port = free_port()
+    node = ChirpProcess(
+        tmp_path / "data",
+        env={"CHIRP_RTMP_PORT": str(rtmp_port), "CHIRP_LIVE_SEGMENT_SECONDS": "1"},
+    ).start()
+    encoder, end_url, token = None, None, ""
+    try:
+        streamer = register(node.url, "streamer")
+        api = f"{node.url}/api/v1/chirp"
+        stream = requests.post(
+            f"{api}/streams", headers=_auth(streamer), json={"title": "Public"}, timeout=10
+        ).json()
+        end_url, token = f"{api}/streams/{stream['id']}/end", streamer["token"]
+        key = requests.post(f"{api}/stream_key", headers=_auth(streamer), timeout=10).json()
+        url = f"{key['rtmp_url']}/{key['stream_key']}"
+        encoder = subprocess.Popen(encoder_args(url, seconds=120))
+        shown = wait_for(
+            lambda: (
+                (s := requests.get(f"{api}/streams/{stream['id']}", timeout=10).json())["state"]
+                == "live"
+                and s
+            ),
+            40,
+            "the stream to go live",
+        )
+        with chromium() as driver:
+            driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": NO_MSE})
+            driver.get(f"{node.url}/live/{stream['id']}")
+            first = wait_for(
+                lambda: (s := driver.execute_script(PLAYBACK))["frames"] > 0 and s,
+                40,
+                "native playback to start",
+            )
+            assert first["levels"] == []  # no hls.js: the browser plays the master itself
+            src = driver.execute_script("return document.querySelector('video').src")
+            assert src == shown["playback_url"]
+            assert not driver.find_element(By.ID, "quality").is_enabled()
+            later = wait_for(
+                lambda: (s := driver.execute_script(PLAYBACK))["time"] > first["time"] + 2 and s,
+                20,
+                "native playback to advance",
+            )
+            assert later["frames"] > first["frames"] and later["error"] is None
+            # Logged out: chat is read-only, but it arrives.
+            assert "access token" in driver.find_element(By.ID, "chatnote").text
+            assert not driver.find_element(By.ID, "chatform").is_displayed()
+            said = requests.post(
+                f"{api}/streams/{stream['id']}/chat",
+                headers=_auth(streamer),
+                json={"text": "welcome, everyone"},
+                timeout=10,
+            ).json()
+            wait_for(lambda: driver.find_elements(By.ID, f"m{said['id']}"), 10, "chat, logged out")
+            assert (
+                wait_for(lambda: driver.find_element(By.ID, "viewers").text, 15, "the viewer count")
+                == "1 watching"
+            )
+            assert [e for e in console_errors(driver) if "favicon" not in e] == []
+    finally:
+        status = _shut_down(node, encoder, end_url, token)
+    assert status == 0, node.logs()
