@@ -213,6 +213,7 @@ async def test_db_copy_moves_sqlite_into_the_standin_without_loss(tmp_path: Path
     )
     # The copy works as a store: read through the port, beyond the spot checks.
     store = MongoStore(client, client["chirp"])  # type: ignore[arg-type]
+    assert isinstance(store, Store)  # every port method is there
     since = now() - timedelta(hours=1)
     found = await store.find_idempotent_status(made["alice"], "k-1", since)
     assert found is not None and found.id == made["root"]
