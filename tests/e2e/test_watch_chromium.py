@@ -12,7 +12,9 @@ from __future__ import annotations
 import contextlib
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -53,61 +55,84 @@ def _auth(user: dict[str, str]) -> dict[str, str]:
     return {"Authorization": f"Bearer {user['token']}"}
 
 
-def _shut_down(
-    node: ChirpProcess, encoder: subprocess.Popen[bytes] | None, end_url: str | None, token: str
-) -> int:
-    """End the stream (the streamer would), stop the encoder, then the node: its exit status.
-    Called in `finally`, so a failed assertion is reported as itself."""
-    if end_url is not None:
-        with contextlib.suppress(requests.RequestException):
-            requests.post(end_url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
-    if encoder is not None:
-        encoder.kill()
-        encoder.wait()
-    return node.stop()
+@dataclass
+class Live:
+    node: ChirpProcess
+    api: str
+    streamer: dict[str, str]
+    stream: dict[str, Any]  # as its creator saw it; `playing` once it is live
+    fan: dict[str, str] | None = None
+    playing: dict[str, Any] = field(default_factory=dict)
 
 
-def test_a_follower_watches_and_chats_in_chromium(tmp_path: Path) -> None:
+@contextmanager
+def live_stream(tmp_path: Path, *, visibility: str, title: str, size: str) -> Iterator[Live]:
+    """`chirp serve`, a streamer (and, for followers-only streams, a follower: `fan`), a stream
+    created and fed through the real API by a synthetic RTMP encoder, once it is live. On the
+    way out the streamer ends it, then the node must stop cleanly; a failed assertion inside is
+    reported as itself."""
     require_chromium()
-    rtmp_port = free_port()
     node = ChirpProcess(
         tmp_path / "data",
-        env={"CHIRP_RTMP_PORT": str(rtmp_port), "CHIRP_LIVE_SEGMENT_SECONDS": "1"},
+        env={"CHIRP_RTMP_PORT": str(free_port()), "CHIRP_LIVE_SEGMENT_SECONDS": "1"},
     ).start()
     encoder, end_url, token = None, None, ""
     try:
         streamer = register(node.url, "streamer")
-        fan = register(node.url, "fan")
         api = f"{node.url}/api/v1/chirp"
-        follow = requests.post(
-            f"{node.url}/api/v1/accounts/{streamer['id']}/follow", headers=_auth(fan), timeout=10
-        )
-        assert follow.status_code == 200
+        fan = None
+        if visibility == "private":
+            fan = register(node.url, "fan")
+            follow = requests.post(
+                f"{node.url}/api/v1/accounts/{streamer['id']}/follow",
+                headers=_auth(fan),
+                timeout=10,
+            )
+            assert follow.status_code == 200
         stream = requests.post(
             f"{api}/streams",
             headers=_auth(streamer),
-            json={"title": "Browser <b>test</b> & tone", "visibility": "private"},
+            json={"title": title, "visibility": visibility},
             timeout=10,
         ).json()
         end_url, token = f"{api}/streams/{stream['id']}/end", streamer["token"]
         key = requests.post(f"{api}/stream_key", headers=_auth(streamer), timeout=10).json()
-        url = f"{key['rtmp_url']}/{key['stream_key']}"
-        encoder = subprocess.Popen(encoder_args(url, seconds=120, size="1280x720"))
-        wait_for(
+        encoder = subprocess.Popen(
+            encoder_args(f"{key['rtmp_url']}/{key['stream_key']}", seconds=120, size=size)
+        )
+        viewer = _auth(fan or streamer)
+        playing = wait_for(
             lambda: (
-                requests.get(
-                    f"{api}/streams/{stream['id']}", headers=_auth(fan), timeout=10
-                ).json()["state"]
+                (s := requests.get(f"{api}/streams/{stream['id']}", headers=viewer, timeout=10))
+                .json()
+                .get("state")
                 == "live"
+                and s.json()
             ),
             40,
             "the stream to go live",
         )
-        with chromium() as driver:
-            _watch(driver, node, stream, streamer, fan)
+        yield Live(node, api, streamer, stream, fan, playing)
     finally:
-        status = _shut_down(node, encoder, end_url, token)
+        if end_url is not None:
+            with contextlib.suppress(requests.RequestException):
+                requests.post(end_url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        if encoder is not None:
+            encoder.kill()
+            encoder.wait()
+        status = node.stop()
     assert status == 0, node.logs()
+
+
+def test_a_follower_watches_and_chats_in_chromium(tmp_path: Path) -> None:
+    with (
+        live_stream(
+            tmp_path, visibility="private", title="Browser <b>test</b> & tone", size="1280x720"
+        ) as live,
+        chromium() as driver,
+    ):
+        assert live.fan is not None
+        _watch(driver, live.node, live.stream, live.streamer, live.fan)
 
 
 def _watch(
@@ -235,65 +260,40 @@ NO_MSE = "delete window.MediaSource; delete window.ManagedMediaSource;"
 
 
 def test_native_hls_fallback_plays_a_public_stream_logged_out(tmp_path: Path) -> None:
-    require_chromium()
-    rtmp_port = free_port()
-    node = ChirpProcess(
-        tmp_path / "data",
-        env={"CHIRP_RTMP_PORT": str(rtmp_port), "CHIRP_LIVE_SEGMENT_SECONDS": "1"},
-    ).start()
-    encoder, end_url, token = None, None, ""
-    try:
-        streamer = register(node.url, "streamer")
-        api = f"{node.url}/api/v1/chirp"
-        stream = requests.post(
-            f"{api}/streams", headers=_auth(streamer), json={"title": "Public"}, timeout=10
-        ).json()
-        end_url, token = f"{api}/streams/{stream['id']}/end", streamer["token"]
-        key = requests.post(f"{api}/stream_key", headers=_auth(streamer), timeout=10).json()
-        url = f"{key['rtmp_url']}/{key['stream_key']}"
-        encoder = subprocess.Popen(encoder_args(url, seconds=120))
-        shown = wait_for(
-            lambda: (
-                (s := requests.get(f"{api}/streams/{stream['id']}", timeout=10).json())["state"]
-                == "live"
-                and s
-            ),
+    with (
+        live_stream(tmp_path, visibility="public", title="Public", size="640x360") as live,
+        chromium() as driver,
+    ):
+        stream, api = live.stream, live.api
+        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": NO_MSE})
+        driver.get(f"{live.node.url}/live/{stream['id']}")
+        first = wait_for(
+            lambda: (s := driver.execute_script(PLAYBACK))["frames"] > 0 and s,
             40,
-            "the stream to go live",
+            "native playback to start",
         )
-        with chromium() as driver:
-            driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": NO_MSE})
-            driver.get(f"{node.url}/live/{stream['id']}")
-            first = wait_for(
-                lambda: (s := driver.execute_script(PLAYBACK))["frames"] > 0 and s,
-                40,
-                "native playback to start",
-            )
-            assert first["levels"] == []  # no hls.js: the browser plays the master itself
-            src = driver.execute_script("return document.querySelector('video').src")
-            assert src == shown["playback_url"]
-            assert not driver.find_element(By.ID, "quality").is_enabled()
-            later = wait_for(
-                lambda: (s := driver.execute_script(PLAYBACK))["time"] > first["time"] + 2 and s,
-                20,
-                "native playback to advance",
-            )
-            assert later["frames"] > first["frames"] and later["error"] is None
-            # Logged out: chat is read-only, but it arrives.
-            assert "access token" in driver.find_element(By.ID, "chatnote").text
-            assert not driver.find_element(By.ID, "chatform").is_displayed()
-            said = requests.post(
-                f"{api}/streams/{stream['id']}/chat",
-                headers=_auth(streamer),
-                json={"text": "welcome, everyone"},
-                timeout=10,
-            ).json()
-            wait_for(lambda: driver.find_elements(By.ID, f"m{said['id']}"), 10, "chat, logged out")
-            assert (
-                wait_for(lambda: driver.find_element(By.ID, "viewers").text, 15, "the viewer count")
-                == "1 watching"
-            )
-            assert [e for e in console_errors(driver) if "favicon" not in e] == []
-    finally:
-        status = _shut_down(node, encoder, end_url, token)
-    assert status == 0, node.logs()
+        assert first["levels"] == []  # no hls.js: the browser plays the master itself
+        src = driver.execute_script("return document.querySelector('video').src")
+        assert src == live.playing["playback_url"]
+        assert not driver.find_element(By.ID, "quality").is_enabled()
+        later = wait_for(
+            lambda: (s := driver.execute_script(PLAYBACK))["time"] > first["time"] + 2 and s,
+            20,
+            "native playback to advance",
+        )
+        assert later["frames"] > first["frames"] and later["error"] is None
+        # Logged out: chat is read-only, but it arrives.
+        assert "access token" in driver.find_element(By.ID, "chatnote").text
+        assert not driver.find_element(By.ID, "chatform").is_displayed()
+        said = requests.post(
+            f"{api}/streams/{stream['id']}/chat",
+            headers=_auth(live.streamer),
+            json={"text": "welcome, everyone"},
+            timeout=10,
+        ).json()
+        wait_for(lambda: driver.find_elements(By.ID, f"m{said['id']}"), 10, "chat, logged out")
+        assert (
+            wait_for(lambda: driver.find_element(By.ID, "viewers").text, 15, "the viewer count")
+            == "1 watching"
+        )
+        assert [e for e in console_errors(driver) if "favicon" not in e] == []
