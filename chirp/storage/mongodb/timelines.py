@@ -25,6 +25,7 @@ from chirp.storage.port import AccountFilter, FanOut
 from chirp.storage.shared import FanOutOne
 
 _FOLLOWER_VISIBLE = ["public", "unlisted", "private"]
+TRIM_CHUNK = 500
 
 
 def feed_entry(owner_id: int, status_id: int, author_id: int, reblog_of_id: int | None) -> Doc:
@@ -112,20 +113,27 @@ class MongoTimelines(MongoBase, FanOutOne):
         return missing
 
     async def trim_home_feeds(self, owner_ids: Iterable[int], cap: int, slack: int = 0) -> int:
+        owners = unique_ids(owner_ids)
         removed = 0
-        for owner in unique_ids(owner_ids):
-            if await self.db.home_feed.count_documents({"owner_id": owner}) <= cap + slack:
-                continue
-            kept = await self.db.home_feed.find(
-                {"owner_id": owner},
-                {"status_id": 1},
-                sort=[("status_id", -1)],
-                skip=cap - 1,
-                limit=1,
-            ).to_list(None)
-            if kept:
+        for start in range(0, len(owners), TRIM_CHUNK):
+            # One round trip finds the feeds over the limit (most are not, thanks to the slack).
+            cursor = await self.db.home_feed.aggregate(
+                [
+                    {"$match": {"owner_id": {"$in": owners[start : start + TRIM_CHUNK]}}},
+                    {"$group": {"_id": "$owner_id", "entries": {"$sum": 1}}},
+                    {"$match": {"entries": {"$gt": cap + slack}}},
+                ]
+            )
+            for row in await cursor.to_list(None):
+                kept = await self.db.home_feed.find(
+                    {"owner_id": row["_id"]},
+                    {"status_id": 1},
+                    sort=[("status_id", -1)],
+                    skip=cap - 1,
+                    limit=1,
+                ).to_list(None)
                 result = await self.db.home_feed.delete_many(
-                    {"owner_id": owner, "status_id": {"$lt": kept[0]["status_id"]}}
+                    {"owner_id": row["_id"], "status_id": {"$lt": kept[0]["status_id"]}}
                 )
                 removed += result.deleted_count
         return removed
