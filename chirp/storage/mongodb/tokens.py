@@ -53,6 +53,10 @@ def code_doc(code: AuthorizationCode) -> Doc:
     }
 
 
+def _owner(collection: str, field: str, into: str) -> Doc:
+    return {"from": collection, "localField": field, "foreignField": "_id", "as": into}
+
+
 class MongoTokens(MongoBase):
     async def create_token(self, token: Token) -> None:
         await self.db.tokens.insert_one(token_doc(token))
@@ -64,20 +68,23 @@ class MongoTokens(MongoBase):
     async def get_token_with_owners(
         self, digest: str
     ) -> tuple[Token, App | None, Account | None] | None:
-        doc = await self.db.tokens.find_one({"digest": digest})
-        if doc is None:
-            return None
-        token = _token(doc)
-        app = await self.db.apps.find_one({"_id": token.app_id})
-        account = (
-            await self.db.accounts.find_one({"_id": token.account_id})
-            if token.account_id is not None
-            else None
+        # One round trip (every authenticated request makes it): the token and its owners.
+        cursor = await self.db.tokens.aggregate(
+            [
+                {"$match": {"digest": digest}},
+                {"$limit": 1},
+                {"$lookup": _owner("apps", "app_id", "app")},
+                {"$lookup": _owner("accounts", "account_id", "account")},
+            ]
         )
+        found = await cursor.to_list(None)
+        if not found:
+            return None
+        doc = found[0]
         return (
-            token,
-            app_from_doc(app) if app else None,
-            account_from_doc(account) if account else None,
+            _token(doc),
+            app_from_doc(doc["app"][0]) if doc["app"] else None,
+            account_from_doc(doc["account"][0]) if doc["account"] else None,
         )
 
     async def get_token_by_refresh(self, refresh_digest: str) -> Token | None:
