@@ -35,9 +35,12 @@ _TYPES = {
     "hls.min.js": "text/javascript",
     "watch.js": "text/javascript",
     "watch.css": "text/css",
+    "session.js": "text/javascript",
+    "studio.js": "text/javascript",
+    "studio.css": "text/css",
     "hls.js.LICENSE": "text/plain",
 }
-_NO_SNIFF = {"X-Content-Type-Options": "nosniff"}
+NO_SNIFF = {"X-Content-Type-Options": "nosniff"}
 _ERROR_PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 
 
@@ -54,7 +57,7 @@ def asset(name: str) -> Asset:
     return Asset(body, _TYPES[name], hashlib.sha256(body).hexdigest()[:16])
 
 
-def _asset_url(name: str) -> str:
+def asset_url(name: str) -> str:
     return f"/static/live/{name}?v={asset(name).version}"
 
 
@@ -70,7 +73,7 @@ async def static_file(request: web.Request) -> web.Response:
         body=found.body,
         content_type=found.content_type,
         charset="utf-8",
-        headers={"Cache-Control": cache_control, "ETag": f'"{found.version}"', **_NO_SNIFF},
+        headers={"Cache-Control": cache_control, "ETag": f'"{found.version}"', **NO_SNIFF},
     )
 
 
@@ -107,9 +110,10 @@ def render_page(stream_id: int, streaming_url: str, stream: LiveStream | None) -
         '<meta name=viewport content="width=device-width,initial-scale=1">'
         '<meta name=referrer content="no-referrer"><link rel=icon href="data:,">'
         f"<title>{escape(title)}</title>{preview}"
-        f'<link rel=stylesheet href="{_asset_url("watch.css")}">'
-        f'<script defer src="{_asset_url("hls.min.js")}"></script>'
-        f'<script defer src="{_asset_url("watch.js")}"></script>'
+        f'<link rel=stylesheet href="{asset_url("watch.css")}">'
+        f'<script defer src="{asset_url("hls.min.js")}"></script>'
+        f'<script defer src="{asset_url("session.js")}"></script>'
+        f'<script defer src="{asset_url("watch.js")}"></script>'
         "</head><body>"
         f'<main id=watch data-stream-id="{stream_id}" data-streaming="{escape(streaming_url)}">'
         '<section class=stage aria-label="Video">'
@@ -158,7 +162,7 @@ async def watch_page(request: web.Request) -> web.Response:
         ),
         "Referrer-Policy": "no-referrer",  # the URL may carry a signed playlist's signature
         "Cache-Control": "no-store",
-        **_NO_SNIFF,
+        **NO_SNIFF,
     }
     try:
         stream_id = parse_id(request.match_info["stream_id"])

@@ -34,6 +34,7 @@ from chirp.handlers import (
     search,
     statuses,
     streaming,
+    studio,
     timelines,
     watch,
 )
@@ -74,6 +75,7 @@ ROUTE_MODULES = (
     live_playback,
     live_ingest,
     live_streams,
+    studio,  # `/live/studio` before the watch page's `/live/<stream id>`
     watch,
 )
 

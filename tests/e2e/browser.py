@@ -29,7 +29,9 @@ def require_chromium() -> None:
 
 
 @contextmanager
-def chromium(*, width: int = 1280, height: int = 800) -> Iterator[webdriver.Chrome]:
+def chromium(
+    *, width: int = 1280, height: int = 800, extra_args: tuple[str, ...] = ()
+) -> Iterator[webdriver.Chrome]:
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for argument in (
@@ -42,6 +44,7 @@ def chromium(*, width: int = 1280, height: int = 800) -> Iterator[webdriver.Chro
         "--disable-extensions",
         "--disable-background-networking",
         f"--window-size={width},{height}",
+        *extra_args,
     ):
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})

@@ -52,7 +52,7 @@ async def test_public_stream_page_escapes_the_title(client: TestClient, alice: U
     assert 'data-streaming="wss://chirp.example"' in html
     # Every script is an external file of this origin: no inline code for the CSP to allow.
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html)
-    assert [body for _, body in scripts] == ["", ""]
+    assert [body for _, body in scripts] == ["", "", ""]
     assert all('src="/static/live/' in attributes for attributes, _ in scripts)
     assert 'property="og:title"' in html
 
@@ -121,3 +121,22 @@ def test_vendored_hls_js_is_the_recorded_release() -> None:
     vendor = (watch.STATIC / "VENDOR.md").read_text()
     assert f"| {watch.HLS_JS_VERSION} | `{watch.HLS_JS_SHA256}` |" in vendor
     assert (watch.STATIC / "hls.js.LICENSE").read_text().startswith("Copyright")
+
+
+async def test_the_studio_page_is_a_shell_with_a_strict_policy(client: TestClient) -> None:
+    response = await client.get("/live/studio")
+    assert response.status == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Permissions-Policy"] == "camera=(self), microphone=(self)"
+    rules = policy(response.headers["Content-Security-Policy"])
+    assert rules["script-src"] == ["'self'"] and rules["default-src"] == ["'none'"]
+    assert "'unsafe-inline'" not in response.headers["Content-Security-Policy"]
+    page = await response.text()
+    scripts = re.findall(r'src="(/static/live/[^"]+)"', page)
+    assert [s.split("?")[0] for s in scripts] == [
+        "/static/live/session.js",
+        "/static/live/studio.js",
+    ]
+    for url in [*scripts, *re.findall(r'href="(/static/live/[^"]+)"', page)]:
+        served = await client.get(url)
+        assert served.status == 200 and "immutable" in served.headers["Cache-Control"], url

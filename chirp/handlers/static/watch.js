@@ -9,7 +9,6 @@
   const streamId = root.dataset.streamId;
   const streamingUrl = root.dataset.streaming;
   const API = `/api/v1/chirp/streams/${streamId}`;
-  const TOKEN_KEY = "chirp.live.access_token";
   const HEARTBEAT_MS = 10000;
   const CHAT_KEEP = 200;
   // Near the edge: 1.5 target durations behind the newest segment (3 s at 2 s segments), past
@@ -35,43 +34,8 @@
     chattext: $("chattext"),
   };
 
-  // -- the access token (followers-only streams, chat) -------------------------------------
-  // Passed as `#access_token=…` (a fragment never reaches servers or logs), kept in
-  // sessionStorage for this tab, and removed from the address bar so it is not shared by copy.
-  function takeToken() {
-    const fragment = new URLSearchParams(location.hash.slice(1));
-    const given = fragment.get("access_token");
-    if (given) {
-      try { sessionStorage.setItem(TOKEN_KEY, given); } catch (e) { /* private mode */ }
-      history.replaceState(null, "", location.pathname + location.search);
-      return given;
-    }
-    try { return sessionStorage.getItem(TOKEN_KEY); } catch (e) { return null; }
-  }
-  const token = takeToken();
-  // A token pasted into the address bar of an open page: start over signed in.
-  window.addEventListener("hashchange", () => {
-    if (new URLSearchParams(location.hash.slice(1)).get("access_token")) location.reload();
-  });
-
-  async function call(method, path, body) {
-    const headers = { Accept: "application/json" };
-    if (token) headers.Authorization = `Bearer ${token}`;
-    const init = { method, headers, cache: "no-store", credentials: "omit" };
-    if (body !== undefined) {
-      headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
-    }
-    const response = await fetch(path, init);
-    let data = null;
-    try { data = await response.json(); } catch (e) { /* empty body */ }
-    if (!response.ok) {
-      const error = new Error((data && data.error) || `HTTP ${response.status}`);
-      error.status = response.status;
-      throw error;
-    }
-    return data;
-  }
+  // The access token (followers-only streams, chat) and API calls: session.js.
+  const { token, call, forget } = window.chirpSession;
 
   function randomId() {
     const bytes = crypto.getRandomValues(new Uint8Array(18));
@@ -437,7 +401,7 @@
   });
 
   ui.signout.addEventListener("click", () => {
-    try { sessionStorage.removeItem(TOKEN_KEY); } catch (e) { /* nothing kept */ }
+    forget();
     location.reload();
   });
 
