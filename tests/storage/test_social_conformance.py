@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from chirp.core.models import Notification, Page, StatusEdit
+from chirp.core.models import Account, Credentials, Notification, Page, StatusEdit
 from chirp.storage import Store, UniqueViolation
 from chirp.storage.port import AccountFilter, FanOut, MissingRecord
 from tests.storage.factories import event, follow, ids, make_account, now, post
@@ -458,6 +458,15 @@ async def test_account_and_tag_search(store: Store) -> None:
     names = [a.username for a in await store.search_accounts("zo", limit=10, offset=0)]
     assert names[0] == exact.username and set(names) == {"Zed", "zo", "zoey"}
     assert [a.username for a in await store.search_accounts("@ZOE", limit=10, offset=0)] == ["zoey"]
+    # A display name given at creation (not only a later profile edit) is searchable too.
+    named = Account(
+        id=ids.next_id(), username="q1", display_name="Quincy", note="", created_at=now()
+    )
+    await store.create_account(
+        named, Credentials(named.id, "q1@example.com", "$argon2id$fake", created_at=now())
+    )
+    found = await store.search_accounts("quin", limit=10, offset=0)
+    assert [a.username for a in found] == ["q1"]
     author = await make_account(store)
     await post(store, author, "#Chirping", tags=("Chirping",))
     await post(store, author, "#chirp", tags=("chirp",))

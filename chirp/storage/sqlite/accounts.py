@@ -86,13 +86,15 @@ class SqliteAccounts(SqliteBase):
         try:
             async with self.db.transaction() as tx:
                 await tx.execute(
-                    "INSERT INTO accounts(id, username, username_key, display_name, note, locked,"
-                    " bot, discoverable, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT INTO accounts(id, username, username_key, display_name,"
+                    " display_name_key, note, locked, bot, discoverable, created_at, updated_at)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         account.id,
                         account.username,
                         account.username.lower(),
                         account.display_name,
+                        account.display_name.casefold(),
                         account.note,
                         account.locked,
                         account.bot,
