@@ -50,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
 def _db(args: argparse.Namespace) -> None:
     import asyncio
 
+    from pymongo.errors import PyMongoError, ServerSelectionTimeoutError
+
     from chirp.storage.admin import AdminError, copy_store, init_store
 
     settings = Settings()
@@ -63,6 +65,10 @@ def _db(args: argparse.Namespace) -> None:
                 sys.exit("chirp: the copy does not match its source (see above)")
     except AdminError as error:
         sys.exit(f"chirp: {error}")
+    except ServerSelectionTimeoutError as error:  # the driver's message ends in a topology dump
+        sys.exit(f"chirp: cannot reach MongoDB: {str(error).split(' (configured timeouts')[0]}")
+    except PyMongoError as error:
+        sys.exit(f"chirp: MongoDB refused: {error}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -268,6 +268,14 @@ def test_db_commands_refuse_bad_arguments_clearly(
     assert (tmp_path / "c.db").is_file()
 
 
+def test_db_init_on_an_unreachable_server_says_so_without_a_traceback() -> None:
+    # Nothing listens on port 1: the driver gives up after the selection timeout.
+    with pytest.raises(SystemExit) as exited:
+        main(["db", "init", "--store", "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=200"])
+    assert str(exited.value).startswith("chirp: cannot reach MongoDB: 127.0.0.1:1")
+    assert "Topology" not in str(exited.value)
+
+
 @pytest.mark.skipif(not MONGODB_URL, reason="real server only: set CHIRP_TEST_MONGODB_URL")
 async def test_db_init_and_shard_refusal_on_a_real_server() -> None:
     import uuid
