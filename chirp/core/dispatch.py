@@ -138,8 +138,12 @@ class Dispatcher:
             except Exception:
                 log.exception("dispatcher loop error")
             self._wake.clear()
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation
+            # that lands as the wake-up does (a stream ending at shutdown wakes us just as the
+            # app cancels us), and the dispatcher would then run on and hang the shutdown.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.idle_poll_seconds)
+                async with asyncio.timeout(self.idle_poll_seconds):
+                    await self._wake.wait()
 
     async def drain(self) -> None:
         """Handle every due event now (tests and graceful shutdown)."""

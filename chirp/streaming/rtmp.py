@@ -64,7 +64,11 @@ class RtmpConnection:
         self.started = False
 
     async def _read(self, n: int) -> bytes:
-        data = await asyncio.wait_for(self.reader.readexactly(n), IDLE_TIMEOUT)
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for drops a cancellation that
+        # lands as the read completes, and with a publisher still sending the connection would
+        # then read on through the server's shutdown forever.
+        async with asyncio.timeout(IDLE_TIMEOUT):
+            data = await self.reader.readexactly(n)
         self.received += n
         return data
 

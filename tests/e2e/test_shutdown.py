@@ -74,3 +74,51 @@ def test_sigterm_lets_in_flight_requests_finish_and_closes_the_store(tmp_path: P
         assert me.json()["username"] == "grace"
     finally:
         again.stop()
+
+
+def test_sigterm_while_a_stream_is_live_ends_it_and_exits(tmp_path: Path) -> None:
+    """A node going down mid-broadcast ends its streams (final playlists written, the domain
+    told) and exits promptly: the end wakes the outbox dispatcher just as shutdown cancels it,
+    which once swallowed the cancellation and hung the process until it was killed."""
+    import subprocess
+
+    from tests.e2e.process import free_port
+    from tests.streaming.publisher import encoder_args
+
+    node = ChirpProcess(
+        tmp_path / "data",
+        env={"CHIRP_RTMP_PORT": str(free_port()), "CHIRP_LIVE_SEGMENT_SECONDS": "1"},
+    ).start()
+    encoder = None
+    try:
+        streamer = register(node.url, "streamer")
+        auth = {"Authorization": f"Bearer {streamer['token']}"}
+        api = f"{node.url}/api/v1/chirp"
+        stream = requests.post(f"{api}/streams", headers=auth, json={"title": "x"}, timeout=10)
+        stream_id = stream.json()["id"]
+        key = requests.post(f"{api}/stream_key", headers=auth, timeout=10).json()
+        encoder = subprocess.Popen(
+            encoder_args(f"{key['rtmp_url']}/{key['stream_key']}", seconds=60),
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while requests.get(f"{api}/streams/{stream_id}", timeout=10).json()["state"] != "live":
+            assert time.monotonic() < deadline, "the stream did not go live"
+            time.sleep(0.2)
+        time.sleep(3)  # a few segments on air
+        started = time.monotonic()
+        assert node.stop(signal.SIGTERM, timeout=15) == 0, node.logs()
+        assert time.monotonic() - started < 10
+    finally:
+        if encoder is not None:
+            encoder.kill()
+            encoder.wait()
+    playlists = list((tmp_path / "data" / "media" / "live" / stream_id).glob("*/index.m3u8"))
+    assert playlists and all("#EXT-X-ENDLIST" in p.read_text() for p in playlists)
+    # The end was recorded before the store closed: the next start sees an ended stream.
+    again = ChirpProcess(tmp_path / "data", name="again").start()
+    try:
+        shown = requests.get(f"{again.url}/api/v1/chirp/streams/{stream_id}", timeout=10).json()
+        assert shown["state"] == "ended"
+    finally:
+        again.stop()
