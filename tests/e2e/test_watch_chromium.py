@@ -2,8 +2,9 @@
 a streamer creates a followers-only stream, gets a stream key, a synthetic ffmpeg encoder
 (720p test pattern with tone) publishes over RTMP; a follower opens `/live/<id>#access_token=…`
 and the video really plays (time advances, frames are decoded, hls.js has the whole ladder),
-switching to the lowest quality keeps it playing, chat goes both ways and a deletion disappears,
-the viewer count shows the follower, and nothing on the page breaks the CSP. And the Safari/iOS
+switching to the lowest quality keeps it playing, chat goes both ways, the author's Delete
+button and the streamer's deletion both remove a line, "Go live" brings a paused player back to
+the edge, the viewer count shows the follower, and nothing on the page breaks the CSP. And the Safari/iOS
 path: with Media Source Extensions hidden, the page plays a public stream logged out through
 the browser's native HLS, chat read-only."""
 
@@ -234,13 +235,44 @@ def _watch(
         f"{node.url}/api/v1/chirp/streams/{stream['id']}/chat", headers=_auth(fan), timeout=10
     ).json()
     assert [m["content"] for m in history][:1] == ["hello from chromium"]
+    # Only the author's own message has a Delete button for the follower; clicking it deletes
+    # it on the server, and the deletion comes back over the socket and removes the line.
+    assert shown[0].find_elements(By.CLASS_NAME, "delete") == []
+    mine[0].find_element(By.CLASS_NAME, "delete").click()
+    wait_for(lambda: not driver.find_elements(By.ID, f"m{message_id}"), 10, "the deletion to show")
+    after = requests.get(
+        f"{node.url}/api/v1/chirp/streams/{stream['id']}/chat", headers=_auth(fan), timeout=10
+    ).json()
+    assert [m["id"] for m in after] == [said["id"]]
+    # The streamer's deletion reaches the page too.
     deleted = requests.delete(
-        f"{node.url}/api/v1/chirp/streams/{stream['id']}/chat/{message_id}",
+        f"{node.url}/api/v1/chirp/streams/{stream['id']}/chat/{said['id']}",
         headers=_auth(streamer),
         timeout=10,
     )
     assert deleted.status_code == 200
-    wait_for(lambda: not driver.find_elements(By.ID, f"m{message_id}"), 10, "the deletion to show")
+    wait_for(
+        lambda: not driver.find_elements(By.ID, f"m{said['id']}"), 10, "the streamer's deletion"
+    )
+
+    # Paused, the player falls behind and offers "Go live"; clicking it is back at the edge.
+    driver.execute_script("document.querySelector('video').pause()")
+    golive = driver.find_element(By.ID, "golive")
+    wait_for(golive.is_displayed, 10, "the Go live button")
+    lag = "const h = window.chirpWatch.hls; return h.liveSyncPosition - h.media.currentTime"
+    wait_for(lambda: driver.execute_script(lag) > 2.5, 10, "the edge to move on without us")
+    golive.click()
+    caught_up = wait_for(
+        lambda: (
+            not (s := driver.execute_script(PLAYBACK))["paused"]
+            and driver.execute_script(lag) < 1
+            and s
+        ),
+        15,
+        "playback back at the live edge",
+    )
+    assert caught_up["error"] is None
+    wait_for(lambda: not golive.is_displayed(), 10, "the Go live button to go")
 
     # The streamer ends the stream: the page hears `stream.ended`, closes the chat.
     ended = requests.post(
