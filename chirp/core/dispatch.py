@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 class Batch:
     """State shared by the steps of one batch (so work like feed trimming is done once)."""
 
-    touched_feeds: set[int] = field(default_factory=set)
+    # Home feed owner -> entries the batch added to the feed (for the trimming).
+    added_to_feeds: dict[int, int] = field(default_factory=dict)
     # Tweets to fan out together when the batch ends, then the home feeds each one reached.
     fan_outs: list[FanOut] = field(default_factory=list)
     delivered: dict[int, list[int]] = field(default_factory=dict)

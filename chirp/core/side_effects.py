@@ -37,8 +37,10 @@ async def fan_out_batch(ctx: Context, batch: Batch) -> None:
     reached = await feeds.fan_out_statuses(ctx, batch.fan_outs)
     batch.fan_outs = []
     batch.delivered.update(reached)
+    added = batch.added_to_feeds
     for owners in reached.values():
-        batch.touched_feeds.update(owners)
+        for owner in owners:
+            added[owner] = added.get(owner, 0) + 1
 
 
 async def notify_new_status(ctx: Context, event: Event, batch: Batch) -> None:
@@ -87,16 +89,12 @@ async def notify_follow(ctx: Context, event: Event, batch: Batch) -> None:
 
 async def merge_followed_tweets(ctx: Context, event: Event, batch: Batch) -> None:
     owner = _id(event, "account_id")
-    if await feeds.merge_after_follow(ctx, owner, _id(event, "target_account_id")):
-        batch.touched_feeds.add(owner)
+    if merged := await feeds.merge_after_follow(ctx, owner, _id(event, "target_account_id")):
+        batch.added_to_feeds[owner] = batch.added_to_feeds.get(owner, 0) + merged
 
 
 async def notify_live(ctx: Context, event: Event, batch: Batch) -> None:
     batch.notifications += await notifications.notify_live(ctx, _id(event, "stream_id"))
-
-
-async def trim_touched_feeds(ctx: Context, batch: Batch) -> None:
-    await feeds.trim_feeds(ctx, batch.touched_feeds)
 
 
 def default_steps() -> dict[str, list[Step]]:
@@ -114,5 +112,11 @@ def default_steps() -> dict[str, list[Step]]:
 
 
 def default_after_batch() -> list[BatchDone]:
-    """In order: fan out the batch's tweets, then trim the feeds they reached."""
-    return [fan_out_batch, trim_touched_feeds]
+    """In order: fan out the batch's tweets, then trim the feeds that grew enough (the trimmer
+    counts across batches, so one per dispatcher)."""
+    trimmer = feeds.FeedTrimmer()
+
+    async def trim_grown_feeds(ctx: Context, batch: Batch) -> None:
+        await trimmer.trim(ctx, batch.added_to_feeds)
+
+    return [fan_out_batch, trim_grown_feeds]

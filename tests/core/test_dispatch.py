@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -418,3 +418,31 @@ async def test_the_run_loop_handles_events_when_woken(ctx: ClockedContext) -> No
         with pytest.raises(asyncio.CancelledError):
             await loop
     assert [e.payload["status_id"] for e in seen] == [tweet.id]
+
+
+async def test_home_feeds_are_measured_once_grown_and_stay_near_the_cap(
+    ctx: ClockedContext,
+) -> None:
+    ctx.settings = make_settings(home_feed_cap=40)  # measured every 2 entries added, slack 4
+    alice, bob = await register(ctx, "alice"), await register(ctx, "bob")
+    await follows.follow(ctx, bob, alice.id)
+    measured: list[set[int]] = []
+    trim = ctx.store.trim_home_feeds
+
+    async def counting_trim(owner_ids: Iterable[int], cap: int, slack: int = 0) -> int:
+        measured.append(set(owner_ids))
+        return await trim(owner_ids, cap, slack)
+
+    ctx.store.trim_home_feeds = counting_trim  # type: ignore[method-assign]
+    dispatcher = Dispatcher(ctx, default_steps(), after_batch=default_after_batch())
+    await dispatcher.drain()
+    lengths = []
+    for n in range(60):
+        await statuses.post_tweet(ctx, alice, statuses.TweetDraft(text=f"tweet {n}"))
+        await dispatcher.drain()
+        lengths.append(
+            len(await ctx.store.home_timeline(bob.id, Page(limit=500), pull_account_ids=()))
+        )
+    assert measured == [{bob.id}] * 30  # every second tweet, only bob's feed
+    assert lengths[:40] == list(range(1, 41))
+    assert max(lengths) <= 40 + 4 + 2 and min(lengths[40:]) >= 40
