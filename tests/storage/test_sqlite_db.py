@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
+
+import aiosqlite
+import pytest
 
 from chirp.storage.sqlite.db import Database
 
@@ -48,4 +52,42 @@ async def test_a_locked_inline_read_falls_back_to_a_reader_thread_mocked_lock(
         assert rows[0][0] >= 1
     finally:
         db._inline = real
+        await db.close()
+
+
+async def test_a_one_hop_write_commits_whole_or_not_at_all(tmp_path: Path) -> None:
+    db = await Database.open(str(tmp_path / "chirp.db"))
+    try:
+        async with db.transaction() as tx:
+            await tx.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+
+        async def add(tx: aiosqlite.Connection) -> list[int]:
+            await tx.executemany("INSERT INTO t VALUES (?, ?)", [(1, "a"), (2, "b")])
+            async with tx.execute("UPDATE t SET v = 'c' WHERE id = 2 RETURNING id") as cursor:
+                changed = [row[0] for row in await cursor.fetchall()]
+            cursor = await tx.execute("DELETE FROM t WHERE id = 9")
+            return [*changed, cursor.rowcount]
+
+        assert await db.write(add) == [2, 0]
+        assert [tuple(r) for r in await db.fetchall("SELECT * FROM t")] == [(1, "a"), (2, "c")]
+
+        async def clash(tx: aiosqlite.Connection) -> None:
+            await tx.execute("INSERT INTO t VALUES (3, 'x')")
+            await tx.execute("INSERT INTO t VALUES (1, 'again')")
+
+        with pytest.raises(sqlite3.IntegrityError):
+            await db.write(clash)
+
+        async def wanders_off(tx: aiosqlite.Connection) -> None:
+            await tx.execute("INSERT INTO t VALUES (4, 'y')")
+            await asyncio.sleep(0)  # not a statement: the write refuses it
+
+        with pytest.raises(RuntimeError, match="only its own statements"):
+            await db.write(wanders_off)
+        # Both rolled back, and the writer is usable again.
+        assert [r[0] for r in await db.fetchall("SELECT id FROM t")] == [1, 2]
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO t VALUES (5, 'z')")
+        assert [r[0] for r in await db.fetchall("SELECT id FROM t")] == [1, 2, 5]
+    finally:
         await db.close()

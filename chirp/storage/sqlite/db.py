@@ -8,11 +8,11 @@ import logging
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 import aiosqlite
 
@@ -20,6 +20,78 @@ log = logging.getLogger(__name__)
 
 Row = sqlite3.Row
 Params = Sequence[Any] | dict[str, Any]
+T = TypeVar("T")
+
+
+class _Done(Generic[T]):
+    """An awaitable (and async context) that is already done: awaiting it never suspends."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: T) -> None:
+        self.value = value
+
+    def __await__(self) -> Generator[Any, None, T]:
+        return self.value
+        yield  # type: ignore[unreachable]  # a generator that finishes at once
+
+    async def __aenter__(self) -> T:
+        return self.value
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+class _NowCursor:
+    """The part of aiosqlite's cursor the storage code uses, answered at once."""
+
+    __slots__ = ("_cursor",)
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self._cursor = cursor
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    @property
+    def lastrowid(self) -> int | None:
+        return self._cursor.lastrowid
+
+    def fetchall(self) -> _Done[list[Row]]:
+        return _Done(self._cursor.fetchall())
+
+    def fetchone(self) -> _Done[Row | None]:
+        return _Done(self._cursor.fetchone())
+
+
+class _NowConnection:
+    """The writer connection as the storage code sees it inside `Database.write`: the same
+    `execute`/`executemany` (awaited, or used with `async with`), run on the spot, on the
+    writer's own thread."""
+
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, params: Params = ()) -> _Done[_NowCursor]:
+        return _Done(_NowCursor(self._conn.execute(sql, params)))
+
+    def executemany(self, sql: str, params: Iterable[Params]) -> _Done[_NowCursor]:
+        return _Done(_NowCursor(self._conn.executemany(sql, params)))
+
+
+def _run_at_once(coroutine: Awaitable[T]) -> T:
+    """Run a coroutine that only awaits `_Done` values to its end, synchronously."""
+    assert hasattr(coroutine, "send")
+    try:
+        coroutine.send(None)
+    except StopIteration as finished:
+        return cast(T, finished.value)
+    coroutine.close()  # type: ignore[attr-defined]
+    raise RuntimeError("a `Database.write` body may await only its own statements")
+
 
 _PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -115,6 +187,28 @@ class Database:
                 await self._writer.execute("ROLLBACK")
                 raise
             await self._writer.execute("COMMIT")
+
+    async def write(self, body: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+        """A transaction like `transaction`, in one hop to the writer's thread: `body` runs
+        there whole, its statements executed on the spot (it may await nothing else). With a
+        statement per hop, a transaction held the writer lock across a dozen trips through a
+        busy event loop (~80 ms each under realtime load, measured), and every other write
+        queued behind it."""
+
+        def run() -> T:
+            conn = self._writer._conn  # aiosqlite's own thread runs this: its connection is ours
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                # Duck-typed: the subset of aiosqlite's connection the storage code uses.
+                result = _run_at_once(body(cast(aiosqlite.Connection, _NowConnection(conn))))
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return result
+
+        async with self._write_lock:
+            return cast(T, await self._writer._execute(run))  # type: ignore[no-untyped-call]
 
     # One hop to the reader's thread per query (execute + fetch + close there): a cursor used from
     # the event loop costs three hops, which dominated the time of a page's dozen queries.

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
+import aiosqlite
+
 from chirp.core.models import Notification, Page
 from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.convert import req_dt, ts
@@ -26,8 +28,8 @@ def notification_from_row(row: Row) -> Notification:
 
 class SqliteNotifications(SqliteBase):
     async def add_notifications(self, notifications: list[Notification]) -> list[Notification]:
-        added = []
-        async with self.db.transaction() as tx:
+        async def write(tx: aiosqlite.Connection) -> list[Notification]:
+            added = []
             for n in notifications:
                 try:
                     cursor = await tx.execute(
@@ -53,7 +55,9 @@ class SqliteNotifications(SqliteBase):
                     continue
                 if cursor.rowcount == 1:
                     added.append(n)
-        return added
+            return added
+
+        return await self.db.write(write)
 
     async def remove_notifications(
         self, type: str, from_account_id: int, status_id: int | None, account_id: int | None = None

@@ -198,55 +198,57 @@ class SqliteStatuses(SqliteBase):
         idempotency_key: str | None = None,
         idempotency_since: datetime | None = None,
     ) -> Status:
-        try:
-            async with self.db.transaction() as tx:
-                if idempotency_key is not None:
-                    if idempotency_since is not None:
-                        await tx.execute(
-                            "DELETE FROM idempotency_keys WHERE account_id = ? AND key = ? AND created_at < ?",
-                            (status.account_id, idempotency_key, ts(idempotency_since)),
-                        )
+        async def write(tx: aiosqlite.Connection) -> None:
+            if idempotency_key is not None:
+                if idempotency_since is not None:
                     await tx.execute(
-                        "INSERT INTO idempotency_keys(account_id, key, status_id, created_at) VALUES (?,?,?,?)",
-                        (status.account_id, idempotency_key, status.id, ts(status.created_at)),
+                        "DELETE FROM idempotency_keys WHERE account_id = ? AND key = ? AND created_at < ?",
+                        (status.account_id, idempotency_key, ts(idempotency_since)),
                     )
-                for parent in (status.in_reply_to_id, status.quote_of_id, status.reblog_of_id):
-                    if parent is not None and not await _exists(tx, parent):
-                        raise MissingRecord(f"status {parent}")
                 await tx.execute(
-                    f"INSERT INTO statuses({_STATUS_COLUMNS}) VALUES ({placeholders(range(19))})",
-                    (
-                        status.id,
-                        status.account_id,
-                        status.visibility,
-                        status.text,
-                        status.content,
-                        status.spoiler_text,
-                        status.sensitive,
-                        status.language,
-                        status.in_reply_to_id,
-                        status.in_reply_to_account_id,
-                        status.reblog_of_id,
-                        status.quote_of_id,
-                        status.conversation_id,
-                        " ".join(map(str, status.mention_ids)),
-                        " ".join(status.tags),
-                        status.application_id,
-                        ts(status.created_at),
-                        ts(status.edited_at),
-                        " ".join(map(str, status.media_ids)),
-                    ),
+                    "INSERT INTO idempotency_keys(account_id, key, status_id, created_at) VALUES (?,?,?,?)",
+                    (status.account_id, idempotency_key, status.id, ts(status.created_at)),
                 )
-                await attach_media(
-                    tx, status.id, status.account_id, status.media_ids, status.created_at
-                )
-                await _index_entities(tx, status)
-                await _bump(tx, status, +1)
-                await tx.execute(
-                    "UPDATE accounts SET last_status_at = ? WHERE id = ?",
-                    (ts(status.created_at), status.account_id),
-                )
-                await record_event(tx, event, status.created_at)
+            for parent in (status.in_reply_to_id, status.quote_of_id, status.reblog_of_id):
+                if parent is not None and not await _exists(tx, parent):
+                    raise MissingRecord(f"status {parent}")
+            await tx.execute(
+                f"INSERT INTO statuses({_STATUS_COLUMNS}) VALUES ({placeholders(range(19))})",
+                (
+                    status.id,
+                    status.account_id,
+                    status.visibility,
+                    status.text,
+                    status.content,
+                    status.spoiler_text,
+                    status.sensitive,
+                    status.language,
+                    status.in_reply_to_id,
+                    status.in_reply_to_account_id,
+                    status.reblog_of_id,
+                    status.quote_of_id,
+                    status.conversation_id,
+                    " ".join(map(str, status.mention_ids)),
+                    " ".join(status.tags),
+                    status.application_id,
+                    ts(status.created_at),
+                    ts(status.edited_at),
+                    " ".join(map(str, status.media_ids)),
+                ),
+            )
+            await attach_media(
+                tx, status.id, status.account_id, status.media_ids, status.created_at
+            )
+            await _index_entities(tx, status)
+            await _bump(tx, status, +1)
+            await tx.execute(
+                "UPDATE accounts SET last_status_at = ? WHERE id = ?",
+                (ts(status.created_at), status.account_id),
+            )
+            await record_event(tx, event, status.created_at)
+
+        try:
+            await self.db.write(write)
         except sqlite3.IntegrityError as error:
             mapped = unique_violation(
                 error, {"reblog_of_id": "reblog", "idempotency_keys": "idempotency_key"}

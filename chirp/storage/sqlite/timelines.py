@@ -33,9 +33,13 @@ class SqliteTimelines(SqliteBase, FanOutOne):
         # per tweet, while the single writer is never held long enough to stall posting.
         reached: dict[int, list[int]] = {}
         for start in range(0, len(requests), FAN_OUT_CHUNK):
-            async with self.db.transaction() as tx:
-                for request in requests[start : start + FAN_OUT_CHUNK]:
+            chunk = requests[start : start + FAN_OUT_CHUNK]
+
+            async def write(tx: Any, chunk: Sequence[FanOut] = chunk) -> None:
+                for request in chunk:
                     reached[request.status.id] = await self._fan_out_one(tx, request)
+
+            await self.db.write(write)
         return reached
 
     async def _fan_out_one(self, tx: Any, request: FanOut) -> list[int]:
