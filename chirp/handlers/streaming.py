@@ -114,23 +114,31 @@ class _Outlet:
             self.ready.set()
 
 
-# Outlets with frames to write, per event loop: one callback flushes them all (a callback per
-# socket per frame was a measurable cost at thousands of sockets).
-_due: dict[asyncio.AbstractEventLoop, list[_Outlet]] = {}
+# Outlets with frames to write, per event loop: one callback flushes them (a callback per
+# socket per frame was a measurable cost at thousands of sockets), a slice at a time, so that
+# what else is ready (requests, SQLite threads handing results back) runs between the slices
+# of a tweet's writes to thousands of sockets instead of waiting for all of them.
+_due: dict[asyncio.AbstractEventLoop, deque[_Outlet]] = {}
+FLUSH_SLICE = 256
 
 
 def _flush_soon(outlet: _Outlet) -> None:
     loop = outlet.loop
     due = _due.get(loop)
     if due is None:
-        due = _due[loop] = []
+        due = _due[loop] = deque()
         loop.call_soon(_flush_due, loop)
     due.append(outlet)
 
 
 def _flush_due(loop: asyncio.AbstractEventLoop) -> None:
-    for outlet in _due.pop(loop, ()):
-        outlet.flush()
+    due = _due[loop]
+    for _ in range(min(len(due), FLUSH_SLICE)):
+        due.popleft().flush()
+    if due:
+        loop.call_soon(_flush_due, loop)
+    else:
+        del _due[loop]
 
 
 @functools.lru_cache(maxsize=8)
