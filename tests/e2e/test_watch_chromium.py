@@ -255,6 +255,17 @@ def _watch(
         lambda: not driver.find_elements(By.ID, f"m{said['id']}"), 10, "the streamer's deletion"
     )
 
+    # Too fast: the server refuses (rate limit, 5 at once); the page says how long to wait.
+    for n in range(6):
+        box.send_keys(f"spam {n}")
+        driver.find_element(By.CSS_SELECTOR, "#chatform button").click()
+    note = wait_for(
+        lambda: "Slow down" in (t := driver.find_element(By.ID, "chatnote").text) and t,
+        10,
+        "the rate-limit note",
+    )
+    assert "send again in" in note
+
     # Paused, the player falls behind and offers "Go live"; clicking it is back at the edge.
     driver.execute_script("document.querySelector('video').pause()")
     golive = driver.find_element(By.ID, "golive")
