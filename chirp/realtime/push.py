@@ -78,6 +78,7 @@ class Pusher:
         # nodes' copies are dropped by the bus (`once`).
         self._pushed: dict[int, None] = {}
         self._posting: set[asyncio.Task[None]] = set()
+        self._last_posting: asyncio.Task[None] | None = None
         self._flusher: asyncio.Task[None] | None = None
 
     def steps(self) -> dict[str, list[Step]]:
@@ -131,17 +132,21 @@ class Pusher:
         the outbox."""
         if status.visibility == "direct" or status.reblog_of_id is not None:
             return
-        task = asyncio.create_task(self._push_posted(status.id))
+        task = asyncio.create_task(self._push_posted(status.id, self._last_posting))
+        self._last_posting = task
         self._posting.add(task)
         task.add_done_callback(self._posting.discard)
 
-    async def _push_posted(self, status_id: int) -> None:
+    async def _push_posted(self, status_id: int, previous: asyncio.Task[None] | None) -> None:
         try:
             status = await self.ctx.store.get_status(status_id)
             if status is None:
                 return
             readers = await self._home_readers(status)
-            if await self._publish_update(status, readers):
+            payload = await self._render(status)
+            if previous is not None:  # prepared side by side, published in the order posted
+                await asyncio.wait([previous])
+            if await self._publish_update(status, readers, payload):
                 self._pushed[status.id] = None
                 while len(self._pushed) > PUSHED_MEMORY:
                     del self._pushed[next(iter(self._pushed))]
@@ -162,7 +167,9 @@ class Pusher:
             followers = [f for f in followers if f == replied_to or f in theirs]
         return {*followers, status.account_id}
 
-    async def _publish_update(self, status: Status, readers: Iterable[int]) -> bool:
+    async def _publish_update(
+        self, status: Status, readers: Iterable[int], payload: str | None = None
+    ) -> bool:
         targets = [topics.user(r) for r in readers]
         if status.visibility == "public" and status.reblog_of_id is None:
             targets += [topics.PUBLIC, *(topics.hashtag(t) for t in status.tags)]
@@ -170,7 +177,7 @@ class Pusher:
             self.bus,
             targets,
             "update",
-            await self._render(status),
+            payload if payload is not None else await self._render(status),
             once=f"status.created:{status.id}",
         )
 
