@@ -42,14 +42,32 @@ return {time: v.currentTime, frames: q.totalVideoFrames, decoded: v.webkitDecode
 """
 
 
-def wait_for(check: Callable[[], T | None], timeout: float, what: str) -> T:
+def wait_for(
+    check: Callable[[], T | None],
+    timeout: float,
+    what: str,
+    describe: Callable[[], object] | None = None,
+) -> T:
+    """Poll `check` until it is truthy; on timeout, say what was awaited (and `describe()`)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = check()
         if value:
             return value
         time.sleep(0.25)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    detail = f": {describe()}" if describe else ""
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}{detail}")
+
+
+# What the player was doing, for failure messages.
+MEDIA_STATE = """
+const v = document.querySelector('video');
+return {src: v.currentSrc, readyState: v.readyState, networkState: v.networkState,
+        error: v.error && v.error.message, time: v.currentTime, paused: v.paused,
+        status: document.getElementById('status').textContent,
+        loaded: performance.getEntriesByType('resource').slice(-8)
+                .map(e => `${e.name.split('?')[0]} ${e.responseStatus}`)};
+"""
 
 
 def _auth(user: dict[str, str]) -> dict[str, str]:
@@ -168,6 +186,7 @@ def _watch(
         lambda: (s := driver.execute_script(PLAYBACK))["frames"] > 0 and s,
         40,
         "playback to start",
+        lambda: driver.execute_script(MEDIA_STATE),
     )
     assert sorted(first["levels"]) == [240, 480, 720], first  # the whole ladder, capped at 720p
     later = wait_for(
@@ -314,6 +333,7 @@ def test_native_hls_fallback_plays_a_public_stream_logged_out(tmp_path: Path) ->
             lambda: (s := driver.execute_script(PLAYBACK))["frames"] > 0 and s,
             40,
             "native playback to start",
+            lambda: driver.execute_script(MEDIA_STATE),
         )
         assert first["levels"] == []  # no hls.js: the browser plays the master itself
         src = driver.execute_script("return document.querySelector('video').src")

@@ -217,6 +217,31 @@
     return ranges.length ? ranges.end(ranges.length - 1) - video.currentTime : null;
   }
 
+  // A native player can sit on a live master playlist without ever loading a segment (seen
+  // with chromium's own HLS): when nothing at all has loaded for 8 s, start the source over.
+  let emptySince = 0;
+  function watchNative() {
+    if (!native || !source || video.readyState > 0) {
+      emptySince = 0;
+      return;
+    }
+    if (!emptySince) emptySince = Date.now();
+    if (Date.now() - emptySince < 8000) return;
+    emptySince = 0;
+    video.src = source;
+    video.play().catch(() => {});
+  }
+
+  video.addEventListener("error", () => {
+    if (!native) return; // hls.js reports its own errors
+    status("Reconnecting…");
+    source = null; // the URL may have expired: ask the API again
+    setTimeout(loadStream, 3000);
+  });
+  video.addEventListener("playing", () => {
+    if (ui.status.textContent === "Reconnecting…") status("");
+  });
+
   function watchLatency() {
     if (!stream || stream.state !== "live" || !source) {
       ui.golive.hidden = true;
@@ -426,6 +451,7 @@
     heartbeat();
     setInterval(heartbeat, HEARTBEAT_MS);
     setInterval(watchLatency, 1000);
+    setInterval(watchNative, 1000);
   }
 
   start();
