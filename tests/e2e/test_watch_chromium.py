@@ -178,8 +178,14 @@ def _watch(
     # With the follower's token in the fragment: the fragment leaves the address bar at once.
     driver.get(f"{page}#access_token={fan['token']}")
     assert wait_for(lambda: "#" not in driver.current_url, 5, "the token to leave the URL")
-    title = wait_for(lambda: driver.find_element(By.ID, "title").text, 10, "the title")
-    assert title == stream["title"]  # shown as text, never as markup
+    # The shell says "Live stream" until the API (with the token) has answered; then the title,
+    # shown as text, never as markup.
+    wait_for(
+        lambda: driver.find_element(By.ID, "title").text == stream["title"],
+        10,
+        "the title",
+        lambda: driver.find_element(By.ID, "title").text,
+    )
     assert driver.find_elements(By.CSS_SELECTOR, "#title b") == []
 
     first = wait_for(
@@ -219,9 +225,11 @@ def _watch(
     assert driver.execute_script("return document.querySelector('video').videoHeight") == 240
 
     # The heartbeat counted the follower.
-    assert (
-        wait_for(lambda: driver.find_element(By.ID, "viewers").text, 15, "the viewer count")
-        == "1 watching"
+    wait_for(
+        lambda: driver.find_element(By.ID, "viewers").text == "1 watching",
+        15,
+        "the viewer count",
+        lambda: driver.find_element(By.ID, "viewers").text,
     )
 
     # Chat: the streamer says something (REST), the page shows it as text; the follower
@@ -355,8 +363,10 @@ def test_native_hls_fallback_plays_a_public_stream_logged_out(tmp_path: Path) ->
             timeout=10,
         ).json()
         wait_for(lambda: driver.find_elements(By.ID, f"m{said['id']}"), 10, "chat, logged out")
-        assert (
-            wait_for(lambda: driver.find_element(By.ID, "viewers").text, 15, "the viewer count")
-            == "1 watching"
+        wait_for(
+            lambda: driver.find_element(By.ID, "viewers").text == "1 watching",
+            15,
+            "the viewer count",
+            lambda: driver.find_element(By.ID, "viewers").text,
         )
         assert [e for e in console_errors(driver) if "favicon" not in e] == []
