@@ -3,7 +3,8 @@
 `GET /api/v1/chirp/streams/ingest?stream_key=…` (or `access_token=…` / a Bearer header with
 `write` scope), optional `width`/`height` of the camera track so the ladder is capped at the
 source. Refused with a JSON error before the upgrade when the key or token is wrong; once open,
-the server sends `{"event": "ready", "stream_id": "…"}` and then reads binary messages.
+the server sends `{"event": "ready", "stream_id": "…"}` (a text frame) and then reads binary
+messages.
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ async def ingest(request: web.Request) -> web.StreamResponse:
         await session.close()
         raise
     session.kick = lambda: request.transport.close() if request.transport else None
-    await ws.send_bytes(orjson.dumps({"event": "ready", "stream_id": str(session.stream.id)}))
+    ready = {"event": "ready", "stream_id": str(session.stream.id)}
+    await ws.send_frame(orjson.dumps(ready), WSMsgType.TEXT)
 
     async def chunks() -> AsyncIterator[bytes]:
         async for message in ws:

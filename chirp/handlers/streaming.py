@@ -277,7 +277,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
 
 async def _ws_error(ws: web.WebSocketResponse, error: str, status: int) -> None:
     with contextlib.suppress(ConnectionError, RuntimeError):
-        await ws.send_bytes(orjson.dumps({"error": error, "status": status}))
+        await ws.send_frame(orjson.dumps({"error": error, "status": status}), WSMsgType.TEXT)
 
 
 async def _handle_command(
@@ -331,7 +331,7 @@ async def _send_chat(
             body["retry_after"] = error.retry_after
         frame = {"stream": ["chirp:live", raw_id], "event": "error", "payload": dumps(body)}
         with contextlib.suppress(ConnectionError, RuntimeError):
-            await ws.send_bytes(orjson.dumps(frame))
+            await ws.send_frame(orjson.dumps(frame), WSMsgType.TEXT)
 
 
 async def _write_ws(ws: web.WebSocketResponse, outlet: _Outlet) -> None:

@@ -39,7 +39,9 @@ async def socket(client: TestClient, user: User | None = None) -> AsyncIterator[
 
 async def receive(ws: Socket, timeout: float = 3.0) -> dict[str, Any]:
     async with asyncio.timeout(timeout):
-        return dict(orjson.loads(await ws.recv()))
+        message = await ws.recv()
+    assert isinstance(message, str), message  # JSON, errors included, goes out as text frames
+    return dict(orjson.loads(message))
 
 
 async def events(ws: Socket, count: int, timeout: float = 3.0) -> list[dict[str, Any]]:

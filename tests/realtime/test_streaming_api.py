@@ -19,7 +19,7 @@ async def frames(ws: Any, count: int, timeout: float = 3.0) -> list[dict[str, An
     async with asyncio.timeout(timeout):
         while len(out) < count:
             message = await ws.receive()
-            assert message.type in (WSMsgType.TEXT, WSMsgType.BINARY), message
+            assert message.type == WSMsgType.TEXT, message  # JSON goes out as text frames
             out.append(orjson.loads(message.data))
     return out
 

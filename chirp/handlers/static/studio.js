@@ -99,7 +99,7 @@
     socket = new WebSocket(ingestUrl());
     socket.binaryType = "arraybuffer";
     socket.onmessage = (event) => {
-      // The relay's control messages are JSON, sent as binary frames.
+      // The relay's control messages are JSON text frames (decoded too if a proxy made them binary).
       const text = typeof event.data === "string" ? event.data : new TextDecoder().decode(event.data);
       let message = null;
       try { message = JSON.parse(text); } catch (e) { return; }
