@@ -151,7 +151,8 @@ class RedisBus:
         )
         try:
             await self._pubsub.subscribe(CHANNEL + topic)
-            await asyncio.wait_for(asyncio.shield(confirmed), 2.0)
+            async with asyncio.timeout(2.0):
+                await asyncio.shield(confirmed)
         except (RedisError, OSError, TimeoutError) as error:
             log.warning("redis subscribe unconfirmed", extra={"topic": topic, "error": str(error)})
         finally:

@@ -271,7 +271,8 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         await hub.disconnect(outlet)
         outlet.close(1000, "")
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(writer, 5)
+            async with asyncio.timeout(5):
+                await writer
     return ws
 
 
@@ -396,7 +397,8 @@ async def _write_sse(response: web.StreamResponse, outlet: _Outlet, heartbeat: f
     try:
         while True:
             try:
-                await asyncio.wait_for(outlet.ready.wait(), heartbeat)
+                async with asyncio.timeout(heartbeat):
+                    await outlet.ready.wait()
             except TimeoutError:
                 await response.write(b":thump\n")
                 continue

@@ -63,7 +63,8 @@ class MediaWorkers:
         for attempt in (1, 2):
             pool = self._get_pool()
             try:
-                return await asyncio.wait_for(loop.run_in_executor(pool, fn, *args), limit_seconds)
+                async with asyncio.timeout(limit_seconds):
+                    return await loop.run_in_executor(pool, fn, *args)
             except TimeoutError:
                 log.warning(
                     "media job timed out",

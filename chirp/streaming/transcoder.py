@@ -102,7 +102,8 @@ class Transcoder:
             with contextlib.suppress(ConnectionError, BrokenPipeError):
                 await self.process.stdin.wait_closed()
         try:
-            await asyncio.wait_for(self.process.wait(), grace_seconds)
+            async with asyncio.timeout(grace_seconds):
+                await self.process.wait()
         except TimeoutError:
             self.process.kill()
             await self.process.wait()
