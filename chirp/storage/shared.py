@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -35,11 +36,11 @@ def profile_changes(
     return changes
 
 
-class FanOutOne:
-    """`fan_out` as a batch of one `fan_out_many`."""
+class FanOutOne(ABC):
+    """`fan_out` as a batch of one `fan_out_many`, which each store implements."""
 
-    async def fan_out_many(self, requests: Sequence[FanOut]) -> dict[int, list[int]]:
-        raise NotImplementedError
+    @abstractmethod
+    async def fan_out_many(self, requests: Sequence[FanOut]) -> dict[int, list[int]]: ...
 
     async def fan_out(
         self,

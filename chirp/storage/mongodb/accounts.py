@@ -9,7 +9,16 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from chirp.core.models import Account, Credentials
-from chirp.storage.mongodb.base import Doc, MongoBase, Session, dt, dt_or_none, ts, ts_or_none
+from chirp.storage.mongodb.base import (
+    Doc,
+    MongoBase,
+    Session,
+    dt,
+    dt_or_none,
+    find_by_ids,
+    ts,
+    ts_or_none,
+)
 from chirp.storage.port import UniqueViolation
 from chirp.storage.shared import profile_changes
 
@@ -112,11 +121,7 @@ class MongoAccounts(MongoBase):
         return account_from_doc(doc) if doc else None
 
     async def get_accounts(self, account_ids: Iterable[int]) -> dict[int, Account]:
-        ids = list(dict.fromkeys(account_ids))
-        if not ids:
-            return {}
-        docs = await self.db.accounts.find({"_id": {"$in": ids}}).to_list(None)
-        return {doc["_id"]: account_from_doc(doc) for doc in docs}
+        return await find_by_ids(self.db.accounts, account_ids, account_from_doc)
 
     async def get_account_by_username(self, username: str) -> Account | None:
         doc = await self.db.accounts.find_one({"username_key": username.lower()})

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from pymongo import ReadPreference
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.asynchronous.mongo_client import AsyncMongoClient
 from pymongo.client_session_shared import TransactionOptions
@@ -69,6 +70,17 @@ def edge(*parts: object) -> str:
 
 def unique_ids(values: Iterable[int]) -> list[int]:
     return list(dict.fromkeys(values))
+
+
+async def find_by_ids(
+    collection: AsyncCollection[Doc], ids: Iterable[int], convert: Callable[[Doc], T]
+) -> dict[int, T]:
+    """The documents with these `_id`s, converted, by id (one query; none for no ids)."""
+    wanted = unique_ids(ids)
+    if not wanted:
+        return {}
+    docs = await collection.find({"_id": {"$in": wanted}}).to_list(None)
+    return {doc["_id"]: convert(doc) for doc in docs}
 
 
 def page_filter(page: Page, field: str = "_id") -> Doc:

@@ -17,6 +17,7 @@ from chirp.storage.mongodb.base import (
     dt,
     dt_or_none,
     edge,
+    find_by_ids,
     newest_first,
     page_filter,
     page_sort,
@@ -104,11 +105,7 @@ class MongoLive(MongoBase):
         return _stream(doc) if doc else None
 
     async def get_live_streams(self, stream_ids: Iterable[int]) -> dict[int, LiveStream]:
-        ids = unique_ids(stream_ids)
-        if not ids:
-            return {}
-        docs = await self.db.live_streams.find({"_id": {"$in": ids}}).to_list(None)
-        return {doc["_id"]: _stream(doc) for doc in docs}
+        return await find_by_ids(self.db.live_streams, stream_ids, _stream)
 
     async def list_live_streams(
         self, page: Page, *, followed_by: int | None = None

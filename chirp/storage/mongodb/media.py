@@ -9,7 +9,7 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
 from chirp.core.models import MediaAttachment
-from chirp.storage.mongodb.base import Doc, MongoBase, Session, dt, ts
+from chirp.storage.mongodb.base import Doc, MongoBase, Session, dt, find_by_ids, ts
 from chirp.storage.port import MediaNotAttachable
 
 
@@ -107,11 +107,7 @@ class MongoMedia(MongoBase):
         return media_from_doc(doc) if doc else None
 
     async def get_media_batch(self, media_ids: Iterable[int]) -> dict[int, MediaAttachment]:
-        ids = list(dict.fromkeys(media_ids))
-        if not ids:
-            return {}
-        docs = await self.db.media.find({"_id": {"$in": ids}}).to_list(None)
-        return {doc["_id"]: media_from_doc(doc) for doc in docs}
+        return await find_by_ids(self.db.media, media_ids, media_from_doc)
 
     async def update_media(self, media: MediaAttachment) -> bool:
         fields = media_doc(media)

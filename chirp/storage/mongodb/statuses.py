@@ -18,6 +18,7 @@ from chirp.storage.mongodb.base import (
     dt,
     dt_or_none,
     edge,
+    find_by_ids,
     record_event,
     ts,
     ts_or_none,
@@ -265,11 +266,7 @@ class MongoStatuses(MongoBase):
         return status_from_doc(doc) if doc else None
 
     async def get_statuses(self, status_ids: Iterable[int]) -> dict[int, Status]:
-        ids = unique_ids(status_ids)
-        if not ids:
-            return {}
-        docs = await self.db.statuses.find({"_id": {"$in": ids}}).to_list(None)
-        return {doc["_id"]: status_from_doc(doc) for doc in docs}
+        return await find_by_ids(self.db.statuses, status_ids, status_from_doc)
 
     async def update_status(
         self, status: Status, *, history: list[StatusEdit], event: Event
