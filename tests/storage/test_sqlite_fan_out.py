@@ -1,0 +1,74 @@
+"""SQLite fan-out in follower-id ranges: each write transaction holds a bounded number of feed
+rows, and the ranges together reach every follower exactly once, with the usual rules."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from chirp.core.models import Page
+from chirp.storage import Store
+from chirp.storage.port import FanOut
+from chirp.storage.sqlite import timelines
+from tests.storage.backends import BACKENDS
+from tests.storage.factories import follow, make_account, post
+
+
+@pytest.fixture
+async def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Store]:
+    monkeypatch.setattr(timelines, "FAN_OUT_ROWS", 3)
+    async with BACKENDS["sqlite-file"](tmp_path) as opened:
+        yield opened
+
+
+async def _count_transactions(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    sizes: list[int] = []
+    db = store.db  # type: ignore[attr-defined]
+    write = db.write
+
+    async def counted(body):  # type: ignore[no-untyped-def]
+        sizes.append(0)
+        return await write(body)
+
+    monkeypatch.setattr(db, "write", counted)
+    return sizes
+
+
+async def test_a_big_fan_out_is_written_in_ranges(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    author, friend = await make_account(store), await make_account(store)
+    followers = [await make_account(store) for _ in range(10)]
+    for follower in followers:
+        await follow(store, follower, author)
+    await follow(store, followers[0], friend)
+    await follow(store, followers[5], friend)
+    tweet = await post(store, author)
+    transactions = await _count_transactions(store, monkeypatch)
+    reached = await store.fan_out(tweet, to_followers=True, owner_ids=[friend.id])
+    assert sorted(reached) == sorted([f.id for f in followers] + [friend.id])
+    assert len(transactions) == 4  # ranges of 3, 3, 3 and 1 follower(s) (+ the owner)
+    for follower in followers:
+        assert await store.home_timeline(follower.id, Page(), pull_account_ids=[]) == [tweet.id]
+    # A reply to `friend` reaches, in every range, only followers who follow `friend` too.
+    reply = await post(store, author, reply_to=await post(store, friend))
+    assert sorted(await store.fan_out(reply, to_followers=True)) == sorted(
+        [followers[0].id, followers[5].id]
+    )
+    assert await store.fan_out(tweet, to_followers=True) == []  # idempotent
+
+
+async def test_small_fan_outs_share_a_transaction(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    authors = [await make_account(store) for _ in range(3)]
+    reader = await make_account(store)
+    for author in authors:
+        await follow(store, reader, author)
+    tweets = [await post(store, author) for author in authors]
+    transactions = await _count_transactions(store, monkeypatch)
+    reached = await store.fan_out_many([FanOut(t) for t in tweets])
+    assert reached == {t.id: [reader.id] for t in tweets}
+    assert len(transactions) == 1
