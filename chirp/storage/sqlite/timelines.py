@@ -179,9 +179,11 @@ class SqliteTimelines(SqliteBase, FanOutOne):
                 f" AND {_REPLY_VISIBLE_TO.format(s='s', owner='?')}"
             )
             params += [*pulled, *pulled_params, owner_id, owner_id]
-        rows = await self.db.fetchall(
-            f"{sql} ORDER BY id {page_order(page)} LIMIT ?", [*params, page.limit]
-        )
+        # The feed and the owner's own tweets merge two index ranges and stop at the limit: a
+        # bounded read, run inline. Pulled accounts' tweets are sorted across accounts (a scan
+        # of their ranges): a reader thread.
+        fetch = self.db.fetchall if pulled else self.db.fetchall_now
+        rows = await fetch(f"{sql} ORDER BY id {page_order(page)} LIMIT ?", [*params, page.limit])
         return [row[0] for row in newest_first(page, rows)]
 
     async def account_timeline(
