@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from aiohttp import web
 
 from chirp.core.models import Notification, Status
@@ -11,6 +12,7 @@ from chirp.core.views import Loaded, load_bundle, load_notification_bundle
 from chirp.handlers.common import ctx
 from chirp.serializers.notifications import notification_json
 from chirp.serializers.statuses import StatusSerializer
+from chirp.server.keys import RENDER_CACHE
 
 
 async def serializer_for(
@@ -25,7 +27,7 @@ async def serializer_for(
     bundle = await load_bundle(
         context, statuses, viewer_id, extra_account_ids=account_ids or (), loaded=loaded
     )
-    return StatusSerializer(bundle, context.settings)
+    return StatusSerializer(bundle, context.settings, request.app[RENDER_CACHE])
 
 
 async def render_statuses(
@@ -34,7 +36,8 @@ async def render_statuses(
     viewer_id: int | None,
     *,
     loaded: Loaded | None = None,
-) -> list[dict[str, Any]]:
+) -> orjson.Fragment:
+    """A JSON array, to embed in a response body as it is."""
     return (await serializer_for(request, statuses, viewer_id, loaded=loaded)).many(statuses)
 
 
@@ -49,7 +52,9 @@ async def render_notifications(
 ) -> list[dict[str, Any]]:
     context = ctx(request)
     serializer = StatusSerializer(
-        await load_notification_bundle(context, rows, viewer_id), context.settings
+        await load_notification_bundle(context, rows, viewer_id),
+        context.settings,
+        request.app[RENDER_CACHE],
     )
     rendered = (notification_json(n, serializer) for n in rows)
     return [body for body in rendered if body is not None]

@@ -2,37 +2,96 @@
 
 from __future__ import annotations
 
+from copy import copy
 from typing import Any
+
+import orjson
 
 from chirp.config import Settings
 from chirp.core.models import Account, Status, StatusEdit
 from chirp.core.views import StatusBundle
 from chirp.serializers.accounts import account_json
+from chirp.serializers.cache import RenderCache
 from chirp.serializers.common import iso
 from chirp.serializers.media import media_attachment_json
 from chirp.serializers.tags import tag_ref_json
 
 
 class StatusSerializer:
-    """Serializes a page of statuses; each account is rendered once per page."""
+    """Serializes a page of statuses for the bundle's viewer.
 
-    def __init__(self, bundle: StatusBundle, settings: Settings) -> None:
+    A status is the viewer-independent members (memoized in `cache` against the record they
+    came from) joined with what depends on the viewer or may expire: favourited, reblogged,
+    bookmarked, pinned, the quote's visibility, media URLs, and the nested retweeted or quoted
+    status rendered the same way. Without a shared cache, a page-local one still renders each
+    account once per page.
+    """
+
+    def __init__(
+        self, bundle: StatusBundle, settings: Settings, cache: RenderCache | None = None
+    ) -> None:
         self.bundle = bundle
         self.settings = settings
-        self._accounts: dict[int, dict[str, Any]] = {}
+        self.cache = cache if cache is not None else RenderCache()
 
     def account(self, account: Account) -> dict[str, Any]:
-        rendered = self._accounts.get(account.id)
-        if rendered is None:
-            rendered = self._accounts[account.id] = account_json(account, self.settings)
-        return rendered
+        body: dict[str, Any] = orjson.loads(self.account_bytes(account))
+        return body
 
-    def status(self, status: Status, *, quote_depth: int = 0) -> dict[str, Any]:
+    def account_bytes(self, account: Account) -> bytes:
+        body = self.cache.accounts.get(account.id, account)
+        if body is None:
+            body = orjson.dumps(account_json(account, self.settings))
+            self.cache.accounts.put(account.id, copy(account), body)
+        return body
+
+    def status(self, status: Status) -> dict[str, Any]:
+        body: dict[str, Any] = orjson.loads(self.status_bytes(status))
+        return body
+
+    def many(self, statuses: list[Status]) -> orjson.Fragment:
+        """A JSON array of the statuses, to embed in a response body as it is."""
+        return orjson.Fragment(b"[" + b",".join(self.status_bytes(s) for s in statuses) + b"]")
+
+    def status_bytes(self, status: Status, *, quote_depth: int = 0) -> bytes:
         b = self.bundle
         author = b.accounts[status.account_id]
-        base = self.settings.base_url
         reblog = b.statuses.get(status.reblog_of_id) if status.reblog_of_id else None
-        mentions = [b.accounts[m] for m in status.mention_ids if m in b.accounts]
+        viewer = b.viewer
+        sid = status.id
+        own = {
+            "favourited": sid in viewer.favourited,
+            "reblogged": sid in viewer.reblogged,
+            "muted": False,
+            "bookmarked": sid in viewer.bookmarked,
+            "pinned": sid in viewer.pinned if b.viewer_id == status.account_id else False,
+            "reblog": orjson.Fragment(self.status_bytes(reblog)) if reblog is not None else None,
+            "account": orjson.Fragment(self.account_bytes(author)),
+            "media_attachments": [
+                media_attachment_json(b.media[m], b.media_urls)
+                for m in status.media_ids
+                if m in b.media
+            ],
+            "quote": self._quote(status, quote_depth),
+        }
+        # Both are JSON objects: splice the members of one into the other.
+        return self._members(status, author) + b"," + orjson.dumps(own)[1:]
+
+    def _members(self, status: Status, author: Account) -> bytes:
+        """`{` and the members that depend on the status, its author's handle and the handles
+        it mentions only (no closing brace)."""
+        accounts = self.bundle.accounts
+        mentions = tuple((m, accounts[m].username) for m in status.mention_ids if m in accounts)
+        body = self.cache.statuses.get(status.id, (status, author.username, mentions))
+        if body is None:
+            body = orjson.dumps(self._shared(status, author, mentions))[:-1]
+            self.cache.statuses.put(status.id, (copy(status), author.username, mentions), body)
+        return body
+
+    def _shared(
+        self, status: Status, author: Account, mentions: tuple[tuple[int, str], ...]
+    ) -> dict[str, Any]:
+        base = self.settings.base_url
         return {
             "id": str(status.id),
             "created_at": iso(status.created_at),
@@ -51,35 +110,22 @@ class StatusSerializer:
             "favourites_count": status.favourites_count,
             "quotes_count": status.quotes_count,
             "edited_at": iso(status.edited_at),
-            "favourited": status.id in b.viewer.favourited,
-            "reblogged": status.id in b.viewer.reblogged,
-            "muted": False,
-            "bookmarked": status.id in b.viewer.bookmarked,
-            "pinned": status.id in b.viewer.pinned if b.viewer_id == status.account_id else False,
             "content": status.content,
             "filtered": [],
-            "reblog": self.status(reblog) if reblog is not None else None,
             "application": None,
-            "account": self.account(author),
-            "media_attachments": [
-                media_attachment_json(b.media[m], b.media_urls)
-                for m in status.media_ids
-                if m in b.media
-            ],
             "mentions": [
                 {
-                    "id": str(m.id),
-                    "username": m.username,
-                    "url": f"{base}/@{m.username}",
-                    "acct": m.username,
+                    "id": str(account_id),
+                    "username": username,
+                    "url": f"{base}/@{username}",
+                    "acct": username,
                 }
-                for m in mentions
+                for account_id, username in mentions
             ],
             "tags": [tag_ref_json(name, self.settings) for name in status.tags],
             "emojis": [],
             "card": None,
             "poll": None,
-            "quote": self._quote(status, quote_depth),
             "quote_approval": {"automatic": ["public"], "manual": [], "current_user": "automatic"},
         }
 
@@ -100,12 +146,11 @@ class StatusSerializer:
                 "quoted_status_id": str(status.quote_of_id) if state == "accepted" else None,
             }
         body = (
-            self.status(quoted, quote_depth=depth + 1) if state == "accepted" and quoted else None
+            orjson.Fragment(self.status_bytes(quoted, quote_depth=depth + 1))
+            if state == "accepted" and quoted
+            else None
         )
         return {"state": state, "quoted_status": body}
-
-    def many(self, statuses: list[Status]) -> list[dict[str, Any]]:
-        return [self.status(s) for s in statuses]
 
 
 def status_source_json(status: Status) -> dict[str, Any]:

@@ -42,6 +42,7 @@ from chirp.media.workers import MediaWorkers
 from chirp.realtime.hub import Hub
 from chirp.realtime.live import LiveRealtime, RelayWatch
 from chirp.realtime.push import Pusher
+from chirp.serializers.cache import RenderCache
 from chirp.server.keys import (
     CONTEXT,
     DISPATCHER,
@@ -50,6 +51,7 @@ from chirp.server.keys import (
     LIVE_REALTIME,
     PUSHER,
     RELAY,
+    RENDER_CACHE,
     SETTINGS,
 )
 from chirp.server.middleware import json_errors
@@ -246,6 +248,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
         middlewares=[json_errors, trailing_slash], client_max_size=settings.max_body_bytes
     )
     app[SETTINGS] = settings
+    app[RENDER_CACHE] = RenderCache()
     # The relay runs (RTMP on CHIRP_RTMP_PORT, browser ingest) with the domain's live hooks.
     app[LIVE_HOOKS] = LiveService(lambda: app[CONTEXT])
     app.cleanup_ctx.append(_domain_context)

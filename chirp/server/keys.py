@@ -10,6 +10,7 @@ from chirp.core.dispatch import Dispatcher
 from chirp.realtime.hub import Hub
 from chirp.realtime.live import LiveRealtime
 from chirp.realtime.push import Pusher
+from chirp.serializers.cache import RenderCache
 from chirp.streaming.hooks import LiveHooks
 from chirp.streaming.relay import Relay
 
@@ -22,3 +23,5 @@ PUSHER = web.AppKey("pusher", Pusher)
 LIVE_HOOKS = web.AppKey("live_hooks", LiveHooks)
 RELAY = web.AppKey("relay", Relay)
 LIVE_REALTIME = web.AppKey("live_realtime", LiveRealtime)
+# Statuses and accounts rendered to JSON, reused while their records are unchanged.
+RENDER_CACHE = web.AppKey("render_cache", RenderCache)
