@@ -51,6 +51,12 @@ def configure_logging(level: str, fmt: str) -> None:
 class AccessLogger(AbstractAccessLogger):
     """One structured line per request; never the query string (it may hold a token)."""
 
+    @property
+    def enabled(self) -> bool:
+        # Read once per connection by aiohttp: below INFO (CHIRP_LOG_LEVEL=WARNING) requests
+        # skip the timing and the log record's fields altogether.
+        return self.logger.isEnabledFor(logging.INFO)
+
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         self.logger.info(
             "%s %s %s",
