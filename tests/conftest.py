@@ -9,11 +9,28 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from chirp.core.models import Account, Status
 from chirp.server import create_app
 from chirp.server.keys import CONTEXT, DISPATCHER
 from tests.helpers import User, make_settings, sign_up
 
 ClientFactory = Callable[..., Awaitable[TestClient]]
+
+
+def _write_once(self: object, name: str, value: object) -> None:
+    if hasattr(self, name):
+        raise AttributeError(
+            f"{type(self).__name__}.{name} assigned after construction: records are values"
+            " (build a changed copy with dataclasses.replace)"
+        )
+    object.__setattr__(self, name, value)
+
+
+# Records read from the store are shared (the SQLite store and the render cache hand the same
+# instance to every reader while its row is unchanged): changing one in place would change what
+# other requests see. The whole suite runs with assignment after construction refused.
+for _record in (Status, Account):
+    _record.__setattr__ = _write_once  # type: ignore[method-assign, assignment]
 
 
 @pytest.fixture

@@ -102,6 +102,10 @@ class Status:
 
     Entities (mentions, tags) are extracted once at write time: the rendered `content` is stored,
     and their ids/names are kept on the row so serializing a page needs no extra joins.
+
+    A value: never assigned after construction (`dataclasses.replace` makes a changed copy). The
+    SQLite store and the render cache hand one instance to every reader while its row is
+    unchanged; the test suite refuses assignment to enforce it. The same holds for `Account`.
     """
 
     id: int

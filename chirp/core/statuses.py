@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from chirp.core import media as media_rules
@@ -124,8 +124,9 @@ async def post_tweet(
     implicit = (parent.account_id,) if parent and parent.account_id != author.id else ()
     media_ids = await media_rules.attachable_media(ctx, author, draft.media_ids or ())
     rendered = await _render(ctx, draft, implicit_mentions=implicit, has_media=bool(media_ids))
+    status_id = ctx.new_id()
     status = Status(
-        id=ctx.new_id(),
+        id=status_id,
         account_id=author.id,
         visibility=visibility,
         created_at=ctx.now(),
@@ -141,8 +142,8 @@ async def post_tweet(
         tags=rendered.tags,
         application_id=application_id,
         media_ids=media_ids,
+        conversation_id=(parent.conversation_id or parent.id) if parent else status_id,
     )
-    status.conversation_id = (parent.conversation_id or parent.id) if parent else status.id
     event = Event(id=ctx.new_id(), kind="status.created", payload={"status_id": status.id})
     try:
         await ctx.store.create_status(
@@ -184,14 +185,19 @@ async def edit_tweet(ctx: Context, editor: Account, status_id: int, draft: Tweet
     if status.edited_at is None:  # the first edit also records the original version
         history.append(_version(ctx, status, status.created_at))
     previous_mentions = set(status.mention_ids)
-    status.text, status.content = rendered.text, rendered.content
-    status.spoiler_text = rendered.spoiler_text
-    status.sensitive = draft.sensitive or bool(rendered.spoiler_text)
-    status.language = draft.language or status.language
-    status.mention_ids = tuple(m for m in rendered.mention_ids if m != editor.id)
-    status.tags = rendered.tags
-    status.media_ids = media_ids
-    status.edited_at = now
+    # A changed copy: the record read is shared with other readers (see models.Status).
+    status = replace(
+        status,
+        text=rendered.text,
+        content=rendered.content,
+        spoiler_text=rendered.spoiler_text,
+        sensitive=draft.sensitive or bool(rendered.spoiler_text),
+        language=draft.language or status.language,
+        mention_ids=tuple(m for m in rendered.mention_ids if m != editor.id),
+        tags=rendered.tags,
+        media_ids=media_ids,
+        edited_at=now,
+    )
     history.append(_version(ctx, status, now))
     added = [m for m in status.mention_ids if m not in previous_mentions]
     event = Event(

@@ -33,7 +33,7 @@ class Rendered:
     def get(self, key: int, source: object) -> bytes | None:
         """The JSON rendered from `source` (compared with `==`), if kept."""
         found = self._entries.get(key)
-        if found is not None and found[0] == source:
+        if found is not None and (found[0] is source or found[0] == source):
             self._entries.move_to_end(key)
             self.hits += 1
             return found[1]
@@ -41,7 +41,9 @@ class Rendered:
         return None
 
     def put(self, key: int, source: object, body: bytes) -> None:
-        """`source` must not change later: pass copies of mutable records."""
+        """`source` is kept as it is: records are values, nothing changes one after reading
+        it (the SQLite store hands the same record to every reader while its row is unchanged,
+        and then the identity check spares comparing it field by field)."""
         entries = self._entries
         entries[key] = (source, body)
         entries.move_to_end(key)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from copy import copy
 from typing import Any
 
 import orjson
@@ -42,7 +41,7 @@ class StatusSerializer:
         body = self.cache.accounts.get(account.id, account)
         if body is None:
             body = orjson.dumps(account_json(account, self.settings))
-            self.cache.accounts.put(account.id, copy(account), body)
+            self.cache.accounts.put(account.id, account, body)
         return body
 
     def status(self, status: Status) -> dict[str, Any]:
@@ -85,7 +84,7 @@ class StatusSerializer:
         body = self.cache.statuses.get(status.id, (status, author.username, mentions))
         if body is None:
             body = orjson.dumps(self._shared(status, author, mentions))[:-1]
-            self.cache.statuses.put(status.id, (copy(status), author.username, mentions), body)
+            self.cache.statuses.put(status.id, (status, author.username, mentions), body)
         return body
 
     def _shared(

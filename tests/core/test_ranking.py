@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -196,7 +197,7 @@ async def use_tag(ctx: Context, author: Account, tag: str, hours_ago: float) -> 
         content=f"<p>#{tag}</p>",
         tags=(tag,),
     )
-    status.conversation_id = status.id
+    status = replace(status, conversation_id=status.id)
     await ctx.store.create_status(
         status, event=Event(ctx.new_id(), "status.created", {"status_id": status.id})
     )

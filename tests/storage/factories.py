@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from chirp.core.ids import SnowflakeGenerator
@@ -99,7 +100,10 @@ async def post(
         mention_ids=mentions,
         tags=tags,
     )
-    status.conversation_id = (reply_to.conversation_id or reply_to.id) if reply_to else status.id
+    status = replace(
+        status,
+        conversation_id=(reply_to.conversation_id or reply_to.id) if reply_to else status.id,
+    )
     return await store.create_status(
         status,
         event=event("status.created", status_id=status.id),

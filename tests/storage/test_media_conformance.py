@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -48,7 +49,7 @@ async def tweet(
         media_ids=tuple(m.id for m in media),
         tags=("cats",) if "#cats" in text else (),
     )
-    status.conversation_id = status.id
+    status = replace(status, conversation_id=status.id)
     return await store.create_status(status, event=event("status.created", status_id=status.id))
 
 
@@ -102,8 +103,7 @@ async def test_editing_swaps_attachments_and_deleting_detaches_them(store: Store
     alice = await make_account(store)
     a, b, c = [await make_media(store, alice) for _ in range(3)]
     status = await tweet(store, alice, [a, b])
-    status.media_ids = (b.id, c.id)
-    status.edited_at = now()
+    status = replace(status, media_ids=(b.id, c.id), edited_at=now())
     edit = StatusEdit(
         ids.next_id(), status.id, alice.id, status.text, status.content, "", False, now()
     )

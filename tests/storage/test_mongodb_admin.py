@@ -5,6 +5,7 @@ the tests named `..._real_server` run only with CHIRP_TEST_MONGODB_URL."""
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -147,7 +148,7 @@ async def _embedded_deployment(store: Store) -> dict[str, int]:
     await store.create_media(media)
     root = await post(store, alice, "copying #Chirp from sqlite", tags=("Chirp",), key="k-1")
     edited = await post(store, alice, "first words", mentions=(bob.id,))
-    edited.text, edited.edited_at = "second words", now()
+    edited = replace(edited, text="second words", edited_at=now())
     await store.update_status(
         edited,
         history=[

@@ -4,6 +4,7 @@ notifications, search, outbox). Only port methods and domain models are used."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -90,8 +91,14 @@ async def test_concurrent_likes_and_retweets_keep_exact_counts(store: Store) -> 
 async def test_update_status_keeps_history_and_reindexes(store: Store) -> None:
     alice, bob = await make_account(store), await make_account(store)
     status = await post(store, alice, "first words #old", tags=("old",))
-    status.text, status.content, status.tags = "second words #new", "<p>second</p>", ("new",)
-    status.mention_ids, status.edited_at = (bob.id,), now()
+    status = replace(
+        status,
+        text="second words #new",
+        content="<p>second</p>",
+        tags=("new",),
+        mention_ids=(bob.id,),
+        edited_at=now(),
+    )
     versions = [
         StatusEdit(
             ids.next_id(),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from chirp.storage.sqlite.accounts import SqliteAccounts
+from chirp.storage.sqlite import records
+from chirp.storage.sqlite.accounts import ACCOUNT_COLUMNS, SqliteAccounts, account_from_values
 from chirp.storage.sqlite.apps import SqliteApps
 from chirp.storage.sqlite.db import Database
 from chirp.storage.sqlite.engagement import SqliteEngagement
@@ -11,8 +12,9 @@ from chirp.storage.sqlite.live import SqliteLive
 from chirp.storage.sqlite.media import SqliteMedia
 from chirp.storage.sqlite.notifications import SqliteNotifications
 from chirp.storage.sqlite.outbox import SqliteOutbox
+from chirp.storage.sqlite.records import VersionedRecords
 from chirp.storage.sqlite.search import SqliteSearch
-from chirp.storage.sqlite.statuses import SqliteStatuses
+from chirp.storage.sqlite.statuses import STATUS_COLUMNS, SqliteStatuses, status_from_values
 from chirp.storage.sqlite.timelines import SqliteTimelines
 from chirp.storage.sqlite.tokens import SqliteTokens
 
@@ -35,6 +37,12 @@ class SqliteStore(
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.status_records = VersionedRecords(
+            "statuses", STATUS_COLUMNS, status_from_values, records.STATUSES
+        )
+        self.account_records = VersionedRecords(
+            "accounts", ACCOUNT_COLUMNS, account_from_values, records.ACCOUNTS
+        )
 
     @classmethod
     async def open(cls, path: str) -> SqliteStore:

@@ -129,10 +129,7 @@ class SqliteAccounts(SqliteBase):
         ids = list(dict.fromkeys(account_ids))
         if not ids:
             return {}
-        rows = await self.db.fetchall_now(
-            f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id IN ({placeholders(ids)})", ids
-        )
-        return {row[0]: account_from_values(row) for row in rows}
+        return await self.account_records.get_many(self.db, ids)
 
     async def get_account_by_username(self, username: str) -> Account | None:
         row = await self.db.fetchone(

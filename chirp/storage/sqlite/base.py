@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import sqlite3
 
+from chirp.core.models import Account, Status
 from chirp.storage.port import UniqueViolation
 from chirp.storage.sqlite.db import Database
+from chirp.storage.sqlite.records import VersionedRecords
 
 
 class SqliteBase:
     db: Database
+    status_records: VersionedRecords[Status]
+    account_records: VersionedRecords[Account]
 
 
 def unique_violation(

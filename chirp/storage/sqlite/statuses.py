@@ -276,10 +276,7 @@ class SqliteStatuses(SqliteBase):
         ids = list(dict.fromkeys(status_ids))
         if not ids:
             return {}
-        rows = await self.db.fetchall_now(
-            f"SELECT {STATUS_COLUMNS} FROM statuses WHERE id IN ({placeholders(ids)})", ids
-        )
-        return {row[0]: status_from_values(row) for row in rows}
+        return await self.status_records.get_many(self.db, ids)
 
     async def update_status(
         self, status: Status, *, history: list[StatusEdit], event: Event
