@@ -1,8 +1,9 @@
 """In-process bus: the embedded default. One node, so publishing is delivering.
 
-History is a ring buffer of the last `history` kept messages plus, per topic, the positions it
-received (capped too), so replay is a short scan. Positions are `<boot ms>-<sequence>`: after a
-restart old positions belong to another epoch and replay answers "reset".
+History is a ring buffer of the last `history` kept messages plus, per topic, the sequences it
+received (the last `per_topic` + 1: a full index has dropped older ones), so replay is a short
+scan. Positions are `<boot ms>-<sequence>`: after a restart old positions belong to another epoch
+and replay answers "reset". A publish to many topics is delivered in one call, as one `Message`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ class MemoryBus:
         # position -> (event, payload); insertion-ordered, oldest evicted first.
         self._kept: dict[int, tuple[str, str]] = {}
         self._topic_positions: dict[str, deque[int]] = {}
-        # Per topic, the highest sequence evicted from its index (replay before it is a reset).
+        # Topics whose index was dropped (all of it evicted from the ring): their last sequence.
         self._topic_evicted: dict[str, int] = {}
         self._evicted_upto = 0
         self._listened: set[str] = set()
@@ -56,9 +57,9 @@ class MemoryBus:
         if once is not None:
             self._remember_once(once, now, position)
         if self._deliver is not None:
-            for topic in topics:
-                if topic in self._listened:
-                    self._deliver(Message(topic, position, event, payload))
+            listened = self._listened.intersection(topics)
+            if listened:
+                self._deliver(listened, Message(position, event, payload))
         return position
 
     def _remember_once(self, key: str, now: float, position: str) -> None:
@@ -78,17 +79,16 @@ class MemoryBus:
             oldest = next(iter(self._kept))
             del self._kept[oldest]
             self._evicted_upto = oldest
+        positions, cap = self._topic_positions, self._per_topic + 1
         for topic in topics:
-            index = self._topic_positions.setdefault(topic, deque())
+            index = positions.get(topic)
+            if index is None:
+                index = positions[topic] = deque(maxlen=cap)
             index.append(sequence)
-            if len(index) > self._per_topic:
-                self._topic_evicted[topic] = index.popleft()
         # Drop the indexes of topics whose whole history has been evicted from the ring.
-        if len(self._topic_positions) > 4 * self._history:
-            for topic in [
-                t for t, idx in self._topic_positions.items() if idx[-1] <= self._evicted_upto
-            ]:
-                self._topic_evicted[topic] = self._topic_positions.pop(topic)[-1]
+        if len(positions) > 4 * self._history:
+            for topic in [t for t, idx in positions.items() if idx[-1] <= self._evicted_upto]:
+                self._topic_evicted[topic] = positions.pop(topic)[-1]
 
     async def listen(self, topic: str) -> None:
         self._listened.add(topic)
@@ -101,9 +101,12 @@ class MemoryBus:
         if epoch != self._epoch or sequence > self._sequence:
             return None  # a position from before a restart, or not ours
         if sequence < self._topic_evicted.get(topic, 0):
-            return None  # the topic's index no longer reaches back (the ring is checked below)
+            return None  # the topic's index was dropped after the ring had evicted all of it
+        index = self._topic_positions.get(topic) or deque()
+        if len(index) > self._per_topic and sequence < index[0]:
+            return None  # a full index has dropped older entries: it no longer reaches back
         missed = []
-        for kept in reversed(self._topic_positions.get(topic, ())):
+        for kept in reversed(index):
             if kept <= sequence:
                 break
             missed.append(kept)
@@ -111,8 +114,8 @@ class MemoryBus:
         for kept in reversed(missed):
             found = self._kept.get(kept)
             if found is None:
-                return None
-            out.append(Message(topic, f"{self._epoch}-{kept}", *found))
+                return None  # evicted from the ring
+            out.append(Message(f"{self._epoch}-{kept}", *found))
         return out
 
     async def close(self) -> None:

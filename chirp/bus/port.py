@@ -8,19 +8,22 @@ the history no longer reaches back (`replay` returns None). Pub/sub alone is at-
 history is what makes reconnects loss-free.
 
 A node `listen`s to a topic only while one of its own sockets needs it; messages for the topics
-it listens to reach the `deliver` callback given to `start`, in position order per topic.
+it listens to reach the `deliver` callback given to `start`, in position order per topic. A
+message published to many topics may arrive in one call with all of them (a tweet to 5,000
+followers' `user:<id>` is then one call and one `Message`, not 5,000), or topic by topic.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    topic: str
+    """One published event, the same for every topic it went to."""
+
     # "" for ephemeral messages (live counters, control), which are never replayed.
     position: str
     event: str
@@ -29,7 +32,8 @@ class Message:
     payload: str
 
 
-Deliver = Callable[[Message], None]
+# `deliver(topics, message)`: `message` for those of its topics this node listens to.
+Deliver = Callable[[Collection[str], Message], None]
 
 # How long a `once` key keeps a repeated publish out (the outbox retries within an hour).
 ONCE_SECONDS = 3600

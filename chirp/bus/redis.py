@@ -133,10 +133,9 @@ class RedisBus:
             # Redis is away: this node's own listeners still get the event (without a position,
             # so a reconnect replays from the last one Redis gave them).
             log.warning("redis publish failed; delivering locally", extra={"error": str(error)})
-            if self._deliver is not None:
-                for topic in topics:
-                    if topic in self._listened:
-                        self._deliver(Message(topic, "", event, payload))
+            listened = self._listened.intersection(topics)
+            if self._deliver is not None and listened:
+                self._deliver(listened, Message("", event, payload))
             return ""
         return position
 
@@ -194,7 +193,7 @@ class RedisBus:
             if not rows:
                 return None  # the payload was trimmed from the global history
             fields = {_text(k): _text(v) for k, v in rows[0][1].items()}
-            out.append(Message(topic, entry_id, fields["e"], fields["p"]))
+            out.append(Message(entry_id, fields["e"], fields["p"]))
         return out
 
     async def _now_ms(self) -> int:
@@ -240,7 +239,8 @@ class RedisBus:
         if topic not in self._listened or self._deliver is None:
             return
         position, event, payload = _text(message["data"]).split("\n", 2)
-        self._deliver(Message(topic, position, event, payload))
+        # One pub/sub message per topic: the hub encodes a frame once for a run of them.
+        self._deliver((topic,), Message(position, event, payload))
 
     async def close(self) -> None:
         if self._reader is not None:

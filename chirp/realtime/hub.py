@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -60,6 +60,14 @@ class Subscription:
     last: tuple[int, int] = (-1, -1)
     # While a replay is running, live messages wait here so none is lost or doubled.
     held: list[Message] | None = None
+    # Which encoding of a message this subscription gets (frames are encoded once per key).
+    frame_key: tuple[Format, tuple[str, ...]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.frame_key = (self.outlet.format, self.stream.label)
+
+
+Frames = dict[tuple[Format, tuple[str, ...]], bytes]
 
 
 @dataclass(slots=True)
@@ -77,10 +85,10 @@ class Hub:
         self._topic_locks: dict[str, asyncio.Lock] = {}
         self.delivered = 0
         self.dropped_slow = 0
-        # A message published to many topics (a tweet to every follower's `user:<id>`) arrives
-        # once per topic: its frames are encoded once, for the first, and reused.
+        # The frames of the last message, per encoding: a message the bus hands over topic by
+        # topic (Redis: one pub/sub message per topic) is still encoded once.
         self._frames_of: tuple[str, str, str] | None = None
-        self._frames: dict[tuple[Format, tuple[str, ...]], bytes] = {}
+        self._frames: Frames = {}
 
     # -- connections ---------------------------------------------------------------------------
 
@@ -136,7 +144,7 @@ class Hub:
             missed = await self.bus.replay(stream.topic, since)
             held, subscription.held = subscription.held or [], None
             if missed is None:
-                self._send(subscription, Message(stream.topic, "", RESET, "{}"), {})
+                self._send(subscription, Message("", RESET, "{}"), {})
             else:
                 subscription.last = position_key(since)
                 for message in missed:
@@ -169,57 +177,57 @@ class Hub:
 
     # -- delivery (the bus callback) -----------------------------------------------------------
 
-    def deliver(self, message: Message) -> None:
-        outlets = self._controls.get(message.topic)
-        if outlets and message.event == REVOKED:
-            for outlet in list(outlets):
-                outlet.close(1008, "access token revoked")
-            return
-        subscribers = self._by_topic.get(message.topic)
-        if not subscribers:
+    def deliver(self, topics: Collection[str], message: Message) -> None:
+        """The bus callback: one call per message, for all of its topics this node listens to
+        (a tweet to 5,000 followers: one call, a frame encoded once, a loop over sockets)."""
+        if message.event == REVOKED:
+            for topic in topics:
+                for outlet in list(self._controls.get(topic, ())):
+                    outlet.close(1008, "access token revoked")
             return
         encoded_from = (message.position, message.event, message.payload)
         if encoded_from != self._frames_of:
             self._frames_of, self._frames = encoded_from, {}
         frames = self._frames
-        for subscription in list(subscribers):
-            if subscription.held is not None:
-                subscription.held.append(message)
-            else:
-                self._offer(subscription, message, frames)
+        key = position_key(message.position) if message.position else None
+        by_topic = self._by_topic
+        for topic in topics:
+            # No await below: the subscriber lists cannot change while they are walked.
+            for subscription in by_topic.get(topic, ()):
+                if subscription.held is not None:
+                    subscription.held.append(message)
+                else:
+                    self._offer(subscription, message, frames, key)
 
     def _offer(
         self,
         subscription: Subscription,
         message: Message,
-        frames: dict[tuple[Format, tuple[str, ...]], bytes],
+        frames: Frames,
+        key: tuple[int, int] | None = None,
     ) -> None:
         events = subscription.stream.events
         if events is not None and message.event not in events:
             return
         if message.position:
-            key = position_key(message.position)
+            if key is None:
+                key = position_key(message.position)
             if key <= subscription.last:
                 return  # already delivered (replay and live overlap)
             subscription.last = key
         self._send(subscription, message, frames)
 
-    def _send(
-        self,
-        subscription: Subscription,
-        message: Message,
-        frames: dict[tuple[Format, tuple[str, ...]], bytes],
-    ) -> None:
-        outlet = subscription.outlet
-        cache_key = (outlet.format, subscription.stream.label)
-        frame = frames.get(cache_key)
+    def _send(self, subscription: Subscription, message: Message, frames: Frames) -> None:
+        frame = frames.get(subscription.frame_key)
         if frame is None:
-            frame = frames[cache_key] = encode(outlet.format, subscription.stream.label, message)
+            fmt, label = subscription.frame_key
+            frame = frames[subscription.frame_key] = encode(fmt, label, message)
+        outlet = subscription.outlet
         if outlet.push(frame):
             self.delivered += 1
         else:
             self.dropped_slow += 1
-            log.info("closing slow stream consumer", extra={"topic": message.topic})
+            log.info("closing slow stream consumer", extra={"topic": subscription.stream.topic})
             outlet.close(1013, "too slow: reconnect with your last event id")
 
     async def close_all(self, code: int, reason: str) -> None:

@@ -132,17 +132,24 @@ class Pusher:
         the outbox."""
         if status.visibility == "direct" or status.reblog_of_id is not None:
             return
-        task = asyncio.create_task(self._push_posted(status.id, self._last_posting))
+        task = asyncio.create_task(self._push_posted(status, self._last_posting))
         self._last_posting = task
         self._posting.add(task)
         task.add_done_callback(self._posting.discard)
 
-    async def _push_posted(self, status_id: int, previous: asyncio.Task[None] | None) -> None:
+    async def _push_posted(self, posted: Status, previous: asyncio.Task[None] | None) -> None:
+        status_id = posted.id
         try:
-            status = await self.ctx.store.get_status(status_id)
+            # The stored tweet (gone if deleted meanwhile) and its readers (from fields that never
+            # change), read side by side: under load each hop to a reader thread waits for the
+            # busy loop (and the GIL) twice. The batch getter is a short read on the loop's own
+            # thread in SQLite (`fetchall_now`), which `get_status` is not.
+            found, readers = await asyncio.gather(
+                self.ctx.store.get_statuses([status_id]), self._home_readers(posted)
+            )
+            status = found.get(status_id)
             if status is None:
                 return
-            readers = await self._home_readers(status)
             payload = await self._render(status)
             if previous is not None:  # prepared side by side, published in the order posted
                 await asyncio.wait([previous])

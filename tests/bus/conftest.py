@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Collection, Iterator
+from dataclasses import dataclass
 
 import pytest
 
@@ -15,14 +16,27 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
+@dataclass(frozen=True)
+class Received:
+    """One message as it arrived for one topic."""
+
+    topic: str
+    position: str
+    event: str
+    payload: str
+
+
 class Recorder:
-    """A `deliver` callback that remembers what arrived."""
+    """A `deliver` callback that remembers what arrived, topic by topic."""
 
     def __init__(self) -> None:
-        self.messages: list[Message] = []
+        self.messages: list[Received] = []
+        self.calls = 0
 
-    def __call__(self, message: Message) -> None:
-        self.messages.append(message)
+    def __call__(self, topics: Collection[str], message: Message) -> None:
+        self.calls += 1
+        for topic in topics:
+            self.messages.append(Received(topic, message.position, message.event, message.payload))
 
     def on(self, topic: str) -> list[tuple[str, str]]:
         return [(m.event, m.payload) for m in self.messages if m.topic == topic]
@@ -66,7 +80,7 @@ async def redis_url_flush(bus_url: str) -> None:
         await client.aclose()
 
 
-async def arrived(recorder: Recorder, count: int, timeout: float = 3.0) -> list[Message]:
+async def arrived(recorder: Recorder, count: int, timeout: float = 3.0) -> list[Received]:
     """Redis delivers asynchronously: wait until `count` messages have arrived."""
     deadline = asyncio.get_running_loop().time() + timeout
     while len(recorder.messages) < count and asyncio.get_running_loop().time() < deadline:

@@ -70,8 +70,8 @@ async def test_replay_returns_exactly_what_came_after_a_position(open_node: Node
         await bus.publish(["user:2"], "update", f"other {n}")
     missed = await bus.replay("user:1", positions[2])
     assert missed is not None
-    assert [(m.topic, m.position, m.payload) for m in missed] == [
-        ("user:1", positions[n], str(n)) for n in (3, 4, 5)
+    assert [(m.position, m.event, m.payload) for m in missed] == [
+        (positions[n], "update", str(n)) for n in (3, 4, 5)
     ]
     assert await bus.replay("user:1", positions[-1]) == []
 

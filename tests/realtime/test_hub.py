@@ -1,0 +1,86 @@
+"""The hub on the in-process bus, with recording outlets: one publish to many topics."""
+
+from __future__ import annotations
+
+import orjson
+
+from chirp.bus import open_bus
+from chirp.realtime.hub import Format, Hub
+from chirp.realtime.topics import StreamRequest, user
+
+
+class RecordingOutlet:
+    def __init__(self, fmt: Format = "ws", limit: int = 100) -> None:
+        self.format: Format = fmt
+        self.limit = limit
+        self.frames: list[bytes] = []
+        self.closed: tuple[int, str] | None = None
+
+    def push(self, frame: bytes) -> bool:
+        if len(self.frames) >= self.limit:
+            return False
+        self.frames.append(frame)
+        return True
+
+    def close(self, code: int, reason: str) -> None:
+        self.closed = (code, reason)
+
+
+async def test_one_publish_reaches_every_subscription_of_its_topics_once() -> None:
+    bus = open_bus("memory://", history=100, per_topic=10)
+    hub = Hub(bus)
+    await bus.start(hub.deliver)
+    home = [RecordingOutlet() for _ in range(50)]
+    for n, outlet in enumerate(home):
+        await hub.connect(outlet)
+        await hub.subscribe(outlet, StreamRequest(user(n), ("user",)))
+    notes, sse = RecordingOutlet(), RecordingOutlet("sse")
+    for outlet in (notes, sse):
+        await hub.connect(outlet)
+    await hub.subscribe(
+        notes, StreamRequest(user(0), ("user:notification",), frozenset({"notification"}))
+    )
+    await hub.subscribe(sse, StreamRequest(user(1), ("user",)))
+
+    topics = [user(n) for n in range(100)]
+    position = await bus.publish([*topics, *topics[:10]], "update", '{"id":"1"}')
+
+    assert all(len(outlet.frames) == 1 for outlet in home)
+    assert home[0].frames[0] is home[49].frames[0]  # encoded once, the same bytes everywhere
+    assert orjson.loads(home[0].frames[0]) == {
+        "stream": ["user"],
+        "event": "update",
+        "payload": '{"id":"1"}',
+        "id": position,
+    }
+    assert notes.frames == []  # a notification-only subscription skips `update`
+    assert sse.frames == [f'id: {position}\nevent: update\ndata: {{"id":"1"}}\n\n'.encode()]
+    assert hub.delivered == 51
+
+
+async def test_a_full_outlet_is_closed_as_too_slow_and_the_others_still_get_the_frame() -> None:
+    bus = open_bus("memory://", history=100, per_topic=10)
+    hub = Hub(bus)
+    await bus.start(hub.deliver)
+    slow, fine = RecordingOutlet(limit=1), RecordingOutlet()
+    for n, outlet in enumerate((slow, fine)):
+        await hub.connect(outlet)
+        await hub.subscribe(outlet, StreamRequest(user(n), ("user",)))
+    await bus.publish([user(0), user(1)], "update", '"a"')
+    await bus.publish([user(0), user(1)], "update", '"b"')
+    assert slow.closed is not None and slow.closed[0] == 1013
+    assert [orjson.loads(f)["payload"] for f in fine.frames] == ['"a"', '"b"']
+    assert hub.dropped_slow == 1
+
+
+async def test_replay_then_live_without_gaps_or_doubles() -> None:
+    bus = open_bus("memory://", history=100, per_topic=10)
+    hub = Hub(bus)
+    await bus.start(hub.deliver)
+    first = await bus.publish([user(1), user(2)], "update", '"1"')
+    await bus.publish([user(1), user(2)], "update", '"2"')
+    outlet = RecordingOutlet()
+    await hub.connect(outlet)
+    await hub.subscribe(outlet, StreamRequest(user(1), ("user",)), since=first)
+    await bus.publish([user(1), user(2)], "update", '"3"')
+    assert [orjson.loads(f)["payload"] for f in outlet.frames] == ['"2"', '"3"']
