@@ -310,7 +310,8 @@ def _scenario(
         print(
             f"  run {n + 1}/{args.runs}: {result['rps']:9.1f} req/s  p50 {lat['p50'] / 1000:7.2f} ms"
             f"  p99 {lat['p99'] / 1000:7.2f} ms  errors {bad}  outbox backlog"
-            f" {result['outbox_backlog_at_end']} (drained in {result['drain_s']:.1f}s)",
+            f" {result['outbox_backlog_at_end']} (drained in {result['drain_s']:.1f}s)"
+            + _late(result),
             flush=True,
         )
         runs.append(result)
@@ -322,8 +323,17 @@ def _scenario(
         "outbox_backlog": statistics.median(r["outbox_backlog_at_end"] for r in runs),
         "errors": sum(sum(r["errors"].values()) + r["non_2xx"] for r in runs),
         "requests": sum(r["requests"] for r in runs),
+        "late_sends": sum(r.get("paced", {}).get("late", 0) for r in runs),
     }
     return {"summary": summary, "runs": runs}
+
+
+def _late(result: dict) -> str:
+    """Open loop: sends that left over 1 ms after their slot (all connections were busy)."""
+    paced = result.get("paced", {})
+    if not paced.get("sent"):
+        return ""
+    return f"  late sends {paced['late']}/{paced['sent']} (max {paced['late_ms_max']:.1f} ms)"
 
 
 def _verdict(name: str, summary: dict) -> str:
@@ -378,7 +388,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--readers", type=int, default=2_000, help="reader tokens to rotate over")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measured run")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of warm-up per scenario")
-    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=None,
+        help="wrk connections (default 16 closed loop, 64 with --rate)",
+    )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="home_timeline open loop: requests/s on a fixed schedule (0: closed loop)",
+    )
     parser.add_argument(
         "--threads", type=int, default=1, help="wrk threads (the server has 2 cores too)"
     )
@@ -395,6 +416,8 @@ def main(argv: list[str] | None = None) -> None:
         args.accounts, args.tweets, args.readers = 1_000, 20_000, 500
         args.author_followers = min(args.author_followers, 500)
         args.duration, args.warmup, args.runs = 3.0, 1.0, 2
+    if args.connections is None:
+        args.connections = 64 if args.rate else 16
     wrk = _require_wrk()
 
     seeded = _seeded(args)
@@ -404,8 +427,9 @@ def main(argv: list[str] | None = None) -> None:
     reader_file.write_text("\n".join(r["token"] for r in tokens["readers"]) + "\n")
     author_file = work / "author.txt"
     author_file.write_text(tokens["author"]["token"] + "\n")
+    paced = {"RATE_PER_THREAD": str(args.rate / args.threads)} if args.rate else {}
     scenarios = {
-        "home_timeline": ("home_timeline.lua", {"TOKENS_FILE": str(reader_file)}),
+        "home_timeline": ("home_timeline.lua", {"TOKENS_FILE": str(reader_file), **paced}),
         "post_status": ("post_status.lua", {"TOKENS_FILE": str(author_file)}),
     }
 

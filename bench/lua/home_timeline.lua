@@ -13,6 +13,7 @@ function init(args)
 end
 
 function request()
+   paced()
    i = i + 1
    local token = tokens[(i % #tokens) + 1]
    return wrk.format("GET", path, { ["Authorization"] = "Bearer " .. token })
