@@ -55,10 +55,14 @@ class Rendered:
 
 
 class RenderCache:
-    """One per process (an app key): statuses and accounts as JSON object members."""
+    """One per process (an app key): statuses and accounts as JSON."""
 
-    __slots__ = ("accounts", "statuses")
+    __slots__ = ("accounts", "plain", "statuses")
 
     def __init__(self, *, statuses: int = STATUS_ENTRIES, accounts: int = ACCOUNT_ENTRIES) -> None:
+        # A status's members shared by every viewer (an object without its closing part) ...
         self.statuses = Rendered(statuses)
+        # ... and whole statuses as any viewer who did nothing to them sees them (no retweet,
+        # quote or media): most of a page.
+        self.plain = Rendered(statuses // 2)
         self.accounts = Rendered(accounts)

@@ -55,15 +55,57 @@ class StatusSerializer:
     def status_bytes(self, status: Status, *, quote_depth: int = 0) -> bytes:
         b = self.bundle
         author = b.accounts[status.account_id]
-        reblog = b.statuses.get(status.reblog_of_id) if status.reblog_of_id else None
         viewer = b.viewer
         sid = status.id
+        favourited, reblogged = sid in viewer.favourited, sid in viewer.reblogged
+        bookmarked = sid in viewer.bookmarked
+        pinned = b.viewer_id == status.account_id and sid in viewer.pinned
+        mentions = tuple((m, b.accounts[m].username) for m in status.mention_ids if m in b.accounts)
+        if (
+            not (favourited or reblogged or bookmarked or pinned)
+            and status.reblog_of_id is None
+            and status.quote_of_id is None
+            and not status.media_ids
+        ):
+            # Most of a page: a tweet without retweet, quote or media that the viewer did not
+            # touch reads the same for every such viewer, so it is kept whole.
+            source = (status, author, mentions)
+            body = self.cache.plain.get(sid, source)
+            if body is None:
+                body = self._members(status, author, mentions) + b"," + self._own(status, author)
+                self.cache.plain.put(sid, source, body)
+            return body
+        own = self._own(
+            status,
+            author,
+            favourited=favourited,
+            reblogged=reblogged,
+            bookmarked=bookmarked,
+            pinned=pinned,
+            quote_depth=quote_depth,
+        )
+        return self._members(status, author, mentions) + b"," + own
+
+    def _own(
+        self,
+        status: Status,
+        author: Account,
+        *,
+        favourited: bool = False,
+        reblogged: bool = False,
+        bookmarked: bool = False,
+        pinned: bool = False,
+        quote_depth: int = 0,
+    ) -> bytes:
+        """The members that depend on the viewer or may expire, and the closing brace."""
+        b = self.bundle
+        reblog = b.statuses.get(status.reblog_of_id) if status.reblog_of_id else None
         own = {
-            "favourited": sid in viewer.favourited,
-            "reblogged": sid in viewer.reblogged,
+            "favourited": favourited,
+            "reblogged": reblogged,
             "muted": False,
-            "bookmarked": sid in viewer.bookmarked,
-            "pinned": sid in viewer.pinned if b.viewer_id == status.account_id else False,
+            "bookmarked": bookmarked,
+            "pinned": pinned,
             "reblog": orjson.Fragment(self.status_bytes(reblog)) if reblog is not None else None,
             "account": orjson.Fragment(self.account_bytes(author)),
             "media_attachments": [
@@ -73,14 +115,14 @@ class StatusSerializer:
             ],
             "quote": self._quote(status, quote_depth),
         }
-        # Both are JSON objects: splice the members of one into the other.
-        return self._members(status, author) + b"," + orjson.dumps(own)[1:]
+        # Both are JSON objects: the caller splices these members after the shared ones.
+        return orjson.dumps(own)[1:]
 
-    def _members(self, status: Status, author: Account) -> bytes:
+    def _members(
+        self, status: Status, author: Account, mentions: tuple[tuple[int, str], ...]
+    ) -> bytes:
         """`{` and the members that depend on the status, its author's handle and the handles
         it mentions only (no closing brace)."""
-        accounts = self.bundle.accounts
-        mentions = tuple((m, accounts[m].username) for m in status.mention_ids if m in accounts)
         body = self.cache.statuses.get(status.id, (status, author.username, mentions))
         if body is None:
             body = orjson.dumps(self._shared(status, author, mentions))[:-1]

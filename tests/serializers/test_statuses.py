@@ -145,3 +145,19 @@ def test_the_cache_is_bounded() -> None:
         status = replace(TWEET, id=100 + n, account_id=author.id)
         render(bundle(status, accounts=(author, BOB)), status, cache)
     assert len(cache.statuses) == 3 and len(cache.accounts) == 2
+
+
+def test_a_tweet_kept_whole_for_viewers_who_did_nothing_is_not_shown_to_one_who_did() -> None:
+    cache = RenderCache()
+    plain = render(bundle(TWEET, viewer_id=2), TWEET, cache)
+    assert render(bundle(TWEET, viewer_id=3), TWEET, cache) == plain
+    for state in (
+        ViewerState(favourited={10}),
+        ViewerState(reblogged={10}),
+        ViewerState(bookmarked={10}),
+    ):
+        body = render(bundle(TWEET, viewer_id=2, viewer=state), TWEET, cache)
+        assert body != plain
+        assert body == render(bundle(TWEET, viewer_id=2, viewer=state), TWEET, None)
+    pinned = render(bundle(TWEET, viewer_id=1, viewer=ViewerState(pinned={10})), TWEET, cache)
+    assert pinned["pinned"] is True
