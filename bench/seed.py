@@ -35,7 +35,7 @@ from chirp.core.secrets import Passwords, digest, new_secret
 from chirp.storage.sqlite.db import Database
 
 # Bump when the seeded data changes shape, so cached databases are rebuilt.
-SEED_VERSION = 1
+SEED_VERSION = 2  # 2: migration 0008 (home_feed without the index by status)
 PUBLIC_URL = "http://bench.chirp.test"
 PASSWORD = "bench-password-123"
 SCOPES = "read write follow push"

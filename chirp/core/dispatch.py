@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from chirp.core.context import Context
-from chirp.core.models import Event, Notification
+from chirp.core.models import Account, Event, Notification, Status
 from chirp.storage.port import FanOut
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,33 @@ class Batch:
     # Notifications created and events to push, for the realtime push when the batch ends.
     notifications: list[Notification] = field(default_factory=list)
     pushes: list[Event] = field(default_factory=list)
+    # The batch's events, and the tweets and accounts steps read, loaded once for the batch:
+    # a read per event and step was a trip through a busy event loop each, and under posting
+    # load those trips, not the fan-out, held the dispatcher back.
+    events: list[Event] = field(default_factory=list)
+    _statuses: dict[int, Status | None] = field(default_factory=dict)
+    _accounts: dict[int, Account | None] = field(default_factory=dict)
+
+    async def status(self, ctx: Context, status_id: int) -> Status | None:
+        """A tweet, read with those of every other event of the batch."""
+        if status_id not in self._statuses:
+            wanted = {status_id}
+            for event in self.events:
+                if isinstance(other := event.payload.get("status_id"), int):
+                    wanted.add(other)
+            wanted -= self._statuses.keys()
+            found = await ctx.store.get_statuses(wanted)
+            self._statuses.update((i, found.get(i)) for i in wanted)
+        return self._statuses[status_id]
+
+    async def account(self, ctx: Context, account_id: int) -> Account | None:
+        """An account, read with the authors of every tweet the batch read."""
+        if account_id not in self._accounts:
+            wanted = {account_id} | {s.account_id for s in self._statuses.values() if s}
+            wanted -= self._accounts.keys()
+            found = await ctx.store.get_accounts(wanted)
+            self._accounts.update((i, found.get(i)) for i in wanted)
+        return self._accounts[account_id]
 
 
 Step = Callable[[Context, Event, Batch], Awaitable[None]]
@@ -91,7 +118,7 @@ class Dispatcher:
     async def _handle_together(self, events: list[Event]) -> list[Event]:
         """Steps per event, then the batch hooks. Returns the events whose steps succeeded but
         whose batch failed (events whose own steps failed are already scheduled for retry)."""
-        batch = Batch()
+        batch = Batch(events=events)
         handled = [event for event in events if await self._steps(event, batch)]
         try:
             for done in self.after_batch:

@@ -9,18 +9,18 @@ followed accounts too big to fan out (`fanout_follower_threshold`), which are pu
 from __future__ import annotations
 
 from chirp.core.context import Context
-from chirp.core.models import Page, Status
+from chirp.core.models import Account, Page, Status
 from chirp.storage.port import FanOut
 
 MERGE_ON_FOLLOW = 40
 
 
-async def plan_fan_out(ctx: Context, status: Status) -> FanOut | None:
-    """Who a new tweet or retweet goes to; None if nothing is left to push."""
+async def plan_fan_out(ctx: Context, status: Status, author: Account | None) -> FanOut | None:
+    """Who a new tweet or retweet (by `author`, None if gone) goes to; None if nothing is left
+    to push."""
     if status.visibility == "direct":
         # Direct tweets reach only the people they mention.
         return FanOut(status, owner_ids=status.mention_ids, to_followers=False)
-    author = await ctx.store.get_account(status.account_id)
     if author is None:
         return None
     original_author = None
@@ -41,19 +41,18 @@ async def fan_out_statuses(ctx: Context, plans: list[FanOut]) -> dict[int, list[
 
 
 async def trim_feeds(ctx: Context, owner_ids: set[int]) -> int:
-    cap = ctx.settings.home_feed_cap
-    return await ctx.store.trim_home_feeds(owner_ids, cap, slack=cap // 10)
+    return await ctx.store.trim_home_feeds(owner_ids, ctx.settings.home_feed_cap)
 
 
 class FeedTrimmer:
     """Keeps home feeds near the cap without measuring every feed a batch touched.
 
-    Finding whether a feed is over the cap walks cap + slack index entries: done for every feed
-    each batch reached, that cost more than the fan-out itself (a thousand feeds: ~40 ms, when
-    the fan-out of one tweet to them takes ~10). So each process counts the entries it added to
-    each feed and measures (and trims) a feed once it has added `cap // 20` since the last time,
-    or when its count is evicted from the bounded map. A feed thus stays within cap + cap/10
-    (the trim's slack) + cap/20 per process writing to it.
+    Finding whether a feed is over the cap walks its newest `cap` entries (~0.1 ms for 800):
+    done for every feed each batch reached, that cost more than the fan-out itself. So each
+    process counts the entries it added to each feed and measures (and trims to the cap) a
+    feed once it has added `cap // 4` since the last time, or when its count is evicted from
+    the bounded map: one walk per cap/4 entries added. A feed thus stays within cap + cap/4 per
+    process writing to it.
     """
 
     def __init__(self, *, tracked: int = 100_000) -> None:
@@ -62,7 +61,7 @@ class FeedTrimmer:
         self._added: dict[int, int] = {}
 
     async def trim(self, ctx: Context, added: dict[int, int]) -> int:
-        every = max(1, ctx.settings.home_feed_cap // 20)
+        every = max(1, ctx.settings.home_feed_cap // 4)
         counts = self._added
         due: set[int] = set()
         for owner, count in added.items():

@@ -28,8 +28,11 @@ def _id(event: Event, key: str) -> int:
 
 async def fan_out(ctx: Context, event: Event, batch: Batch) -> None:
     """Planned per tweet, done for the whole batch by `fan_out_batch`."""
-    status = await ctx.store.get_status(_id(event, "status_id"))
-    if status is not None and (plan := await feeds.plan_fan_out(ctx, status)) is not None:
+    status = await batch.status(ctx, _id(event, "status_id"))
+    if status is None:
+        return
+    author = await batch.account(ctx, status.account_id)
+    if (plan := await feeds.plan_fan_out(ctx, status, author)) is not None:
         batch.fan_outs.append(plan)
 
 
@@ -44,13 +47,13 @@ async def fan_out_batch(ctx: Context, batch: Batch) -> None:
 
 
 async def notify_new_status(ctx: Context, event: Event, batch: Batch) -> None:
-    status = await ctx.store.get_status(_id(event, "status_id"))
+    status = await batch.status(ctx, _id(event, "status_id"))
     if status is not None:
         batch.notifications += await notifications.notify_new_status(ctx, status)
 
 
 async def notify_edit(ctx: Context, event: Event, batch: Batch) -> None:
-    status = await ctx.store.get_status(_id(event, "status_id"))
+    status = await batch.status(ctx, _id(event, "status_id"))
     if status is None:
         return
     batch.notifications += await notifications.notify_mentions(

@@ -548,3 +548,24 @@ async def test_fan_out_many_in_one_go(store: Store) -> None:
     assert await store.home_timeline(f1.id, Page(), pull_account_ids=[]) == [second.id, first.id]
     assert await store.fan_out_many([FanOut(first)]) == {first.id: []}  # idempotent
     assert await store.fan_out_many([]) == {}
+
+
+async def test_a_deleted_tweet_leaves_every_feed_it_reached(store: Store) -> None:
+    author, retweeter, mentioned = [await make_account(store) for _ in range(3)]
+    followers = [await make_account(store) for _ in range(3)]
+    for follower in followers:
+        await follow(store, follower, author)
+    await follow(store, followers[0], retweeter)
+    tweet = await post(store, author)
+    retweet = await post(store, retweeter, reblog_of=tweet)
+    direct = await post(store, author, visibility="direct", mentions=(mentioned.id,))
+    await store.fan_out(tweet, to_followers=True)
+    await store.fan_out(retweet, to_followers=True, original_author_id=author.id)
+    await store.fan_out(direct, owner_ids=[mentioned.id], to_followers=False)
+    feed = lambda owner: store.home_timeline(owner.id, Page(), pull_account_ids=())  # noqa: E731
+    assert await feed(followers[0]) == [retweet.id, tweet.id]
+    assert await feed(mentioned) == [direct.id]
+    await store.delete_status(tweet.id, event=event())  # and its retweet with it
+    await store.delete_status(direct.id, event=event())
+    for owner in (*followers, mentioned):
+        assert await feed(owner) == []

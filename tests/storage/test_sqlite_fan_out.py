@@ -4,6 +4,7 @@ rows, and the ranges together reach every follower exactly once, with the usual 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from chirp.storage import Store
 from chirp.storage.port import FanOut
 from chirp.storage.sqlite import timelines
 from tests.storage.backends import BACKENDS
-from tests.storage.factories import follow, make_account, post
+from tests.storage.factories import event, follow, make_account, post
 
 
 @pytest.fixture
@@ -26,13 +27,13 @@ async def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterato
 async def _count_transactions(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[int]:
     sizes: list[int] = []
     db = store.db  # type: ignore[attr-defined]
-    write = db.write
+    run = db._run_transaction
 
-    async def counted(body):  # type: ignore[no-untyped-def]
+    def counted(body):  # type: ignore[no-untyped-def]
         sizes.append(0)
-        return await write(body)
+        return run(body)
 
-    monkeypatch.setattr(db, "write", counted)
+    monkeypatch.setattr(db, "_run_transaction", counted)
     return sizes
 
 
@@ -72,3 +73,44 @@ async def test_small_fan_outs_share_a_transaction(
     reached = await store.fan_out_many([FanOut(t) for t in tweets])
     assert reached == {t.id: [reader.id] for t in tweets}
     assert len(transactions) == 1
+
+
+async def test_tweets_of_one_author_share_each_follower_range(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    author, other = await make_account(store), await make_account(store)
+    followers = [await make_account(store) for _ in range(4)]
+    for follower in followers:
+        await follow(store, follower, author)
+    await follow(store, followers[0], other)
+    tweets = [await post(store, author, f"t{i}") for i in range(3)]
+    elsewhere = await post(store, other)
+    transactions = await _count_transactions(store, monkeypatch)
+    reached = await store.fan_out_many([FanOut(t) for t in (*tweets, elsewhere)])
+    # 3 tweets x ranges of FAN_OUT_ROWS // 3 = 1 follower: 4 transactions of 3 rows, and
+    # the other author's tweet (1 row) in a fifth.
+    assert len(transactions) == 5
+    assert {t: sorted(owners) for t, owners in reached.items()} == {
+        **{t.id: sorted(f.id for f in followers) for t in tweets},
+        elsewhere.id: [followers[0].id],
+    }
+    for follower in followers[1:]:
+        timeline = await store.home_timeline(follower.id, Page(), pull_account_ids=[])
+        assert timeline == [t.id for t in reversed(tweets)]
+    assert await store.fan_out_many([FanOut(t) for t in tweets]) == {t.id: [] for t in tweets}
+
+
+async def test_an_edit_that_drops_a_mention_takes_the_direct_tweet_out_of_their_feed(
+    store: Store,
+) -> None:
+    author, kept, dropped = [await make_account(store) for _ in range(3)]
+    direct = await post(store, author, visibility="direct", mentions=(kept.id, dropped.id))
+    await store.fan_out(direct, owner_ids=[kept.id, dropped.id], to_followers=False)
+    edited = replace(direct, mention_ids=(kept.id,))
+    await store.update_status(edited, history=[], event=event("status.updated"))
+    feed = lambda owner: store.home_timeline(owner.id, Page(), pull_account_ids=())  # noqa: E731
+    assert await feed(dropped) == []
+    assert await feed(kept) == [direct.id]
+    # A delete looks for its entries in the feeds of the accounts it mentions now.
+    await store.delete_status(direct.id, event=event())
+    assert await feed(kept) == []

@@ -122,7 +122,7 @@ class SqliteAccounts(SqliteBase):
             raise mapped from error
 
     async def get_account(self, account_id: int) -> Account | None:
-        row = await self.db.fetchone("SELECT * FROM accounts WHERE id = ?", (account_id,))
+        row = await self.db.fetchone_now("SELECT * FROM accounts WHERE id = ?", (account_id,))
         return account_from_row(row) if row else None
 
     async def get_accounts(self, account_ids: Iterable[int]) -> dict[int, Account]:

@@ -28,6 +28,9 @@ def notification_from_row(row: Row) -> Notification:
 
 class SqliteNotifications(SqliteBase):
     async def add_notifications(self, notifications: list[Notification]) -> list[Notification]:
+        if not notifications:  # most tweets notify nobody: no write transaction for them
+            return []
+
         async def write(tx: aiosqlite.Connection) -> list[Notification]:
             added = []
             for n in notifications:

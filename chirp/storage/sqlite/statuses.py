@@ -17,6 +17,7 @@ from chirp.storage.sqlite.base import SqliteBase, unique_violation
 from chirp.storage.sqlite.convert import req_dt, ts
 from chirp.storage.sqlite.db import Row, placeholders
 from chirp.storage.sqlite.media import attach_media, detach_media
+from chirp.storage.sqlite.timelines import remove_from_feeds
 
 # Column order of `STATUS_COLUMNS`, read by position in `status_from_values`.
 _STATUS_FIELDS = (
@@ -269,7 +270,9 @@ class SqliteStatuses(SqliteBase):
         return status_from_row(row) if row else None
 
     async def get_status(self, status_id: int) -> Status | None:
-        row = await self.db.fetchone("SELECT * FROM statuses WHERE id = ?", (status_id,))
+        # By primary key: on the loop's thread (see `fetchall_now`); the dispatcher and the
+        # realtime push read a tweet per event, and a hop each through a busy loop held them back.
+        row = await self.db.fetchone_now("SELECT * FROM statuses WHERE id = ?", (status_id,))
         return status_from_row(row) if row else None
 
     async def get_statuses(self, status_ids: Iterable[int]) -> dict[int, Status]:
@@ -288,6 +291,15 @@ class SqliteStatuses(SqliteBase):
                 return None
             previous = status_from_row(row)
             await _unindex_entities(tx, previous)
+            unmentioned = [m for m in previous.mention_ids if m not in status.mention_ids]
+            if previous.visibility == "direct" and unmentioned:
+                # A direct tweet's feed entries are its mentions': an account no longer
+                # mentioned loses it (and `remove_from_feeds` will not look there).
+                await tx.execute(
+                    "DELETE FROM home_feed WHERE status_id = ?"
+                    f" AND owner_id IN ({placeholders(unmentioned)})",
+                    [status.id, *unmentioned],
+                )
             changed_at = status.edited_at or previous.created_at
             await detach_media(
                 tx,
@@ -371,6 +383,7 @@ class SqliteStatuses(SqliteBase):
             event.payload["reblog_ids"] = [s.id for s in reblogs]
             event.payload["reblogger_ids"] = [s.account_id for s in reblogs]
             await record_event(tx, event, removed[0].created_at)
+        await remove_from_feeds(self.db, removed)
         return removed
 
     async def get_status_edits(self, status_id: int) -> list[StatusEdit]:

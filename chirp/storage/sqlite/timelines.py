@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from chirp.core.models import Page
+from chirp.core.models import Page, Status
 from chirp.core.text import tag_key
 from chirp.storage.port import AccountFilter, FanOut
 from chirp.storage.shared import FanOutOne
 from chirp.storage.sqlite.base import SqliteBase
-from chirp.storage.sqlite.db import placeholders
+from chirp.storage.sqlite.db import Database, placeholders
 from chirp.storage.sqlite.paging import newest_first, page_bounds, page_order
 
 # A reply to someone reaches a home feed only if its owner follows that someone too (or it's a
@@ -25,127 +25,267 @@ _REPLY_VISIBLE_TO = (
 )
 
 
-# Feed rows per write transaction. A tweet fans out in follower-id ranges of this size, and small
-# fan-outs share a transaction: each holds the single writer ~5 ms, so a tweet being posted (or
-# a like) never queues long behind the fan-out of a big account, while a feed page touched by
-# several small fan-outs is still written once per transaction.
-FAN_OUT_ROWS = 1_000
-TRIM_CHUNK = 250
+# Feed rows per write transaction. A batch of tweets fans out in follower ranges, each range in
+# one statement for all of one author's tweets of the batch, and small fan-outs share a
+# transaction: each holds the single writer a few ms, so a tweet being posted (or a like) never
+# queues long behind the fan-out of a big account or of a burst of tweets.
+FAN_OUT_ROWS = 3_000
+# Feeds measured (and trimmed) per write transaction: a feed a burst of tweets grew by a few
+# hundred entries takes ~0.2 ms to trim, so this bounds a transaction to a few ms.
+TRIM_CHUNK = 40
 
 
 @dataclass(frozen=True, slots=True)
 class _Piece:
-    """Part of one tweet's fan-out: its followers with ids in (after, upto], and/or its explicit
-    owners; `rows` is an upper bound of the feed rows it writes."""
+    """Part of a fan-out, written by one statement: `requests` (one author's tweets) to that
+    author's followers whose follow ids are in (after, upto], or the explicit owners of the one
+    request; `rows` bounds the feed rows it writes."""
 
-    request: FanOut
+    requests: tuple[FanOut, ...]
     after: int | None
     upto: int | None
     followers: bool
-    owners: bool
     rows: int
+
+
+async def follower_ranges(
+    db: Database, author_id: int, per: int
+) -> tuple[list[int | None], list[int]]:
+    """An author's followers in follow-id ranges of `per`: the edges (every per-th follow id;
+    the ranges (edge, next edge] cover all ids, so a follow made meanwhile is in one of them,
+    the last) and the number of followers in each range."""
+    marks = await db.fetchall(
+        "SELECT id, n, total FROM (SELECT id, row_number() OVER (ORDER BY id) AS n,"
+        " count(*) OVER () AS total FROM follows WHERE target_account_id = ?)"
+        " WHERE n % ? = 0 OR n = total",
+        (author_id, per),
+    )
+    total = marks[-1][2] if marks else 0
+    bounds = [row[0] for row in marks if row[1] % per == 0 and row[1] < total]
+    return [None, *bounds, None], [per] * len(bounds) + [total - per * len(bounds)]
+
+
+async def remove_from_feeds(db: Database, statuses: Sequence[Status]) -> None:
+    """Take deleted tweets out of the home feeds that can hold them: their authors' followers'
+    and (direct tweets) the mentioned accounts'. In follower ranges of FAN_OUT_ROWS per write
+    transaction, as the fan-out wrote them; the tweets are gone already, so readers skip any
+    entry still there meanwhile, and no fan-out can add one back."""
+    for status in statuses:
+        edges, _ = await follower_ranges(db, status.account_id, FAN_OUT_ROWS)
+        for after, upto in pairwise(edges):
+            owners = "SELECT f.account_id FROM follows f WHERE f.target_account_id = ?"
+            params: list[Any] = [status.id, status.account_id]
+            if after is not None:
+                owners += " AND f.id > ?"
+                params.append(after)
+            if upto is not None:
+                owners += " AND f.id <= ?"
+                params.append(upto)
+            elif status.mention_ids:
+                owners += f" UNION VALUES {','.join('(?)' for _ in status.mention_ids)}"
+                params += status.mention_ids
+            await db.write(
+                _statement(
+                    f"DELETE FROM home_feed WHERE status_id = ? AND owner_id IN ({owners})", params
+                )
+            )
+
+
+def _statement(sql: str, params: list[Any]) -> Callable[[Any], Awaitable[None]]:
+    """A `Database.write` body of one statement."""
+
+    async def run(tx: Any) -> None:
+        await tx.execute(sql, params)
+
+    return run
+
+
+def _plain(request: FanOut) -> bool:
+    """A tweet that reaches every follower: no retweet or reply rule to apply per follower."""
+    status = request.status
+    return (
+        request.to_followers
+        and status.reblog_of_id is None
+        and status.in_reply_to_account_id in (None, status.account_id)
+    )
 
 
 class SqliteTimelines(SqliteBase, FanOutOne):
     async def fan_out_many(self, requests: Sequence[FanOut]) -> dict[int, list[int]]:
         reached: dict[int, list[int]] = {request.status.id: [] for request in requests}
-        batch: list[_Piece] = []
+        transactions: list[list[_Piece]] = [[]]
         rows = 0
-        for request in requests:
-            for piece in await self._pieces(request):
-                if batch and rows + piece.rows > FAN_OUT_ROWS:
-                    await self._write_pieces(batch, reached)
-                    batch, rows = [], 0
-                batch.append(piece)
-                rows += piece.rows
-        if batch:
-            await self._write_pieces(batch, reached)
+        for piece in await self._pieces(requests):
+            if transactions[-1] and rows + piece.rows > FAN_OUT_ROWS:
+                transactions.append([])
+                rows = 0
+            transactions[-1].append(piece)
+            rows += piece.rows
+        await self.db.write_each(
+            [self._write_pieces(pieces, reached) for pieces in transactions if pieces]
+        )
         return reached
 
-    async def _pieces(self, request: FanOut) -> list[_Piece]:
-        owners = len(set(request.owner_ids))
-        if not request.to_followers:
-            return [_Piece(request, None, None, False, True, owners)] if owners else []
-        # Every FAN_OUT_ROWS-th follower id bounds a range; the ranges cover all ids, so a
-        # follow made meanwhile is in one of them.
-        marks = await self.db.fetchall(
-            "SELECT account_id, n, total FROM (SELECT account_id,"
-            " row_number() OVER (ORDER BY account_id) AS n, count(*) OVER () AS total"
-            " FROM follows WHERE target_account_id = ?) WHERE n % ? = 0 OR n = total",
-            (request.status.account_id, FAN_OUT_ROWS),
-        )
-        total = marks[-1][2] if marks else 0
-        bounds = [row[0] for row in marks if row[1] % FAN_OUT_ROWS == 0 and row[1] < total]
-        edges: list[int | None] = [None, *bounds, None]
-        pieces = [
-            _Piece(request, after, upto, True, False, FAN_OUT_ROWS)
-            for after, upto in pairwise(edges)
-        ]
-        last = total - FAN_OUT_ROWS * len(bounds) + owners
-        pieces[-1] = replace(pieces[-1], owners=owners > 0, rows=last)
+    async def _pieces(self, requests: Sequence[FanOut]) -> list[_Piece]:
+        # Tweets that reach every follower are grouped by author: a range of followers then
+        # gets all of them in one statement, so each feed page is written once for the group
+        # instead of once per tweet (a page per follower per tweet was most of the cost).
+        groups: dict[int, list[FanOut]] = {}
+        pieces: list[_Piece] = []
+        for request in requests:
+            if _plain(request):
+                groups.setdefault(request.status.account_id, []).append(request)
+            elif request.to_followers:
+                pieces += await self._ranges(request.status.account_id, (request,))
+        for group in groups.values():
+            for start in range(0, len(group), FAN_OUT_ROWS):
+                pieces += await self._ranges(
+                    group[0].status.account_id, tuple(group[start : start + FAN_OUT_ROWS])
+                )
+        for request in requests:
+            if owners := len(set(request.owner_ids)):
+                pieces.append(_Piece((request,), None, None, False, owners))
         return pieces
 
-    async def _write_pieces(self, pieces: Sequence[_Piece], reached: dict[int, list[int]]) -> None:
+    async def _ranges(self, author_id: int, requests: tuple[FanOut, ...]) -> list[_Piece]:
+        per = max(1, FAN_OUT_ROWS // len(requests))
+        edges, sizes = await follower_ranges(self.db, author_id, per)
+        return [
+            _Piece(requests, after, upto, True, size * len(requests))
+            for (after, upto), size in zip(pairwise(edges), sizes, strict=True)
+        ]
+
+    def _write_pieces(
+        self, pieces: Sequence[_Piece], reached: dict[int, list[int]]
+    ) -> Callable[[Any], Awaitable[None]]:
+        """The write transaction of some pieces."""
+
         async def write(tx: Any) -> None:
-            for piece in pieces:
-                reached[piece.request.status.id] += await self._write_piece(tx, piece)
-
-        await self.db.write(write)
-
-    async def _write_piece(self, tx: Any, piece: _Piece) -> list[int]:
-        request = piece.request
-        status = request.status
-        touched: list[int] = []
-        entry = (status.id, status.account_id, status.reblog_of_id)
-        if piece.followers:
-            sql = (
-                "INSERT OR IGNORE INTO home_feed(owner_id, status_id, author_id, reblog_of_id)"
-                " SELECT f.account_id, ?, ?, ? FROM follows f"
-                " WHERE f.target_account_id = ? AND EXISTS (SELECT 1 FROM statuses WHERE id = ?)"
+            # Tweets deleted since they were planned get no entries (a delete removes the ones
+            # it finds in its own transaction; nothing may come after it).
+            ids = list({r.status.id: None for piece in pieces for r in piece.requests})
+            cursor = await tx.execute(
+                f"SELECT id FROM statuses WHERE id IN ({placeholders(ids)})", ids
             )
-            params: list[Any] = [*entry, status.account_id, status.id]
-            if piece.after is not None:
-                sql += " AND f.account_id > ?"
-                params.append(piece.after)
-            if piece.upto is not None:
-                sql += " AND f.account_id <= ?"
-                params.append(piece.upto)
-            if status.reblog_of_id is not None:
-                sql += " AND f.show_reblogs = 1 AND f.account_id != ?"
-                params.append(request.original_author_id or 0)
-            if status.in_reply_to_account_id not in (None, status.account_id):
-                sql += (
-                    " AND (f.account_id = ? OR EXISTS (SELECT 1 FROM follows g"
-                    " WHERE g.account_id = f.account_id AND g.target_account_id = ?))"
-                )
-                params += [status.in_reply_to_account_id, status.in_reply_to_account_id]
-            async with tx.execute(sql + " RETURNING owner_id", params) as cursor:
-                touched += [row[0] for row in await cursor.fetchall()]
-        owners = list(dict.fromkeys(request.owner_ids)) if piece.owners else []
-        if owners:
-            values = ",".join("(?, ?, ?, ?)" for _ in owners)
-            async with tx.execute(
-                "INSERT OR IGNORE INTO home_feed(owner_id, status_id, author_id, reblog_of_id)"
-                f" SELECT * FROM (VALUES {values}) WHERE EXISTS (SELECT 1 FROM statuses WHERE id = ?)"
-                " RETURNING owner_id",
-                [v for owner in owners for v in (owner, *entry)] + [status.id],
-            ) as cursor:
-                touched += [row[0] for row in await cursor.fetchall()]
-        return touched
+            alive = {row[0] for row in await cursor.fetchall()}
+            for piece in pieces:
+                requests = [r for r in piece.requests if r.status.id in alive]
+                if not requests:
+                    continue
+                if not piece.followers:
+                    await self._write_owners(tx, requests[0], reached)
+                elif _plain(requests[0]):
+                    await self._write_followers(tx, piece, requests, reached)
+                else:
+                    await self._write_filtered(tx, piece, requests[0], reached)
+
+        return write
+
+    @staticmethod
+    def _follow_range(piece: _Piece) -> tuple[str, list[Any]]:
+        sql, params = "", []
+        if piece.after is not None:
+            sql += " AND f.id > ?"
+            params.append(piece.after)
+        if piece.upto is not None:
+            sql += " AND f.id <= ?"
+            params.append(piece.upto)
+        return sql, params
+
+    async def _write_followers(
+        self, tx: Any, piece: _Piece, requests: list[FanOut], reached: dict[int, list[int]]
+    ) -> None:
+        """One statement for several tweets of one author to a range of its followers. Which
+        feeds it reached comes from the range's followers and the count of rows written, not
+        from RETURNING (a Python row per feed entry cost as much as writing it)."""
+        author_id = requests[0].status.account_id
+        bounds, params = self._follow_range(piece)
+        cursor = await tx.execute(
+            f"SELECT f.account_id FROM follows f WHERE f.target_account_id = ?{bounds}",
+            [author_id, *params],
+        )
+        owners = [row[0] for row in await cursor.fetchall()]
+        if not owners:
+            return
+        values = ",".join("(?)" for _ in requests)
+        cursor = await tx.execute(
+            "INSERT OR IGNORE INTO home_feed(owner_id, status_id, author_id, reblog_of_id)"
+            " SELECT f.account_id, v.column1, f.target_account_id, NULL"
+            f" FROM follows f CROSS JOIN (VALUES {values}) v"
+            f" WHERE f.target_account_id = ?{bounds}",
+            [*(r.status.id for r in requests), author_id, *params],
+        )
+        if cursor.rowcount == 0:  # a retry: every entry was there already
+            return
+        # Some entries were there already (a follow's merge, a retried batch): the piece is
+        # counted whole, as if each feed got each tweet now.
+        for request in requests:
+            reached[request.status.id] += owners
+
+    async def _write_filtered(
+        self, tx: Any, piece: _Piece, request: FanOut, reached: dict[int, list[int]]
+    ) -> None:
+        """A retweet or reply to a range of followers, with its per-follower rules."""
+        status = request.status
+        bounds, params = self._follow_range(piece)
+        sql = (
+            "INSERT OR IGNORE INTO home_feed(owner_id, status_id, author_id, reblog_of_id)"
+            f" SELECT f.account_id, ?, ?, ? FROM follows f WHERE f.target_account_id = ?{bounds}"
+        )
+        params = [status.id, status.account_id, status.reblog_of_id, status.account_id, *params]
+        if status.reblog_of_id is not None:
+            sql += " AND f.show_reblogs = 1 AND f.account_id != ?"
+            params.append(request.original_author_id or 0)
+        if status.in_reply_to_account_id not in (None, status.account_id):
+            sql += (
+                " AND (f.account_id = ? OR EXISTS (SELECT 1 FROM follows g"
+                " WHERE g.account_id = f.account_id AND g.target_account_id = ?))"
+            )
+            params += [status.in_reply_to_account_id, status.in_reply_to_account_id]
+        cursor = await tx.execute(sql + " RETURNING owner_id", params)
+        reached[status.id] += [row[0] for row in await cursor.fetchall()]
+
+    async def _write_owners(self, tx: Any, request: FanOut, reached: dict[int, list[int]]) -> None:
+        status = request.status
+        owners = list(dict.fromkeys(request.owner_ids))
+        values = ",".join("(?, ?, ?, ?)" for _ in owners)
+        entry = (status.id, status.account_id, status.reblog_of_id)
+        cursor = await tx.execute(
+            "INSERT OR IGNORE INTO home_feed(owner_id, status_id, author_id, reblog_of_id)"
+            f" SELECT * FROM (VALUES {values}) RETURNING owner_id",
+            [v for owner in owners for v in (owner, *entry)],
+        )
+        reached[status.id] += [row[0] for row in await cursor.fetchall()]
 
     async def trim_home_feeds(self, owner_ids: Iterable[int], cap: int, slack: int = 0) -> int:
         owners = list(dict.fromkeys(owner_ids))
+        sql = (
+            "DELETE FROM home_feed WHERE owner_id = ?1 AND status_id < (SELECT status_id"
+            " FROM home_feed WHERE owner_id = ?1 ORDER BY status_id DESC LIMIT 1 OFFSET ?2)"
+        )
+        params: list[tuple[int, ...]] = [(owner, cap - 1) for owner in owners]
+        if slack:  # without slack, the walk to the cap-th entry says it all
+            sql += (
+                " AND EXISTS (SELECT 1 FROM home_feed WHERE owner_id = ?1"
+                " ORDER BY status_id DESC LIMIT 1 OFFSET ?3)"
+            )
+            params = [(owner, cap - 1, cap + slack) for owner in owners]
         removed = 0
-        for start in range(0, len(owners), TRIM_CHUNK):
-            async with self.db.transaction() as tx:
-                cursor = await tx.executemany(
-                    "DELETE FROM home_feed WHERE owner_id = ?1 AND status_id < (SELECT status_id"
-                    " FROM home_feed WHERE owner_id = ?1 ORDER BY status_id DESC LIMIT 1 OFFSET ?2)"
-                    " AND EXISTS (SELECT 1 FROM home_feed WHERE owner_id = ?1"
-                    " ORDER BY status_id DESC LIMIT 1 OFFSET ?3)",
-                    [(owner, cap - 1, cap + slack) for owner in owners[start : start + TRIM_CHUNK]],
-                )
+
+        def trim(chunk: list[tuple[int, ...]]) -> Callable[[Any], Awaitable[None]]:
+            async def run(tx: Any) -> None:
+                nonlocal removed
+                cursor = await tx.executemany(sql, chunk)
                 removed += max(cursor.rowcount, 0)
+
+            return run
+
+        await self.db.write_each(
+            [
+                trim(params[start : start + TRIM_CHUNK])
+                for start in range(0, len(params), TRIM_CHUNK)
+            ]
+        )
         return removed
 
     async def merge_into_home_feed(self, owner_id: int, author_id: int, *, limit: int) -> int:
