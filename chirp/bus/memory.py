@@ -90,6 +90,10 @@ class MemoryBus:
             for topic in [t for t, idx in positions.items() if idx[-1] <= self._evicted_upto]:
                 self._topic_evicted[topic] = positions.pop(topic)[-1]
 
+    async def published(self, once: Sequence[str]) -> set[str]:
+        now, seen = time.monotonic(), self._once
+        return {key for key in once if key in seen and now - seen[key][0] < ONCE_SECONDS}
+
     async def listen(self, topic: str) -> None:
         self._listened.add(topic)
 

@@ -67,6 +67,11 @@ class EventBus(Protocol):
         at least `ONCE_SECONDS`); repeats are dropped and return the first one's position. Two
         paths may then push the same event (a fast one, and the outbox that guarantees it)."""
 
+    async def published(self, once: Sequence[str]) -> set[str]:
+        """Which of these `once` keys a publish has used (within `ONCE_SECONDS`): in one call,
+        so a batch of events another node pushed first is skipped before its topics (a big
+        account's thousands) are even listed."""
+
     async def listen(self, topic: str) -> None: ...
 
     async def unlisten(self, topic: str) -> None: ...

@@ -92,6 +92,8 @@ def tokenize(text: str) -> list[Token]:
 
 def grapheme_length(text: str) -> int:
     """User-perceived characters (extended grapheme clusters, UAX #29), as Mastodon counts."""
+    if text.isascii():  # every ASCII character is a cluster of its own, except CR LF (GB3)
+        return len(text) - text.count("\r\n")
     return len(_GRAPHEME.findall(text))
 
 

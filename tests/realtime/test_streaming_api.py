@@ -10,7 +10,7 @@ import pytest
 from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestClient
 
-from chirp.server.keys import DISPATCHER, HUB
+from chirp.server.keys import DISPATCHER, HUB, PUSHER
 from tests.helpers import Drain, User, follow, post, sign_up
 
 
@@ -369,3 +369,30 @@ async def test_oversized_client_messages_close_the_socket(client: TestClient) ->
             message = await ws.receive()
         assert message.type in (WSMsgType.CLOSE, WSMsgType.CLOSED, WSMsgType.CLOSING)
         assert ws.close_code == 1009
+
+
+async def test_the_outbox_skips_tweets_another_node_pushed_first(
+    app: web.Application, client: TestClient, alice: User, bob: User, drain: Drain
+) -> None:
+    """Another node's post path pushed the tweet (its `once` key is on the shared bus): this
+    node's outbox step asks the bus once for the batch and publishes nothing for it."""
+    await follow(client, alice, bob)
+    await drain()
+    pusher, bus = app[PUSHER], app[PUSHER].bus
+    published: list[tuple[str, ...]] = []
+    real_publish = bus.publish
+
+    async def spy(topics: Any, event: str, payload: str, **kwargs: Any) -> str:
+        published.append(tuple(topics))
+        return await real_publish(topics, event, payload, **kwargs)
+
+    async with client.ws_connect(f"/api/v1/streaming?access_token={alice.token}&stream=user") as ws:
+        await asyncio.sleep(0.05)
+        async with app[DISPATCHER]._batch_lock:
+            await post(client, bob, "pushed by the post path")
+            await frames(ws, 1)
+            pusher._pushed.clear()  # as on a node that did not post it
+            bus.publish = spy  # type: ignore[method-assign]
+        await drain()
+        assert published == []
+        await quiet(ws)

@@ -104,10 +104,14 @@ class SqliteFollows(SqliteBase):
         )
 
     async def follower_ids(self, account_id: int) -> list[int]:
-        rows = await self.db.fetchall(
-            "SELECT account_id FROM follows WHERE target_account_id = ?", (account_id,)
+        # One text value built in C (a row object per follower cost more than the query, and
+        # the GIL while the loop is busy): a big account's 5,000 followers are a 40 KB string.
+        row = await self.db.fetchone(
+            "SELECT group_concat(account_id) FROM follows WHERE target_account_id = ?",
+            (account_id,),
         )
-        return [row[0] for row in rows]
+        joined = row[0] if row is not None else None
+        return list(map(int, joined.split(","))) if joined else []
 
     async def list_following(self, account_id: int, page: Page) -> list[tuple[int, int]]:
         return await self._follow_pairs(
