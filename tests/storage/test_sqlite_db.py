@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
 import sqlite3
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aiosqlite
@@ -90,4 +93,52 @@ async def test_a_one_hop_write_commits_whole_or_not_at_all(tmp_path: Path) -> No
             await tx.execute("INSERT INTO t VALUES (5, 'z')")
         assert [r[0] for r in await db.fetchall("SELECT id FROM t")] == [1, 2, 5]
     finally:
+        await db.close()
+
+
+def _held_by_someone(lock_path: Path) -> bool:
+    """Whether another open file description holds the writer lock (as another process would)."""
+    fd = os.open(lock_path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing drops a lock this probe took
+    return False
+
+
+def _insert(value: int) -> Callable[[aiosqlite.Connection], Awaitable[None]]:
+    async def body(tx: aiosqlite.Connection) -> None:
+        await tx.execute("INSERT INTO t VALUES (?)", (value,))
+
+    return body
+
+
+async def test_writes_hold_the_cross_process_writer_lock_for_the_transaction(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "chirp.db"
+    db = await Database.open(str(path))
+    other = await Database.open(str(path))  # as a second worker process on the same file
+    lock = Path(str(path) + "-writer.lock")
+    try:
+        assert not _held_by_someone(lock)
+        async with db.transaction() as tx:
+            await tx.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+            assert _held_by_someone(lock)
+            # The other writer waits on the lock (not in SQLite's sleeping busy handler) and
+            # goes ahead as soon as this transaction ends.
+            waiting = asyncio.ensure_future(other.write(_insert(2)))
+            await asyncio.sleep(0.2)
+            assert not waiting.done()
+            await tx.execute("INSERT INTO t VALUES (1)")
+        await asyncio.wait_for(waiting, 2)
+        assert not _held_by_someone(lock)
+        with pytest.raises(sqlite3.IntegrityError):  # a failed write leaves the lock free too
+            await db.write(_insert(1))
+        assert not _held_by_someone(lock)
+        assert [r[0] for r in await db.fetchall("SELECT id FROM t ORDER BY id")] == [1, 2]
+    finally:
+        await other.close()
         await db.close()

@@ -147,8 +147,10 @@ class _WriterLock:
     def release(self) -> None:
         fcntl.flock(self._fd, fcntl.LOCK_UN)
 
-    def close(self) -> None:
-        os.close(self._fd)
+    def close(self) -> None:  # idempotent, as `Database.close` is
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
 
 
 class Database:
