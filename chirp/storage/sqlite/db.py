@@ -118,9 +118,10 @@ CACHED_STATEMENTS = 1024
 # fan-out writing a few hundred pages per tweet, that was every few commits, and those
 # commits held the writer ~20 ms instead of ~1.
 CHECKPOINT_INTERVAL = 0.1
-# `write_each`: transactions run back to back per hop to the writer (seconds), and hops queued.
+# `write_each`: transactions run back to back per hop to the writer (seconds), and hops queued:
+# one, so a write from elsewhere (a post) waits behind the hop in hand at most.
 WRITE_EACH_BUDGET = 0.005
-WRITE_EACH_QUEUED = 2
+WRITE_EACH_QUEUED = 1
 # Every this many checkpoints, one that leaves the WAL wholly copied (see `_checkpoint`).
 RESTART_EVERY = 10
 # The writer still checkpoints by itself past this many WAL pages (64 MiB): a safety net if
