@@ -135,7 +135,7 @@ class Pusher:
     # -- per event -----------------------------------------------------------------------------
 
     async def status_created(self, event: Event, batch: Batch) -> None:
-        status = await self.ctx.store.get_status(cast(int, event.payload["status_id"]))
+        status = await batch.status(self.ctx, cast(int, event.payload["status_id"]))
         if status is None:
             return
         if status.id not in self._pushed:  # else the post path has pushed it already

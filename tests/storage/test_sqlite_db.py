@@ -6,6 +6,7 @@ import asyncio
 import fcntl
 import os
 import sqlite3
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -141,4 +142,35 @@ async def test_writes_hold_the_cross_process_writer_lock_for_the_transaction(
         assert [r[0] for r in await db.fetchall("SELECT id FROM t ORDER BY id")] == [1, 2]
     finally:
         await other.close()
+        await db.close()
+
+
+async def test_a_long_write_each_gives_way_to_a_write_between_its_transactions(
+    tmp_path: Path,
+) -> None:
+    """A fan-out's many transactions do not make a post wait for more than the one in hand."""
+    db = await Database.open(str(tmp_path / "chirp.db"))
+    order: list[str] = []
+
+    def body(name: str) -> Callable[[aiosqlite.Connection], Awaitable[None]]:
+        async def run(tx: aiosqlite.Connection) -> None:
+            await tx.execute("INSERT INTO t VALUES (?)", (name,))
+            order.append(name)  # on the writer's thread, in commit order
+            time.sleep(0.005)  # a transaction of a few ms, as a fan-out range is
+
+        return run
+
+    try:
+        async with db.transaction() as tx:
+            await tx.execute("CREATE TABLE t (name TEXT PRIMARY KEY)")
+        fan_out = asyncio.ensure_future(db.write_each([body(f"range {i}") for i in range(60)]))
+        while len(order) < 3:
+            await asyncio.sleep(0.001)
+        await db.write(body("post"))
+        await fan_out
+        assert len(order) == 61
+        # The post went in within a couple of ranges of being submitted, not after the hop's
+        # budget (10 such ranges) or the whole fan-out.
+        assert order.index("post") <= 6, order
+    finally:
         await db.close()

@@ -119,8 +119,10 @@ CACHED_STATEMENTS = 1024
 # commits held the writer ~20 ms instead of ~1.
 CHECKPOINT_INTERVAL = 0.1
 # `write_each`: transactions run back to back per hop to the writer (seconds), and hops queued:
-# one, so a write from elsewhere (a post) waits behind the hop in hand at most.
-WRITE_EACH_BUDGET = 0.005
+# one. A hop also ends as soon as another write is waiting for the writer (a post waits for
+# one transaction at most), so the budget only bounds how long the event loop goes without
+# hearing of the hop's commits.
+WRITE_EACH_BUDGET = 0.05
 WRITE_EACH_QUEUED = 1
 # Every this many checkpoints, one that leaves the WAL wholly copied (see `_checkpoint`).
 RESTART_EVERY = 10
@@ -180,6 +182,11 @@ class Database:
         self._inline = inline_reader
         self._checkpointer = checkpointer
         self._written = asyncio.Event()
+        # Writes submitted to the writer's thread (counted on the loop's thread) and started
+        # there (counted on the writer's): each count has one writer, so none is lost. A
+        # `write_each` hop gives way to the difference between its transactions.
+        self._writes_submitted = 0
+        self._writes_started = 0
         self._checkpoints: asyncio.Task[None] | None = None
 
     @classmethod
@@ -258,7 +265,8 @@ class Database:
         """`BEGIN IMMEDIATE` … `COMMIT`, rolled back on any exception (no partial writes)."""
         async with self._write_lock:
             conn = self._writer._conn
-            await self._writer._execute(lambda: self._begin(conn))  # type: ignore[no-untyped-call]
+            begin = self._counted(lambda: self._begin(conn))  # hops give way to it too
+            await self._writer._execute(begin)  # type: ignore[no-untyped-call]
             try:
                 yield self._writer
             except BaseException:
@@ -315,14 +323,15 @@ class Database:
             while next_body < len(bodies):
                 next_body += 1
                 self._run_transaction(bodies[next_body - 1])
-                if time.perf_counter() >= deadline:
+                waiting = self._writes_submitted - self._writes_started
+                if waiting or time.perf_counter() >= deadline:
                     return
 
         in_flight: set[asyncio.Task[None]] = set()
         try:
             while next_body < len(bodies) or in_flight:
                 while next_body < len(bodies) and len(in_flight) < WRITE_EACH_QUEUED:
-                    in_flight.add(asyncio.ensure_future(self._on_writer(run)))
+                    in_flight.add(asyncio.ensure_future(self._on_writer(run, gives_way=True)))
                 done, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
                     task.result()  # a failed transaction ends the rest
@@ -343,7 +352,9 @@ class Database:
         self._end(conn, "COMMIT")
         return result
 
-    async def _on_writer(self, job: Callable[[], T]) -> T:
+    async def _on_writer(self, job: Callable[[], T], *, gives_way: bool = False) -> T:
+        if not gives_way:
+            job = self._counted(job)
         if self._write_lock.locked():  # a `transaction` has the writer, statement by statement
             async with self._write_lock:
                 result = cast(T, await self._writer._execute(job))  # type: ignore[no-untyped-call]
@@ -355,6 +366,15 @@ class Database:
             result = cast(T, await self._writer._execute(job))  # type: ignore[no-untyped-call]
         self._committed()
         return result
+
+    def _counted(self, job: Callable[[], T]) -> Callable[[], T]:
+        self._writes_submitted += 1
+
+        def started() -> T:
+            self._writes_started += 1
+            return job()
+
+        return started
 
     def _committed(self) -> None:
         if self._checkpointer is None:
