@@ -20,6 +20,7 @@ from tests.storage.factories import event, follow, make_account, post
 @pytest.fixture
 async def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Store]:
     monkeypatch.setattr(timelines, "FAN_OUT_ROWS", 3)
+    monkeypatch.setattr(timelines, "FAN_OUT_FEEDS", 3)
     async with BACKENDS["sqlite-file"](tmp_path) as opened:
         yield opened
 

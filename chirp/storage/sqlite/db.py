@@ -119,10 +119,12 @@ CACHED_STATEMENTS = 1024
 # commits held the writer ~20 ms instead of ~1.
 CHECKPOINT_INTERVAL = 0.1
 # `write_each`: transactions run back to back per hop to the writer (seconds), and hops queued:
-# one. A hop also ends as soon as another write is waiting for the writer (a post waits for
-# one transaction at most), so the budget only bounds how long the event loop goes without
-# hearing of the hop's commits.
+# one. A hop ends early when another write is waiting for the writer and the hop has had its
+# slice (a post waits for the slice and one transaction at most; a hop that gave way at once
+# went back through the busy event loop after every transaction and starved). The budget
+# bounds how long the loop goes without hearing of the hop's commits.
 WRITE_EACH_BUDGET = 0.05
+WRITE_EACH_SLICE = 0.003
 WRITE_EACH_QUEUED = 1
 # Every this many checkpoints, one that leaves the WAL wholly copied (see `_checkpoint`).
 RESTART_EVERY = 10
@@ -311,20 +313,21 @@ class Database:
         self, bodies: Sequence[Callable[[aiosqlite.Connection], Awaitable[object]]]
     ) -> None:
         """Each body a transaction as in `write`, in order, as many per hop to the writer's
-        thread as fit in WRITE_EACH_BUDGET, with WRITE_EACH_QUEUED hops queued at a time: a
-        write from elsewhere waits behind that much at most, while work like a fan-out no
-        longer takes a trip through the event loop per transaction (under load a trip took
-        ~45 ms, for transactions of ~2 ms)."""
+        thread as fit in WRITE_EACH_BUDGET (or WRITE_EACH_SLICE once another write waits), with
+        WRITE_EACH_QUEUED hops queued at a time: a write from elsewhere waits behind a slice
+        and a transaction, while work like a fan-out no longer takes a trip through the event
+        loop per transaction (under load a trip took ~45 ms, for transactions of ~2 ms)."""
         next_body = 0
 
         def run() -> None:
             nonlocal next_body
-            deadline = time.perf_counter() + WRITE_EACH_BUDGET
+            started = time.perf_counter()
             while next_body < len(bodies):
                 next_body += 1
                 self._run_transaction(bodies[next_body - 1])
+                elapsed = time.perf_counter() - started
                 waiting = self._writes_submitted - self._writes_started
-                if waiting or time.perf_counter() >= deadline:
+                if elapsed >= WRITE_EACH_BUDGET or (waiting and elapsed >= WRITE_EACH_SLICE):
                     return
 
         in_flight: set[asyncio.Task[None]] = set()

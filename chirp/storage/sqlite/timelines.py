@@ -25,15 +25,16 @@ _REPLY_VISIBLE_TO = (
 )
 
 
-# Feed rows per write transaction. A batch of tweets fans out in follower ranges, each range in
-# one statement for all of one author's tweets of the batch, and small fan-outs share a
+# Feeds and feed rows per write transaction. A batch of tweets fans out in follower ranges, each
+# range in one statement for all of one author's tweets of the batch, and small fan-outs share a
 # transaction: each holds the single writer a few ms, so a tweet being posted (or a like) never
-# queues long behind the fan-out of a big account or of a burst of tweets. A row is a feed page
-# (each follower's feed is elsewhere in the tree), so under load 3,000 rows held the writer
-# 20-80 ms; 1,000 keeps a post's wait behind the fan-out short (realtime benchmark, 5,000
-# followers: POST p99 58 -> 27-32 ms, delivery p99 133 -> 92-100 ms), and tweets grouped per
-# range still share its pages.
-FAN_OUT_ROWS = 1_000
+# queues long behind the fan-out of a big account or of a burst of tweets. What costs is the
+# feeds (each is a page elsewhere in the tree): under load 3,000 of them held the writer 20-80 ms,
+# and 1,000 keeps a post's wait short (realtime benchmark, 5,000 followers: POST p99 58 -> 27-32
+# ms, delivery p99 133 -> 92-100 ms). Rows of one feed are neighbours: a burst of one author's
+# tweets writes many per feed, and fewer, larger transactions commit fewer pages for them.
+FAN_OUT_FEEDS = 1_000
+FAN_OUT_ROWS = 5_000
 # Feeds measured (and trimmed) per write transaction: a feed a burst of tweets grew by a few
 # hundred entries takes ~0.2 ms to trim, so this bounds a transaction to a few ms.
 TRIM_CHUNK = 40
@@ -43,13 +44,17 @@ TRIM_CHUNK = 40
 class _Piece:
     """Part of a fan-out, written by one statement: `requests` (one author's tweets) to that
     author's followers whose follow ids are in (after, upto], or the explicit owners of the one
-    request; `rows` bounds the feed rows it writes."""
+    request; `rows` bounds the feed rows it writes, `feeds` the feeds."""
 
     requests: tuple[FanOut, ...]
     after: int | None
     upto: int | None
     followers: bool
     rows: int
+
+    @property
+    def feeds(self) -> int:
+        return self.rows // len(self.requests)
 
 
 async def follower_ranges(
@@ -71,11 +76,11 @@ async def follower_ranges(
 
 async def remove_from_feeds(db: Database, statuses: Sequence[Status]) -> None:
     """Take deleted tweets out of the home feeds that can hold them: their authors' followers'
-    and (direct tweets) the mentioned accounts'. In follower ranges of FAN_OUT_ROWS per write
+    and (direct tweets) the mentioned accounts'. In follower ranges of FAN_OUT_FEEDS per write
     transaction, as the fan-out wrote them; the tweets are gone already, so readers skip any
     entry still there meanwhile, and no fan-out can add one back."""
     for status in statuses:
-        edges, _ = await follower_ranges(db, status.account_id, FAN_OUT_ROWS)
+        edges, _ = await follower_ranges(db, status.account_id, FAN_OUT_FEEDS)
         for after, upto in pairwise(edges):
             owners = "SELECT f.account_id FROM follows f WHERE f.target_account_id = ?"
             params: list[Any] = [status.id, status.account_id]
@@ -118,13 +123,16 @@ class SqliteTimelines(SqliteBase, FanOutOne):
     async def fan_out_many(self, requests: Sequence[FanOut]) -> dict[int, list[int]]:
         reached: dict[int, list[int]] = {request.status.id: [] for request in requests}
         transactions: list[list[_Piece]] = [[]]
-        rows = 0
+        rows = feeds = 0
         for piece in await self._pieces(requests):
-            if transactions[-1] and rows + piece.rows > FAN_OUT_ROWS:
+            if transactions[-1] and (
+                rows + piece.rows > FAN_OUT_ROWS or feeds + piece.feeds > FAN_OUT_FEEDS
+            ):
                 transactions.append([])
-                rows = 0
+                rows = feeds = 0
             transactions[-1].append(piece)
             rows += piece.rows
+            feeds += piece.feeds
         await self.db.write_each(
             [self._write_pieces(pieces, reached) for pieces in transactions if pieces]
         )
@@ -152,7 +160,7 @@ class SqliteTimelines(SqliteBase, FanOutOne):
         return pieces
 
     async def _ranges(self, author_id: int, requests: tuple[FanOut, ...]) -> list[_Piece]:
-        per = max(1, FAN_OUT_ROWS // len(requests))
+        per = max(1, min(FAN_OUT_FEEDS, FAN_OUT_ROWS // len(requests)))
         edges, sizes = await follower_ranges(self.db, author_id, per)
         return [
             _Piece(requests, after, upto, True, size * len(requests))
