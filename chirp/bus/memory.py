@@ -24,8 +24,10 @@ class MemoryBus:
         # position -> (event, payload); insertion-ordered, oldest evicted first.
         self._kept: dict[int, tuple[str, str]] = {}
         self._topic_positions: dict[str, deque[int]] = {}
-        # Topics whose index was dropped (all of it evicted from the ring): their last sequence.
+        # Topics whose index was dropped (all of it evicted from the ring): their last sequence,
+        # oldest drop first. Bounded too: a replay from before the drops it forgot resets.
         self._topic_evicted: dict[str, int] = {}
+        self._forgotten_upto = 0
         self._evicted_upto = 0
         self._listened: set[str] = set()
         # `once` key -> (monotonic time, position) of its first publish, oldest first.
@@ -87,8 +89,13 @@ class MemoryBus:
             index.append(sequence)
         # Drop the indexes of topics whose whole history has been evicted from the ring.
         if len(positions) > 4 * self._history:
+            evicted = self._topic_evicted
             for topic in [t for t, idx in positions.items() if idx[-1] <= self._evicted_upto]:
-                self._topic_evicted[topic] = positions.pop(topic)[-1]
+                evicted.pop(topic, None)  # re-inserted: the newest drop
+                evicted[topic] = positions.pop(topic)[-1]
+            while len(evicted) > 16 * self._history:
+                forgotten = next(iter(evicted))
+                self._forgotten_upto = max(self._forgotten_upto, evicted.pop(forgotten))
 
     async def published(self, once: Sequence[str]) -> set[str]:
         now, seen = time.monotonic(), self._once
@@ -104,7 +111,7 @@ class MemoryBus:
         epoch, sequence = position_key(after)
         if epoch != self._epoch or sequence > self._sequence:
             return None  # a position from before a restart, or not ours
-        if sequence < self._topic_evicted.get(topic, 0):
+        if sequence < max(self._topic_evicted.get(topic, 0), self._forgotten_upto):
             return None  # the topic's index was dropped after the ring had evicted all of it
         index = self._topic_positions.get(topic) or deque()
         if len(index) > self._per_topic and sequence < index[0]:

@@ -51,3 +51,16 @@ async def test_replay_of_a_topic_whose_index_was_dropped() -> None:
     assert await bus.replay("quiet", before) is None  # its message "1" is gone for good
     missed = await bus.replay("quiet", last)
     assert missed is not None and [(m.position, m.payload) for m in missed] == [(again, "2")]
+
+
+async def test_the_record_of_dropped_indexes_is_bounded_and_resets_what_it_forgot() -> None:
+    bus = open_bus("memory://", history=2, per_topic=5)
+    await bus.start(Recorder())
+    first = await bus.publish(["early"], "update", "0")
+    for n in range(200):  # topics come and go: their indexes are dropped, then forgotten
+        await bus.publish([f"once:{n}"], "update", str(n))
+    assert len(bus._topic_evicted) <= 16 * 2  # type: ignore[attr-defined]
+    assert await bus.replay("early", first) is None  # forgotten: reset, never a silent gap
+    assert await bus.replay("once:0", first) is None
+    latest = await bus.publish(["late"], "update", "x")
+    assert await bus.replay("late", latest) == []
