@@ -48,9 +48,17 @@ def test_a_streamer_goes_live_from_the_studio_page_in_chromium(tmp_path: Path) -
             driver.get(f"{node.url}/live/studio#access_token={streamer['token']}")
             assert wait_for(lambda: "#" not in driver.current_url, 5, "the token to leave the URL")
             start = driver.find_element(By.ID, "start")
-            wait_for(start.is_enabled, 20, "the camera preview and the Go live button")
+            assert wait_for(start.is_enabled, 20, "the camera preview and the Go live button")
             assert driver.find_element(By.ID, "who").text == "@studio"
-            assert driver.execute_script("return document.getElementById('preview').videoWidth")
+            # The button comes with the camera's stream; the frame size once its first frame has
+            # been decoded, a moment later on a busy machine.
+            assert wait_for(
+                lambda: driver.execute_script(
+                    "return document.getElementById('preview').videoWidth"
+                ),
+                10,
+                "the preview's first frame",
+            )
             driver.find_element(By.ID, "title").send_keys("Live from <the> browser")
             start.click()
 
