@@ -42,7 +42,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.rest import Server, _free_port, _proc_memory  # noqa: E402
+from bench.rest import Server, _free_port, _proc_memory, start_profiler  # noqa: E402
 from bench.seed import PASSWORD, SCOPES, _drop_indexes, _Ids, _iso, _migrate  # noqa: E402
 from chirp.core.secrets import Passwords, digest, new_secret  # noqa: E402
 
@@ -498,28 +498,6 @@ def _percentiles(values: Any) -> dict[str, float]:
     return {"p50": at(0.50), "p99": at(0.99), "max": float(ordered[-1]), "count": n}
 
 
-def _start_profiler(pid: int, out: Path) -> subprocess.Popen[bytes]:
-    """py-spy (from PyPI) sampling the server while it is under load; SIGINT writes the file."""
-    py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
-    fmt = "raw" if out.suffix in (".txt", ".folded") else "flamegraph"
-    return subprocess.Popen(
-        [
-            py_spy,
-            "record",
-            "--pid",
-            str(pid),
-            "--rate",
-            "200",
-            *os.environ.get("PY_SPY_ARGS", "").split(),
-            "--format",
-            fmt,
-            "-o",
-            str(out),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-
-
 def _phase(
     name: str,
     pid: int,
@@ -544,7 +522,7 @@ def _phase(
             flush=True,
         )
         expected = round(args.rate * args.duration) * connected
-        profiler = _start_profiler(pid, args.profile) if args.profile and name == "chirp" else None
+        profiler = start_profiler(pid, args.profile) if args.profile and name == "chirp" else None
         server_cpu0, fleet_cpu0 = _cpu_seconds(pid), fleet.cpu_seconds()
         machine0 = _machine_busy_seconds()
         wall0 = time.perf_counter()

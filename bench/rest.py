@@ -61,6 +61,28 @@ def _proc_memory(pid: int) -> dict[str, int]:
     return found
 
 
+def start_profiler(pid: int, out: Path) -> subprocess.Popen[bytes]:
+    """py-spy (from PyPI) sampling the server while it is under load; SIGINT writes the file."""
+    py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    fmt = "raw" if out.suffix in (".txt", ".folded") else "flamegraph"
+    return subprocess.Popen(
+        [
+            py_spy,
+            "record",
+            "--pid",
+            str(pid),
+            "--rate",
+            "200",
+            *os.environ.get("PY_SPY_ARGS", "").split(),
+            "--format",
+            fmt,
+            "-o",
+            str(out),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+
+
 def _children(pid: int) -> list[int]:
     """Direct children that are chirp workers (not media worker processes of one node)."""
     try:
@@ -290,6 +312,10 @@ def _scenario(
     server.wait_drained()
     runs = []
     for n in range(args.runs):
+        # The first measured run and its drain, when asked: both halves of a write's cost.
+        profiler = None
+        if args.profile and n == 0:
+            profiler = start_profiler(server.proc.pid, _profile_path(args.profile, name))
         result = _wrk(
             wrk,
             server.url,
@@ -305,6 +331,9 @@ def _scenario(
         result["outbox_backlog_at_end"] = server.outbox_backlog()
         result["drain_s"] = server.wait_drained() if result["outbox_backlog_at_end"] else 0.0
         result["sustained_rps"] = result["requests"] / (result["duration_s"] + result["drain_s"])
+        if profiler is not None:
+            profiler.send_signal(signal.SIGINT)
+            profiler.wait(timeout=60)
         lat = result["latency_us"]
         bad = sum(result["errors"].values()) + result["non_2xx"]
         print(
@@ -326,6 +355,11 @@ def _scenario(
         "late_sends": sum(r.get("paced", {}).get("late", 0) for r in runs),
     }
     return {"summary": summary, "runs": runs}
+
+
+def _profile_path(path: Path, scenario: str) -> Path:
+    """One profile per scenario: `prof.svg` -> `prof-post_status.svg`."""
+    return path.with_name(f"{path.stem}-{scenario}{path.suffix}")
 
 
 def _late(result: dict) -> str:
@@ -410,6 +444,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scenarios", default="home_timeline,post_status")
     parser.add_argument("--reseed", action="store_true", help="rebuild the cached seeded store")
     parser.add_argument("--quick", action="store_true", help="small data set and short runs")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="py-spy the server over each scenario's first run and drain (PY_SPY_ARGS=--subprocesses"
+        " for workers):"
+        " FILE.svg flamegraph or FILE.txt folded stacks, one per scenario; PY_SPY_ARGS adds flags",
+    )
     parser.add_argument("--out", type=Path, default=BENCH / "results" / "rest.json")
     args = parser.parse_args(argv)
     if args.quick:
