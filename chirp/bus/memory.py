@@ -1,8 +1,8 @@
 """In-process bus: the embedded default. One node, so publishing is delivering.
 
-History is a ring buffer of the last `history` kept messages plus, per topic, the sequences it
-received (the last `per_topic` + 1: a full index has dropped older ones), so replay is a short
-scan. Positions are `<boot ms>-<sequence>`: after a restart old positions belong to another epoch
+History is a ring buffer of the last `history` kept messages plus, per watched topic (see
+`chirp.bus.port`), the sequences it received (the last `per_topic` + 1: a full index has dropped
+older ones), so replay is a short scan. Positions are `<boot ms>-<sequence>`: after a restart old positions belong to another epoch
 and replay answers "reset". A publish to many topics is delivered in one call, as one `Message`.
 """
 
@@ -12,7 +12,7 @@ import time
 from collections import deque
 from collections.abc import Sequence
 
-from chirp.bus.port import ONCE_SECONDS, Deliver, Message, position_key
+from chirp.bus.port import ONCE_SECONDS, WATCH_SECONDS, Deliver, Message, position_key
 
 
 class MemoryBus:
@@ -30,6 +30,10 @@ class MemoryBus:
         self._forgotten_upto = 0
         self._evicted_upto = 0
         self._listened: set[str] = set()
+        # Watched topic -> the sequence after which its index is complete; and the watches with
+        # no listener left -> when they end (monotonic), oldest first.
+        self._watched: dict[str, int] = {}
+        self._unwatching: dict[str, float] = {}
         # `once` key -> (monotonic time, position) of its first publish, oldest first.
         self._once: dict[str, tuple[float, str]] = {}
         self._deliver: Deliver | None = None
@@ -53,6 +57,7 @@ class MemoryBus:
                 return first[1]
         position = ""
         if keep:
+            self._end_watches()
             self._sequence += 1
             position = f"{self._epoch}-{self._sequence}"
             self._keep(self._sequence, topics, event, payload)
@@ -81,8 +86,10 @@ class MemoryBus:
             oldest = next(iter(self._kept))
             del self._kept[oldest]
             self._evicted_upto = oldest
-        positions, cap = self._topic_positions, self._per_topic + 1
+        positions, cap, watched = self._topic_positions, self._per_topic + 1, self._watched
         for topic in topics:
+            if topic not in watched:
+                continue
             index = positions.get(topic)
             if index is None:
                 index = positions[topic] = deque(maxlen=cap)
@@ -103,14 +110,35 @@ class MemoryBus:
 
     async def listen(self, topic: str) -> None:
         self._listened.add(topic)
+        self._unwatching.pop(topic, None)
+        if topic not in self._watched:
+            self._end_watches()
+            self._watched[topic] = self._sequence
+            self._topic_positions.pop(topic, None)  # from an earlier watch: not to be trusted
 
     async def unlisten(self, topic: str) -> None:
-        self._listened.discard(topic)
+        if topic in self._listened:
+            self._listened.discard(topic)
+            self._unwatching[topic] = time.monotonic() + WATCH_SECONDS
+
+    def _end_watches(self) -> None:
+        unwatching, now = self._unwatching, time.monotonic()
+        while unwatching:
+            topic = next(iter(unwatching))
+            if unwatching[topic] > now:
+                break
+            del unwatching[topic]
+            self._watched.pop(topic, None)
+            self._topic_positions.pop(topic, None)
 
     async def replay(self, topic: str, after: str) -> list[Message] | None:
         epoch, sequence = position_key(after)
         if epoch != self._epoch or sequence > self._sequence:
             return None  # a position from before a restart, or not ours
+        self._end_watches()
+        since = self._watched.get(topic)
+        if since is None or sequence < since:
+            return None  # not kept then: nobody was watching the topic
         if sequence < max(self._topic_evicted.get(topic, 0), self._forgotten_upto):
             return None  # the topic's index was dropped after the ring had evicted all of it
         index = self._topic_positions.get(topic) or deque()

@@ -7,6 +7,13 @@ with its last position is replayed what it missed from a capped history, or told
 the history no longer reaches back (`replay` returns None). Pub/sub alone is at-most-once; the
 history is what makes reconnects loss-free.
 
+History is kept for *watched* topics only: a topic is watched from the moment a node listens
+to it until `WATCH_SECONDS` after the last node stopped (a client that drops and comes back
+within that time is replayed what it missed). A tweet goes to the `user:<id>` topic of each of
+its author's followers, most of whom are not connected: keeping an index for each of them was
+most of a publish's cost (Mastodon pushes to a follower's timeline only while it is subscribed,
+for the same reason). A replay of a topic not watched, or from before it was, resets.
+
 A node `listen`s to a topic only while one of its own sockets needs it; messages for the topics
 it listens to reach the `deliver` callback given to `start`, in position order per topic. A
 message published to many topics may arrive in one call with all of them (a tweet to 5,000
@@ -37,6 +44,8 @@ Deliver = Callable[[Collection[str], Message], None]
 
 # How long a `once` key keeps a repeated publish out (the outbox retries within an hour).
 ONCE_SECONDS = 3600
+# How long a topic's history is still kept after its last listener went (see above).
+WATCH_SECONDS = 3600
 
 
 def position_key(position: str) -> tuple[int, int]:
@@ -77,6 +86,7 @@ class EventBus(Protocol):
     async def unlisten(self, topic: str) -> None: ...
 
     async def replay(self, topic: str, after: str) -> list[Message] | None:
-        """Kept messages of `topic` after `after`, oldest first; None if some were dropped."""
+        """Kept messages of `topic` after `after`, oldest first; None if some were dropped or
+        never kept (the topic was not watched then)."""
 
     async def close(self) -> None: ...

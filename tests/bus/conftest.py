@@ -45,6 +45,14 @@ class Recorder:
 BUS_SIZES = {"history": 50, "per_topic": 10}
 
 
+async def watch(bus: EventBus, *topics: str) -> None:
+    """Make topics watched (their history kept) without delivering them: a listener came and
+    went, as a client that dropped and will reconnect."""
+    for topic in topics:
+        await bus.listen(topic)
+        await bus.unlisten(topic)
+
+
 @pytest.fixture(params=["memory", "redis"])
 def bus_url(request: pytest.FixtureRequest) -> str:
     if request.param == "memory":

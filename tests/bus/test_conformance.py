@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 from chirp.bus import EventBus, position_key
-from tests.bus.conftest import BUS_SIZES, Recorder, arrived
+from tests.bus.conftest import BUS_SIZES, Recorder, arrived, watch
 
 Node = Callable[[], Awaitable[tuple[EventBus, Recorder]]]
 
@@ -64,6 +64,7 @@ async def test_ephemeral_messages_are_delivered_but_never_replayed(open_node: No
 
 async def test_replay_returns_exactly_what_came_after_a_position(open_node: Node) -> None:
     bus, _ = await open_node()
+    await watch(bus, "user:1", "user:2")
     positions = []
     for n in range(6):
         positions.append(await bus.publish(["user:1"], "update", str(n)))
@@ -78,6 +79,7 @@ async def test_replay_returns_exactly_what_came_after_a_position(open_node: Node
 
 async def test_replay_resets_when_history_no_longer_reaches_back(open_node: Node) -> None:
     bus, _ = await open_node()
+    await watch(bus, "user:1")
     first = await bus.publish(["user:1"], "update", "0")
     # Redis trims whole stream nodes (`MAXLEN ~`), so go well past the cap.
     for n in range(BUS_SIZES["per_topic"] + 300):
@@ -87,6 +89,7 @@ async def test_replay_resets_when_history_no_longer_reaches_back(open_node: Node
 
 async def test_replay_resets_when_the_payloads_were_trimmed_globally(open_node: Node) -> None:
     bus, _ = await open_node()
+    await watch(bus, "quiet", "busy")
     first = await bus.publish(["quiet"], "update", "0")
     second = await bus.publish(["quiet"], "update", "1")
     for n in range(BUS_SIZES["history"] + 300):
@@ -97,6 +100,7 @@ async def test_replay_resets_when_the_payloads_were_trimmed_globally(open_node: 
 
 async def test_replay_of_a_foreign_or_malformed_position_resets(open_node: Node) -> None:
     bus, _ = await open_node()
+    await watch(bus, "user:1")
     await bus.publish(["user:1"], "update", "0")
     assert await bus.replay("user:1", "not-a-position") is None
     assert await bus.replay("user:1", "1-1") is None  # from long before this history
@@ -116,6 +120,7 @@ async def test_payloads_round_trip_unchanged(open_node: Node) -> None:
 
 async def test_a_publish_once_key_lets_only_the_first_copy_through(open_node: Node) -> None:
     bus, seen = await open_node()
+    await watch(bus, "user:2")
     await bus.listen("user:1")
     first = await bus.publish(["user:1"], "update", '"fast"', once="status.created:7")
     again = await bus.publish(["user:1", "user:2"], "update", '"outbox"', once="status.created:7")
@@ -139,3 +144,38 @@ async def test_a_publish_once_key_lets_only_the_first_copy_through(open_node: No
     assert replayed == []  # the dropped copy was not kept either
     missed = await bus.replay("user:1", first)
     assert missed is not None and [m.payload for m in missed] == ['"another"', '"no key"']
+
+
+async def test_history_is_kept_for_watched_topics_only(open_node: Node) -> None:
+    """A follower who never connected costs no history; one who dropped gets what they missed."""
+    bus, _ = await open_node()
+    before = await bus.publish(["user:7"], "update", '"nobody watching"')
+    last_unwatched = await bus.publish(["user:7"], "update", '"nobody watching either"')
+    assert await bus.replay("user:7", before) is None  # not kept: reset, never a silent gap
+    await bus.listen("user:7")
+    watched = await bus.publish(["user:7"], "update", '"seen live"')
+    assert await bus.replay("user:7", before) is None  # from before the watch began
+    replayed = await bus.replay("user:7", last_unwatched)  # the last position before it: whole
+    assert replayed is not None and [m.position for m in replayed] == [watched]
+    await bus.unlisten("user:7")  # the client drops; the topic stays watched for a while
+    missed = [await bus.publish(["user:7", "user:8"], "update", f'"missed {n}"') for n in range(2)]
+    replayed = await bus.replay("user:7", watched)
+    assert replayed is not None
+    assert [(m.position, m.payload) for m in replayed] == [
+        (missed[0], '"missed 0"'),
+        (missed[1], '"missed 1"'),
+    ]
+    assert await bus.replay("user:8", watched) is None  # published to, but never watched
+
+
+async def test_a_watch_is_shared_by_every_node(open_node: Node, bus_url: str) -> None:
+    if bus_url.startswith("memory"):
+        return  # one node by definition
+    a, _ = await open_node()
+    b, _ = await open_node()
+    await a.listen("user:9")
+    position = await b.publish(["user:9"], "update", '"first"')
+    await a.unlisten("user:9")
+    later = await b.publish(["user:9"], "update", '"second"')
+    replayed = await b.replay("user:9", position)
+    assert replayed is not None and [m.position for m in replayed] == [later]

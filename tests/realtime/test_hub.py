@@ -7,6 +7,7 @@ import orjson
 from chirp.bus import open_bus
 from chirp.realtime.hub import Format, Hub
 from chirp.realtime.topics import StreamRequest, user
+from tests.bus.conftest import watch
 
 
 class RecordingOutlet:
@@ -77,6 +78,7 @@ async def test_replay_then_live_without_gaps_or_doubles() -> None:
     bus = open_bus("memory://", history=100, per_topic=10)
     hub = Hub(bus)
     await bus.start(hub.deliver)
+    await watch(bus, user(1))  # the client was here before
     first = await bus.publish([user(1), user(2)], "update", '"1"')
     await bus.publish([user(1), user(2)], "update", '"2"')
     outlet = RecordingOutlet()
