@@ -174,3 +174,35 @@ async def test_a_long_write_each_gives_way_to_a_write_between_its_transactions(
         assert order.index("post") <= 6, order
     finally:
         await db.close()
+
+
+async def test_a_long_write_each_gives_way_to_a_write_of_another_process(tmp_path: Path) -> None:
+    """Two worker processes on one file: a post in one waits for a transaction or two of the
+    other's fan-out, not for its whole hop (the writer lock is a `flock` either may win)."""
+    path = str(tmp_path / "chirp.db")
+    db = await Database.open(path)
+    other = await Database.open(path)  # its own lock files' descriptions, as another process
+    order: list[str] = []
+
+    def body(name: str) -> Callable[[aiosqlite.Connection], Awaitable[None]]:
+        async def run(tx: aiosqlite.Connection) -> None:
+            await tx.execute("INSERT INTO t VALUES (?)", (name,))
+            order.append(name)
+            time.sleep(0.005)
+
+        return run
+
+    try:
+        async with db.transaction() as tx:
+            await tx.execute("CREATE TABLE t (name TEXT PRIMARY KEY)")
+        fan_out = asyncio.ensure_future(db.write_each([body(f"range {i}") for i in range(60)]))
+        while len(order) < 3:
+            await asyncio.sleep(0.001)
+        submitted_at = len(order)
+        await other.write(body("post"))
+        await fan_out
+        assert len(order) == 61
+        assert order.index("post") <= submitted_at + 3, order
+    finally:
+        await other.close()
+        await db.close()
