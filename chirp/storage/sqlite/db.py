@@ -139,23 +139,46 @@ class _WriterLock:
     makes a second writer poll (`busy_timeout` sleeps of up to 100 ms): with two worker processes
     posting, their fan-outs spent most of their time asleep (~200 tweets/s fanned out for two
     processes against ~800/s for one). A blocking `flock` hands the lock over as it is released.
-    On its own file: SQLite's POSIX locks on the database are left alone."""
+    On its own file: SQLite's POSIX locks on the database are left alone.
 
-    __slots__ = ("_fd",)
+    A writer waiting for the lock holds a shared lock on a second file meanwhile, so a run of
+    transactions in one process (a fan-out's hop) sees that a write in another process waits
+    and gives way, as it does to its own process's writes: `flock` hands a released lock to
+    whoever asks first, and the hop asking again at once often won (a post in one worker then
+    waited for the other worker's whole hop)."""
+
+    __slots__ = ("_fd", "_waiting_fd")
 
     def __init__(self, database: str) -> None:
-        self._fd = os.open(database + "-writer.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC
+        self._fd = os.open(database + "-writer.lock", flags, 0o644)
+        self._waiting_fd = os.open(database + "-writer.wait", flags, 0o644)
 
     def acquire(self) -> None:
-        fcntl.flock(self._fd, fcntl.LOCK_EX)  # releases the GIL while it waits
+        fcntl.flock(self._waiting_fd, fcntl.LOCK_SH)
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)  # releases the GIL while it waits
+        finally:
+            fcntl.flock(self._waiting_fd, fcntl.LOCK_UN)
 
     def release(self) -> None:
         fcntl.flock(self._fd, fcntl.LOCK_UN)
 
+    def others_waiting(self) -> bool:
+        """Whether a writer in another process waits for the lock (asked between transactions)."""
+        try:
+            fcntl.flock(self._waiting_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(self._waiting_fd, fcntl.LOCK_UN)
+        return False
+
     def close(self) -> None:  # idempotent, as `Database.close` is
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
+        for name in ("_fd", "_waiting_fd"):
+            fd = getattr(self, name)
+            if fd >= 0:
+                os.close(fd)
+                setattr(self, name, -1)
 
 
 class Database:
@@ -326,8 +349,9 @@ class Database:
                 next_body += 1
                 self._run_transaction(bodies[next_body - 1])
                 elapsed = time.perf_counter() - started
-                waiting = self._writes_submitted - self._writes_started
-                if elapsed >= WRITE_EACH_BUDGET or (waiting and elapsed >= WRITE_EACH_SLICE):
+                if elapsed >= WRITE_EACH_BUDGET or (
+                    elapsed >= WRITE_EACH_SLICE and self._writes_waiting()
+                ):
                     return
 
         in_flight: set[asyncio.Task[None]] = set()
@@ -342,6 +366,12 @@ class Database:
             next_body = len(bodies)  # hops still queued find nothing left to do
             if in_flight:
                 await asyncio.wait(in_flight)
+
+    def _writes_waiting(self) -> bool:
+        """On the writer's thread: a write of this process or of another waits for the writer."""
+        if self._writes_submitted != self._writes_started:
+            return True
+        return self._writer_lock is not None and self._writer_lock.others_waiting()
 
     def _run_transaction(self, body: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
         conn = self._writer._conn  # aiosqlite's own thread runs this: its connection is ours
