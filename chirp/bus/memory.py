@@ -2,8 +2,9 @@
 
 History is a ring buffer of the last `history` kept messages plus, per watched topic (see
 `chirp.bus.port`), the sequences it received (the last `per_topic` + 1: a full index has dropped
-older ones), so replay is a short scan. Positions are `<boot ms>-<sequence>`: after a restart old positions belong to another epoch
-and replay answers "reset". A publish to many topics is delivered in one call, as one `Message`.
+older ones), so replay is a short scan. Positions are `<boot ms>-<sequence>`: after a restart
+old positions belong to another epoch and replay answers "reset". A publish to many topics is
+delivered in one call, as one `Message`.
 """
 
 from __future__ import annotations
