@@ -145,28 +145,39 @@ async def test_writes_hold_the_cross_process_writer_lock_for_the_transaction(
         await db.close()
 
 
+def _slow_insert(name: str, order: list[str]) -> Callable[[aiosqlite.Connection], Awaitable[None]]:
+    """A transaction of a few ms, as a fan-out range is; `order` records commits (on the
+    writer's thread, in commit order)."""
+
+    async def run(tx: aiosqlite.Connection) -> None:
+        await tx.execute("INSERT INTO t VALUES (?)", (name,))
+        order.append(name)
+        time.sleep(0.005)
+
+    return run
+
+
+async def _long_write_each(db: Database, order: list[str]) -> asyncio.Future[None]:
+    """A fan-out's 60 transactions on a fresh table, returned once three have committed."""
+    async with db.transaction() as tx:
+        await tx.execute("CREATE TABLE t (name TEXT PRIMARY KEY)")
+    fan_out = asyncio.ensure_future(
+        db.write_each([_slow_insert(f"range {i}", order) for i in range(60)])
+    )
+    while len(order) < 3:
+        await asyncio.sleep(0.001)
+    return fan_out
+
+
 async def test_a_long_write_each_gives_way_to_a_write_between_its_transactions(
     tmp_path: Path,
 ) -> None:
     """A fan-out's many transactions do not make a post wait for more than the one in hand."""
     db = await Database.open(str(tmp_path / "chirp.db"))
     order: list[str] = []
-
-    def body(name: str) -> Callable[[aiosqlite.Connection], Awaitable[None]]:
-        async def run(tx: aiosqlite.Connection) -> None:
-            await tx.execute("INSERT INTO t VALUES (?)", (name,))
-            order.append(name)  # on the writer's thread, in commit order
-            time.sleep(0.005)  # a transaction of a few ms, as a fan-out range is
-
-        return run
-
     try:
-        async with db.transaction() as tx:
-            await tx.execute("CREATE TABLE t (name TEXT PRIMARY KEY)")
-        fan_out = asyncio.ensure_future(db.write_each([body(f"range {i}") for i in range(60)]))
-        while len(order) < 3:
-            await asyncio.sleep(0.001)
-        await db.write(body("post"))
+        fan_out = await _long_write_each(db, order)
+        await db.write(_slow_insert("post", order))
         await fan_out
         assert len(order) == 61
         # The post went in within a couple of ranges of being submitted, not after the hop's
@@ -183,23 +194,10 @@ async def test_a_long_write_each_gives_way_to_a_write_of_another_process(tmp_pat
     db = await Database.open(path)
     other = await Database.open(path)  # its own lock files' descriptions, as another process
     order: list[str] = []
-
-    def body(name: str) -> Callable[[aiosqlite.Connection], Awaitable[None]]:
-        async def run(tx: aiosqlite.Connection) -> None:
-            await tx.execute("INSERT INTO t VALUES (?)", (name,))
-            order.append(name)
-            time.sleep(0.005)
-
-        return run
-
     try:
-        async with db.transaction() as tx:
-            await tx.execute("CREATE TABLE t (name TEXT PRIMARY KEY)")
-        fan_out = asyncio.ensure_future(db.write_each([body(f"range {i}") for i in range(60)]))
-        while len(order) < 3:
-            await asyncio.sleep(0.001)
+        fan_out = await _long_write_each(db, order)
         submitted_at = len(order)
-        await other.write(body("post"))
+        await other.write(_slow_insert("post", order))
         await fan_out
         assert len(order) == 61
         assert order.index("post") <= submitted_at + 3, order
