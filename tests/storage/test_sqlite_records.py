@@ -88,3 +88,63 @@ async def test_the_kept_records_are_bounded(
         found = await store.get_statuses(t.id for t in tweets)
         assert sorted(found) == sorted(t.id for t in tweets)
         assert len(store.status_records) == 3  # type: ignore[attr-defined]
+
+
+async def test_a_kept_follower_list_follows_every_follow_and_unfollow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(records, "MIN_KEPT_FOLLOWERS", 2)
+    async with BACKENDS["sqlite-file"](tmp_path) as store:
+        author = await make_account(store)
+        fans = [await make_account(store) for _ in range(4)]
+        for fan in fans[:3]:
+            await follow(store, fan, author)
+        assert sorted(await store.follower_ids(author.id)) == sorted(f.id for f in fans[:3])
+        kept = store.follower_lists  # type: ignore[attr-defined]
+        assert kept.get(author.id, 3) is not None  # three follows: version 3
+
+        # Handed out as a new list each time: a caller changing its copy changes nothing here.
+        (await store.follower_ids(author.id)).clear()
+        assert len(await store.follower_ids(author.id)) == 3
+
+        # An unfollow and a follow leave the count as it was; the list moves anyway.
+        assert await store.remove_follow(fans[0].id, author.id, event=event())
+        await follow(store, fans[3], author)
+        assert sorted(await store.follower_ids(author.id)) == sorted(f.id for f in fans[1:])
+
+        # Another process's writes, plain SQL: a follow, and a follower deleted (cascade).
+        other = sqlite3.connect(tmp_path / "chirp.db", isolation_level=None)
+        try:
+            other.execute("PRAGMA foreign_keys=ON")
+            other.execute(
+                "INSERT INTO follows(id, account_id, target_account_id, created_at)"
+                " VALUES (?, ?, ?, '2026-01-01T00:00:00Z')",
+                (ids.next_id(), fans[0].id, author.id),
+            )
+            other.execute("DELETE FROM accounts WHERE id = ?", (fans[1].id,))
+        finally:
+            other.close()
+        assert sorted(await store.follower_ids(author.id)) == sorted(
+            f.id for f in (fans[0], fans[2], fans[3])
+        )
+        assert await store.follower_ids(ids.next_id()) == []
+
+
+async def test_kept_follower_lists_are_bounded_by_ids(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(records, "MIN_KEPT_FOLLOWERS", 2)
+    monkeypatch.setattr(records, "FOLLOWER_IDS", 5)
+    async with BACKENDS["sqlite-file"](tmp_path) as store:
+        authors = [await make_account(store) for _ in range(3)]
+        fans = [await make_account(store) for _ in range(3)]
+        for author in authors:
+            for fan in fans[:2]:
+                await follow(store, fan, author)
+            assert len(await store.follower_ids(author.id)) == 2
+        kept = store.follower_lists  # type: ignore[attr-defined]
+        # Two lists of two fit in five ids: the least recently read one went.
+        assert kept.get(authors[0].id, 2) is None
+        assert kept.get(authors[1].id, 2) is not None and kept.get(authors[2].id, 2) is not None
+        await follow(store, fans[2], authors[2])  # too few left for a third entry
+        assert len(await store.follower_ids(authors[2].id)) == 3

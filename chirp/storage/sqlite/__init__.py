@@ -12,7 +12,7 @@ from chirp.storage.sqlite.live import SqliteLive
 from chirp.storage.sqlite.media import SqliteMedia
 from chirp.storage.sqlite.notifications import SqliteNotifications
 from chirp.storage.sqlite.outbox import SqliteOutbox
-from chirp.storage.sqlite.records import VersionedRecords
+from chirp.storage.sqlite.records import FollowerLists, VersionedRecords
 from chirp.storage.sqlite.search import SqliteSearch
 from chirp.storage.sqlite.statuses import STATUS_COLUMNS, SqliteStatuses, status_from_values
 from chirp.storage.sqlite.timelines import SqliteTimelines
@@ -43,6 +43,7 @@ class SqliteStore(
         self.account_records = VersionedRecords(
             "accounts", ACCOUNT_COLUMNS, account_from_values, records.ACCOUNTS
         )
+        self.follower_lists = FollowerLists()
 
     @classmethod
     async def open(cls, path: str) -> SqliteStore:

@@ -7,13 +7,14 @@ import sqlite3
 from chirp.core.models import Account, Status
 from chirp.storage.port import UniqueViolation
 from chirp.storage.sqlite.db import Database
-from chirp.storage.sqlite.records import VersionedRecords
+from chirp.storage.sqlite.records import FollowerLists, VersionedRecords
 
 
 class SqliteBase:
     db: Database
     status_records: VersionedRecords[Status]
     account_records: VersionedRecords[Account]
+    follower_lists: FollowerLists
 
 
 def unique_violation(

@@ -104,14 +104,29 @@ class SqliteFollows(SqliteBase):
         )
 
     async def follower_ids(self, account_id: int) -> list[int]:
+        # The version of the account's follower set first (one indexed value, inline); the list
+        # itself only if it changed since this process last read it (`FollowerLists`).
+        row = await self.db.fetchone_now(
+            "SELECT followers_version FROM accounts WHERE id = ?", (account_id,)
+        )
+        if row is None:
+            return []
+        kept = self.follower_lists.get(account_id, row[0])
+        if kept is not None:
+            return kept
         # One text value built in C (a row object per follower cost more than the query, and
         # the GIL while the loop is busy): a big account's 5,000 followers are a 40 KB string.
+        # The version comes from the same read as the list.
         row = await self.db.fetchone(
-            "SELECT group_concat(account_id) FROM follows WHERE target_account_id = ?",
+            "SELECT followers_version, (SELECT group_concat(account_id) FROM follows"
+            " WHERE target_account_id = ?1) FROM accounts WHERE id = ?1",
             (account_id,),
         )
-        joined = row[0] if row is not None else None
-        return list(map(int, joined.split(","))) if joined else []
+        if row is None:
+            return []
+        followers = list(map(int, row[1].split(","))) if row[1] else []
+        self.follower_lists.keep(account_id, row[0], followers)
+        return followers
 
     async def list_following(self, account_id: int, page: Page) -> list[tuple[int, int]]:
         return await self._follow_pairs(
