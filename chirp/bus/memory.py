@@ -87,10 +87,9 @@ class MemoryBus:
             oldest = next(iter(self._kept))
             del self._kept[oldest]
             self._evicted_upto = oldest
-        positions, cap, watched = self._topic_positions, self._per_topic + 1, self._watched
-        for topic in topics:
-            if topic not in watched:
-                continue
+        positions, cap = self._topic_positions, self._per_topic + 1
+        # The watched ones, picked in C: a tweet's topics are its author's thousand followers.
+        for topic in self._watched.keys() & topics:
             index = positions.get(topic)
             if index is None:
                 index = positions[topic] = deque(maxlen=cap)
