@@ -6,6 +6,7 @@ import asyncio
 import fcntl
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -204,3 +205,95 @@ async def test_a_long_write_each_gives_way_to_a_write_of_another_process(tmp_pat
     finally:
         await other.close()
         await db.close()
+
+
+def _insert_on(value: int, threads: list[int]) -> Callable[[aiosqlite.Connection], Awaitable[int]]:
+    """An insert that records the thread it ran on."""
+
+    async def body(tx: aiosqlite.Connection) -> int:
+        threads.append(threading.get_ident())
+        await tx.execute("INSERT INTO t VALUES (?)", (value,))
+        return value
+
+    return body
+
+
+async def test_a_short_write_runs_on_the_loops_thread_when_the_writer_is_free(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "chirp.db"
+    db = await Database.open(str(path))
+    threads: list[int] = []
+    try:
+        await db.write(_table)
+        assert await db.write_now(_insert_on(1, threads)) == 1
+        assert threads == [threading.get_ident()]
+        assert not _held_by_someone(Path(str(path) + "-writer.lock"))
+        # Whole or not at all, and the lock is free again after a failure.
+        with pytest.raises(sqlite3.IntegrityError):
+            await db.write_now(_two_inserts(2, 1))
+        assert not _held_by_someone(Path(str(path) + "-writer.lock"))
+        assert [r[0] for r in await db.fetchall_now("SELECT id FROM t ORDER BY id")] == [1]
+    finally:
+        await db.close()
+
+
+async def test_a_short_write_waits_on_the_loop_for_the_writers_transaction_in_hand(
+    tmp_path: Path,
+) -> None:
+    """Submitted while a fan-out's hop holds the writer: it runs on the loop's thread as soon as
+    the hop gives way (a transaction or two later), not on the writer's thread after it."""
+    db = await Database.open(str(tmp_path / "chirp.db"))
+    order: list[str] = []
+    threads: list[int] = []
+    try:
+        fan_out = await _long_write_each(db, order)
+        submitted_at = len(order)
+
+        async def post(tx: aiosqlite.Connection) -> None:
+            threads.append(threading.get_ident())
+            await _slow_insert("post", order)(tx)
+
+        await db.write_now(post)
+        await fan_out
+        assert len(order) == 61
+        assert order.index("post") <= submitted_at + 3, order
+        assert threads == [threading.get_ident()]
+    finally:
+        await db.close()
+
+
+async def test_a_short_write_goes_to_the_writers_thread_while_another_process_writes(
+    tmp_path: Path,
+) -> None:
+    """The lock held by another process: the loop must not wait for it, the writer's thread
+    does, and the write goes ahead once the other process is done."""
+    path = tmp_path / "chirp.db"
+    db = await Database.open(str(path))
+    other = await Database.open(str(path))
+    threads: list[int] = []
+    try:
+        await db.write(_table)
+        async with other.transaction() as tx:
+            await tx.execute("INSERT INTO t VALUES (5)")
+            waiting = asyncio.ensure_future(db.write_now(_insert_on(6, threads)))
+            await asyncio.sleep(0.2)
+            assert not waiting.done()
+        assert await asyncio.wait_for(waiting, 2) == 6
+        assert threads and threads != [threading.get_ident()]
+        assert [r[0] for r in await db.fetchall_now("SELECT id FROM t ORDER BY id")] == [5, 6]
+    finally:
+        await other.close()
+        await db.close()
+
+
+async def _table(tx: aiosqlite.Connection) -> None:
+    await tx.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+
+
+def _two_inserts(first: int, second: int) -> Callable[[aiosqlite.Connection], Awaitable[None]]:
+    async def body(tx: aiosqlite.Connection) -> None:
+        await tx.execute("INSERT INTO t VALUES (?)", (first,))
+        await tx.execute("INSERT INTO t VALUES (?)", (second,))
+
+    return body

@@ -259,7 +259,7 @@ class SqliteStatuses(SqliteBase):
             await record_event(tx, event, status.created_at)
 
         try:
-            await self.db.write(write)
+            await self.db.write_now(write)
         except sqlite3.IntegrityError as error:
             mapped = unique_violation(
                 error, {"reblog_of_id": "reblog", "idempotency_keys": "idempotency_key"}
