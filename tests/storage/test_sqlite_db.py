@@ -110,9 +110,16 @@ def _held_by_someone(lock_path: Path) -> bool:
     return False
 
 
-def _insert(value: int) -> Callable[[aiosqlite.Connection], Awaitable[None]]:
-    async def body(tx: aiosqlite.Connection) -> None:
+def _insert(
+    value: int, threads: list[int] | None = None
+) -> Callable[[aiosqlite.Connection], Awaitable[int]]:
+    """An insert returning its value; `threads` records the thread it ran on."""
+
+    async def body(tx: aiosqlite.Connection) -> int:
+        if threads is not None:
+            threads.append(threading.get_ident())
         await tx.execute("INSERT INTO t VALUES (?)", (value,))
+        return value
 
     return body
 
@@ -207,17 +214,6 @@ async def test_a_long_write_each_gives_way_to_a_write_of_another_process(tmp_pat
         await db.close()
 
 
-def _insert_on(value: int, threads: list[int]) -> Callable[[aiosqlite.Connection], Awaitable[int]]:
-    """An insert that records the thread it ran on."""
-
-    async def body(tx: aiosqlite.Connection) -> int:
-        threads.append(threading.get_ident())
-        await tx.execute("INSERT INTO t VALUES (?)", (value,))
-        return value
-
-    return body
-
-
 async def test_a_short_write_runs_on_the_loops_thread_when_the_writer_is_free(
     tmp_path: Path,
 ) -> None:
@@ -226,7 +222,7 @@ async def test_a_short_write_runs_on_the_loops_thread_when_the_writer_is_free(
     threads: list[int] = []
     try:
         await db.write(_table)
-        assert await db.write_now(_insert_on(1, threads)) == 1
+        assert await db.write_now(_insert(1, threads)) == 1
         assert threads == [threading.get_ident()]
         assert not _held_by_someone(Path(str(path) + "-writer.lock"))
         # Whole or not at all, and the lock is free again after a failure.
@@ -276,7 +272,7 @@ async def test_a_short_write_goes_to_the_writers_thread_while_another_process_wr
         await db.write(_table)
         async with other.transaction() as tx:
             await tx.execute("INSERT INTO t VALUES (5)")
-            waiting = asyncio.ensure_future(db.write_now(_insert_on(6, threads)))
+            waiting = asyncio.ensure_future(db.write_now(_insert(6, threads)))
             await asyncio.sleep(0.2)
             assert not waiting.done()
         assert await asyncio.wait_for(waiting, 2) == 6

@@ -175,17 +175,12 @@ async def _bump(
     """Counters a status contributes to: its author's, its parent's, its quoted/original's.
     `posted`: the author's `last_status_at` moves in the same statement (one statement less
     per tweet on the writer's thread, each a GIL hand-off under load)."""
+    sql = "UPDATE accounts SET statuses_count = max(0, statuses_count + ?)"
+    params: list[Any] = [delta]
     if posted:
-        await tx.execute(
-            "UPDATE accounts SET statuses_count = max(0, statuses_count + ?), last_status_at = ?"
-            " WHERE id = ?",
-            (delta, ts(status.created_at), status.account_id),
-        )
-    else:
-        await tx.execute(
-            "UPDATE accounts SET statuses_count = max(0, statuses_count + ?) WHERE id = ?",
-            (delta, status.account_id),
-        )
+        sql += ", last_status_at = ?"
+        params.append(ts(status.created_at))
+    await tx.execute(f"{sql} WHERE id = ?", [*params, status.account_id])
     for column, target in (
         ("replies_count", status.in_reply_to_id),
         ("quotes_count", status.quote_of_id),
