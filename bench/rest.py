@@ -47,6 +47,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _proc_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the server so far, summed over worker processes (threads
+    included): what a request costs, steadier than a rate on a machine shared with others."""
+    ticks = 0
+    for process in (pid, *_children(pid)):
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+        except (OSError, IndexError, ValueError):
+            pass
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def _proc_memory(pid: int) -> dict[str, int]:
     """VmRSS (now) and VmHWM (peak) in KiB, from /proc; summed over worker processes."""
     found: dict[str, int] = {}
@@ -244,6 +257,9 @@ class Server:
     def memory(self) -> dict[str, int]:
         return _proc_memory(self.proc.pid)
 
+    def cpu_seconds(self) -> float:
+        return _proc_cpu_seconds(self.proc.pid)
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -316,6 +332,7 @@ def _scenario(
         profiler = None
         if args.profile and n == 0:
             profiler = start_profiler(server.proc.pid, _profile_path(args.profile, name))
+        cpu_before = server.cpu_seconds()
         result = _wrk(
             wrk,
             server.url,
@@ -331,6 +348,10 @@ def _scenario(
         result["outbox_backlog_at_end"] = server.outbox_backlog()
         result["drain_s"] = server.wait_drained() if result["outbox_backlog_at_end"] else 0.0
         result["sustained_rps"] = result["requests"] / (result["duration_s"] + result["drain_s"])
+        # Server CPU per request, the drain's included (a write's side effects are its cost).
+        result["server_cpu_ms_per_request"] = (
+            1000 * (server.cpu_seconds() - cpu_before) / max(result["requests"], 1)
+        )
         if profiler is not None:
             profiler.send_signal(signal.SIGINT)
             profiler.wait(timeout=60)
@@ -340,7 +361,7 @@ def _scenario(
             f"  run {n + 1}/{args.runs}: {result['rps']:9.1f} req/s  p50 {lat['p50'] / 1000:7.2f} ms"
             f"  p99 {lat['p99'] / 1000:7.2f} ms  errors {bad}  outbox backlog"
             f" {result['outbox_backlog_at_end']} (drained in {result['drain_s']:.1f}s)"
-            + _late(result),
+            f"  server CPU {result['server_cpu_ms_per_request']:.2f} ms/req" + _late(result),
             flush=True,
         )
         runs.append(result)
@@ -353,6 +374,9 @@ def _scenario(
         "errors": sum(sum(r["errors"].values()) + r["non_2xx"] for r in runs),
         "requests": sum(r["requests"] for r in runs),
         "late_sends": sum(r.get("paced", {}).get("late", 0) for r in runs),
+        "server_cpu_ms_per_request": statistics.median(
+            r["server_cpu_ms_per_request"] for r in runs
+        ),
     }
     return {"summary": summary, "runs": runs}
 
@@ -381,8 +405,8 @@ def _verdict(name: str, summary: dict) -> str:
 def _table(results: dict, memory: dict) -> str:
     lines = [
         f"{'scenario':<16} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>9} {'sustained':>9}"
-        f" {'backlog':>8} {'errors':>7}  {'target':<26} verdict",
-        "-" * 107,
+        f" {'backlog':>8} {'errors':>7} {'CPU ms':>7}  {'target':<26} verdict",
+        "-" * 115,
     ]
     for name, result in results.items():
         s = result["summary"]
@@ -398,12 +422,12 @@ def _table(results: dict, memory: dict) -> str:
         lines.append(
             f"{name:<16} {s['p50_ms']:>8.2f} {s['p99_ms']:>8.2f} {s['rps']:>9.0f}"
             f" {s['sustained_rps']:>9.0f} {s['outbox_backlog']:>8.0f} {s['errors']:>7}"
-            f"  {want:<26} {_verdict(name, s)}"
+            f" {s['server_cpu_ms_per_request']:>7.2f}  {want:<26} {_verdict(name, s)}"
         )
     lines.append(
         "req/s: accepted by the server; sustained: requests / (run + time to drain the outbox,"
-        " i.e. fan-out done);\nbacklog: outbox events still pending when the run ended."
-        " Figures are medians of the runs."
+        " i.e. fan-out done);\nbacklog: outbox events still pending when the run ended;"
+        " CPU ms: server CPU time per request, drain included.\nFigures are medians of the runs."
     )
     lines.append(
         f"server memory: RSS {memory.get('VmRSS', 0) / 1024:.0f} MiB now,"

@@ -14,6 +14,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
+from chirp.storage.sqlite import db as db_module
 from chirp.storage.sqlite.db import Database
 
 
@@ -211,6 +212,30 @@ async def test_a_long_write_each_gives_way_to_a_write_of_another_process(tmp_pat
         assert order.index("post") <= submitted_at + 3, order
     finally:
         await other.close()
+        await db.close()
+
+
+async def test_a_checkpoint_waiting_behind_a_fan_out_keeps_no_write_waiting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checkpoint that empties the WAL runs on the writer's thread: queued behind a hop, it
+    is a write the hop gives way to, and it holds no lock while it waits (holding the write
+    lock then kept every post of those milliseconds off the loop's thread: `write_now` runs
+    only while no `transaction` holds it)."""
+    monkeypatch.setattr(db_module, "RESTART_EVERY", 1)
+    monkeypatch.setattr(db_module, "CHECKPOINT_INTERVAL", 0.0)
+    db = await Database.open(str(tmp_path / "chirp.db"))
+    order: list[str] = []
+    try:
+        fan_out = await _long_write_each(db, order)
+        deadline = time.monotonic() + 2
+        while db._writer_jobs < 2 and not db._write_lock.locked():
+            assert time.monotonic() < deadline, "no checkpoint queued behind the hop"
+            await asyncio.sleep(0.001)
+        assert not db._write_lock.locked()
+        await fan_out
+        assert len(order) == 60
+    finally:
         await db.close()
 
 

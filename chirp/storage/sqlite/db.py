@@ -497,7 +497,9 @@ class Database:
         self._end(conn, "COMMIT")
         return result
 
-    async def _on_writer(self, job: Callable[[], T], *, gives_way: bool = False) -> T:
+    async def _on_writer(
+        self, job: Callable[[], T], *, gives_way: bool = False, commits: bool = True
+    ) -> T:
         if not gives_way:
             job = self._counted(job)
         self._writer_jobs += 1
@@ -514,7 +516,8 @@ class Database:
         finally:
             self._writer_jobs -= 1
             self._run_waiting_inline()
-        self._committed()
+        if commits:
+            self._committed()
         return result
 
     def _counted(self, job: Callable[[], T]) -> Callable[[], T]:
@@ -563,8 +566,11 @@ class Database:
                     # Again (a short one: what was committed during the first), then the last
                     # few pages with writes held off.
                     await self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                    async with self._write_lock:
-                        await self._writer._execute(checkpoint_on_writer)  # type: ignore[no-untyped-call]
+                    # Queued as a write (a fan-out hop gives way to it), not under the write
+                    # lock: held while the job waited behind a hop, that lock kept every post
+                    # of those milliseconds off the loop's thread (`write_now`), and they
+                    # queued on the writer's thread instead, behind the hop.
+                    await self._on_writer(checkpoint_on_writer, commits=False)
             except sqlite3.Error:
                 log.warning("WAL checkpoint failed; will retry", exc_info=True)
             await asyncio.sleep(CHECKPOINT_INTERVAL)
