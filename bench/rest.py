@@ -13,6 +13,7 @@ go to bench/results/rest.json.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -47,30 +48,34 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _proc_files(pid: int, name: str) -> list[str]:
+    """`/proc/<pid>/<name>` of the server and each of its workers (one that exited meanwhile
+    has none)."""
+    texts = []
+    for process in (pid, *_children(pid)):
+        with contextlib.suppress(OSError):
+            texts.append(Path(f"/proc/{process}/{name}").read_text())
+    return texts
+
+
 def _proc_cpu_seconds(pid: int) -> float:
     """User + system CPU time of the server so far, summed over worker processes (threads
     included): what a request costs, steadier than a rate on a machine shared with others."""
     ticks = 0
-    for process in (pid, *_children(pid)):
-        try:
-            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
-        except (OSError, IndexError, ValueError):
-            pass
+    for stat in _proc_files(pid, "stat"):
+        fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _proc_memory(pid: int) -> dict[str, int]:
     """VmRSS (now) and VmHWM (peak) in KiB, from /proc; summed over worker processes."""
     found: dict[str, int] = {}
-    for process in (pid, *_children(pid)):
-        try:
-            for line in Path(f"/proc/{process}/status").read_text().splitlines():
-                key, _, value = line.partition(":")
-                if key in ("VmRSS", "VmHWM"):
-                    found[key] = found.get(key, 0) + int(value.split()[0])
-        except OSError:
-            pass
+    for status in _proc_files(pid, "status"):
+        for line in status.splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                found[key] = found.get(key, 0) + int(value.split()[0])
     return found
 
 
