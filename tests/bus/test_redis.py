@@ -47,6 +47,37 @@ async def test_a_message_published_on_one_node_reaches_another(flushed: str) -> 
         await b.close()
 
 
+async def test_a_publish_to_a_thousand_topics_reaches_the_ones_listened_on_other_nodes(
+    flushed: str,
+) -> None:
+    """The topics travel to Redis as one argument (a line each): every one is still published,
+    and a topic that could not travel that way is refused before anything is sent."""
+    a, b = (
+        open_bus(flushed, history=100, per_topic=10),
+        open_bus(flushed, history=100, per_topic=10),
+    )
+    seen = Recorder()
+    await a.start(seen)
+    await b.start(Recorder())
+    try:
+        await a.listen("user:7")
+        await a.listen("hashtag:żółw")
+        before = await b.publish(["user:7"], "update", '{"id":"0"}')
+        audience = [f"user:{n}" for n in range(1000)] + ["hashtag:żółw"]
+        position = await b.publish(audience, "update", '{"id":"1"}')
+        messages = (await arrived(seen, 3))[1:]
+        assert sorted(m.topic for m in messages) == ["hashtag:żółw", "user:7"]
+        assert {m.position for m in messages} == {position}
+        replayed = await a.replay("user:7", before)  # the topic's index has it too
+        assert [(m.position, m.payload) for m in replayed or []] == [(position, '{"id":"1"}')]
+        for bad in (["user:1", "user:2\nuser:3"], ["user:1", ""]):
+            with pytest.raises(ValueError):
+                await b.publish(bad, "update", "{}")
+    finally:
+        await a.close()
+        await b.close()
+
+
 async def test_a_node_subscribes_only_while_it_listens(flushed: str) -> None:
     bus = open_bus(flushed, history=100, per_topic=10)
     await bus.start(Recorder())
