@@ -159,9 +159,7 @@ class RedisBus:
     ) -> str:
         if not topics:
             return ""
-        # The topics travel as one argument, a line each: packed one argument apiece, a
-        # tweet's thousand follower topics cost its worker ~1.6 ms of Python (redis-py encodes
-        # and frames every argument), more than the post itself.
+        # One argument, a line a topic (see the module docstring).
         joined = "\n".join(topics)
         if joined.count("\n") != len(topics) - 1 or "" in topics:
             raise ValueError("bus topics must be non-empty and hold no line break")
