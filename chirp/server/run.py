@@ -84,6 +84,16 @@ async def _serve(settings: Settings, *, reuse_port: bool = False) -> None:
         await runner.cleanup()
 
 
+def _serve_until_stopped(settings: Settings, *, reuse_port: bool = False) -> None:
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        runner.run(_serve(settings, reuse_port=reuse_port))
+    # Closing the loop put the default handlers back, which end the process. A signal sent
+    # again while it winds down (an impatient supervisor) has nothing left to stop and must
+    # not turn the clean exit into a kill: the e2e SIGTERM test saw -15 instead of 0.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, signal.SIG_IGN)
+
+
 class ConfigError(Exception):
     """Settings that cannot run together; the message says what to change."""
 
@@ -114,8 +124,7 @@ def serve(settings: Settings) -> None:
         },
     )
     if settings.workers == 1:
-        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-            runner.run(_serve(settings))
+        _serve_until_stopped(settings)
     else:
         _serve_workers(settings)
     log.info("chirp stopped")
@@ -202,8 +211,7 @@ def _run_worker(settings: Settings, index: int) -> int:
         signal.signal(sig, signal.SIG_DFL)  # the loop installs its own handlers
     try:
         log.info("worker listening", extra={"worker": index, "node_id": settings.node_id})
-        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-            runner.run(_serve(settings, reuse_port=True))
+        _serve_until_stopped(settings, reuse_port=True)
         return 0
     except BaseException:
         log.exception("worker failed", extra={"worker": index})

@@ -122,3 +122,18 @@ def test_sigterm_while_a_stream_is_live_ends_it_and_exits(tmp_path: Path) -> Non
         assert shown["state"] == "ended"
     finally:
         again.stop()
+
+
+def test_signals_all_through_the_wind_down_still_end_in_a_clean_exit(tmp_path: Path) -> None:
+    """A supervisor that keeps signalling: after the loop has closed (its handlers gone), the
+    process still has to finish winding down, not die of the signal (-15)."""
+    node = ChirpProcess(tmp_path / "data").start()
+    try:
+        assert node.process is not None
+        while node.process.poll() is None:
+            node.process.send_signal(signal.SIGTERM)
+            time.sleep(0.002)
+        assert node.process.wait(15) == 0, node.logs()
+        assert "chirp stopped" in node.logs()
+    finally:
+        node.stop()
