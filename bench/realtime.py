@@ -45,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 from bench.rest import Server, _free_port, _proc_memory, start_profiler  # noqa: E402
 from bench.seed import PASSWORD, SCOPES, _drop_indexes, _Ids, _iso, _migrate  # noqa: E402
 from chirp.core.secrets import Passwords, digest, new_secret  # noqa: E402
+from chirp.storage.sqlite import feeds_file  # noqa: E402
 
 TARGETS = {
     "deliveries_per_s_min": 50_000.0,
@@ -83,7 +84,8 @@ def seed_followers(out_dir: Path, clients: int) -> dict[str, Any]:
     out_dir.mkdir(parents=True, exist_ok=True)
     db_path = out_dir / "chirp.db"
     for suffix in ("", "-wal", "-shm"):
-        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+        for path in (db_path, Path(feeds_file(str(db_path)))):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
     asyncio.run(_migrate(db_path))
     ids = _Ids()
     now_ms = int(time.time() * 1000)

@@ -178,7 +178,11 @@ def _seeded(args: argparse.Namespace) -> Path:
         f"v{SEED_VERSION}-a{args.accounts}-t{args.tweets}-f{args.author_followers}-r{args.readers}"
     )
     folder = BENCH / ".data" / key
-    if (folder / "tokens.json").exists() and (folder / "chirp.db").exists() and not args.reseed:
+    if (
+        (folder / "tokens.json").exists()
+        and (folder / "chirp-feeds.db").exists()
+        and not args.reseed
+    ):
         print(f"reusing seeded store {folder.relative_to(ROOT)}")
         return folder
     print(
@@ -206,7 +210,8 @@ class Server:
     def __init__(self, seeded: Path, work: Path, port: int, extra_env: dict[str, str]):
         data = work / "data"
         data.mkdir(parents=True)
-        shutil.copyfile(seeded / "chirp.db", data / "chirp.db")
+        for name in ("chirp.db", "chirp-feeds.db"):  # the store and its home feeds' file
+            shutil.copyfile(seeded / name, data / name)
         self.port = port
         self.db_path = data / "chirp.db"
         self.url = f"http://127.0.0.1:{port}"

@@ -1,6 +1,6 @@
 """Seed an embedded Chirp store fast, for benchmarks.
 
-The schema is the real one: `Database.open` applies chirp's own migrations, then the rows go in
+The schema is the real one: `SqliteStore.open` applies chirp's own migrations, then the rows go in
 with bulk SQL through the stdlib `sqlite3` module (one transaction per table, secondary indexes
 dropped during the load and recreated from their exact `CREATE INDEX` text). Values are built the
 way the domain builds them: snowflake ids, tweet HTML rendered by `chirp.core.text`, tokens
@@ -10,7 +10,8 @@ only for owners who follow the replied-to account).
 
     python -m bench.seed --accounts 10000 --tweets 200000 --out bench/.data/manual
 
-writes `<out>/chirp.db` and `<out>/tokens.json` (reader and author bearer tokens).
+writes `<out>/chirp.db`, its home feeds' file `<out>/chirp-feeds.db` and `<out>/tokens.json`
+(reader and author bearer tokens).
 """
 
 from __future__ import annotations
@@ -32,10 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from chirp.core import text as text_rules
 from chirp.core.ids import NODE_BITS, SEQUENCE_BITS
 from chirp.core.secrets import Passwords, digest, new_secret
-from chirp.storage.sqlite.db import Database
+from chirp.storage.sqlite import SqliteStore, feeds_file
 
 # Bump when the seeded data changes shape, so cached databases are rebuilt.
-SEED_VERSION = 2  # 2: migration 0008 (home_feed without the index by status)
+SEED_VERSION = 3  # 2: migration 0008 (home_feed without the index by status); 3: feeds' file
 PUBLIC_URL = "http://bench.chirp.test"
 PASSWORD = "bench-password-123"
 SCOPES = "read write follow push"
@@ -245,8 +246,8 @@ def _zipf_weights(n: int, s: float, rng: random.Random) -> list[float]:
 
 
 async def _migrate(path: Path) -> None:
-    db = await Database.open(str(path))
-    await db.close()
+    store = await SqliteStore.open(str(path))  # the main file and the feeds' file
+    await store.close()
 
 
 def _drop_indexes(conn: sqlite3.Connection, tables: list[str]) -> list[str]:
@@ -279,7 +280,8 @@ def seed(
     out_dir.mkdir(parents=True, exist_ok=True)
     db_path = out_dir / "chirp.db"
     for suffix in ("", "-wal", "-shm"):
-        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+        for path in (db_path, Path(feeds_file(str(db_path)))):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
     asyncio.run(_migrate(db_path))
 
     accounts = max(accounts, 3)
@@ -452,6 +454,8 @@ def seed(
     conn.execute("PRAGMA synchronous=OFF")
     conn.execute("PRAGMA cache_size=-400000")
     conn.execute("PRAGMA temp_store=MEMORY")
+    conn.execute("ATTACH DATABASE ? AS feeds", (feeds_file(str(db_path)),))
+    conn.execute("PRAGMA feeds.synchronous=OFF")
     index_sql = _drop_indexes(
         conn,
         [
@@ -461,7 +465,6 @@ def seed(
             "status_mentions",
             "status_tags",
             "follows",
-            "home_feed",
             "tokens",
         ],
     )
@@ -542,7 +545,8 @@ def seed(
     t0 = step()
     conn.execute("BEGIN")
     conn.executemany(
-        "INSERT INTO home_feed(owner_id, status_id, author_id, reblog_of_id) VALUES (?,?,?,NULL)",
+        "INSERT INTO feeds.home_feed(owner_id, status_id, author_id, reblog_of_id)"
+        " VALUES (?,?,?,NULL)",
         feed_rows(),
     )
     conn.execute("COMMIT")

@@ -87,6 +87,11 @@ async def merge_after_follow(ctx: Context, owner_id: int, author_id: int) -> int
     return await ctx.store.merge_into_home_feed(owner_id, author_id, limit=MERGE_ON_FOLLOW)
 
 
+async def withdraw_after_unfollow(ctx: Context, owner_id: int, author_id: int) -> int:
+    """An unfollow takes the author's tweets out of the follower's feed (unless followed again)."""
+    return await ctx.store.remove_unfollowed_from_feed(owner_id, author_id)
+
+
 async def read_home(ctx: Context, owner_id: int, page: Page) -> list[int]:
     big = await ctx.store.list_popular_followees(owner_id, ctx.settings.fanout_follower_threshold)
     return await ctx.store.home_timeline(owner_id, page, pull_account_ids=big)

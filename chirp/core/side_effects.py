@@ -6,6 +6,8 @@
     status.deleted    -> withdraw the retweet notification (feeds and rows cascade in the write)
     favourite.created -> notify the author          favourite.removed -> withdraw it
     follow.created    -> notify the followed account; merge their recent tweets into the feed
+    follow.removed    -> take their tweets out of the feed (again: the store may keep the feed
+                         apart from the follow, as SQLite does, and stop in between)
     stream.live       -> `chirp.live` notification to every follower of the streamer
     stream.ended      -> (realtime push only)
 
@@ -96,6 +98,12 @@ async def merge_followed_tweets(ctx: Context, event: Event, batch: Batch) -> Non
         batch.added_to_feeds[owner] = batch.added_to_feeds.get(owner, 0) + merged
 
 
+async def withdraw_unfollowed_tweets(ctx: Context, event: Event, batch: Batch) -> None:
+    await feeds.withdraw_after_unfollow(
+        ctx, _id(event, "account_id"), _id(event, "target_account_id")
+    )
+
+
 async def notify_live(ctx: Context, event: Event, batch: Batch) -> None:
     batch.notifications += await notifications.notify_live(ctx, _id(event, "stream_id"))
 
@@ -108,7 +116,7 @@ def default_steps() -> dict[str, list[Step]]:
         "favourite.created": [notify_favourite],
         "favourite.removed": [withdraw_favourite],
         "follow.created": [notify_follow, merge_followed_tweets],
-        "follow.removed": [],
+        "follow.removed": [withdraw_unfollowed_tweets],
         "stream.live": [notify_live],
         "stream.ended": [],
     }

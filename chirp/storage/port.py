@@ -355,6 +355,12 @@ class TimelineStore(Protocol):
         """After a follow: copy the author's latest `limit` posts the owner may see into the feed."""
         ...
 
+    async def remove_unfollowed_from_feed(self, owner_id: int, author_id: int) -> int:
+        """After an unfollow: take the author's entries out of the owner's feed, unless the
+        owner follows the author again by now; returns entries removed. `remove_follow` may
+        have done it already (this is the retry that survives a crash in between)."""
+        ...
+
     async def home_timeline(
         self, owner_id: int, page: Page, *, pull_account_ids: Iterable[int]
     ) -> list[int]:

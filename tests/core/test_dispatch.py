@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -120,6 +121,31 @@ async def test_drain_runs_the_side_effects_of_domain_events(ctx: ClockedContext)
     assert await home_feed(ctx, bob) == [tweet.id]
     assert await notifications_of(ctx, alice) == sorted([("follow", bob.id), ("favourite", bob.id)])
     assert await notifications_of(ctx, bob) == [("mention", alice.id)]
+
+
+async def test_an_unfollow_whose_feed_cleanup_failed_is_cleaned_by_its_event_mocked_failure(
+    ctx: ClockedContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice, bob = await register(ctx, "alice"), await register(ctx, "bob")
+    await follows.follow(ctx, bob, alice.id)
+    tweet = await statuses.post_tweet(ctx, alice, statuses.TweetDraft(text="hi"))
+    dispatcher = Dispatcher(ctx, default_steps(), after_batch=default_after_batch())
+    await dispatcher.drain()
+    assert await home_feed(ctx, bob) == [tweet.id]
+    # The feeds' file fails the cleanup that follows the unfollow's commit (a full disk, say):
+    # the unfollow stands, and its event takes the tweets out.
+    cleanup = ctx.store.remove_unfollowed_from_feed
+
+    async def failing(owner_id: int, author_id: int) -> int:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(ctx.store, "remove_unfollowed_from_feed", failing)
+    await follows.unfollow(ctx, bob, alice.id)
+    assert await home_feed(ctx, bob) == [tweet.id]
+    monkeypatch.setattr(ctx.store, "remove_unfollowed_from_feed", cleanup)
+    await dispatcher.drain()
+    assert await home_feed(ctx, bob) == []
+    assert await pending(ctx) == []
 
 
 async def test_a_step_that_fails_once_is_retried_after_its_backoff(ctx: ClockedContext) -> None:

@@ -299,9 +299,13 @@ async def test_db_init_and_shard_refusal_on_a_real_server() -> None:
 
 
 async def test_db_copy_spot_checks_catch_a_difference(tmp_path: Path) -> None:
-    import sqlite3
-
-    from chirp.storage.mongodb.copy import CopyReport, _sample, _spot_check, format_report
+    from chirp.storage.mongodb.copy import (
+        CopyReport,
+        _sample,
+        _spot_check,
+        connect_read_only,
+        format_report,
+    )
 
     url = f"sqlite:///{tmp_path / 'chirp.db'}"
     source = await open_store(url)
@@ -311,7 +315,7 @@ async def test_db_copy_spot_checks_catch_a_difference(tmp_path: Path) -> None:
     client.mock.get_database("chirp")["statuses"].update_one(
         {"_id": made["root"]}, {"$inc": {"favourites_count": 1}}
     )
-    conn = sqlite3.connect(tmp_path / "chirp.db")
+    conn = connect_read_only(str(tmp_path / "chirp.db"))
     try:
         sample = _sample(conn)
     finally:

@@ -353,6 +353,14 @@ async def test_unfollow_and_merge_after_follow(store: Store) -> None:
     assert len(await store.home_timeline(reader.id, Page(), pull_account_ids=[])) == 4
     assert await store.remove_follow(reader.id, author.id, event=event())
     assert await store.home_timeline(reader.id, Page(), pull_account_ids=[]) == []
+    # A merge that comes after the unfollow (the follow's event handled late) adds nothing.
+    assert await store.merge_into_home_feed(reader.id, author.id, limit=40) == 0
+    assert await store.home_timeline(reader.id, Page(), pull_account_ids=[]) == []
+    # The unfollow's event, handled after a follow again, leaves the merged entries alone.
+    await follow(store, reader, author)
+    assert await store.merge_into_home_feed(reader.id, author.id, limit=40) == 4
+    assert await store.remove_unfollowed_from_feed(reader.id, author.id) == 0
+    assert len(await store.home_timeline(reader.id, Page(), pull_account_ids=[])) == 4
     assert old
 
 

@@ -33,6 +33,7 @@ from chirp.storage.mongodb.statuses import edit_doc, reblog_edge_doc, status_doc
 from chirp.storage.mongodb.timelines import feed_entry
 from chirp.storage.mongodb.tokens import code_doc, token_doc
 from chirp.storage.port import Store
+from chirp.storage.sqlite import feeds_file
 from chirp.storage.sqlite.accounts import account_from_row, credentials_from_row
 from chirp.storage.sqlite.apps import app_from_row
 from chirp.storage.sqlite.live import message_from_row, stream_from_row
@@ -264,6 +265,14 @@ def _rows(conn: sqlite3.Connection, sql: str) -> Iterator[list[sqlite3.Row]]:
         yield batch
 
 
+def connect_read_only(sqlite_path: str) -> sqlite3.Connection:
+    """The SQLite store at `sqlite_path`, read-only, with its home feeds' file attached."""
+    conn = sqlite3.connect(f"file:{sqlite_path}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    conn.execute("ATTACH DATABASE ? AS feeds", (f"file:{feeds_file(sqlite_path)}?mode=ro",))
+    return conn
+
+
 async def copy_sqlite_to_mongo(
     sqlite_path: str, target: MongoStore, out: TextIO = sys.stderr
 ) -> CopyReport:
@@ -278,8 +287,7 @@ async def copy_sqlite_to_mongo(
                 raise CopyRefused(
                     f"the target database already holds {part.collection}: copy into an empty one"
                 )
-        conn = sqlite3.connect(f"file:{sqlite_path}?mode=ro", uri=True)
-        conn.row_factory = sqlite3.Row
+        conn = connect_read_only(sqlite_path)
         try:
             report = CopyReport()
             totals = {

@@ -139,6 +139,8 @@ class MongoTimelines(MongoBase, FanOutOne):
         return removed
 
     async def merge_into_home_feed(self, owner_id: int, author_id: int, *, limit: int) -> int:
+        if not await self.db.follows.find_one({"_id": edge(owner_id, author_id)}, {"_id": 1}):
+            return 0  # unfollowed since: nothing to merge
         docs = await self.db.statuses.find(
             {
                 "account_id": author_id,
@@ -154,6 +156,12 @@ class MongoTimelines(MongoBase, FanOutOne):
             entry = feed_entry(owner_id, doc["_id"], doc["account_id"], doc["reblog_of_id"])
             added += await insert_new(self.db, "home_feed", entry)
         return added
+
+    async def remove_unfollowed_from_feed(self, owner_id: int, author_id: int) -> int:
+        if await self.db.follows.find_one({"_id": edge(owner_id, author_id)}, {"_id": 1}):
+            return 0  # followed again since
+        result = await self.db.home_feed.delete_many({"owner_id": owner_id, "author_id": author_id})
+        return result.deleted_count
 
     async def _page_ids(self, collection: str, query: Doc, page: Page, field: str) -> list[int]:
         bounds = page_filter(page, field)

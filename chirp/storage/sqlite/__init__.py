@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+from typing import Any
+
 from chirp.storage.sqlite import records
 from chirp.storage.sqlite.accounts import ACCOUNT_COLUMNS, SqliteAccounts, account_from_values
 from chirp.storage.sqlite.apps import SqliteApps
-from chirp.storage.sqlite.db import Database
+from chirp.storage.sqlite.db import Database, make_scratch_dir
 from chirp.storage.sqlite.engagement import SqliteEngagement
 from chirp.storage.sqlite.follows import SqliteFollows
 from chirp.storage.sqlite.live import SqliteLive
@@ -35,8 +39,10 @@ class SqliteStore(
 ):
     """Implements `chirp.storage.port.Store`; one mixin per aggregate."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, feeds: Database, scratch_dir: str | None = None) -> None:
         self.db = db
+        self.feeds = feeds
+        self._scratch_dir = scratch_dir
         self.status_records = VersionedRecords(
             "statuses", STATUS_COLUMNS, status_from_values, records.STATUSES
         )
@@ -47,13 +53,65 @@ class SqliteStore(
 
     @classmethod
     async def open(cls, path: str) -> SqliteStore:
-        return cls(await Database.open(path))
+        """The store in the database file at `path` (":memory:": throwaway files) and its home
+        feeds in a second file beside it, `<name>-feeds.db`: SQLite has one write lock per
+        file, and a fan-out writing ~1,000 feed rows a tweet held it long enough that posts
+        queued behind it. Apart, the two writers run side by side; readers attach the feeds'
+        file to join them with tweets, and the fan-out's transactions read the main file's
+        follows and tweets (attached read-only, so they never take its write lock)."""
+        scratch_dir = None
+        if path == ":memory:":
+            scratch_dir = make_scratch_dir()
+            path = str(Path(scratch_dir) / "chirp.db")
+        feeds_path = feeds_file(path)
+        feeds = await Database.open(feeds_path, readers=1, schema="feeds_migrations")
+        try:
+            if Path(path).exists():  # noqa: ASYNC240 (one stat, at start-up)
+                await feeds.writes_read("core", path)
+                await _move_home_feeds(feeds)  # before migration 0010 drops the old table
+                db = await Database.open(path, readers_see={"feeds": feeds_path})
+            else:
+                db = await Database.open(path, readers_see={"feeds": feeds_path})
+                await feeds.writes_read("core", path)
+        except BaseException:
+            await feeds.close()
+            if scratch_dir:
+                shutil.rmtree(scratch_dir, ignore_errors=True)
+            raise
+        return cls(db, feeds, scratch_dir)
 
     async def ping(self) -> None:
         await self.db.fetchval("SELECT 1")
 
     async def close(self) -> None:
-        await self.db.close()
+        try:
+            await self.db.close()
+        finally:
+            await self.feeds.close()
+            if self._scratch_dir:
+                shutil.rmtree(self._scratch_dir, ignore_errors=True)
 
 
-__all__ = ["SqliteStore"]
+def feeds_file(path: str) -> str:
+    """The home feeds' database file of the store at `path`: `chirp.db` -> `chirp-feeds.db`."""
+    main = Path(path)
+    return str(main.with_name(f"{main.stem}-feeds{main.suffix}"))
+
+
+async def _move_home_feeds(feeds: Database) -> None:
+    """Copy the feeds of a store made before they had their own file (up to migration 0009)
+    into it. Committed before the main file's migration drops them there; again after a crash
+    in between, harmlessly (`OR IGNORE`)."""
+
+    async def move(tx: Any) -> None:
+        cursor = await tx.execute(
+            "SELECT 1 FROM core.sqlite_master WHERE type = 'table' AND name = 'home_feed'"
+        )
+        if await cursor.fetchone():
+            await tx.execute(
+                "INSERT OR IGNORE INTO main.home_feed(owner_id, status_id, author_id,"
+                " reblog_of_id) SELECT owner_id, status_id, author_id, reblog_of_id"
+                " FROM core.home_feed"
+            )
+
+    await feeds.write(move)

@@ -12,6 +12,7 @@ from chirp.storage.sqlite.records import FollowerLists, VersionedRecords
 
 class SqliteBase:
     db: Database
+    feeds: Database  # the home feeds' own file (see `SqliteStore.open`)
     status_records: VersionedRecords[Status]
     account_records: VersionedRecords[Account]
     follower_lists: FollowerLists

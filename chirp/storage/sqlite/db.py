@@ -15,7 +15,16 @@ import sqlite3
 import tempfile
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterable, Sequence
+import urllib.parse
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Generator,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -216,6 +225,7 @@ class Database:
 
     def __init__(
         self,
+        path: str,
         writer: aiosqlite.Connection,
         readers: list[aiosqlite.Connection],
         scratch_dir: str | None = None,
@@ -223,6 +233,7 @@ class Database:
         checkpointer: aiosqlite.Connection | None = None,
         writer_lock: _WriterLock | None = None,
     ):
+        self.path = path  # the database file
         self._writer = writer
         self._writer_lock = writer_lock
         self._readers = readers
@@ -246,48 +257,69 @@ class Database:
         self._writer_jobs = 0
 
     @classmethod
-    async def open(cls, path: str, *, readers: int = 2) -> Database:
+    async def open(
+        cls,
+        path: str,
+        *,
+        readers: int = 2,
+        schema: str = "migrations",
+        readers_see: Mapping[str, str] | None = None,
+    ) -> Database:
+        """Open (creating and migrating) the database file at `path` (":memory:": a throwaway
+        one) with the migrations of the `schema` folder. `readers_see` names other database
+        files (schema name -> path) that the readers attach: reads may join their tables. The
+        writer does not attach them: its `BEGIN IMMEDIATE` would take their write locks too."""
         scratch_dir = None
         if path == ":memory:":
             # A throwaway file, not a shared-cache memory database: shared cache uses table locks
             # that fail at once ("database table is locked") instead of WAL's concurrent reads.
-            scratch_dir = _make_scratch_dir()
-            target, uri = str(Path(scratch_dir) / "chirp.db"), False
+            scratch_dir = make_scratch_dir()
+            target = str(Path(scratch_dir) / "chirp.db")
         else:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-            target, uri = path, False
-        writer = await cls._connect(target, uri)
+            target = path
+        attached = dict(readers_see or {})
+        writer = await cls._connect(target)
         try:
-            await apply_migrations(writer)
+            await apply_migrations(writer, schema)
             await writer.execute(f"PRAGMA wal_autocheckpoint={WRITER_AUTOCHECKPOINT_PAGES}")
-            reader_conns = [await cls._connect(target, uri) for _ in range(readers)]
-            inline = cls._connect_inline(target, uri)
-            checkpointer = await cls._connect(target, uri)
+            reader_conns = [await cls._connect(target, attached) for _ in range(readers)]
+            inline = cls._connect_inline(target, attached)
+            checkpointer = await cls._connect(target)
             writer_lock = _WriterLock(target)
         except BaseException:
             await writer.close()
             if scratch_dir:
                 shutil.rmtree(scratch_dir, ignore_errors=True)
             raise
-        return cls(writer, reader_conns, scratch_dir, inline, checkpointer, writer_lock)
+        return cls(target, writer, reader_conns, scratch_dir, inline, checkpointer, writer_lock)
+
+    async def writes_read(self, name: str, path: str) -> None:
+        """Let this database's write transactions read the database file at `path` (attached
+        read-only as `name`: never written, so its write lock is never taken)."""
+        await self._writer.execute("ATTACH DATABASE ? AS " + name, (_file_uri(path, "ro"),))
 
     @staticmethod
-    async def _connect(target: str, uri: bool) -> aiosqlite.Connection:
+    async def _connect(
+        target: str, attached: Mapping[str, str] | None = None
+    ) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(
-            target, uri=uri, isolation_level=None, cached_statements=CACHED_STATEMENTS
+            _file_uri(target), uri=True, isolation_level=None, cached_statements=CACHED_STATEMENTS
         )
         conn.row_factory = sqlite3.Row
         for pragma in _PRAGMAS:
             await conn.execute(pragma)
+        for name, path in (attached or {}).items():
+            await conn.execute("ATTACH DATABASE ? AS " + name, (_file_uri(path),))
         return conn
 
     @staticmethod
-    def _connect_inline(target: str, uri: bool) -> sqlite3.Connection:
+    def _connect_inline(target: str, attached: Mapping[str, str]) -> sqlite3.Connection:
         # Used on the event loop's thread only. No busy wait there: a read that would have to
         # wait for a lock (rare in WAL: recovery, a truncating checkpoint) goes to a reader thread.
         conn = sqlite3.connect(
-            target,
-            uri=uri,
+            _file_uri(target),
+            uri=True,
             isolation_level=None,
             check_same_thread=False,
             cached_statements=CACHED_STATEMENTS,
@@ -297,6 +329,8 @@ class Database:
             if not pragma.startswith("PRAGMA busy_timeout"):
                 conn.execute(pragma)
         conn.execute("PRAGMA busy_timeout=0")
+        for name, path in attached.items():
+            conn.execute("ATTACH DATABASE ? AS " + name, (_file_uri(path),))
         return conn
 
     async def close(self) -> None:
@@ -623,25 +657,39 @@ def _is_busy(error: sqlite3.OperationalError) -> bool:
     return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
-def _make_scratch_dir() -> str:
+def make_scratch_dir() -> str:
     """A private directory for a throwaway database, in RAM (/dev/shm) where there is one."""
     shm = Path("/dev/shm")
     return tempfile.mkdtemp(prefix="chirp-", dir=shm if shm.is_dir() else None)
+
+
+def statement(sql: str, params: Params) -> Callable[[aiosqlite.Connection], Awaitable[None]]:
+    """A `Database.write` body of one statement."""
+
+    async def run(tx: aiosqlite.Connection) -> None:
+        await tx.execute(sql, params)
+
+    return run
 
 
 def placeholders(values: Iterable[Any]) -> str:
     return ",".join("?" for _ in values)
 
 
-async def apply_migrations(conn: aiosqlite.Connection) -> None:
-    """Apply `migrations/NNNN_name.sql` files not yet recorded, each in its own transaction."""
+def _file_uri(path: str, mode: str = "rwc") -> str:
+    """A `file:` URI for a database file (any character of the path quoted)."""
+    return f"file:{urllib.parse.quote(str(Path(path).absolute()))}?mode={mode}"
+
+
+async def apply_migrations(conn: aiosqlite.Connection, schema: str = "migrations") -> None:
+    """Apply the `<schema>/NNNN_name.sql` files not yet recorded, each in its own transaction."""
     await conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
     )
     async with conn.execute("SELECT version FROM schema_migrations") as cursor:
         applied = {row[0] async for row in cursor}
-    for version, name, sql in _migration_files():
+    for version, name, sql in _migration_files(schema):
         if version in applied:
             continue
         log.info("applying schema migration", extra={"version": version, "migration": name})
@@ -660,8 +708,8 @@ async def apply_migrations(conn: aiosqlite.Connection) -> None:
             raise
 
 
-def _migration_files() -> list[tuple[int, str, str]]:
-    folder = resources.files("chirp.storage.sqlite") / "migrations"
+def _migration_files(schema: str) -> list[tuple[int, str, str]]:
+    folder = resources.files("chirp.storage.sqlite") / schema
     found = []
     for entry in folder.iterdir():
         if entry.name.endswith(".sql"):

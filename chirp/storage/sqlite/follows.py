@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections.abc import Iterable
+from typing import Any
 
 from chirp.core.ids import id_time
 from chirp.core.models import Event, Follow, Page
@@ -12,6 +15,8 @@ from chirp.storage.sqlite.convert import req_dt, ts
 from chirp.storage.sqlite.db import placeholders
 from chirp.storage.sqlite.paging import newest_first, page_bounds, page_order
 from chirp.storage.sqlite.statuses import record_event
+
+log = logging.getLogger(__name__)
 
 
 class SqliteFollows(SqliteBase):
@@ -57,12 +62,28 @@ class SqliteFollows(SqliteBase):
                 "UPDATE accounts SET followers_count = max(0, followers_count - 1) WHERE id = ?",
                 (target_account_id,),
             )
-            await tx.execute(
-                "DELETE FROM home_feed WHERE owner_id = ? AND author_id = ?",
-                (account_id, target_account_id),
-            )
             await record_event(tx, event, id_time(event.id))
-            return True
+        # The feed is in its own file, so its entries go in a transaction of their own: now,
+        # and again from the unfollow's event (should this fail, or the process stop first).
+        try:
+            await self.remove_unfollowed_from_feed(account_id, target_account_id)
+        except sqlite3.Error:
+            log.warning(
+                "feed cleanup after an unfollow failed; its event retries it", exc_info=True
+            )
+        return True
+
+    async def remove_unfollowed_from_feed(self, owner_id: int, author_id: int) -> int:
+        async def remove(tx: Any) -> int:
+            # Unless the follow is back (its merge may have brought entries back meanwhile).
+            cursor = await tx.execute(
+                "DELETE FROM home_feed WHERE owner_id = ?1 AND author_id = ?2 AND NOT EXISTS"
+                " (SELECT 1 FROM follows WHERE account_id = ?1 AND target_account_id = ?2)",
+                (owner_id, author_id),
+            )
+            return int(max(cursor.rowcount, 0))
+
+        return await self.feeds.write(remove)
 
     async def get_relationships(
         self, account_id: int, target_ids: Iterable[int]

@@ -15,7 +15,7 @@ from chirp.core.text import tag_key
 from chirp.storage.port import MissingRecord
 from chirp.storage.sqlite.base import SqliteBase, unique_violation
 from chirp.storage.sqlite.convert import req_dt, ts
-from chirp.storage.sqlite.db import Row, placeholders
+from chirp.storage.sqlite.db import Row, placeholders, statement
 from chirp.storage.sqlite.media import attach_media, detach_media
 from chirp.storage.sqlite.timelines import remove_from_feeds
 
@@ -297,14 +297,6 @@ class SqliteStatuses(SqliteBase):
             previous = status_from_row(row)
             await _unindex_entities(tx, previous)
             unmentioned = [m for m in previous.mention_ids if m not in status.mention_ids]
-            if previous.visibility == "direct" and unmentioned:
-                # A direct tweet's feed entries are its mentions': an account no longer
-                # mentioned loses it (and `remove_from_feeds` will not look there).
-                await tx.execute(
-                    "DELETE FROM home_feed WHERE status_id = ?"
-                    f" AND owner_id IN ({placeholders(unmentioned)})",
-                    [status.id, *unmentioned],
-                )
             changed_at = status.edited_at or previous.created_at
             await detach_media(
                 tx,
@@ -356,6 +348,17 @@ class SqliteStatuses(SqliteBase):
             await record_event(tx, event, status.edited_at or req_dt(row["created_at"]))
             async with tx.execute("SELECT * FROM statuses WHERE id = ?", (status.id,)) as cursor:
                 updated = await cursor.fetchone()
+        if previous.visibility == "direct" and unmentioned:
+            # A direct tweet's feed entries are its mentions': an account no longer mentioned
+            # loses it (`remove_from_feeds` will not look there; readers never show it to them
+            # meanwhile: a direct tweet is visible to the accounts it mentions only).
+            await self.feeds.write(
+                statement(
+                    "DELETE FROM home_feed WHERE status_id = ?"
+                    f" AND owner_id IN ({placeholders(unmentioned)})",
+                    [status.id, *unmentioned],
+                )
+            )
         return status_from_row(updated) if updated else None
 
     async def delete_status(self, status_id: int, *, event: Event) -> list[Status]:
@@ -388,7 +391,7 @@ class SqliteStatuses(SqliteBase):
             event.payload["reblog_ids"] = [s.id for s in reblogs]
             event.payload["reblogger_ids"] = [s.account_id for s in reblogs]
             await record_event(tx, event, removed[0].created_at)
-        await remove_from_feeds(self.db, removed)
+        await remove_from_feeds(self.db, self.feeds, removed)
         return removed
 
     async def get_status_edits(self, status_id: int) -> list[StatusEdit]:

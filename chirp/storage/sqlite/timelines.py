@@ -12,7 +12,7 @@ from chirp.core.text import tag_key
 from chirp.storage.port import AccountFilter, FanOut
 from chirp.storage.shared import FanOutOne
 from chirp.storage.sqlite.base import SqliteBase
-from chirp.storage.sqlite.db import Database, placeholders
+from chirp.storage.sqlite.db import Database, placeholders, statement
 from chirp.storage.sqlite.paging import newest_first, page_bounds, page_order
 
 # A reply to someone reaches a home feed only if its owner follows that someone too (or it's a
@@ -27,14 +27,15 @@ _REPLY_VISIBLE_TO = (
 
 # Feeds and feed rows per write transaction. A batch of tweets fans out in follower ranges, each
 # range in one statement for all of one author's tweets of the batch, and small fan-outs share a
-# transaction: each holds the single writer a few ms, so a tweet being posted (or a like) never
-# queues long behind the fan-out of a big account or of a burst of tweets. What costs is the
-# feeds (each is a page elsewhere in the tree): under load 3,000 of them held the writer 20-80 ms,
-# and 1,000 keeps a post's wait short (realtime benchmark, 5,000 followers: POST p99 58 -> 27-32
-# ms, delivery p99 133 -> 92-100 ms). Rows of one feed are neighbours: a burst of one author's
-# tweets writes many per feed, and fewer, larger transactions commit fewer pages for them.
-FAN_OUT_FEEDS = 1_000
-FAN_OUT_ROWS = 5_000
+# transaction. The feeds have their own file (`SqliteStore.open`), so these transactions hold
+# up only other feed writes (an unfollow, a trim, a follow's merge): 50,000 rows is ~50 ms of
+# the feeds' writer. Bigger transactions mean fewer statements, and each statement's return to
+# Python waits for the GIL held by a busy event loop (with the feeds in the main file, posts
+# queued behind the fan-out, and ranges of 1,000 feeds kept their wait short). Rows of one feed
+# are neighbours: a burst of one author's tweets writes many per feed, and fewer, larger
+# transactions commit fewer pages for them.
+FAN_OUT_FEEDS = 5_000
+FAN_OUT_ROWS = 50_000
 # Feeds measured (and trimmed) per write transaction: a feed a burst of tweets grew by a few
 # hundred entries takes ~0.2 ms to trim, so this bounds a transaction to a few ms.
 TRIM_CHUNK = 40
@@ -74,7 +75,7 @@ async def follower_ranges(
     return [None, *bounds, None], [per] * len(bounds) + [total - per * len(bounds)]
 
 
-async def remove_from_feeds(db: Database, statuses: Sequence[Status]) -> None:
+async def remove_from_feeds(db: Database, feeds: Database, statuses: Sequence[Status]) -> None:
     """Take deleted tweets out of the home feeds that can hold them: their authors' followers'
     and (direct tweets) the mentioned accounts'. In follower ranges of FAN_OUT_FEEDS per write
     transaction, as the fan-out wrote them; the tweets are gone already, so readers skip any
@@ -93,20 +94,11 @@ async def remove_from_feeds(db: Database, statuses: Sequence[Status]) -> None:
             elif status.mention_ids:
                 owners += f" UNION VALUES {','.join('(?)' for _ in status.mention_ids)}"
                 params += status.mention_ids
-            await db.write(
-                _statement(
+            await feeds.write(
+                statement(
                     f"DELETE FROM home_feed WHERE status_id = ? AND owner_id IN ({owners})", params
                 )
             )
-
-
-def _statement(sql: str, params: list[Any]) -> Callable[[Any], Awaitable[None]]:
-    """A `Database.write` body of one statement."""
-
-    async def run(tx: Any) -> None:
-        await tx.execute(sql, params)
-
-    return run
 
 
 def _plain(request: FanOut) -> bool:
@@ -133,7 +125,7 @@ class SqliteTimelines(SqliteBase, FanOutOne):
             transactions[-1].append(piece)
             rows += piece.rows
             feeds += piece.feeds
-        await self.db.write_each(
+        await self.feeds.write_each(
             [self._write_pieces(pieces, reached) for pieces in transactions if pieces]
         )
         return reached
@@ -298,7 +290,7 @@ class SqliteTimelines(SqliteBase, FanOutOne):
 
             return run
 
-        await self.db.write_each(
+        await self.feeds.write_each(
             [
                 trim(params[start : start + TRIM_CHUNK])
                 for start in range(0, len(params), TRIM_CHUNK)
@@ -307,16 +299,21 @@ class SqliteTimelines(SqliteBase, FanOutOne):
         return removed
 
     async def merge_into_home_feed(self, owner_id: int, author_id: int, *, limit: int) -> int:
-        async with self.db.transaction() as tx:
+        async def merge(tx: Any) -> int:
+            # Only while the follow stands: an unfollow made since removed what it found, in a
+            # transaction of this file before this one or after it.
             cursor = await tx.execute(
                 "INSERT OR IGNORE INTO home_feed(owner_id, status_id, author_id, reblog_of_id)"
-                " SELECT ?, s.id, s.account_id, s.reblog_of_id FROM statuses s"
-                " WHERE s.account_id = ? AND s.visibility IN ('public', 'unlisted', 'private')"
-                f" AND {_REPLY_VISIBLE_TO.format(s='s', owner='?')}"
-                " ORDER BY s.id DESC LIMIT ?",
-                (owner_id, author_id, owner_id, owner_id, limit),
+                " SELECT ?1, s.id, s.account_id, s.reblog_of_id FROM statuses s"
+                " WHERE s.account_id = ?2 AND s.visibility IN ('public', 'unlisted', 'private')"
+                f" AND {_REPLY_VISIBLE_TO.format(s='s', owner='?1')}"
+                " AND EXISTS (SELECT 1 FROM follows WHERE account_id = ?1"
+                " AND target_account_id = ?2) ORDER BY s.id DESC LIMIT ?3",
+                (owner_id, author_id, limit),
             )
-            return max(cursor.rowcount, 0)
+            return int(max(cursor.rowcount, 0))
+
+        return await self.feeds.write(merge)
 
     async def home_timeline(
         self, owner_id: int, page: Page, *, pull_account_ids: Iterable[int]

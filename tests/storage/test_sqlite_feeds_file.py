@@ -1,0 +1,107 @@
+"""The SQLite store keeps its home feeds in a second file, `<name>-feeds.db`: a fan-out's write
+transactions hold that file's write lock, never the one tweets, likes and follows need."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+from chirp.core.models import Page
+from chirp.storage.sqlite import SqliteStore, feeds_file
+from tests.storage.factories import event, follow, make_account, post
+
+
+def test_the_feeds_file_sits_beside_the_store() -> None:
+    assert feeds_file("/data/chirp.db") == "/data/chirp-feeds.db"
+    assert feeds_file("relative/store") == "relative/store-feeds"
+
+
+async def test_a_tweet_is_written_while_a_fan_out_holds_the_feeds(tmp_path: Path) -> None:
+    store = await SqliteStore.open(str(tmp_path / "chirp.db"))
+    try:
+        author, reader = await make_account(store), await make_account(store)
+        await follow(store, reader, author)
+        first = await post(store, author)
+        holding, release = threading.Event(), threading.Event()
+
+        async def long_fan_out(tx: Any) -> None:
+            # A stand-in for a big fan-out: the feeds' write lock is held until released.
+            await tx.execute(
+                "INSERT INTO home_feed(owner_id, status_id, author_id) VALUES (?, ?, ?)",
+                (reader.id, first.id, author.id),
+            )
+            holding.set()
+            release.wait(10)
+
+        fan_out = asyncio.ensure_future(store.feeds.write(long_fan_out))
+        assert await asyncio.to_thread(holding.wait, 10)
+        try:
+            # Tweets, likes and follows need the main file only: none of them waits.
+            async with asyncio.timeout(5):
+                second = await post(store, author)
+                other = await make_account(store)
+                await follow(store, other, author)
+            assert (await store.get_status(second.id)) is not None
+        finally:
+            release.set()
+            await fan_out
+        assert await store.fan_out(second, to_followers=True) == [reader.id, other.id]
+        assert await store.home_timeline(reader.id, Page(), pull_account_ids=[]) == [
+            second.id,
+            first.id,
+        ]
+    finally:
+        await store.close()
+
+
+async def test_feeds_of_a_store_made_before_the_feeds_file_are_moved_there(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "chirp.db"
+    store = await SqliteStore.open(str(path))
+    try:
+        author, reader = await make_account(store), await make_account(store)
+        await follow(store, reader, author)
+        tweets = [await post(store, author) for _ in range(3)]
+        for tweet in tweets:
+            await store.fan_out(tweet, to_followers=True)
+    finally:
+        await store.close()
+    _back_to_one_file(path)
+
+    store = await SqliteStore.open(str(path))
+    try:
+        assert await store.home_timeline(reader.id, Page(), pull_account_ids=[]) == [
+            t.id for t in reversed(tweets)
+        ]
+        gone = await store.db.fetchval(
+            "SELECT count(*) FROM main.sqlite_master WHERE name = 'home_feed'"
+        )
+        assert gone == 0
+        await store.remove_follow(reader.id, author.id, event=event())
+        assert await store.home_timeline(reader.id, Page(), pull_account_ids=[]) == []
+    finally:
+        await store.close()
+
+
+def _back_to_one_file(path: Path) -> None:
+    """The layout of migration 0009: the feeds in the main file, no feeds file."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("ATTACH DATABASE ? AS feeds", (feeds_file(str(path)),))
+    conn.execute("CREATE TABLE main.home_feed AS SELECT * FROM feeds.home_feed")
+    conn.execute("DELETE FROM schema_migrations WHERE version = 10")
+    conn.execute("DETACH DATABASE feeds")
+    conn.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(feeds_file(str(path)) + suffix).unlink(missing_ok=True)
+
+
+async def test_a_throwaway_store_leaves_no_files_behind() -> None:
+    store = await SqliteStore.open(":memory:")
+    folder = Path(store.db.path).parent
+    assert await asyncio.to_thread(Path(feeds_file(store.db.path)).exists)
+    await store.close()
+    assert not await asyncio.to_thread(folder.exists)
