@@ -59,8 +59,9 @@ def test_sigterm_lets_in_flight_requests_finish_and_closes_the_store(tmp_path: P
     assert exit_code == 0
     assert time.monotonic() - started < 10
     assert "chirp stopped" in node.logs()
-    # A clean close checkpoints the WAL into the database file and removes it.
+    # A clean close checkpoints the WALs into the database files and removes them.
     assert not (tmp_path / "data" / "chirp.db-wal").exists()
+    assert not (tmp_path / "data" / "chirp-feeds.db-wal").exists()
 
     # The login written during shutdown survived: the token works after a restart.
     again = ChirpProcess(tmp_path / "data", name="again", env=SLOW_ARGON2).start()

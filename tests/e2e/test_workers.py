@@ -107,6 +107,7 @@ def test_workers_share_the_port_with_distinct_node_ids_and_stop_gracefully(
     for pid in workers:
         assert not Path(f"/proc/{pid}").exists()
     assert not (tmp_path / "data" / "chirp.db-wal").exists()
+    assert not (tmp_path / "data" / "chirp-feeds.db-wal").exists()
 
 
 def test_node_ids_beyond_63_are_refused(tmp_path: Path) -> None:

@@ -84,10 +84,13 @@ class SqliteStore(
         await self.db.fetchval("SELECT 1")
 
     async def close(self) -> None:
+        # The feeds first: their writer has the main file open read-only, and the last
+        # connection to close a file must be able to write it to fold its WAL back in (the
+        # main file's readers, which close last, have the feeds' file open to write).
         try:
-            await self.db.close()
-        finally:
             await self.feeds.close()
+        finally:
+            await self.db.close()
             if self._scratch_dir:
                 shutil.rmtree(self._scratch_dir, ignore_errors=True)
 
