@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 import pytest
@@ -281,6 +282,49 @@ async def test_a_short_write_waits_on_the_loop_for_the_writers_transaction_in_ha
         assert order.index("post") <= submitted_at + 3, order
         assert threads == [threading.get_ident()]
     finally:
+        await db.close()
+
+
+async def test_a_short_write_waits_on_the_loop_for_every_job_of_ours_ahead_of_it(
+    tmp_path: Path,
+) -> None:
+    """Two jobs on the writer's thread, one behind the other: a short write submitted meanwhile
+    waits for both and then runs on the loop's thread, instead of following them there (where
+    each of its statements waits for the GIL of a busy loop, and the next posts follow it)."""
+    db = await Database.open(str(tmp_path / "chirp.db"))
+    threads: list[int] = []
+    first_held, second_held = threading.Event(), threading.Event()
+    release_first, release_second = threading.Event(), threading.Event()
+
+    def holding(held: threading.Event, release: threading.Event, row: int) -> Any:
+        async def body(tx: aiosqlite.Connection) -> None:
+            await tx.execute("INSERT INTO t VALUES (?)", (row,))
+            held.set()
+            release.wait(10)
+
+        return body
+
+    try:
+        await db.write(_table)
+        first = asyncio.ensure_future(db.write(holding(first_held, release_first, 1)))
+        assert await asyncio.to_thread(first_held.wait, 10)
+        second = asyncio.ensure_future(db.write(holding(second_held, release_second, 2)))
+        await asyncio.sleep(0.01)  # queued behind the first on the writer's thread
+        waiting = asyncio.ensure_future(db.write_now(_insert(3, threads)))
+        await asyncio.sleep(0.01)
+        release_first.set()
+        await first
+        assert await asyncio.to_thread(second_held.wait, 10)
+        await asyncio.sleep(0.05)
+        assert not waiting.done()
+        release_second.set()
+        await second
+        assert await asyncio.wait_for(waiting, 2) == 3
+        assert threads == [threading.get_ident()]
+        assert [r[0] for r in await db.fetchall_now("SELECT id FROM t ORDER BY id")] == [1, 2, 3]
+    finally:
+        release_first.set()
+        release_second.set()
         await db.close()
 
 

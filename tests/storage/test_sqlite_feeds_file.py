@@ -38,14 +38,27 @@ async def test_a_tweet_is_written_while_a_fan_out_holds_the_feeds(tmp_path: Path
 
         fan_out = asyncio.ensure_future(store.feeds.write(long_fan_out))
         assert await asyncio.to_thread(holding.wait, 10)
+        on_writer: list[object] = []
+        main_write = store.db.write
+
+        async def recorded(body: Any) -> Any:
+            on_writer.append(body)
+            return await main_write(body)
+
+        store.db.write = recorded  # type: ignore[method-assign]
         try:
-            # Tweets, likes and follows need the main file only: none of them waits.
+            # Tweets, likes and follows need the main file only: none of them waits, and a
+            # tweet is written on the loop's thread (the connection that does it has no
+            # feeds attached: its `BEGIN IMMEDIATE` would wait for the feeds' lock too).
             async with asyncio.timeout(5):
                 second = await post(store, author)
+            assert on_writer == []
+            async with asyncio.timeout(5):
                 other = await make_account(store)
                 await follow(store, other, author)
             assert (await store.get_status(second.id)) is not None
         finally:
+            store.db.write = main_write  # type: ignore[method-assign]
             release.set()
             await fan_out
         assert await store.fan_out(second, to_followers=True) == [reader.id, other.id]

@@ -97,6 +97,11 @@ class _NowConnection:
     def executemany(self, sql: str, params: Iterable[Params]) -> _Done[_NowCursor]:
         return _Done(_NowCursor(self._conn.executemany(sql, params)))
 
+    @property
+    def total_changes(self) -> int:
+        """Rows changed since the connection opened, by triggers too (no statement: no step)."""
+        return self._conn.total_changes
+
 
 def _run_at_once(coroutine: Awaitable[T]) -> T:
     """Run a coroutine that only awaits `_Done` values to its end, synchronously."""
@@ -232,6 +237,7 @@ class Database:
         inline_reader: sqlite3.Connection | None = None,
         checkpointer: aiosqlite.Connection | None = None,
         writer_lock: _WriterLock | None = None,
+        inline_writer: sqlite3.Connection | None = None,
     ):
         self.path = path  # the database file
         self._writer = writer
@@ -241,6 +247,9 @@ class Database:
         self._write_lock = asyncio.Lock()
         self._scratch_dir = scratch_dir
         self._inline = inline_reader
+        # `write_now`'s connection: the inline reader's, unless that one has other files
+        # attached (its `BEGIN IMMEDIATE` would take their write locks too, and wait for them).
+        self._inline_writer = inline_writer if inline_writer is not None else inline_reader
         self._checkpointer = checkpointer
         self._written = asyncio.Event()
         # Writes submitted to the writer's thread (counted on the loop's thread) and started
@@ -285,6 +294,7 @@ class Database:
             await writer.execute(f"PRAGMA wal_autocheckpoint={WRITER_AUTOCHECKPOINT_PAGES}")
             reader_conns = [await cls._connect(target, attached) for _ in range(readers)]
             inline = cls._connect_inline(target, attached)
+            inline_writer = cls._connect_inline(target, {}) if attached else None
             checkpointer = await cls._connect(target)
             writer_lock = _WriterLock(target)
         except BaseException:
@@ -292,7 +302,16 @@ class Database:
             if scratch_dir:
                 shutil.rmtree(scratch_dir, ignore_errors=True)
             raise
-        return cls(target, writer, reader_conns, scratch_dir, inline, checkpointer, writer_lock)
+        return cls(
+            target,
+            writer,
+            reader_conns,
+            scratch_dir,
+            inline,
+            checkpointer,
+            writer_lock,
+            inline_writer,
+        )
 
     async def writes_read(self, name: str, path: str) -> None:
         """Let this database's write transactions read the database file at `path` (attached
@@ -343,8 +362,9 @@ class Database:
                 await conn.close()
             if self._checkpointer is not None:
                 await self._checkpointer.close()
-            if self._inline is not None:
-                self._inline.close()
+            for inline in {self._inline, self._inline_writer}:
+                if inline is not None:
+                    inline.close()
             if self._writer_lock is not None:
                 self._writer_lock.close()
         if self._scratch_dir:
@@ -405,7 +425,7 @@ class Database:
         Every statement run on the writer's thread gives up the GIL and waits to take it back
         from the busy loop: a tweet's eight statements held the writer ~1 ms there for ~0.1 ms
         of SQLite's work (posting benchmark), and the fan-out waited behind them."""
-        if self._inline is None or self._writer_lock is None:
+        if self._inline_writer is None or self._writer_lock is None:
             return await self.write(body)
         if not self._inline_waiting:
             ran, result = self._write_inline(body)
@@ -424,7 +444,7 @@ class Database:
     ) -> tuple[bool, T | None]:
         """Run `body` as a transaction on the loop's connection if the write lock is free now:
         (True, its result), or (False, None) if it is not."""
-        conn, lock = self._inline, self._writer_lock
+        conn, lock = self._inline_writer, self._writer_lock
         assert conn is not None and lock is not None
         if self._write_lock.locked() or not lock.try_acquire():
             return False, None
@@ -453,8 +473,11 @@ class Database:
 
     def _run_waiting_inline(self) -> None:
         """After a job of the writer's thread came back: the inline writes waiting for it run
-        now; any the writer's lock still keeps from running go to the writer's thread (they
-        waited one job already, and jobs queued behind it would keep taking the lock first)."""
+        now. While another job of ours holds the writer they wait for that one too (its end
+        calls this again): sent to the writer's thread instead, a post holds the writer with
+        its statements' GIL hand-offs (~1 ms), and the next posts find it busy and follow.
+        Only when none of ours is left and the lock is still taken (another process, a
+        `transaction`) do they go there."""
         waiting = self._inline_waiting
         while waiting:
             body, future = waiting[0]
@@ -468,6 +491,8 @@ class Database:
                 future.set_exception(error)
                 continue
             if not ran:
+                if self._writer_jobs:  # another job of ours has the writer: wait for it too
+                    return
                 break
             waiting.popleft()
             future.set_result(result)

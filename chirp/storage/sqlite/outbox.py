@@ -11,21 +11,33 @@ import orjson
 from chirp.core.models import Event
 from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.convert import ts
-from chirp.storage.sqlite.db import Row
 
 
 class SqliteOutbox(SqliteBase):
     async def claim_events(self, *, limit: int, now: datetime, lease_seconds: float) -> list[Event]:
-        async def claim(tx: aiosqlite.Connection) -> list[Row]:
+        # Three statements returning one value each, not a row per event: on the writer's
+        # thread every row fetched is a step that gives up the GIL and waits to take it back
+        # from the busy event loop, and tweets posted meanwhile wait for the writer.
+        async def claim(tx: aiosqlite.Connection) -> str:
             async with tx.execute(
-                "UPDATE outbox SET claimed_until = ?, attempts = attempts + 1 WHERE id IN ("
-                " SELECT id FROM outbox WHERE available_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)"
-                " ORDER BY id LIMIT ?) RETURNING id, kind, payload, attempts",
-                (ts(now + timedelta(seconds=lease_seconds)), ts(now), ts(now), limit),
+                "SELECT json_group_array(id) FROM (SELECT id FROM outbox WHERE available_at <= ?"
+                " AND (claimed_until IS NULL OR claimed_until < ?) ORDER BY id LIMIT ?)",
+                (ts(now), ts(now), limit),
             ) as cursor:
-                return list(await cursor.fetchall())
+                ids = (await cursor.fetchone() or ("[]",))[0]
+            await tx.execute(
+                "UPDATE outbox SET claimed_until = ?, attempts = attempts + 1"
+                " WHERE id IN (SELECT value FROM json_each(?))",
+                (ts(now + timedelta(seconds=lease_seconds)), ids),
+            )
+            async with tx.execute(
+                "SELECT json_group_array(json_array(id, kind, payload, attempts)) FROM outbox"
+                " WHERE id IN (SELECT value FROM json_each(?))",
+                (ids,),
+            ) as cursor:
+                return str((await cursor.fetchone() or ("[]",))[0])
 
-        rows = await self.db.write(claim)
+        rows = orjson.loads(await self.db.write(claim))
         events = [
             Event(id=r[0], kind=r[1], payload=orjson.loads(r[2]), attempts=r[3]) for r in rows
         ]
@@ -39,8 +51,11 @@ class SqliteOutbox(SqliteBase):
         if not event_ids:
             return
 
-        async def delete(tx: aiosqlite.Connection) -> None:
-            await tx.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in event_ids])
+        async def delete(tx: aiosqlite.Connection) -> None:  # one statement: see claim_events
+            await tx.execute(
+                "DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))",
+                (orjson.dumps(list(event_ids)).decode(),),
+            )
 
         await self.db.write(delete)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -36,9 +37,9 @@ _REPLY_VISIBLE_TO = (
 # transactions commit fewer pages for them.
 FAN_OUT_FEEDS = 5_000
 FAN_OUT_ROWS = 50_000
-# Feeds measured (and trimmed) per write transaction: a feed a burst of tweets grew by a few
-# hundred entries takes ~0.2 ms to trim, so this bounds a transaction to a few ms.
-TRIM_CHUNK = 40
+# Feeds measured (and trimmed) per write transaction: ~0.15 ms each (a walk down 800 entries,
+# then the range deletes), so ~30 ms a transaction.
+TRIM_CHUNK = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,31 +270,38 @@ class SqliteTimelines(SqliteBase, FanOutOne):
 
     async def trim_home_feeds(self, owner_ids: Iterable[int], cap: int, slack: int = 0) -> int:
         owners = list(dict.fromkeys(owner_ids))
-        sql = (
-            "DELETE FROM home_feed WHERE owner_id = ?1 AND status_id < (SELECT status_id"
-            " FROM home_feed WHERE owner_id = ?1 ORDER BY status_id DESC LIMIT 1 OFFSET ?2)"
+        # Each feed's cap-th entry is found by walking its index; the trigger on `feed_cuts`
+        # (feeds migration 0002) then deletes what is older, by key range: a chunk of feeds in
+        # two statements instead of one per feed.
+        longer = (
+            " AND EXISTS (SELECT 1 FROM home_feed WHERE owner_id = o.value"
+            " ORDER BY status_id DESC LIMIT 1 OFFSET ?3)"
+            if slack  # without slack, finding the cap-th entry says it all
+            else ""
         )
-        params: list[tuple[int, ...]] = [(owner, cap - 1) for owner in owners]
-        if slack:  # without slack, the walk to the cap-th entry says it all
-            sql += (
-                " AND EXISTS (SELECT 1 FROM home_feed WHERE owner_id = ?1"
-                " ORDER BY status_id DESC LIMIT 1 OFFSET ?3)"
-            )
-            params = [(owner, cap - 1, cap + slack) for owner in owners]
+        sql = (
+            "INSERT INTO feed_cuts(owner_id, below) SELECT owner_id, below FROM (SELECT"
+            " o.value AS owner_id, (SELECT status_id FROM home_feed WHERE owner_id = o.value"
+            f" ORDER BY status_id DESC LIMIT 1 OFFSET ?2) AS below FROM json_each(?1) o"
+            f" WHERE true{longer}) WHERE below IS NOT NULL"
+        )
         removed = 0
 
-        def trim(chunk: list[tuple[int, ...]]) -> Callable[[Any], Awaitable[None]]:
+        def trim(chunk: list[int]) -> Callable[[Any], Awaitable[None]]:
             async def run(tx: Any) -> None:
                 nonlocal removed
-                cursor = await tx.executemany(sql, chunk)
-                removed += max(cursor.rowcount, 0)
+                before = tx.total_changes
+                params = [json.dumps(chunk), cap - 1, *([cap + slack] if slack else [])]
+                cursor = await tx.execute(sql, params)
+                removed += tx.total_changes - before - cursor.rowcount  # the trigger's deletes
+                await tx.execute("DELETE FROM feed_cuts")
 
             return run
 
         await self.feeds.write_each(
             [
-                trim(params[start : start + TRIM_CHUNK])
-                for start in range(0, len(params), TRIM_CHUNK)
+                trim(owners[start : start + TRIM_CHUNK])
+                for start in range(0, len(owners), TRIM_CHUNK)
             ]
         )
         return removed
