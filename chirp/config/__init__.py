@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     # are not fanned out but pulled and merged at read time.
     home_feed_cap: int = Field(800, ge=20)
     fanout_follower_threshold: int = Field(10_000, ge=1)
+    # New tweets and retweets wait (a second at most) while the outbox holds more due events
+    # than this, so the fan-out keeps up (`chirp.core.backlog`); 0: never wait.
+    outbox_backlog_limit: int = Field(600, ge=0)
     idempotency_ttl_seconds: int = Field(3600, ge=1)
     # 0 keeps tokens valid until revoked, as Mastodon does; otherwise the access-token lifetime.
     access_token_ttl_seconds: int = Field(0, ge=0)

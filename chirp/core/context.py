@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from chirp.blobs.port import BlobStore
 from chirp.bus.port import EventBus
@@ -15,6 +15,9 @@ from chirp.core.models import ChatMessage, Status
 from chirp.core.secrets import Passwords
 from chirp.media.workers import MediaWorkers
 from chirp.storage.port import Store
+
+if TYPE_CHECKING:
+    from chirp.core.backlog import OutboxGate
 
 
 class LivePush(Protocol):
@@ -54,6 +57,8 @@ class Context:
     tweet_push: TweetPush | None = None
     # Called after a write recorded an outbox event, so the dispatcher handles it without delay.
     wake_dispatcher: Callable[[], None] = field(default=lambda: None)
+    # Backpressure from the outbox on new tweets (`chirp.core.backlog`); None: none.
+    outbox_gate: OutboxGate | None = None
 
     def new_id(self) -> int:
         return self.ids.next_id()

@@ -83,6 +83,8 @@ async def retweet(
         application_id=None,
     )
     event = Event(id=ctx.new_id(), kind="status.created", payload={"status_id": wrapper.id})
+    if ctx.outbox_gate is not None:
+        await ctx.outbox_gate.wait_for_room(ctx)
     try:
         await ctx.store.create_status(wrapper, event=event)
     except UniqueViolation:  # a concurrent retweet of the same tweet by the same account won

@@ -145,6 +145,8 @@ async def post_tweet(
         conversation_id=(parent.conversation_id or parent.id) if parent else status_id,
     )
     event = Event(id=ctx.new_id(), kind="status.created", payload={"status_id": status.id})
+    if ctx.outbox_gate is not None:
+        await ctx.outbox_gate.wait_for_room(ctx)
     try:
         await ctx.store.create_status(
             status, event=event, idempotency_key=idempotency_key or None, idempotency_since=since

@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 PUSHED_MEMORY = 10_000
 # Authors whose followers' topic names are kept (the ones posting lately).
 TOPIC_LISTS = 256
+# How long the outbox waits for the post path to push a tweet before pushing it itself.
+POSTING_WAIT = 5.0
 
 
 def dumps(value: object) -> str:
@@ -89,6 +91,10 @@ class Pusher:
         # nodes' copies are dropped by the bus (`once`).
         self._pushed: dict[int, None] = {}
         self._posting: set[asyncio.Task[None]] = set()
+        # The post path's pushes under way, by tweet: the outbox step waits for one of these
+        # rather than push the tweet too (under steady posting the outbox often got there
+        # first, and each tweet was rendered and published twice).
+        self._posting_by_status: dict[int, asyncio.Task[None]] = {}
         self._last_posting: asyncio.Task[None] | None = None
         self._flusher: asyncio.Task[None] | None = None
         self._home_topic_lists: dict[int, tuple[list[int], list[str]]] = {}
@@ -145,6 +151,8 @@ class Pusher:
         status = await batch.status(self.ctx, cast(int, event.payload["status_id"]))
         if status is None:
             return
+        if (posting := self._posting_by_status.get(status.id)) is not None:
+            await asyncio.wait([posting], timeout=POSTING_WAIT)
         if status.id not in self._pushed:  # else the post path has pushed it already
             readers = set(batch.delivered.get(status.id, [])) | {status.account_id}
             if status.visibility != "direct" and await self._too_big_to_fan_out(status.account_id):
@@ -165,7 +173,9 @@ class Pusher:
         task = asyncio.create_task(self._push_posted(status, self._last_posting))
         self._last_posting = task
         self._posting.add(task)
+        self._posting_by_status[status.id] = task
         task.add_done_callback(self._posting.discard)
+        task.add_done_callback(lambda _: self._posting_by_status.pop(status.id, None))
 
     async def _push_posted(self, posted: Status, previous: asyncio.Task[None] | None) -> None:
         status_id = posted.id

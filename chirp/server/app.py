@@ -12,6 +12,7 @@ from aiohttp import web
 from chirp.blobs import open_blobs
 from chirp.bus import open_bus
 from chirp.config import Settings
+from chirp.core.backlog import OutboxGate
 from chirp.core.context import Context
 from chirp.core.dispatch import Dispatcher, Step
 from chirp.core.ids import SnowflakeGenerator
@@ -95,6 +96,7 @@ async def _domain_context(app: web.Application) -> AsyncIterator[None]:
             memory_kib=settings.argon2_memory_kib,
             parallelism=settings.argon2_parallelism,
         ),
+        outbox_gate=OutboxGate(settings.outbox_backlog_limit),
     )
     try:
         yield

@@ -562,6 +562,11 @@ class LiveStore(Protocol):
 
 
 class OutboxStore(Protocol):
+    async def count_due_events(self, now: datetime) -> int:
+        """Events due by `now`, claimed or not (the backlog; events waiting out a retry's
+        backoff are not counted)."""
+        ...
+
     async def claim_events(self, *, limit: int, now: datetime, lease_seconds: float) -> list[Event]:
         """Lease up to `limit` due events, oldest first; a lease that expires makes them due again."""
         ...

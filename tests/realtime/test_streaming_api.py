@@ -396,3 +396,31 @@ async def test_the_outbox_skips_tweets_another_node_pushed_first(
         await drain()
         assert published == []
         await quiet(ws)
+
+
+async def test_the_outbox_waits_for_the_post_paths_push_instead_of_pushing_again(
+    app: web.Application, client: TestClient, alice: User, bob: User, drain: Drain
+) -> None:
+    """The post path's push is slow (a busy node): the outbox step, reaching the tweet first,
+    waits for it instead of rendering and publishing the tweet a second time."""
+    await follow(client, alice, bob)
+    await drain()
+    bus = app[PUSHER].bus
+    updates: list[str] = []
+    real_publish = bus.publish
+
+    async def slow(topics: Any, event: str, payload: str, **kwargs: Any) -> str:
+        if event == "update":
+            updates.append(payload)
+            await asyncio.sleep(0.3)
+        return await real_publish(topics, event, payload, **kwargs)
+
+    bus.publish = slow  # type: ignore[method-assign]
+    async with client.ws_connect(f"/api/v1/streaming?access_token={alice.token}&stream=user") as ws:
+        await asyncio.sleep(0.05)
+        await post(client, bob, "pushed once")
+        await drain()  # runs while the post path's publish is still under way
+        (frame,) = await frames(ws, 1)
+        assert frame["event"] == "update"
+        assert len(updates) == 1
+        await quiet(ws)

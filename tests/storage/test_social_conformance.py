@@ -516,8 +516,11 @@ async def test_outbox_leases_completes_and_retries(store: Store) -> None:
     assert [e.payload["status_id"] for e in events] == [t.id for t in tweets]
     assert all(e.attempts == 1 for e in events)
     assert await store.claim_events(limit=10, now=now(), lease_seconds=60) == []  # leased
+    assert await store.count_due_events(now()) == 3  # claimed ones are still the backlog
     await store.complete_event(events[0].id)
     await store.retry_event(events[1].id, available_at=now() + timedelta(hours=1))
+    assert await store.count_due_events(now()) == 1  # the retry waits out its backoff
+    assert await store.count_due_events(now() + timedelta(hours=2)) == 2
     later = await store.claim_events(limit=10, now=now() + timedelta(seconds=61), lease_seconds=60)
     assert [e.id for e in later] == [events[2].id]  # the lease expired; the retry is not due yet
     retried = await store.claim_events(limit=10, now=now() + timedelta(hours=2), lease_seconds=60)

@@ -13,6 +13,9 @@ from chirp.storage.mongodb.base import Doc, MongoBase, ts
 
 
 class MongoOutbox(MongoBase):
+    async def count_due_events(self, now: datetime) -> int:
+        return int(await self.db.outbox.count_documents({"available_at": {"$lte": ts(now)}}))
+
     async def claim_events(self, *, limit: int, now: datetime, lease_seconds: float) -> list[Event]:
         due: Doc = {
             "available_at": {"$lte": ts(now)},

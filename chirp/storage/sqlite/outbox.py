@@ -14,6 +14,12 @@ from chirp.storage.sqlite.convert import ts
 
 
 class SqliteOutbox(SqliteBase):
+    async def count_due_events(self, now: datetime) -> int:
+        row = await self.db.fetchone_now(  # the `available_at` index alone: bounded by the backlog
+            "SELECT count(*) FROM outbox WHERE available_at <= ?", (ts(now),)
+        )
+        return int(row[0]) if row else 0
+
     async def claim_events(self, *, limit: int, now: datetime, lease_seconds: float) -> list[Event]:
         # Three statements returning one value each, not a row per event: on the writer's
         # thread every row fetched is a step that gives up the GIL and waits to take it back
