@@ -159,7 +159,14 @@ class Dispatcher:
         which also picks up events other nodes recorded or leases that expired)."""
         while True:
             try:
-                while await self.run_once():
+                # Another process may be this store's dispatcher: then this one only waits to
+                # take over (it records its events; that one handles them). A look at the
+                # outbox's size (one indexed count) comes before a claim, a write.
+                while (
+                    await self.ctx.store.lead_dispatch()
+                    and await self.ctx.store.count_due_events(self.ctx.now())
+                    and await self.run_once()
+                ):
                     pass
             except asyncio.CancelledError:
                 raise

@@ -225,7 +225,12 @@ async def _dispatcher(app: web.Application) -> AsyncIterator[None]:
     the batch in hand finish and hand anything left to the next start (it stays in the outbox)."""
     context = app[CONTEXT]
     dispatcher = Dispatcher(
-        context, _steps(app), after_batch=[*default_after_batch(), app[PUSHER].flush]
+        context,
+        _steps(app),
+        after_batch=[*default_after_batch(), app[PUSHER].flush],
+        # One process may dispatch for every process on a SQLite file (`Store.lead_dispatch`):
+        # the others' events do not wake it, so it looks for them often (a count, inline).
+        idle_poll_seconds=0.1 if app[SETTINGS].store_url.startswith("sqlite") else 1.0,
     )
     app[DISPATCHER] = dispatcher
     context.wake_dispatcher = dispatcher.wake

@@ -602,4 +602,11 @@ class Store(
         """Raise if the database is unreachable (used by health checks)."""
         ...
 
+    async def lead_dispatch(self) -> bool:
+        """Whether this process should run the outbox dispatcher now. True where dispatchers on
+        every node share the outbox well (MongoDB). The SQLite store lets one process per file
+        dispatch at a time (until its store closes): dispatchers in two worker processes fan
+        out to the same feeds, and the feeds' write lock and pages went back and forth."""
+        ...
+
     async def close(self) -> None: ...

@@ -93,6 +93,9 @@ class MongoStore(
     async def ping(self) -> None:
         await self.db.command("ping")
 
+    async def lead_dispatch(self) -> bool:
+        return True  # leases per event; every node's dispatcher takes its share
+
     async def close(self) -> None:
         await self.client.close()
 

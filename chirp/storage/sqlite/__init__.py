@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,7 @@ class SqliteStore(
         self.db = db
         self.feeds = feeds
         self._scratch_dir = scratch_dir
+        self._dispatch_lock = -1
         self.status_records = VersionedRecords(
             "statuses", STATUS_COLUMNS, status_from_values, records.STATUSES
         )
@@ -83,10 +86,26 @@ class SqliteStore(
     async def ping(self) -> None:
         await self.db.fetchval("SELECT 1")
 
+    async def lead_dispatch(self) -> bool:
+        if self._dispatch_lock < 0:
+            fd = os.open(
+                self.db.path + "-dispatcher.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644
+            )
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                return False
+            self._dispatch_lock = fd  # held until the store closes (or the process ends)
+        return True
+
     async def close(self) -> None:
         # The feeds first: their writer has the main file open read-only, and the last
         # connection to close a file must be able to write it to fold its WAL back in (the
         # main file's readers, which close last, have the feeds' file open to write).
+        if self._dispatch_lock >= 0:
+            os.close(self._dispatch_lock)
+            self._dispatch_lock = -1
         try:
             await self.feeds.close()
         finally:
