@@ -8,8 +8,8 @@ worker: 857 tweets/s accepted but 372/s sustained, fan-out included, without a l
 accepted and 473-520 sustained with 600). So the outbox is a bounded queue: a tweet waits for
 room, a second at most (a stuck dispatcher must not stop posting), and the feeds stay about a
 second behind the posts. The price is the posts' tail latency under overload (p99 ~300-500 ms
-in that benchmark, against ~50-300 ms).
-The count is the store's, so every node of a deployment sees the same backlog.
+in that benchmark, against ~50-300 ms). The count is the store's, so every node of a
+deployment sees the same backlog.
 """
 
 from __future__ import annotations

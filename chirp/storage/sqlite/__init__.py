@@ -67,17 +67,20 @@ class SqliteStore(
             scratch_dir = make_scratch_dir()
             path = str(Path(scratch_dir) / "chirp.db")
         feeds_path = feeds_file(path)
+        existed = Path(path).exists()  # noqa: ASYNC240 (one stat, at start-up)
         feeds = await Database.open(feeds_path, readers=1, schema="feeds_migrations")
+        db = None
         try:
-            if Path(path).exists():  # noqa: ASYNC240 (one stat, at start-up)
+            if existed:
                 await feeds.writes_read("core", path)
                 await _move_home_feeds(feeds)  # before migration 0010 drops the old table
-                db = await Database.open(path, readers_see={"feeds": feeds_path})
-            else:
-                db = await Database.open(path, readers_see={"feeds": feeds_path})
+            db = await Database.open(path, readers_see={"feeds": feeds_path})
+            if not existed:
                 await feeds.writes_read("core", path)
         except BaseException:
             await feeds.close()
+            if db is not None:
+                await db.close()
             if scratch_dir:
                 shutil.rmtree(scratch_dir, ignore_errors=True)
             raise
@@ -100,12 +103,12 @@ class SqliteStore(
         return True
 
     async def close(self) -> None:
-        # The feeds first: their writer has the main file open read-only, and the last
-        # connection to close a file must be able to write it to fold its WAL back in (the
-        # main file's readers, which close last, have the feeds' file open to write).
         if self._dispatch_lock >= 0:
             os.close(self._dispatch_lock)
             self._dispatch_lock = -1
+        # The feeds first: their writer has the main file open read-only, and the last
+        # connection to close a file must be able to write it to fold its WAL back in (the
+        # main file's readers, which close last, have the feeds' file open to write).
         try:
             await self.feeds.close()
         finally:
