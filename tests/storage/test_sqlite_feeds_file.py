@@ -9,8 +9,12 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from chirp.core.models import Page
 from chirp.storage.sqlite import SqliteStore, feeds_file
+from chirp.storage.sqlite import db as db_module
+from chirp.storage.sqlite.db import Database, statement
 from tests.storage.factories import event, follow, make_account, post
 
 
@@ -118,3 +122,28 @@ async def test_a_throwaway_store_leaves_no_files_behind() -> None:
     assert await asyncio.to_thread(Path(feeds_file(store.db.path)).exists)
     await store.close()
     assert not await asyncio.to_thread(folder.exists)
+
+
+async def test_a_writers_checkpoint_leaves_a_file_it_reads_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The checkpoint that empties a WAL runs on the writer's connection. The feeds' writer has
+    the main file attached read-only, and checkpointing every attached file failed there
+    ("disk I/O error") whenever the main file's WAL held frames."""
+    monkeypatch.setattr(db_module, "RESTART_EVERY", 1)
+    monkeypatch.setattr(db_module, "CHECKPOINT_INTERVAL", 0.0)
+    main = sqlite3.connect(tmp_path / "main.db", isolation_level=None)
+    main.execute("PRAGMA journal_mode=WAL")
+    main.execute("PRAGMA wal_autocheckpoint=0")  # its frames stay in its WAL
+    main.execute("CREATE TABLE x (a)")
+    feeds = await Database.open(str(tmp_path / "feeds.db"), schema="feeds_migrations")
+    try:
+        await feeds.writes_read("core", str(tmp_path / "main.db"))
+        await feeds.write(statement("INSERT INTO feed_cuts SELECT count(*), 0 FROM core.x", []))
+        main.execute("INSERT INTO x VALUES (1)")
+        await feeds.write(statement("DELETE FROM feed_cuts", []))
+        await asyncio.sleep(0.2)  # the checkpoint rounds after those commits
+    finally:
+        await feeds.close()
+        main.close()
+    assert "WAL checkpoint failed" not in caplog.text

@@ -609,7 +609,9 @@ class Database:
             if self._writer_lock is not None:
                 self._writer_lock.acquire()
             try:
-                writer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                # This file only: the writer may have another attached read-only (the feeds'
+                # writer reads the main file), and checkpointing that one fails (I/O error).
+                writer.execute("PRAGMA main.wal_checkpoint(PASSIVE)")
             finally:
                 if self._writer_lock is not None:
                     self._writer_lock.release()
