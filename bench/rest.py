@@ -179,8 +179,7 @@ def _seeded(args: argparse.Namespace) -> Path:
     )
     folder = BENCH / ".data" / key
     if (
-        (folder / "tokens.json").exists()
-        and (folder / "chirp-feeds.db").exists()
+        all((folder / name).exists() for name in ("tokens.json", "chirp.db", "chirp-feeds.db"))
         and not args.reseed
     ):
         print(f"reusing seeded store {folder.relative_to(ROOT)}")

@@ -90,11 +90,10 @@ class Pusher:
         # Tweets the post path pushed (`posted`), so this node's outbox step skips them; other
         # nodes' copies are dropped by the bus (`once`).
         self._pushed: dict[int, None] = {}
-        self._posting: set[asyncio.Task[None]] = set()
         # The post path's pushes under way, by tweet: the outbox step waits for one of these
         # rather than push the tweet too (under steady posting the outbox often got there
         # first, and each tweet was rendered and published twice).
-        self._posting_by_status: dict[int, asyncio.Task[None]] = {}
+        self._posting: dict[int, asyncio.Task[None]] = {}
         self._last_posting: asyncio.Task[None] | None = None
         self._flusher: asyncio.Task[None] | None = None
         self._home_topic_lists: dict[int, tuple[list[int], list[str]]] = {}
@@ -151,7 +150,7 @@ class Pusher:
         status = await batch.status(self.ctx, cast(int, event.payload["status_id"]))
         if status is None:
             return
-        if (posting := self._posting_by_status.get(status.id)) is not None:
+        if (posting := self._posting.get(status.id)) is not None:
             await asyncio.wait([posting], timeout=POSTING_WAIT)
         if status.id not in self._pushed:  # else the post path has pushed it already
             readers = set(batch.delivered.get(status.id, [])) | {status.account_id}
@@ -172,10 +171,8 @@ class Pusher:
             return
         task = asyncio.create_task(self._push_posted(status, self._last_posting))
         self._last_posting = task
-        self._posting.add(task)
-        self._posting_by_status[status.id] = task
-        task.add_done_callback(self._posting.discard)
-        task.add_done_callback(lambda _: self._posting_by_status.pop(status.id, None))
+        self._posting[status.id] = task
+        task.add_done_callback(lambda _: self._posting.pop(status.id, None))
 
     async def _push_posted(self, posted: Status, previous: asyncio.Task[None] | None) -> None:
         status_id = posted.id
@@ -364,7 +361,7 @@ class Pusher:
         self._flusher = asyncio.create_task(self.run_counts(), name="chirp-live-counters")
 
     async def stop(self) -> None:
-        for task in list(self._posting):  # the outbox pushes these after a restart
+        for task in list(self._posting.values()):  # the outbox pushes these after a restart
             task.cancel()
         if self._flusher is not None:
             self._flusher.cancel()

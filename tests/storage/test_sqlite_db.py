@@ -314,9 +314,10 @@ async def test_a_short_write_waits_on_the_loop_for_every_job_of_ours_ahead_of_it
         await asyncio.sleep(0.01)
         release_first.set()
         await first
+        # The writer's thread usually takes the second job before the loop hears of the first
+        # one's end; if the loop hears first, the lock is free and the write runs at once.
+        # Either way it runs on the loop's thread.
         assert await asyncio.to_thread(second_held.wait, 10)
-        await asyncio.sleep(0.05)
-        assert not waiting.done()
         release_second.set()
         await second
         assert await asyncio.wait_for(waiting, 2) == 3

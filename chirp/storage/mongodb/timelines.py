@@ -139,7 +139,7 @@ class MongoTimelines(MongoBase, FanOutOne):
         return removed
 
     async def merge_into_home_feed(self, owner_id: int, author_id: int, *, limit: int) -> int:
-        if not await self.db.follows.find_one({"_id": edge(owner_id, author_id)}, {"_id": 1}):
+        if not await self._follows(owner_id, author_id):
             return 0  # unfollowed since: nothing to merge
         docs = await self.db.statuses.find(
             {
@@ -158,10 +158,14 @@ class MongoTimelines(MongoBase, FanOutOne):
         return added
 
     async def remove_unfollowed_from_feed(self, owner_id: int, author_id: int) -> int:
-        if await self.db.follows.find_one({"_id": edge(owner_id, author_id)}, {"_id": 1}):
+        if await self._follows(owner_id, author_id):
             return 0  # followed again since
         result = await self.db.home_feed.delete_many({"owner_id": owner_id, "author_id": author_id})
         return result.deleted_count
+
+    async def _follows(self, account_id: int, target_account_id: int) -> bool:
+        edge_id = edge(account_id, target_account_id)
+        return await self.db.follows.find_one({"_id": edge_id}, {"_id": 1}) is not None
 
     async def _page_ids(self, collection: str, query: Doc, page: Page, field: str) -> list[int]:
         bounds = page_filter(page, field)
