@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import os
+import shutil
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 
 from chirp.config import Settings
@@ -14,6 +17,17 @@ from chirp.config import Settings
 CHEAP_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1}
 PASSWORD = "correct horse battery staple"
 _names = itertools.count(1)
+
+
+def require_tool(binary: str, package: str) -> str:
+    """The tool's path. Without it the test is skipped with the package to install, except in CI
+    (`CI=true`), where `.ci/run` installs it and its absence is a failure."""
+    path = shutil.which(binary)
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{binary} is not installed (.ci/run installs {package})")
+        pytest.skip(f"{binary} is not installed (apt-get install {package})")
+    return path
 
 
 def make_settings(**overrides: Any) -> Settings:

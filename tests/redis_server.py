@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import subprocess
 import time
@@ -11,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
+from tests.helpers import require_tool
 
 
 def _free_port() -> int:
@@ -24,11 +22,7 @@ def _free_port() -> int:
 def redis_server(workdir: Path) -> Iterator[str]:
     """Yields its URL. Without redis-server installed the test is skipped, except in CI
     (`CI=true`), where `.ci/run` installs it and its absence is a failure."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("redis-server is not installed (.ci/run installs it)")
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    binary = require_tool("redis-server", "redis-server")
     port = _free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+from tests.helpers import require_tool
+
 
 def encoder_args(
     url: str,
@@ -17,7 +19,7 @@ def encoder_args(
     """The ffmpeg command line (for callers that run it without asyncio). `video_filter` draws
     on the pattern (the latency benchmark stamps each frame's number on it)."""
     return [
-        "ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re",
+        require_tool("ffmpeg", "ffmpeg"), "-hide_banner", "-loglevel", "error", "-nostdin", "-re",
         "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}",
         "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
         "-t", str(seconds), "-vf", video_filter,

@@ -11,7 +11,7 @@ from aiohttp import WSMsgType
 
 from chirp.server.app import create_app
 from chirp.server.keys import LIVE_HOOKS
-from tests.helpers import app_token, make_settings, register_app, sign_up
+from tests.helpers import app_token, make_settings, register_app, require_tool, sign_up
 from tests.streaming.hooks import KEY, AccountHooks, RecordingHooks
 
 INGEST = "/api/v1/chirp/streams/ingest"
@@ -19,7 +19,7 @@ INGEST = "/api/v1/chirp/streams/ingest"
 
 def _webm(path: Path, seconds: int) -> bytes:
     subprocess.run(
-        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
+        [require_tool("ffmpeg", "ffmpeg"), "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
          "-f", "lavfi", "-i", f"testsrc2=size=320x240:rate=25:duration={seconds}",
          "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}",
          "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "500k",

@@ -13,6 +13,7 @@ import pytest
 from chirp.blobs.local import LocalBlobStore
 from chirp.streaming.relay import Relay, RelayConfig
 from chirp.streaming.rtmp import RtmpServer
+from tests.helpers import require_tool
 from tests.streaming.hooks import KEY, OTHER_KEY, RecordingHooks
 from tests.streaming.publisher import publish
 
@@ -33,7 +34,7 @@ async def relay_setup(
 
 def probe(path: Path) -> dict:
     out = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
+        [require_tool("ffprobe", "ffmpeg"), "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
         check=True, capture_output=True,
     )  # fmt: skip
     return json.loads(out.stdout)
