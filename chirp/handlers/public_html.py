@@ -178,7 +178,12 @@ def _body(status: JSON, settings: Settings) -> str:
 
 
 def status_card(
-    status: JSON, settings: Settings, *, focused: bool = False, actions: bool = True
+    status: JSON,
+    settings: Settings,
+    *,
+    focused: bool = False,
+    actions: bool = True,
+    in_thread: bool = False,
 ) -> str:
     """One tweet; a retweet shows who retweeted, then the original."""
     shown, boosted_by = status, ""
@@ -200,8 +205,8 @@ def status_card(
             f"<span title=Likes>★ {shown['favourites_count']}</span></span>"
         )
     reply = ""
-    if shown.get("in_reply_to_id") and not focused:
-        reply = "<p class=reply-note>Replying in a thread</p>"
+    if shown.get("in_reply_to_id") and not in_thread:  # its page shows the conversation
+        reply = f'<p class=reply-note><a href="{_attr(shown["url"])}">Part of a thread</a></p>'
     return (
         f'<article class="{classes}" id="s{_attr(shown["id"])}">{boosted_by}'
         f"<header>{_author(shown['account'], settings)}</header>{reply}"
@@ -212,8 +217,8 @@ def status_card(
     )
 
 
-def _cards(statuses: Iterable[JSON], settings: Settings) -> str:
-    return "".join(status_card(s, settings) for s in statuses)
+def _cards(statuses: Iterable[JSON], settings: Settings, *, in_thread: bool = False) -> str:
+    return "".join(status_card(s, settings, in_thread=in_thread) for s in statuses)
 
 
 def _older(url: str | None, newest: str | None) -> str:
@@ -225,6 +230,18 @@ def _older(url: str | None, newest: str | None) -> str:
     return f"<nav class=pager>{''.join(links)}</nav>" if links else ""
 
 
+def _attached(status: JSON) -> str:
+    """What a tweet of attachments alone says in a preview: `Attached: 2 images`, as Mastodon."""
+    kinds: dict[str, int] = {}
+    for media in status["media_attachments"]:
+        kind = {"gifv": "video", "unknown": "file"}.get(media["type"], media["type"])
+        kinds[kind] = kinds.get(kind, 0) + 1
+    if not kinds:
+        return ""
+    parts = [f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in kinds.items()]
+    return "Attached: " + ", ".join(parts)
+
+
 def status_meta(status: JSON, settings: Settings, api_url: str) -> Meta:
     """Mastodon's preview: `Name (@user@domain)`, the warning or the text, the first picture
     unless sensitive (else the author's avatar)."""
@@ -232,7 +249,7 @@ def status_meta(status: JSON, settings: Settings, api_url: str) -> Meta:
     if status["spoiler_text"]:
         description = f"Content warning: {status['spoiler_text']}"
     else:
-        description = _shorten(plain_text(status["content"]))
+        description = _shorten(plain_text(status["content"])) or _attached(status)
     image, large = account["avatar_static"], False
     if not status["sensitive"]:
         for media in status["media_attachments"]:
@@ -266,8 +283,9 @@ def status_page(
         title = f"{_name(status['account'])}: {status['spoiler_text']} - {settings.instance_title}"
     body = (
         '<section class=thread aria-label="Thread">'
-        f"{_cards(ancestors, settings)}{status_card(status, settings, focused=True)}"
-        f"{_cards(descendants, settings)}</section>"
+        f"{_cards(ancestors, settings, in_thread=True)}"
+        f"{status_card(status, settings, focused=True, in_thread=True)}"
+        f"{_cards(descendants, settings, in_thread=True)}</section>"
     )
     return document(settings, title, body, meta)
 
