@@ -333,6 +333,10 @@ def profile_page(
         f'<a href="{_attr(t.url)}"{" aria-current=page" if t.current else ""}>{escape(t.label)}</a>'
         for t in tabs
     )
+    fields = "".join(  # a field's name is text, its value HTML the server rendered
+        f"<div><dt>{escape(f['name'])}</dt><dd>{f['value']}</dd></div>"
+        for f in account.get("fields") or ()
+    )
     pinned_html = ""
     if pinned:
         pinned_html = (
@@ -347,6 +351,7 @@ def profile_page(
         f"<div><h1><bdi>{escape(name)}</bdi></h1>"
         f"<p class=acct>{escape(handle(account, settings))}{badges}</p></div></div>"
         f"<div class=bio>{account['note']}</div>"
+        f"{f'<dl class=fields>{fields}</dl>' if fields else ''}"
         "<dl class=stats>"
         f"<div><dt>Posts</dt><dd>{account['statuses_count']}</dd></div>"
         f"<div><dt>Following</dt><dd>{account['following_count']}</dd></div>"

@@ -13,8 +13,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from chirp.handlers import public_html
 from chirp.server.keys import LIVE_HOOKS
-from tests.helpers import Drain, User, act, follow, post, sign_up
+from tests.helpers import Drain, User, act, follow, make_settings, post, sign_up
 from tests.media.conftest import upload, wait_processed
 from tests.media.samples import photo
 
@@ -583,3 +584,36 @@ async def test_every_url_the_api_hands_out_is_a_page(
         response = await client.get(local(url))
         assert response.status == 200, url
         assert response.content_type in ("text/html", "image/png"), url
+
+
+def test_profile_fields_show_their_names_as_text_and_values_as_the_server_rendered_them() -> None:
+    """Profile fields (name: text, value: HTML the server rendered, as in the API's JSON)."""
+    settings = make_settings(public_url="https://chirp.example")
+    account = {
+        "id": "1",
+        "username": "alice",
+        "acct": "alice",
+        "display_name": "Alice",
+        "note": "",
+        "url": "https://chirp.example/@alice",
+        "avatar_static": "https://chirp.example/avatars/original/missing.png",
+        "header_static": "https://chirp.example/headers/original/missing.png",
+        "statuses_count": 0,
+        "following_count": 0,
+        "followers_count": 0,
+        "created_at": "2026-01-01T00:00:00.000Z",
+        "fields": [
+            {
+                "name": HOSTILE,
+                "value": '<a href="https://alice.example" rel="me nofollow noopener">alice.example</a>',
+            }
+        ],
+    }
+    html = public_html.profile_page(
+        account, [], [], settings, api_url="x", tabs=[], older_url=None, newest_url=None
+    )
+    no_script(html)
+    parsed = Page(html)
+    assert HOSTILE in parsed.text
+    assert "https://alice.example" in parsed.hrefs()
+    assert "Joined January 2026" in parsed.text
