@@ -37,6 +37,7 @@ class Meta:
     large_image: bool = False  # twitter:card summary_large_image (a tweet's picture)
     alternate: str | None = None  # the API URL of the same thing
     extra: tuple[tuple[str, str], ...] = ()  # more og properties, e.g. profile:username
+    noindex: bool = False  # the account asked search engines to leave it out
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,31 @@ def _name(account: JSON) -> str:
     return str(account["display_name"] or account["username"])
 
 
+def emojify(html: str, emojis: Sequence[JSON]) -> str:
+    """Custom emojis (`:shortcode:`) of the object's `emojis` as pictures, as Mastodon's own
+    pages show them; in text only, never inside a tag's attributes."""
+    if not emojis:
+        return html
+    pictures = {
+        f":{e['shortcode']}:": (
+            f'<img class=emoji src="{_attr(e["url"])}" alt=":{_attr(e["shortcode"])}:" '
+            f'title=":{_attr(e["shortcode"])}:">'
+        )
+        for e in emojis
+    }
+    pattern = re.compile("|".join(re.escape(code) for code in pictures))
+    parts = re.split(r"(<[^>]*>)", html)
+    return "".join(
+        part if part.startswith("<") else pattern.sub(lambda m: pictures[m.group()], part)
+        for part in parts
+    )
+
+
+def _display_name(account: JSON) -> str:
+    """The account's name as HTML: escaped, with its custom emojis."""
+    return emojify(escape(_name(account)), account.get("emojis") or ())
+
+
 def handle(account: JSON, settings: Settings) -> str:
     return f"@{account['acct']}@{settings.domain}"
 
@@ -96,6 +122,8 @@ def _meta_tags(meta: Meta, site_title: str) -> str:
         names.append(("twitter:image", meta.image))
     tags = [f'<meta property="{_attr(k)}" content="{_attr(v)}">' for k, v in properties]
     tags += [f'<meta name="{_attr(k)}" content="{_attr(v)}">' for k, v in names]
+    if meta.noindex:
+        tags.append('<meta name="robots" content="noindex, noarchive">')
     tags.append(f'<link rel=canonical href="{_attr(meta.url)}">')
     if meta.alternate:
         tags.append(f'<link rel=alternate type="application/json" href="{_attr(meta.alternate)}">')
@@ -128,7 +156,7 @@ def _author(account: JSON, settings: Settings) -> str:
         f'<a class=author href="{_attr(account["url"])}">'
         f'<img class=avatar src="{_attr(account["avatar_static"])}" alt="" width=48 height=48 '
         "loading=lazy>"
-        f"<span class=names><bdi class=name>{escape(_name(account))}</bdi>"
+        f"<span class=names><bdi class=name>{_display_name(account)}</bdi>"
         f"<span class=acct>{escape(handle(account, settings))}</span></span></a>"
     )
 
@@ -159,19 +187,23 @@ def _media(attachments: Sequence[JSON]) -> str:
 
 def _body(status: JSON, settings: Settings) -> str:
     """Content and attachments, behind the content warning if there is one."""
-    inner = f"<div class=content>{status['content']}</div>"
+    emojis = status.get("emojis") or ()
+    inner = f"<div class=content>{emojify(status['content'], emojis)}</div>"
     media = _media(status["media_attachments"])
     quote = status.get("quote") or {}
     quoted = quote.get("quoted_status")
     if quoted:
         inner += f"<blockquote class=quote>{status_card(quoted, settings, actions=False)}"
         inner += "</blockquote>"
+    elif quote.get("state") in ("deleted", "unauthorized"):
+        inner += "<p class=quote-gone>The quoted post is not available.</p>"
     if media and status["sensitive"] and not status["spoiler_text"]:
         media = f"<details class=sensitive><summary>Sensitive media</summary>{media}</details>"
     inner += media
     if status["spoiler_text"]:
         return (
-            f"<details class=spoiler><summary>{escape(status['spoiler_text'])}</summary>"
+            "<details class=spoiler>"
+            f"<summary>{emojify(escape(status['spoiler_text']), emojis)}</summary>"
             f"{inner}</details>"
         )
     return inner
@@ -192,7 +224,7 @@ def status_card(
         booster = status["account"]
         boosted_by = (
             f'<p class=boost>🔁 <a href="{_attr(booster["url"])}">'
-            f"<bdi>{escape(_name(booster))}</bdi></a> retweeted</p>"
+            f"<bdi>{_display_name(booster)}</bdi></a> retweeted</p>"
         )
     classes = "status focused" if focused else "status"
     edited = " · edited" if shown.get("edited_at") else ""
@@ -266,6 +298,7 @@ def status_meta(status: JSON, settings: Settings, api_url: str) -> Meta:
         large_image=large,
         alternate=api_url,
         extra=(("article:published_time", status["created_at"]),),
+        noindex=bool(account.get("noindex")),
     )
 
 
@@ -318,6 +351,7 @@ def profile_page(
         image=account["avatar_static"],
         alternate=api_url,
         extra=(("profile:username", account["acct"]),),
+        noindex=bool(account.get("noindex")),
     )
     header_image = ""
     if account.get("header_static"):
@@ -348,9 +382,9 @@ def profile_page(
         f"<section class=profile>{header_image}"
         f'<div class=who><img class="avatar big" src="{_attr(account["avatar_static"])}" '
         'alt="" width=96 height=96>'
-        f"<div><h1><bdi>{escape(name)}</bdi></h1>"
+        f"<div><h1><bdi>{_display_name(account)}</bdi></h1>"
         f"<p class=acct>{escape(handle(account, settings))}{badges}</p></div></div>"
-        f"<div class=bio>{account['note']}</div>"
+        f"<div class=bio>{emojify(account['note'], account.get('emojis') or ())}</div>"
         f"{f'<dl class=fields>{fields}</dl>' if fields else ''}"
         "<dl class=stats>"
         f"<div><dt>Posts</dt><dd>{account['statuses_count']}</dd></div>"
@@ -405,7 +439,7 @@ def home_page(settings: Settings, *, users: int, posts: int, streams: Sequence[J
     )
     live = "".join(
         f'<li><a href="{_attr(s["watch_url"])}"><strong>{escape(s["title"])}</strong></a> '
-        f"<span class=by>by <bdi>{escape(_name(s['account']))}</bdi> "
+        f"<span class=by>by <bdi>{_display_name(s['account'])}</bdi> "
         f"({escape(handle(s['account'], settings))})</span>"
         f"<span class=viewers> · {s['viewers_count']} watching</span></li>"
         for s in streams

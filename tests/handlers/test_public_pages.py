@@ -617,3 +617,36 @@ def test_profile_fields_show_their_names_as_text_and_values_as_the_server_render
     assert HOSTILE in parsed.text
     assert "https://alice.example" in parsed.hrefs()
     assert "Joined January 2026" in parsed.text
+
+
+def test_custom_emojis_become_pictures_in_text_only() -> None:
+    emojis = [{"shortcode": "blob_cat", "url": 'https://cdn.example/e/blob"cat.png'}]
+    html = '<p>hi :blob_cat: <a href="https://x.example/:blob_cat:/">:blob_cat:</a></p>'
+    out = public_html.emojify(html, emojis)
+    parsed = Page(out)
+    pictures = [a for tag, a in parsed.elements if tag == "img"]
+    assert [p["src"] for p in pictures] == ['https://cdn.example/e/blob"cat.png'] * 2
+    assert [p["alt"] for p in pictures] == [":blob_cat:"] * 2
+    assert "https://x.example/:blob_cat:/" in parsed.hrefs()  # the link is left whole
+    assert public_html.emojify("<p>:blob_cat:</p>", []) == "<p>:blob_cat:</p>"
+
+
+async def test_a_quote_of_a_deleted_tweet_says_so(
+    client: TestClient, alice: User, bob: User
+) -> None:
+    quoted = await post(client, bob, "soon gone")
+    quote = await post(client, alice, "look at this", quoted_status_id=quoted["id"])
+    await delete(client, bob, quoted["id"])
+    parsed, html = await page(client, local(quote["url"]))
+    assert "soon gone" not in html
+    assert "The quoted post is not available." in parsed.text
+
+
+def test_accounts_that_ask_for_it_are_kept_out_of_search_engines() -> None:
+    settings = make_settings(public_url="https://chirp.example")
+    meta = public_html.Meta("t", "d", "https://chirp.example/@a", noindex=True)
+    assert '<meta name="robots" content="noindex, noarchive">' in public_html.document(
+        settings, "t", "", meta
+    )
+    indexed = public_html.Meta("t", "d", "https://chirp.example/@a")
+    assert "robots" not in public_html.document(settings, "t", "", indexed)
