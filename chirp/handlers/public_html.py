@@ -308,6 +308,8 @@ def status_page(
     descendants: Sequence[JSON],
     settings: Settings,
     api_url: str,
+    *,
+    more_replies: int = 0,
 ) -> str:
     meta = status_meta(status, settings, api_url)
     summary = _shorten(plain_text(status["content"]), 80) or "a post"
@@ -320,6 +322,11 @@ def status_page(
         f"{status_card(status, settings, focused=True, in_thread=True)}"
         f"{_cards(descendants, settings, in_thread=True)}</section>"
     )
+    if more_replies:
+        body += (
+            f"<p class=more>{more_replies} more {'reply' if more_replies == 1 else 'replies'} "
+            "not shown here: a Mastodon app shows the whole thread.</p>"
+        )
     return document(settings, title, body, meta)
 
 

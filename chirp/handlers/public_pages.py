@@ -47,6 +47,8 @@ routes = web.RouteTableDef()
 PAGE_SIZE = 20
 PINNED_SHOWN = 5
 LIVE_LISTED = 20
+# A thread page shows this many replies (depth first, as the API lists them); apps show all.
+REPLIES_SHOWN = 200
 # Short: a deleted or edited tweet leaves shared caches within a minute.
 PAGE_MAX_AGE = 60
 HOME_MAX_AGE = 30  # who is live changes fast
@@ -211,13 +213,15 @@ async def status(request: web.Request) -> web.StreamResponse:
         original = (await serializer_for(request, [tweet], None)).status(tweet)["reblog"]
         raise web.HTTPFound(URL(original["url"]).path)
     ancestors, descendants = await statuses.thread_context(context, None, tweet.id)
-    serializer = await serializer_for(request, [*ancestors, tweet, *descendants], None)
+    shown = descendants[:REPLIES_SHOWN]
+    serializer = await serializer_for(request, [*ancestors, tweet, *shown], None)
     body = status_page(
         serializer.status(tweet),
         [serializer.status(s) for s in ancestors],
-        [serializer.status(s) for s in descendants],
+        [serializer.status(s) for s in shown],
         context.settings,
         f"{context.settings.base_url}/api/v1/statuses/{tweet.id}",
+        more_replies=len(descendants) - len(shown),
     )
     return _html(request, body)
 

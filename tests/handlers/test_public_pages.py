@@ -13,7 +13,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from chirp.handlers import public_html
+from chirp.handlers import public_html, public_pages
 from chirp.server.keys import LIVE_HOOKS
 from tests.helpers import Drain, User, act, follow, make_settings, post, sign_up
 from tests.media.conftest import upload, wait_processed
@@ -650,3 +650,28 @@ def test_accounts_that_ask_for_it_are_kept_out_of_search_engines() -> None:
     )
     indexed = public_html.Meta("t", "d", "https://chirp.example/@a")
     assert "robots" not in public_html.document(settings, "t", "", indexed)
+
+
+async def test_a_long_thread_shows_its_first_replies(
+    client: TestClient, alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(public_pages, "REPLIES_SHOWN", 3)
+    root = await post(client, alice, "a long thread")
+    replies = [await post(client, alice, f"part {n}", in_reply_to_id=root["id"]) for n in range(5)]
+    parsed, _ = await page(client, local(root["url"]))
+    shown = [r["url"] for r in replies if r["url"] in parsed.hrefs()]
+    assert shown == [r["url"] for r in replies[:3]]
+    assert "2 more replies not shown here" in parsed.text
+
+
+async def test_pages_never_read_a_token(client: TestClient, alice: User, bob: User) -> None:
+    """Pages are the anonymous view (shared caches keep them): a follower's token shows
+    nothing more."""
+    await follow(client, bob, alice)
+    private = await post(client, alice, "for followers", visibility="private")
+    shown = await client.get(f"/api/v1/statuses/{private['id']}", headers=bob.headers)
+    assert shown.status == 200
+    response = await client.get(local(private["url"]), headers=bob.headers)
+    assert response.status == 404
+    response = await client.get("/@alice", headers=bob.headers)
+    assert "for followers" not in await response.text()
