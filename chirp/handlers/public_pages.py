@@ -201,7 +201,8 @@ async def profile_with_replies(request: web.Request) -> web.StreamResponse:
     return await _profile(request, with_replies=True)
 
 
-@routes.get(r"/@{username}/{id:\d+}")
+# After `with_replies`: any other second segment is a tweet id, or a 404 page.
+@routes.get(r"/@{username}/{id}")
 @html_errors
 async def status(request: web.Request) -> web.StreamResponse:
     context = ctx(request)

@@ -395,6 +395,7 @@ async def test_what_the_api_hides_from_anonymous_visitors_is_a_404(
         assert parsed.title.startswith("Not found")
     await page(client, "/@alice/1", status=404)
     await page(client, "/@alice/99999999999999999999999", status=404)
+    await page(client, "/@alice/not-an-id", status=404)
 
 
 async def test_a_tweet_lives_only_under_its_author(
