@@ -39,6 +39,7 @@ _TYPES = {
     "studio.js": "text/javascript",
     "studio.css": "text/css",
     "hls.js.LICENSE": "text/plain",
+    "public.css": "text/css",  # the public pages' (chirp.handlers.public_pages)
 }
 NO_SNIFF = {"X-Content-Type-Options": "nosniff"}
 _ERROR_PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"

@@ -31,6 +31,7 @@ from chirp.handlers import (
     media,
     notifications,
     oauth,
+    public_pages,
     relationships,
     search,
     statuses,
@@ -80,6 +81,7 @@ ROUTE_MODULES = (
     live_streams,
     studio,  # `/live/studio` before the watch page's `/live/<stream id>`
     watch,
+    public_pages,  # `/`, `/@<user>`, `/tags/<name>`: no API path starts so
 )
 
 
