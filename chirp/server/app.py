@@ -22,8 +22,10 @@ from chirp.core.secrets import Passwords
 from chirp.core.side_effects import default_after_batch, default_steps
 from chirp.handlers import (
     accounts,
+    announcements,
     apps,
     assets,
+    custom_emojis,
     instance,
     live_ingest,
     live_playback,
@@ -73,6 +75,8 @@ ROUTE_MODULES = (
     timelines,
     notifications,
     markers,
+    custom_emojis,
+    announcements,
     search,
     streaming,
     assets,

@@ -617,9 +617,12 @@ class CustomEmojiStore(Protocol):
 
 
 class AnnouncementStore(Protocol):
-    async def create_announcement(self, announcement: Announcement) -> None: ...
+    """Writes record their outbox `event` in the same transaction, and only when they change
+    something (the realtime push to every user follows from it)."""
 
-    async def delete_announcement(self, announcement_id: int) -> bool:
+    async def create_announcement(self, announcement: Announcement, *, event: Event) -> None: ...
+
+    async def delete_announcement(self, announcement_id: int, *, event: Event) -> bool:
         """Remove it with its reactions and dismissals; False if absent."""
         ...
 
@@ -630,7 +633,7 @@ class AnnouncementStore(Protocol):
         ...
 
     async def dismiss_announcement(self, announcement_id: int, account_id: int) -> bool:
-        """Mark it read by the account; True if new."""
+        """Mark it read by the account; True if new (False too if the announcement is gone)."""
         ...
 
     async def dismissed_announcements(
@@ -640,7 +643,14 @@ class AnnouncementStore(Protocol):
         ...
 
     async def add_announcement_reaction(
-        self, announcement_id: int, account_id: int, name: str, at: datetime, *, max_names: int
+        self,
+        announcement_id: int,
+        account_id: int,
+        name: str,
+        at: datetime,
+        *,
+        max_names: int,
+        event: Event,
     ) -> bool:
         """React with emoji `name`; True if new, False if the account had already. A name
         nobody used yet on an announcement that has `max_names` distinct ones already is
@@ -648,7 +658,7 @@ class AnnouncementStore(Protocol):
         ...
 
     async def remove_announcement_reaction(
-        self, announcement_id: int, account_id: int, name: str
+        self, announcement_id: int, account_id: int, name: str, *, event: Event
     ) -> bool:
         """Undo; False if the account had not reacted so."""
         ...

@@ -10,7 +10,7 @@ import pytest
 from chirp.core.models import Announcement, CustomEmoji
 from chirp.storage import Store, UniqueViolation
 from chirp.storage.port import MissingRecord, TooManyReactions
-from tests.storage.factories import ids, make_account, now
+from tests.storage.factories import event, ids, make_account, now
 
 
 async def test_a_marker_starts_at_version_1_and_counts_each_move(store: Store) -> None:
@@ -92,56 +92,58 @@ def announcement(text: str = "hello", **fields: object) -> Announcement:
 
 async def test_announcements_round_trip_and_list_chronologically(store: Store) -> None:
     plain = announcement("published first")
-    event = announcement(
+    meeting = announcement(
         "maintenance",
         starts_at=plain.published_at - timedelta(days=1),
         ends_at=plain.published_at + timedelta(days=1),
         all_day=True,
     )
     later = announcement("published later")
-    for a in (plain, later, event):
-        await store.create_announcement(a)
-    assert await store.get_announcement(event.id) == event
+    for a in (plain, later, meeting):
+        await store.create_announcement(a, event=event())
+    assert await store.get_announcement(meeting.id) == meeting
     assert await store.get_announcement(ids.next_id()) is None
     # The event's start is before the others' publication.
-    assert [a.id for a in await store.list_announcements()] == [event.id, plain.id, later.id]
-    assert await store.delete_announcement(plain.id) is True
-    assert await store.delete_announcement(plain.id) is False
-    assert [a.id for a in await store.list_announcements()] == [event.id, later.id]
+    assert [a.id for a in await store.list_announcements()] == [meeting.id, plain.id, later.id]
+    assert await store.delete_announcement(plain.id, event=event()) is True
+    assert await store.delete_announcement(plain.id, event=event()) is False
+    assert [a.id for a in await store.list_announcements()] == [meeting.id, later.id]
 
 
 async def test_dismissals_are_per_account_and_idempotent(store: Store) -> None:
     alice, bob = await make_account(store), await make_account(store)
     one, two = announcement(), announcement()
-    await store.create_announcement(one)
-    await store.create_announcement(two)
+    await store.create_announcement(one, event=event())
+    await store.create_announcement(two, event=event())
     assert await store.dismiss_announcement(one.id, alice.id) is True
     assert await store.dismiss_announcement(one.id, alice.id) is False
     assert await store.dismiss_announcement(ids.next_id(), alice.id) is False  # no such one
     assert await store.dismissed_announcements(alice.id, [one.id, two.id]) == {one.id}
     assert await store.dismissed_announcements(bob.id, [one.id, two.id]) == set()
     assert await store.dismissed_announcements(alice.id, []) == set()
-    await store.delete_announcement(one.id)
+    await store.delete_announcement(one.id, event=event())
     assert await store.dismissed_announcements(alice.id, [one.id]) == set()
 
 
 async def test_reactions_are_counted_per_emoji_in_order_of_first_use(store: Store) -> None:
     alice, bob, carol = [await make_account(store) for _ in range(3)]
     one, two = announcement(), announcement()
-    await store.create_announcement(one)
-    await store.create_announcement(two)
+    await store.create_announcement(one, event=event())
+    await store.create_announcement(two, event=event())
     t0 = now()
-    assert await store.add_announcement_reaction(one.id, bob.id, "🎉", t0, max_names=8)
     assert await store.add_announcement_reaction(
-        one.id, alice.id, "blobcat", t0 + timedelta(seconds=1), max_names=8
+        one.id, bob.id, "🎉", t0, max_names=8, event=event()
     )
     assert await store.add_announcement_reaction(
-        one.id, alice.id, "🎉", t0 + timedelta(seconds=2), max_names=8
+        one.id, alice.id, "blobcat", t0 + timedelta(seconds=1), max_names=8, event=event()
+    )
+    assert await store.add_announcement_reaction(
+        one.id, alice.id, "🎉", t0 + timedelta(seconds=2), max_names=8, event=event()
     )
     assert not await store.add_announcement_reaction(
-        one.id, alice.id, "🎉", t0 + timedelta(seconds=3), max_names=8
+        one.id, alice.id, "🎉", t0 + timedelta(seconds=3), max_names=8, event=event()
     )  # once per account and emoji
-    await store.add_announcement_reaction(two.id, carol.id, "👍", t0, max_names=8)
+    await store.add_announcement_reaction(two.id, carol.id, "👍", t0, max_names=8, event=event())
     seen = await store.announcement_reactions([one.id, two.id], alice.id)
     assert [(r.name, r.count, r.me) for r in seen[one.id]] == [
         ("🎉", 2, True),
@@ -153,28 +155,34 @@ async def test_reactions_are_counted_per_emoji_in_order_of_first_use(store: Stor
         ("🎉", 2, False),
         ("blobcat", 1, False),
     ]
-    assert await store.remove_announcement_reaction(one.id, alice.id, "🎉") is True
-    assert await store.remove_announcement_reaction(one.id, alice.id, "🎉") is False
+    assert await store.remove_announcement_reaction(one.id, alice.id, "🎉", event=event()) is True
+    assert await store.remove_announcement_reaction(one.id, alice.id, "🎉", event=event()) is False
     seen = await store.announcement_reactions([one.id], alice.id)
     assert [(r.name, r.count, r.me) for r in seen[one.id]] == [
         ("🎉", 1, False),
         ("blobcat", 1, True),
     ]
     assert await store.announcement_reactions([], alice.id) == {}
-    await store.delete_announcement(one.id)
+    await store.delete_announcement(one.id, event=event())
     assert await store.announcement_reactions([one.id], alice.id) == {}
 
 
 async def test_an_announcement_takes_a_bounded_number_of_distinct_emojis(store: Store) -> None:
     alice, bob = await make_account(store), await make_account(store)
     one = announcement()
-    await store.create_announcement(one)
+    await store.create_announcement(one, event=event())
     for name in ("a1", "a2", "a3"):
-        await store.add_announcement_reaction(one.id, alice.id, name, now(), max_names=3)
+        await store.add_announcement_reaction(
+            one.id, alice.id, name, now(), max_names=3, event=event()
+        )
     with pytest.raises(TooManyReactions):
-        await store.add_announcement_reaction(one.id, bob.id, "a4", now(), max_names=3)
+        await store.add_announcement_reaction(
+            one.id, bob.id, "a4", now(), max_names=3, event=event()
+        )
     # An emoji already there may still be added to by others.
-    assert await store.add_announcement_reaction(one.id, bob.id, "a2", now(), max_names=3)
+    assert await store.add_announcement_reaction(
+        one.id, bob.id, "a2", now(), max_names=3, event=event()
+    )
     counts = await store.announcement_reactions([one.id], bob.id)
     assert [(r.name, r.count, r.me) for r in counts[one.id]] == [
         ("a1", 1, False),
@@ -182,4 +190,26 @@ async def test_an_announcement_takes_a_bounded_number_of_distinct_emojis(store: 
         ("a3", 1, False),
     ]
     with pytest.raises(MissingRecord):
-        await store.add_announcement_reaction(ids.next_id(), bob.id, "a1", now(), max_names=3)
+        await store.add_announcement_reaction(
+            ids.next_id(), bob.id, "a1", now(), max_names=3, event=event()
+        )
+
+
+async def test_announcement_writes_record_an_event_only_when_they_change_something(
+    store: Store,
+) -> None:
+    alice = await make_account(store)
+    due = now() + timedelta(days=1)
+    before = await store.count_due_events(due)
+    one = announcement()
+    await store.create_announcement(one, event=event("announcement.published"))
+    assert await store.count_due_events(due) == before + 1
+    await store.add_announcement_reaction(one.id, alice.id, "🎉", now(), max_names=8, event=event())
+    await store.add_announcement_reaction(one.id, alice.id, "🎉", now(), max_names=8, event=event())
+    assert await store.count_due_events(due) == before + 2
+    await store.remove_announcement_reaction(one.id, alice.id, "🎉", event=event())
+    await store.remove_announcement_reaction(one.id, alice.id, "🎉", event=event())
+    assert await store.count_due_events(due) == before + 3
+    await store.delete_announcement(one.id, event=event())
+    await store.delete_announcement(one.id, event=event())
+    assert await store.count_due_events(due) == before + 4

@@ -5,9 +5,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 
-from chirp.core.models import Announcement, ReactionCount
+from chirp.core.models import Announcement, Event, ReactionCount
 from chirp.storage.mongodb.base import (
     Doc,
     MongoBase,
@@ -15,6 +15,7 @@ from chirp.storage.mongodb.base import (
     dt,
     dt_or_none,
     edge,
+    record_event,
     ts,
     ts_or_none,
     unique_ids,
@@ -49,19 +50,26 @@ def announcement_from_doc(doc: Doc) -> Announcement:
 
 
 class MongoAnnouncements(MongoBase):
-    async def create_announcement(self, announcement: Announcement) -> None:
-        await self.db.announcements.insert_one(announcement_doc(announcement))
+    async def create_announcement(self, announcement: Announcement, *, event: Event) -> None:
+        async def work(session: Session) -> None:
+            await self.db.announcements.insert_one(announcement_doc(announcement), session=session)
+            await record_event(self.db, session, event, announcement.published_at)
 
-    async def delete_announcement(self, announcement_id: int) -> bool:
+        await self._transaction(work)
+
+    async def delete_announcement(self, announcement_id: int, *, event: Event) -> bool:
         async def work(session: Session) -> bool:
             result = await self.db.announcements.delete_one(
                 {"_id": announcement_id}, session=session
             )
+            if not result.deleted_count:
+                return False
             for collection in ("announcement_reactions", "announcement_dismissals"):
                 await self.db[collection].delete_many(
                     {"announcement_id": announcement_id}, session=session
                 )
-            return bool(result.deleted_count)
+            await record_event(self.db, session, event, datetime.now(UTC))
+            return True
 
         return await self._transaction(work)
 
@@ -98,7 +106,14 @@ class MongoAnnouncements(MongoBase):
         return {doc["announcement_id"] for doc in docs}
 
     async def add_announcement_reaction(
-        self, announcement_id: int, account_id: int, name: str, at: datetime, *, max_names: int
+        self,
+        announcement_id: int,
+        account_id: int,
+        name: str,
+        at: datetime,
+        *,
+        max_names: int,
+        event: Event,
     ) -> bool:
         async def work(session: Session) -> bool:
             found = await self.db.announcements.find_one(
@@ -112,7 +127,7 @@ class MongoAnnouncements(MongoBase):
             names = {doc["name"] for doc in docs}
             if name not in names and len(names) >= max_names:
                 raise TooManyReactions(name)
-            return await insert_new(
+            added = await insert_new(
                 self.db,
                 "announcement_reactions",
                 {
@@ -124,16 +139,25 @@ class MongoAnnouncements(MongoBase):
                 },
                 session,
             )
+            if added:
+                await record_event(self.db, session, event, at)
+            return added
 
         return await self._transaction(work)
 
     async def remove_announcement_reaction(
-        self, announcement_id: int, account_id: int, name: str
+        self, announcement_id: int, account_id: int, name: str, *, event: Event
     ) -> bool:
-        result = await self.db.announcement_reactions.delete_one(
-            {"_id": edge(announcement_id, account_id, name)}
-        )
-        return bool(result.deleted_count)
+        async def work(session: Session) -> bool:
+            result = await self.db.announcement_reactions.delete_one(
+                {"_id": edge(announcement_id, account_id, name)}, session=session
+            )
+            if not result.deleted_count:
+                return False
+            await record_event(self.db, session, event, datetime.now(UTC))
+            return True
+
+        return await self._transaction(work)
 
     async def announcement_reactions(
         self, announcement_ids: Iterable[int], viewer_id: int | None

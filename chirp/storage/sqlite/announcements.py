@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 
 import aiosqlite
 
-from chirp.core.models import Announcement, ReactionCount
+from chirp.core.models import Announcement, Event, ReactionCount
 from chirp.storage.port import MissingRecord, TooManyReactions
 from chirp.storage.shared import chronological
 from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.convert import dt, req_dt, ts
 from chirp.storage.sqlite.db import Row, placeholders
+from chirp.storage.sqlite.statuses import record_event
 
 
 def announcement_from_row(row: Row) -> Announcement:
@@ -28,7 +29,7 @@ def announcement_from_row(row: Row) -> Announcement:
 
 
 class SqliteAnnouncements(SqliteBase):
-    async def create_announcement(self, announcement: Announcement) -> None:
+    async def create_announcement(self, announcement: Announcement, *, event: Event) -> None:
         async with self.db.transaction() as tx:
             await tx.execute(
                 "INSERT INTO announcements(id, text, starts_at, ends_at, all_day, published_at,"
@@ -43,11 +44,15 @@ class SqliteAnnouncements(SqliteBase):
                     ts(announcement.updated_at),
                 ),
             )
+            await record_event(tx, event, announcement.published_at)
 
-    async def delete_announcement(self, announcement_id: int) -> bool:
+    async def delete_announcement(self, announcement_id: int, *, event: Event) -> bool:
         async def write(tx: aiosqlite.Connection) -> bool:
             cursor = await tx.execute("DELETE FROM announcements WHERE id = ?", (announcement_id,))
-            return cursor.rowcount == 1
+            if cursor.rowcount != 1:
+                return False
+            await record_event(tx, event, datetime.now(UTC))
+            return True
 
         return await self.db.write(write)
 
@@ -84,7 +89,14 @@ class SqliteAnnouncements(SqliteBase):
         return {row["announcement_id"] for row in rows}
 
     async def add_announcement_reaction(
-        self, announcement_id: int, account_id: int, name: str, at: datetime, *, max_names: int
+        self,
+        announcement_id: int,
+        account_id: int,
+        name: str,
+        at: datetime,
+        *,
+        max_names: int,
+        event: Event,
     ) -> bool:
         async def write(tx: aiosqlite.Connection) -> bool:
             cursor = await tx.execute(
@@ -104,12 +116,15 @@ class SqliteAnnouncements(SqliteBase):
                 " created_at) VALUES (?,?,?,?)",
                 (announcement_id, account_id, name, ts(at)),
             )
-            return cursor.rowcount == 1
+            if cursor.rowcount != 1:
+                return False
+            await record_event(tx, event, at)
+            return True
 
         return await self.db.write(write)
 
     async def remove_announcement_reaction(
-        self, announcement_id: int, account_id: int, name: str
+        self, announcement_id: int, account_id: int, name: str, *, event: Event
     ) -> bool:
         async def write(tx: aiosqlite.Connection) -> bool:
             cursor = await tx.execute(
@@ -117,7 +132,10 @@ class SqliteAnnouncements(SqliteBase):
                 " AND name = ?",
                 (announcement_id, account_id, name),
             )
-            return cursor.rowcount == 1
+            if cursor.rowcount != 1:
+                return False
+            await record_event(tx, event, datetime.now(UTC))
+            return True
 
         return await self.db.write(write)
 
