@@ -43,6 +43,7 @@ from chirp.handlers import (
     watch,
 )
 from chirp.media.workers import MediaWorkers
+from chirp.realtime.announcements import announcement_steps
 from chirp.realtime.hub import Hub
 from chirp.realtime.live import LiveRealtime, RelayWatch
 from chirp.realtime.push import Pusher
@@ -220,7 +221,12 @@ async def _close_streams(app: web.Application) -> None:
 
 def _steps(app: web.Application) -> dict[str, list[Step]]:
     steps = default_steps()
-    for pushes in (app[PUSHER].steps(), app[LIVE_REALTIME].steps()):
+    pushes_of = (
+        app[PUSHER].steps(),
+        app[LIVE_REALTIME].steps(),
+        announcement_steps(app[PUSHER].bus),
+    )
+    for pushes in pushes_of:
         for kind, extra in pushes.items():
             steps[kind] = [*steps.get(kind, []), *extra]
     return steps
