@@ -37,6 +37,24 @@ def announcement_doc(a: Announcement) -> Doc:
     }
 
 
+def reaction_doc(announcement_id: int, account_id: int, name: str, at: datetime) -> Doc:
+    return {
+        "_id": edge(announcement_id, account_id, name),
+        "announcement_id": announcement_id,
+        "account_id": account_id,
+        "name": name,
+        "created_at": ts(at),
+    }
+
+
+def dismissal_doc(announcement_id: int, account_id: int) -> Doc:
+    return {
+        "_id": edge(announcement_id, account_id),
+        "announcement_id": announcement_id,
+        "account_id": account_id,
+    }
+
+
 def announcement_from_doc(doc: Doc) -> Announcement:
     return Announcement(
         id=doc["_id"],
@@ -87,11 +105,7 @@ class MongoAnnouncements(MongoBase):
         return await insert_new(
             self.db,
             "announcement_dismissals",
-            {
-                "_id": edge(announcement_id, account_id),
-                "announcement_id": announcement_id,
-                "account_id": account_id,
-            },
+            dismissal_doc(announcement_id, account_id),
         )
 
     async def dismissed_announcements(
@@ -130,13 +144,7 @@ class MongoAnnouncements(MongoBase):
             added = await insert_new(
                 self.db,
                 "announcement_reactions",
-                {
-                    "_id": edge(announcement_id, account_id, name),
-                    "announcement_id": announcement_id,
-                    "account_id": account_id,
-                    "name": name,
-                    "created_at": ts(at),
-                },
+                reaction_doc(announcement_id, account_id, name, at),
                 session,
             )
             if added:

@@ -11,6 +11,17 @@ from chirp.core.models import Marker
 from chirp.storage.mongodb.base import Doc, MongoBase, dt, edge, ts
 
 
+def marker_doc(account_id: int, marker: Marker) -> Doc:
+    return {
+        "_id": edge(account_id, marker.timeline),
+        "account_id": account_id,
+        "timeline": marker.timeline,
+        "last_read_id": marker.last_read_id,
+        "version": marker.version,
+        "updated_at": ts(marker.updated_at),
+    }
+
+
 def _marker(doc: Doc) -> Marker:
     return Marker(
         timeline=doc["timeline"],
@@ -34,18 +45,10 @@ class MongoMarkers(MongoBase):
         key = edge(account_id, timeline)
         # Three single-document steps, each atomic: create at version 1; else move it (one
         # more version); else it already reads this position. Two concurrent saves each count.
+        fresh = marker_doc(account_id, Marker(timeline, last_read_id, 1, at))
+        del fresh["_id"]
         created = await self.db.markers.update_one(
-            {"_id": key},
-            {
-                "$setOnInsert": {
-                    "account_id": account_id,
-                    "timeline": timeline,
-                    "last_read_id": last_read_id,
-                    "version": 1,
-                    "updated_at": ts(at),
-                }
-            },
-            upsert=True,
+            {"_id": key}, {"$setOnInsert": fresh}, upsert=True
         )
         if created.upserted_id is None:
             moved = await self.db.markers.find_one_and_update(
