@@ -44,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     copy.add_argument("--from", dest="source", required=True, help="sqlite:///path/to/chirp.db")
     copy.add_argument("--to", dest="target", required=True, help="mongodb://... (a replica set)")
-    from chirp.operator import add_parsers
+    from chirp.operator_commands import add_parsers
 
     add_parsers(commands)
     return parser
@@ -75,10 +75,10 @@ def _db(args: argparse.Namespace) -> None:
 
 
 def _operator(args: argparse.Namespace) -> None:
-    """`chirp emoji ...` and `chirp announcement ...` (see `chirp.operator`)."""
+    """`chirp emoji ...` and `chirp announcement ...` (see `chirp.operator_commands`)."""
     import asyncio
 
-    from chirp.operator import OperatorError, run
+    from chirp.operator_commands import OperatorError, run
 
     settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
     try:
