@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     copy.add_argument("--from", dest="source", required=True, help="sqlite:///path/to/chirp.db")
     copy.add_argument("--to", dest="target", required=True, help="mongodb://... (a replica set)")
+    from chirp.operator_commands import add_parsers
+
+    add_parsers(commands)
     return parser
 
 
@@ -71,10 +74,25 @@ def _db(args: argparse.Namespace) -> None:
         sys.exit(f"chirp: MongoDB refused: {error}")
 
 
+def _operator(args: argparse.Namespace) -> None:
+    """`chirp emoji ...` and `chirp announcement ...` (see `chirp.operator_commands`)."""
+    import asyncio
+
+    from chirp.operator_commands import OperatorError, run
+
+    settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
+    try:
+        asyncio.run(run(args, settings, sys.stdout))
+    except OperatorError as error:
+        sys.exit(f"chirp: {error}")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     if args.command == "db":
         _db(args)
+    elif args.command in ("emoji", "announcement"):
+        _operator(args)
     elif args.command == "serve":
         from chirp.server.run import ConfigError, serve
 

@@ -112,6 +112,10 @@ class Settings(BaseSettings):
     live_chat_burst: int = Field(5, ge=1, le=100)
     live_chat_interval_seconds: float = Field(1.0, gt=0, le=3600)
 
+    # Custom emojis are read whole and kept in each process for this long: an emoji the
+    # operator adds or removes shows on every node within it (0: read on every request).
+    custom_emojis_cache_seconds: float = Field(10.0, ge=0)
+
     shutdown_timeout_seconds: float = Field(10.0, ge=0)
     log_level: str = "INFO"
     log_format: str = Field("json", pattern="^(json|text)$")

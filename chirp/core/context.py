@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 from chirp.blobs.port import BlobStore
 from chirp.bus.port import EventBus
 from chirp.config import Settings
+from chirp.core.emojis import EmojiCache
 from chirp.core.ids import SnowflakeGenerator
 from chirp.core.models import ChatMessage, Status
 from chirp.core.secrets import Passwords
@@ -59,6 +60,8 @@ class Context:
     wake_dispatcher: Callable[[], None] = field(default=lambda: None)
     # Backpressure from the outbox on new tweets (`chirp.core.backlog`); None: none.
     outbox_gate: OutboxGate | None = None
+    # This process's copy of the custom emojis (`chirp.core.emojis.current_emojis`).
+    emoji_cache: EmojiCache = field(default_factory=EmojiCache)
 
     def new_id(self) -> int:
         return self.ids.next_id()

@@ -26,6 +26,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from chirp.core.context import Context
+from chirp.core.emojis import EmojiSet, current_emojis
 from chirp.core.errors import Forbidden, InvalidInput, NotFound, RateLimited
 from chirp.core.models import (
     LIVE_VISIBILITIES,
@@ -200,6 +201,7 @@ class StreamView:
 
     accounts: dict[int, Account] = field(default_factory=dict)
     playback: dict[int, str | None] = field(default_factory=dict)
+    emojis: EmojiSet = field(default_factory=EmojiSet)  # for the accounts' `emojis`
 
 
 async def load_view(
@@ -209,7 +211,9 @@ async def load_view(
     accounts = await ctx.store.get_accounts(
         {s.account_id for s in streams} | {m.account_id for m in messages}
     )
-    return StreamView(accounts, {s.id: playback_url(ctx, s) for s in streams})
+    return StreamView(
+        accounts, {s.id: playback_url(ctx, s) for s in streams}, await current_emojis(ctx)
+    )
 
 
 # -- stream keys ---------------------------------------------------------------------------

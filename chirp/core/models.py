@@ -261,3 +261,50 @@ class Page:
     max_id: int | None = None
     since_id: int | None = None
     min_id: int | None = None
+
+
+@dataclass(slots=True)
+class Marker:
+    """Where a user stopped reading a timeline (`home`, `notifications`), synced across their
+    clients. `version` starts at 1 and grows by one with each save that moves the position."""
+
+    timeline: str
+    last_read_id: int
+    version: int
+    updated_at: datetime
+
+
+@dataclass(slots=True)
+class CustomEmoji:
+    """An operator's `:shortcode:` image. `image_key` is the image as uploaded (maybe
+    animated), `static_key` its first frame as a PNG; both are blob-store keys."""
+
+    shortcode: str
+    image_key: str
+    static_key: str
+    created_at: datetime
+    category: str | None = None
+    visible_in_picker: bool = True
+
+
+@dataclass(slots=True)
+class Announcement:
+    """An operator's notice to every user. `starts_at`/`ends_at` (both or neither) are the
+    time of the event it announces, shown by clients; `all_day` if only their dates matter."""
+
+    id: int
+    text: str
+    published_at: datetime
+    updated_at: datetime
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    all_day: bool = False
+
+
+@dataclass(slots=True)
+class ReactionCount:
+    """One emoji's reactions to an announcement: how many, and whether the viewer is one."""
+
+    name: str
+    count: int
+    me: bool = False

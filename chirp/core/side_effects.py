@@ -10,6 +10,7 @@
                          apart from the follow, as SQLite does, and stop in between)
     stream.live       -> `chirp.live` notification to every follower of the streamer
     stream.ended      -> (realtime push only)
+    announcement.*    -> (realtime push only: `chirp.realtime.announcements`)
 
 Realtime push subscribes here too, as one more step per event.
 """

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from chirp.core.context import Context
+from chirp.core.emojis import EmojiSet, current_emojis
 from chirp.core.live import playback_url
 from chirp.core.media import media_urls
 from chirp.core.models import Account, LiveStream, MediaAttachment, Notification, Status
@@ -30,6 +31,8 @@ class StatusBundle:
     # Live streams that `chirp.live` notifications point at, and their playback URLs.
     streams: dict[int, LiveStream] = field(default_factory=dict)
     playback: dict[int, str | None] = field(default_factory=dict)
+    # Custom emojis, for the `emojis` of statuses and accounts.
+    emojis: EmojiSet = field(default_factory=EmojiSet)
 
 
 async def load_bundle(
@@ -80,6 +83,7 @@ async def load_bundle(
     # Every attachment of the page in one query (ids are on the rows, like mentions).
     bundle.media = await ctx.store.get_media_batch(m for s in everything for m in s.media_ids)
     bundle.media_urls = await media_urls(ctx, bundle.media.values())
+    bundle.emojis = await current_emojis(ctx)
     return bundle
 
 

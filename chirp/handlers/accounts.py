@@ -6,6 +6,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field, StrictBool, field_validator
 
 from chirp.core import accounts, oauth
+from chirp.core.emojis import current_emojis
 from chirp.handlers.common import (
     authenticate,
     authenticate_user,
@@ -87,7 +88,11 @@ async def verify_credentials(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "read:accounts", "profile")
     context = ctx(request)
     credentials = await accounts.get_credentials(context, account)
-    return json_response(credential_account_json(account, credentials, context.settings))
+    return json_response(
+        credential_account_json(
+            account, credentials, context.settings, await current_emojis(context)
+        )
+    )
 
 
 @routes.patch("/api/v1/accounts/update_credentials")
@@ -105,7 +110,11 @@ async def update_credentials(request: web.Request) -> web.Response:
         discoverable=form.discoverable,
     )
     credentials = await accounts.get_credentials(context, updated)
-    return json_response(credential_account_json(updated, credentials, context.settings))
+    return json_response(
+        credential_account_json(
+            updated, credentials, context.settings, await current_emojis(context)
+        )
+    )
 
 
 @routes.get("/api/v1/accounts/lookup")
@@ -114,7 +123,7 @@ async def lookup(request: web.Request) -> web.Response:
     query = validate(LookupQuery, query_params(request))
     context = ctx(request)
     account = await accounts.lookup_account(context, query.acct)
-    return json_response(account_json(account, context.settings))
+    return json_response(account_json(account, context.settings, await current_emojis(context)))
 
 
 @routes.get(r"/api/v1/accounts/{id:\d+}")
@@ -122,4 +131,4 @@ async def show(request: web.Request) -> web.Response:
     await optional_principal(request)
     context = ctx(request)
     account = await accounts.get_account(context, parse_id(request.match_info["id"]))
-    return json_response(account_json(account, context.settings))
+    return json_response(account_json(account, context.settings, await current_emojis(context)))

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from chirp.core import follows, search, timelines
 from chirp.core.context import Context
+from chirp.core.emojis import current_emojis
 from chirp.core.models import Account, Page
 from chirp.core.views import Loaded
 from chirp.handlers.common import (
@@ -84,7 +85,8 @@ async def account_search(request: web.Request) -> web.Response:
     found = await search.search(
         context, None, query.q, type="accounts", limit=page.limit, offset=query.offset
     )
-    return json_response([account_json(a, context.settings) for a in found.accounts])
+    emojis = await current_emojis(context)
+    return json_response([account_json(a, context.settings, emojis) for a in found.accounts])
 
 
 AccountsPage = Callable[[Context, int, Page], Awaitable[tuple[list[Account], list[int]]]]
@@ -95,8 +97,10 @@ async def _account_list(request: web.Request, use_case: AccountsPage) -> web.Res
     page = parse_page(request, maximum=80)
     context = ctx(request)
     accounts, cursors = await use_case(context, parse_id(request.match_info["id"]), page)
+    emojis = await current_emojis(context)
     return json_response(
-        [account_json(a, context.settings) for a in accounts], headers=link_header(request, cursors)
+        [account_json(a, context.settings, emojis) for a in accounts],
+        headers=link_header(request, cursors),
     )
 
 

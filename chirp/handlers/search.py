@@ -8,6 +8,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from chirp.core import search
+from chirp.core.emojis import current_emojis
 from chirp.handlers.common import ctx, json_response, optional_principal, query_params, validate
 from chirp.handlers.forms import FormBool
 from chirp.handlers.rendering import render_statuses
@@ -46,8 +47,9 @@ async def _search(request: web.Request) -> tuple[search.SearchResults, int | Non
 async def search_v2(request: web.Request) -> web.Response:
     results, viewer = await _search(request)
     settings = ctx(request).settings
+    emojis = await current_emojis(ctx(request))
     body: dict[str, Any] = {
-        "accounts": [account_json(a, settings) for a in results.accounts],
+        "accounts": [account_json(a, settings, emojis) for a in results.accounts],
         "statuses": await render_statuses(request, results.statuses, viewer),
         "hashtags": [tag_json(t.name, [], settings) for t in results.hashtags],
     }
@@ -58,9 +60,10 @@ async def search_v2(request: web.Request) -> web.Response:
 async def search_v1(request: web.Request) -> web.Response:
     results, viewer = await _search(request)
     settings = ctx(request).settings
+    emojis = await current_emojis(ctx(request))
     return json_response(
         {
-            "accounts": [account_json(a, settings) for a in results.accounts],
+            "accounts": [account_json(a, settings, emojis) for a in results.accounts],
             "statuses": await render_statuses(request, results.statuses, viewer),
             "hashtags": [t.name for t in results.hashtags],
         }

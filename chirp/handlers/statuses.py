@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from chirp.core import engagement, statuses
 from chirp.core.context import Context
+from chirp.core.emojis import current_emojis
 from chirp.core.errors import InvalidInput
 from chirp.core.models import Account, Page, Status
 from chirp.handlers.common import (
@@ -181,8 +182,10 @@ async def _engaged_accounts(request: web.Request, use_case: AccountsPage) -> web
     page = parse_page(request, maximum=80)
     context = ctx(request)
     accounts, cursors = await use_case(context, viewer, parse_id(request.match_info["id"]), page)
+    emojis = await current_emojis(context)
     return json_response(
-        [account_json(a, context.settings) for a in accounts], headers=link_header(request, cursors)
+        [account_json(a, context.settings, emojis) for a in accounts],
+        headers=link_header(request, cursors),
     )
 
 

@@ -322,10 +322,13 @@ async def _handle_command(
         await _ws_error(ws, error.message, error.status)
         return
     if kind == "unsubscribe":
-        await hub.unsubscribe(outlet, stream)
+        for each in (stream, *topics.companions(stream)):
+            await hub.unsubscribe(outlet, each)
         return
     since = command.get("last_event_id")
     await hub.subscribe(outlet, stream, str(since) if since else None)
+    for companion in topics.companions(stream):
+        await hub.subscribe(outlet, companion)
 
 
 async def _send_chat(
@@ -404,6 +407,8 @@ async def sse(request: web.Request) -> web.StreamResponse:
     try:
         await response.write(b":)\n")
         await hub.subscribe(outlet, stream, since)
+        for companion in topics.companions(stream):
+            await hub.subscribe(outlet, companion)
         await _write_sse(response, outlet, settings.stream_heartbeat_seconds)
     finally:
         if expiry is not None:

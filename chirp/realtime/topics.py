@@ -22,6 +22,9 @@ REVOKED = "chirp.revoked"
 PUBLIC = "public"
 PUBLIC_MEDIA = "public:media"
 REMOTE = "public:remote"  # no federation yet: a stream that stays quiet
+# Announcements go to every `user` stream: one topic they all listen to (`companions`).
+ANNOUNCEMENTS = "announcements"
+ANNOUNCEMENT_EVENTS = frozenset({"announcement", "announcement.reaction", "announcement.delete"})
 
 
 def user(account_id: int) -> str:
@@ -79,6 +82,14 @@ STREAMS = (
 )
 
 LIVE_EVENTS = frozenset({"stream.chat", "stream.chat.delete", "stream.viewers", "stream.ended"})
+
+
+def companions(stream: StreamRequest) -> list[StreamRequest]:
+    """What a subscription to `stream` also delivers, from topics shared by every subscriber:
+    the `user` stream carries the announcements, under its own label."""
+    if stream.label == ("user",) and stream.topic.startswith("user:"):
+        return [StreamRequest(ANNOUNCEMENTS, stream.label, ANNOUNCEMENT_EVENTS)]
+    return []
 
 
 def _need(principal: Principal | None, *scopes: str) -> Principal:

@@ -5,14 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from chirp.config import Settings
+from chirp.core.emojis import EmojiSet
 from chirp.core.models import Account, Credentials
 from chirp.serializers.common import iso, plain_to_html
+from chirp.serializers.emojis import emojis_json
 
 DEFAULT_AVATAR_PATH = "/avatars/original/missing.png"
 DEFAULT_HEADER_PATH = "/headers/original/missing.png"
 
 
-def account_json(account: Account, settings: Settings) -> dict[str, Any]:
+def account_json(
+    account: Account, settings: Settings, emojis: EmojiSet | None = None
+) -> dict[str, Any]:
+    """`emojis`: the custom emoji set, to list those of the display name and bio."""
     base = settings.base_url
     url = f"{base}/@{account.username}"
     avatar = base + DEFAULT_AVATAR_PATH
@@ -43,17 +48,20 @@ def account_json(account: Account, settings: Settings) -> dict[str, Any]:
         "last_status_at": account.last_status_at.date().isoformat()
         if account.last_status_at
         else None,
-        "emojis": [],
+        "emojis": emojis_json(emojis, account.display_name, account.note),
         "fields": [],
         "roles": [],
     }
 
 
 def credential_account_json(
-    account: Account, credentials: Credentials | None, settings: Settings
+    account: Account,
+    credentials: Credentials | None,
+    settings: Settings,
+    emojis: EmojiSet | None = None,
 ) -> dict[str, Any]:
     """The signed-in user's own account, with the editable `source` block."""
-    body = account_json(account, settings)
+    body = account_json(account, settings, emojis)
     body["source"] = {
         "privacy": "public",
         "sensitive": False,

@@ -55,7 +55,9 @@ class LiveSerializer:
     def _account(self, account_id: int) -> dict[str, Any] | None:
         rendered = self._accounts.get(account_id)
         if rendered is None and (account := self.view.accounts.get(account_id)) is not None:
-            rendered = self._accounts[account_id] = account_json(account, self.settings)
+            rendered = self._accounts[account_id] = account_json(
+                account, self.settings, self.view.emojis
+            )
         return rendered
 
     def stream(self, stream: LiveStream) -> dict[str, Any] | None:

@@ -12,6 +12,7 @@ from chirp.core.views import StatusBundle
 from chirp.serializers.accounts import account_json
 from chirp.serializers.cache import RenderCache
 from chirp.serializers.common import iso
+from chirp.serializers.emojis import emojis_json
 from chirp.serializers.media import media_attachment_json
 from chirp.serializers.tags import tag_ref_json
 
@@ -38,10 +39,12 @@ class StatusSerializer:
         return body
 
     def account_bytes(self, account: Account) -> bytes:
-        body = self.cache.accounts.get(account.id, account)
+        # Kept against the emoji set too: its `emojis` list the set's custom emojis it uses.
+        source = (account, self.bundle.emojis.version)
+        body = self.cache.accounts.get(account.id, source)
         if body is None:
-            body = orjson.dumps(account_json(account, self.settings))
-            self.cache.accounts.put(account.id, account, body)
+            body = orjson.dumps(account_json(account, self.settings, self.bundle.emojis))
+            self.cache.accounts.put(account.id, source, body)
         return body
 
     def status(self, status: Status) -> dict[str, Any]:
@@ -69,7 +72,7 @@ class StatusSerializer:
         ):
             # Most of a page: a tweet without retweet, quote or media that the viewer did not
             # touch reads the same for every such viewer, so it is kept whole.
-            source = (status, author, mentions)
+            source = (status, author, mentions, b.emojis.version)
             body = self.cache.plain.get(sid, source)
             if body is None:
                 body = self._members(status, author, mentions) + b"," + self._own(status, author)
@@ -123,10 +126,11 @@ class StatusSerializer:
     ) -> bytes:
         """`{` and the members that depend on the status, its author's handle and the handles
         it mentions only (no closing brace)."""
-        body = self.cache.statuses.get(status.id, (status, author.username, mentions))
+        source = (status, author.username, mentions, self.bundle.emojis.version)
+        body = self.cache.statuses.get(status.id, source)
         if body is None:
             body = orjson.dumps(self._shared(status, author, mentions))[:-1]
-            self.cache.statuses.put(status.id, (status, author.username, mentions), body)
+            self.cache.statuses.put(status.id, source, body)
         return body
 
     def _shared(
@@ -164,7 +168,7 @@ class StatusSerializer:
                 for account_id, username in mentions
             ],
             "tags": [tag_ref_json(name, self.settings) for name in status.tags],
-            "emojis": [],
+            "emojis": emojis_json(self.bundle.emojis, status.spoiler_text, status.text),
             "card": None,
             "poll": None,
             "quote_approval": {"automatic": ["public"], "manual": [], "current_user": "automatic"},
@@ -217,5 +221,5 @@ def status_edit_json(
         "account": serializer.account(author),
         "poll": None,
         "media_attachments": [],
-        "emojis": [],
+        "emojis": emojis_json(serializer.bundle.emojis, edit.spoiler_text, edit.text),
     }

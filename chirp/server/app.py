@@ -22,12 +22,15 @@ from chirp.core.secrets import Passwords
 from chirp.core.side_effects import default_after_batch, default_steps
 from chirp.handlers import (
     accounts,
+    announcements,
     apps,
     assets,
+    custom_emojis,
     instance,
     live_ingest,
     live_playback,
     live_streams,
+    markers,
     media,
     notifications,
     oauth,
@@ -41,6 +44,7 @@ from chirp.handlers import (
     watch,
 )
 from chirp.media.workers import MediaWorkers
+from chirp.realtime.announcements import announcement_steps
 from chirp.realtime.hub import Hub
 from chirp.realtime.live import LiveRealtime, RelayWatch
 from chirp.realtime.push import Pusher
@@ -72,6 +76,9 @@ ROUTE_MODULES = (
     statuses,
     timelines,
     notifications,
+    markers,
+    custom_emojis,
+    announcements,
     search,
     streaming,
     assets,
@@ -216,7 +223,12 @@ async def _close_streams(app: web.Application) -> None:
 
 def _steps(app: web.Application) -> dict[str, list[Step]]:
     steps = default_steps()
-    for pushes in (app[PUSHER].steps(), app[LIVE_REALTIME].steps()):
+    pushes_of = (
+        app[PUSHER].steps(),
+        app[LIVE_REALTIME].steps(),
+        announcement_steps(app[PUSHER].bus),
+    )
+    for pushes in pushes_of:
         for kind, extra in pushes.items():
             steps[kind] = [*steps.get(kind, []), *extra]
     return steps

@@ -14,16 +14,20 @@ from typing import Protocol, runtime_checkable
 
 from chirp.core.models import (
     Account,
+    Announcement,
     App,
     AuthorizationCode,
     ChatMessage,
     Credentials,
+    CustomEmoji,
     Event,
     Follow,
     LiveStream,
+    Marker,
     MediaAttachment,
     Notification,
     Page,
+    ReactionCount,
     Status,
     StatusEdit,
     StreamKey,
@@ -580,6 +584,93 @@ class OutboxStore(Protocol):
     async def retry_event(self, event_id: int, *, available_at: datetime) -> None: ...
 
 
+class MarkerStore(Protocol):
+    async def get_markers(self, account_id: int, timelines: Iterable[str]) -> dict[str, Marker]:
+        """The account's markers of these timelines, by timeline; unsaved ones are absent."""
+        ...
+
+    async def save_marker(
+        self, account_id: int, timeline: str, last_read_id: int, at: datetime
+    ) -> Marker:
+        """Set the position (atomic): a new marker has version 1; saving another position
+        adds 1 to the version and stamps `at`; saving the same position changes nothing (as
+        Mastodon's optimistic lock counts only real updates)."""
+        ...
+
+
+class TooManyReactions(Exception):
+    """A new emoji would give an announcement more distinct reactions than allowed."""
+
+
+class CustomEmojiStore(Protocol):
+    async def create_custom_emoji(self, emoji: CustomEmoji) -> None:
+        """Insert; `UniqueViolation('shortcode')` if one has that shortcode."""
+        ...
+
+    async def delete_custom_emoji(self, shortcode: str) -> CustomEmoji | None:
+        """Remove and return it (its blobs are the caller's to delete); None if absent."""
+        ...
+
+    async def list_custom_emojis(self) -> list[CustomEmoji]:
+        """Every custom emoji, by shortcode (a small set: it is read whole and cached)."""
+        ...
+
+
+class AnnouncementStore(Protocol):
+    """Writes record their outbox `event` in the same transaction, and only when they change
+    something (the realtime push to every user follows from it)."""
+
+    async def create_announcement(self, announcement: Announcement, *, event: Event) -> None: ...
+
+    async def delete_announcement(self, announcement_id: int, *, event: Event) -> bool:
+        """Remove it with its reactions and dismissals; False if absent."""
+        ...
+
+    async def get_announcement(self, announcement_id: int) -> Announcement | None: ...
+
+    async def list_announcements(self) -> list[Announcement]:
+        """Every announcement, chronological: by `starts_at`, else `published_at`, then id."""
+        ...
+
+    async def dismiss_announcement(self, announcement_id: int, account_id: int) -> bool:
+        """Mark it read by the account; True if new (False too if the announcement is gone)."""
+        ...
+
+    async def dismissed_announcements(
+        self, account_id: int, announcement_ids: Iterable[int]
+    ) -> set[int]:
+        """Which of these the account has dismissed."""
+        ...
+
+    async def add_announcement_reaction(
+        self,
+        announcement_id: int,
+        account_id: int,
+        name: str,
+        at: datetime,
+        *,
+        max_names: int,
+        event: Event,
+    ) -> bool:
+        """React with emoji `name`; True if new, False if the account had already. A name
+        nobody used yet on an announcement that has `max_names` distinct ones already is
+        refused (`TooManyReactions`); `MissingRecord` if the announcement is gone."""
+        ...
+
+    async def remove_announcement_reaction(
+        self, announcement_id: int, account_id: int, name: str, *, event: Event
+    ) -> bool:
+        """Undo; False if the account had not reacted so."""
+        ...
+
+    async def announcement_reactions(
+        self, announcement_ids: Iterable[int], viewer_id: int | None
+    ) -> dict[int, list[ReactionCount]]:
+        """Per announcement, each emoji's count and whether `viewer_id` reacted with it,
+        ordered by each emoji's first reaction; announcements without reactions are absent."""
+        ...
+
+
 @runtime_checkable
 class Store(
     AppStore,
@@ -594,6 +685,9 @@ class Store(
     OutboxStore,
     MediaStore,
     LiveStore,
+    MarkerStore,
+    CustomEmojiStore,
+    AnnouncementStore,
     Protocol,
 ):
     """Everything the domain persists. Backends compose the per-aggregate parts."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
-from chirp.core.models import Status
+from chirp.core.models import Announcement, Status
 from chirp.storage.port import FanOut
 
 
@@ -52,3 +53,9 @@ class FanOutOne(ABC):
     ) -> list[int]:
         request = FanOut(status, tuple(owner_ids), to_followers, original_author_id)
         return (await self.fan_out_many([request]))[status.id]
+
+
+def chronological(announcement: Announcement) -> tuple[datetime, int]:
+    """The order announcements are listed in, as Mastodon's: by the start of the event they
+    announce, else by publication (then by id)."""
+    return (announcement.starts_at or announcement.published_at, announcement.id)

@@ -15,8 +15,10 @@ from pymongo.asynchronous.mongo_client import AsyncMongoClient
 from chirp.cli import main
 from chirp.config import Settings
 from chirp.core.models import (
+    Announcement,
     AuthorizationCode,
     ChatMessage,
+    CustomEmoji,
     LiveStream,
     MediaAttachment,
     Notification,
@@ -178,6 +180,16 @@ async def _embedded_deployment(store: Store) -> dict[str, int]:
         window_limit=5,
     )
     await store.ban_from_chat(alice.id, carol.id, now())
+    await store.save_marker(alice.id, "home", root.id, now())
+    await store.create_custom_emoji(
+        CustomEmoji("blobcat", "emojis/blobcat/a.png", "emojis/blobcat/a-static.png", now())
+    )
+    notice = Announcement(ids.next_id(), "hello", now(), now())
+    await store.create_announcement(notice, event=event())
+    await store.add_announcement_reaction(
+        notice.id, bob.id, "blobcat", now(), max_names=8, event=event()
+    )
+    await store.dismiss_announcement(notice.id, bob.id)
     return {
         "alice": alice.id,
         "bob": bob.id,
@@ -228,6 +240,12 @@ async def test_db_copy_moves_sqlite_into_the_standin_without_loss(tmp_path: Path
     assert (await store.find_stream_key("digest-1")) is not None
     events = await store.claim_events(limit=100, now=now(), lease_seconds=30)
     assert events, "the outbox's pending events are copied"
+    assert (await store.get_markers(made["alice"], ["home"]))["home"].last_read_id == made["root"]
+    assert [e.shortcode for e in await store.list_custom_emojis()] == ["blobcat"]
+    (notice,) = await store.list_announcements()
+    assert await store.dismissed_announcements(made["bob"], [notice.id]) == {notice.id}
+    reactions = await store.announcement_reactions([notice.id], made["bob"])
+    assert [(r.name, r.count, r.me) for r in reactions[notice.id]] == [("blobcat", 1, True)]
     live = await store.list_live_streams(Page())
     assert [s.id for s in live] == [made["stream"]]
     # Every document of a sharded collection carries its shard key.

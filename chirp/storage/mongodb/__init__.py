@@ -10,11 +10,14 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.asynchronous.mongo_client import AsyncMongoClient
 
 from chirp.storage.mongodb.accounts import MongoAccounts
+from chirp.storage.mongodb.announcements import MongoAnnouncements
 from chirp.storage.mongodb.apps import MongoApps
 from chirp.storage.mongodb.base import Doc
+from chirp.storage.mongodb.emojis import MongoCustomEmojis
 from chirp.storage.mongodb.engagement import MongoEngagement
 from chirp.storage.mongodb.follows import MongoFollows
 from chirp.storage.mongodb.live import MongoLive
+from chirp.storage.mongodb.markers import MongoMarkers
 from chirp.storage.mongodb.media import MongoMedia
 from chirp.storage.mongodb.notifications import MongoNotifications
 from chirp.storage.mongodb.outbox import MongoOutbox
@@ -68,6 +71,9 @@ class MongoStore(
     MongoOutbox,
     MongoMedia,
     MongoLive,
+    MongoMarkers,
+    MongoCustomEmojis,
+    MongoAnnouncements,
 ):
     """Implements `chirp.storage.port.Store`; one mixin per aggregate. Holds the process's one
     client (a connection pool per server) and closes it on `close`."""

@@ -24,9 +24,12 @@ from chirp.core.models import (
 )
 from chirp.storage.mongodb import MongoStore
 from chirp.storage.mongodb.accounts import account_doc, credentials_doc
+from chirp.storage.mongodb.announcements import announcement_doc, dismissal_doc, reaction_doc
 from chirp.storage.mongodb.apps import app_doc
 from chirp.storage.mongodb.base import Doc, dt, dt_or_none, edge, event_doc, ts, ts_or_none
+from chirp.storage.mongodb.emojis import emoji_doc
 from chirp.storage.mongodb.live import chat_doc, stream_doc
+from chirp.storage.mongodb.markers import marker_doc
 from chirp.storage.mongodb.media import media_doc
 from chirp.storage.mongodb.notifications import notification_doc
 from chirp.storage.mongodb.statuses import edit_doc, reblog_edge_doc, status_doc
@@ -35,8 +38,11 @@ from chirp.storage.mongodb.tokens import code_doc, token_doc
 from chirp.storage.port import Store
 from chirp.storage.sqlite import feeds_file
 from chirp.storage.sqlite.accounts import account_from_row, credentials_from_row
+from chirp.storage.sqlite.announcements import announcement_from_row
 from chirp.storage.sqlite.apps import app_from_row
+from chirp.storage.sqlite.emojis import emoji_from_row
 from chirp.storage.sqlite.live import message_from_row, stream_from_row
+from chirp.storage.sqlite.markers import marker_from_row
 from chirp.storage.sqlite.media import media_from_row
 from chirp.storage.sqlite.notifications import notification_from_row
 from chirp.storage.sqlite.statuses import edit_from_row, status_from_row
@@ -219,6 +225,33 @@ PARTS = (
             "account_id": r["account_id"],
             "created_at": ts(dt(r["created_at"])),
         },
+    ),
+    Part(
+        "markers",
+        "SELECT * FROM markers ORDER BY account_id, timeline",
+        lambda r: marker_doc(r["account_id"], marker_from_row(r)),
+    ),
+    Part(
+        "custom_emojis",
+        "SELECT * FROM custom_emojis ORDER BY shortcode",
+        lambda r: emoji_doc(emoji_from_row(r)),
+    ),
+    Part(
+        "announcements",
+        "SELECT * FROM announcements ORDER BY id",
+        lambda r: announcement_doc(announcement_from_row(r)),
+    ),
+    Part(
+        "announcement_reactions",
+        "SELECT * FROM announcement_reactions ORDER BY announcement_id, account_id, name",
+        lambda r: reaction_doc(
+            r["announcement_id"], r["account_id"], r["name"], dt(r["created_at"])
+        ),
+    ),
+    Part(
+        "announcement_dismissals",
+        "SELECT * FROM announcement_dismissals ORDER BY announcement_id, account_id",
+        lambda r: dismissal_doc(r["announcement_id"], r["account_id"]),
     ),
 )
 

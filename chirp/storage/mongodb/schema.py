@@ -85,6 +85,11 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "chat_senders": [],
     "chat_bans": [],
+    "markers": [],  # `_id` "<account>:<timeline>"
+    "custom_emojis": [],  # `_id` the shortcode
+    "announcements": [],
+    "announcement_reactions": [_index(("announcement_id", ASC))],
+    "announcement_dismissals": [_index(("announcement_id", ASC))],
 }
 
 # Shard keys of the collections that grow with activity. The rest stay unsharded on the

@@ -10,11 +10,14 @@ from typing import Any
 
 from chirp.storage.sqlite import records
 from chirp.storage.sqlite.accounts import ACCOUNT_COLUMNS, SqliteAccounts, account_from_values
+from chirp.storage.sqlite.announcements import SqliteAnnouncements
 from chirp.storage.sqlite.apps import SqliteApps
 from chirp.storage.sqlite.db import Database, make_scratch_dir
+from chirp.storage.sqlite.emojis import SqliteCustomEmojis
 from chirp.storage.sqlite.engagement import SqliteEngagement
 from chirp.storage.sqlite.follows import SqliteFollows
 from chirp.storage.sqlite.live import SqliteLive
+from chirp.storage.sqlite.markers import SqliteMarkers
 from chirp.storage.sqlite.media import SqliteMedia
 from chirp.storage.sqlite.notifications import SqliteNotifications
 from chirp.storage.sqlite.outbox import SqliteOutbox
@@ -38,6 +41,9 @@ class SqliteStore(
     SqliteOutbox,
     SqliteMedia,
     SqliteLive,
+    SqliteMarkers,
+    SqliteCustomEmojis,
+    SqliteAnnouncements,
 ):
     """Implements `chirp.storage.port.Store`; one mixin per aggregate."""
 
