@@ -38,6 +38,16 @@ class Account:
     statuses_count: int = 0
     last_status_at: datetime | None = None
     updated_at: datetime | None = None
+    # The profile's pictures (blob key, and the URL it is served at), fields and posting
+    # defaults (`source`); see `ProfileField`.
+    avatar_key: str | None = None
+    avatar_url: str | None = None
+    header_key: str | None = None
+    header_url: str | None = None
+    fields: tuple[ProfileField, ...] = ()
+    default_privacy: str = "public"
+    default_sensitive: bool = False
+    default_language: str | None = None
 
 
 @dataclass(slots=True)
@@ -261,3 +271,31 @@ class Page:
     max_id: int | None = None
     since_id: int | None = None
     min_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileField:
+    """A name/value pair of a profile (`fields_attributes`); `value_html` is rendered once, when
+    written (links), as a tweet's content is."""
+
+    name: str
+    value: str
+    value_html: str
+
+
+@dataclass(slots=True)
+class FollowRequest:
+    """A pending request to follow a locked account: not a follow until its owner authorizes it."""
+
+    id: int
+    account_id: int
+    target_account_id: int
+    created_at: datetime
+
+
+@dataclass(slots=True)
+class AccountSource:
+    """What the `source` of the signed-in user's own account needs beyond the account."""
+
+    locale: str | None
+    follow_requests_count: int

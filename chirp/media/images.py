@@ -101,3 +101,14 @@ def process_thumbnail(path: Path, out_dir: Path, limits: Limits) -> tuple[Output
         image = image.convert("RGBA")
     image.thumbnail((limits.preview_max_edge, limits.preview_max_edge), Image.Resampling.LANCZOS)
     return save_still(image, out_dir / "thumbnail", quality=80), blurhash.encode(image)
+
+
+def process_profile_image(path: Path, out: Path, limits: Limits, size: tuple[int, int]) -> Output:
+    """An avatar or header: cropped to fill exactly `size` around the centre, as Mastodon's
+    `400x400#` and `1500x500#` geometries do (smaller pictures are scaled up to it). An
+    animation keeps its first frame. Only pixels are written (`decode`, `save_still`)."""
+    image = decode(path, limits)
+    if image.mode in ("P", "PA"):
+        image = image.convert("RGBA")
+    fitted = ImageOps.fit(image, size, Image.Resampling.LANCZOS)
+    return save_still(fitted, out, quality=88)

@@ -85,6 +85,10 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "chat_senders": [],
     "chat_bans": [],
+    "follow_requests": [
+        _index(("target_account_id", ASC), ("id", DESC)),  # a locked account's pending list
+    ],
+    "account_notes": [],
 }
 
 # Shard keys of the collections that grow with activity. The rest stay unsharded on the
