@@ -131,3 +131,12 @@ async def following(ctx: Context, account_id: int, page: Page) -> tuple[list[Acc
 async def _accounts(ctx: Context, rows: list[tuple[int, int]]) -> list[Account]:
     found = await ctx.store.get_accounts(a for _, a in rows)
     return [found[a] for _, a in rows if a in found]
+
+
+async def set_account_note(
+    ctx: Context, account: Account, target_id: int, comment: str
+) -> Relationship:
+    """The account's private note on another (an empty comment removes it)."""
+    target = await get_account(ctx, target_id)
+    await ctx.store.set_account_note(account.id, target.id, comment.strip(), ctx.now())
+    return (await relationships(ctx, account, [target.id]))[target.id]

@@ -297,5 +297,5 @@ class FollowRequest:
 class AccountSource:
     """What the `source` of the signed-in user's own account needs beyond the account."""
 
-    locale: str | None
+    locale: str | None  # chosen at sign-up: the language shown until a default is set
     follow_requests_count: int

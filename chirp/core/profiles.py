@@ -140,4 +140,3 @@ async def remove_profile_image(ctx: Context, account: Account, kind: str) -> Acc
     updated, replaced = changed
     await _delete_blob(blobs, replaced)
     return updated
-

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chirp.config import Settings
-from chirp.core.models import Account, Credentials
+from chirp.core.models import Account, AccountSource
 from chirp.serializers.common import iso, plain_to_html
 
 DEFAULT_AVATAR_PATH = "/avatars/original/missing.png"
@@ -15,8 +15,9 @@ DEFAULT_HEADER_PATH = "/headers/original/missing.png"
 def account_json(account: Account, settings: Settings) -> dict[str, Any]:
     base = settings.base_url
     url = f"{base}/@{account.username}"
-    avatar = base + DEFAULT_AVATAR_PATH
-    header = base + DEFAULT_HEADER_PATH
+    # A picture the account set (its blob store URL), else the served default: never a dead link.
+    avatar = account.avatar_url or base + DEFAULT_AVATAR_PATH
+    header = account.header_url or base + DEFAULT_HEADER_PATH
     return {
         "id": str(account.id),
         "username": account.username,
@@ -44,23 +45,26 @@ def account_json(account: Account, settings: Settings) -> dict[str, Any]:
         if account.last_status_at
         else None,
         "emojis": [],
-        "fields": [],
+        "fields": [
+            {"name": f.name, "value": f.value_html, "verified_at": None} for f in account.fields
+        ],
         "roles": [],
     }
 
 
 def credential_account_json(
-    account: Account, credentials: Credentials | None, settings: Settings
+    account: Account, source: AccountSource, settings: Settings
 ) -> dict[str, Any]:
-    """The signed-in user's own account, with the editable `source` block."""
+    """The signed-in user's own account, with the editable `source` block (raw note and
+    fields, posting defaults)."""
     body = account_json(account, settings)
     body["source"] = {
-        "privacy": "public",
-        "sensitive": False,
-        "language": credentials.locale if credentials else None,
+        "privacy": account.default_privacy,
+        "sensitive": account.default_sensitive,
+        "language": account.default_language or source.locale,
         "note": account.note,
-        "fields": [],
-        "follow_requests_count": 0,
+        "fields": [{"name": f.name, "value": f.value, "verified_at": None} for f in account.fields],
+        "follow_requests_count": source.follow_requests_count,
         "hide_collections": False,
         "discoverable": account.discoverable,
         "indexable": account.discoverable,
@@ -68,3 +72,24 @@ def credential_account_json(
     }
     body["role"] = {"id": "-99", "name": "", "permissions": "0", "color": "", "highlighted": False}
     return body
+
+
+def preferences_json(account: Account) -> dict[str, Any]:
+    """Mastodon's `Preferences`: the posting defaults are the account's own (`source`); the
+    reading ones are Mastodon's defaults, which Chirp has no setting for."""
+    return {
+        "posting:default:visibility": account.default_privacy,
+        "posting:default:sensitive": account.default_sensitive,
+        "posting:default:language": account.default_language,
+        "reading:expand:media": "default",
+        "reading:expand:spoilers": False,
+    }
+
+
+def familiar_followers_json(
+    found: list[tuple[int, list[Account]]], settings: Settings
+) -> list[dict[str, Any]]:
+    return [
+        {"id": str(target), "accounts": [account_json(a, settings) for a in followers]}
+        for target, followers in found
+    ]

@@ -24,6 +24,7 @@ from chirp.handlers import (
     accounts,
     apps,
     assets,
+    follow_requests,
     instance,
     live_ingest,
     live_playback,
@@ -31,6 +32,7 @@ from chirp.handlers import (
     media,
     notifications,
     oauth,
+    profiles,
     relationships,
     search,
     statuses,
@@ -80,6 +82,8 @@ ROUTE_MODULES = (
     live_streams,
     studio,  # `/live/studio` before the watch page's `/live/<stream id>`
     watch,
+    follow_requests,
+    profiles,
 )
 
 
