@@ -168,11 +168,9 @@ class MongoFollowRequests(MongoBase):
         if not comment:
             await self.db.account_notes.delete_one({"_id": key})
             return
-        await self.db.account_notes.replace_one(
-            {"_id": key},
-            account_note_doc(account_id, target_account_id, comment, updated_at),
-            upsert=True,
-        )
+        doc = account_note_doc(account_id, target_account_id, comment, updated_at)
+        del doc["_id"]
+        await self.db.account_notes.update_one({"_id": key}, {"$set": doc}, upsert=True)
 
     async def get_account_notes(self, account_id: int, target_ids: Iterable[int]) -> dict[int, str]:
         keys = [edge(account_id, target) for target in unique_ids(target_ids)]
