@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, Field
 
 
 def form_bool(value: Any) -> Any:
@@ -33,6 +33,8 @@ def _as_list(value: Any) -> Any:
 FormBool = Annotated[bool, BeforeValidator(form_bool)]
 OptionalId = Annotated[int | None, BeforeValidator(_blank_none)]
 IdList = Annotated[list[int], BeforeValidator(_as_list)]
+# Ids that fit the 64-bit columns they are looked up in (a bigger one is a 422, not a 500).
+SnowflakeIds = Annotated[list[Annotated[int, Field(ge=0, lt=2**63)]], BeforeValidator(_as_list)]
 StrList = Annotated[list[str], BeforeValidator(_as_list)]
 
 

@@ -21,7 +21,7 @@ from chirp.handlers.common import (
     query_params,
     validate,
 )
-from chirp.handlers.forms import FormBool, IdList
+from chirp.handlers.forms import FormBool, IdList, SnowflakeIds
 from chirp.handlers.paging import link_header, parse_page
 from chirp.handlers.rendering import render_statuses
 from chirp.serializers.accounts import account_json, familiar_followers_json
@@ -32,6 +32,10 @@ routes = web.RouteTableDef()
 
 class RelationshipsQuery(BaseModel):
     id: IdList = Field(default_factory=list, max_length=100)
+
+
+class FamiliarFollowersQuery(BaseModel):
+    id: SnowflakeIds = Field(default_factory=list, max_length=100)
 
 
 class AccountStatusesQuery(BaseModel):
@@ -74,7 +78,7 @@ async def remove_from_followers(request: web.Request) -> web.Response:
 @routes.get("/api/v1/accounts/familiar_followers")
 async def familiar_followers(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "read:follows")
-    query = validate(RelationshipsQuery, {"id": query_params(request).get("id", [])})
+    query = validate(FamiliarFollowersQuery, {"id": query_params(request).get("id", [])})
     context = ctx(request)
     found = await follows.familiar_followers(context, account, query.id)
     return json_response(familiar_followers_json(found, context.settings))
