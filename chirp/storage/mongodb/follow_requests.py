@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from pymongo.asynchronous.database import AsyncDatabase
+
 from chirp.core.ids import id_time
 from chirp.core.models import Event, Follow, FollowRequest, Page
 from chirp.storage.mongodb.base import (
@@ -20,10 +22,8 @@ from chirp.storage.mongodb.base import (
     ts,
     unique_ids,
 )
-from chirp.storage.mongodb.follows import follow_doc
+from chirp.storage.mongodb.follows import insert_follow, require_pair
 from chirp.storage.mongodb.schema import insert_new
-from chirp.storage.mongodb.statuses import inc_counter
-from chirp.storage.port import MissingRecord
 
 
 def follow_request_doc(request: FollowRequest) -> Doc:
@@ -48,17 +48,22 @@ def account_note_doc(
     }
 
 
+async def _take_request(
+    db: AsyncDatabase[Doc], session: Session, account_id: int, target_account_id: int
+) -> bool:
+    """Delete the pending request (in the caller's transaction); False if there was none."""
+    result = await db.follow_requests.delete_one(
+        {"_id": edge(account_id, target_account_id)}, session=session
+    )
+    return bool(result.deleted_count == 1)
+
+
 class MongoFollowRequests(MongoBase):
     async def add_follow_request(self, request: FollowRequest, *, event: Event) -> bool:
         db = self.db
 
         async def add(session: Session) -> bool:
-            accounts = await db.accounts.count_documents(
-                {"_id": {"$in": [request.account_id, request.target_account_id]}},
-                session=session,
-            )
-            if accounts != 2:
-                raise MissingRecord("account")
+            await require_pair(db, session, request.account_id, request.target_account_id)
             following = await db.follows.find_one(
                 {"_id": edge(request.account_id, request.target_account_id)},
                 {"_id": 1},
@@ -79,10 +84,7 @@ class MongoFollowRequests(MongoBase):
         db = self.db
 
         async def remove(session: Session) -> bool:
-            result = await db.follow_requests.delete_one(
-                {"_id": edge(account_id, target_account_id)}, session=session
-            )
-            if result.deleted_count != 1:
+            if not await _take_request(db, session, account_id, target_account_id):
                 return False
             await record_event(db, session, event, id_time(event.id))
             return True
@@ -95,14 +97,9 @@ class MongoFollowRequests(MongoBase):
         db = self.db
 
         async def authorize(session: Session) -> bool:
-            result = await db.follow_requests.delete_one(
-                {"_id": edge(account_id, target_account_id)}, session=session
-            )
-            if result.deleted_count != 1:
+            if not await _take_request(db, session, account_id, target_account_id):
                 return False
-            if await insert_new(db, "follows", follow_doc(follow), session):
-                await inc_counter(db, session, "accounts", account_id, "following_count", 1)
-                await inc_counter(db, session, "accounts", target_account_id, "followers_count", 1)
+            await insert_follow(db, session, follow)
             await record_event(db, session, event, follow.created_at)
             return True
 

@@ -5,28 +5,31 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from chirp.core.ids import id_time
 from chirp.core.models import Event, Follow, FollowRequest, Page
-from chirp.storage.port import MissingRecord
 from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.convert import ts
 from chirp.storage.sqlite.db import placeholders
-from chirp.storage.sqlite.follows import insert_follow
+from chirp.storage.sqlite.follows import insert_follow, require_pair
 from chirp.storage.sqlite.paging import newest_first, page_bounds, page_order
 from chirp.storage.sqlite.statuses import record_event
+
+
+async def _take_request(tx: Any, account_id: int, target_account_id: int) -> bool:
+    """Delete the pending request (in the caller's transaction); False if there was none."""
+    cursor = await tx.execute(
+        "DELETE FROM follow_requests WHERE account_id = ? AND target_account_id = ?",
+        (account_id, target_account_id),
+    )
+    return bool(cursor.rowcount == 1)
 
 
 class SqliteFollowRequests(SqliteBase):
     async def add_follow_request(self, request: FollowRequest, *, event: Event) -> bool:
         async with self.db.transaction() as tx:
-            async with tx.execute(
-                "SELECT count(*) FROM accounts WHERE id IN (?, ?)",
-                (request.account_id, request.target_account_id),
-            ) as cursor:
-                row = await cursor.fetchone()
-            if row is None or row[0] != 2:
-                raise MissingRecord("account")
+            await require_pair(tx, request.account_id, request.target_account_id)
             cursor = await tx.execute(
                 "INSERT OR IGNORE INTO follow_requests(id, account_id, target_account_id,"
                 " created_at) SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM follows"
@@ -47,11 +50,7 @@ class SqliteFollowRequests(SqliteBase):
         self, account_id: int, target_account_id: int, *, event: Event
     ) -> bool:
         async with self.db.transaction() as tx:
-            cursor = await tx.execute(
-                "DELETE FROM follow_requests WHERE account_id = ? AND target_account_id = ?",
-                (account_id, target_account_id),
-            )
-            if cursor.rowcount != 1:
+            if not await _take_request(tx, account_id, target_account_id):
                 return False
             await record_event(tx, event, id_time(event.id))
             return True
@@ -60,11 +59,7 @@ class SqliteFollowRequests(SqliteBase):
         self, account_id: int, target_account_id: int, follow: Follow, *, event: Event
     ) -> bool:
         async with self.db.transaction() as tx:
-            cursor = await tx.execute(
-                "DELETE FROM follow_requests WHERE account_id = ? AND target_account_id = ?",
-                (account_id, target_account_id),
-            )
-            if cursor.rowcount != 1:
+            if not await _take_request(tx, account_id, target_account_id):
                 return False
             await insert_follow(tx, follow)
             await record_event(tx, event, follow.created_at)

@@ -19,6 +19,16 @@ from chirp.storage.sqlite.statuses import record_event
 log = logging.getLogger(__name__)
 
 
+async def require_pair(tx: Any, account_id: int, target_account_id: int) -> None:
+    """`MissingRecord` unless both accounts of an edge exist (in the caller's transaction)."""
+    async with tx.execute(
+        "SELECT count(*) FROM accounts WHERE id IN (?, ?)", (account_id, target_account_id)
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None or row[0] != 2:
+        raise MissingRecord("account")
+
+
 async def insert_follow(tx: Any, follow: Follow) -> bool:
     """The edge and both accounts' counters, in the caller's transaction; False if it exists."""
     cursor = await tx.execute(
@@ -41,13 +51,7 @@ async def insert_follow(tx: Any, follow: Follow) -> bool:
 class SqliteFollows(SqliteBase):
     async def add_follow(self, follow: Follow, *, event: Event) -> bool:
         async with self.db.transaction() as tx:
-            async with tx.execute(
-                "SELECT count(*) FROM accounts WHERE id IN (?, ?)",
-                (follow.account_id, follow.target_account_id),
-            ) as cursor:
-                row = await cursor.fetchone()
-            if row is None or row[0] != 2:
-                raise MissingRecord("account")
+            await require_pair(tx, follow.account_id, follow.target_account_id)
             if not await insert_follow(tx, follow):
                 return False
             await record_event(tx, event, follow.created_at)
