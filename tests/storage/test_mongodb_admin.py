@@ -17,10 +17,12 @@ from chirp.config import Settings
 from chirp.core.models import (
     AuthorizationCode,
     ChatMessage,
+    FollowRequest,
     LiveStream,
     MediaAttachment,
     Notification,
     Page,
+    ProfileField,
     StatusEdit,
     StreamKey,
 )
@@ -178,6 +180,17 @@ async def _embedded_deployment(store: Store) -> dict[str, int]:
         window_limit=5,
     )
     await store.ban_from_chat(alice.id, carol.id, now())
+    await store.add_follow_request(
+        FollowRequest(ids.next_id(), bob.id, carol.id, now()), event=event()
+    )
+    await store.set_account_note(alice.id, bob.id, "met at the meetup", now())
+    await store.update_account_profile(
+        alice.id,
+        updated_at=now(),
+        fields=(ProfileField("Site", "https://a.example", "a.example"),),
+        default_privacy="unlisted",
+    )
+    await store.set_profile_image(alice.id, "avatar", "accounts/a.jpg", "https://cdn/a.jpg", now())
     return {
         "alice": alice.id,
         "bob": bob.id,
