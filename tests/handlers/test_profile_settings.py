@@ -160,6 +160,8 @@ async def test_posting_defaults_apply_to_new_posts(client: TestClient, alice: Us
     assert tweet["sensitive"] is True
     assert tweet["language"] == "de"
     explicit = await post(client, alice, "hi", visibility="public", sensitive=False, language="en")
+    retweet = await client.post(f"/api/v1/statuses/{explicit['id']}/reblog", headers=alice.headers)
+    assert (await retweet.json())["visibility"] == "private"  # retweets too, as in Mastodon
     assert explicit["visibility"] == "public"
     assert explicit["sensitive"] is False
     assert explicit["language"] == "en"
