@@ -158,3 +158,13 @@ async def test_pictures_stay_public_when_media_urls_are_signed(
     assert "signature=" not in body["avatar"]
     image, _ = await image_at(client, body["avatar"])
     assert image.size == (400, 400)
+
+
+@pytest.mark.parametrize("media_overrides", [{"media_base_url": "https://cdn.example/chirp"}])
+async def test_pictures_are_served_from_the_cdn_url(
+    client: TestClient, alice: User, media_root: Path
+) -> None:
+    _, body = await send_pictures(client, alice, avatar=samples.photo(300, 300))
+    (key,) = stored_objects(media_root)
+    assert body["avatar"] == f"https://cdn.example/chirp/{key}"
+    assert key.startswith(f"accounts/{alice.id}/avatar-") and key.endswith(".jpg")
