@@ -49,6 +49,22 @@ class Account:
     default_sensitive: bool = False
     default_language: str | None = None
 
+    @property
+    def avatar_static_url(self) -> str | None:
+        return static_picture(self.avatar_url) or self.avatar_url
+
+    @property
+    def header_static_url(self) -> str | None:
+        return static_picture(self.header_url) or self.header_url
+
+
+def static_picture(name: str | None) -> str | None:
+    """An animated profile picture (always a GIF) has a still PNG beside it, under the same
+    name with `.png` (its blob key, and so its URL): None for a still picture."""
+    if name is None or not name.endswith(".gif"):
+        return None
+    return name.removesuffix(".gif") + ".png"
+
 
 @dataclass(slots=True)
 class Credentials:

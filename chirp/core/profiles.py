@@ -20,7 +20,7 @@ from chirp.core import accounts
 from chirp.core.context import Context
 from chirp.core.errors import InvalidInput, NotFound
 from chirp.core.media import PROFILE_BLOB_PREFIX, _resources, limits
-from chirp.core.models import Account
+from chirp.core.models import Account, static_picture
 from chirp.media import jobs
 from chirp.media.results import MediaRejected, Output
 from chirp.media.sniff import SNIFF_BYTES, sniff
@@ -49,7 +49,9 @@ class ProfileUpdate:
     workdir: Path | None = None
 
 
-async def _process(ctx: Context, kind: str, path: Path, out_dir: Path) -> Output:
+async def _process(
+    ctx: Context, kind: str, path: Path, out_dir: Path
+) -> tuple[Output, Output | None]:
     _, workers = _resources(ctx)
     with path.open("rb") as handle:
         sniffed = sniff(handle.read(SNIFF_BYTES))
@@ -86,21 +88,35 @@ async def _delete_blob(blobs: BlobStore, key: str | None) -> None:
         log.exception("could not delete a replaced profile picture", extra={"key": key})
 
 
-async def _store_image(ctx: Context, account: Account, kind: str, output: Output) -> Account:
+async def _delete_picture(blobs: BlobStore, key: str | None) -> None:
+    """A picture's blob, and its still beside it if it is animated."""
+    for name in (static_picture(key), key):
+        await _delete_blob(blobs, name)
+
+
+async def _store_image(
+    ctx: Context, account: Account, kind: str, outputs: tuple[Output, Output | None]
+) -> Account:
+    """The still (for an animation) first, then the picture, then the row names them."""
     blobs, _ = _resources(ctx)
+    output, still = outputs
     key = f"{PROFILE_BLOB_PREFIX}{account.id}/{kind}-{output.sha256[:24]}.{output.extension}"
-    await blobs.put_file(
-        key, Path(output.path), content_type=output.content_type, cache_control=IMMUTABLE
-    )
+    files = {key: output}
+    if (still_key := static_picture(key)) is not None and still is not None:
+        files = {still_key: still, key: output}
+    for name, made in files.items():
+        await blobs.put_file(
+            name, Path(made.path), content_type=made.content_type, cache_control=IMMUTABLE
+        )
     changed = await ctx.store.set_profile_image(
         account.id, kind, key, blobs.public_url(key), ctx.now()
     )
     if changed is None:
-        await _delete_blob(blobs, key)
+        await _delete_picture(blobs, key)
         raise NotFound("Record not found")
     updated, replaced = changed
     if replaced != key:
-        await _delete_blob(blobs, replaced)
+        await _delete_picture(blobs, replaced)
     return updated
 
 
@@ -138,5 +154,5 @@ async def remove_profile_image(ctx: Context, account: Account, kind: str) -> Acc
     if changed is None:
         raise NotFound("Record not found")
     updated, replaced = changed
-    await _delete_blob(blobs, replaced)
+    await _delete_picture(blobs, replaced)
     return updated

@@ -32,7 +32,9 @@ def thumbnail(path: Path, out_dir: Path, limits: Limits) -> tuple[Output, str]:
     return images.process_thumbnail(path, out_dir, limits)
 
 
-def profile_image(path: Path, out_dir: Path, limits: Limits, size: tuple[int, int]) -> Output:
+def profile_image(
+    path: Path, out_dir: Path, limits: Limits, size: tuple[int, int]
+) -> tuple[Output, Output | None]:
     if path.stat().st_size == 0:
         raise MediaRejected("File is empty")
     out_dir.mkdir(parents=True, exist_ok=True)

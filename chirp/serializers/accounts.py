@@ -18,6 +18,8 @@ def account_json(account: Account, settings: Settings) -> dict[str, Any]:
     # A picture the account set (its blob store URL), else the served default: never a dead link.
     avatar = account.avatar_url or base + DEFAULT_AVATAR_PATH
     header = account.header_url or base + DEFAULT_HEADER_PATH
+    avatar_static = account.avatar_static_url or avatar
+    header_static = account.header_static_url or header
     return {
         "id": str(account.id),
         "username": account.username,
@@ -35,9 +37,9 @@ def account_json(account: Account, settings: Settings) -> dict[str, Any]:
         "url": url,
         "uri": f"{base}/users/{account.username}",
         "avatar": avatar,
-        "avatar_static": avatar,
+        "avatar_static": avatar_static,
         "header": header,
-        "header_static": header,
+        "header_static": header_static,
         "followers_count": account.followers_count,
         "following_count": account.following_count,
         "statuses_count": account.statuses_count,

@@ -92,7 +92,7 @@ async def test_delete_avatar_and_header(client: TestClient, alice: User, media_r
         client, alice, avatar=samples.photo(300, 300), header=samples.animated_gif()
     )
     header, _ = await image_at(client, body["header"])
-    assert header.size == (1500, 500)  # an animation keeps its first frame, as a still
+    assert header.size == (1500, 500)
     response = await client.delete("/api/v1/profile/avatar", headers=alice.headers)
     assert response.status == 200, await response.text()
     account = await response.json()
@@ -168,3 +168,25 @@ async def test_pictures_are_served_from_the_cdn_url(
     (key,) = stored_objects(media_root)
     assert body["avatar"] == f"https://cdn.example/chirp/{key}"
     assert key.startswith(f"accounts/{alice.id}/avatar-") and key.endswith(".jpg")
+
+
+async def test_animated_avatar_stays_animated_with_a_still_beside_it(
+    client: TestClient, alice: User, media_root: Path
+) -> None:
+    status, body = await send_pictures(client, alice, avatar=samples.animated_gif(frames=6))
+    assert status == 200, body
+    assert body["avatar"].endswith(".gif") and body["avatar_static"].endswith(".png")
+    assert body["avatar_static"].removesuffix(".png") == body["avatar"].removesuffix(".gif")
+    animation, _ = await image_at(client, body["avatar"])
+    assert animation.format == "GIF" and animation.size == (400, 400)
+    assert getattr(animation, "n_frames", 1) == 6
+    still, _ = await image_at(client, body["avatar_static"])
+    assert still.format == "PNG" and still.size == (400, 400)
+    assert len(stored_objects(media_root)) == 2
+    # Replaced by a still picture: both blobs of the animation go.
+    _, body = await send_pictures(client, alice, avatar=samples.photo(300, 300))
+    assert body["avatar_static"] == body["avatar"]
+    assert len(stored_objects(media_root)) == 1
+    _, body = await send_pictures(client, alice, avatar=samples.animated_gif(frames=3))
+    await client.delete("/api/v1/profile/avatar", headers=alice.headers)
+    assert stored_objects(media_root) == []
