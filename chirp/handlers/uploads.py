@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from chirp.config import Settings
 from chirp.core import media
@@ -82,7 +83,8 @@ async def receive_upload(request: web.Request, settings: Settings) -> media.Uplo
                 while await part.read_chunk(CHUNK):  # unknown fields: skipped, bounded
                     pass
         return upload
-    except ValueError as error:  # a malformed multipart body
+    # A malformed body; a broken part header surfaces as HttpProcessingError, not ValueError.
+    except (ValueError, HttpProcessingError) as error:
         shutil.rmtree(upload.workdir, ignore_errors=True)
         raise InvalidInput(f"Validation failed: malformed multipart body ({error})") from None
     except BaseException:
@@ -118,7 +120,8 @@ async def receive_form(
                     raise InvalidInput("Validation failed: too many form fields")
                 texts.append((name, await _text(part)))
         return texts, files, workdir
-    except ValueError as error:  # a malformed multipart body
+    # A malformed body; a broken part header surfaces as HttpProcessingError, not ValueError.
+    except (ValueError, HttpProcessingError) as error:
         shutil.rmtree(workdir, ignore_errors=True)
         raise InvalidInput(f"Validation failed: malformed multipart body ({error})") from None
     except BaseException:

@@ -190,3 +190,21 @@ async def test_animated_avatar_stays_animated_with_a_still_beside_it(
     _, body = await send_pictures(client, alice, avatar=samples.animated_gif(frames=3))
     await client.delete("/api/v1/profile/avatar", headers=alice.headers)
     assert stored_objects(media_root) == []
+
+
+async def test_malformed_multipart_bodies_are_422(client: TestClient, alice: User) -> None:
+    broken_part = b"--xyz\r\nbroken header\r\n\r\nx\r\n--xyz--\r\n"
+    for body, content_type in (
+        (b"garbage", "multipart/form-data; boundary=xyz"),
+        (broken_part, "multipart/form-data; boundary=xyz"),
+        (b"", "multipart/form-data"),
+    ):
+        for method, path in (("PATCH", UPDATE), ("POST", "/api/v2/media")):
+            response = await client.request(
+                method,
+                path,
+                data=body,
+                headers={**alice.headers, "Content-Type": content_type},
+            )
+            assert response.status == 422, (path, body, await response.text())
+            assert (await response.json())["error"].startswith("Validation failed")
