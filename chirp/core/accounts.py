@@ -6,12 +6,18 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from chirp.core import text as text_rules
 from chirp.core.context import Context
 from chirp.core.errors import Forbidden, InvalidInput, NotFound, ValidationFailed
-from chirp.core.models import Account, App, Credentials
+from chirp.core.languages import is_language
+from chirp.core.models import Account, AccountSource, App, Credentials, Event, ProfileField
 from chirp.storage.port import UniqueViolation
 
 USERNAME_MAX = 30
+FIELDS_MAX = 4
+FIELD_PART_MAX = 255
+# What an account's default visibility may be (`source[privacy]`): not `direct`, as in Mastodon.
+DEFAULT_PRIVACIES = ("public", "unlisted", "private")
 DISPLAY_NAME_MAX = 30
 NOTE_MAX = 500
 PASSWORD_MAX = 256
@@ -216,7 +222,13 @@ async def update_profile(
     locked: bool | None = None,
     bot: bool | None = None,
     discoverable: bool | None = None,
+    fields: list[tuple[str, str]] | None = None,
+    privacy: str | None = None,
+    sensitive: bool | None = None,
+    language: str | None = None,
 ) -> Account:
+    """Change the profile and posting defaults. Unlocking an account authorizes the follow
+    requests it still has pending (the `account.unlocked` event's step), as Mastodon does."""
     if display_name is not None:
         display_name = _clean_text(display_name).replace("\n", " ").strip()
         if len(display_name) > DISPLAY_NAME_MAX:
@@ -227,6 +239,18 @@ async def update_profile(
         note = _clean_text(note).strip()
         if len(note) > NOTE_MAX:
             raise InvalidInput(f"Validation failed: Note is too long (maximum is {NOTE_MAX})")
+    if privacy is not None and privacy not in DEFAULT_PRIVACIES:
+        raise InvalidInput(
+            f"Validation failed: Privacy must be one of {', '.join(DEFAULT_PRIVACIES)}"
+        )
+    if language is not None:
+        language = language.strip().lower()
+        if language and not is_language(language):
+            raise InvalidInput("Validation failed: Language is not a known ISO 639-1 code")
+    rendered = await _profile_fields(ctx, fields) if fields is not None else None
+    event = None
+    if locked is False and account.locked:
+        event = Event(id=ctx.new_id(), kind="account.unlocked", payload={"account_id": account.id})
     updated = await ctx.store.update_account_profile(
         account.id,
         updated_at=ctx.now(),
@@ -235,7 +259,71 @@ async def update_profile(
         locked=locked,
         bot=bot,
         discoverable=discoverable,
+        fields=rendered,
+        default_privacy=privacy,
+        default_sensitive=sensitive,
+        default_language=language,
+        event=event,
     )
     if updated is None:
         raise NotFound("Record not found")
+    if event is not None:
+        ctx.wake_dispatcher()
     return updated
+
+
+async def _profile_fields(ctx: Context, pairs: list[tuple[str, str]]) -> list[ProfileField]:
+    """Mastodon's rules: pairs with neither name nor value are dropped; at most
+    `FIELDS_MAX` remain, each part at most `FIELD_PART_MAX` characters. Values are rendered
+    once, with links (marked `rel="me"`), hashtags and local mentions, as Mastodon shows them."""
+    cleaned = [
+        (
+            _clean_text(name).replace("\n", " ").strip(),
+            _clean_text(value).replace("\n", " ").strip(),
+        )
+        for name, value in pairs
+    ]
+    kept = [(name, value) for name, value in cleaned if name or value]
+    if len(kept) > FIELDS_MAX:
+        raise InvalidInput(f"Validation failed: Fields is too long (maximum is {FIELDS_MAX})")
+    for name, value in kept:
+        if len(name) > FIELD_PART_MAX or len(value) > FIELD_PART_MAX:
+            raise InvalidInput(
+                "Validation failed: Fields name and value are each at most"
+                f" {FIELD_PART_MAX} characters"
+            )
+    tokens = {value: text_rules.tokenize(value) for _, value in kept}
+    names = [n for t in tokens.values() for n in text_rules.mention_names(t, ctx.settings.domain)]
+    known = await ctx.store.get_accounts_by_usernames(names)
+
+    def resolve(name: str, domain: str | None) -> str | None:
+        found = known.get(name.lower())
+        return found.username if found else None
+
+    fields = []
+    for name, value in kept:
+        html = text_rules.render_html(
+            value, tokens[value], base_url=ctx.settings.base_url, resolve_mention=resolve
+        )
+        html = html.removeprefix("<p>").removesuffix("</p>")
+        fields.append(ProfileField(name, value, html.replace(_LINK_REL, _LINK_REL_ME)))
+    return fields
+
+
+_LINK_REL = 'rel="nofollow noopener"'
+_LINK_REL_ME = 'rel="nofollow noopener me"'
+
+
+async def get_accounts(ctx: Context, account_ids: list[int]) -> list[Account]:
+    """The accounts that exist among `account_ids`, in the order asked, each once."""
+    found = await ctx.store.get_accounts(account_ids)
+    return [found[a] for a in dict.fromkeys(account_ids) if a in found]
+
+
+async def get_source(ctx: Context, account: Account) -> AccountSource:
+    """What `source` of a CredentialAccount needs beyond the account itself."""
+    credentials = await ctx.store.get_credentials(account.id)
+    return AccountSource(
+        locale=credentials.locale if credentials else None,
+        follow_requests_count=await ctx.store.count_follow_requests(account.id),
+    )

@@ -65,7 +65,7 @@ async def retweet(
         original.visibility == "private" and original.account_id == account.id
     ):
         raise Forbidden("This action is not allowed")
-    visibility = visibility or "public"
+    visibility = visibility or account.default_privacy  # as Mastodon: the posting default
     if visibility not in ("public", "unlisted", "private"):
         raise InvalidInput("Validation failed: Visibility must be public, unlisted or private")
     if original.visibility == "private":

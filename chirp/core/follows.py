@@ -5,14 +5,18 @@ from __future__ import annotations
 from chirp.core.accounts import get_account
 from chirp.core.context import Context
 from chirp.core.errors import Forbidden, NotFound
-from chirp.core.models import Account, Event, Follow, Page
+from chirp.core.models import Account, Event, Follow, FollowRequest, Page
 from chirp.storage.port import MissingRecord, Relationship
 
 
 async def follow(ctx: Context, account: Account, target_id: int) -> Relationship:
+    """Follow, or ask to when the target is locked (a follow request its owner decides on)."""
     if target_id == account.id:
         raise Forbidden("You cannot follow yourself")
     target = await get_account(ctx, target_id)
+    if target.locked:
+        await request_follow(ctx, account, target)
+        return (await relationships(ctx, account, [target.id]))[target.id]
     edge = Follow(
         id=ctx.new_id(), account_id=account.id, target_account_id=target.id, created_at=ctx.now()
     )
@@ -29,6 +33,37 @@ async def follow(ctx: Context, account: Account, target_id: int) -> Relationship
     return (await relationships(ctx, account, [target.id]))[target.id]
 
 
+async def request_follow(ctx: Context, account: Account, target: Account) -> None:
+    """A follow request to a locked account (nothing new if pending, or following already);
+    its owner hears of it through a `follow_request` notification."""
+    request = FollowRequest(
+        id=ctx.new_id(), account_id=account.id, target_account_id=target.id, created_at=ctx.now()
+    )
+    event = Event(
+        id=ctx.new_id(),
+        kind="follow_request.created",
+        payload={"account_id": account.id, "target_account_id": target.id},
+    )
+    try:
+        if await ctx.store.add_follow_request(request, event=event):
+            ctx.wake_dispatcher()
+    except MissingRecord as gone:
+        raise NotFound("Record not found") from gone
+
+
+async def withdraw_follow_request(ctx: Context, account_id: int, target_id: int) -> bool:
+    """Withdraw (or, for the target, reject) a pending request; False if none was pending."""
+    event = Event(
+        id=ctx.new_id(),
+        kind="follow_request.removed",
+        payload={"account_id": account_id, "target_account_id": target_id},
+    )
+    if not await ctx.store.remove_follow_request(account_id, target_id, event=event):
+        return False
+    ctx.wake_dispatcher()
+    return True
+
+
 async def unfollow(ctx: Context, account: Account, target_id: int) -> Relationship:
     target = await get_account(ctx, target_id)
     event = Event(
@@ -38,13 +73,47 @@ async def unfollow(ctx: Context, account: Account, target_id: int) -> Relationsh
     )
     if await ctx.store.remove_follow(account.id, target.id, event=event):
         ctx.wake_dispatcher()
+    else:  # not following: withdraw a pending request, if any, as Mastodon does
+        await withdraw_follow_request(ctx, account.id, target.id)
     return (await relationships(ctx, account, [target.id]))[target.id]
+
+
+async def remove_from_followers(ctx: Context, account: Account, follower_id: int) -> Relationship:
+    """Make `follower_id` stop following the account (its tweets leave their home feed)."""
+    follower = await get_account(ctx, follower_id)
+    event = Event(
+        id=ctx.new_id(),
+        kind="follow.removed",
+        payload={"account_id": follower.id, "target_account_id": account.id},
+    )
+    if await ctx.store.remove_follow(follower.id, account.id, event=event):
+        ctx.wake_dispatcher()
+    return (await relationships(ctx, account, [follower.id]))[follower.id]
 
 
 async def relationships(
     ctx: Context, account: Account, target_ids: list[int]
 ) -> dict[int, Relationship]:
-    return await ctx.store.get_relationships(account.id, target_ids)
+    """The follow graph, pending follow requests both ways, and the account's private notes."""
+    found = await ctx.store.get_relationships(account.id, target_ids)
+    requested, requested_by = await ctx.store.get_follow_request_state(account.id, target_ids)
+    notes = await ctx.store.get_account_notes(account.id, target_ids)
+    for target, relation in found.items():
+        relation.requested = target in requested
+        relation.requested_by = target in requested_by
+        relation.note = notes.get(target, "")
+    return found
+
+
+async def familiar_followers(
+    ctx: Context, account: Account, target_ids: list[int]
+) -> list[tuple[int, list[Account]]]:
+    """Per existing target, in the order asked: the accounts the viewer follows that follow it."""
+    targets = await ctx.store.get_accounts(target_ids)
+    wanted = [t for t in dict.fromkeys(target_ids) if t in targets]
+    found = await ctx.store.familiar_followers(account.id, wanted)
+    loaded = await ctx.store.get_accounts(a for ids in found.values() for a in ids)
+    return [(t, [loaded[a] for a in found.get(t, []) if a in loaded]) for t in wanted]
 
 
 async def followers(ctx: Context, account_id: int, page: Page) -> tuple[list[Account], list[int]]:
@@ -62,3 +131,12 @@ async def following(ctx: Context, account_id: int, page: Page) -> tuple[list[Acc
 async def _accounts(ctx: Context, rows: list[tuple[int, int]]) -> list[Account]:
     found = await ctx.store.get_accounts(a for _, a in rows)
     return [found[a] for _, a in rows if a in found]
+
+
+async def set_account_note(
+    ctx: Context, account: Account, target_id: int, comment: str
+) -> Relationship:
+    """The account's private note on another (an empty comment removes it)."""
+    target = await get_account(ctx, target_id)
+    await ctx.store.set_account_note(account.id, target.id, comment.strip(), ctx.now())
+    return (await relationships(ctx, account, [target.id]))[target.id]

@@ -28,6 +28,9 @@ from chirp.media.workers import MediaWorkers
 log = logging.getLogger(__name__)
 
 MAX_ATTACHMENTS = 4
+# Blob keys of profile pictures (`chirp.core.profiles`) start with this: they are public, as
+# in Mastodon, and served unsigned even when attachments' URLs are signed.
+PROFILE_BLOB_PREFIX = "accounts/"
 DESCRIPTION_MAX = 1500
 GC_BATCH = 100
 
@@ -479,7 +482,7 @@ async def serve_blob(
         if expires is not None or signature is not None:
             if not blobs.verify(key, expires or "", signature or ""):
                 raise Forbidden("This link has expired or is not valid")
-        elif ctx.settings.media_signed_urls:
+        elif ctx.settings.media_signed_urls and not key.startswith(PROFILE_BLOB_PREFIX):
             raise Forbidden("This file needs a signed link")
         info = await blobs.stat(key)
     except InvalidKey:

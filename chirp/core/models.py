@@ -38,6 +38,32 @@ class Account:
     statuses_count: int = 0
     last_status_at: datetime | None = None
     updated_at: datetime | None = None
+    # The profile's pictures (blob key, and the URL it is served at), fields and posting
+    # defaults (`source`); see `ProfileField`.
+    avatar_key: str | None = None
+    avatar_url: str | None = None
+    header_key: str | None = None
+    header_url: str | None = None
+    fields: tuple[ProfileField, ...] = ()
+    default_privacy: str = "public"
+    default_sensitive: bool = False
+    default_language: str | None = None
+
+    @property
+    def avatar_static_url(self) -> str | None:
+        return static_picture(self.avatar_url) or self.avatar_url
+
+    @property
+    def header_static_url(self) -> str | None:
+        return static_picture(self.header_url) or self.header_url
+
+
+def static_picture(name: str | None) -> str | None:
+    """An animated profile picture (always a GIF) has a still PNG beside it, under the same
+    name with `.png` (its blob key, and so its URL): None for a still picture."""
+    if name is None or not name.endswith(".gif"):
+        return None
+    return name.removesuffix(".gif") + ".png"
 
 
 @dataclass(slots=True)
@@ -308,3 +334,31 @@ class ReactionCount:
     name: str
     count: int
     me: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileField:
+    """A name/value pair of a profile (`fields_attributes`); `value_html` is rendered once, when
+    written (links), as a tweet's content is."""
+
+    name: str
+    value: str
+    value_html: str
+
+
+@dataclass(slots=True)
+class FollowRequest:
+    """A pending request to follow a locked account: not a follow until its owner authorizes it."""
+
+    id: int
+    account_id: int
+    target_account_id: int
+    created_at: datetime
+
+
+@dataclass(slots=True)
+class AccountSource:
+    """What the `source` of the signed-in user's own account needs beyond the account."""
+
+    locale: str | None  # chosen at sign-up: the language shown until a default is set
+    follow_requests_count: int

@@ -8,6 +8,10 @@
     follow.created    -> notify the followed account; merge their recent tweets into the feed
     follow.removed    -> take their tweets out of the feed (again: the store may keep the feed
                          apart from the follow, as SQLite does, and stop in between)
+    follow_request.created    -> `follow_request` notification to the locked account
+    follow_request.removed    -> withdraw it (the request was withdrawn or rejected)
+    follow_request.authorized -> withdraw it; merge the followee's tweets into the feed
+    account.unlocked  -> authorize every follow request still pending
     stream.live       -> `chirp.live` notification to every follower of the streamer
     stream.ended      -> (realtime push only)
     announcement.*    -> (realtime push only: `chirp.realtime.announcements`)
@@ -19,7 +23,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from chirp.core import feeds, notifications
+from chirp.core import feeds, follow_requests, notifications
 from chirp.core.context import Context
 from chirp.core.dispatch import Batch, BatchDone, Step
 from chirp.core.models import Event, Page
@@ -105,6 +109,22 @@ async def withdraw_unfollowed_tweets(ctx: Context, event: Event, batch: Batch) -
     )
 
 
+async def notify_follow_request(ctx: Context, event: Event, batch: Batch) -> None:
+    batch.notifications += await notifications.notify(
+        ctx, _id(event, "target_account_id"), "follow_request", _id(event, "account_id")
+    )
+
+
+async def withdraw_follow_request(ctx: Context, event: Event, batch: Batch) -> None:
+    await notifications.withdraw(
+        ctx, "follow_request", _id(event, "account_id"), None, _id(event, "target_account_id")
+    )
+
+
+async def authorize_pending_requests(ctx: Context, event: Event, batch: Batch) -> None:
+    await follow_requests.authorize_all_follow_requests(ctx, _id(event, "account_id"))
+
+
 async def notify_live(ctx: Context, event: Event, batch: Batch) -> None:
     batch.notifications += await notifications.notify_live(ctx, _id(event, "stream_id"))
 
@@ -118,6 +138,10 @@ def default_steps() -> dict[str, list[Step]]:
         "favourite.removed": [withdraw_favourite],
         "follow.created": [notify_follow, merge_followed_tweets],
         "follow.removed": [withdraw_unfollowed_tweets],
+        "follow_request.created": [notify_follow_request],
+        "follow_request.removed": [withdraw_follow_request],
+        "follow_request.authorized": [withdraw_follow_request, merge_followed_tweets],
+        "account.unlocked": [authorize_pending_requests],
         "stream.live": [notify_live],
         "stream.ended": [],
     }

@@ -24,7 +24,8 @@ MAX_DESCENDANTS = 4096
 class TweetDraft:
     text: str = ""
     spoiler_text: str = ""
-    sensitive: bool = False
+    # None: the author's posting default (`source[privacy|sensitive|language]`) on a new tweet.
+    sensitive: bool | None = None
     visibility: str | None = None
     language: str | None = None
     in_reply_to_id: int | None = None
@@ -106,7 +107,7 @@ async def post_tweet(
         earlier = await ctx.store.find_idempotent_status(author.id, idempotency_key, since)
         if earlier is not None:
             return earlier
-    visibility = draft.visibility or "public"
+    visibility = draft.visibility or author.default_privacy
     if visibility not in VISIBILITIES:
         raise InvalidInput(
             f"Validation failed: Visibility must be one of {', '.join(VISIBILITIES)}"
@@ -133,8 +134,9 @@ async def post_tweet(
         text=rendered.text,
         content=rendered.content,
         spoiler_text=rendered.spoiler_text,
-        sensitive=draft.sensitive or bool(rendered.spoiler_text),
-        language=draft.language,
+        sensitive=(author.default_sensitive if draft.sensitive is None else draft.sensitive)
+        or bool(rendered.spoiler_text),
+        language=draft.language or author.default_language,
         in_reply_to_id=parent.id if parent else None,
         in_reply_to_account_id=parent.account_id if parent else None,
         quote_of_id=quoted.id if quoted else None,
@@ -193,7 +195,7 @@ async def edit_tweet(ctx: Context, editor: Account, status_id: int, draft: Tweet
         text=rendered.text,
         content=rendered.content,
         spoiler_text=rendered.spoiler_text,
-        sensitive=draft.sensitive or bool(rendered.spoiler_text),
+        sensitive=bool(draft.sensitive) or bool(rendered.spoiler_text),
         language=draft.language or status.language,
         mention_ids=tuple(m for m in rendered.mention_ids if m != editor.id),
         tags=rendered.tags,

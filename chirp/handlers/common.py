@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 import orjson
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
-from multidict import MultiMapping
+from multidict import MultiDict, MultiMapping
 from pydantic import BaseModel, ValidationError
 
 from chirp.core.context import Context
@@ -79,6 +79,11 @@ async def body_params(request: web.Request) -> dict[str, Any]:
             raise web.HTTPUnsupportedMediaType(text="Send JSON or a form")
         return {}
     raise web.HTTPUnsupportedMediaType(text=f"Unsupported content type {request.content_type}")
+
+
+def form_params(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """Form fields read apart from the body (a multipart form with files) as `params` reads them."""
+    return _flatten(MultiDict(pairs))
 
 
 def query_params(request: web.Request) -> dict[str, Any]:

@@ -22,10 +22,10 @@ from chirp.handlers.common import (
     query_params,
     validate,
 )
-from chirp.handlers.forms import FormBool, IdList
+from chirp.handlers.forms import FormBool, IdList, SnowflakeIds
 from chirp.handlers.paging import link_header, parse_page
 from chirp.handlers.rendering import render_statuses
-from chirp.serializers.accounts import account_json
+from chirp.serializers.accounts import account_json, familiar_followers_json
 from chirp.serializers.relationships import relationship_json
 
 routes = web.RouteTableDef()
@@ -33,6 +33,10 @@ routes = web.RouteTableDef()
 
 class RelationshipsQuery(BaseModel):
     id: IdList = Field(default_factory=list, max_length=100)
+
+
+class FamiliarFollowersQuery(BaseModel):
+    id: SnowflakeIds = Field(default_factory=list, max_length=100)
 
 
 class AccountStatusesQuery(BaseModel):
@@ -62,6 +66,25 @@ async def unfollow(request: web.Request) -> web.Response:
     target = parse_id(request.match_info["id"])
     relation = await follows.unfollow(ctx(request), account, target)
     return json_response(relationship_json(target, relation))
+
+
+@routes.post(r"/api/v1/accounts/{id:\d+}/remove_from_followers")
+async def remove_from_followers(request: web.Request) -> web.Response:
+    _, account = await authenticate_user(request, "write:follows")
+    follower = parse_id(request.match_info["id"])
+    relation = await follows.remove_from_followers(ctx(request), account, follower)
+    return json_response(relationship_json(follower, relation))
+
+
+@routes.get("/api/v1/accounts/familiar_followers")
+async def familiar_followers(request: web.Request) -> web.Response:
+    _, account = await authenticate_user(request, "read:follows")
+    query = validate(FamiliarFollowersQuery, {"id": query_params(request).get("id", [])})
+    context = ctx(request)
+    found = await follows.familiar_followers(context, account, query.id)
+    return json_response(
+        familiar_followers_json(found, context.settings, await current_emojis(context))
+    )
 
 
 @routes.get("/api/v1/accounts/relationships")

@@ -35,7 +35,7 @@ IDEMPOTENCY_KEY_MAX = 200
 class StatusForm(BaseModel):
     status: str = Field("", max_length=100_000)
     spoiler_text: str = Field("", max_length=10_000)
-    sensitive: FormBool = False
+    sensitive: FormBool | None = None
     visibility: str | None = Field(None, max_length=20)
     language: str | None = Field(None, max_length=16)
     in_reply_to_id: OptionalId = None

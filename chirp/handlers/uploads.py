@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from chirp.config import Settings
 from chirp.core import media
@@ -20,6 +21,7 @@ from chirp.media.sniff import SNIFF_BYTES
 CHUNK = 256 * 1024
 FIELD_MAX = 16 * 1024  # description, focus: short text fields
 FILE_FIELDS = ("file", "thumbnail")
+FORM_FIELDS_MAX = 100  # text fields of a form with files (update_credentials has ~20)
 
 
 async def _text(part: BodyPartReader) -> str:
@@ -81,9 +83,47 @@ async def receive_upload(request: web.Request, settings: Settings) -> media.Uplo
                 while await part.read_chunk(CHUNK):  # unknown fields: skipped, bounded
                     pass
         return upload
-    except ValueError as error:  # a malformed multipart body
+    # A malformed body; a broken part header surfaces as HttpProcessingError, not ValueError.
+    except (ValueError, HttpProcessingError) as error:
         shutil.rmtree(upload.workdir, ignore_errors=True)
         raise InvalidInput(f"Validation failed: malformed multipart body ({error})") from None
     except BaseException:
         shutil.rmtree(upload.workdir, ignore_errors=True)
+        raise
+
+
+async def receive_form(
+    request: web.Request, settings: Settings, file_fields: tuple[str, ...]
+) -> tuple[list[tuple[str, str]], dict[str, Path], Path]:
+    """A `multipart/form-data` form with image files among its fields (a profile's avatar and
+    header): (text fields in order, files by field name, the directory they are in). The
+    caller hands the directory to a use case, which removes it."""
+    workdir = Path(tempfile.mkdtemp(prefix="chirp-upload-"))
+    texts: list[tuple[str, str]] = []
+    files: dict[str, Path] = {}
+    try:
+        reader = await request.multipart()
+        async for part in reader:
+            if not isinstance(part, BodyPartReader):
+                raise InvalidInput("Validation failed: nested multipart bodies are not accepted")
+            name = part.name or ""
+            if name in file_fields:
+                if name in files:
+                    raise InvalidInput(f"Validation failed: more than one {name}")
+                files[name] = workdir / name
+                await _save(part, files[name], settings)
+            elif part.filename is not None:
+                while await part.read_chunk(CHUNK):  # a file we do not take: skipped, bounded
+                    pass
+            else:
+                if len(texts) >= FORM_FIELDS_MAX:
+                    raise InvalidInput("Validation failed: too many form fields")
+                texts.append((name, await _text(part)))
+        return texts, files, workdir
+    # A malformed body; a broken part header surfaces as HttpProcessingError, not ValueError.
+    except (ValueError, HttpProcessingError) as error:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise InvalidInput(f"Validation failed: malformed multipart body ({error})") from None
+    except BaseException:
+        shutil.rmtree(workdir, ignore_errors=True)
         raise

@@ -6,10 +6,10 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, ImageSequence, UnidentifiedImageError
 
 from chirp.media import blurhash
-from chirp.media.files import fit, save_still
+from chirp.media.files import describe, fit, save_still
 from chirp.media.results import Limits, MediaRejected, Output, Probe, Processed
 
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
@@ -101,3 +101,58 @@ def process_thumbnail(path: Path, out_dir: Path, limits: Limits) -> tuple[Output
         image = image.convert("RGBA")
     image.thumbnail((limits.preview_max_edge, limits.preview_max_edge), Image.Resampling.LANCZOS)
     return save_still(image, out_dir / "thumbnail", quality=80), blurhash.encode(image)
+
+
+def process_profile_image(
+    path: Path, out: Path, limits: Limits, size: tuple[int, int]
+) -> tuple[Output, Output | None]:
+    """An avatar or header: cropped to fill exactly `size` around the centre, as Mastodon's
+    `400x400#` and `1500x500#` geometries do (smaller pictures are scaled up to it). Only
+    pixels are written. An animation stays animated (a GIF) and comes with a still PNG of its
+    first frame, as Mastodon's `static` style: (picture, still or None)."""
+    with _open(path, limits) as source:
+        animated = getattr(source, "n_frames", 1) > 1
+    if not animated:
+        image = decode(path, limits)
+        if image.mode in ("P", "PA"):
+            image = image.convert("RGBA")
+        return save_still(
+            ImageOps.fit(image, size, Image.Resampling.LANCZOS), out, quality=88
+        ), None
+    frames, durations = _fitted_frames(path, limits, size)
+    target = out.with_suffix(".gif")
+    frames[0].save(
+        target,
+        "GIF",
+        save_all=True,
+        append_images=frames[1:],
+        duration=durations,
+        loop=0,
+        disposal=2,
+        optimize=False,
+    )
+    still = out.with_name(out.name + "-static").with_suffix(".png")
+    frames[0].save(still, "PNG", compress_level=6)
+    return (
+        describe(target, "image/gif", "gif", *size),
+        describe(still, "image/png", "png", *size),
+    )
+
+
+def _fitted_frames(
+    path: Path, limits: Limits, size: tuple[int, int]
+) -> tuple[list[Image.Image], list[int]]:
+    """Every frame of an animation, composited, cropped to `size`, rebuilt from its pixels
+    alone (no comment or metadata block comes along); and each frame's duration in ms."""
+    frames: list[Image.Image] = []
+    durations: list[int] = []
+    with _open(path, limits) as image:
+        try:
+            for frame in ImageSequence.Iterator(image):
+                rgba = frame.convert("RGBA")
+                fitted = ImageOps.fit(rgba, size, Image.Resampling.LANCZOS)
+                frames.append(Image.frombytes("RGBA", fitted.size, fitted.tobytes()))
+                durations.append(max(20, int(frame.info.get("duration") or 100)))
+        except (OSError, SyntaxError, ValueError, EOFError) as error:
+            raise MediaRejected(f"Animation is corrupt or truncated ({error})") from None
+    return frames, durations

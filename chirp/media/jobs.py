@@ -30,3 +30,12 @@ def thumbnail(path: Path, out_dir: Path, limits: Limits) -> tuple[Output, str]:
         raise MediaRejected("Thumbnail is empty")
     out_dir.mkdir(parents=True, exist_ok=True)
     return images.process_thumbnail(path, out_dir, limits)
+
+
+def profile_image(
+    path: Path, out_dir: Path, limits: Limits, size: tuple[int, int]
+) -> tuple[Output, Output | None]:
+    if path.stat().st_size == 0:
+        raise MediaRejected("File is empty")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return images.process_profile_image(path, out_dir / "profile", limits, size)

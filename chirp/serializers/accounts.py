@@ -6,7 +6,7 @@ from typing import Any
 
 from chirp.config import Settings
 from chirp.core.emojis import EmojiSet
-from chirp.core.models import Account, Credentials
+from chirp.core.models import Account, AccountSource
 from chirp.serializers.common import iso, plain_to_html
 from chirp.serializers.emojis import emojis_json
 
@@ -20,8 +20,11 @@ def account_json(
     """`emojis`: the custom emoji set, to list those of the display name and bio."""
     base = settings.base_url
     url = f"{base}/@{account.username}"
-    avatar = base + DEFAULT_AVATAR_PATH
-    header = base + DEFAULT_HEADER_PATH
+    # A picture the account set (its blob store URL), else the served default: never a dead link.
+    avatar = account.avatar_url or base + DEFAULT_AVATAR_PATH
+    header = account.header_url or base + DEFAULT_HEADER_PATH
+    avatar_static = account.avatar_static_url or avatar
+    header_static = account.header_static_url or header
     return {
         "id": str(account.id),
         "username": account.username,
@@ -39,36 +42,44 @@ def account_json(
         "url": url,
         "uri": f"{base}/users/{account.username}",
         "avatar": avatar,
-        "avatar_static": avatar,
+        "avatar_static": avatar_static,
         "header": header,
-        "header_static": header,
+        "header_static": header_static,
         "followers_count": account.followers_count,
         "following_count": account.following_count,
         "statuses_count": account.statuses_count,
         "last_status_at": account.last_status_at.date().isoformat()
         if account.last_status_at
         else None,
-        "emojis": emojis_json(emojis, account.display_name, account.note),
-        "fields": [],
+        "emojis": emojis_json(
+            emojis,
+            account.display_name,
+            account.note,
+            *(text for f in account.fields for text in (f.name, f.value)),
+        ),
+        "fields": [
+            {"name": f.name, "value": f.value_html, "verified_at": None} for f in account.fields
+        ],
         "roles": [],
     }
 
 
 def credential_account_json(
     account: Account,
-    credentials: Credentials | None,
+    source: AccountSource,
     settings: Settings,
     emojis: EmojiSet | None = None,
 ) -> dict[str, Any]:
-    """The signed-in user's own account, with the editable `source` block."""
+    """The signed-in user's own account, with the editable `source` block (raw note and
+    fields, posting defaults)."""
     body = account_json(account, settings, emojis)
     body["source"] = {
-        "privacy": "public",
-        "sensitive": False,
-        "language": credentials.locale if credentials else None,
+        "privacy": account.default_privacy,
+        "sensitive": account.default_sensitive,
+        "language": account.default_language or source.locale,
         "note": account.note,
-        "fields": [],
-        "follow_requests_count": 0,
+        "fields": [{"name": f.name, "value": f.value, "verified_at": None} for f in account.fields],
+        "follow_requests_count": source.follow_requests_count,
         "hide_collections": False,
         "discoverable": account.discoverable,
         "indexable": account.discoverable,
@@ -76,3 +87,24 @@ def credential_account_json(
     }
     body["role"] = {"id": "-99", "name": "", "permissions": "0", "color": "", "highlighted": False}
     return body
+
+
+def preferences_json(account: Account) -> dict[str, Any]:
+    """Mastodon's `Preferences`: the posting defaults are the account's own (`source`); the
+    reading ones are Mastodon's defaults, which Chirp has no setting for."""
+    return {
+        "posting:default:visibility": account.default_privacy,
+        "posting:default:sensitive": account.default_sensitive,
+        "posting:default:language": account.default_language,
+        "reading:expand:media": "default",
+        "reading:expand:spoilers": False,
+    }
+
+
+def familiar_followers_json(
+    found: list[tuple[int, list[Account]]], settings: Settings, emojis: EmojiSet | None = None
+) -> list[dict[str, Any]]:
+    return [
+        {"id": str(target), "accounts": [account_json(a, settings, emojis) for a in followers]}
+        for target, followers in found
+    ]

@@ -20,9 +20,9 @@ def relationship_json(account_id: int, relation: Relationship) -> dict[str, Any]
         "blocked_by": False,
         "muting": False,
         "muting_notifications": False,
-        "requested": False,
-        "requested_by": False,
+        "requested": relation.requested,
+        "requested_by": relation.requested_by,
         "domain_blocking": False,
         "endorsed": False,
-        "note": "",
+        "note": relation.note,
     }

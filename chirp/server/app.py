@@ -26,6 +26,7 @@ from chirp.handlers import (
     apps,
     assets,
     custom_emojis,
+    follow_requests,
     instance,
     live_ingest,
     live_playback,
@@ -34,6 +35,7 @@ from chirp.handlers import (
     media,
     notifications,
     oauth,
+    profiles,
     public_pages,
     relationships,
     search,
@@ -88,6 +90,8 @@ ROUTE_MODULES = (
     live_streams,
     studio,  # `/live/studio` before the watch page's `/live/<stream id>`
     watch,
+    follow_requests,
+    profiles,
     public_pages,  # `/`, `/@<user>`, `/tags/<name>`: no API path starts so
 )
 

@@ -22,11 +22,13 @@ from chirp.core.models import (
     CustomEmoji,
     Event,
     Follow,
+    FollowRequest,
     LiveStream,
     Marker,
     MediaAttachment,
     Notification,
     Page,
+    ProfileField,
     ReactionCount,
     Status,
     StatusEdit,
@@ -113,8 +115,15 @@ class AccountStore(Protocol):
         locked: bool | None = None,
         bot: bool | None = None,
         discoverable: bool | None = None,
+        fields: Sequence[ProfileField] | None = None,
+        default_privacy: str | None = None,
+        default_sensitive: bool | None = None,
+        default_language: str | None = None,
+        event: Event | None = None,
     ) -> Account | None:
-        """Change the given profile fields (None leaves a field as is); returns the new record."""
+        """Change the given profile fields (None leaves a field as is; an empty
+        `default_language` clears it) and record `event` with them, if any; returns the new
+        record."""
         ...
 
 
@@ -178,6 +187,9 @@ class ViewerState:
 class Relationship:
     following: Follow | None = None
     followed_by: bool = False
+    requested: bool = False  # a follow request of the viewer's is pending
+    requested_by: bool = False  # the other account asked to follow the viewer
+    note: str = ""  # the viewer's private note on the account
 
 
 @dataclass(slots=True)
@@ -671,6 +683,70 @@ class AnnouncementStore(Protocol):
         ...
 
 
+class FollowRequestStore(Protocol):
+    """Requests to follow locked accounts, private notes on accounts, and graph questions about
+    several accounts at once."""
+
+    async def add_follow_request(self, request: FollowRequest, *, event: Event) -> bool:
+        """Ask to follow; True if new (event recorded). False, and no write, if the request is
+        pending already or the account follows already. `MissingRecord` if either is gone."""
+        ...
+
+    async def remove_follow_request(
+        self, account_id: int, target_account_id: int, *, event: Event
+    ) -> bool:
+        """Withdraw or reject a pending request; True (event recorded) if there was one."""
+        ...
+
+    async def authorize_follow_request(
+        self, account_id: int, target_account_id: int, follow: Follow, *, event: Event
+    ) -> bool:
+        """Turn a pending request into `follow` (counters as `add_follow`) in one transaction,
+        recording `event`; False, and no write, if no request is pending. An account that
+        follows already keeps its follow (the request just goes)."""
+        ...
+
+    async def list_follow_requests(
+        self, target_account_id: int, page: Page
+    ) -> list[tuple[int, int]]:
+        """(request id, requesting account id) of requests pending for the account, newest first."""
+        ...
+
+    async def count_follow_requests(self, target_account_id: int) -> int: ...
+
+    async def get_follow_request_state(
+        self, account_id: int, target_ids: Iterable[int]
+    ) -> tuple[set[int], set[int]]:
+        """(targets the account asked to follow, targets that asked to follow the account)."""
+        ...
+
+    async def familiar_followers(
+        self, account_id: int, target_ids: Iterable[int]
+    ) -> dict[int, list[int]]:
+        """Per target: the accounts `account_id` follows that follow it (in no set order)."""
+        ...
+
+    async def set_account_note(
+        self, account_id: int, target_account_id: int, comment: str, updated_at: datetime
+    ) -> None:
+        """Write the account's note on the target; an empty comment removes it."""
+        ...
+
+    async def get_account_notes(self, account_id: int, target_ids: Iterable[int]) -> dict[int, str]:
+        """The account's notes on these targets (targets without one are absent)."""
+        ...
+
+
+class ProfileImageStore(Protocol):
+    async def set_profile_image(
+        self, account_id: int, kind: str, key: str | None, url: str | None, updated_at: datetime
+    ) -> tuple[Account, str | None] | None:
+        """Point the account's `avatar` or `header` (`kind`) at the blob `key` served at `url`
+        (None: back to the default picture); returns the new record and the key it replaced,
+        None if the account is gone."""
+        ...
+
+
 @runtime_checkable
 class Store(
     AppStore,
@@ -688,6 +764,8 @@ class Store(
     MarkerStore,
     CustomEmojiStore,
     AnnouncementStore,
+    FollowRequestStore,
+    ProfileImageStore,
     Protocol,
 ):
     """Everything the domain persists. Backends compose the per-aggregate parts."""

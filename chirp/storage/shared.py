@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from chirp.core.models import Announcement, Status
+from chirp.core.models import Announcement, ProfileField, Status
 from chirp.storage.port import FanOut
 
 
@@ -18,9 +18,13 @@ def profile_changes(
     locked: bool | None,
     bot: bool | None,
     discoverable: bool | None,
+    default_privacy: str | None = None,
+    default_sensitive: bool | None = None,
+    default_language: str | None = None,
 ) -> dict[str, Any]:
     """The fields a profile update sets (None leaves a field as is), with the display name's
-    search key (`display_name_key`) when it changes."""
+    search key (`display_name_key`) when it changes. An empty `default_language` clears it.
+    Profile fields are encoded by each backend (`profile_fields_values`)."""
     changes: dict[str, Any] = {
         name: value
         for name, value in (
@@ -29,12 +33,25 @@ def profile_changes(
             ("locked", locked),
             ("bot", bot),
             ("discoverable", discoverable),
+            ("default_privacy", default_privacy),
+            ("default_sensitive", default_sensitive),
         )
         if value is not None
     }
     if display_name is not None:
         changes["display_name_key"] = display_name.casefold()
+    if default_language is not None:
+        changes["default_language"] = default_language or None
     return changes
+
+
+def profile_fields_values(fields: Sequence[ProfileField]) -> list[list[str]]:
+    """Profile fields as stored: [name, value, value as HTML] each."""
+    return [[f.name, f.value, f.value_html] for f in fields]
+
+
+def profile_fields_from_values(values: Iterable[Sequence[str]]) -> tuple[ProfileField, ...]:
+    return tuple(ProfileField(name, value, html) for name, value, html in values)
 
 
 class FanOutOne(ABC):

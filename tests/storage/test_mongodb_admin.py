@@ -19,10 +19,12 @@ from chirp.core.models import (
     AuthorizationCode,
     ChatMessage,
     CustomEmoji,
+    FollowRequest,
     LiveStream,
     MediaAttachment,
     Notification,
     Page,
+    ProfileField,
     StatusEdit,
     StreamKey,
 )
@@ -190,6 +192,17 @@ async def _embedded_deployment(store: Store) -> dict[str, int]:
         notice.id, bob.id, "blobcat", now(), max_names=8, event=event()
     )
     await store.dismiss_announcement(notice.id, bob.id)
+    await store.add_follow_request(
+        FollowRequest(ids.next_id(), bob.id, carol.id, now()), event=event()
+    )
+    await store.set_account_note(alice.id, bob.id, "met at the meetup", now())
+    await store.update_account_profile(
+        alice.id,
+        updated_at=now(),
+        fields=(ProfileField("Site", "https://a.example", "a.example"),),
+        default_privacy="unlisted",
+    )
+    await store.set_profile_image(alice.id, "avatar", "accounts/a.jpg", "https://cdn/a.jpg", now())
     return {
         "alice": alice.id,
         "bob": bob.id,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from chirp.core.models import Account, Credentials
+from chirp.core.models import Account, Credentials, Event, ProfileField
 from chirp.storage.mongodb.base import (
     Doc,
     MongoBase,
@@ -16,11 +16,16 @@ from chirp.storage.mongodb.base import (
     dt,
     dt_or_none,
     find_by_ids,
+    record_event,
     ts,
     ts_or_none,
 )
 from chirp.storage.port import UniqueViolation
-from chirp.storage.shared import profile_changes
+from chirp.storage.shared import (
+    profile_changes,
+    profile_fields_from_values,
+    profile_fields_values,
+)
 
 
 def account_doc(account: Account) -> Doc:
@@ -40,6 +45,14 @@ def account_doc(account: Account) -> Doc:
         "last_status_at": ts_or_none(account.last_status_at),
         "created_at": ts(account.created_at),
         "updated_at": ts_or_none(account.updated_at),
+        "avatar_key": account.avatar_key,
+        "avatar_url": account.avatar_url,
+        "header_key": account.header_key,
+        "header_url": account.header_url,
+        "fields": profile_fields_values(account.fields),
+        "default_privacy": account.default_privacy,
+        "default_sensitive": account.default_sensitive,
+        "default_language": account.default_language,
     }
 
 
@@ -58,6 +71,15 @@ def account_from_doc(doc: Doc) -> Account:
         statuses_count=doc["statuses_count"],
         last_status_at=dt_or_none(doc["last_status_at"]),
         updated_at=dt_or_none(doc["updated_at"]),
+        # Documents written before profile pictures, fields and posting defaults lack them.
+        avatar_key=doc.get("avatar_key"),
+        avatar_url=doc.get("avatar_url"),
+        header_key=doc.get("header_key"),
+        header_url=doc.get("header_url"),
+        fields=profile_fields_from_values(doc.get("fields") or ()),
+        default_privacy=doc.get("default_privacy", "public"),
+        default_sensitive=doc.get("default_sensitive", False),
+        default_language=doc.get("default_language"),
     )
 
 
@@ -159,12 +181,36 @@ class MongoAccounts(MongoBase):
         locked: bool | None = None,
         bot: bool | None = None,
         discoverable: bool | None = None,
+        fields: Sequence[ProfileField] | None = None,
+        default_privacy: str | None = None,
+        default_sensitive: bool | None = None,
+        default_language: str | None = None,
+        event: Event | None = None,
     ) -> Account | None:
         changes = profile_changes(
-            display_name=display_name, note=note, locked=locked, bot=bot, discoverable=discoverable
+            display_name=display_name,
+            note=note,
+            locked=locked,
+            bot=bot,
+            discoverable=discoverable,
+            default_privacy=default_privacy,
+            default_sensitive=default_sensitive,
+            default_language=default_language,
         )
+        if fields is not None:
+            changes["fields"] = profile_fields_values(fields)
         changes["updated_at"] = ts(updated_at)
-        doc = await self.db.accounts.find_one_and_update(
-            {"_id": account_id}, {"$set": changes}, return_document=ReturnDocument.AFTER
-        )
+
+        async def update(session: Session) -> Doc | None:
+            doc = await self.db.accounts.find_one_and_update(
+                {"_id": account_id},
+                {"$set": changes},
+                return_document=ReturnDocument.AFTER,
+                session=session,
+            )
+            if doc is not None and event is not None:
+                await record_event(self.db, session, event, updated_at)
+            return doc
+
+        doc = await self._transaction(update)
         return account_from_doc(doc) if doc else None

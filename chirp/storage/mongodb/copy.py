@@ -20,6 +20,7 @@ import orjson
 from chirp.core.models import (
     AuthorizationCode,
     Event,
+    FollowRequest,
     Page,
 )
 from chirp.storage.mongodb import MongoStore
@@ -28,6 +29,7 @@ from chirp.storage.mongodb.announcements import announcement_doc, dismissal_doc,
 from chirp.storage.mongodb.apps import app_doc
 from chirp.storage.mongodb.base import Doc, dt, dt_or_none, edge, event_doc, ts, ts_or_none
 from chirp.storage.mongodb.emojis import emoji_doc
+from chirp.storage.mongodb.follow_requests import account_note_doc, follow_request_doc
 from chirp.storage.mongodb.live import chat_doc, stream_doc
 from chirp.storage.mongodb.markers import marker_doc
 from chirp.storage.mongodb.media import media_doc
@@ -174,6 +176,20 @@ PARTS = (
         for table in ("favourites", "bookmarks", "pins")
     ),
     Part("follows", "SELECT * FROM follows ORDER BY id", _follow),
+    Part(
+        "follow_requests",
+        "SELECT * FROM follow_requests ORDER BY id",
+        lambda r: follow_request_doc(
+            FollowRequest(r["id"], r["account_id"], r["target_account_id"], dt(r["created_at"]))
+        ),
+    ),
+    Part(
+        "account_notes",
+        "SELECT * FROM account_notes ORDER BY account_id, target_account_id",
+        lambda r: account_note_doc(
+            r["account_id"], r["target_account_id"], r["comment"], dt(r["updated_at"])
+        ),
+    ),
     Part(
         "home_feed",
         "SELECT * FROM home_feed ORDER BY owner_id, status_id",

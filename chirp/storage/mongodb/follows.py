@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pymongo.asynchronous.database import AsyncDatabase
+
 from chirp.core.ids import id_time
 from chirp.core.models import Event, Follow, Page
 from chirp.storage.mongodb.base import (
@@ -46,22 +48,34 @@ def _follow(doc: Doc) -> Follow:
     )
 
 
+async def require_pair(
+    db: AsyncDatabase[Doc], session: Session, account_id: int, target_account_id: int
+) -> None:
+    """`MissingRecord` unless both accounts of an edge exist (in the caller's transaction)."""
+    found = await db.accounts.count_documents(
+        {"_id": {"$in": [account_id, target_account_id]}}, session=session
+    )
+    if found != 2:
+        raise MissingRecord("account")
+
+
+async def insert_follow(db: AsyncDatabase[Doc], session: Session, follow: Follow) -> bool:
+    """The edge and both accounts' counters, in the caller's transaction; False if it exists."""
+    if not await insert_new(db, "follows", follow_doc(follow), session):
+        return False
+    await inc_counter(db, session, "accounts", follow.account_id, "following_count", 1)
+    await inc_counter(db, session, "accounts", follow.target_account_id, "followers_count", 1)
+    return True
+
+
 class MongoFollows(MongoBase):
     async def add_follow(self, follow: Follow, *, event: Event) -> bool:
         db = self.db
 
         async def add(session: Session) -> bool:
-            accounts = await db.accounts.count_documents(
-                {"_id": {"$in": [follow.account_id, follow.target_account_id]}}, session=session
-            )
-            if accounts != 2:
-                raise MissingRecord("account")
-            if not await insert_new(db, "follows", follow_doc(follow), session):
+            await require_pair(db, session, follow.account_id, follow.target_account_id)
+            if not await insert_follow(db, session, follow):
                 return False
-            await inc_counter(db, session, "accounts", follow.account_id, "following_count", 1)
-            await inc_counter(
-                db, session, "accounts", follow.target_account_id, "followers_count", 1
-            )
             await record_event(db, session, event, follow.created_at)
             return True
 

@@ -90,6 +90,10 @@ INDEXES: dict[str, list[IndexModel]] = {
     "announcements": [],
     "announcement_reactions": [_index(("announcement_id", ASC))],
     "announcement_dismissals": [_index(("announcement_id", ASC))],
+    "follow_requests": [
+        _index(("target_account_id", ASC), ("id", DESC)),  # a locked account's pending list
+    ],
+    "account_notes": [],
 }
 
 # Shard keys of the collections that grow with activity. The rest stay unsharded on the

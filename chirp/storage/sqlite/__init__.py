@@ -15,12 +15,14 @@ from chirp.storage.sqlite.apps import SqliteApps
 from chirp.storage.sqlite.db import Database, make_scratch_dir
 from chirp.storage.sqlite.emojis import SqliteCustomEmojis
 from chirp.storage.sqlite.engagement import SqliteEngagement
+from chirp.storage.sqlite.follow_requests import SqliteFollowRequests
 from chirp.storage.sqlite.follows import SqliteFollows
 from chirp.storage.sqlite.live import SqliteLive
 from chirp.storage.sqlite.markers import SqliteMarkers
 from chirp.storage.sqlite.media import SqliteMedia
 from chirp.storage.sqlite.notifications import SqliteNotifications
 from chirp.storage.sqlite.outbox import SqliteOutbox
+from chirp.storage.sqlite.profiles import SqliteProfileImages
 from chirp.storage.sqlite.records import FollowerLists, VersionedRecords
 from chirp.storage.sqlite.search import SqliteSearch
 from chirp.storage.sqlite.statuses import STATUS_COLUMNS, SqliteStatuses, status_from_values
@@ -44,6 +46,8 @@ class SqliteStore(
     SqliteMarkers,
     SqliteCustomEmojis,
     SqliteAnnouncements,
+    SqliteFollowRequests,
+    SqliteProfileImages,
 ):
     """Implements `chirp.storage.port.Store`; one mixin per aggregate."""
 

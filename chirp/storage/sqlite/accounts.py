@@ -7,11 +7,18 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from chirp.core.models import Account, Credentials
-from chirp.storage.shared import profile_changes
+import orjson
+
+from chirp.core.models import Account, Credentials, Event, ProfileField
+from chirp.storage.shared import (
+    profile_changes,
+    profile_fields_from_values,
+    profile_fields_values,
+)
 from chirp.storage.sqlite.base import SqliteBase, unique_violation
 from chirp.storage.sqlite.convert import dt, ts
 from chirp.storage.sqlite.db import Row, placeholders
+from chirp.storage.sqlite.statuses import record_event
 
 # Column order of `ACCOUNT_COLUMNS`, read by position in `account_from_values`.
 _ACCOUNT_FIELDS = (
@@ -28,6 +35,14 @@ _ACCOUNT_FIELDS = (
     "statuses_count",
     "last_status_at",
     "updated_at",
+    "avatar_key",
+    "avatar_url",
+    "header_key",
+    "header_url",
+    "fields",
+    "default_privacy",
+    "default_sensitive",
+    "default_language",
 )
 ACCOUNT_COLUMNS = ", ".join(_ACCOUNT_FIELDS)
 
@@ -53,6 +68,14 @@ def account_from_values(values: Sequence[Any]) -> Account:
         statuses_count,
         last_status_at,
         updated_at,
+        avatar_key,
+        avatar_url,
+        header_key,
+        header_url,
+        fields,
+        default_privacy,
+        default_sensitive,
+        default_language,
     ) = values
     return Account(
         id=account_id,
@@ -68,6 +91,14 @@ def account_from_values(values: Sequence[Any]) -> Account:
         statuses_count=statuses_count,
         last_status_at=None if last_status_at is None else datetime.fromisoformat(last_status_at),
         updated_at=None if updated_at is None else datetime.fromisoformat(updated_at),
+        avatar_key=avatar_key,
+        avatar_url=avatar_url,
+        header_key=header_key,
+        header_url=header_url,
+        fields=profile_fields_from_values(orjson.loads(fields)) if fields != "[]" else (),
+        default_privacy=default_privacy,
+        default_sensitive=bool(default_sensitive),
+        default_language=default_language,
     )
 
 
@@ -174,18 +205,32 @@ class SqliteAccounts(SqliteBase):
         locked: bool | None = None,
         bot: bool | None = None,
         discoverable: bool | None = None,
+        fields: Sequence[ProfileField] | None = None,
+        default_privacy: str | None = None,
+        default_sensitive: bool | None = None,
+        default_language: str | None = None,
+        event: Event | None = None,
     ) -> Account | None:
         changes = profile_changes(
-            display_name=display_name, note=note, locked=locked, bot=bot, discoverable=discoverable
+            display_name=display_name,
+            note=note,
+            locked=locked,
+            bot=bot,
+            discoverable=discoverable,
+            default_privacy=default_privacy,
+            default_sensitive=default_sensitive,
+            default_language=default_language,
         )
+        if fields is not None:
+            changes["fields"] = orjson.dumps(profile_fields_values(fields)).decode()
         changes["updated_at"] = ts(updated_at)
         assignments = ", ".join(f"{name} = :{name}" for name in changes)
-        async with (
-            self.db.transaction() as tx,
-            tx.execute(
+        async with self.db.transaction() as tx:
+            async with tx.execute(
                 f"UPDATE accounts SET {assignments} WHERE id = :id RETURNING *",
                 {**changes, "id": account_id},
-            ) as cursor,
-        ):
-            row = await cursor.fetchone()
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is not None and event is not None:
+                await record_event(tx, event, updated_at)
         return account_from_row(row) if row else None

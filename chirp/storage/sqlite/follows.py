@@ -19,30 +19,41 @@ from chirp.storage.sqlite.statuses import record_event
 log = logging.getLogger(__name__)
 
 
+async def require_pair(tx: Any, account_id: int, target_account_id: int) -> None:
+    """`MissingRecord` unless both accounts of an edge exist (in the caller's transaction)."""
+    async with tx.execute(
+        "SELECT count(*) FROM accounts WHERE id IN (?, ?)", (account_id, target_account_id)
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None or row[0] != 2:
+        raise MissingRecord("account")
+
+
+async def insert_follow(tx: Any, follow: Follow) -> bool:
+    """The edge and both accounts' counters, in the caller's transaction; False if it exists."""
+    cursor = await tx.execute(
+        "INSERT OR IGNORE INTO follows(id, account_id, target_account_id, created_at) VALUES (?,?,?,?)",
+        (follow.id, follow.account_id, follow.target_account_id, ts(follow.created_at)),
+    )
+    if cursor.rowcount != 1:
+        return False
+    await tx.execute(
+        "UPDATE accounts SET following_count = following_count + 1 WHERE id = ?",
+        (follow.account_id,),
+    )
+    await tx.execute(
+        "UPDATE accounts SET followers_count = followers_count + 1 WHERE id = ?",
+        (follow.target_account_id,),
+    )
+    return True
+
+
 class SqliteFollows(SqliteBase):
     async def add_follow(self, follow: Follow, *, event: Event) -> bool:
         async with self.db.transaction() as tx:
-            async with tx.execute(
-                "SELECT count(*) FROM accounts WHERE id IN (?, ?)",
-                (follow.account_id, follow.target_account_id),
-            ) as cursor:
-                row = await cursor.fetchone()
-            if row is None or row[0] != 2:
-                raise MissingRecord("account")
-            cursor = await tx.execute(
-                "INSERT OR IGNORE INTO follows(id, account_id, target_account_id, created_at) VALUES (?,?,?,?)",
-                (follow.id, follow.account_id, follow.target_account_id, ts(follow.created_at)),
-            )
-            if cursor.rowcount != 1:
+            await require_pair(tx, follow.account_id, follow.target_account_id)
+            if not await insert_follow(tx, follow):
                 return False
-            await tx.execute(
-                "UPDATE accounts SET following_count = following_count + 1 WHERE id = ?",
-                (follow.account_id,),
-            )
-            await tx.execute(
-                "UPDATE accounts SET followers_count = followers_count + 1 WHERE id = ?",
-                (follow.target_account_id,),
-            )
             await record_event(tx, event, follow.created_at)
             return True
 
