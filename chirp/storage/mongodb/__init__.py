@@ -12,10 +12,14 @@ from pymongo.asynchronous.mongo_client import AsyncMongoClient
 from chirp.storage.mongodb.accounts import MongoAccounts
 from chirp.storage.mongodb.apps import MongoApps
 from chirp.storage.mongodb.base import Doc
+from chirp.storage.mongodb.conversation_mutes import MongoConversationMutes
 from chirp.storage.mongodb.engagement import MongoEngagement
 from chirp.storage.mongodb.follows import MongoFollows
 from chirp.storage.mongodb.live import MongoLive
+from chirp.storage.mongodb.markers import MongoMarkers
 from chirp.storage.mongodb.media import MongoMedia
+from chirp.storage.mongodb.notification_filters import MongoNotificationFilters
+from chirp.storage.mongodb.notification_groups import MongoNotificationGroups
 from chirp.storage.mongodb.notifications import MongoNotifications
 from chirp.storage.mongodb.outbox import MongoOutbox
 from chirp.storage.mongodb.schema import init_indexes
@@ -68,6 +72,10 @@ class MongoStore(
     MongoOutbox,
     MongoMedia,
     MongoLive,
+    MongoNotificationGroups,
+    MongoNotificationFilters,
+    MongoConversationMutes,
+    MongoMarkers,
 ):
     """Implements `chirp.storage.port.Store`; one mixin per aggregate. Holds the process's one
     client (a connection pool per server) and closes it on `close`."""
