@@ -120,6 +120,15 @@ def _chat(row: sqlite3.Row) -> Doc:
     return chat_doc(message_from_row(row), dt_or_none(row["deleted_at"]))
 
 
+_POLICY_FIELDS = (
+    "for_not_following",
+    "for_not_followers",
+    "for_new_accounts",
+    "for_private_mentions",
+    "for_limited_accounts",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Part:
     """One collection of the target and the SQLite query whose rows become its documents."""
@@ -218,6 +227,59 @@ PARTS = (
             "streamer_id": r["streamer_id"],
             "account_id": r["account_id"],
             "created_at": ts(dt(r["created_at"])),
+        },
+    ),
+    Part(
+        "notification_policies",
+        "SELECT * FROM notification_policies ORDER BY account_id",
+        lambda r: {
+            "_id": r["account_id"],
+            **{f: r[f] for f in _POLICY_FIELDS},
+        },
+    ),
+    Part(
+        "notification_requests",
+        "SELECT * FROM notification_requests ORDER BY id",
+        lambda r: {
+            "_id": edge(r["account_id"], r["from_account_id"]),
+            "id": r["id"],
+            "account_id": r["account_id"],
+            "from_account_id": r["from_account_id"],
+            "last_status_id": r["last_status_id"],
+            "created_at": ts(dt(r["created_at"])),
+            "updated_at": ts(dt(r["updated_at"])),
+        },
+    ),
+    Part(
+        "notification_permissions",
+        "SELECT * FROM notification_permissions ORDER BY account_id, from_account_id",
+        lambda r: {
+            "_id": edge(r["account_id"], r["from_account_id"]),
+            "account_id": r["account_id"],
+            "from_account_id": r["from_account_id"],
+            "created_at": ts(dt(r["created_at"])),
+        },
+    ),
+    Part(
+        "conversation_mutes",
+        "SELECT * FROM conversation_mutes ORDER BY account_id, conversation_id",
+        lambda r: {
+            "_id": edge(r["account_id"], r["conversation_id"]),
+            "account_id": r["account_id"],
+            "conversation_id": r["conversation_id"],
+            "created_at": ts(dt(r["created_at"])),
+        },
+    ),
+    Part(
+        "markers",
+        "SELECT * FROM markers ORDER BY account_id, timeline",
+        lambda r: {
+            "_id": edge(r["account_id"], r["timeline"]),
+            "account_id": r["account_id"],
+            "timeline": r["timeline"],
+            "last_read_id": r["last_read_id"],
+            "version": r["version"],
+            "updated_at": ts(dt(r["updated_at"])),
         },
     ),
 )
