@@ -15,7 +15,7 @@ class MongoNotificationGroups(MongoBase):
         doc = await self.db.notifications.find_one(
             {"account_id": account_id, "group_key": {"$regex": f"^{re.escape(prefix)}-"}},
             {"group_key": 1},
-            sort=[("id", -1)],
+            sort=[("group_key", -1)],  # hour buckets grow with time, six digits wide
         )
         return str(doc["group_key"]) if doc else None
 

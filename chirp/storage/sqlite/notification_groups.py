@@ -14,10 +14,12 @@ from chirp.storage.sqlite.paging import newest_first, page_bounds, page_order
 
 class SqliteNotificationGroups(SqliteBase):
     async def latest_group_key(self, account_id: int, prefix: str) -> str | None:
-        # The range on the key (not LIKE) walks the partial index `notifications_by_group`.
+        # The range on the key (not LIKE) walks the partial index `notifications_by_group`,
+        # from its end: the hour buckets closing the keys grow with time and are six digits
+        # wide (until 2084), so the greatest key is the newest group.
         value = await self.db.fetchval(
             "SELECT group_key FROM notifications WHERE account_id = ? AND group_key >= ?"
-            " AND group_key < ? AND group_key IS NOT NULL ORDER BY id DESC LIMIT 1",
+            " AND group_key < ? ORDER BY group_key DESC LIMIT 1",
             (account_id, f"{prefix}-", f"{prefix}."),
         )
         return str(value) if value is not None else None
