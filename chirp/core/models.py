@@ -269,6 +269,13 @@ class Page:
 
 
 POLICY_VALUES = ("accept", "filter", "drop")
+POLICY_FIELDS = (
+    "for_not_following",
+    "for_not_followers",
+    "for_new_accounts",
+    "for_private_mentions",
+    "for_limited_accounts",
+)
 
 
 @dataclass(slots=True)

@@ -22,6 +22,7 @@ from datetime import timedelta
 from chirp.core.context import Context
 from chirp.core.errors import InvalidInput
 from chirp.core.models import (
+    POLICY_FIELDS,
     POLICY_VALUES,
     Account,
     Notification,
@@ -44,13 +45,6 @@ MAX_THREAD_DEPTH = 100
 # Pending requests counted in a policy's summary (Mastodon's "meaningful" count).
 SUMMARY_CAP = 100
 
-POLICY_FIELDS = (
-    "for_not_following",
-    "for_not_followers",
-    "for_new_accounts",
-    "for_private_mentions",
-    "for_limited_accounts",
-)
 # The v1 API's booleans: true is `filter`, false `accept`.
 V1_FIELDS = {
     "filter_not_following": "for_not_following",

@@ -3,6 +3,7 @@ filtered (`/api/v1/notifications/requests`)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from aiohttp import web
@@ -10,6 +11,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from chirp.core import notification_policy as policies
 from chirp.core import notification_requests as requests
+from chirp.core.context import Context
 from chirp.core.errors import NotFound
 from chirp.core.models import Account, NotificationRequest
 from chirp.core.views import load_bundle
@@ -133,35 +135,32 @@ async def show_request(request: web.Request) -> web.Response:
     return json_response(rendered[0])
 
 
-@routes.post(r"/api/v1/notifications/requests/{id:\d+}/accept")
-async def accept_request(request: web.Request) -> web.Response:
-    _, account = await authenticate_user(request, "write:notifications")
-    await requests.accept_notification_request(
-        ctx(request), account, parse_id(request.match_info["id"])
-    )
-    return json_response({})
+RequestAction = Callable[[Context, Account, int], Awaitable[None]]
+BulkAction = Callable[[Context, Account, Iterable[int]], Awaitable[int]]
 
 
-@routes.post(r"/api/v1/notifications/requests/{id:\d+}/dismiss")
-async def dismiss_request(request: web.Request) -> web.Response:
-    _, account = await authenticate_user(request, "write:notifications")
-    await requests.dismiss_notification_request(
-        ctx(request), account, parse_id(request.match_info["id"])
-    )
-    return json_response({})
+def _one(use_case: RequestAction) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def handler(request: web.Request) -> web.Response:
+        _, account = await authenticate_user(request, "write:notifications")
+        await use_case(ctx(request), account, parse_id(request.match_info["id"]))
+        return json_response({})
+
+    return handler
 
 
-@routes.post("/api/v1/notifications/requests/accept")
-async def accept_requests(request: web.Request) -> web.Response:
-    _, account = await authenticate_user(request, "write:notifications")
-    form = validate(IdsForm, {k: v for k, v in (await params(request)).items() if k == "id"})
-    await requests.accept_notification_requests(ctx(request), account, form.id)
-    return json_response({})
+def _many(use_case: BulkAction) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def handler(request: web.Request) -> web.Response:
+        _, account = await authenticate_user(request, "write:notifications")
+        form = validate(IdsForm, {k: v for k, v in (await params(request)).items() if k == "id"})
+        await use_case(ctx(request), account, form.id)
+        return json_response({})
+
+    return handler
 
 
-@routes.post("/api/v1/notifications/requests/dismiss")
-async def dismiss_requests(request: web.Request) -> web.Response:
-    _, account = await authenticate_user(request, "write:notifications")
-    form = validate(IdsForm, {k: v for k, v in (await params(request)).items() if k == "id"})
-    await requests.dismiss_notification_requests(ctx(request), account, form.id)
-    return json_response({})
+for verb, one, many in (
+    ("accept", requests.accept_notification_request, requests.accept_notification_requests),
+    ("dismiss", requests.dismiss_notification_request, requests.dismiss_notification_requests),
+):
+    routes.post(rf"/api/v1/notifications/requests/{{id:\d+}}/{verb}")(_one(one))
+    routes.post(f"/api/v1/notifications/requests/{verb}")(_many(many))

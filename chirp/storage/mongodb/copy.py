@@ -18,6 +18,7 @@ from typing import Any, TextIO
 import orjson
 
 from chirp.core.models import (
+    POLICY_FIELDS,
     AuthorizationCode,
     Event,
     Page,
@@ -118,15 +119,6 @@ def _stream(row: sqlite3.Row) -> Doc:
 
 def _chat(row: sqlite3.Row) -> Doc:
     return chat_doc(message_from_row(row), dt_or_none(row["deleted_at"]))
-
-
-_POLICY_FIELDS = (
-    "for_not_following",
-    "for_not_followers",
-    "for_new_accounts",
-    "for_private_mentions",
-    "for_limited_accounts",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,7 +226,7 @@ PARTS = (
         "SELECT * FROM notification_policies ORDER BY account_id",
         lambda r: {
             "_id": r["account_id"],
-            **{f: r[f] for f in _POLICY_FIELDS},
+            **{f: r[f] for f in POLICY_FIELDS},
         },
     ),
     Part(

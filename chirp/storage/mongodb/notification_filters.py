@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 
-from chirp.core.models import NotificationPolicy, NotificationRequest, Page
+from chirp.core.models import POLICY_FIELDS, NotificationPolicy, NotificationRequest, Page
 from chirp.storage.mongodb.base import (
     Doc,
     MongoBase,
@@ -22,13 +22,6 @@ from chirp.storage.mongodb.base import (
     unique_ids,
 )
 
-_POLICY_FIELDS = (
-    "for_not_following",
-    "for_not_followers",
-    "for_new_accounts",
-    "for_private_mentions",
-    "for_limited_accounts",
-)
 # A request counts (up to 100, as Mastodon) its sender's filtered mentions and quotes.
 _COUNTED_TYPES = ["mention", "quote"]
 _COUNT_CAP = 100
@@ -51,12 +44,12 @@ class MongoNotificationFilters(MongoBase):
         doc = await self.db.notification_policies.find_one({"_id": account_id})
         if doc is None:
             return None
-        return NotificationPolicy(account_id, *(doc[f] for f in _POLICY_FIELDS))
+        return NotificationPolicy(account_id, *(doc[f] for f in POLICY_FIELDS))
 
     async def save_notification_policy(self, policy: NotificationPolicy) -> None:
         await self.db.notification_policies.update_one(
             {"_id": policy.account_id},
-            {"$set": {f: getattr(policy, f) for f in _POLICY_FIELDS}},
+            {"$set": {f: getattr(policy, f) for f in POLICY_FIELDS}},
             upsert=True,
         )
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from chirp.core.models import NotificationPolicy, NotificationRequest, Page
+from chirp.core.models import POLICY_FIELDS, NotificationPolicy, NotificationRequest, Page
 from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.convert import req_dt, ts
 from chirp.storage.sqlite.db import Row, placeholders
@@ -21,14 +21,6 @@ _FILTERED = (
 )
 _COUNT = f"(SELECT count(*) FROM (SELECT 1 {_FILTERED} LIMIT 100)) AS notifications_count"
 _PENDING = f"EXISTS (SELECT 1 {_FILTERED})"
-
-_POLICY_FIELDS = (
-    "for_not_following",
-    "for_not_followers",
-    "for_new_accounts",
-    "for_private_mentions",
-    "for_limited_accounts",
-)
 
 
 def _request(row: Row) -> NotificationRequest:
@@ -50,14 +42,14 @@ class SqliteNotificationFilters(SqliteBase):
         )
         if row is None:
             return None
-        return NotificationPolicy(account_id, *(row[f] for f in _POLICY_FIELDS))
+        return NotificationPolicy(account_id, *(row[f] for f in POLICY_FIELDS))
 
     async def save_notification_policy(self, policy: NotificationPolicy) -> None:
         async with self.db.transaction() as tx:
             await tx.execute(
                 "INSERT OR REPLACE INTO notification_policies(account_id,"
-                f" {', '.join(_POLICY_FIELDS)}) VALUES (?,?,?,?,?,?)",
-                (policy.account_id, *(getattr(policy, f) for f in _POLICY_FIELDS)),
+                f" {', '.join(POLICY_FIELDS)}) VALUES (?,?,?,?,?,?)",
+                (policy.account_id, *(getattr(policy, f) for f in POLICY_FIELDS)),
             )
 
     async def has_notification_permission(self, account_id: int, from_account_id: int) -> bool:
