@@ -47,7 +47,9 @@ CREATE TABLE conversation_mutes (
 ) WITHOUT ROWID;
 CREATE INDEX conversation_mutes_by_conversation ON conversation_mutes(conversation_id);
 
-CREATE TABLE markers (
+-- Read markers (`/api/v1/markers`, unread counts). `IF NOT EXISTS`: the markers endpoints'
+-- own migration makes the same table.
+CREATE TABLE IF NOT EXISTS markers (
     account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
     timeline TEXT NOT NULL,
     last_read_id INTEGER NOT NULL,
