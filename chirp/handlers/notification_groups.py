@@ -1,4 +1,4 @@
-"""`/api/v2/notifications` (grouped, Mastodon 4.3): list, unread count, one group, its
+"""`/api/v2/notifications` (grouped, Mastodon 4.3): list, unread count, clear, one group, its
 accounts, dismiss; and `/api/v1/notifications/unread_count`."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from chirp.core import notification_groups as groups
+from chirp.core import notifications
 from chirp.core.errors import NotFound
 from chirp.core.notification_groups import NotificationFilter
 from chirp.handlers.common import (
@@ -125,6 +126,13 @@ async def unread_count(request: web.Request) -> web.Response:
         ctx(request), account, _unread_limit(query), query.filters()
     )
     return json_response({"count": count})
+
+
+@routes.post("/api/v2/notifications/clear")
+async def clear(request: web.Request) -> web.Response:
+    _, account = await authenticate_user(request, "write:notifications")
+    await notifications.clear_notifications(ctx(request), account)
+    return json_response({})
 
 
 @routes.get("/api/v2/notifications/{group_key}")

@@ -195,6 +195,9 @@ async def test_one_group_its_accounts_and_dismissing_it(
     )
     assert kinds(await grouped(client, alice)) == [("follow", 2)]
     assert (await client.get(f"/api/v2/notifications/{key}", headers=alice.headers)).status == 404
+    cleared = await client.post("/api/v2/notifications/clear", headers=alice.headers)
+    assert (cleared.status, await cleared.json()) == (200, {})
+    assert kinds(await grouped(client, alice)) == []
 
 
 async def test_unread_counts_follow_the_notifications_marker(
@@ -242,8 +245,8 @@ async def test_authentication_and_scopes(client: TestClient, alice: User) -> Non
         assert (await client.get(path, headers=statuses_only)).status == 403, path
     for path in ("/api/v2/notifications", "/api/v1/notifications/unread_count"):
         assert (await client.get(path, headers=read_only)).status == 200, path
-    dismiss = "/api/v2/notifications/ungrouped-1/dismiss"
-    assert (await client.post(dismiss)).status == 401
-    assert (await client.post(dismiss, headers=read_only)).status == 403
     writer = await user_token(client, alice, "write:notifications")
-    assert (await client.post(dismiss, headers=writer)).status == 200
+    for path in ("/api/v2/notifications/ungrouped-1/dismiss", "/api/v2/notifications/clear"):
+        assert (await client.post(path)).status == 401
+        assert (await client.post(path, headers=read_only)).status == 403
+        assert (await client.post(path, headers=writer)).status == 200
