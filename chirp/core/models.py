@@ -227,6 +227,11 @@ class Notification:
     created_at: datetime
     status_id: int | None = None
     stream_id: int | None = None  # `chirp.live`: the live stream it announces
+    # Held back by the recipient's notification policy: shown only on request (Mastodon's
+    # `filtered`); such a notification is never grouped.
+    filtered: bool = False
+    # Notifications sharing a key show as one group (`/api/v2/notifications`); None: alone.
+    group_key: str | None = None
 
 
 LIVE_VISIBILITIES = ("public", "private")
@@ -287,6 +292,58 @@ class Page:
     max_id: int | None = None
     since_id: int | None = None
     min_id: int | None = None
+
+
+POLICY_VALUES = ("accept", "filter", "drop")
+POLICY_FIELDS = (
+    "for_not_following",
+    "for_not_followers",
+    "for_new_accounts",
+    "for_private_mentions",
+    "for_limited_accounts",
+)
+
+
+@dataclass(slots=True)
+class NotificationPolicy:
+    """What to do with notifications from accounts the recipient does not follow, that do not
+    follow them, that are new, from private mentions out of the blue and from limited
+    accounts: `accept`, `filter` (kept for review as a notification request) or `drop`.
+    The defaults are Mastodon's."""
+
+    account_id: int
+    for_not_following: str = "accept"
+    for_not_followers: str = "accept"
+    for_new_accounts: str = "accept"
+    for_private_mentions: str = "filter"
+    for_limited_accounts: str = "filter"
+
+
+@dataclass(slots=True)
+class NotificationRequest:
+    """Filtered mentions from one sender, waiting for the recipient to accept or dismiss
+    them. `notifications_count` is computed when read (capped, as Mastodon does)."""
+
+    id: int
+    account_id: int  # recipient
+    from_account_id: int
+    created_at: datetime
+    updated_at: datetime
+    last_status_id: int | None = None
+    notifications_count: int = 0
+
+
+@dataclass(slots=True)
+class NotificationGroupStats:
+    """One notification group within a page's range: its newest notification, how many it
+    holds, the newest senders, and the oldest notification at or above the range's start."""
+
+    group_key: str
+    most_recent_id: int
+    most_recent_at: datetime
+    count: int
+    sample_account_ids: list[int]
+    page_min_id: int | None = None
 
 
 @dataclass(slots=True)

@@ -1,5 +1,8 @@
 """Notifications: created from domain events (mention, favourite, reblog, follow, quote, update),
-listed, dismissed and cleared by their recipient. Nobody is notified of acting on their own tweet."""
+listed, dismissed and cleared by their recipient. Nobody is notified of acting on their own tweet.
+Every new notification passes the recipient's conversation mutes and notification policy
+(`notification_policy.screen`); the `notify*` functions return what the recipient is shown
+now (for realtime push), not what was filtered for later review."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from chirp.core.context import Context
 from chirp.core.errors import InvalidInput, NotFound
 from chirp.core.live import watchable_ids
 from chirp.core.models import Account, Notification, Page, Status
+from chirp.core.notification_policy import open_requests, screen
 from chirp.core.visibility import visible_ids
 
 TYPES = (
@@ -38,6 +42,13 @@ def _new(
     )
 
 
+async def deliver(ctx: Context, pending: list[Notification]) -> list[Notification]:
+    """Screen, store (duplicates skipped) and open requests; returns what is shown now."""
+    added = await ctx.store.add_notifications(await screen(ctx, pending))
+    await open_requests(ctx, added)
+    return [n for n in added if not n.filtered]
+
+
 async def notify_new_status(ctx: Context, status: Status) -> list[Notification]:
     """Mentions (replies included: the replied-to author is mentioned), retweets and quotes."""
     author = status.account_id
@@ -59,19 +70,20 @@ async def notify_new_status(ctx: Context, status: Status) -> list[Notification]:
                     original.id if kind == "reblog" else status.id,
                 )
             )
-    return await ctx.store.add_notifications(pending)
+    return await deliver(ctx, pending)
 
 
 async def notify_mentions(
     ctx: Context, status: Status, account_ids: Iterable[int]
 ) -> list[Notification]:
     """Accounts newly mentioned by an edit."""
-    return await ctx.store.add_notifications(
+    return await deliver(
+        ctx,
         [
             _new(ctx, m, "mention", status.account_id, status.id)
             for m in account_ids
             if m != status.account_id
-        ]
+        ],
     )
 
 
@@ -80,7 +92,7 @@ async def notify(
 ) -> list[Notification]:
     if recipient == sender:
         return []
-    return await ctx.store.add_notifications([_new(ctx, recipient, kind, sender, status_id)])
+    return await deliver(ctx, [_new(ctx, recipient, kind, sender, status_id)])
 
 
 async def notify_live(ctx: Context, stream_id: int) -> list[Notification]:
@@ -111,7 +123,7 @@ async def withdraw(
     return await ctx.store.remove_notifications(kind, sender, status_id, recipient)
 
 
-def _check_types(types: Iterable[str]) -> list[str]:
+def check_types(types: Iterable[str]) -> list[str]:
     wanted = list(types)
     unknown = [t for t in wanted if t not in TYPES]
     if unknown:
@@ -120,20 +132,29 @@ def _check_types(types: Iterable[str]) -> list[str]:
 
 
 async def list_notifications(
-    ctx: Context, account: Account, page: Page, *, types: list[str] | None, exclude_types: list[str]
+    ctx: Context,
+    account: Account,
+    page: Page,
+    *,
+    types: list[str] | None,
+    exclude_types: list[str],
+    from_account_id: int | None = None,
+    include_filtered: bool = False,
 ) -> tuple[list[Notification], list[int]]:
     rows = await ctx.store.list_notifications(
         account.id,
         page,
-        types=_check_types(types) if types else None,
-        exclude_types=_check_types(exclude_types),
+        types=check_types(types) if types else None,
+        exclude_types=check_types(exclude_types),
+        from_account_id=from_account_id,
+        include_filtered=include_filtered,
     )
-    return await _still_visible(ctx, account.id, rows), [n.id for n in rows]
+    return await still_visible(ctx, account.id, rows), [n.id for n in rows]
 
 
 async def get_notification(ctx: Context, account: Account, notification_id: int) -> Notification:
     found = await ctx.store.get_notification(account.id, notification_id)
-    if found is None or not await _still_visible(ctx, account.id, [found]):
+    if found is None or not await still_visible(ctx, account.id, [found]):
         raise NotFound("Record not found")
     return found
 
@@ -147,7 +168,7 @@ async def clear_notifications(ctx: Context, account: Account) -> None:
     await ctx.store.clear_notifications(account.id)
 
 
-async def _still_visible(
+async def still_visible(
     ctx: Context, viewer_id: int, rows: list[Notification]
 ) -> list[Notification]:
     """Drop notifications about tweets the recipient can no longer see (e.g. after unfollowing

@@ -33,6 +33,8 @@ class StatusBundle:
     playback: dict[int, str | None] = field(default_factory=dict)
     # Custom emojis, for the `emojis` of statuses and accounts.
     emojis: EmojiSet = field(default_factory=EmojiSet)
+    # Statuses whose conversation the viewer muted (`muted`).
+    muted: set[int] = field(default_factory=set)
 
 
 async def load_bundle(
@@ -72,6 +74,10 @@ async def load_bundle(
     bundle.accounts = await ctx.store.get_accounts(account_ids)
     if viewer_id is not None:
         bundle.viewer = await ctx.store.get_viewer_state(viewer_id, bundle.statuses)
+        muted = await ctx.store.get_muted_conversations(
+            viewer_id, {s.conversation_id for s in everything if s.conversation_id is not None}
+        )
+        bundle.muted = {s.id for s in everything if s.conversation_id in muted}
     if loaded is None:
         bundle.visible = await visible_ids(ctx, viewer_id, everything)
     else:  # one visibility verdict per status and page

@@ -1,4 +1,4 @@
-"""`/api/v1/notifications`: list (with type filters), show, dismiss, clear."""
+"""`/api/v1/notifications`: list (with type, sender and filtered filters), show, dismiss, clear."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from chirp.handlers.common import (
     query_params,
     validate,
 )
-from chirp.handlers.forms import StrList
+from chirp.handlers.forms import FormBool, OptionalId, StrList
 from chirp.handlers.paging import link_header, parse_page
 from chirp.handlers.rendering import render_notifications
 
@@ -26,6 +26,8 @@ routes = web.RouteTableDef()
 class NotificationQuery(BaseModel):
     types: StrList = Field(default_factory=list, max_length=20)
     exclude_types: StrList = Field(default_factory=list, max_length=20)
+    account_id: OptionalId = Field(None, ge=0, lt=2**63)
+    include_filtered: FormBool = False
 
 
 class DismissForm(BaseModel):
@@ -41,7 +43,13 @@ async def list_notifications(request: web.Request) -> web.Response:
     )
     page = parse_page(request, maximum=80)
     rows, cursors = await notifications.list_notifications(
-        ctx(request), account, page, types=query.types or None, exclude_types=query.exclude_types
+        ctx(request),
+        account,
+        page,
+        types=query.types or None,
+        exclude_types=query.exclude_types,
+        from_account_id=query.account_id,
+        include_filtered=query.include_filtered,
     )
     return json_response(
         await render_notifications(request, rows, account.id), headers=link_header(request, cursors)

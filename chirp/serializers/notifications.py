@@ -21,7 +21,7 @@ def notification_json(n: Notification, serializer: StatusSerializer) -> dict[str
     body = {
         "id": str(n.id),
         "type": n.type,
-        "group_key": f"ungrouped-{n.id}",
+        "group_key": n.group_key or f"ungrouped-{n.id}",
         "created_at": iso(n.created_at),
         "account": serializer.account(sender),
         "status": serializer.status(status) if status is not None else None,

@@ -63,9 +63,10 @@ class StatusSerializer:
         favourited, reblogged = sid in viewer.favourited, sid in viewer.reblogged
         bookmarked = sid in viewer.bookmarked
         pinned = b.viewer_id == status.account_id and sid in viewer.pinned
+        muted = sid in b.muted
         mentions = tuple((m, b.accounts[m].username) for m in status.mention_ids if m in b.accounts)
         if (
-            not (favourited or reblogged or bookmarked or pinned)
+            not (favourited or reblogged or bookmarked or pinned or muted)
             and status.reblog_of_id is None
             and status.quote_of_id is None
             and not status.media_ids
@@ -85,6 +86,7 @@ class StatusSerializer:
             reblogged=reblogged,
             bookmarked=bookmarked,
             pinned=pinned,
+            muted=muted,
             quote_depth=quote_depth,
         )
         return self._members(status, author, mentions) + b"," + own
@@ -98,6 +100,7 @@ class StatusSerializer:
         reblogged: bool = False,
         bookmarked: bool = False,
         pinned: bool = False,
+        muted: bool = False,
         quote_depth: int = 0,
     ) -> bytes:
         """The members that depend on the viewer or may expire, and the closing brace."""
@@ -106,7 +109,7 @@ class StatusSerializer:
         own = {
             "favourited": favourited,
             "reblogged": reblogged,
-            "muted": False,
+            "muted": muted,
             "bookmarked": bookmarked,
             "pinned": pinned,
             "reblog": orjson.Fragment(self.status_bytes(reblog)) if reblog is not None else None,

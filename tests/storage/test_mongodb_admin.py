@@ -23,6 +23,8 @@ from chirp.core.models import (
     LiveStream,
     MediaAttachment,
     Notification,
+    NotificationPolicy,
+    NotificationRequest,
     Page,
     ProfileField,
     StatusEdit,
@@ -169,8 +171,22 @@ async def _embedded_deployment(store: Store) -> dict[str, int]:
     await store.fan_out(root, to_followers=True)
     await store.fan_out(reply, to_followers=True)
     await store.add_notifications(
-        [Notification(ids.next_id(), alice.id, "favourite", bob.id, now(), root.id)]
+        [
+            Notification(ids.next_id(), alice.id, "favourite", bob.id, now(), root.id),
+            Notification(ids.next_id(), bob.id, "mention", carol.id, now(), root.id, filtered=True),
+        ]
     )
+    # Notification policies, requests and accepted senders; muted threads; read markers.
+    await store.save_notification_policy(NotificationPolicy(bob.id, for_not_following="filter"))
+    await store.save_notification_request(
+        NotificationRequest(ids.next_id(), bob.id, carol.id, now(), now(), root.id)
+    )
+    accepted = await store.save_notification_request(
+        NotificationRequest(ids.next_id(), alice.id, carol.id, now(), now())
+    )
+    assert await store.accept_notification_requests(alice.id, [accepted.id], now()) == 1
+    await store.mute_conversation(bob.id, root.id, now())
+    await store.save_marker(alice.id, "notifications", root.id, now())
     stream = LiveStream(ids.next_id(), alice.id, "live!", "public", "created", now())
     await store.create_live_stream(stream)
     await store.start_live_stream(stream.id, now(), event=event())
@@ -206,6 +222,7 @@ async def _embedded_deployment(store: Store) -> dict[str, int]:
     return {
         "alice": alice.id,
         "bob": bob.id,
+        "carol": carol.id,
         "root": root.id,
         "retweet": retweet.id,
         "edited": edited.id,
@@ -251,6 +268,14 @@ async def test_db_copy_moves_sqlite_into_the_standin_without_loss(tmp_path: Path
     assert [e.text for e in await store.get_status_edits(made["edited"])] == ["first words"]
     assert (await store.get_token_by_refresh("refresh-1")) is not None
     assert (await store.find_stream_key("digest-1")) is not None
+    policy = await store.get_notification_policy(made["bob"])
+    assert policy is not None and policy.for_not_following == "filter"
+    requests = await store.list_notification_requests(made["bob"], Page())
+    assert [(r.notifications_count, r.last_status_id) for r in requests] == [(1, made["root"])]
+    assert await store.get_muted_conversations(made["bob"], [made["root"]]) == {made["root"]}
+    assert await store.has_notification_permission(made["alice"], made["carol"])
+    marker = (await store.get_markers(made["alice"], ["notifications"]))["notifications"]
+    assert (marker.last_read_id, marker.version) == (made["root"], 1)
     events = await store.claim_events(limit=100, now=now(), lease_seconds=30)
     assert events, "the outbox's pending events are copied"
     assert (await store.get_markers(made["alice"], ["home"]))["home"].last_read_id == made["root"]

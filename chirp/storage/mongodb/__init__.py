@@ -13,6 +13,7 @@ from chirp.storage.mongodb.accounts import MongoAccounts
 from chirp.storage.mongodb.announcements import MongoAnnouncements
 from chirp.storage.mongodb.apps import MongoApps
 from chirp.storage.mongodb.base import Doc
+from chirp.storage.mongodb.conversation_mutes import MongoConversationMutes
 from chirp.storage.mongodb.emojis import MongoCustomEmojis
 from chirp.storage.mongodb.engagement import MongoEngagement
 from chirp.storage.mongodb.follow_requests import MongoFollowRequests
@@ -20,6 +21,8 @@ from chirp.storage.mongodb.follows import MongoFollows
 from chirp.storage.mongodb.live import MongoLive
 from chirp.storage.mongodb.markers import MongoMarkers
 from chirp.storage.mongodb.media import MongoMedia
+from chirp.storage.mongodb.notification_filters import MongoNotificationFilters
+from chirp.storage.mongodb.notification_groups import MongoNotificationGroups
 from chirp.storage.mongodb.notifications import MongoNotifications
 from chirp.storage.mongodb.outbox import MongoOutbox
 from chirp.storage.mongodb.profiles import MongoProfileImages
@@ -78,6 +81,9 @@ class MongoStore(
     MongoAnnouncements,
     MongoFollowRequests,
     MongoProfileImages,
+    MongoNotificationGroups,
+    MongoNotificationFilters,
+    MongoConversationMutes,
 ):
     """Implements `chirp.storage.port.Store`; one mixin per aggregate. Holds the process's one
     client (a connection pool per server) and closes it on `close`."""

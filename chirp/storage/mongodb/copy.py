@@ -18,6 +18,7 @@ from typing import Any, TextIO
 import orjson
 
 from chirp.core.models import (
+    POLICY_FIELDS,
     AuthorizationCode,
     Event,
     FollowRequest,
@@ -268,6 +269,47 @@ PARTS = (
         "announcement_dismissals",
         "SELECT * FROM announcement_dismissals ORDER BY announcement_id, account_id",
         lambda r: dismissal_doc(r["announcement_id"], r["account_id"]),
+    ),
+    Part(
+        "notification_policies",
+        "SELECT * FROM notification_policies ORDER BY account_id",
+        lambda r: {
+            "_id": r["account_id"],
+            **{f: r[f] for f in POLICY_FIELDS},
+        },
+    ),
+    Part(
+        "notification_requests",
+        "SELECT * FROM notification_requests ORDER BY id",
+        lambda r: {
+            "_id": edge(r["account_id"], r["from_account_id"]),
+            "id": r["id"],
+            "account_id": r["account_id"],
+            "from_account_id": r["from_account_id"],
+            "last_status_id": r["last_status_id"],
+            "created_at": ts(dt(r["created_at"])),
+            "updated_at": ts(dt(r["updated_at"])),
+        },
+    ),
+    Part(
+        "notification_permissions",
+        "SELECT * FROM notification_permissions ORDER BY account_id, from_account_id",
+        lambda r: {
+            "_id": edge(r["account_id"], r["from_account_id"]),
+            "account_id": r["account_id"],
+            "from_account_id": r["from_account_id"],
+            "created_at": ts(dt(r["created_at"])),
+        },
+    ),
+    Part(
+        "conversation_mutes",
+        "SELECT * FROM conversation_mutes ORDER BY account_id, conversation_id",
+        lambda r: {
+            "_id": edge(r["account_id"], r["conversation_id"]),
+            "account_id": r["account_id"],
+            "conversation_id": r["conversation_id"],
+            "created_at": ts(dt(r["created_at"])),
+        },
     ),
 )
 

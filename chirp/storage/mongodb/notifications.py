@@ -30,10 +30,12 @@ def notification_doc(n: Notification) -> Doc:
         "status_id": n.status_id,
         "stream_id": n.stream_id,
         "created_at": ts(n.created_at),
+        "filtered": n.filtered,
+        "group_key": n.group_key,
     }
 
 
-def _notification(doc: Doc) -> Notification:
+def notification_from_doc(doc: Doc) -> Notification:
     return Notification(
         id=doc["id"],
         account_id=doc["account_id"],
@@ -42,6 +44,8 @@ def _notification(doc: Doc) -> Notification:
         created_at=dt(doc["created_at"]),
         status_id=doc["status_id"],
         stream_id=doc["stream_id"],
+        filtered=doc.get("filtered", False),  # absent from documents written before groups
+        group_key=doc.get("group_key"),
     )
 
 
@@ -88,8 +92,14 @@ class MongoNotifications(MongoBase):
         *,
         types: Iterable[str] | None = None,
         exclude_types: Iterable[str] = (),
+        from_account_id: int | None = None,
+        include_filtered: bool = False,
     ) -> list[Notification]:
         query: Doc = {"account_id": account_id, **page_filter(page, "id")}
+        if from_account_id is not None:
+            query["from_account_id"] = from_account_id
+        elif not include_filtered:
+            query["filtered"] = {"$ne": True}
         kinds: Doc = {}
         if types is not None:
             kinds["$in"] = list(types)
@@ -101,13 +111,13 @@ class MongoNotifications(MongoBase):
         docs = await self.db.notifications.find(
             query, sort=page_sort(page, "id"), limit=page.limit
         ).to_list(None)
-        return [_notification(doc) for doc in newest_first(page, docs)]
+        return [notification_from_doc(doc) for doc in newest_first(page, docs)]
 
     async def get_notification(self, account_id: int, notification_id: int) -> Notification | None:
         doc = await self.db.notifications.find_one(
             {"account_id": account_id, "id": notification_id}
         )
-        return _notification(doc) if doc else None
+        return notification_from_doc(doc) if doc else None
 
     async def dismiss_notification(self, account_id: int, notification_id: int) -> bool:
         result = await self.db.notifications.delete_one(

@@ -70,6 +70,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         _index(("account_id", ASC), ("id", DESC)),
         _index(("status_id", ASC)),
         _index(("type", ASC), ("from_account_id", ASC), ("status_id", ASC)),
+        _index(("account_id", ASC), ("group_key", ASC), ("id", DESC)),  # groups
+        _index(("account_id", ASC), ("from_account_id", ASC), ("filtered", ASC)),  # requests
     ],
     "outbox": [_index(("available_at", ASC))],
     "media": [_index(("status_id", ASC), ("updated_at", ASC))],
@@ -94,6 +96,10 @@ INDEXES: dict[str, list[IndexModel]] = {
         _index(("target_account_id", ASC), ("id", DESC)),  # a locked account's pending list
     ],
     "account_notes": [],
+    "notification_policies": [],  # `_id`: the account
+    "notification_requests": [_index(("account_id", ASC), ("id", DESC))],
+    "notification_permissions": [],  # `_id`: "<account>:<sender>"
+    "conversation_mutes": [_index(("conversation_id", ASC))],  # `_id`: "<account>:<root>"
 }
 
 # Shard keys of the collections that grow with activity. The rest stay unsharded on the

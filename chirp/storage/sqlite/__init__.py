@@ -12,6 +12,7 @@ from chirp.storage.sqlite import records
 from chirp.storage.sqlite.accounts import ACCOUNT_COLUMNS, SqliteAccounts, account_from_values
 from chirp.storage.sqlite.announcements import SqliteAnnouncements
 from chirp.storage.sqlite.apps import SqliteApps
+from chirp.storage.sqlite.conversation_mutes import SqliteConversationMutes
 from chirp.storage.sqlite.db import Database, make_scratch_dir
 from chirp.storage.sqlite.emojis import SqliteCustomEmojis
 from chirp.storage.sqlite.engagement import SqliteEngagement
@@ -20,6 +21,8 @@ from chirp.storage.sqlite.follows import SqliteFollows
 from chirp.storage.sqlite.live import SqliteLive
 from chirp.storage.sqlite.markers import SqliteMarkers
 from chirp.storage.sqlite.media import SqliteMedia
+from chirp.storage.sqlite.notification_filters import SqliteNotificationFilters
+from chirp.storage.sqlite.notification_groups import SqliteNotificationGroups
 from chirp.storage.sqlite.notifications import SqliteNotifications
 from chirp.storage.sqlite.outbox import SqliteOutbox
 from chirp.storage.sqlite.profiles import SqliteProfileImages
@@ -48,6 +51,9 @@ class SqliteStore(
     SqliteAnnouncements,
     SqliteFollowRequests,
     SqliteProfileImages,
+    SqliteNotificationGroups,
+    SqliteNotificationFilters,
+    SqliteConversationMutes,
 ):
     """Implements `chirp.storage.port.Store`; one mixin per aggregate."""
 

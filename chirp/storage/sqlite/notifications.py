@@ -23,6 +23,8 @@ def notification_from_row(row: Row) -> Notification:
         created_at=req_dt(row["created_at"]),
         status_id=row["status_id"],
         stream_id=row["stream_id"],
+        filtered=bool(row["filtered"]),
+        group_key=row["group_key"],
     )
 
 
@@ -37,7 +39,7 @@ class SqliteNotifications(SqliteBase):
                 try:
                     cursor = await tx.execute(
                         "INSERT OR IGNORE INTO notifications(id, account_id, type, from_account_id, status_id,"
-                        " stream_id, created_at) SELECT ?,?,?,?,?,?,?"
+                        " stream_id, created_at, filtered, group_key) SELECT ?,?,?,?,?,?,?,?,?"
                         " WHERE (? IS NULL OR EXISTS (SELECT 1 FROM statuses WHERE id = ?))"
                         " AND (? IS NULL OR EXISTS (SELECT 1 FROM live_streams WHERE id = ?))",
                         (
@@ -48,6 +50,8 @@ class SqliteNotifications(SqliteBase):
                             n.status_id,
                             n.stream_id,
                             ts(n.created_at),
+                            n.filtered,
+                            n.group_key,
                             n.status_id,
                             n.status_id,
                             n.stream_id,
@@ -81,10 +85,17 @@ class SqliteNotifications(SqliteBase):
         *,
         types: Iterable[str] | None = None,
         exclude_types: Iterable[str] = (),
+        from_account_id: int | None = None,
+        include_filtered: bool = False,
     ) -> list[Notification]:
         bounds, params = page_bounds(page, "id")
         sql = f"SELECT * FROM notifications WHERE account_id = ? AND {bounds}"
         args: list[object] = [account_id, *params]
+        if from_account_id is not None:
+            sql += " AND from_account_id = ?"
+            args.append(from_account_id)
+        elif not include_filtered:
+            sql += " AND filtered = 0"
         if types is not None:
             wanted = list(types)
             sql += f" AND type IN ({placeholders(wanted)})" if wanted else " AND 0"
