@@ -65,8 +65,9 @@ class Settings(BaseSettings):
     stream_queue_frames: int = Field(1_000, ge=10)  # per connection; beyond it: close 1013
     stream_heartbeat_seconds: float = Field(15.0, gt=0)  # websocket ping / SSE `:thump`
     stream_max_message_bytes: int = Field(65_536, ge=1024)  # largest client websocket message
-    # Comma-separated browser origins allowed to open websockets besides our own; `*` allows any.
-    stream_allowed_origins: str = ""
+    # Browser origins allowed to open websockets: `*` (any: streams authenticate with a token,
+    # never a cookie), or a comma-separated list, to which our own origin is always added.
+    stream_allowed_origins: str = "*"
     live_counts_interval_seconds: float = Field(0.25, gt=0)
 
     # Media: where blobs live (empty: `<data_dir>/media`; `file:///path`; `gs://bucket/prefix`),
