@@ -38,6 +38,7 @@ from chirp.handlers import (
     studio,
     timelines,
     watch,
+    well_known,
 )
 from chirp.media.workers import MediaWorkers
 from chirp.realtime.hub import Hub
@@ -81,6 +82,7 @@ ROUTE_MODULES = (
     live_streams,
     studio,  # `/live/studio` before the watch page's `/live/<stream id>`
     watch,
+    well_known,
 )
 
 

@@ -580,6 +580,13 @@ class OutboxStore(Protocol):
     async def retry_event(self, event_id: int, *, available_at: datetime) -> None: ...
 
 
+class InstanceStatsStore(Protocol):
+    async def count_active_accounts(self, since: datetime) -> int:
+        """Accounts that posted at or after `since` (their `last_status_at`): the active users
+        the instance documents and NodeInfo report."""
+        ...
+
+
 @runtime_checkable
 class Store(
     AppStore,
@@ -594,6 +601,7 @@ class Store(
     OutboxStore,
     MediaStore,
     LiveStore,
+    InstanceStatsStore,
     Protocol,
 ):
     """Everything the domain persists. Backends compose the per-aggregate parts."""

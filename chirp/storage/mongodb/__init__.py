@@ -14,6 +14,7 @@ from chirp.storage.mongodb.apps import MongoApps
 from chirp.storage.mongodb.base import Doc
 from chirp.storage.mongodb.engagement import MongoEngagement
 from chirp.storage.mongodb.follows import MongoFollows
+from chirp.storage.mongodb.instance import MongoInstance
 from chirp.storage.mongodb.live import MongoLive
 from chirp.storage.mongodb.media import MongoMedia
 from chirp.storage.mongodb.notifications import MongoNotifications
@@ -68,6 +69,7 @@ class MongoStore(
     MongoOutbox,
     MongoMedia,
     MongoLive,
+    MongoInstance,
 ):
     """Implements `chirp.storage.port.Store`; one mixin per aggregate. Holds the process's one
     client (a connection pool per server) and closes it on `close`."""

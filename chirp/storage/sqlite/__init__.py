@@ -14,6 +14,7 @@ from chirp.storage.sqlite.apps import SqliteApps
 from chirp.storage.sqlite.db import Database, make_scratch_dir
 from chirp.storage.sqlite.engagement import SqliteEngagement
 from chirp.storage.sqlite.follows import SqliteFollows
+from chirp.storage.sqlite.instance import SqliteInstance
 from chirp.storage.sqlite.live import SqliteLive
 from chirp.storage.sqlite.media import SqliteMedia
 from chirp.storage.sqlite.notifications import SqliteNotifications
@@ -38,6 +39,7 @@ class SqliteStore(
     SqliteOutbox,
     SqliteMedia,
     SqliteLive,
+    SqliteInstance,
 ):
     """Implements `chirp.storage.port.Store`; one mixin per aggregate."""
 
