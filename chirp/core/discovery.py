@@ -37,8 +37,8 @@ def _username_of(resource: str, settings: Settings) -> str:
         raise NotFound("Record not found")
     if scheme.lower() == "acct":
         handle = rest
-    elif "@" in resource and ":" not in resource:
-        handle = resource  # `user@domain` without its scheme, as Mastodon accepts
+    elif "@" in scheme or ("@" in resource and not rest):
+        handle = resource  # `user@domain[:port]` without its scheme, as Mastodon accepts
     else:
         raise BadResource("Unsupported resource: use acct:user@domain")
     username, at, domain = handle.lstrip("@").partition("@")
