@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -38,6 +39,14 @@ class Settings(BaseSettings):
     instance_description: str = "A realtime microblogging server."
     contact_email: str = ""
     registrations_open: bool = True
+    # The server's rules (a JSON list of strings) and its texts: each Markdown or HTML, given
+    # inline or as `@/path/to/file` (`.html`/`.htm` files are HTML; re-read when they change).
+    # No terms of service: none are served. The privacy policy defaults to Chirp's own.
+    instance_rules: list[str] = Field(default_factory=list)
+    instance_extended_description: str = ""
+    instance_privacy_policy: str = ""
+    instance_terms_of_service: str = ""
+    instance_terms_effective_date: date | None = None  # None: the file's date, or today
 
     max_body_bytes: int = Field(1_048_576, ge=1024)
     max_toot_chars: int = Field(500, ge=1)
@@ -65,8 +74,9 @@ class Settings(BaseSettings):
     stream_queue_frames: int = Field(1_000, ge=10)  # per connection; beyond it: close 1013
     stream_heartbeat_seconds: float = Field(15.0, gt=0)  # websocket ping / SSE `:thump`
     stream_max_message_bytes: int = Field(65_536, ge=1024)  # largest client websocket message
-    # Comma-separated browser origins allowed to open websockets besides our own; `*` allows any.
-    stream_allowed_origins: str = ""
+    # Browser origins allowed to open websockets: `*` (any: streams authenticate with a token,
+    # never a cookie), or a comma-separated list, to which our own origin is always added.
+    stream_allowed_origins: str = "*"
     live_counts_interval_seconds: float = Field(0.25, gt=0)
 
     # Media: where blobs live (empty: `<data_dir>/media`; `file:///path`; `gs://bucket/prefix`),
@@ -119,6 +129,20 @@ class Settings(BaseSettings):
     shutdown_timeout_seconds: float = Field(10.0, ge=0)
     log_level: str = "INFO"
     log_format: str = Field("json", pattern="^(json|text)$")
+
+    @field_validator("instance_rules")
+    @classmethod
+    def _drop_blank_rules(cls, value: list[str]) -> list[str]:
+        return [rule.strip() for rule in value if rule.strip()]
+
+    @field_validator(
+        "instance_extended_description", "instance_privacy_policy", "instance_terms_of_service"
+    )
+    @classmethod
+    def _text_file_exists(cls, value: str) -> str:
+        if value.startswith("@") and not Path(value[1:]).expanduser().is_file():
+            raise ValueError(f"no such file: {value[1:]}")
+        return value
 
     @field_validator("public_url", "media_base_url", "live_rtmp_url")
     @classmethod

@@ -24,7 +24,7 @@ from chirp.handlers.common import (
     query_params,
     validate,
 )
-from chirp.handlers.forms import SnowflakeIds, nest_brackets
+from chirp.handlers.forms import IdList, nest_brackets
 from chirp.handlers.uploads import receive_form
 from chirp.serializers.accounts import account_json, credential_account_json
 from chirp.serializers.oauth import token_json
@@ -102,7 +102,7 @@ class UpdateCredentialsForm(BaseModel):
 
 
 class AccountsQuery(BaseModel):
-    id: SnowflakeIds = Field(default_factory=list, max_length=ACCOUNTS_BATCH_MAX)
+    id: IdList = Field(default_factory=list, max_length=ACCOUNTS_BATCH_MAX)
 
 
 class NoteForm(BaseModel):

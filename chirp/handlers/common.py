@@ -14,6 +14,7 @@ from chirp.core.context import Context
 from chirp.core.errors import ChirpError, InvalidInput, NotAuthenticated, NotFound
 from chirp.core.models import Account, Principal
 from chirp.core.oauth import authenticate_bearer, require_scope
+from chirp.handlers.forms import record_id
 from chirp.server.keys import CONTEXT
 
 M = TypeVar("M", bound=BaseModel)
@@ -107,11 +108,12 @@ def validate(model: type[M], data: dict[str, Any]) -> M:
 
 
 def parse_id(raw: str) -> int:
-    """Path ids are positive 64-bit integers; anything else is a record that cannot exist."""
-
-    if not raw.isdigit() or len(raw) > 19 or int(raw) >= 2**63:
-        raise NotFound("Record not found")
-    return int(raw)
+    """Path ids are positive 64-bit integers; anything else is a record that cannot exist (404,
+    as Mastodon answers), where the same id in a body is a 422 (`forms.Id`)."""
+    try:
+        return record_id(raw)
+    except ValueError:
+        raise NotFound("Record not found") from None
 
 
 def bearer_token(request: web.Request) -> str | None:

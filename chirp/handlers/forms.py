@@ -1,10 +1,15 @@
-"""Pydantic helpers for Mastodon's loosely typed parameters (form strings, `id[]` lists)."""
+"""Pydantic helpers for Mastodon's loosely typed parameters (form strings, `id[]` lists).
+
+Every id a client sends in a body or query (`in_reply_to_id`, `media_ids[]`, `max_id`...) is
+parsed here, by `Id`: a record id is a 64-bit snowflake, so anything else (negative, beyond
+2^63 - 1, not digits) is refused with 422 before a store is asked (SQLite raises on integers
+past 64 bits)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator
 
 
 def form_bool(value: Any) -> Any:
@@ -18,8 +23,22 @@ def form_bool(value: Any) -> Any:
     return value
 
 
-def _blank_none(value: Any) -> Any:
-    return None if value == "" else value
+ID_LIMIT = 2**63  # ids are signed 64-bit integers in every store
+
+
+def record_id(value: Any) -> int:
+    """An id as JSON (a number or a string of digits) or form text sends it; ValueError otherwise."""
+    if isinstance(value, bool):
+        raise ValueError("must be a record id")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+        number = int(value)
+    else:
+        raise ValueError("must be a record id (a string of digits)")
+    if not 0 <= number < ID_LIMIT:
+        raise ValueError("must be a record id (a 64-bit positive integer)")
+    return number
 
 
 def _as_list(value: Any) -> Any:
@@ -30,11 +49,14 @@ def _as_list(value: Any) -> Any:
     return value
 
 
+def _blank_none_id(value: Any) -> Any:
+    return None if value is None or value == "" else record_id(value)
+
+
 FormBool = Annotated[bool, BeforeValidator(form_bool)]
-OptionalId = Annotated[int | None, BeforeValidator(_blank_none)]
-IdList = Annotated[list[int], BeforeValidator(_as_list)]
-# Ids that fit the 64-bit columns they are looked up in (a bigger one is a 422, not a 500).
-SnowflakeIds = Annotated[list[Annotated[int, Field(ge=0, lt=2**63)]], BeforeValidator(_as_list)]
+Id = Annotated[int, BeforeValidator(record_id)]
+OptionalId = Annotated[int | None, BeforeValidator(_blank_none_id)]
+IdList = Annotated[list[Id], BeforeValidator(_as_list)]
 StrList = Annotated[list[str], BeforeValidator(_as_list)]
 
 

@@ -34,6 +34,7 @@ from chirp.handlers.common import (
     query_params,
     validate,
 )
+from chirp.handlers.forms import Id
 from chirp.handlers.paging import link_header, parse_page
 from chirp.serializers.live import LiveSerializer, stream_key_json
 
@@ -60,7 +61,7 @@ class ChatForm(BaseModel):
 
 
 class BanForm(BaseModel):
-    account_id: str = Field(min_length=1, max_length=20, pattern=r"^[0-9]+$")
+    account_id: Id
 
 
 async def _serializer(
@@ -163,7 +164,7 @@ async def delete_chat(request: web.Request) -> web.Response:
 async def ban(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "write:statuses")
     form = validate(BanForm, await params(request))
-    target = parse_id(form.account_id)
+    target = form.account_id
     await live.ban_from_chat(ctx(request), account, parse_id(request.match_info["id"]), target)
     return json_response({"account_id": str(target), "banned": True})
 

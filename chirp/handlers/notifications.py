@@ -16,7 +16,7 @@ from chirp.handlers.common import (
     query_params,
     validate,
 )
-from chirp.handlers.forms import FormBool, OptionalId, StrList
+from chirp.handlers.forms import FormBool, Id, OptionalId, StrList
 from chirp.handlers.paging import link_header, parse_page
 from chirp.handlers.rendering import render_notifications
 
@@ -31,7 +31,7 @@ class NotificationQuery(BaseModel):
 
 
 class DismissForm(BaseModel):
-    id: str = Field(max_length=30)
+    id: Id
 
 
 @routes.get("/api/v1/notifications")
@@ -81,7 +81,7 @@ async def dismiss(request: web.Request) -> web.Response:
 async def dismiss_legacy(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "write:notifications")
     form = validate(DismissForm, await params(request))
-    await notifications.dismiss_notification(ctx(request), account, parse_id(form.id))
+    await notifications.dismiss_notification(ctx(request), account, form.id)
     return json_response({})
 
 

@@ -19,11 +19,14 @@ routes = web.RouteTableDef()
 
 # Token responses carry secrets: never cache them (RFC 6749 §5.1).
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-# The consent page must not be framed (clickjacking) nor load anything foreign.
+# The consent page must not be framed (clickjacking) nor load anything foreign. It has no
+# `form-action` (as Mastodon's has none): browsers apply that to the redirects after a form is
+# sent, and approving must lead to the client's registered `redirect_uri`, on another origin.
 _PAGE_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-    "frame-ancestors 'none'",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+    "frame-ancestors 'none'; base-uri 'none'",
     "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from chirp.core.oauth import AuthorizationRequest
@@ -73,3 +74,15 @@ def code_page(code: str) -> str:
 
 def error_page(title: str, message: str) -> str:
     return _page(title, f"<h1>{escape(title)}</h1><p class=error>{escape(message)}</p>")
+
+
+def document_page(site: str, title: str, content_html: str, *, rules: Sequence[str] = ()) -> str:
+    """An operator's text (about, privacy policy, terms): `content_html` is the operator's own
+    HTML, rendered from their Markdown or file; everything else is escaped."""
+    listed = "".join(f"<li>{escape(rule)}</li>" for rule in rules)
+    body = (
+        f"<style>main{{max-width:44rem}}</style><p><a href=/about>{escape(site)}</a></p>"
+        f"<h1>{escape(title)}</h1>{content_html}"
+        + (f"<h2>Rules</h2><ol>{listed}</ol>" if listed else "")
+    )
+    return _page(f"{title} - {site}", body)

@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel
 from yarl import URL
 
 from chirp.core.models import Page
 from chirp.handlers.common import ctx, query_params, validate
+from chirp.handlers.forms import OptionalId
 
 
 class PageQuery(BaseModel):
-    max_id: int | None = Field(None, ge=0, lt=2**63)
-    since_id: int | None = Field(None, ge=0, lt=2**63)
-    min_id: int | None = Field(None, ge=0, lt=2**63)
+    max_id: OptionalId = None
+    since_id: OptionalId = None
+    min_id: OptionalId = None
     limit: int | None = None
-
-    @field_validator("max_id", "since_id", "min_id", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: Any) -> Any:
-        return None if value == "" else value
 
 
 def parse_page(request: web.Request, *, default: int = 20, maximum: int = 40) -> Page:

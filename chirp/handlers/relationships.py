@@ -22,7 +22,7 @@ from chirp.handlers.common import (
     query_params,
     validate,
 )
-from chirp.handlers.forms import FormBool, IdList, SnowflakeIds
+from chirp.handlers.forms import FormBool, IdList
 from chirp.handlers.paging import link_header, parse_page
 from chirp.handlers.rendering import render_statuses
 from chirp.serializers.accounts import account_json, familiar_followers_json
@@ -36,7 +36,7 @@ class RelationshipsQuery(BaseModel):
 
 
 class FamiliarFollowersQuery(BaseModel):
-    id: SnowflakeIds = Field(default_factory=list, max_length=100)
+    id: IdList = Field(default_factory=list, max_length=100)
 
 
 class AccountStatusesQuery(BaseModel):

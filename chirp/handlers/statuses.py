@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from chirp.core import engagement, statuses
 from chirp.core.context import Context
@@ -43,6 +44,17 @@ class StatusForm(BaseModel):
     media_ids: IdList = Field(default_factory=list)
     poll: dict[str, object] | None = None
     scheduled_at: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _form_encoded_poll(cls, data: Any) -> Any:
+        """Forms send a poll as `poll[options][]`, `poll[expires_in]`...: gather them, so a
+        poll is refused rather than silently dropped from the post."""
+        if isinstance(data, dict) and "poll" not in data:
+            poll = {k[5:].strip("[]"): v for k, v in data.items() if k.startswith("poll[")}
+            if poll:
+                return {**data, "poll": poll}
+        return data
 
 
 class ReblogForm(BaseModel):

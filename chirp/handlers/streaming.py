@@ -30,7 +30,7 @@ from chirp.core import live, statuses
 from chirp.core.errors import ChirpError, InvalidInput, NotAuthenticated, NotFound, RateLimited
 from chirp.core.models import Principal
 from chirp.core.oauth import authenticate_bearer, require_scope
-from chirp.handlers.common import bearer_token, ctx
+from chirp.handlers.common import bearer_token, ctx, parse_id
 from chirp.realtime import topics
 from chirp.realtime.hub import Format, Hub
 from chirp.realtime.push import dumps
@@ -187,10 +187,7 @@ def _close_at_expiry(principal: Principal | None, outlet: _Outlet) -> asyncio.Ti
 
 
 def _record_id(params: dict[str, Any]) -> int:
-    raw = str(params.get("id") or "")
-    if not raw.isdigit() or len(raw) > 19:
-        raise NotFound("Record not found")
-    return int(raw)
+    return parse_id(str(params.get("id") or ""))
 
 
 def _viewer(principal: Principal | None) -> int | None:

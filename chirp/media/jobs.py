@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PIL import Image
+
 from chirp.media import images, video
 from chirp.media.results import Limits, MediaRejected, Output, Probe, Processed
+
+
+def accepted_types() -> list[str]:
+    """MIME types an upload may be: every image format this Pillow build decodes, and the
+    video containers the transcoder demuxes (what the instance document advertises)."""
+    Image.init()
+    formats = {**images.FORMATS, **images.FORMATS_OPTIONAL}
+    return [kind for name, kind in formats.items() if name in Image.OPEN] + list(video.DEMUXERS)
 
 
 def probe(path: Path, content_type: str, limits: Limits) -> Probe:

@@ -6,11 +6,36 @@ from typing import Any
 
 from chirp import __version__
 from chirp.config import Settings
+from chirp.core.engagement import MAX_PINS
+from chirp.core.instance import (
+    InstanceStats,
+    InstanceText,
+    Rule,
+    TermsOfService,
+    instance_rules,
+    terms_of_service,
+)
+from chirp.core.media import DESCRIPTION_MAX, MAX_ATTACHMENTS
 from chirp.core.scopes import KNOWN_SCOPES
+from chirp.core.text import URL_WEIGHT
+from chirp.media.jobs import accepted_types
+from chirp.media.video import MAX_FPS
+from chirp.serializers.accounts import DEFAULT_HEADER_PATH
+from chirp.serializers.common import iso
 
 # Mastodon clients gate features on this version string; 4.3.0 enables the v2 APIs and still
 # allows the password grant (removed in 4.4).
 MASTODON_COMPAT_VERSION = "4.3.0"
+
+
+# Mastodon's API version this serves (clients gate the v2 notifications and the like on it).
+MASTODON_API_VERSION = 2
+# Mastodon's limit on featured tags (FeaturedTag::LIMIT), which Chirp's enforce.
+MAX_FEATURED_TAGS = 10
+# The pages the v2 document links to (`chirp.handlers.instance` serves them).
+ABOUT_PATH = "/about"
+PRIVACY_POLICY_PATH = "/privacy-policy"
+TERMS_OF_SERVICE_PATH = "/terms-of-service"
 
 
 def version_string() -> str:
@@ -18,42 +43,43 @@ def version_string() -> str:
 
 
 def _configuration(settings: Settings) -> dict[str, Any]:
+    """Limits clients read before offering a feature. Only what Chirp serves and enforces:
+    no `polls` (not served yet; clients hide the poll button without it), no `vapid` (no Web
+    Push yet), and every figure is the constant or setting the code enforces."""
     return {
-        "accounts": {"max_featured_tags": 10, "max_pinned_statuses": 5},
+        "accounts": {"max_featured_tags": MAX_FEATURED_TAGS, "max_pinned_statuses": MAX_PINS},
         "statuses": {
             "max_characters": settings.max_toot_chars,
-            "max_media_attachments": 4,
-            "characters_reserved_per_url": 23,
+            "max_media_attachments": MAX_ATTACHMENTS,
+            "characters_reserved_per_url": URL_WEIGHT,
         },
         "media_attachments": {
-            "supported_mime_types": [
-                "image/jpeg",
-                "image/png",
-                "image/gif",
-                "image/webp",
-                "image/avif",
-                "video/mp4",
-                "video/webm",
-                "video/quicktime",
-            ],
+            "supported_mime_types": accepted_types(),
             "image_size_limit": settings.media_image_max_bytes,
             "image_matrix_limit": settings.media_image_max_pixels,
             "video_size_limit": settings.media_video_max_bytes,
-            "video_frame_rate_limit": 120,
+            "video_frame_rate_limit": MAX_FPS,
             "video_matrix_limit": settings.media_video_max_pixels,
-            "description_limit": 1500,
-        },
-        "polls": {
-            "max_options": 4,
-            "max_characters_per_option": 50,
-            "min_expiration": 300,
-            "max_expiration": 2_629_746,
+            "description_limit": DESCRIPTION_MAX,
         },
         "translation": {"enabled": False},
     }
 
 
-def instance_v1_json(settings: Settings, *, user_count: int, status_count: int) -> dict[str, Any]:
+def rule_json(rule: Rule) -> dict[str, Any]:
+    return {"id": rule.id, "text": rule.text, "hint": rule.hint, "translations": {}}
+
+
+def _rules(settings: Settings) -> list[dict[str, Any]]:
+    return [rule_json(rule) for rule in instance_rules(settings)]
+
+
+def _thumbnail_url(settings: Settings) -> str:
+    # The default header banner: an image this server serves (Mastodon's is its preview card).
+    return f"{settings.base_url}{DEFAULT_HEADER_PATH}"
+
+
+def instance_v1_json(settings: Settings, stats: InstanceStats) -> dict[str, Any]:
     return {
         "uri": settings.domain,
         "title": settings.instance_title,
@@ -62,30 +88,41 @@ def instance_v1_json(settings: Settings, *, user_count: int, status_count: int) 
         "email": settings.contact_email,
         "version": version_string(),
         "urls": {"streaming_api": settings.streaming_url},
-        "stats": {"user_count": user_count, "status_count": status_count, "domain_count": 0},
-        "thumbnail": None,
+        "stats": {
+            "user_count": stats.users,
+            "status_count": stats.statuses,
+            "domain_count": 0,  # not federated: no other server is known
+        },
+        "thumbnail": _thumbnail_url(settings),
         "languages": ["en"],
         "registrations": settings.registrations_open,
         "approval_required": False,
         "invites_enabled": False,
         "configuration": _configuration(settings),
         "contact_account": None,
-        "rules": [],
+        "rules": _rules(settings),
     }
 
 
-def instance_v2_json(settings: Settings, *, active_month: int) -> dict[str, Any]:
+def instance_v2_json(settings: Settings, stats: InstanceStats) -> dict[str, Any]:
     configuration = _configuration(settings)
-    configuration["urls"] = {"streaming": settings.streaming_url, "status": None}
-    configuration["vapid"] = {"public_key": ""}
+    base = settings.base_url
+    terms = terms_of_service(settings)
+    configuration["urls"] = {
+        "streaming": settings.streaming_url,
+        "status": None,
+        "about": f"{base}{ABOUT_PATH}",
+        "privacy_policy": f"{base}{PRIVACY_POLICY_PATH}",
+        "terms_of_service": f"{base}{TERMS_OF_SERVICE_PATH}" if terms else None,
+    }
     return {
         "domain": settings.domain,
         "title": settings.instance_title,
         "version": version_string(),
         "source_url": "https://github.com/chirp-social/chirp",
         "description": settings.instance_description,
-        "usage": {"users": {"active_month": active_month}},
-        "thumbnail": {"url": f"{settings.base_url}/favicon.png"},
+        "usage": {"users": {"active_month": stats.active_month}},
+        "thumbnail": {"url": _thumbnail_url(settings)},
         "icon": [],
         "languages": ["en"],
         "configuration": configuration,
@@ -97,9 +134,23 @@ def instance_v2_json(settings: Settings, *, active_month: int) -> dict[str, Any]
             "min_age": None,
             "url": None,
         },
-        "api_versions": {"mastodon": 2},
+        "api_versions": {"mastodon": MASTODON_API_VERSION},
         "contact": {"email": settings.contact_email, "account": None},
-        "rules": [],
+        "rules": _rules(settings),
+    }
+
+
+def instance_text_json(text: InstanceText) -> dict[str, Any]:
+    """ExtendedDescription and PrivacyPolicy entities."""
+    return {"updated_at": iso(text.updated_at), "content": text.content}
+
+
+def terms_of_service_json(terms: TermsOfService) -> dict[str, Any]:
+    return {
+        "effective_date": terms.effective_date.isoformat(),
+        "effective": True,
+        "content": terms.content,
+        "succeeded_by": None,
     }
 
 

@@ -47,6 +47,7 @@ from chirp.handlers import (
     studio,
     timelines,
     watch,
+    well_known,
 )
 from chirp.media.workers import MediaWorkers
 from chirp.realtime.announcements import announcement_steps
@@ -54,6 +55,7 @@ from chirp.realtime.hub import Hub
 from chirp.realtime.live import LiveRealtime, RelayWatch
 from chirp.realtime.push import Pusher
 from chirp.serializers.cache import RenderCache
+from chirp.server.cors import add_browser_headers, cors_preflight, request_ids
 from chirp.server.keys import (
     CONTEXT,
     DISPATCHER,
@@ -96,6 +98,7 @@ ROUTE_MODULES = (
     live_streams,
     studio,  # `/live/studio` before the watch page's `/live/<stream id>`
     watch,
+    well_known,
     follow_requests,
     profiles,
     public_pages,  # `/`, `/@<user>`, `/tags/<name>`: no API path starts so
@@ -275,9 +278,12 @@ def create_app(settings: Settings | None = None) -> web.Application:
     trailing_slash = web.normalize_path_middleware(
         append_slash=False, remove_slash=True, redirect_class=web.HTTPPermanentRedirect
     )
+    # Preflights are answered before the redirect and the router can refuse them (`cors`).
     app = web.Application(
-        middlewares=[json_errors, trailing_slash], client_max_size=settings.max_body_bytes
+        middlewares=[request_ids, cors_preflight, json_errors, trailing_slash],
+        client_max_size=settings.max_body_bytes,
     )
+    app.on_response_prepare.append(add_browser_headers)
     app[SETTINGS] = settings
     app[RENDER_CACHE] = RenderCache()
     # The relay runs (RTMP on CHIRP_RTMP_PORT, browser ingest) with the domain's live hooks.

@@ -72,6 +72,7 @@ class AccessLogger(AbstractAccessLogger):
                     "remoteIp": request.remote,
                     "userAgent": request.headers.get("User-Agent", ""),
                     "latency": f"{time:.6f}s",
-                }
+                },
+                "requestId": response.headers.get("X-Request-Id"),
             },
         )

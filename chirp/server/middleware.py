@@ -10,6 +10,7 @@ from aiohttp.typedefs import Handler
 
 from chirp.core.errors import ChirpError, OAuthError, RateLimited
 from chirp.handlers.common import json_response
+from chirp.server.cors import request_id
 from chirp.server.keys import SETTINGS
 
 log = logging.getLogger(__name__)
@@ -52,5 +53,12 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
             {"error": _http_message(error, request)}, status=error.status, headers=headers
         )
     except Exception:
-        log.exception("unhandled error", extra={"method": request.method, "path": request.path})
+        log.exception(
+            "unhandled error",
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "request_id": request_id(request),
+            },
+        )
         return json_response({"error": "Internal server error"}, status=500)

@@ -867,6 +867,13 @@ class ProfileImageStore(Protocol):
         ...
 
 
+class InstanceStatsStore(Protocol):
+    async def count_active_accounts(self, since: datetime) -> int:
+        """Accounts that posted at or after `since` (their `last_status_at`): the active users
+        the instance documents and NodeInfo report."""
+        ...
+
+
 @runtime_checkable
 class Store(
     AppStore,
@@ -889,6 +896,7 @@ class Store(
     NotificationGroupStore,
     NotificationFilterStore,
     ConversationMuteStore,
+    InstanceStatsStore,
     Protocol,
 ):
     """Everything the domain persists. Backends compose the per-aggregate parts."""

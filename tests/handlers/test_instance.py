@@ -8,7 +8,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from chirp import __version__
-from tests.helpers import User
+from tests.helpers import User, post
 
 VERSION_MARK = "4.3.0 (compatible; Chirp"
 
@@ -48,7 +48,12 @@ async def test_instance_counts_users(client: TestClient, alice: User, bob: User)
     v1 = await get_json(client, "/api/v1/instance")
     assert v1["stats"]["user_count"] == 2
     v2 = await get_json(client, "/api/v2/instance")
-    assert v2["usage"]["users"]["active_month"] == 2
+    assert v2["usage"]["users"]["active_month"] == 0  # active: posted in the last 30 days
+    await post(client, alice, "hello")
+    v1 = await get_json(client, "/api/v1/instance")
+    assert v1["stats"]["status_count"] == 1
+    v2 = await get_json(client, "/api/v2/instance")
+    assert v2["usage"]["users"]["active_month"] == 1
 
 
 @pytest.mark.parametrize(

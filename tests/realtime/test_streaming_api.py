@@ -10,7 +10,7 @@ import pytest
 from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestClient
 
-from chirp.server.keys import DISPATCHER, HUB, PUSHER
+from chirp.server.keys import DISPATCHER, HUB, PUSHER, SETTINGS
 from tests.helpers import Drain, User, follow, post, sign_up
 
 
@@ -305,19 +305,23 @@ async def _revoke(client: TestClient, user: User) -> None:
     await oauth.revoke_token(context, app, user.token)
 
 
-async def test_disallowed_origin_is_refused(client: TestClient) -> None:
+@pytest.mark.parametrize("settings_overrides", [{"stream_allowed_origins": "https://app.example"}])
+async def test_an_origin_off_the_operator_s_list_is_refused(client: TestClient) -> None:
+    upgrade = {
+        "Upgrade": "websocket",
+        "Connection": "Upgrade",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+    }
     response = await client.get(
-        "/api/v1/streaming",
-        headers={
-            "Origin": "https://evil.example",
-            "Upgrade": "websocket",
-            "Connection": "Upgrade",
-            "Sec-WebSocket-Version": "13",
-            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
-        },
+        "/api/v1/streaming", headers={"Origin": "https://evil.example", **upgrade}
     )
     assert response.status == 403
     assert (await response.json())["error"]
+    for origin in ("https://app.example", client.app[SETTINGS].base_url):
+        async with client.ws_connect("/api/v1/streaming", headers={"Origin": origin}) as ws:
+            await ws.send_str('{"type": "subscribe", "stream": "public"}')
+            await quiet(ws, 0.1)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from chirp.storage.mongodb.emojis import MongoCustomEmojis
 from chirp.storage.mongodb.engagement import MongoEngagement
 from chirp.storage.mongodb.follow_requests import MongoFollowRequests
 from chirp.storage.mongodb.follows import MongoFollows
+from chirp.storage.mongodb.instance import MongoInstance
 from chirp.storage.mongodb.live import MongoLive
 from chirp.storage.mongodb.markers import MongoMarkers
 from chirp.storage.mongodb.media import MongoMedia
@@ -84,6 +85,7 @@ class MongoStore(
     MongoNotificationGroups,
     MongoNotificationFilters,
     MongoConversationMutes,
+    MongoInstance,
 ):
     """Implements `chirp.storage.port.Store`; one mixin per aggregate. Holds the process's one
     client (a connection pool per server) and closes it on `close`."""

@@ -18,6 +18,7 @@ from chirp.storage.sqlite.emojis import SqliteCustomEmojis
 from chirp.storage.sqlite.engagement import SqliteEngagement
 from chirp.storage.sqlite.follow_requests import SqliteFollowRequests
 from chirp.storage.sqlite.follows import SqliteFollows
+from chirp.storage.sqlite.instance import SqliteInstance
 from chirp.storage.sqlite.live import SqliteLive
 from chirp.storage.sqlite.markers import SqliteMarkers
 from chirp.storage.sqlite.media import SqliteMedia
@@ -54,6 +55,7 @@ class SqliteStore(
     SqliteNotificationGroups,
     SqliteNotificationFilters,
     SqliteConversationMutes,
+    SqliteInstance,
 ):
     """Implements `chirp.storage.port.Store`; one mixin per aggregate."""
 
