@@ -2,11 +2,13 @@
 
 The one module that knows how home timelines are kept (as Mastodon's FeedManager). Writing:
 `plan_fan_out` decides who a new tweet reaches and `fan_out_statuses` pushes a batch of them;
-`FeedTrimmer` keeps the feeds near the cap. Reading: `read_home` merges the stored feed with the viewer's own tweets and those of
+`FeedTrimmer` keeps the feeds near the cap. `tag_audience` is who gets a tweet for its hashtags. Reading: `read_home` merges the stored feed with the viewer's own tweets and those of
 followed accounts too big to fan out (`fanout_follower_threshold`), which are pulled at read time.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from chirp.core.context import Context
 from chirp.core.models import Account, Page, Status
@@ -30,7 +32,34 @@ async def plan_fan_out(ctx: Context, status: Status, author: Account | None) -> 
             return None
         original_author = original.account_id
     big = author.followers_count >= ctx.settings.fanout_follower_threshold
-    return FanOut(status, to_followers=not big, original_author_id=original_author)
+    tag_followers = await tag_audience(
+        ctx, status.account_id, status.visibility, status.tags, retweet=original_author is not None
+    )
+    return FanOut(
+        status,
+        owner_ids=tuple(tag_followers),
+        to_followers=not big,
+        original_author_id=original_author,
+    )
+
+
+def reaches_tag_followers(visibility: str, *, retweet: bool = False) -> bool:
+    """Followers of a hashtag get the tweets its hashtag timeline shows: public ones, no
+    retweets (as Mastodon); never a private or direct tweet, nor an unlisted one, which stays
+    out of hashtag timelines too."""
+    return visibility == "public" and not retweet
+
+
+async def tag_audience(
+    ctx: Context, author_id: int, visibility: str, tags: Iterable[str], *, retweet: bool = False
+) -> list[int]:
+    """The accounts a tweet reaches for its hashtags (besides its author's followers, who may
+    be among them: a home feed holds a tweet once): every follower of one of its tags but its
+    author. The fan-out, and the realtime pushes of new, edited and deleted tweets, use it."""
+    tags = list(tags)
+    if not tags or not reaches_tag_followers(visibility, retweet=retweet):
+        return []
+    return [a for a in await ctx.store.tag_follower_ids(tags) if a != author_id]
 
 
 async def fan_out_statuses(ctx: Context, plans: list[FanOut]) -> dict[int, list[int]]:

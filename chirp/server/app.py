@@ -36,6 +36,7 @@ from chirp.handlers import (
     statuses,
     streaming,
     studio,
+    tags,
     timelines,
     watch,
 )
@@ -80,6 +81,7 @@ ROUTE_MODULES = (
     live_streams,
     studio,  # `/live/studio` before the watch page's `/live/<stream id>`
     watch,
+    tags,
 )
 
 

@@ -14,6 +14,7 @@ from chirp.storage.mongodb.apps import MongoApps
 from chirp.storage.mongodb.base import Doc
 from chirp.storage.mongodb.engagement import MongoEngagement
 from chirp.storage.mongodb.follows import MongoFollows
+from chirp.storage.mongodb.links import MongoLinks
 from chirp.storage.mongodb.live import MongoLive
 from chirp.storage.mongodb.media import MongoMedia
 from chirp.storage.mongodb.notifications import MongoNotifications
@@ -21,6 +22,7 @@ from chirp.storage.mongodb.outbox import MongoOutbox
 from chirp.storage.mongodb.schema import init_indexes
 from chirp.storage.mongodb.search import MongoSearch
 from chirp.storage.mongodb.statuses import MongoStatuses
+from chirp.storage.mongodb.tags import MongoTags
 from chirp.storage.mongodb.timelines import MongoTimelines
 from chirp.storage.mongodb.tokens import MongoTokens
 
@@ -68,6 +70,8 @@ class MongoStore(
     MongoOutbox,
     MongoMedia,
     MongoLive,
+    MongoTags,
+    MongoLinks,
 ):
     """Implements `chirp.storage.port.Store`; one mixin per aggregate. Holds the process's one
     client (a connection pool per server) and closes it on `close`."""

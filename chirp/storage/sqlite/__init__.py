@@ -14,6 +14,7 @@ from chirp.storage.sqlite.apps import SqliteApps
 from chirp.storage.sqlite.db import Database, make_scratch_dir
 from chirp.storage.sqlite.engagement import SqliteEngagement
 from chirp.storage.sqlite.follows import SqliteFollows
+from chirp.storage.sqlite.links import SqliteLinks
 from chirp.storage.sqlite.live import SqliteLive
 from chirp.storage.sqlite.media import SqliteMedia
 from chirp.storage.sqlite.notifications import SqliteNotifications
@@ -21,6 +22,7 @@ from chirp.storage.sqlite.outbox import SqliteOutbox
 from chirp.storage.sqlite.records import FollowerLists, VersionedRecords
 from chirp.storage.sqlite.search import SqliteSearch
 from chirp.storage.sqlite.statuses import STATUS_COLUMNS, SqliteStatuses, status_from_values
+from chirp.storage.sqlite.tags import SqliteTags
 from chirp.storage.sqlite.timelines import SqliteTimelines
 from chirp.storage.sqlite.tokens import SqliteTokens
 
@@ -38,6 +40,8 @@ class SqliteStore(
     SqliteOutbox,
     SqliteMedia,
     SqliteLive,
+    SqliteTags,
+    SqliteLinks,
 ):
     """Implements `chirp.storage.port.Store`; one mixin per aggregate."""
 

@@ -1,0 +1,178 @@
+"""Followed and featured hashtags in MongoDB (`tag_follows`, `featured_tags`)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
+
+from pymongo.errors import DuplicateKeyError
+
+from chirp.core.models import FeaturedTag, Page, Tag
+from chirp.core.text import tag_key
+from chirp.storage.mongodb.base import (
+    Doc,
+    MongoBase,
+    Session,
+    dt,
+    newest_first,
+    page_filter,
+    page_sort,
+    ts,
+)
+
+_DISTRIBUTED = ["public", "unlisted"]  # what featured tags count
+
+
+def _keys(names: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(tag_key(name) for name in names))
+
+
+def tag_follow_doc(follow_id: int, account_id: int, name_key: str, at: datetime) -> Doc:
+    return {"_id": follow_id, "account_id": account_id, "name_key": name_key, "created_at": ts(at)}
+
+
+def featured_doc(featured: FeaturedTag) -> Doc:
+    return {
+        "_id": featured.id,
+        "account_id": featured.account_id,
+        "name": featured.name,
+        "name_key": tag_key(featured.name),
+        "created_at": ts(featured.created_at),
+    }
+
+
+def _featured(doc: Doc) -> FeaturedTag:
+    return FeaturedTag(doc["_id"], doc["account_id"], doc["name"], dt(doc["created_at"]))
+
+
+class MongoTags(MongoBase):
+    async def _tag_names(self, keys: Iterable[str]) -> dict[str, str]:
+        """The name each used tag goes by (first spelling), by key."""
+        wanted = list(dict.fromkeys(keys))
+        if not wanted:
+            return {}
+        docs = await self.db.tags.find({"_id": {"$in": wanted}}, {"name": 1}).to_list(None)
+        return {doc["_id"]: doc["name"] for doc in docs}
+
+    async def follow_tag(self, follow_id: int, account_id: int, name: str, at: datetime) -> bool:
+        try:
+            await self.db.tag_follows.insert_one(
+                tag_follow_doc(follow_id, account_id, tag_key(name), at)
+            )
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def unfollow_tag(self, account_id: int, name: str) -> bool:
+        result = await self.db.tag_follows.delete_one(
+            {"account_id": account_id, "name_key": tag_key(name)}
+        )
+        return result.deleted_count == 1
+
+    async def _keys_of(self, collection: str, account_id: int, names: Iterable[str]) -> set[str]:
+        keys = _keys(names)
+        if not keys:
+            return set()
+        docs = (
+            await self.db[collection]
+            .find({"account_id": account_id, "name_key": {"$in": keys}}, {"name_key": 1})
+            .to_list(None)
+        )
+        return {doc["name_key"] for doc in docs}
+
+    async def followed_tag_keys(self, account_id: int, names: Iterable[str]) -> set[str]:
+        return await self._keys_of("tag_follows", account_id, names)
+
+    async def list_followed_tags(self, account_id: int, page: Page) -> list[tuple[int, Tag]]:
+        docs = await self.db.tag_follows.find(
+            {"account_id": account_id, **page_filter(page)},
+            {"name_key": 1},
+            sort=page_sort(page),
+            limit=page.limit,
+        ).to_list(None)
+        names = await self._tag_names(doc["name_key"] for doc in docs)
+        return [
+            (doc["_id"], Tag(name=names.get(doc["name_key"]) or doc["name_key"]))
+            for doc in newest_first(page, docs)
+        ]
+
+    async def tag_follower_ids(self, names: Iterable[str]) -> list[int]:
+        keys = _keys(names)
+        if not keys:
+            return []
+        docs = await self.db.tag_follows.find(
+            {"name_key": {"$in": keys}}, {"account_id": 1}
+        ).to_list(None)
+        return list(dict.fromkeys(doc["account_id"] for doc in docs))
+
+    async def feature_tag(self, featured: FeaturedTag, *, limit: int) -> FeaturedTag | None:
+        key = tag_key(featured.name)
+
+        async def work(session: Session) -> FeaturedTag | None:
+            query = {"account_id": featured.account_id, "name_key": key}
+            existing = await self.db.featured_tags.find_one(query, session=session)
+            if existing is not None:
+                return _featured(existing)
+            count = await self.db.featured_tags.count_documents(
+                {"account_id": featured.account_id}, session=session
+            )
+            if count >= limit:
+                return None
+            await self.db.featured_tags.insert_one(featured_doc(featured), session=session)
+            return featured
+
+        return await self._transaction(work)
+
+    async def unfeature_tag(
+        self, account_id: int, *, featured_id: int | None = None, name: str | None = None
+    ) -> bool:
+        query: Doc = {"account_id": account_id}
+        if featured_id is not None:
+            query["_id"] = featured_id
+        if name is not None:
+            query["name_key"] = tag_key(name)
+        result = await self.db.featured_tags.delete_one(query)
+        return result.deleted_count == 1
+
+    async def list_featured_tags(self, account_id: int) -> list[FeaturedTag]:
+        docs = await self.db.featured_tags.find({"account_id": account_id}).to_list(None)
+        names = await self._tag_names(doc["name_key"] for doc in docs)
+        featured = []
+        for doc in docs:
+            used = {"account_id": account_id, "tag_keys": doc["name_key"]}
+            used["visibility"] = {"$in": _DISTRIBUTED}
+            count = await self.db.statuses.count_documents(used)
+            latest = await self.db.statuses.find_one(used, {"created_at": 1}, sort=[("_id", -1)])
+            featured.append(
+                FeaturedTag(
+                    doc["_id"],
+                    account_id,
+                    names.get(doc["name_key"]) or doc["name"],
+                    dt(doc["created_at"]),
+                    count,
+                    dt(latest["created_at"]) if latest else None,
+                )
+            )
+        featured.sort(key=lambda f: (-f.statuses_count, f.id))
+        return featured
+
+    async def featured_tag_keys(self, account_id: int, names: Iterable[str]) -> set[str]:
+        return await self._keys_of("featured_tags", account_id, names)
+
+    async def most_used_tags(self, account_id: int, *, recent: int, limit: int) -> list[Tag]:
+        docs = await self.db.statuses.find(
+            {"account_id": account_id, "tag_keys": {"$ne": []}},
+            {"tag_keys": 1},
+            sort=[("_id", -1)],
+            limit=recent,
+        ).to_list(None)
+        counts: Counter[str] = Counter()
+        latest: dict[str, int] = {}
+        for doc in docs:
+            for key in doc["tag_keys"]:
+                counts[key] += 1
+                latest.setdefault(key, doc["_id"])  # newest first: the first is the latest
+        ranked = sorted(counts, key=lambda k: (-counts[k], -latest[k]))[:limit]
+        names = await self._tag_names(ranked)
+        return [Tag(name=names.get(key) or key) for key in ranked]
