@@ -160,3 +160,14 @@ async def test_claiming_own_unattached_media_for_deletion(store: Store) -> None:
     stored = await store.get_media(free.id)
     assert stored is not None and stored.state == "deleting"
     assert await store.claim_own_media(alice.id, ids.next_id(), now()) is None
+
+
+async def test_a_deleted_tweet_leaves_its_tag_followers_feeds(store: Store) -> None:
+    alice, bob = await make_account(store), await make_account(store)
+    await store.follow_tag(ids.next_id(), alice.id, "cats", now())
+    status = await post(store, bob, "#Cats", tags=("Cats",))
+    owners = await store.tag_follower_ids(status.tags)
+    assert await store.fan_out(status, owner_ids=owners, to_followers=True) == [alice.id]
+    assert await store.home_timeline(alice.id, Page(), pull_account_ids=[]) == [status.id]
+    await store.delete_status(status.id, event=event("status.deleted"))
+    assert await store.home_timeline(alice.id, Page(), pull_account_ids=[]) == []

@@ -77,10 +77,10 @@ async def follower_ranges(
 
 
 async def remove_from_feeds(db: Database, feeds: Database, statuses: Sequence[Status]) -> None:
-    """Take deleted tweets out of the home feeds that can hold them: their authors' followers'
-    and (direct tweets) the mentioned accounts'. In follower ranges of FAN_OUT_FEEDS per write
-    transaction, as the fan-out wrote them; the tweets are gone already, so readers skip any
-    entry still there meanwhile, and no fan-out can add one back."""
+    """Take deleted tweets out of the home feeds that can hold them: their authors' followers',
+    the mentioned accounts' (direct tweets) and their tags' followers'. In follower ranges of
+    FAN_OUT_FEEDS per write transaction, as the fan-out wrote them; the tweets are gone
+    already, so readers skip any entry still there meanwhile, and no fan-out can add one back."""
     for status in statuses:
         edges, _ = await follower_ranges(db, status.account_id, FAN_OUT_FEEDS)
         for after, upto in pairwise(edges):
@@ -92,9 +92,17 @@ async def remove_from_feeds(db: Database, feeds: Database, statuses: Sequence[St
             if upto is not None:
                 owners += " AND f.id <= ?"
                 params.append(upto)
-            elif status.mention_ids:
-                owners += f" UNION VALUES {','.join('(?)' for _ in status.mention_ids)}"
-                params += status.mention_ids
+            else:
+                if status.mention_ids:
+                    owners += f" UNION VALUES {','.join('(?)' for _ in status.mention_ids)}"
+                    params += status.mention_ids
+                if status.tags:  # whoever `feeds.tag_audience` may have given it to
+                    keys = list(dict.fromkeys(tag_key(name) for name in status.tags))
+                    owners += (
+                        " UNION SELECT account_id FROM tag_follows"
+                        f" WHERE name_key IN ({placeholders(keys)})"
+                    )
+                    params += keys
             await feeds.write(
                 statement(
                     f"DELETE FROM home_feed WHERE status_id = ? AND owner_id IN ({owners})", params
