@@ -90,12 +90,7 @@ async def followed_tags(
 ) -> tuple[list[TagView], list[int]]:
     """The account's followed tags, newest follow first, and the page's cursors."""
     rows = await ctx.store.list_followed_tags(account.id, page)
-    views = await _views(ctx, None, [tag for _, tag in rows])
-    for view in views:
-        view.following = True
-    featuring = await ctx.store.featured_tag_keys(account.id, [t.name for _, t in rows])
-    for view in views:
-        view.featuring = tag_key(view.tag.name) in featuring
+    views = await _views(ctx, account, [tag for _, tag in rows])
     return views, [cursor for cursor, _ in rows]
 
 

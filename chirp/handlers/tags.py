@@ -4,10 +4,14 @@ account's `/api/v1/accounts/:id/featured_tags`)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiohttp import web
 from pydantic import BaseModel, Field
 
 from chirp.core import tags
+from chirp.core.context import Context
+from chirp.core.models import Account
 from chirp.handlers.common import (
     authenticate_user,
     ctx,
@@ -30,6 +34,17 @@ class FeatureForm(BaseModel):
     name: str = Field(max_length=200)
 
 
+TagAction = Callable[[Context, Account, str], Awaitable[tags.TagView]]
+
+
+async def _act_on_tag(request: web.Request, scope: str, action: TagAction) -> web.Response:
+    """Follow, unfollow, feature or unfeature the tag in the path; answer with the tag."""
+    _, account = await authenticate_user(request, scope)
+    context = ctx(request)
+    view = await action(context, account, request.match_info["name"])
+    return json_response(tag_view_json(view, context.settings))
+
+
 @routes.get(_TAG)
 async def show_tag(request: web.Request) -> web.Response:
     principal = await optional_principal(request)
@@ -41,18 +56,12 @@ async def show_tag(request: web.Request) -> web.Response:
 
 @routes.post(_TAG + "/follow")
 async def follow_tag(request: web.Request) -> web.Response:
-    _, account = await authenticate_user(request, "write:follows")
-    context = ctx(request)
-    view = await tags.follow_tag(context, account, request.match_info["name"])
-    return json_response(tag_view_json(view, context.settings))
+    return await _act_on_tag(request, "write:follows", tags.follow_tag)
 
 
 @routes.post(_TAG + "/unfollow")
 async def unfollow_tag(request: web.Request) -> web.Response:
-    _, account = await authenticate_user(request, "write:follows")
-    context = ctx(request)
-    view = await tags.unfollow_tag(context, account, request.match_info["name"])
-    return json_response(tag_view_json(view, context.settings))
+    return await _act_on_tag(request, "write:follows", tags.unfollow_tag)
 
 
 @routes.get("/api/v1/followed_tags")
@@ -69,18 +78,12 @@ async def followed_tags(request: web.Request) -> web.Response:
 
 @routes.post(_TAG + "/feature")
 async def feature_tag_by_name(request: web.Request) -> web.Response:
-    _, account = await authenticate_user(request, "write:accounts")
-    context = ctx(request)
-    view = await tags.feature_tag_by_name(context, account, request.match_info["name"])
-    return json_response(tag_view_json(view, context.settings))
+    return await _act_on_tag(request, "write:accounts", tags.feature_tag_by_name)
 
 
 @routes.post(_TAG + "/unfeature")
 async def unfeature_tag_by_name(request: web.Request) -> web.Response:
-    _, account = await authenticate_user(request, "write:accounts")
-    context = ctx(request)
-    view = await tags.unfeature_tag_by_name(context, account, request.match_info["name"])
-    return json_response(tag_view_json(view, context.settings))
+    return await _act_on_tag(request, "write:accounts", tags.unfeature_tag_by_name)
 
 
 @routes.get("/api/v1/featured_tags")
