@@ -171,3 +171,14 @@ async def test_a_deleted_tweet_leaves_its_tag_followers_feeds(store: Store) -> N
     assert await store.home_timeline(alice.id, Page(), pull_account_ids=[]) == [status.id]
     await store.delete_status(status.id, event=event("status.deleted"))
     assert await store.home_timeline(alice.id, Page(), pull_account_ids=[]) == []
+
+
+async def test_a_tweet_reaches_thousands_of_explicit_owners(store: Store) -> None:
+    """Tag followers are explicit owners of a fan-out: more than one statement's worth."""
+    bob = await make_account(store)
+    status = await post(store, bob, "#popular", tags=("popular",))
+    owners = [ids.next_id() for _ in range(9_000)]
+    reached = await store.fan_out(status, owner_ids=[*owners, owners[0]], to_followers=False)
+    assert sorted(reached) == sorted(owners)
+    for owner in (owners[0], owners[-1]):
+        assert await store.home_timeline(owner, Page(), pull_account_ids=[]) == [status.id]
