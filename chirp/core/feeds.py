@@ -121,6 +121,12 @@ async def withdraw_after_unfollow(ctx: Context, owner_id: int, author_id: int) -
     return await ctx.store.remove_unfollowed_from_feed(owner_id, author_id)
 
 
+async def withdraw_after_tag_unfollow(ctx: Context, owner_id: int, name: str) -> int:
+    """A tag's unfollow takes the tweets it brought out of the feed (as Mastodon), but those
+    the owner still gets otherwise: from followed accounts, or for another followed tag."""
+    return await ctx.store.remove_unfollowed_tag_from_feed(owner_id, name)
+
+
 async def read_home(ctx: Context, owner_id: int, page: Page) -> list[int]:
     big = await ctx.store.list_popular_followees(owner_id, ctx.settings.fanout_follower_threshold)
     return await ctx.store.home_timeline(owner_id, page, pull_account_ids=big)

@@ -8,6 +8,7 @@
     follow.created    -> notify the followed account; merge their recent tweets into the feed
     follow.removed    -> take their tweets out of the feed (again: the store may keep the feed
                          apart from the follow, as SQLite does, and stop in between)
+    tag_follow.removed -> take the tweets the tag brought out of the feed
     stream.live       -> `chirp.live` notification to every follower of the streamer
     stream.ended      -> (realtime push only)
 
@@ -104,6 +105,12 @@ async def withdraw_unfollowed_tweets(ctx: Context, event: Event, batch: Batch) -
     )
 
 
+async def withdraw_unfollowed_tag_tweets(ctx: Context, event: Event, batch: Batch) -> None:
+    await feeds.withdraw_after_tag_unfollow(
+        ctx, _id(event, "account_id"), str(event.payload["name"])
+    )
+
+
 async def notify_live(ctx: Context, event: Event, batch: Batch) -> None:
     batch.notifications += await notifications.notify_live(ctx, _id(event, "stream_id"))
 
@@ -117,6 +124,7 @@ def default_steps() -> dict[str, list[Step]]:
         "favourite.removed": [withdraw_favourite],
         "follow.created": [notify_follow, merge_followed_tweets],
         "follow.removed": [withdraw_unfollowed_tweets],
+        "tag_follow.removed": [withdraw_unfollowed_tag_tweets],
         "stream.live": [notify_live],
         "stream.ended": [],
     }

@@ -588,7 +588,15 @@ class TagStore(Protocol):
         """Follow a hashtag (used or not); True if new."""
         ...
 
-    async def unfollow_tag(self, account_id: int, name: str) -> bool: ...
+    async def unfollow_tag(self, account_id: int, name: str, *, event: Event) -> bool:
+        """Unfollow a hashtag; True (and `event` recorded) if it was followed."""
+        ...
+
+    async def remove_unfollowed_tag_from_feed(self, owner_id: int, name: str) -> int:
+        """After a tag's unfollow: take the tweets carrying it (not retweets) out of the
+        owner's feed, but the owner's own, those of accounts the owner follows and those
+        carrying a tag the owner follows (this one again, by now); returns entries removed."""
+        ...
 
     async def followed_tag_keys(self, account_id: int, names: Iterable[str]) -> set[str]:
         """The `tag_key`s of those of `names` the account follows."""

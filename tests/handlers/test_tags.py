@@ -154,16 +154,22 @@ async def test_a_followed_tag_and_a_followed_author_give_one_entry(
     assert await home_ids(client, bob) == [tweet["id"]]  # alice's tweet: bob follows nothing
 
 
-async def test_unfollowing_a_tag_stops_new_tweets(
-    client: TestClient, alice: User, bob: User, drain: Drain
+async def test_unfollowing_a_tag_withdraws_its_tweets_and_stops_new_ones(
+    client: TestClient, alice: User, bob: User, carol: User, drain: Drain
 ) -> None:
+    await follow(client, alice, carol)
     await _ok(await client.post("/api/v1/tags/cats/follow", headers=alice.headers))
-    before = await post(client, bob, "#cats one")
+    await _ok(await client.post("/api/v1/tags/dogs/follow", headers=alice.headers))
+    brought = await post(client, bob, "#cats one")
+    both = await post(client, bob, "#cats and #dogs")
+    followed = await post(client, carol, "#cats by carol")
     await drain()
+    assert await home_ids(client, alice) == [followed["id"], both["id"], brought["id"]]
     await _ok(await client.post("/api/v1/tags/cats/unfollow", headers=alice.headers))
     await post(client, bob, "#cats two")
     await drain()
-    assert await home_ids(client, alice) == [before["id"]]
+    # What only the tag brought leaves; carol's (followed) and the #dogs one (followed tag) stay.
+    assert await home_ids(client, alice) == [followed["id"], both["id"]]
 
 
 # -- featured tags -------------------------------------------------------------------------------

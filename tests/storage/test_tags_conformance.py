@@ -8,7 +8,7 @@ from dataclasses import replace
 from chirp.core.models import FeaturedTag, Page, Tag
 from chirp.core.text import link_key
 from chirp.storage import Store
-from tests.storage.factories import event, ids, make_account, now, post
+from tests.storage.factories import event, follow, ids, make_account, now, post
 from tests.storage.test_media_conformance import make_media, tweet
 
 
@@ -17,8 +17,11 @@ async def test_follow_and_unfollow_tags_by_key(store: Store) -> None:
     assert await store.follow_tag(ids.next_id(), alice.id, "Café", now())
     assert not await store.follow_tag(ids.next_id(), alice.id, "CAFÉ", now())  # the same tag
     assert await store.followed_tag_keys(alice.id, ["café", "tea", "Cafe\u0301"]) == {"café"}
-    assert await store.unfollow_tag(alice.id, "cAfÉ")
-    assert not await store.unfollow_tag(alice.id, "café")
+    unfollowed = event("tag_follow.removed", account_id=alice.id)
+    assert await store.unfollow_tag(alice.id, "cAfÉ", event=unfollowed)
+    assert not await store.unfollow_tag(alice.id, "café", event=event("tag_follow.removed"))
+    recorded = await store.claim_events(limit=10, now=now(), lease_seconds=30)
+    assert [e.id for e in recorded] == [unfollowed.id]  # with the write, once
     assert await store.followed_tag_keys(alice.id, ["café"]) == set()
     assert await store.followed_tag_keys(alice.id, []) == set()
 
@@ -182,3 +185,33 @@ async def test_a_tweet_reaches_thousands_of_explicit_owners(store: Store) -> Non
     assert sorted(reached) == sorted(owners)
     for owner in (owners[0], owners[-1]):
         assert await store.home_timeline(owner, Page(), pull_account_ids=[]) == [status.id]
+
+
+async def test_unfollowing_a_tag_withdraws_the_tweets_it_brought(store: Store) -> None:
+    alice, bob, carol = [await make_account(store) for _ in range(3)]
+    await follow(store, alice, carol)
+    for name in ("cats", "dogs"):
+        await store.follow_tag(ids.next_id(), alice.id, name, now())
+    brought = await post(store, bob, "#cats", tags=("cats",))
+    both = await post(store, bob, "#cats #dogs", tags=("cats", "dogs"))
+    followed = await post(store, carol, "#cats by carol", tags=("cats",))
+    own = await post(store, alice, "#cats by alice", tags=("cats",))
+    other = await post(store, bob, "#dogs", tags=("dogs",))
+    retweet = await post(store, carol, reblog_of=brought)
+    for status in (brought, both, followed, own, other, retweet):
+        await store.fan_out(status, owner_ids=[alice.id], to_followers=False)
+    everything = [retweet.id, other.id, own.id, followed.id, both.id, brought.id]
+    page = Page(limit=10)
+    assert await store.home_timeline(alice.id, page, pull_account_ids=[]) == everything
+    # Followed again before the withdrawal ran: nothing leaves.
+    assert await store.remove_unfollowed_tag_from_feed(alice.id, "cats") == 0
+    await store.unfollow_tag(alice.id, "CATS", event=event("tag_follow.removed"))
+    assert await store.remove_unfollowed_tag_from_feed(alice.id, "Cats") == 1
+    kept = [retweet.id, other.id, own.id, followed.id, both.id]
+    assert await store.home_timeline(alice.id, page, pull_account_ids=[]) == kept
+    assert await store.remove_unfollowed_tag_from_feed(alice.id, "cats") == 0  # idempotent
+    assert await store.home_timeline(bob.id, page, pull_account_ids=[]) == [
+        other.id,
+        both.id,
+        brought.id,
+    ]

@@ -8,16 +8,19 @@ from datetime import datetime
 
 from pymongo.errors import DuplicateKeyError
 
-from chirp.core.models import FeaturedTag, Page, Tag
+from chirp.core.ids import id_time
+from chirp.core.models import Event, FeaturedTag, Page, Tag
 from chirp.core.text import tag_key
 from chirp.storage.mongodb.base import (
     Doc,
     MongoBase,
     Session,
     dt,
+    edge,
     newest_first,
     page_filter,
     page_sort,
+    record_event,
     ts,
 )
 
@@ -64,11 +67,50 @@ class MongoTags(MongoBase):
             return False
         return True
 
-    async def unfollow_tag(self, account_id: int, name: str) -> bool:
-        result = await self.db.tag_follows.delete_one(
-            {"account_id": account_id, "name_key": tag_key(name)}
+    async def unfollow_tag(self, account_id: int, name: str, *, event: Event) -> bool:
+        async def work(session: Session) -> bool:
+            result = await self.db.tag_follows.delete_one(
+                {"account_id": account_id, "name_key": tag_key(name)}, session=session
+            )
+            if result.deleted_count != 1:
+                return False
+            await record_event(self.db, session, event, id_time(event.id))
+            return True
+
+        return await self._transaction(work)
+
+    async def remove_unfollowed_tag_from_feed(self, owner_id: int, name: str) -> int:
+        # Walks the owner's feed (capped), not the tag's tweets (unbounded).
+        entries = await self.db.home_feed.find(
+            {"owner_id": owner_id, "reblog_of_id": None, "author_id": {"$ne": owner_id}},
+            {"status_id": 1},
+        ).to_list(None)
+        tagged = await self.db.statuses.find(
+            {"_id": {"$in": [e["status_id"] for e in entries]}, "tag_keys": tag_key(name)},
+            {"account_id": 1, "tag_keys": 1},
+        ).to_list(None)
+        if not tagged:
+            return 0
+        followed_tags = await self._keys_of(
+            "tag_follows", owner_id, {k for doc in tagged for k in doc["tag_keys"]}
         )
-        return result.deleted_count == 1
+        authors = {doc["account_id"] for doc in tagged}
+        followees = {
+            doc["target_account_id"]
+            for doc in await self.db.follows.find(
+                {"_id": {"$in": [edge(owner_id, author) for author in authors]}},
+                {"target_account_id": 1},
+            ).to_list(None)
+        }
+        gone = [
+            edge(owner_id, doc["_id"])
+            for doc in tagged
+            if doc["account_id"] not in followees and not followed_tags & set(doc["tag_keys"])
+        ]
+        if not gone:
+            return 0
+        result = await self.db.home_feed.delete_many({"_id": {"$in": gone}})
+        return result.deleted_count
 
     async def _keys_of(self, collection: str, account_id: int, names: Iterable[str]) -> set[str]:
         keys = _keys(names)

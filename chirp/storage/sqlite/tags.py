@@ -6,12 +6,14 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from chirp.core.models import FeaturedTag, Page, Tag
+from chirp.core.ids import id_time
+from chirp.core.models import Event, FeaturedTag, Page, Tag
 from chirp.core.text import tag_key
 from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.convert import dt, req_dt, ts
 from chirp.storage.sqlite.db import placeholders
 from chirp.storage.sqlite.paging import newest_first, page_bounds, page_order
+from chirp.storage.sqlite.statuses import record_event
 
 # A featured tag with the account's public and unlisted uses of it (`status_tags_by_account`).
 _FEATURED = (
@@ -23,6 +25,18 @@ _FEATURED = (
     " LEFT JOIN status_tags st ON st.account_id = f.account_id AND st.tag_id = t.id"
     " LEFT JOIN statuses s ON s.id = st.status_id AND s.visibility IN ('public', 'unlisted')"
     " WHERE f.account_id = ? GROUP BY f.id) ORDER BY uses DESC, id"
+)
+
+# The entries a tag's unfollow takes out of a feed (`remove_unfollowed_tag_from_feed`).
+_UNMERGE = (
+    "DELETE FROM home_feed WHERE owner_id = ?1 AND reblog_of_id IS NULL AND author_id != ?1"
+    " AND EXISTS (SELECT 1 FROM status_tags st JOIN tags t ON t.id = st.tag_id"
+    " WHERE st.status_id = home_feed.status_id AND t.name_key = ?2)"
+    " AND NOT EXISTS (SELECT 1 FROM follows f"
+    " WHERE f.account_id = ?1 AND f.target_account_id = home_feed.author_id)"
+    " AND NOT EXISTS (SELECT 1 FROM status_tags st JOIN tags t ON t.id = st.tag_id"
+    " JOIN tag_follows tf ON tf.account_id = ?1 AND tf.name_key = t.name_key"
+    " WHERE st.status_id = home_feed.status_id)"
 )
 
 
@@ -40,13 +54,24 @@ class SqliteTags(SqliteBase):
             )
             return bool(cursor.rowcount == 1)
 
-    async def unfollow_tag(self, account_id: int, name: str) -> bool:
+    async def unfollow_tag(self, account_id: int, name: str, *, event: Event) -> bool:
         async with self.db.transaction() as tx:
             cursor = await tx.execute(
                 "DELETE FROM tag_follows WHERE account_id = ? AND name_key = ?",
                 (account_id, tag_key(name)),
             )
-            return bool(cursor.rowcount == 1)
+            if cursor.rowcount != 1:
+                return False
+            await record_event(tx, event, id_time(event.id))
+            return True
+
+    async def remove_unfollowed_tag_from_feed(self, owner_id: int, name: str) -> int:
+        async def remove(tx: Any) -> int:
+            # Walks the owner's feed (capped), not the tag's tweets (unbounded).
+            cursor = await tx.execute(_UNMERGE, (owner_id, tag_key(name)))
+            return int(max(cursor.rowcount, 0))
+
+        return await self.feeds.write(remove)
 
     async def _keys_of(self, table: str, account_id: int, names: Iterable[str]) -> set[str]:
         keys = _keys(names)
