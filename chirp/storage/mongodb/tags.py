@@ -164,7 +164,13 @@ class MongoTags(MongoBase):
             await self.db.featured_tags.insert_one(featured_doc(featured), session=session)
             return featured
 
-        return await self._transaction(work)
+        try:
+            return await self._transaction(work)
+        except DuplicateKeyError:  # featured by a concurrent request: that one stands
+            doc = await self.db.featured_tags.find_one(
+                {"account_id": featured.account_id, "name_key": key}
+            )
+            return None if doc is None else _featured(doc)
 
     async def unfeature_tag(
         self, account_id: int, *, featured_id: int | None = None, name: str | None = None
