@@ -2,8 +2,9 @@
 
 The one module that knows how home timelines are kept (as Mastodon's FeedManager). Writing:
 `plan_fan_out` decides who a new tweet reaches and `fan_out_statuses` pushes a batch of them;
-`FeedTrimmer` keeps the feeds near the cap. `tag_audience` is who gets a tweet for its hashtags. Reading: `read_home` merges the stored feed with the viewer's own tweets and those of
-followed accounts too big to fan out (`fanout_follower_threshold`), which are pulled at read time.
+`FeedTrimmer` keeps the feeds near the cap; `tag_audience` is who gets a tweet for its hashtags.
+Reading: `read_home` merges the stored feed with the viewer's own tweets and those of followed
+accounts too big to fan out (`fanout_follower_threshold`), which are pulled at read time.
 """
 
 from __future__ import annotations

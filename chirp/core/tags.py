@@ -88,7 +88,7 @@ async def unfollow_tag(ctx: Context, account: Account, raw: str) -> TagView:
         payload={"account_id": account.id, "name": tag_key(name)},
     )
     if await ctx.store.unfollow_tag(account.id, name, event=event):
-        ctx.wake_dispatcher()  # its tweets leave the home feed (`feeds.withdraw_after_tag_unfollow`)
+        ctx.wake_dispatcher()  # `feeds.withdraw_after_tag_unfollow` takes its tweets out
     return await _view(ctx, account, name)
 
 

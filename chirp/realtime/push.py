@@ -2,8 +2,9 @@
 
 Who receives what is decided here, from the same visibility rules as the REST reads:
 
-    status.created  -> `update` to the home feeds it reached (+ every follower of an author too
-                       big to fan out; tag followers are among the feeds reached), and to `public`/`hashtag:*` if public and not a retweet
+    status.created  -> `update` to the home feeds it reached (tag followers' among them, and
+                       every follower of an author too big to fan out), and to
+                       `public`/`hashtag:*` if public and not a retweet
                        (tweets that are neither retweets nor direct go out from the post path
                        already, `posted`, before the fan-out; the bus drops the second copy);
                        `conversation` to the participants of a direct tweet; live counters of
@@ -310,7 +311,7 @@ class Pusher:
         readers = {author_id, *mention_ids}
         if visibility != "direct":
             readers.update(await self.ctx.store.follower_ids(author_id))
-        tags = list(tags)
+        tags = list(tags)  # read twice
         readers.update(await feeds.tag_audience(self.ctx, author_id, visibility, tags))
         targets = [topics.user(r) for r in readers]
         if visibility == "public":

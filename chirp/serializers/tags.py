@@ -59,10 +59,11 @@ def featured_tag_json(
     """Mastodon's FeaturedTag: the count as a string and the last use as a date, as its
     current documentation gives them; `url` lists the account's tweets with the tag."""
     last = featured.last_status_at
+    profile = f"{settings.base_url}/@{quote(account.username)}"
     return {
         "id": str(featured.id),
         "name": featured.name,
-        "url": f"{settings.base_url}/@{quote(account.username)}/tagged/{quote(tag_key(featured.name))}",
+        "url": f"{profile}/tagged/{quote(tag_key(featured.name))}",
         "statuses_count": str(featured.statuses_count),
         "last_status_at": last.astimezone(UTC).date().isoformat() if last else None,
     }
