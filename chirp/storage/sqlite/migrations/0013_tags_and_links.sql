@@ -33,3 +33,7 @@ CREATE TABLE status_links (
     PRIMARY KEY (link_key, status_id)
 ) WITHOUT ROWID;
 CREATE INDEX status_links_by_status ON status_links(status_id);
+-- The links of the tweets written before this migration.
+INSERT OR IGNORE INTO status_links(link_key, status_id)
+    SELECT j.value, s.id FROM statuses s, json_each(chirp_link_keys(s.text)) j
+    WHERE s.text LIKE '%http%';
