@@ -14,7 +14,7 @@ from chirp.storage.mongodb.apps import MongoApps
 from chirp.storage.mongodb.base import Doc
 from chirp.storage.mongodb.engagement import MongoEngagement
 from chirp.storage.mongodb.follows import MongoFollows
-from chirp.storage.mongodb.links import MongoLinks
+from chirp.storage.mongodb.links import MongoLinks, add_missing_link_keys
 from chirp.storage.mongodb.live import MongoLive
 from chirp.storage.mongodb.media import MongoMedia
 from chirp.storage.mongodb.notifications import MongoNotifications
@@ -89,6 +89,7 @@ class MongoStore(
             store = cls(client, client[name])
             if options.init_indexes:
                 await init_indexes(store.db)
+                await add_missing_link_keys(store.db)  # tweets stored before the link timeline
         except BaseException:
             await client.close()
             raise

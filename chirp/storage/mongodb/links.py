@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pymongo.asynchronous.database import AsyncDatabase
+
 from chirp.core.models import Page
-from chirp.storage.mongodb.base import MongoBase, newest_first, page_filter, page_sort
+from chirp.core.text import status_link_keys
+from chirp.storage.mongodb.base import Doc, MongoBase, newest_first, page_filter, page_sort
 
 
 class MongoLinks(MongoBase):
@@ -20,3 +23,24 @@ class MongoLinks(MongoBase):
             limit=page.limit,
         ).to_list(None)
         return newest_first(page, [doc["_id"] for doc in docs])
+
+
+BACKFILL_BATCH = 1_000
+
+
+async def add_missing_link_keys(db: AsyncDatabase[Doc]) -> int:
+    """Give the tweets stored before `link_keys` existed theirs; returns how many. Idempotent,
+    and cheap once done: the `link_keys` index finds the documents without the field."""
+    done = 0
+    while True:
+        docs = await db.statuses.find(
+            {"link_keys": {"$exists": False}}, {"text": 1}, limit=BACKFILL_BATCH
+        ).to_list(None)
+        for doc in docs:
+            await db.statuses.update_one(
+                {"_id": doc["_id"]},
+                {"$set": {"link_keys": status_link_keys(doc.get("text") or "")}},
+            )
+        done += len(docs)
+        if len(docs) < BACKFILL_BATCH:
+            return done
