@@ -9,7 +9,7 @@ accounts too big to fan out (`fanout_follower_threshold`), which are pulled at r
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from chirp.core.context import Context
 from chirp.core.models import Account, Page, Status
@@ -17,10 +17,20 @@ from chirp.storage.port import FanOut
 
 MERGE_ON_FOLLOW = 40
 
+# Reads the followers of hashtags, by `text.tag_key` (`Store.tag_followers`, or a batch's copy).
+TagFollowers = Callable[[list[str]], Awaitable[dict[str, list[int]]]]
 
-async def plan_fan_out(ctx: Context, status: Status, author: Account | None) -> FanOut | None:
+
+async def plan_fan_out(
+    ctx: Context,
+    status: Status,
+    author: Account | None,
+    *,
+    tag_followers: TagFollowers | None = None,
+) -> FanOut | None:
     """Who a new tweet or retweet (by `author`, None if gone) goes to; None if nothing is left
-    to push."""
+    to push. `tag_followers` reads hashtags' followers (the store's by default; the dispatcher
+    reads those of a whole batch at once)."""
     if status.visibility == "direct":
         # Direct tweets reach only the people they mention.
         return FanOut(status, owner_ids=status.mention_ids, to_followers=False)
@@ -33,12 +43,17 @@ async def plan_fan_out(ctx: Context, status: Status, author: Account | None) -> 
             return None
         original_author = original.account_id
     big = author.followers_count >= ctx.settings.fanout_follower_threshold
-    tag_followers = await tag_audience(
-        ctx, status.account_id, status.visibility, status.tags, retweet=original_author is not None
+    tagged = await tag_audience(
+        ctx,
+        status.account_id,
+        status.visibility,
+        status.tags,
+        retweet=original_author is not None,
+        followers=tag_followers,
     )
     return FanOut(
         status,
-        owner_ids=tuple(tag_followers),
+        owner_ids=tuple(tagged),
         to_followers=not big,
         original_author_id=original_author,
     )
@@ -52,15 +67,24 @@ def reaches_tag_followers(visibility: str, *, retweet: bool = False) -> bool:
 
 
 async def tag_audience(
-    ctx: Context, author_id: int, visibility: str, tags: Iterable[str], *, retweet: bool = False
+    ctx: Context,
+    author_id: int,
+    visibility: str,
+    tags: Iterable[str],
+    *,
+    retweet: bool = False,
+    followers: TagFollowers | None = None,
 ) -> list[int]:
     """The accounts a tweet reaches for its hashtags (besides its author's followers, who may
     be among them: a home feed holds a tweet once): every follower of one of its tags but its
-    author. The fan-out, and the realtime pushes of new, edited and deleted tweets, use it."""
+    author, once each. The fan-out, and the realtime pushes of new, edited and deleted tweets,
+    use it."""
     tags = list(tags)
     if not tags or not reaches_tag_followers(visibility, retweet=retweet):
         return []
-    return [a for a in await ctx.store.tag_follower_ids(tags) if a != author_id]
+    by_tag = await (followers or ctx.store.tag_followers)(tags)
+    readers = dict.fromkeys(account for ids in by_tag.values() for account in ids)
+    return [account for account in readers if account != author_id]
 
 
 async def fan_out_statuses(ctx: Context, plans: list[FanOut]) -> dict[int, list[int]]:

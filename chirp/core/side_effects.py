@@ -35,7 +35,10 @@ async def fan_out(ctx: Context, event: Event, batch: Batch) -> None:
     if status is None:
         return
     author = await batch.account(ctx, status.account_id)
-    if (plan := await feeds.plan_fan_out(ctx, status, author)) is not None:
+    plan = await feeds.plan_fan_out(
+        ctx, status, author, tag_followers=lambda names: batch.tag_followers(ctx, names)
+    )
+    if plan is not None:
         batch.fan_outs.append(plan)
 
 

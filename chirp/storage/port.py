@@ -606,8 +606,8 @@ class TagStore(Protocol):
         """(follow id, tag), newest first; a tag nobody has used is named by its key."""
         ...
 
-    async def tag_follower_ids(self, names: Iterable[str]) -> list[int]:
-        """Every account following any of these tags, once each, in no particular order."""
+    async def tag_followers(self, names: Iterable[str]) -> dict[str, list[int]]:
+        """The accounts following each of these tags, by `tag_key` (every key asked is there)."""
         ...
 
     async def feature_tag(self, featured: FeaturedTag, *, limit: int) -> FeaturedTag | None:

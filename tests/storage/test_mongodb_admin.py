@@ -226,7 +226,7 @@ async def test_db_copy_moves_sqlite_into_the_standin_without_loss(tmp_path: Path
         made["root"]
     ]
     assert await store.tag_timeline(["chirp"], Page()) == [made["root"]]
-    assert await store.tag_follower_ids(["chirp"]) == [made["bob"]]
+    assert await store.tag_followers(["chirp"]) == {"chirp": [made["bob"]]}
     assert [(f.name, f.statuses_count) for f in await store.list_featured_tags(made["alice"])] == [
         ("Chirp", 1)
     ]

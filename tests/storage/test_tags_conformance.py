@@ -48,15 +48,17 @@ async def test_followed_tags_page_newest_first_with_used_names(store: Store) -> 
     assert await store.list_followed_tags(bob.id, Page()) == []
 
 
-async def test_tag_follower_ids_once_each(store: Store) -> None:
+async def test_tag_followers_by_key(store: Store) -> None:
     alice, bob, carol = [await make_account(store) for _ in range(3)]
     await store.follow_tag(ids.next_id(), alice.id, "one", now())
     await store.follow_tag(ids.next_id(), alice.id, "two", now())
     await store.follow_tag(ids.next_id(), bob.id, "TWO", now())
     await store.follow_tag(ids.next_id(), carol.id, "three", now())
-    assert sorted(await store.tag_follower_ids(["One", "two"])) == sorted([alice.id, bob.id])
-    assert await store.tag_follower_ids(["four"]) == []
-    assert await store.tag_follower_ids([]) == []
+    found = await store.tag_followers(["One", "two", "ONE"])
+    assert found.keys() == {"one", "two"}
+    assert (found["one"], sorted(found["two"])) == ([alice.id], sorted([alice.id, bob.id]))
+    assert await store.tag_followers(["four"]) == {"four": []}
+    assert await store.tag_followers([]) == {}
 
 
 async def test_featuring_is_idempotent_and_limited(store: Store) -> None:
@@ -169,7 +171,7 @@ async def test_a_deleted_tweet_leaves_its_tag_followers_feeds(store: Store) -> N
     alice, bob = await make_account(store), await make_account(store)
     await store.follow_tag(ids.next_id(), alice.id, "cats", now())
     status = await post(store, bob, "#Cats", tags=("Cats",))
-    owners = await store.tag_follower_ids(status.tags)
+    owners = (await store.tag_followers(status.tags))["cats"]
     assert await store.fan_out(status, owner_ids=owners, to_followers=True) == [alice.id]
     assert await store.home_timeline(alice.id, Page(), pull_account_ids=[]) == [status.id]
     await store.delete_status(status.id, event=event("status.deleted"))

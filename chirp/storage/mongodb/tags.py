@@ -139,14 +139,16 @@ class MongoTags(MongoBase):
             for doc in newest_first(page, docs)
         ]
 
-    async def tag_follower_ids(self, names: Iterable[str]) -> list[int]:
+    async def tag_followers(self, names: Iterable[str]) -> dict[str, list[int]]:
         keys = _keys(names)
-        if not keys:
-            return []
-        docs = await self.db.tag_follows.find(
-            {"name_key": {"$in": keys}}, {"account_id": 1}
-        ).to_list(None)
-        return list(dict.fromkeys(doc["account_id"] for doc in docs))
+        found: dict[str, list[int]] = {key: [] for key in keys}
+        if keys:
+            docs = await self.db.tag_follows.find(
+                {"name_key": {"$in": keys}}, {"name_key": 1, "account_id": 1}
+            ).to_list(None)
+            for doc in docs:
+                found[doc["name_key"]].append(doc["account_id"])
+        return found
 
     async def feature_tag(self, featured: FeaturedTag, *, limit: int) -> FeaturedTag | None:
         key = tag_key(featured.name)

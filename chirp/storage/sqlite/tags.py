@@ -97,15 +97,18 @@ class SqliteTags(SqliteBase):
         )
         return [(row[0], Tag(name=row[1])) for row in newest_first(page, rows)]
 
-    async def tag_follower_ids(self, names: Iterable[str]) -> list[int]:
+    async def tag_followers(self, names: Iterable[str]) -> dict[str, list[int]]:
         keys = _keys(names)
-        if not keys:
-            return []
-        rows = await self.db.fetchall(
-            f"SELECT DISTINCT account_id FROM tag_follows WHERE name_key IN ({placeholders(keys)})",
-            keys,
-        )
-        return [row[0] for row in rows]
+        found: dict[str, list[int]] = {key: [] for key in keys}
+        if keys:
+            rows = await self.db.fetchall(
+                "SELECT name_key, account_id FROM tag_follows"
+                f" WHERE name_key IN ({placeholders(keys)})",
+                keys,
+            )
+            for key, account_id in rows:
+                found[key].append(account_id)
+        return found
 
     async def feature_tag(self, featured: FeaturedTag, *, limit: int) -> FeaturedTag | None:
         key = tag_key(featured.name)
