@@ -43,14 +43,21 @@ def tag_name(raw: str, *, in_path: bool = True) -> str:
     return name
 
 
-async def _views(ctx: Context, viewer: Account | None, tags: list[Tag]) -> list[TagView]:
-    """Views of several tags: their histories and the viewer's flags in three queries."""
+async def tag_views(ctx: Context, viewer_id: int | None, tags: list[Tag]) -> list[TagView]:
+    """Views of several tags (search results, suggestions, followed tags): their histories and
+    the viewer's flags, in three queries."""
     histories = await trends.tag_histories(ctx, [t.name for t in tags])
-    views = [TagView(t, histories.get(tag_key(t.name), [])) for t in tags]
-    if viewer is not None and tags:
-        names = [t.name for t in tags]
-        following = await ctx.store.followed_tag_keys(viewer.id, names)
-        featuring = await ctx.store.featured_tag_keys(viewer.id, names)
+    return await with_flags(
+        ctx, viewer_id, [TagView(t, histories.get(tag_key(t.name), [])) for t in tags]
+    )
+
+
+async def with_flags(ctx: Context, viewer_id: int | None, views: list[TagView]) -> list[TagView]:
+    """Set whether the viewer follows and features each tag (none for an anonymous one)."""
+    if viewer_id is not None and views:
+        names = [view.tag.name for view in views]
+        following = await ctx.store.followed_tag_keys(viewer_id, names)
+        featuring = await ctx.store.featured_tag_keys(viewer_id, names)
         for view in views:
             view.following = tag_key(view.tag.name) in following
             view.featuring = tag_key(view.tag.name) in featuring
@@ -59,13 +66,10 @@ async def _views(ctx: Context, viewer: Account | None, tags: list[Tag]) -> list[
 
 async def _view(ctx: Context, viewer: Account | None, name: str) -> TagView:
     tag = await ctx.store.get_tag(name)
+    viewer_id = viewer.id if viewer is not None else None
     if tag is None:  # nobody has used it: no history to read
-        view = TagView(Tag(name=tag_key(name)))
-        if viewer is not None:
-            view.following = bool(await ctx.store.followed_tag_keys(viewer.id, [name]))
-            view.featuring = bool(await ctx.store.featured_tag_keys(viewer.id, [name]))
-        return view
-    return (await _views(ctx, viewer, [tag]))[0]
+        return (await with_flags(ctx, viewer_id, [TagView(Tag(name=tag_key(name)))]))[0]
+    return (await tag_views(ctx, viewer_id, [tag]))[0]
 
 
 async def show_tag(ctx: Context, viewer: Account | None, raw: str) -> TagView:
@@ -97,7 +101,7 @@ async def followed_tags(
 ) -> tuple[list[TagView], list[int]]:
     """The account's followed tags, newest follow first, and the page's cursors."""
     rows = await ctx.store.list_followed_tags(account.id, page)
-    views = await _views(ctx, account, [tag for _, tag in rows])
+    views = await tag_views(ctx, account.id, [tag for _, tag in rows])
     return views, [cursor for cursor, _ in rows]
 
 
@@ -144,4 +148,4 @@ async def suggested_tags(ctx: Context, account: Account) -> list[TagView]:
         account.id, recent=SUGGESTIONS_FROM, limit=SUGGESTIONS + len(featured)
     )
     fresh = [tag for tag in used if tag_key(tag.name) not in featured][:SUGGESTIONS]
-    return await _views(ctx, account, fresh)
+    return await tag_views(ctx, account.id, fresh)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from chirp.core import links, timelines, trends
+from chirp.core import links, tags, timelines, trends
 from chirp.core.views import Loaded
 from chirp.handlers.common import (
     authenticate_user,
@@ -19,7 +19,7 @@ from chirp.handlers.common import (
 from chirp.handlers.forms import FormBool, StrList
 from chirp.handlers.paging import link_header, parse_page
 from chirp.handlers.rendering import render_statuses
-from chirp.serializers.tags import tag_json
+from chirp.serializers.tags import tag_view_json
 
 routes = web.RouteTableDef()
 
@@ -119,12 +119,13 @@ async def tag(request: web.Request) -> web.Response:
 @routes.get("/api/v1/trends")
 @routes.get("/api/v1/trends/tags")
 async def trending_tags(request: web.Request) -> web.Response:
-    await optional_principal(request)
+    viewer = _viewer_id(await optional_principal(request))
     query = validate(OffsetQuery, {k: v for k, v in query_params(request).items() if k == "offset"})
     page = parse_page(request, default=10, maximum=20)
     context = ctx(request)
     found = await trends.trending_tags(context, limit=page.limit, offset=query.offset)
-    return json_response([tag_json(t.tag.name, t.history, context.settings) for t in found])
+    views = await tags.with_flags(context, viewer, [tags.TagView(t.tag, t.history) for t in found])
+    return json_response([tag_view_json(view, context.settings) for view in views])
 
 
 @routes.get("/api/v1/trends/statuses")

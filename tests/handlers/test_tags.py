@@ -337,3 +337,31 @@ async def test_a_new_user_token_sees_its_own_flags_only(client: TestClient, alic
     assert (theirs["following"], theirs["featuring"]) == (False, False)
     listed = await _ok(await client.get("/api/v1/followed_tags", headers=alice.headers))
     assert (listed[0]["following"], listed[0]["featuring"]) == (True, True)
+
+
+async def test_search_and_trends_show_the_viewers_flags(
+    client: TestClient, alice: User, bob: User
+) -> None:
+    await post(client, bob, "#Pottery wheel")
+    await _ok(
+        await client.post(
+            f"/api/v1/statuses/{(await post(client, bob, '#pottery'))['id']}/favourite",
+            headers=alice.headers,
+        )
+    )
+    await _ok(await client.post("/api/v1/tags/pottery/follow", headers=alice.headers))
+    await _ok(await client.post("/api/v1/tags/pottery/feature", headers=alice.headers))
+    found = await _ok(
+        await client.get("/api/v2/search?q=%23pott&type=hashtags", headers=alice.headers)
+    )
+    (tag,) = found["hashtags"]
+    assert (tag["name"], tag["following"], tag["featuring"]) == ("Pottery", True, True)
+    assert len(tag["history"]) == 7 and tag["history"][0]["uses"] == "2"
+    theirs = await _ok(
+        await client.get("/api/v2/search?q=%23pott&type=hashtags", headers=bob.headers)
+    )
+    assert theirs["hashtags"][0]["following"] is False
+    trending = await _ok(await client.get("/api/v1/trends/tags", headers=alice.headers))
+    assert [(t["name"], t["following"]) for t in trending] == [("Pottery", True)]
+    anonymous = await _ok(await client.get("/api/v1/trends/tags"))
+    assert [(t["name"], t["following"]) for t in anonymous] == [("Pottery", False)]
