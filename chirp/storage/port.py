@@ -618,7 +618,8 @@ class TagStore(Protocol):
     async def unfeature_tag(
         self, account_id: int, *, featured_id: int | None = None, name: str | None = None
     ) -> bool:
-        """Stop featuring the account's tag with this id, or this name; True if it was."""
+        """Stop featuring the account's tag with this id, or this name (one of the two);
+        True if it was."""
         ...
 
     async def list_featured_tags(self, account_id: int) -> list[FeaturedTag]:
@@ -638,7 +639,7 @@ class TagStore(Protocol):
 
 class LinkStore(Protocol):
     async def link_timeline(self, link_key: str, page: Page) -> list[int]:
-        """Public tweets (no retweets) whose text links to `link_key` (`chirp.core.links`),
+        """Public tweets (no retweets) whose text links to `link_key` (`core.text.link_key`),
         newest first."""
         ...
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from chirp.core.models import FeaturedTag, Page, Tag
 from chirp.core.text import link_key
 from chirp.storage import Store
@@ -81,6 +83,9 @@ async def test_featuring_is_idempotent_and_limited(store: Store) -> None:
     assert not await store.unfeature_tag(alice.id, name="films")
     assert await store.feature_tag(featured("music"), limit=2) is not None
     assert not await store.unfeature_tag(ids.next_id(), featured_id=first.id)  # not theirs
+    for neither_or_both in ({}, {"featured_id": first.id, "name": "Books"}):
+        with pytest.raises(ValueError):
+            await store.unfeature_tag(alice.id, **neither_or_both)  # type: ignore[arg-type]
     assert await store.unfeature_tag(alice.id, featured_id=first.id)
     assert [f.name for f in await store.list_featured_tags(alice.id)] == ["music"]
 

@@ -177,6 +177,8 @@ class MongoTags(MongoBase):
     async def unfeature_tag(
         self, account_id: int, *, featured_id: int | None = None, name: str | None = None
     ) -> bool:
+        if (featured_id is None) == (name is None):
+            raise ValueError("unfeature_tag takes a featured tag's id or its name")
         query: Doc = {"account_id": account_id}
         if featured_id is not None:
             query["_id"] = featured_id

@@ -137,6 +137,8 @@ class SqliteTags(SqliteBase):
     async def unfeature_tag(
         self, account_id: int, *, featured_id: int | None = None, name: str | None = None
     ) -> bool:
+        if (featured_id is None) == (name is None):
+            raise ValueError("unfeature_tag takes a featured tag's id or its name")
         sql = "DELETE FROM featured_tags WHERE account_id = ?"
         params: list[Any] = [account_id]
         if featured_id is not None:
