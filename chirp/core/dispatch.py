@@ -23,6 +23,7 @@ from datetime import timedelta
 
 from chirp.core.context import Context
 from chirp.core.models import Account, Event, Notification, Status
+from chirp.core.text import tag_key
 from chirp.storage.port import FanOut
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class Batch:
     events: list[Event] = field(default_factory=list)
     _statuses: dict[int, Status | None] = field(default_factory=dict)
     _accounts: dict[int, Account | None] = field(default_factory=dict)
+    _tag_followers: dict[str, list[int]] = field(default_factory=dict)  # by `tag_key`
 
     async def status(self, ctx: Context, status_id: int) -> Status | None:
         """A tweet, read with those of every other event of the batch."""
@@ -67,6 +69,16 @@ class Batch:
             found = await ctx.store.get_accounts(wanted)
             self._accounts.update((i, found.get(i)) for i in wanted)
         return self._accounts[account_id]
+
+    async def tag_followers(self, ctx: Context, names: list[str]) -> dict[str, list[int]]:
+        """The followers of hashtags, read with those of every other tweet the batch read."""
+        keys = {tag_key(name) for name in names}
+        if not keys <= self._tag_followers.keys():
+            wanted = keys | {tag_key(t) for s in self._statuses.values() if s for t in s.tags}
+            wanted -= self._tag_followers.keys()
+            found = await ctx.store.tag_followers(wanted)
+            self._tag_followers.update((key, found.get(key, [])) for key in wanted)
+        return {key: self._tag_followers[key] for key in keys}
 
 
 Step = Callable[[Context, Event, Batch], Awaitable[None]]

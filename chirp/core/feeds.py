@@ -2,11 +2,14 @@
 
 The one module that knows how home timelines are kept (as Mastodon's FeedManager). Writing:
 `plan_fan_out` decides who a new tweet reaches and `fan_out_statuses` pushes a batch of them;
-`FeedTrimmer` keeps the feeds near the cap. Reading: `read_home` merges the stored feed with the viewer's own tweets and those of
-followed accounts too big to fan out (`fanout_follower_threshold`), which are pulled at read time.
+`FeedTrimmer` keeps the feeds near the cap; `tag_audience` is who gets a tweet for its hashtags.
+Reading: `read_home` merges the stored feed with the viewer's own tweets and those of followed
+accounts too big to fan out (`fanout_follower_threshold`), which are pulled at read time.
 """
 
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
 
 from chirp.core.context import Context
 from chirp.core.models import Account, Page, Status
@@ -14,10 +17,20 @@ from chirp.storage.port import FanOut
 
 MERGE_ON_FOLLOW = 40
 
+# Reads the followers of hashtags, by `text.tag_key` (`Store.tag_followers`, or a batch's copy).
+TagFollowers = Callable[[list[str]], Awaitable[dict[str, list[int]]]]
 
-async def plan_fan_out(ctx: Context, status: Status, author: Account | None) -> FanOut | None:
+
+async def plan_fan_out(
+    ctx: Context,
+    status: Status,
+    author: Account | None,
+    *,
+    tag_followers: TagFollowers | None = None,
+) -> FanOut | None:
     """Who a new tweet or retweet (by `author`, None if gone) goes to; None if nothing is left
-    to push."""
+    to push. `tag_followers` reads hashtags' followers (the store's by default; the dispatcher
+    reads those of a whole batch at once)."""
     if status.visibility == "direct":
         # Direct tweets reach only the people they mention.
         return FanOut(status, owner_ids=status.mention_ids, to_followers=False)
@@ -30,7 +43,48 @@ async def plan_fan_out(ctx: Context, status: Status, author: Account | None) -> 
             return None
         original_author = original.account_id
     big = author.followers_count >= ctx.settings.fanout_follower_threshold
-    return FanOut(status, to_followers=not big, original_author_id=original_author)
+    tagged = await tag_audience(
+        ctx,
+        status.account_id,
+        status.visibility,
+        status.tags,
+        retweet=original_author is not None,
+        followers=tag_followers,
+    )
+    return FanOut(
+        status,
+        owner_ids=tuple(tagged),
+        to_followers=not big,
+        original_author_id=original_author,
+    )
+
+
+def reaches_tag_followers(visibility: str, *, retweet: bool = False) -> bool:
+    """Followers of a hashtag get the tweets its hashtag timeline shows: public ones, no
+    retweets (as Mastodon); never a private or direct tweet, nor an unlisted one, which stays
+    out of hashtag timelines too."""
+    return visibility == "public" and not retweet
+
+
+async def tag_audience(
+    ctx: Context,
+    author_id: int,
+    visibility: str,
+    tags: Iterable[str],
+    *,
+    retweet: bool = False,
+    followers: TagFollowers | None = None,
+) -> list[int]:
+    """The accounts a tweet reaches for its hashtags (besides its author's followers, who may
+    be among them: a home feed holds a tweet once): every follower of one of its tags but its
+    author, once each. The fan-out, and the realtime pushes of new, edited and deleted tweets,
+    use it."""
+    tags = list(tags)
+    if not tags or not reaches_tag_followers(visibility, retweet=retweet):
+        return []
+    by_tag = await (followers or ctx.store.tag_followers)(tags)
+    readers = dict.fromkeys(account for ids in by_tag.values() for account in ids)
+    return [account for account in readers if account != author_id]
 
 
 async def fan_out_statuses(ctx: Context, plans: list[FanOut]) -> dict[int, list[int]]:
@@ -90,6 +144,12 @@ async def merge_after_follow(ctx: Context, owner_id: int, author_id: int) -> int
 async def withdraw_after_unfollow(ctx: Context, owner_id: int, author_id: int) -> int:
     """An unfollow takes the author's tweets out of the follower's feed (unless followed again)."""
     return await ctx.store.remove_unfollowed_from_feed(owner_id, author_id)
+
+
+async def withdraw_after_tag_unfollow(ctx: Context, owner_id: int, name: str) -> int:
+    """A tag's unfollow takes the tweets it brought out of the feed (as Mastodon), but those
+    the owner still gets otherwise: from followed accounts, or for another followed tag."""
+    return await ctx.store.remove_unfollowed_tag_from_feed(owner_id, name)
 
 
 async def read_home(ctx: Context, owner_id: int, page: Page) -> list[int]:

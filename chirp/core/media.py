@@ -510,3 +510,17 @@ async def collect_unattached_media(ctx: Context) -> int:
         for media in claimed:
             await _delete_blobs(blobs, media.keys)
         total += await ctx.store.delete_media(m.id for m in claimed)
+
+
+async def delete_media(ctx: Context, owner: Account, media_id: int) -> None:
+    """`DELETE /api/v1/media/:id`: an upload not on any tweet goes at once, blobs first (as
+    the collector does); one on a tweet stays (422), and another account's is not found."""
+    blobs, _ = _resources(ctx)
+    claimed = await ctx.store.claim_own_media(owner.id, media_id, ctx.now())
+    if claimed is None:
+        media = await _own(ctx, owner, media_id)  # 404 unless the account's, and still there
+        if media.status_id is not None:
+            raise InvalidInput("Media attachment is currently used by a status")
+        raise NotFound("Record not found")  # taken off a tweet and claimed again meanwhile
+    await _delete_blobs(blobs, claimed.keys)
+    await ctx.store.delete_media([claimed.id])

@@ -419,3 +419,16 @@ class AccountSource:
 
     locale: str | None  # chosen at sign-up: the language shown until a default is set
     follow_requests_count: int
+
+
+@dataclass(slots=True)
+class FeaturedTag:
+    """A hashtag an account features on its profile; `statuses_count` and `last_status_at`
+    describe the account's public and unlisted tweets carrying it (filled in when read)."""
+
+    id: int
+    account_id: int
+    name: str
+    created_at: datetime
+    statuses_count: int = 0
+    last_status_at: datetime | None = None

@@ -6,9 +6,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from chirp.core.context import Context
-from chirp.core.errors import InvalidInput, NotFound
+from chirp.core.errors import InvalidInput
 from chirp.core.models import Account, Status, Tag
-from chirp.core.text import HASHTAG_RE
 from chirp.core.views import load_visible
 
 TYPES = ("accounts", "hashtags", "statuses")
@@ -66,13 +65,3 @@ async def _resolve_local_url(
             else:
                 results.accounts = [account]
     return results
-
-
-async def get_tag(ctx: Context, name: str) -> Tag:
-    name = name.lstrip("#")
-    if not HASHTAG_RE.fullmatch("#" + name):
-        raise NotFound("Record not found")
-    tag = await ctx.store.get_tag(name)
-    if tag is None:
-        raise NotFound("Record not found")
-    return tag

@@ -12,6 +12,7 @@
     follow_request.removed    -> withdraw it (the request was withdrawn or rejected)
     follow_request.authorized -> withdraw it; merge the followee's tweets into the feed
     account.unlocked  -> authorize every follow request still pending
+    tag_follow.removed -> take the tweets the tag brought out of the feed
     stream.live       -> `chirp.live` notification to every follower of the streamer
     stream.ended      -> (realtime push only)
     announcement.*    -> (realtime push only: `chirp.realtime.announcements`)
@@ -39,7 +40,10 @@ async def fan_out(ctx: Context, event: Event, batch: Batch) -> None:
     if status is None:
         return
     author = await batch.account(ctx, status.account_id)
-    if (plan := await feeds.plan_fan_out(ctx, status, author)) is not None:
+    plan = await feeds.plan_fan_out(
+        ctx, status, author, tag_followers=lambda names: batch.tag_followers(ctx, names)
+    )
+    if plan is not None:
         batch.fan_outs.append(plan)
 
 
@@ -125,6 +129,12 @@ async def authorize_pending_requests(ctx: Context, event: Event, batch: Batch) -
     await follow_requests.authorize_all_follow_requests(ctx, _id(event, "account_id"))
 
 
+async def withdraw_unfollowed_tag_tweets(ctx: Context, event: Event, batch: Batch) -> None:
+    await feeds.withdraw_after_tag_unfollow(
+        ctx, _id(event, "account_id"), str(event.payload["name"])
+    )
+
+
 async def notify_live(ctx: Context, event: Event, batch: Batch) -> None:
     batch.notifications += await notifications.notify_live(ctx, _id(event, "stream_id"))
 
@@ -142,6 +152,7 @@ def default_steps() -> dict[str, list[Step]]:
         "follow_request.removed": [withdraw_follow_request],
         "follow_request.authorized": [withdraw_follow_request, merge_followed_tweets],
         "account.unlocked": [authorize_pending_requests],
+        "tag_follow.removed": [withdraw_unfollowed_tag_tweets],
         "stream.live": [notify_live],
         "stream.ended": [],
     }

@@ -289,3 +289,9 @@ async def thread_context(
             shown.add(reply.id)
             kept.append(reply)
     return [a for a in ancestors if a.id in visible], kept
+
+
+async def get_tweets(ctx: Context, viewer_id: int | None, status_ids: list[int]) -> list[Status]:
+    """`GET /api/v1/statuses?id[]=`: those the viewer may see, in the order asked, each once;
+    unknown ids are left out."""
+    return await load_visible(ctx, dict.fromkeys(status_ids), viewer_id)

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import regex
 
@@ -194,3 +194,32 @@ def clean_text(value: str) -> str:
     return "".join(
         c for c in value if c in "\n\t" or (unicodedata.category(c) != "Cc" and c not in _SPOOFING)
     )
+
+
+URL_MAX = 2048
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def link_key(url: str) -> str | None:
+    """The identity of a web page's URL; None if `url` is not an http(s) URL with a host."""
+    if len(url) > URL_MAX or any(c.isspace() for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").rstrip(".")
+    if scheme not in _DEFAULT_PORTS or not host:
+        return None
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+
+
+def status_link_keys(text: str) -> list[str]:
+    """The keys of the links a tweet's text carries, each once, in order."""
+    keys = (link_key(token.value) for token in tokenize(text) if token.kind == "url")
+    return list(dict.fromkeys(key for key in keys if key is not None))

@@ -10,6 +10,7 @@ from chirp.core import ranking
 from chirp.core.context import Context
 from chirp.core.ids import id_at, id_time
 from chirp.core.models import Status, Tag
+from chirp.core.text import tag_key
 from chirp.core.views import load_visible
 
 SCAN_LIMIT = 50_000
@@ -44,10 +45,7 @@ def _history(uses: list[tuple[str, int, int]], now: datetime) -> list[TagHistory
 
 
 async def tag_history(ctx: Context, tag: Tag) -> list[TagHistory]:
-    now = ctx.now()
-    since = id_at(now - timedelta(days=HISTORY_DAYS))
-    uses = await ctx.store.tag_uses([tag.name], since, SCAN_LIMIT)
-    return _history(uses, now)
+    return (await tag_histories(ctx, [tag.name]))[tag_key(tag.name)]
 
 
 async def trending_tags(ctx: Context, *, limit: int, offset: int) -> list[TagTrend]:
@@ -88,3 +86,15 @@ async def trending_statuses(
     statuses = await load_visible(ctx, ranked[: offset + limit * 2 + 40], viewer_id)
     public = [s for s in statuses if s.visibility == "public" and s.reblog_of_id is None]
     return public[offset : offset + limit]
+
+
+async def tag_histories(ctx: Context, names: list[str]) -> dict[str, list[TagHistory]]:
+    """The last HISTORY_DAYS of use of several tags, in one read, by `tag_key`."""
+    if not names:
+        return {}
+    now = ctx.now()
+    since = id_at(now - timedelta(days=HISTORY_DAYS))
+    by_tag: dict[str, list[tuple[str, int, int]]] = {tag_key(name): [] for name in names}
+    for use in await ctx.store.tag_uses(names, since, SCAN_LIMIT):
+        by_tag.setdefault(tag_key(use[0]), []).append(use)
+    return {key: _history(uses, now) for key, uses in by_tag.items()}

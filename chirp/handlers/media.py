@@ -145,3 +145,11 @@ async def serve(request: web.Request) -> web.StreamResponse:
             await response.write(chunk)
     await response.write_eof()
     return response
+
+
+@routes.delete(r"/api/v1/media/{id}")
+async def delete(request: web.Request) -> web.Response:
+    """An upload not attached to a tweet (Mastodon 4.4); 422 once on a tweet."""
+    _, account = await authenticate_user(request, "write:media")
+    await media.delete_media(ctx(request), account, parse_id(request.match_info["id"]))
+    return json_response({})

@@ -21,7 +21,7 @@ from urllib.parse import quote
 from aiohttp import web
 from yarl import URL
 
-from chirp.core import accounts, instance, live, search, statuses, timelines
+from chirp.core import accounts, instance, live, statuses, tags, timelines
 from chirp.core.errors import ChirpError, NotFound
 from chirp.core.models import Account, Page, Status
 from chirp.core.views import Loaded
@@ -231,7 +231,7 @@ async def status(request: web.Request) -> web.StreamResponse:
 @html_errors
 async def tag(request: web.Request) -> web.StreamResponse:
     context = ctx(request)
-    found = await search.get_tag(context, request.match_info["name"])
+    found = (await tags.show_tag(context, None, request.match_info["name"])).tag
     page = parse_page(request, default=PAGE_SIZE, maximum=PAGE_SIZE)
     loaded = Loaded(None)
     tweets, cursors = await timelines.tag_timeline(context, None, [found.name], page, loaded=loaded)

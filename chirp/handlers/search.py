@@ -7,13 +7,13 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from chirp.core import search
+from chirp.core import search, tags
 from chirp.core.emojis import current_emojis
 from chirp.handlers.common import ctx, json_response, optional_principal, query_params, validate
 from chirp.handlers.forms import FormBool
 from chirp.handlers.rendering import render_statuses
 from chirp.serializers.accounts import account_json
-from chirp.serializers.tags import tag_json
+from chirp.serializers.tags import tag_view_json
 
 routes = web.RouteTableDef()
 
@@ -51,7 +51,10 @@ async def search_v2(request: web.Request) -> web.Response:
     body: dict[str, Any] = {
         "accounts": [account_json(a, settings, emojis) for a in results.accounts],
         "statuses": await render_statuses(request, results.statuses, viewer),
-        "hashtags": [tag_json(t.name, [], settings) for t in results.hashtags],
+        "hashtags": [
+            tag_view_json(view, settings)
+            for view in await tags.tag_views(ctx(request), viewer, results.hashtags)
+        ],
     }
     return json_response(body)
 

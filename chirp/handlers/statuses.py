@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from chirp.core import engagement, statuses
 from chirp.core.context import Context
@@ -20,6 +20,7 @@ from chirp.handlers.common import (
     optional_principal,
     params,
     parse_id,
+    query_params,
     validate,
 )
 from chirp.handlers.forms import FormBool, IdList, OptionalId
@@ -31,6 +32,7 @@ from chirp.serializers.statuses import deleted_status_json, status_edit_json, st
 routes = web.RouteTableDef()
 
 IDEMPOTENCY_KEY_MAX = 200
+BATCH_MAX = 20  # ids of `GET /api/v1/statuses`
 
 
 class StatusForm(BaseModel):
@@ -229,3 +231,24 @@ async def bookmarks(request: web.Request) -> web.Response:
     return json_response(
         await render_statuses(request, found, account.id), headers=link_header(request, cursors)
     )
+
+
+class StatusesQuery(BaseModel):
+    id: IdList = Field(default_factory=list, max_length=BATCH_MAX)
+
+    @field_validator("id")
+    @classmethod
+    def _ids_fit_64_bits(cls, ids: list[int]) -> list[int]:
+        if any(not 0 < i < 2**63 for i in ids):
+            raise ValueError("ids are positive 64-bit integers")
+        return ids
+
+
+@routes.get("/api/v1/statuses")
+async def show_statuses(request: web.Request) -> web.Response:
+    """Several tweets at once (Mastodon 4.3): those the viewer may see, in the order asked."""
+    principal = await optional_principal(request)
+    viewer = principal.account.id if principal and principal.account else None
+    query = validate(StatusesQuery, {k: v for k, v in query_params(request).items() if k == "id"})
+    found = await statuses.get_tweets(ctx(request), viewer, query.id)
+    return json_response(await render_statuses(request, found, viewer))

@@ -1,11 +1,12 @@
-"""`/api/v1/timelines/*`: home (chronological, or `order=ranked`), public, hashtag; and trends."""
+"""`/api/v1/timelines/*`: home (chronological, or `order=ranked`), public, hashtag, link; and
+trends."""
 
 from __future__ import annotations
 
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from chirp.core import search, timelines, trends
+from chirp.core import links, tags, timelines, trends
 from chirp.core.views import Loaded
 from chirp.handlers.common import (
     authenticate_user,
@@ -18,7 +19,7 @@ from chirp.handlers.common import (
 from chirp.handlers.forms import FormBool, StrList
 from chirp.handlers.paging import link_header, parse_page
 from chirp.handlers.rendering import render_statuses
-from chirp.serializers.tags import tag_json
+from chirp.serializers.tags import tag_view_json
 
 routes = web.RouteTableDef()
 
@@ -36,6 +37,10 @@ class PublicQuery(BaseModel):
 
 class TagQuery(PublicQuery):
     any: StrList = Field(default_factory=list)
+
+
+class LinkQuery(BaseModel):
+    url: str = Field(min_length=1, max_length=4096)
 
 
 class OffsetQuery(BaseModel):
@@ -111,24 +116,16 @@ async def tag(request: web.Request) -> web.Response:
     )
 
 
-@routes.get(r"/api/v1/tags/{name}")
-async def show_tag(request: web.Request) -> web.Response:
-    await optional_principal(request)
-    context = ctx(request)
-    found = await search.get_tag(context, request.match_info["name"])
-    history = await trends.tag_history(context, found)
-    return json_response(tag_json(found.name, history, context.settings))
-
-
 @routes.get("/api/v1/trends")
 @routes.get("/api/v1/trends/tags")
 async def trending_tags(request: web.Request) -> web.Response:
-    await optional_principal(request)
+    viewer = _viewer_id(await optional_principal(request))
     query = validate(OffsetQuery, {k: v for k, v in query_params(request).items() if k == "offset"})
     page = parse_page(request, default=10, maximum=20)
     context = ctx(request)
     found = await trends.trending_tags(context, limit=page.limit, offset=query.offset)
-    return json_response([tag_json(t.tag.name, t.history, context.settings) for t in found])
+    views = await tags.with_flags(context, viewer, [tags.TagView(t.tag, t.history) for t in found])
+    return json_response([tag_view_json(view, context.settings) for view in views])
 
 
 @routes.get("/api/v1/trends/statuses")
@@ -140,3 +137,17 @@ async def trending_statuses(request: web.Request) -> web.Response:
         ctx(request), viewer, limit=page.limit, offset=query.offset
     )
     return json_response(await render_statuses(request, found, viewer))
+
+
+@routes.get("/api/v1/timelines/link")
+async def link(request: web.Request) -> web.Response:
+    """Public tweets linking to `url` (an empty list when none do, never a 404)."""
+    viewer = _viewer_id(await optional_principal(request))
+    query = validate(LinkQuery, {k: v for k, v in query_params(request).items() if k == "url"})
+    page = parse_page(request)
+    loaded = Loaded(viewer)
+    found, cursors = await links.link_timeline(ctx(request), viewer, query.url, page, loaded=loaded)
+    return json_response(
+        await render_statuses(request, found, viewer, loaded=loaded),
+        headers=link_header(request, cursors),
+    )

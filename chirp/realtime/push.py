@@ -2,13 +2,15 @@
 
 Who receives what is decided here, from the same visibility rules as the REST reads:
 
-    status.created  -> `update` to the home feeds it reached (+ every follower of an author too
-                       big to fan out), and to `public`/`hashtag:*` if public and not a retweet
+    status.created  -> `update` to the home feeds it reached (tag followers' among them, and
+                       every follower of an author too big to fan out), and to
+                       `public`/`hashtag:*` if public and not a retweet
                        (tweets that are neither retweets nor direct go out from the post path
                        already, `posted`, before the fan-out; the bus drops the second copy);
                        `conversation` to the participants of a direct tweet; live counters of
                        the replied-to, retweeted or quoted tweet
-    status.updated  -> `status.update` to followers, mentioned accounts and public streams
+    status.updated  -> `status.update` to followers, tag followers (`feeds.tag_audience`),
+                       mentioned accounts and public streams
     status.deleted  -> `delete` to the same audience
     favourite.*     -> live counters of the tweet
     every event     -> `notification` to each recipient of a notification it created
@@ -28,6 +30,7 @@ from typing import cast
 import orjson
 
 from chirp.bus.port import EventBus
+from chirp.core import feeds
 from chirp.core.context import Context
 from chirp.core.dispatch import Batch, Step
 from chirp.core.models import Event, Notification, Status
@@ -197,9 +200,18 @@ class Pusher:
 
     async def _home_topics(self, status: Status) -> list[str]:
         """The `user:` topics of the home feeds a tweet (not a retweet, not direct) reaches: the
-        same rule as the fan-out (`FanOut`): replies to someone else only reach followers who
-        follow them too; authors too big to fan out reach every follower, as `status_created`
-        does."""
+        same rule as the fan-out (`FanOut`, `feeds.plan_fan_out`): replies to someone else only
+        reach followers who follow them too; authors too big to fan out reach every follower,
+        as `status_created` does; followers of its hashtags get it too."""
+        home, tagged = await asyncio.gather(
+            self._followers_home_topics(status),
+            feeds.tag_audience(self.ctx, status.account_id, status.visibility, status.tags),
+        )
+        if not tagged:
+            return home
+        return list(dict.fromkeys([*home, *_user_topics(tagged)]))
+
+    async def _followers_home_topics(self, status: Status) -> list[str]:
         followers = await self.ctx.store.follower_ids(status.account_id)
         replied_to = status.in_reply_to_account_id
         if replied_to not in (None, status.account_id) and not await self._too_big_to_fan_out(
@@ -299,6 +311,8 @@ class Pusher:
         readers = {author_id, *mention_ids}
         if visibility != "direct":
             readers.update(await self.ctx.store.follower_ids(author_id))
+        tags = list(tags)  # read twice
+        readers.update(await feeds.tag_audience(self.ctx, author_id, visibility, tags))
         targets = [topics.user(r) for r in readers]
         if visibility == "public":
             targets += [topics.PUBLIC, *(topics.hashtag(t) for t in tags)]

@@ -17,6 +17,7 @@ from chirp.core.instance import (
 )
 from chirp.core.media import DESCRIPTION_MAX, MAX_ATTACHMENTS
 from chirp.core.scopes import KNOWN_SCOPES
+from chirp.core.tags import FEATURED_LIMIT
 from chirp.core.text import URL_WEIGHT
 from chirp.media.jobs import accepted_types
 from chirp.media.video import MAX_FPS
@@ -30,8 +31,6 @@ MASTODON_COMPAT_VERSION = "4.3.0"
 
 # Mastodon's API version this serves (clients gate the v2 notifications and the like on it).
 MASTODON_API_VERSION = 2
-# Mastodon's limit on featured tags (FeaturedTag::LIMIT), which Chirp's enforce.
-MAX_FEATURED_TAGS = 10
 # The pages the v2 document links to (`chirp.handlers.instance` serves them).
 ABOUT_PATH = "/about"
 PRIVACY_POLICY_PATH = "/privacy-policy"
@@ -47,7 +46,7 @@ def _configuration(settings: Settings) -> dict[str, Any]:
     no `polls` (not served yet; clients hide the poll button without it), no `vapid` (no Web
     Push yet), and every figure is the constant or setting the code enforces."""
     return {
-        "accounts": {"max_featured_tags": MAX_FEATURED_TAGS, "max_pinned_statuses": MAX_PINS},
+        "accounts": {"max_featured_tags": FEATURED_LIMIT, "max_pinned_statuses": MAX_PINS},
         "statuses": {
             "max_characters": settings.max_toot_chars,
             "max_media_attachments": MAX_ATTACHMENTS,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 from urllib.parse import quote
 
 from chirp.config import Settings
+from chirp.core.models import Account, FeaturedTag
+from chirp.core.tags import TagView
 from chirp.core.text import tag_key
 from chirp.core.trends import TagHistory
 
@@ -18,7 +21,14 @@ def tag_ref_json(name: str, settings: Settings) -> dict[str, Any]:
     return {"name": tag_key(name), "url": tag_url(name, settings)}
 
 
-def tag_json(name: str, history: list[TagHistory], settings: Settings) -> dict[str, Any]:
+def tag_json(
+    name: str,
+    history: list[TagHistory],
+    settings: Settings,
+    *,
+    following: bool = False,
+    featuring: bool = False,
+) -> dict[str, Any]:
     return {
         "id": tag_key(name),
         "name": name,
@@ -27,6 +37,33 @@ def tag_json(name: str, history: list[TagHistory], settings: Settings) -> dict[s
             {"day": str(int(h.day.timestamp())), "uses": str(h.uses), "accounts": str(h.accounts)}
             for h in history
         ],
-        "following": False,
-        "featuring": False,
+        "following": following,
+        "featuring": featuring,
+    }
+
+
+def tag_view_json(view: TagView, settings: Settings) -> dict[str, Any]:
+    """A tag as a viewer sees it (`GET /api/v1/tags/:name`, followed tags, suggestions)."""
+    return tag_json(
+        view.tag.name,
+        view.history,
+        settings,
+        following=view.following,
+        featuring=view.featuring,
+    )
+
+
+def featured_tag_json(
+    featured: FeaturedTag, account: Account, settings: Settings
+) -> dict[str, Any]:
+    """Mastodon's FeaturedTag: the count as a string and the last use as a date, as its
+    current documentation gives them; `url` lists the account's tweets with the tag."""
+    last = featured.last_status_at
+    profile = f"{settings.base_url}/@{quote(account.username)}"
+    return {
+        "id": str(featured.id),
+        "name": featured.name,
+        "url": f"{profile}/tagged/{quote(tag_key(featured.name))}",
+        "statuses_count": str(featured.statuses_count),
+        "last_status_at": last.astimezone(UTC).date().isoformat() if last else None,
     }

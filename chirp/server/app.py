@@ -45,6 +45,7 @@ from chirp.handlers import (
     statuses,
     streaming,
     studio,
+    tags,
     timelines,
     watch,
     well_known,
@@ -101,6 +102,7 @@ ROUTE_MODULES = (
     well_known,
     follow_requests,
     profiles,
+    tags,
     public_pages,  # `/`, `/@<user>`, `/tags/<name>`: no API path starts so
 )
 

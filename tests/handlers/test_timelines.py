@@ -353,4 +353,9 @@ async def test_tag_endpoint(client: TestClient, alice: User) -> None:
     assert body["url"].endswith("/tags/python")
     assert body["history"][0]["uses"] == "1"
     assert (await client.get("/api/v1/tags/PYTHON")).status == 200
-    assert (await client.get("/api/v1/tags/neverused")).status == 404
+    # A tag nobody has used is shown all the same (issue 20); only a name that could not be a
+    # hashtag is not found (tests/handlers/test_tags.py covers both).
+    unused = await client.get("/api/v1/tags/NeverUsed")
+    assert unused.status == 200
+    assert (await unused.json())["history"] == []
+    assert (await client.get("/api/v1/tags/never-used")).status == 404

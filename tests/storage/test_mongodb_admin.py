@@ -19,6 +19,7 @@ from chirp.core.models import (
     AuthorizationCode,
     ChatMessage,
     CustomEmoji,
+    FeaturedTag,
     FollowRequest,
     LiveStream,
     MediaAttachment,
@@ -219,6 +220,9 @@ async def _embedded_deployment(store: Store) -> dict[str, int]:
         default_privacy="unlisted",
     )
     await store.set_profile_image(alice.id, "avatar", "accounts/a.jpg", "https://cdn/a.jpg", now())
+    await store.follow_tag(ids.next_id(), bob.id, "Chirp", now())
+    await store.feature_tag(FeaturedTag(ids.next_id(), alice.id, "chirp", now()), limit=10)
+    await post(store, bob, "see https://example.com/copied")
     return {
         "alice": alice.id,
         "bob": bob.id,
@@ -248,9 +252,9 @@ async def test_db_copy_moves_sqlite_into_the_standin_without_loss(tmp_path: Path
     text = out.getvalue()
     assert report.ok, text
     assert "100%" in text and "0 mismatches" in text
-    assert report.counts["statuses"] == (5, 5) and report.counts["reblogs"] == (1, 1)
+    assert report.counts["statuses"] == (6, 6) and report.counts["reblogs"] == (1, 1)
     assert report.counts["follows"] == (2, 2) and report.counts["live_chat"] == (1, 1)
-    assert report.checked["account"] == 3 and report.checked["status"] == 5
+    assert report.checked["account"] == 3 and report.checked["status"] == 6
     assert all(
         rows > 0 for collection, (rows, _) in report.counts.items() if collection != "outbox"
     )
@@ -264,6 +268,11 @@ async def test_db_copy_moves_sqlite_into_the_standin_without_loss(tmp_path: Path
         made["root"]
     ]
     assert await store.tag_timeline(["chirp"], Page()) == [made["root"]]
+    assert await store.tag_followers(["chirp"]) == {"chirp": [made["bob"]]}
+    assert [(f.name, f.statuses_count) for f in await store.list_featured_tags(made["alice"])] == [
+        ("Chirp", 1)
+    ]
+    assert len(await store.link_timeline("https://example.com/copied", Page())) == 1
     assert (await store.find_reblog(made["bob"], made["root"])) is None
     assert [e.text for e in await store.get_status_edits(made["edited"])] == ["first words"]
     assert (await store.get_token_by_refresh("refresh-1")) is not None

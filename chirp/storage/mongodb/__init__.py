@@ -19,6 +19,7 @@ from chirp.storage.mongodb.engagement import MongoEngagement
 from chirp.storage.mongodb.follow_requests import MongoFollowRequests
 from chirp.storage.mongodb.follows import MongoFollows
 from chirp.storage.mongodb.instance import MongoInstance
+from chirp.storage.mongodb.links import MongoLinks, add_missing_link_keys
 from chirp.storage.mongodb.live import MongoLive
 from chirp.storage.mongodb.markers import MongoMarkers
 from chirp.storage.mongodb.media import MongoMedia
@@ -30,6 +31,7 @@ from chirp.storage.mongodb.profiles import MongoProfileImages
 from chirp.storage.mongodb.schema import init_indexes
 from chirp.storage.mongodb.search import MongoSearch
 from chirp.storage.mongodb.statuses import MongoStatuses
+from chirp.storage.mongodb.tags import MongoTags
 from chirp.storage.mongodb.timelines import MongoTimelines
 from chirp.storage.mongodb.tokens import MongoTokens
 
@@ -86,6 +88,8 @@ class MongoStore(
     MongoNotificationFilters,
     MongoConversationMutes,
     MongoInstance,
+    MongoTags,
+    MongoLinks,
 ):
     """Implements `chirp.storage.port.Store`; one mixin per aggregate. Holds the process's one
     client (a connection pool per server) and closes it on `close`."""
@@ -103,6 +107,7 @@ class MongoStore(
             store = cls(client, client[name])
             if options.init_indexes:
                 await init_indexes(store.db)
+                await add_missing_link_keys(store.db)  # tweets stored before the link timeline
         except BaseException:
             await client.close()
             raise

@@ -21,6 +21,7 @@ from chirp.core.models import (
     POLICY_FIELDS,
     AuthorizationCode,
     Event,
+    FeaturedTag,
     FollowRequest,
     Page,
 )
@@ -36,6 +37,7 @@ from chirp.storage.mongodb.markers import marker_doc
 from chirp.storage.mongodb.media import media_doc
 from chirp.storage.mongodb.notifications import notification_doc
 from chirp.storage.mongodb.statuses import edit_doc, reblog_edge_doc, status_doc
+from chirp.storage.mongodb.tags import featured_doc, tag_follow_doc
 from chirp.storage.mongodb.timelines import feed_entry
 from chirp.storage.mongodb.tokens import code_doc, token_doc
 from chirp.storage.port import Store
@@ -233,6 +235,18 @@ PARTS = (
         },
     ),
     Part("live_chat", "SELECT * FROM live_chat ORDER BY id", _chat),
+    Part(
+        "tag_follows",
+        "SELECT * FROM tag_follows ORDER BY id",
+        lambda r: tag_follow_doc(r["id"], r["account_id"], r["name_key"], dt(r["created_at"])),
+    ),
+    Part(
+        "featured_tags",
+        "SELECT * FROM featured_tags ORDER BY id",
+        lambda r: featured_doc(
+            FeaturedTag(r["id"], r["account_id"], r["name"], dt(r["created_at"]))
+        ),
+    ),
     Part(
         "chat_bans",
         "SELECT * FROM live_chat_bans ORDER BY streamer_id, account_id",

@@ -148,3 +148,18 @@ class MongoMedia(MongoBase):
             return 0
         result = await self.db.media.delete_many({"_id": {"$in": ids}})
         return result.deleted_count
+
+    async def claim_own_media(
+        self, account_id: int, media_id: int, now: datetime
+    ) -> MediaAttachment | None:
+        doc = await self.db.media.find_one_and_update(
+            {
+                "_id": media_id,
+                "account_id": account_id,
+                "status_id": None,
+                "state": {"$ne": "deleting"},
+            },
+            {"$set": {"state": "deleting", "updated_at": ts(now)}},
+            return_document=ReturnDocument.AFTER,
+        )
+        return None if doc is None else media_from_doc(doc)

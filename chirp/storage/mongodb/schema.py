@@ -44,6 +44,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         _index(("public_feed", ASC), ("_id", DESC)),  # the public timeline
         _index(("tag_keys", ASC), ("_id", DESC)),  # hashtag timelines, trends
         _index(("mention_ids", ASC), ("_id", DESC)),
+        _index(("link_keys", ASC), ("_id", DESC)),  # the link timeline
         _index(("text", TEXT), default_language="none", name="text_search"),
     ],
     "status_edits": [_index(("status_id", ASC), ("_id", ASC))],
@@ -100,6 +101,12 @@ INDEXES: dict[str, list[IndexModel]] = {
     "notification_requests": [_index(("account_id", ASC), ("id", DESC))],
     "notification_permissions": [],  # `_id`: "<account>:<sender>"
     "conversation_mutes": [_index(("conversation_id", ASC))],  # `_id`: "<account>:<root>"
+    "tag_follows": [
+        _index(("account_id", ASC), ("name_key", ASC), unique=True),
+        _index(("account_id", ASC), ("_id", DESC)),  # followed_tags
+        _index(("name_key", ASC)),  # the fan-out: a tweet's tag followers
+    ],
+    "featured_tags": [_index(("account_id", ASC), ("name_key", ASC), unique=True)],
 }
 
 # Shard keys of the collections that grow with activity. The rest stay unsharded on the

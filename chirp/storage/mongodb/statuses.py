@@ -10,7 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from chirp.core.models import Event, Status, StatusEdit
-from chirp.core.text import tag_key
+from chirp.core.text import status_link_keys, tag_key
 from chirp.storage.mongodb.base import (
     Doc,
     MongoBase,
@@ -69,6 +69,7 @@ def status_doc(status: Status) -> Doc:
         "media_ids": list(status.media_ids),
         # Derived, for indexes and filters:
         "tag_keys": tag_keys(status.tags),
+        "link_keys": status_link_keys(status.text),  # the link timeline
         "has_media": bool(status.media_ids),
         "self_thread": self_thread,  # not a reply to someone else
         "reply_to_other": reply_to_other,  # whom a reply to someone else answers
@@ -308,6 +309,7 @@ class MongoStatuses(MongoBase):
                     "mention_ids",
                     "tags",
                     "tag_keys",
+                    "link_keys",
                     "edited_at",
                     "media_ids",
                     "has_media",

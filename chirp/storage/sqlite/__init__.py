@@ -19,6 +19,7 @@ from chirp.storage.sqlite.engagement import SqliteEngagement
 from chirp.storage.sqlite.follow_requests import SqliteFollowRequests
 from chirp.storage.sqlite.follows import SqliteFollows
 from chirp.storage.sqlite.instance import SqliteInstance
+from chirp.storage.sqlite.links import SqliteLinks
 from chirp.storage.sqlite.live import SqliteLive
 from chirp.storage.sqlite.markers import SqliteMarkers
 from chirp.storage.sqlite.media import SqliteMedia
@@ -30,6 +31,7 @@ from chirp.storage.sqlite.profiles import SqliteProfileImages
 from chirp.storage.sqlite.records import FollowerLists, VersionedRecords
 from chirp.storage.sqlite.search import SqliteSearch
 from chirp.storage.sqlite.statuses import STATUS_COLUMNS, SqliteStatuses, status_from_values
+from chirp.storage.sqlite.tags import SqliteTags
 from chirp.storage.sqlite.timelines import SqliteTimelines
 from chirp.storage.sqlite.tokens import SqliteTokens
 
@@ -56,6 +58,8 @@ class SqliteStore(
     SqliteNotificationFilters,
     SqliteConversationMutes,
     SqliteInstance,
+    SqliteTags,
+    SqliteLinks,
 ):
     """Implements `chirp.storage.port.Store`; one mixin per aggregate."""
 

@@ -32,6 +32,8 @@ from typing import Any, Generic, TypeVar, cast
 
 import aiosqlite
 
+from chirp.storage.sqlite.migration_functions import FUNCTIONS
+
 log = logging.getLogger(__name__)
 
 Row = sqlite3.Row
@@ -716,6 +718,8 @@ async def apply_migrations(conn: aiosqlite.Connection, schema: str = "migrations
     )
     async with conn.execute("SELECT version FROM schema_migrations") as cursor:
         applied = {row[0] async for row in cursor}
+    for function, (arity, body) in FUNCTIONS.items():
+        await conn.create_function(function, arity, body, deterministic=True)
     for version, name, sql in _migration_files(schema):
         if version in applied:
             continue

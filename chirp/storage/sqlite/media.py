@@ -157,3 +157,18 @@ class SqliteMedia(SqliteBase):
                 f"DELETE FROM media_attachments WHERE id IN ({placeholders(ids)})", ids
             )
             return max(cursor.rowcount, 0)
+
+    async def claim_own_media(
+        self, account_id: int, media_id: int, now: datetime
+    ) -> MediaAttachment | None:
+        async with (
+            self.db.transaction() as tx,
+            tx.execute(
+                "UPDATE media_attachments SET state = 'deleting', updated_at = ?"
+                " WHERE id = ? AND account_id = ? AND status_id IS NULL AND state != 'deleting'"
+                " RETURNING *",
+                (ts(now), media_id, account_id),
+            ) as cursor,
+        ):
+            row = await cursor.fetchone()
+            return None if row is None else media_from_row(row)

@@ -11,7 +11,7 @@ import aiosqlite
 import orjson
 
 from chirp.core.models import Event, Status, StatusEdit
-from chirp.core.text import tag_key
+from chirp.core.text import status_link_keys, tag_key
 from chirp.storage.port import MissingRecord
 from chirp.storage.sqlite.base import SqliteBase, unique_violation
 from chirp.storage.sqlite.convert import req_dt, ts
@@ -157,11 +157,18 @@ async def _index_entities(tx: aiosqlite.Connection, status: Status) -> None:
         await tx.execute(
             "INSERT INTO status_search(rowid, text) VALUES (?, ?)", (status.id, status.text)
         )
+        if links := status_link_keys(status.text):
+            await tx.execute(
+                "INSERT OR IGNORE INTO status_links(link_key, status_id) VALUES"
+                + ",".join("(?, ?)" for _ in links),
+                [v for key in links for v in (key, status.id)],
+            )
 
 
 async def _unindex_entities(tx: aiosqlite.Connection, status: Status) -> None:
     await tx.execute("DELETE FROM status_mentions WHERE status_id = ?", (status.id,))
     await tx.execute("DELETE FROM status_tags WHERE status_id = ?", (status.id,))
+    await tx.execute("DELETE FROM status_links WHERE status_id = ?", (status.id,))
     if status.text:
         await tx.execute(
             "INSERT INTO status_search(status_search, rowid, text) VALUES ('delete', ?, ?)",

@@ -40,6 +40,7 @@ FAN_OUT_ROWS = 50_000
 # Feeds measured (and trimmed) per write transaction: ~0.15 ms each (a walk down 800 entries,
 # then the range deletes), so ~30 ms a transaction.
 TRIM_CHUNK = 200
+OWNERS_PER_STATEMENT = 5_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,7 @@ class _Piece:
     upto: int | None
     followers: bool
     rows: int
+    owners: tuple[int, ...] = ()  # the explicit owners a piece without followers writes
 
     @property
     def feeds(self) -> int:
@@ -77,10 +79,10 @@ async def follower_ranges(
 
 
 async def remove_from_feeds(db: Database, feeds: Database, statuses: Sequence[Status]) -> None:
-    """Take deleted tweets out of the home feeds that can hold them: their authors' followers'
-    and (direct tweets) the mentioned accounts'. In follower ranges of FAN_OUT_FEEDS per write
-    transaction, as the fan-out wrote them; the tweets are gone already, so readers skip any
-    entry still there meanwhile, and no fan-out can add one back."""
+    """Take deleted tweets out of the home feeds that can hold them: their authors' followers',
+    the mentioned accounts' (direct tweets) and their tags' followers'. In follower ranges of
+    FAN_OUT_FEEDS per write transaction, as the fan-out wrote them; the tweets are gone
+    already, so readers skip any entry still there meanwhile, and no fan-out can add one back."""
     for status in statuses:
         edges, _ = await follower_ranges(db, status.account_id, FAN_OUT_FEEDS)
         for after, upto in pairwise(edges):
@@ -92,9 +94,17 @@ async def remove_from_feeds(db: Database, feeds: Database, statuses: Sequence[St
             if upto is not None:
                 owners += " AND f.id <= ?"
                 params.append(upto)
-            elif status.mention_ids:
-                owners += f" UNION VALUES {','.join('(?)' for _ in status.mention_ids)}"
-                params += status.mention_ids
+            else:
+                if status.mention_ids:
+                    owners += f" UNION VALUES {','.join('(?)' for _ in status.mention_ids)}"
+                    params += status.mention_ids
+                if status.tags:  # whoever `feeds.tag_audience` may have given it to
+                    keys = list(dict.fromkeys(tag_key(name) for name in status.tags))
+                    owners += (
+                        " UNION SELECT account_id FROM tag_follows"
+                        f" WHERE name_key IN ({placeholders(keys)})"
+                    )
+                    params += keys
             await feeds.write(
                 statement(
                     f"DELETE FROM home_feed WHERE status_id = ? AND owner_id IN ({owners})", params
@@ -148,8 +158,12 @@ class SqliteTimelines(SqliteBase, FanOutOne):
                     group[0].status.account_id, tuple(group[start : start + FAN_OUT_ROWS])
                 )
         for request in requests:
-            if owners := len(set(request.owner_ids)):
-                pieces.append(_Piece((request,), None, None, False, owners))
+            # Explicit owners (mentioned accounts, tag followers) in chunks: four bound
+            # parameters per feed entry, and a statement takes at most 32,766.
+            owners = tuple(dict.fromkeys(request.owner_ids))
+            for start in range(0, len(owners), OWNERS_PER_STATEMENT):
+                chunk = owners[start : start + OWNERS_PER_STATEMENT]
+                pieces.append(_Piece((request,), None, None, False, len(chunk), chunk))
         return pieces
 
     async def _ranges(self, author_id: int, requests: tuple[FanOut, ...]) -> list[_Piece]:
@@ -179,7 +193,7 @@ class SqliteTimelines(SqliteBase, FanOutOne):
                 if not requests:
                     continue
                 if not piece.followers:
-                    await self._write_owners(tx, requests[0], reached)
+                    await self._write_owners(tx, requests[0], piece.owners, reached)
                 elif _plain(requests[0]):
                     await self._write_followers(tx, piece, requests, reached)
                 else:
@@ -256,9 +270,10 @@ class SqliteTimelines(SqliteBase, FanOutOne):
         cursor = await tx.execute(sql + " RETURNING owner_id", params)
         reached[status.id] += [row[0] for row in await cursor.fetchall()]
 
-    async def _write_owners(self, tx: Any, request: FanOut, reached: dict[int, list[int]]) -> None:
+    async def _write_owners(
+        self, tx: Any, request: FanOut, owners: Sequence[int], reached: dict[int, list[int]]
+    ) -> None:
         status = request.status
-        owners = list(dict.fromkeys(request.owner_ids))
         values = ",".join("(?, ?, ?, ?)" for _ in owners)
         entry = (status.id, status.account_id, status.reblog_of_id)
         cursor = await tx.execute(
