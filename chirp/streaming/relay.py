@@ -25,18 +25,23 @@ from chirp.blobs.port import IMMUTABLE, BlobStore
 from chirp.streaming import hls
 from chirp.streaming.hooks import AccountLiveHooks, LiveHooks, PublishGrant
 from chirp.streaming.ladder import Plan, Rung, available_cores, plan_ladder
-from chirp.streaming.transcoder import FFMPEG_PLAYLIST, Transcoder
+from chirp.streaming.transcoder import FFMPEG_PLAYLIST, Transcoder, probe_frame_rate
 
 log = logging.getLogger(__name__)
 
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 SEGMENT_TYPE = "video/mp2t"
 LIVE_PLAYLIST_CACHE = "public, max-age=1"
-# The master never changes during a stream; the ended VOD playlist never changes again.
+# The master changes rarely during a stream (measured bit rates); the ended VOD playlists,
+# master included, never change again.
 MASTER_CACHE = "public, max-age=5"
 ENDED_PLAYLIST_CACHE = "public, max-age=86400"
 MIN_WRITE_INTERVAL = 1.0  # GCS allows one write per second per object
 POLL_INTERVAL = 0.1
+# A live master advertises a rung's measured bit rates once it has this many segments (the
+# ladder's estimates before), and is rewritten when they move by more than MASTER_DRIFT.
+MEASURED_AFTER_SEGMENTS = 3
+MASTER_DRIFT = 0.10
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +85,8 @@ class LiveStream:
         self.runs = 0
         self.session: Session | None = None
         self.went_live = False
+        self.frame_rate: float | None = None
+        self._advertised: dict[str, hls.Bitrates] = {}  # in the master as last written
         # Held while a session publishes: a reconnected run waits for the last one's final
         # segments, so runs never interleave in the playlists.
         self.publishing = asyncio.Lock()
@@ -90,6 +97,11 @@ class LiveStream:
         # Observers (tests, the benchmark): called with (rung, segment) once it is listed.
         self.on_listed: list[Callable[[Rung, hls.Segment], None]] = []
 
+    def cache(self, policy: str) -> str:
+        """A followers-only stream's objects are `private`: no shared cache keeps them, and the
+        media route serves them only through signed links (`chirp.core.media.serve_blob`)."""
+        return policy.replace("public", "private", 1) if self.grant.private else policy
+
     def rung_key(self, rung: Rung, name: str) -> str:
         return f"{self.prefix}/{rung.name}/{name}"
 
@@ -98,20 +110,27 @@ class LiveStream:
         assert self.plan is not None
         listed = self.segments.setdefault(rung.name, [])
         discontinuity = bool(listed) and not listed[-1].uri.startswith(f"r{run:03d}-")
+        size = (await asyncio.to_thread(path.stat)).st_size
+        if self.frame_rate is None and rung == self.plan.rungs[0]:
+            self.frame_rate = await probe_frame_rate(path)
         await self.relay.blobs.put_file(
             self.rung_key(rung, path.name),
             path,
             content_type=SEGMENT_TYPE,
-            cache_control=IMMUTABLE,
+            cache_control=self.cache(IMMUTABLE),
         )
         await asyncio.to_thread(path.unlink, True)
-        segment = hls.Segment(uri=path.name, duration=duration, discontinuity=discontinuity)
+        segment = hls.Segment(path.name, duration, discontinuity, size)
         listed.append(segment)
         await self._write_playlist(rung, ended=False)
         for observer in self.on_listed:
             observer(rung, segment)
-        if not self.went_live and all(self.segments.get(r.name) for r in self.plan.rungs):
+        if self.went_live:
+            await self._correct_master()
+        elif all(self.segments.get(r.name) for r in self.plan.rungs):
             self.went_live = True
+            # Written only now: every variant it lists has a playlist, and FRAME-RATE is known.
+            await self.write_master(ended=False)
             try:
                 await self.relay.hooks.went_live(self.id)
             except Exception:
@@ -125,13 +144,48 @@ class LiveStream:
             ended=ended,
         )
         cache = ENDED_PLAYLIST_CACHE if ended else LIVE_PLAYLIST_CACHE
-        await self.relay.writer.write(self.rung_key(rung, "index.m3u8"), text, cache)
+        await self.relay.writer.write(self.rung_key(rung, "index.m3u8"), text, self.cache(cache))
 
-    async def write_master(self) -> None:
+    def _measured(self, *, ended: bool) -> dict[str, hls.Bitrates]:
+        """Each rung's measured bit rates: all of them once the stream ended, and while live
+        only those of rungs with enough segments to measure a peak."""
         assert self.plan is not None
-        await self.relay.writer.write(
-            f"{self.prefix}/master.m3u8", hls.master_playlist(self.plan.rungs), MASTER_CACHE
-        )
+        out = {}
+        for rung in self.plan.rungs:
+            segments = self.segments.get(rung.name, [])
+            if ended or len(segments) >= MEASURED_AFTER_SEGMENTS:
+                target = hls.target_duration(segments, self.relay.config.segment_seconds)
+                rates = hls.measure(segments, target)
+                if rates is not None:
+                    out[rung.name] = rates
+        return out
+
+    async def _correct_master(self) -> None:
+        """Rewrite the live master when a rung's measured bit rates left its advertised ones
+        by more than MASTER_DRIFT (players pick renditions by them)."""
+
+        def drifted(name: str, rates: hls.Bitrates) -> bool:
+            shown = self._advertised.get(name)
+            return shown is None or any(
+                abs(now - was) > MASTER_DRIFT * was
+                for now, was in ((rates.peak, shown.peak), (rates.average, shown.average))
+            )
+
+        if any(drifted(name, rates) for name, rates in self._measured(ended=False).items()):
+            await self.write_master(ended=False)
+
+    async def write_master(self, *, ended: bool) -> None:
+        """The master with the best bit rates known: measured where there are enough
+        segments, estimated otherwise; exact (every segment measured) once `ended`."""
+        assert self.plan is not None
+        measured = self._measured(ended=ended)
+        self._advertised = {
+            r.name: measured.get(r.name) or hls.Bitrates(r.average_bandwidth, r.bandwidth)
+            for r in self.plan.rungs
+        }
+        text = hls.master_playlist(self.plan.rungs, measured, self.frame_rate)
+        cache = ENDED_PLAYLIST_CACHE if ended else MASTER_CACHE
+        await self.relay.writer.write(f"{self.prefix}/master.m3u8", text, self.cache(cache))
 
     def publisher_left(self) -> None:
         """After the leaving publisher's last segments are out; a successor may be on already."""
@@ -166,6 +220,8 @@ class LiveStream:
                 for rung in self.plan.rungs:
                     if self.segments.get(rung.name):
                         await self._write_playlist(rung, ended=True)
+                if self.went_live:  # the VOD master: bit rates measured over every segment
+                    await self.write_master(ended=True)
         finally:
             await asyncio.to_thread(shutil.rmtree, self.workdir, True)
             try:
@@ -189,7 +245,6 @@ class Session:
         self, *, input_format: str, source_width: int | None, source_height: int | None
     ) -> None:
         stream = self.stream
-        first = stream.plan is None
         if stream.plan is None:
             stream.plan = plan_ladder(source_width, source_height, stream.relay.config.cores)
         self.transcoder = Transcoder(
@@ -200,8 +255,6 @@ class Session:
             self.run,
         )
         await self.transcoder.start()
-        if first:
-            await stream.write_master()
         self._watcher = asyncio.create_task(self._watch(), name=f"chirp-live-{stream.id}")
 
     async def write(self, data: bytes) -> None:

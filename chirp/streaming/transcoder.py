@@ -11,7 +11,7 @@ import logging
 import shutil
 from pathlib import Path
 
-from chirp.streaming.ladder import Plan, Rung
+from chirp.streaming.ladder import MAXRATE_FACTOR, Plan, Rung
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def _rung_args(
         "-map", f"[v{index}]", "-map", "0:a:0?",
         "-c:v", "libx264", "-preset", plan.preset, "-tune", "zerolatency",
         "-profile:v", "main", "-level:v", "3.1", "-pix_fmt", "yuv420p",
-        "-b:v", f"{kbps}k", "-maxrate", f"{int(kbps * 1.1)}k", "-bufsize", f"{kbps * 2}k",
+        "-b:v", f"{kbps}k", "-maxrate", f"{int(kbps * MAXRATE_FACTOR)}k", "-bufsize", f"{kbps * 2}k",
         # Keyframes only where we force them: at every segment boundary, the same in all rungs.
         "-g", "100000", "-keyint_min", "1", "-sc_threshold", "0", "-flags", "+cgop",
         "-force_key_frames", f"expr:gte(t,n_forced*{segment_seconds})",
@@ -114,3 +114,24 @@ class Transcoder:
                 "transcoder exited with errors",
                 extra={"returncode": self.process.returncode, "stderr": " | ".join(self._errors)},
             )
+
+
+async def probe_frame_rate(path: Path) -> float | None:
+    """The video frame rate of a finished segment (ffprobe), for the master's FRAME-RATE; None
+    when it cannot be told (no ffprobe, no video, a broken file)."""
+    binary = shutil.which("ffprobe")
+    if binary is None:
+        return None
+    process = await asyncio.create_subprocess_exec(
+        binary, "-v", "error", "-select_streams", "v:0",
+        "-show_entries", "stream=r_frame_rate", "-of", "csv=p=0", str(path),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    out, _ = await process.communicate()
+    lines = out.decode().split()  # MPEG-TS: once for the stream, again for its program
+    numerator, _, denominator = (lines[0] if lines else "").partition("/")
+    try:
+        rate = float(numerator) / float(denominator or 1)
+    except (ValueError, ZeroDivisionError):
+        return None
+    return rate if 0 < rate <= 1000 else None

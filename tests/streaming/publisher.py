@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from fractions import Fraction
 
 from tests.helpers import require_tool
 
@@ -12,19 +13,21 @@ def encoder_args(
     *,
     seconds: float,
     size: str = "640x360",
-    rate: int = 25,
+    rate: int | str = 25,
     keyint_seconds: float = 1.0,
     video_filter: str = "null",
 ) -> list[str]:
     """The ffmpeg command line (for callers that run it without asyncio). `video_filter` draws
-    on the pattern (the latency benchmark stamps each frame's number on it)."""
+    on the pattern (the latency benchmark stamps each frame's number on it); `rate` may be a
+    fraction such as "30000/1001" (NTSC's 29.97 fps)."""
+    keyint = round(Fraction(rate) * Fraction(keyint_seconds))
     return [
         require_tool("ffmpeg", "ffmpeg"), "-hide_banner", "-loglevel", "error", "-nostdin", "-re",
         "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}",
         "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
         "-t", str(seconds), "-vf", video_filter,
         "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
-        "-g", str(int(rate * keyint_seconds)), "-pix_fmt", "yuv420p",
+        "-g", str(keyint), "-pix_fmt", "yuv420p",
         "-c:a", "aac", "-b:a", "64k",
         "-f", "flv", url,
     ]  # fmt: skip
@@ -35,7 +38,7 @@ async def publish(
     *,
     seconds: float,
     size: str = "640x360",
-    rate: int = 25,
+    rate: int | str = 25,
     keyint_seconds: float = 1.0,
 ) -> asyncio.subprocess.Process:
     """Start pushing; the caller waits for (or kills) the process."""

@@ -33,3 +33,11 @@ def test_one_core_gets_two_ultrafast_rungs_and_the_choice_is_logged(
     record = next(r for r in caplog.records if r.getMessage() == "live ladder chosen")
     assert record.cores == 1 and record.rungs.startswith("1280x720@2800k")  # type: ignore[attr-defined]
     assert plan_ladder(1280, 720, cores=4).preset == "veryfast"
+
+
+def test_estimates_carry_audio_and_the_mpeg_ts_container() -> None:
+    low = plan_ladder(1280, 720, cores=2).rungs[-1]
+    assert (low.video_kbps, low.audio_kbps) == (400, 96)
+    # Audio, 188/184 of packet headers, and the per-frame PES cost that weighs on low rungs.
+    assert 530_000 <= low.average_bandwidth <= 560_000
+    assert low.average_bandwidth < low.bandwidth <= low.average_bandwidth * 1.12
