@@ -190,7 +190,7 @@ def playback_url(ctx: Context, stream: LiveStream) -> str | None:
     URLs are signed: whoever holds one can watch until it expires). None before any video."""
     if stream.state == "created" or ctx.blobs is None:
         return None
-    private = stream.visibility == "private"
+    private = stream.visibility != "public"  # whatever CHIRP_MEDIA_SIGNED_URLS says
     return playback.playback_url(ctx.blobs, ctx.settings, stream.id, private)
 
 
@@ -256,7 +256,7 @@ async def authorize_account(ctx: Context, account_id: int) -> PublishGrant | Non
     stream = await ctx.store.publishable_stream(account_id)
     if stream is None:
         return None
-    return PublishGrant(stream.id, account_id, private=stream.visibility == "private")
+    return PublishGrant(stream.id, account_id, private=stream.visibility != "public")
 
 
 class LiveService:

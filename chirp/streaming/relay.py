@@ -35,7 +35,8 @@ LIVE_PLAYLIST_CACHE = "public, max-age=1"
 # The master changes rarely during a stream (measured bit rates); the ended VOD playlists,
 # master included, never change again.
 MASTER_CACHE = "public, max-age=5"
-ENDED_PLAYLIST_CACHE = "public, max-age=86400"
+ENDED_MAX_AGE = "max-age=86400"
+ENDED_PLAYLIST_CACHE = f"public, {ENDED_MAX_AGE}"
 MIN_WRITE_INTERVAL = 1.0  # GCS allows one write per second per object
 POLL_INTERVAL = 0.1
 # A live master advertises a rung's measured bit rates once it has this many segments (the
@@ -54,6 +55,14 @@ class RelayConfig:
 
 def stream_prefix(stream_id: int) -> str:
     return f"live/{stream_id}"
+
+
+async def replay_pending(blobs: BlobStore, stream_id: int) -> bool:
+    """True while a stream that has video lacks its complete replay: its master is still the
+    live one (the VOD master is the relay's last write when a stream ends, after every media
+    playlist got EXT-X-ENDLIST). False once the replay is there, or when no video was written."""
+    info = await blobs.stat(f"{stream_prefix(stream_id)}/master.m3u8")
+    return info is not None and not info.cache_control.endswith(ENDED_MAX_AGE)
 
 
 class _ThrottledWriter:
@@ -288,6 +297,12 @@ class Session:
             if name not in done and (folder / name).exists():
                 await stream.publish_segment(rung, folder / name, duration, self.run)
 
+    async def stop(self) -> None:
+        """Another publisher took over: drop this one's connection, and close as if it left
+        (its transcoder flushed and stopped, its last segments published)."""
+        self.kick()
+        await self.close()
+
     async def close(self) -> None:
         """The publisher is gone: flush ffmpeg, publish what it finished, start the grace period."""
         if self._closed:
@@ -322,7 +337,7 @@ class Relay:
         grant = await self.hooks.authorize(stream_key) if stream_key else None
         if grant is None:
             return None, "unknown or revoked stream key"
-        return self._open(grant)
+        return await self._open(grant)
 
     async def open_account_session(self, account_id: int) -> tuple[Session | None, str]:
         """The same for a signed-in streamer (browser ingest), when the domain supports it."""
@@ -331,14 +346,20 @@ class Relay:
         grant = await self.hooks.authorize_account(account_id)
         if grant is None:
             return None, "this account has no stream to publish to"
-        return self._open(grant)
+        return await self._open(grant)
 
-    def _open(self, grant: PublishGrant) -> tuple[Session | None, str]:
+    async def _open(self, grant: PublishGrant) -> tuple[Session | None, str]:
         stream = self.streams.get(grant.stream_id)
         if stream is None:
             stream = self.streams[grant.stream_id] = LiveStream(self, grant)
-        elif not stream.resume():
-            return None, "this stream already has a publisher"
+        else:
+            if stream.session is not None and not stream.ending:
+                # Whoever holds the key is the streamer: their encoder reconnecting while the
+                # old connection still looks alive (it died silently) must not wait it out.
+                log.info("publisher taken over", extra={"stream_id": stream.id})
+                await stream.session.stop()
+            if not stream.resume():
+                return None, "this stream is ending or already has a publisher"
         stream.runs += 1
         session = Session(stream, stream.runs - 1)
         stream.session = session

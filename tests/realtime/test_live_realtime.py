@@ -16,7 +16,8 @@ import websockets
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from chirp.server.keys import LIVE_HOOKS, RELAY
+from chirp.server.keys import CONTEXT, LIVE_HOOKS, RELAY
+from chirp.streaming.relay import ENDED_PLAYLIST_CACHE, MASTER_CACHE
 from tests.handlers.test_live_streams import STREAMS, create, go_live, send
 from tests.helpers import Drain, User, follow
 
@@ -217,3 +218,23 @@ async def test_ending_through_the_api_drops_the_publisher(
     async with asyncio.timeout(3):
         await kicked.wait()
     await session.close()  # what the ingest does once its publisher is gone
+
+
+async def test_stream_ended_waits_for_the_replay(
+    client: TestClient, app: web.Application, alice: User, drain: Drain
+) -> None:
+    stream = await create(client, alice)
+    await go_live(app, stream, drain)
+    blobs = app[CONTEXT].blobs
+    assert blobs is not None
+    master = f"live/{stream['id']}/master.m3u8"
+    await blobs.put(master, b"#EXTM3U\n", content_type="x", cache_control=MASTER_CACHE)
+    async with socket(client) as viewer:
+        await watch(viewer, stream)
+        await client.post(f"{STREAMS}/{stream['id']}/end", headers=alice.headers)
+        await drain()
+        await quiet(viewer, 0.6)  # the relay is still writing the replay: not yet
+        await blobs.put(master, b"#EXTM3U\n", content_type="x", cache_control=ENDED_PLAYLIST_CACHE)
+        frame = await receive(viewer)
+        assert frame["event"] == "stream.ended"
+        assert orjson.loads(frame["payload"])["state"] == "ended"
