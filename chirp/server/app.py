@@ -58,6 +58,7 @@ from chirp.server.keys import (
 )
 from chirp.server.middleware import json_errors
 from chirp.storage import open_store
+from chirp.streaming.ladder import parse_ladder
 from chirp.streaming.relay import Relay, RelayConfig
 from chirp.streaming.rtmp import RtmpServer
 
@@ -176,6 +177,7 @@ async def _live_relay(app: web.Application) -> AsyncIterator[None]:
             segment_seconds=settings.live_segment_seconds,
             grace_seconds=settings.live_reconnect_grace_seconds,
             window_segments=settings.live_window_segments,
+            ladder=parse_ladder(settings.live_ladder),
         ),
     )
     app[RELAY] = relay

@@ -24,7 +24,14 @@ from pathlib import Path
 from chirp.blobs.port import IMMUTABLE, BlobStore
 from chirp.streaming import hls
 from chirp.streaming.hooks import AccountLiveHooks, LiveHooks, PublishGrant
-from chirp.streaming.ladder import Plan, Rung, available_cores, plan_ladder
+from chirp.streaming.ladder import (
+    DEFAULT_LADDER,
+    Plan,
+    Rung,
+    RungSpec,
+    available_cores,
+    plan_ladder,
+)
 from chirp.streaming.transcoder import FFMPEG_PLAYLIST, Transcoder, probe_frame_rate
 
 log = logging.getLogger(__name__)
@@ -51,6 +58,7 @@ class RelayConfig:
     grace_seconds: float = 10.0
     window_segments: int = 6
     cores: int = field(default_factory=available_cores)
+    ladder: tuple[RungSpec, ...] = DEFAULT_LADDER
 
 
 def stream_prefix(stream_id: int) -> str:
@@ -255,7 +263,8 @@ class Session:
     ) -> None:
         stream = self.stream
         if stream.plan is None:
-            stream.plan = plan_ladder(source_width, source_height, stream.relay.config.cores)
+            config = stream.relay.config
+            stream.plan = plan_ladder(source_width, source_height, config.cores, config.ladder)
         self.transcoder = Transcoder(
             stream.plan,
             input_format,
