@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     # The HLS ladder: `1080p,720p,480p,240p`, `720p@2500`, `1280x720@3000`; empty: 720p, 480p,
     # 240p. Checked at start (`chirp.streaming.ladder.parse_ladder`).
     live_ladder: str = ""
+    # An H.264 source that fits the ladder's top rung (size and bit rate) is copied into it, not
+    # re-encoded (its encoder must then send a keyframe every segment duration).
+    live_passthrough: bool = True
     # What the streams API tells encoders to publish to (ingest nodes behind a TCP load
     # balancer); empty: `rtmp://<public host>:<rtmp_port>/live`, or none when RTMP is off here.
     live_rtmp_url: str = ""

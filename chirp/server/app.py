@@ -178,6 +178,7 @@ async def _live_relay(app: web.Application) -> AsyncIterator[None]:
             grace_seconds=settings.live_reconnect_grace_seconds,
             window_segments=settings.live_window_segments,
             ladder=parse_ladder(settings.live_ladder),
+            passthrough=settings.live_passthrough,
         ),
     )
     app[RELAY] = relay

@@ -99,9 +99,11 @@ def master_playlist(
     rungs: Sequence[Rung],
     measured: Mapping[str, Bitrates] | None = None,
     frame_rate: float | None = None,
+    codecs: Mapping[str, str] | None = None,
 ) -> str:
     """One variant per rung: its measured bit rates where `measured` has them (by rung name),
-    the ladder's estimates otherwise; FRAME-RATE once the source's rate is known."""
+    the ladder's estimates otherwise; FRAME-RATE once the source's rate is known; CODECS as
+    probed (`codecs`, a passthrough rung's) or our encoder's."""
     lines = ["#EXTM3U", f"#EXT-X-VERSION:{VERSION}", "#EXT-X-INDEPENDENT-SEGMENTS"]
     for rung in rungs:
         rates = (measured or {}).get(rung.name) or Bitrates(rung.average_bandwidth, rung.bandwidth)
@@ -109,7 +111,7 @@ def master_playlist(
             f"BANDWIDTH={rates.peak}",
             f"AVERAGE-BANDWIDTH={rates.average}",
             f"RESOLUTION={rung.width}x{rung.height}",
-            f'CODECS="{CODECS}"',
+            f'CODECS="{(codecs or {}).get(rung.name, CODECS)}"',
         ]
         if frame_rate:
             attributes.append(f"FRAME-RATE={frame_rate:.3f}")

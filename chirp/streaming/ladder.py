@@ -18,6 +18,9 @@ class Rung:
     height: int
     video_kbps: int
     audio_kbps: int
+    # The source's own H.264, copied (`-c:v copy`), not re-encoded: its segments end at the
+    # source's keyframes, so the encoder must send one every segment duration.
+    passthrough: bool = False
 
     @property
     def average_bandwidth(self) -> int:
@@ -123,10 +126,16 @@ def plan_ladder(
     source_height: int | None,
     cores: int,
     ladder: tuple[RungSpec, ...] = DEFAULT_LADDER,
+    passthrough_kbps: int | None = None,
 ) -> Plan:
     """Rungs no taller than the source (the source height becomes the top rung when it is below
     the ladder's top, bit rates scaled down with it), at most one rung per core beyond the
-    first, x264 faster on fewer cores."""
+    first, x264 faster on fewer cores.
+
+    `passthrough_kbps`: the source's video bit rate when its video can be copied as it is
+    (H.264 of a known rate). A source that fits the top rung (no taller, no wider, no more bits)
+    then becomes that rung unchanged: no re-encode, the source's own quality, one encoder less.
+    """
     src_h = source_height or ladder[0].height
     aspect = (source_width / source_height) if source_width and source_height else 16 / 9
     chosen: list[tuple[int, int, int]] = []  # (height, kbps, width)
@@ -138,17 +147,32 @@ def plan_ladder(
             chosen.append((capped, round(spec.video_kbps * scale), width))
     chosen = chosen[: cores + 1]
     preset = "veryfast" if cores >= 4 else "superfast" if cores >= 2 else "ultrafast"
-    rungs = tuple(
+    rungs = [
         Rung(name=f"{h}p", width=w, height=h, video_kbps=kbps, audio_kbps=AUDIO_KBPS)
         for h, kbps, w in chosen
-    )
-    plan = Plan(rungs=rungs, preset=preset, threads=max(1, cores))
+    ]
+    top = rungs[0]
+    if (
+        passthrough_kbps
+        and source_width
+        and source_height
+        and source_height <= top.height + 1  # an odd height was rounded down
+        and source_width <= top.width + 1
+        and passthrough_kbps <= top.video_kbps
+    ):
+        rungs[0] = Rung(
+            top.name, source_width, source_height, passthrough_kbps, AUDIO_KBPS, passthrough=True
+        )
+    plan = Plan(rungs=tuple(rungs), preset=preset, threads=max(1, cores))
     log.info(
         "live ladder chosen",
         extra={
             "cores": cores,
             "source": f"{source_width}x{source_height}",
-            "rungs": ",".join(f"{r.width}x{r.height}@{r.video_kbps}k" for r in rungs),
+            "rungs": ",".join(
+                f"{r.width}x{r.height}@{r.video_kbps}k{'(copy)' if r.passthrough else ''}"
+                for r in rungs
+            ),
             "preset": preset,
         },
     )

@@ -25,6 +25,7 @@ from chirp.blobs.port import IMMUTABLE, BlobStore
 from chirp.streaming import hls
 from chirp.streaming.hooks import AccountLiveHooks, LiveHooks, PublishGrant
 from chirp.streaming.ladder import (
+    CODECS,
     DEFAULT_LADDER,
     Plan,
     Rung,
@@ -32,7 +33,12 @@ from chirp.streaming.ladder import (
     available_cores,
     plan_ladder,
 )
-from chirp.streaming.transcoder import FFMPEG_PLAYLIST, Transcoder, probe_frame_rate
+from chirp.streaming.transcoder import (
+    FFMPEG_PLAYLIST,
+    Transcoder,
+    probe_codecs,
+    probe_frame_rate,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +65,7 @@ class RelayConfig:
     window_segments: int = 6
     cores: int = field(default_factory=available_cores)
     ladder: tuple[RungSpec, ...] = DEFAULT_LADDER
+    passthrough: bool = True  # copy a source that fits the top rung instead of encoding it
 
 
 def stream_prefix(stream_id: int) -> str:
@@ -103,6 +110,7 @@ class LiveStream:
         self.session: Session | None = None
         self.went_live = False
         self.frame_rate: float | None = None
+        self.codecs: dict[str, str] = {}  # of passthrough rungs, probed
         self._advertised: dict[str, hls.Bitrates] = {}  # in the master as last written
         # Held while a session publishes: a reconnected run waits for the last one's final
         # segments, so runs never interleave in the playlists.
@@ -130,6 +138,14 @@ class LiveStream:
         size = (await asyncio.to_thread(path.stat)).st_size
         if self.frame_rate is None and rung == self.plan.rungs[0]:
             self.frame_rate = await probe_frame_rate(path)
+        if rung.passthrough and rung.name not in self.codecs:
+            self.codecs[rung.name] = await probe_codecs(path) or CODECS
+            if abs(duration - self.relay.config.segment_seconds) > 0.1 and not listed:
+                log.warning(
+                    "passthrough segments do not follow the segment duration: the encoder's"
+                    " keyframe interval should be the segment duration",
+                    extra={"stream_id": self.id, "duration": duration},
+                )
         await self.relay.blobs.put_file(
             self.rung_key(rung, path.name),
             path,
@@ -200,7 +216,7 @@ class LiveStream:
             r.name: measured.get(r.name) or hls.Bitrates(r.average_bandwidth, r.bandwidth)
             for r in self.plan.rungs
         }
-        text = hls.master_playlist(self.plan.rungs, measured, self.frame_rate)
+        text = hls.master_playlist(self.plan.rungs, measured, self.frame_rate, self.codecs)
         cache = ENDED_PLAYLIST_CACHE if ended else MASTER_CACHE
         await self.relay.writer.write(f"{self.prefix}/master.m3u8", text, self.cache(cache))
 
@@ -259,12 +275,25 @@ class Session:
         self.kick: Callable[[], None] = lambda: None  # set by the ingest: drop the publisher
 
     async def start(
-        self, *, input_format: str, source_width: int | None, source_height: int | None
+        self,
+        *,
+        input_format: str,
+        source_width: int | None,
+        source_height: int | None,
+        passthrough_kbps: int | None = None,
     ) -> None:
+        """`passthrough_kbps`: the source's video bit rate when it is H.264 that could be
+        copied into the top rung as it is (see `plan_ladder`)."""
         stream = self.stream
         if stream.plan is None:
             config = stream.relay.config
-            stream.plan = plan_ladder(source_width, source_height, config.cores, config.ladder)
+            stream.plan = plan_ladder(
+                source_width,
+                source_height,
+                config.cores,
+                config.ladder,
+                passthrough_kbps if config.passthrough else None,
+            )
         self.transcoder = Transcoder(
             stream.plan,
             input_format,

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from chirp.config import Settings
 from chirp.streaming.ladder import DEFAULT_LADDER, RungSpec, parse_ladder, plan_ladder
+from chirp.streaming.transcoder import ffmpeg_args
 
 
 def test_720p_source_on_two_cores_gets_three_rungs() -> None:
@@ -82,3 +83,30 @@ def test_bad_ladders_are_refused_at_start_with_the_reason(text: str, says: str) 
     with pytest.raises(ValidationError, match=re.escape(says)):
         Settings(live_ladder=text)
     assert Settings(live_ladder="1080p,480p").live_ladder == "1080p,480p"
+
+
+def test_a_source_that_fits_the_top_rung_passes_through() -> None:
+    plan = plan_ladder(1280, 720, cores=2, passthrough_kbps=2500)
+    top = plan.rungs[0]
+    assert (top.passthrough, top.width, top.height, top.video_kbps) == (True, 1280, 720, 2500)
+    assert not any(r.passthrough for r in plan.rungs[1:])
+    # Too many bits, too tall, or no known H.264 rate: encoded as before.
+    assert not plan_ladder(1280, 720, cores=2, passthrough_kbps=4000).rungs[0].passthrough
+    assert not plan_ladder(1920, 1080, cores=2, passthrough_kbps=2000).rungs[0].passthrough
+    assert not plan_ladder(1280, 720, cores=2).rungs[0].passthrough
+    small = plan_ladder(640, 360, cores=2, passthrough_kbps=600).rungs
+    assert [(r.name, r.passthrough) for r in small] == [("360p", True), ("240p", False)]
+
+
+def test_passthrough_rung_is_copied_and_the_others_encoded(tmp_path) -> None:
+    plan = plan_ladder(1280, 720, cores=2, passthrough_kbps=2500)
+    args = ffmpeg_args(plan, "flv", tmp_path, 2.0, 0)
+    graph = args[args.index("-filter_complex") + 1]
+    assert graph.startswith("[0:v:0]split=2[s1][s2];") and "[s0]" not in graph
+    assert args.count("copy") == 1 and args.count("libx264") == 2
+    copied = args.index("copy")
+    assert args[copied - 3 : copied + 1] == ["-map", "0:v:0", "-c:v", "copy"]
+    single = ffmpeg_args(
+        plan_ladder(320, 180, cores=2, passthrough_kbps=300), "flv", tmp_path, 2, 0
+    )
+    assert "-filter_complex" not in single and "libx264" not in single

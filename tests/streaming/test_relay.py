@@ -16,6 +16,7 @@ from chirp.blobs.local import LocalBlobStore
 from chirp.streaming.relay import Relay, RelayConfig
 from chirp.streaming.rtmp import RtmpServer
 from tests.helpers import require_tool
+from tests.streaming import hls_checker
 from tests.streaming.hooks import KEY, OTHER_KEY, RecordingHooks
 from tests.streaming.publisher import publish
 
@@ -163,3 +164,29 @@ async def test_streamer_ending_the_stream_drops_the_publisher_without_grace(rela
     playlist = (await blobs.read("live/42/360p/index.m3u8")).decode()
     assert playlist.rstrip().endswith("#EXT-X-ENDLIST")
     assert relay.streams == {}
+
+
+async def test_source_that_fits_the_top_rung_is_copied_not_encoded(relay_setup) -> None:
+    _, server, hooks, blobs = relay_setup
+    url = f"rtmp://127.0.0.1:{server.port}/live/{KEY}"
+    publisher = await publish(url, seconds=4, video_kbps=600)  # H.264 at 600k: fits 360p
+    assert await publisher.wait() == 0
+    await asyncio.wait_for(hooks.ended_event.wait(), 30)
+
+    master = (await blobs.read("live/42/master.m3u8")).decode()
+    finals, sizes = {}, {}
+    for _, uri in hls_checker.parse_master(master):
+        finals[uri] = (await blobs.read(f"live/42/{uri}")).decode()
+        names = [n for n, _, _ in hls_checker.parse_media(finals[uri]).segments]
+        sizes[uri] = {n: (await blobs.stat(f"live/42/{uri[:-11]}/{n}")).size for n in names}
+    assert hls_checker.check_master(master, finals, sizes) == []
+    copied = hls_checker.parse_media(finals["360p/index.m3u8"]).segments
+    assert all(abs(duration - 1.0) < 0.05 for _, duration, _ in copied[:-1])  # source keyframes
+    profiles = {}
+    for rung in ("360p", "240p"):
+        info = probe(blobs.path_of(f"live/42/{rung}/{copied[1][0]}"))
+        profiles[rung] = next(s for s in info["streams"] if s["codec_type"] == "video")["profile"]
+    # The publisher's own x264 ultrafast stream, untouched; the 240p rung is our Main profile.
+    assert profiles == {"360p": "Constrained Baseline", "240p": "Main"}
+    top = next(line for line in master.splitlines() if "RESOLUTION=640x360" in line)
+    assert 'CODECS="avc1.42e0' in top and "avc1.4d401f" not in top
