@@ -37,6 +37,7 @@ from chirp.realtime.push import dumps, publish_best_effort
 from chirp.realtime.topics import StreamRequest
 from chirp.serializers.live import LiveSerializer
 from chirp.streaming.hooks import LiveHooks, PublishGrant
+from chirp.streaming.playback import blob_prefix
 from chirp.streaming.relay import Relay, replay_pending
 
 log = logging.getLogger(__name__)
@@ -138,20 +139,23 @@ class LiveRealtime:
         the wait runs beside the dispatcher, never holding up other events."""
         stream_id = cast(int, event.payload["stream_id"])
         blobs = self.ctx.blobs
-        if blobs is None or not await replay_pending(blobs, stream_id):
+        stream = await self.ctx.store.get_live_stream(stream_id)
+        private = stream is not None and stream.visibility != "public"
+        prefix = blob_prefix(self.ctx.settings, stream_id, private=private)
+        if blobs is None or not await replay_pending(blobs, prefix):
             await self._announce(stream_id, "stream.ended", watchers=True)
             return
-        task = asyncio.create_task(self._announce_after_replay(stream_id))
+        task = asyncio.create_task(self._announce_after_replay(stream_id, prefix))
         self._waiting.add(task)
         task.add_done_callback(self._waiting.discard)
 
-    async def _announce_after_replay(self, stream_id: int) -> None:
+    async def _announce_after_replay(self, stream_id: int, prefix: str) -> None:
         blobs = self.ctx.blobs
         assert blobs is not None
         # Polled: the replay may be written by another node, into a bucket.
         try:
             for _ in range(round(REPLAY_WAIT_SECONDS / REPLAY_POLL_SECONDS)):
-                if not await replay_pending(blobs, stream_id):
+                if not await replay_pending(blobs, prefix):
                     break
                 await asyncio.sleep(REPLAY_POLL_SECONDS)
             else:

@@ -66,17 +66,21 @@ class RelayConfig:
     cores: int = field(default_factory=available_cores)
     ladder: tuple[RungSpec, ...] = DEFAULT_LADDER
     passthrough: bool = True  # copy a source that fits the top rung instead of encoding it
+    # Where a followers-only stream's objects go, by stream id: a folder nobody can guess, so
+    # even a public bucket does not give them away. None: `live/<id>` like public streams.
+    private_prefix: Callable[[int], str] | None = None
 
 
 def stream_prefix(stream_id: int) -> str:
     return f"live/{stream_id}"
 
 
-async def replay_pending(blobs: BlobStore, stream_id: int) -> bool:
-    """True while a stream that has video lacks its complete replay: its master is still the
-    live one (the VOD master is the relay's last write when a stream ends, after every media
-    playlist got EXT-X-ENDLIST). False once the replay is there, or when no video was written."""
-    info = await blobs.stat(f"{stream_prefix(stream_id)}/master.m3u8")
+async def replay_pending(blobs: BlobStore, prefix: str) -> bool:
+    """True while the stream stored under `prefix` has video but lacks its complete replay: its
+    master is still the live one (the VOD master is the relay's last write when a stream ends,
+    after every media playlist got EXT-X-ENDLIST). False once the replay is there, or when no
+    video was written."""
+    info = await blobs.stat(f"{prefix}/master.m3u8")
     return info is not None and not info.cache_control.endswith(ENDED_MAX_AGE)
 
 
@@ -103,7 +107,8 @@ class LiveStream:
     def __init__(self, relay: Relay, grant: PublishGrant) -> None:
         self.relay, self.grant = relay, grant
         self.id = grant.stream_id
-        self.prefix = stream_prefix(self.id)
+        hidden = relay.config.private_prefix if grant.private else None
+        self.prefix = hidden(self.id) if hidden else stream_prefix(self.id)
         self.plan: Plan | None = None
         self.segments: dict[str, list[hls.Segment]] = {}
         self.runs = 0

@@ -17,6 +17,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from chirp.server.keys import CONTEXT, LIVE_HOOKS, RELAY
+from chirp.streaming.playback import blob_prefix
 from chirp.streaming.relay import ENDED_PLAYLIST_CACHE, MASTER_CACHE
 from tests.handlers.test_live_streams import STREAMS, create, go_live, send
 from tests.helpers import Drain, User, follow
@@ -220,16 +221,19 @@ async def test_ending_through_the_api_drops_the_publisher(
     await session.close()  # what the ingest does once its publisher is gone
 
 
+@pytest.mark.parametrize("visibility", ["public", "private"])
 async def test_stream_ended_waits_for_the_replay(
-    client: TestClient, app: web.Application, alice: User, drain: Drain
+    client: TestClient, app: web.Application, alice: User, drain: Drain, visibility: str
 ) -> None:
-    stream = await create(client, alice)
+    stream = await create(client, alice, visibility=visibility)
     await go_live(app, stream, drain)
     blobs = app[CONTEXT].blobs
     assert blobs is not None
-    master = f"live/{stream['id']}/master.m3u8"
+    private = visibility == "private"
+    folder = blob_prefix(app[CONTEXT].settings, int(stream["id"]), private=private)
+    master = f"{folder}/master.m3u8"
     await blobs.put(master, b"#EXTM3U\n", content_type="x", cache_control=MASTER_CACHE)
-    async with socket(client) as viewer:
+    async with socket(client, alice) as viewer:
         await watch(viewer, stream)
         await client.post(f"{STREAMS}/{stream['id']}/end", headers=alice.headers)
         await drain()
