@@ -1,0 +1,70 @@
+"""The master playlist while live and after: written once every rung has a segment (with the
+ladder's estimates), corrected with measured bit rates when they drift, exact for the VOD."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chirp.blobs.local import LocalBlobStore
+from chirp.streaming import relay as relay_module
+from chirp.streaming.hooks import PublishGrant
+from chirp.streaming.ladder import plan_ladder
+from chirp.streaming.relay import LiveStream, Relay, RelayConfig
+from tests.streaming import hls_checker
+from tests.streaming.hooks import RecordingHooks
+
+
+def _rates(master: str) -> dict[str, tuple[int, int]]:
+    return {
+        uri: (int(a["BANDWIDTH"]), int(a["AVERAGE-BANDWIDTH"]))
+        for a, uri in hls_checker.parse_master(master)
+    }
+
+
+async def test_master_estimated_then_measured_then_exact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(relay_module, "MIN_WRITE_INTERVAL", 0.0)
+    hooks = RecordingHooks()
+    blobs = LocalBlobStore(tmp_path / "blobs", base_url="http://cdn.test/media")
+    relay = Relay(hooks, blobs, RelayConfig(segment_seconds=2.0, cores=2))
+    stream = LiveStream(relay, PublishGrant(42, 7, private=False))
+    stream.plan = plan_ladder(640, 360, cores=2)
+    top = stream.plan.rungs[0]
+    masters: list[str] = []
+
+    async def segment(rung_index: int, n: int, bits_per_second: int) -> None:
+        rung = stream.plan.rungs[rung_index]  # type: ignore[union-attr]
+        path = tmp_path / f"{rung.name}-r000-{n:05d}.ts"
+        path.write_bytes(b"G" * (bits_per_second * 2 // 8))  # a 2 s segment of that rate
+        await stream.publish_segment(rung, path, 2.0, 0)
+        if await blobs.exists("live/42/master.m3u8"):
+            text = (await blobs.read("live/42/master.m3u8")).decode()
+            if not masters or masters[-1] != text:
+                masters.append(text)
+
+    try:
+        await segment(0, 0, 3_000_000)
+        assert masters == [] and hooks.live == []  # not every rung has a segment yet
+        await segment(1, 0, 500_000)
+        assert hooks.live == [42] and len(masters) == 1  # the ladder's estimates
+        assert _rates(masters[0])["360p/index.m3u8"] == (top.bandwidth, top.average_bandwidth)
+        for n in (1, 2):  # the top rung runs at about twice its estimate
+            await segment(0, n, 3_000_000 + n * 100_000)
+            await segment(1, n, 500_000)
+        # Corrected as each rung got its 3 segments measured (both drifted more than 10%).
+        assert len(masters) == 3
+        live = _rates(masters[-1])
+        assert live["360p/index.m3u8"] == (3_200_000, 3_100_000)
+        assert live["240p/index.m3u8"] == (500_000, 500_000)
+        await segment(1, 3, 520_000)  # within 10% of what is advertised: no rewrite
+        assert len(masters) == 3
+        await stream.finish()
+    finally:
+        await relay.close()
+    final = (await blobs.read("live/42/master.m3u8")).decode()
+    assert _rates(final)["240p/index.m3u8"] == (520_000, 505_000)  # exact: every segment
+    assert (await blobs.stat("live/42/master.m3u8")).cache_control == "public, max-age=86400"
+    assert hooks.ended_ids == [42]
