@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import shutil
 import tempfile
@@ -299,8 +300,18 @@ class Session:
                 config.ladder,
                 passthrough_kbps if config.passthrough else None,
             )
+        plan, top = stream.plan, stream.plan.rungs[0]
+        copyable = (source_width, source_height) == (top.width, top.height) and (
+            passthrough_kbps is not None and passthrough_kbps <= top.video_kbps
+        )
+        if top.passthrough and not copyable:
+            # A reconnect from a source that no longer fits the copied rung: encode it (same
+            # size and bit rate) for this run, so the playlists stay what the master says.
+            plan = dataclasses.replace(
+                plan, rungs=(dataclasses.replace(top, passthrough=False), *plan.rungs[1:])
+            )
         self.transcoder = Transcoder(
-            stream.plan,
+            plan,
             input_format,
             stream.workdir,
             stream.relay.config.segment_seconds,

@@ -13,7 +13,7 @@ from chirp.streaming.hooks import PublishGrant
 from chirp.streaming.ladder import plan_ladder
 from chirp.streaming.relay import LiveStream, Relay, RelayConfig
 from tests.streaming import hls_checker
-from tests.streaming.hooks import RecordingHooks
+from tests.streaming.hooks import KEY, RecordingHooks
 
 
 def _rates(master: str) -> dict[str, tuple[int, int]]:
@@ -68,3 +68,29 @@ async def test_master_estimated_then_measured_then_exact(
     assert _rates(final)["240p/index.m3u8"] == (520_000, 505_000)  # exact: every segment
     assert (await blobs.stat("live/42/master.m3u8")).cache_control == "public, max-age=86400"
     assert hooks.ended_ids == [42]
+
+
+async def test_a_reconnect_that_no_longer_fits_the_copied_rung_encodes_it(tmp_path: Path) -> None:
+    blobs = LocalBlobStore(tmp_path / "blobs", base_url="http://cdn.test/media")
+    relay = Relay(RecordingHooks(), blobs, RelayConfig(segment_seconds=2.0, grace_seconds=60))
+    runs = []
+    try:
+        for size, kbps in (((640, 360), 600), ((1280, 720), 2500), ((640, 360), 600)):
+            session, reason = await relay.open_session(KEY)
+            assert session is not None, reason
+            await session.start(
+                input_format="flv",
+                source_width=size[0],
+                source_height=size[1],
+                passthrough_kbps=kbps,
+            )
+            assert session.transcoder is not None
+            runs.append(session.transcoder.args)
+            await session.close()
+    finally:
+        await relay.close()
+    copied, encoded, copied_again = runs
+    assert "copy" in copied and "copy" in copied_again
+    # The 720p source is scaled into the 360p rung the master announced, not copied at 720p.
+    assert "copy" not in encoded
+    assert "[s0]scale=640:360,setsar=1[v0]" in encoded[encoded.index("-filter_complex") + 1]
