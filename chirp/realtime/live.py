@@ -142,7 +142,8 @@ class LiveRealtime:
         stream = await self.ctx.store.get_live_stream(stream_id)
         private = stream is not None and stream.visibility != "public"
         prefix = blob_prefix(self.ctx.settings, stream_id, private=private)
-        if blobs is None or not await replay_pending(blobs, prefix):
+        relay_gone = bool(event.payload.get("relay_gone"))
+        if blobs is None or relay_gone or not await replay_pending(blobs, prefix):
             await self._announce(stream_id, "stream.ended", watchers=True)
             return
         task = asyncio.create_task(self._announce_after_replay(stream_id, prefix))

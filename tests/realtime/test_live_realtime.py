@@ -16,6 +16,7 @@ import websockets
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from chirp.core.live import finish_stream
 from chirp.server.keys import CONTEXT, LIVE_HOOKS, RELAY
 from chirp.streaming.playback import blob_prefix
 from chirp.streaming.relay import ENDED_PLAYLIST_CACHE, MASTER_CACHE
@@ -242,3 +243,20 @@ async def test_stream_ended_waits_for_the_replay(
         frame = await receive(viewer)
         assert frame["event"] == "stream.ended"
         assert orjson.loads(frame["payload"])["state"] == "ended"
+
+
+async def test_stream_ended_by_an_expired_relay_lease_goes_out_at_once(
+    client: TestClient, app: web.Application, alice: User, drain: Drain
+) -> None:
+    stream = await create(client, alice)
+    await go_live(app, stream, drain)
+    ctx = app[CONTEXT]
+    assert ctx.blobs is not None
+    master = f"live/{stream['id']}/master.m3u8"
+    await ctx.blobs.put(master, b"#EXTM3U\n", content_type="x", cache_control=MASTER_CACHE)
+    async with socket(client) as viewer:
+        await watch(viewer, stream)
+        # Its node died: no replay will ever be completed, nothing to wait for.
+        assert await finish_stream(ctx, int(stream["id"]), relay_gone=True) is not None
+        await drain()
+        assert (await receive(viewer, 1.0))["event"] == "stream.ended"
