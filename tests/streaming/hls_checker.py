@@ -29,16 +29,23 @@ Rules (`Problem.rule` names them):
 - `bandwidth`: BANDWIDTH within 10% of the variant's measured peak segment bit rate (the highest
   bit rate of any run of consecutive segments lasting 0.5 to 1.5 target durations, §4.3.4.2),
   AVERAGE-BANDWIDTH within 10% of its measured average (Apple 9.x: the 10% tolerance).
+- `media`: each segment's video, decoded (ffprobe), lasts its EXTINF within 50 ms (§4.3.2.1:
+  EXTINF is the segment's duration) and starts with a keyframe (EXT-X-INDEPENDENT-SEGMENTS,
+  §4.3.5.1, which our playlists declare).
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
+import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 TOLERANCE = 0.10
+DURATION_TOLERANCE = 0.05
 _ATTRIBUTE = re.compile(r'([A-Z0-9-]+)=("[^"]*"|[^,]*)')
 
 
@@ -262,4 +269,30 @@ def check_master(
                         "bandwidth", uri, f"{attribute}={declared_bps}, measured {measured:.0f}"
                     )
                 )
+    return problems
+
+
+def probe_segment(ffprobe: str, path: Path) -> tuple[float, bool]:
+    """(video duration in seconds, whether the first video frame is a keyframe)."""
+    out = subprocess.run(
+        [ffprobe, "-v", "error", "-select_streams", "v:0", "-read_intervals", "%+#1",
+         "-show_entries", "stream=duration:frame=key_frame", "-of", "json", str(path)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    info = json.loads(out.stdout)
+    frames = info.get("frames") or [{}]
+    return float(info["streams"][0]["duration"]), frames[0].get("key_frame") == 1
+
+
+def check_media_segments(
+    name: str, text: str, probed: Mapping[str, tuple[float, bool]]
+) -> list[Problem]:
+    """The segments against their playlist: `probed` maps each URI to `probe_segment`'s answer."""
+    problems = []
+    for uri, duration, _ in parse_media(text).segments:
+        actual, keyframe_first = probed[uri]
+        if abs(actual - duration) > DURATION_TOLERANCE:
+            problems.append(Problem("media", name, f"{uri}: EXTINF {duration}, video {actual}"))
+        if not keyframe_first:
+            problems.append(Problem("media", name, f"{uri} does not start with a keyframe"))
     return problems

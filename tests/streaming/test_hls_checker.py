@@ -107,3 +107,13 @@ def test_master_attributes_and_bandwidth() -> None:
     assert _rules(hls_checker.check_master(no_rate, media, sizes)) == {"attributes"}
     v4 = good.replace("VERSION:3", "VERSION:4")
     assert _rules(hls_checker.check_master(v4, media, sizes)) == {"version"}
+
+
+def test_segments_against_their_decoded_media() -> None:
+    text = _media(SEGMENTS[:2])
+    good = {"s0.ts": (2.002, True), "s1.ts": (2.04, True)}
+    assert hls_checker.check_media_segments("p", text, good) == []
+    off = {"s0.ts": (2.002, True), "s1.ts": (2.1, True)}
+    assert _rules(hls_checker.check_media_segments("p", text, off)) == {"media"}
+    no_key = {"s0.ts": (2.002, False), "s1.ts": (2.002, True)}
+    assert _rules(hls_checker.check_media_segments("p", text, no_key)) == {"media"}

@@ -15,6 +15,7 @@ from chirp.blobs.local import LocalBlobStore
 from chirp.blobs.port import DEFAULT_CACHE_CONTROL, BlobInfo
 from chirp.streaming.relay import Relay, RelayConfig
 from chirp.streaming.rtmp import RtmpServer
+from tests.helpers import require_tool
 from tests.streaming import hls_checker
 from tests.streaming.hooks import KEY, RecordingHooks
 from tests.streaming.publisher import publish
@@ -42,6 +43,7 @@ class RecordingBlobs(LocalBlobStore):
 
 @pytest.mark.parametrize(("rate", "fps"), [("30", "30.000"), ("30000/1001", "29.970")])
 async def test_relay_playlists_pass_the_checker(tmp_path: Path, rate: str, fps: str) -> None:
+    ffprobe = require_tool("ffprobe", "ffmpeg")
     hooks = RecordingHooks()
     blobs = RecordingBlobs(tmp_path / "blobs", base_url="http://cdn.test/media")
     config = RelayConfig(segment_seconds=2.0, grace_seconds=5.0, window_segments=3, cores=2)
@@ -75,6 +77,13 @@ async def test_relay_playlists_pass_the_checker(tmp_path: Path, rate: str, fps: 
             problems += hls_checker.check_media(key, text, sizes[uri])
         problems += hls_checker.check_reloads(key, versions)
         problems += hls_checker.check_ended(key, versions[-1])
+        probed = {
+            name: await asyncio.to_thread(
+                hls_checker.probe_segment, ffprobe, blobs.path_of(f"{folder}/{name}")
+            )
+            for name in sizes[uri]
+        }
+        problems += hls_checker.check_media_segments(key, versions[-1], probed)
         live = [hls_checker.parse_media(text) for text in versions if "#EXT-X-ENDLIST" not in text]
         assert any(p.discontinuity_sequence == 1 for p in live), "the reconnect never slid out"
         assert {p.target for p in live} == {2}  # 2.002 s segments round to 2, not up to 3
