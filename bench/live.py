@@ -145,8 +145,8 @@ class BenchRelay(Relay):
         super().__init__(*args, **kwargs)
         self.probes: dict[int, Probe] = {}
 
-    def _open(self, grant: PublishGrant) -> tuple[Session | None, str]:
-        session, reason = super()._open(grant)
+    async def _open(self, grant: PublishGrant) -> tuple[Session | None, str]:
+        session, reason = await super()._open(grant)
         if session is not None:
             self.probes[grant.stream_id] = probe = Probe()
             probe.watch(session)
@@ -163,7 +163,9 @@ def pct(values: list[float], q: float) -> float:
 async def live_run(source: Path, streams: int, segment: float, work: Path) -> dict[str, Any]:
     hooks = BenchHooks()
     blobs = LocalBlobStore(work / f"blobs-{streams}", base_url="http://bench/media")
-    relay = BenchRelay(hooks, blobs, RelayConfig(segment_seconds=segment, grace_seconds=0))
+    # Every rung encoded (no passthrough): the figure is what a 3-rung transcode costs.
+    config = RelayConfig(segment_seconds=segment, grace_seconds=0, passthrough=False)
+    relay = BenchRelay(hooks, blobs, config)
     server = RtmpServer(relay, "127.0.0.1", 0)
     await server.start()
     publishers = []

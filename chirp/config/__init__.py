@@ -109,6 +109,12 @@ class Settings(BaseSettings):
     live_window_segments: int = Field(6, ge=3, le=100)
     live_reconnect_grace_seconds: float = Field(10.0, ge=0)
     live_signed_url_ttl_seconds: int = Field(3600, ge=60, le=604_800)
+    # The HLS ladder: `1080p,720p,480p,240p`, `720p@2500`, `1280x720@3000`; empty: 720p, 480p,
+    # 240p. Checked at start (`chirp.streaming.ladder.parse_ladder`).
+    live_ladder: str = ""
+    # An H.264 source that fits the ladder's top rung (size and bit rate) is copied into it, not
+    # re-encoded (its encoder must then send a keyframe every segment duration).
+    live_passthrough: bool = True
     # What the streams API tells encoders to publish to (ingest nodes behind a TCP load
     # balancer); empty: `rtmp://<public host>:<rtmp_port>/live`, or none when RTMP is off here.
     live_rtmp_url: str = ""
@@ -142,6 +148,14 @@ class Settings(BaseSettings):
     def _text_file_exists(cls, value: str) -> str:
         if value.startswith("@") and not Path(value[1:]).expanduser().is_file():
             raise ValueError(f"no such file: {value[1:]}")
+        return value
+
+    @field_validator("live_ladder")
+    @classmethod
+    def _check_ladder(cls, value: str) -> str:
+        from chirp.streaming.ladder import parse_ladder
+
+        parse_ladder(value)  # a ValueError names the wrong rung
         return value
 
     @field_validator("public_url", "media_base_url", "live_rtmp_url")

@@ -153,9 +153,15 @@ async def start_stream(ctx: Context, stream_id: int) -> LiveStream | None:
     return started
 
 
-async def finish_stream(ctx: Context, stream_id: int) -> LiveStream | None:
-    """Ended (once); None if it already was."""
-    event = Event(id=ctx.new_id(), kind="stream.ended", payload={"stream_id": stream_id})
+async def finish_stream(
+    ctx: Context, stream_id: int, *, relay_gone: bool = False
+) -> LiveStream | None:
+    """Ended (once); None if it already was. `relay_gone`: its relay died, so no replay will
+    be completed and `stream.ended` need not wait for one."""
+    payload: dict[str, int | str | list[int] | None] = {"stream_id": stream_id}
+    if relay_gone:
+        payload["relay_gone"] = True
+    event = Event(id=ctx.new_id(), kind="stream.ended", payload=payload)
     ended = await ctx.store.end_live_stream(stream_id, ctx.now(), event=event)
     if ended is not None:
         ctx.wake_dispatcher()
@@ -170,7 +176,7 @@ async def renew_relay_leases(ctx: Context, relayed: Iterable[int]) -> list[int]:
     before = ctx.now() - timedelta(seconds=ctx.settings.live_relay_lease_seconds)
     ended = []
     for stream_id in await ctx.store.abandoned_live_streams(before, limit=100):
-        if await finish_stream(ctx, stream_id) is not None:
+        if await finish_stream(ctx, stream_id, relay_gone=True) is not None:
             log.warning("ended a live stream its relay abandoned", extra={"stream_id": stream_id})
             ended.append(stream_id)
     return ended
@@ -191,7 +197,7 @@ def playback_url(ctx: Context, stream: LiveStream) -> str | None:
     URLs are signed: whoever holds one can watch until it expires). None before any video."""
     if stream.state == "created" or ctx.blobs is None:
         return None
-    private = stream.visibility == "private"
+    private = stream.visibility != "public"  # whatever CHIRP_MEDIA_SIGNED_URLS says
     return playback.playback_url(ctx.blobs, ctx.settings, stream.id, private)
 
 
@@ -260,7 +266,7 @@ async def authorize_account(ctx: Context, account_id: int) -> PublishGrant | Non
     stream = await ctx.store.publishable_stream(account_id)
     if stream is None:
         return None
-    return PublishGrant(stream.id, account_id, private=stream.visibility == "private")
+    return PublishGrant(stream.id, account_id, private=stream.visibility != "public")
 
 
 class LiveService:

@@ -472,14 +472,16 @@ async def serve_blob(
     ctx: Context, key: str, *, expires: str | None, signature: str | None
 ) -> ServedBlob:
     """A blob of the local store for `GET /media/<key>`: signed requests must verify; unsigned
-    ones are refused when media URLs are signed."""
+    ones are refused when media URLs are signed, and for objects stored `private` (a
+    followers-only live stream's playlists and segments) whatever the setting."""
     from chirp.blobs.local import LocalBlobStore
 
     blobs = ctx.blobs
     if not isinstance(blobs, LocalBlobStore):
         raise NotFound("Not found")
+    signed = expires is not None or signature is not None
     try:
-        if expires is not None or signature is not None:
+        if signed:
             if not blobs.verify(key, expires or "", signature or ""):
                 raise Forbidden("This link has expired or is not valid")
         elif ctx.settings.media_signed_urls and not key.startswith(PROFILE_BLOB_PREFIX):
@@ -489,6 +491,8 @@ async def serve_blob(
         raise NotFound("Not found") from None
     if info is None:
         raise NotFound("Not found")
+    if not signed and info.cache_control.startswith("private"):
+        raise Forbidden("This file needs a signed link")
 
     def open_range(offset: int, length: int | None) -> AsyncIterator[bytes]:
         return blobs.open(key, offset=offset, length=length)

@@ -2,7 +2,9 @@
 
     stream.live    -> `stream.live` (Stream JSON) to the streamer's followers and the streamer
                       (`user` stream); the `chirp.live` notification follows from the dispatcher
-    stream.ended   -> `stream.ended` to the same audience and to the stream's watchers
+    stream.ended   -> `stream.ending` to the relay (drops the publisher if it still has one),
+                      then `stream.ended` to the same audience and to the stream's watchers
+                      once the replay is complete (its VOD playlists with EXT-X-ENDLIST)
     chat           -> `stream.chat` / `stream.chat.delete` to the watchers (`live:<id>`), sent
                       at once by the node that wrote it (no outbox: chat is worth nothing late)
     viewer counts  -> `stream.viewers` to the watchers, coalesced: at most once per interval per
@@ -12,7 +14,7 @@ Only viewers who may watch a stream can subscribe to `live:<id>`, and every foll
 the streamer's private streams, so these audiences never leak a private stream.
 
 `RelayWatch` wraps the relay's hooks so that a stream ended through the API (on any node)
-drops its publisher on the node that relays it.
+drops its publisher on the node that relays it (on `stream.ending`, which only the relay hears).
 """
 
 from __future__ import annotations
@@ -35,9 +37,16 @@ from chirp.realtime.push import dumps, publish_best_effort
 from chirp.realtime.topics import StreamRequest
 from chirp.serializers.live import LiveSerializer
 from chirp.streaming.hooks import LiveHooks, PublishGrant
-from chirp.streaming.relay import Relay
+from chirp.streaming.playback import blob_prefix
+from chirp.streaming.relay import Relay, replay_pending
 
 log = logging.getLogger(__name__)
+
+# How long `stream.ended` waits for the relay to finish the replay (flush the transcoder, write
+# the final playlists) before it goes out anyway (a relay that died never finishes it).
+REPLAY_WAIT_SECONDS = 30.0
+REPLAY_POLL_SECONDS = 0.25
+RELAY_STOP = "stream.ending"  # to the relay only: viewers' subscriptions never pass it
 
 
 class LiveRealtime:
@@ -56,6 +65,7 @@ class LiveRealtime:
         self.sweep_interval = sweep_interval
         self._dirty: set[int] = set()
         self._task: asyncio.Task[None] | None = None
+        self._waiting: set[asyncio.Task[None]] = set()  # `stream.ended` waiting for replays
 
     # -- chat --------------------------------------------------------------------------------
 
@@ -105,21 +115,57 @@ class LiveRealtime:
         self._task = asyncio.create_task(self.run(), name="chirp-live-viewers")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for task in [*self._waiting, *([self._task] if self._task else [])]:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
 
     # -- going live and ending (dispatcher steps) --------------------------------------------
 
     def steps(self) -> dict[str, list[Step]]:
-        return {"stream.live": [self.went_live], "stream.ended": [self.ended]}
+        return {"stream.live": [self.went_live], "stream.ended": [self.stop_relay, self.ended]}
 
     async def went_live(self, ctx: Context, event: Event, batch: Batch) -> None:
         await self._announce(cast(int, event.payload["stream_id"]), "stream.live", watchers=False)
 
+    async def stop_relay(self, ctx: Context, event: Event, batch: Batch) -> None:
+        """Ended through the API (or its relay's lease ran out): the node relaying it, if any,
+        drops the publisher and writes the replay."""
+        stream_id = cast(int, event.payload["stream_id"])
+        await publish_best_effort(self.bus, [topics.live(stream_id)], RELAY_STOP, str(stream_id))
+
     async def ended(self, ctx: Context, event: Event, batch: Batch) -> None:
-        await self._announce(cast(int, event.payload["stream_id"]), "stream.ended", watchers=True)
+        """Announced once the replay is complete, so a player told "ended" finds EXT-X-ENDLIST;
+        the wait runs beside the dispatcher, never holding up other events."""
+        stream_id = cast(int, event.payload["stream_id"])
+        blobs = self.ctx.blobs
+        stream = await self.ctx.store.get_live_stream(stream_id)
+        private = stream is not None and stream.visibility != "public"
+        prefix = blob_prefix(self.ctx.settings, stream_id, private=private)
+        relay_gone = bool(event.payload.get("relay_gone"))
+        if blobs is None or relay_gone or not await replay_pending(blobs, prefix):
+            await self._announce(stream_id, "stream.ended", watchers=True)
+            return
+        task = asyncio.create_task(self._announce_after_replay(stream_id, prefix))
+        self._waiting.add(task)
+        task.add_done_callback(self._waiting.discard)
+
+    async def _announce_after_replay(self, stream_id: int, prefix: str) -> None:
+        blobs = self.ctx.blobs
+        assert blobs is not None
+        # Polled: the replay may be written by another node, into a bucket.
+        try:
+            for _ in range(round(REPLAY_WAIT_SECONDS / REPLAY_POLL_SECONDS)):
+                if not await replay_pending(blobs, prefix):
+                    break
+                await asyncio.sleep(REPLAY_POLL_SECONDS)
+            else:
+                log.warning(
+                    "stream ended without a complete replay", extra={"stream_id": stream_id}
+                )
+        except Exception:
+            log.exception("checking a replay failed", extra={"stream_id": stream_id})
+        await self._announce(stream_id, "stream.ended", watchers=True)
 
     async def _announce(self, stream_id: int, kind: str, *, watchers: bool) -> None:
         stream = await self.ctx.store.get_live_stream(stream_id)
@@ -137,8 +183,9 @@ class LiveRealtime:
 
 
 class _RelayOutlet:
-    """Stands for the relay among the hub's connections: hears `stream.ended` of the streams
-    this node relays and has the relay drop their publishers."""
+    """Stands for the relay among the hub's connections: hears `stream.ending` (or, from an
+    older node, `stream.ended`) of the streams this node relays and has the relay drop their
+    publishers."""
 
     format: Format = "ws"
 
@@ -148,7 +195,7 @@ class _RelayOutlet:
 
     def push(self, frame: bytes) -> bool:
         message = orjson.loads(frame)
-        if message.get("event") == "stream.ended":
+        if message.get("event") in (RELAY_STOP, "stream.ended"):
             task = asyncio.create_task(self.relay.end(int(message["stream"][1])))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -159,7 +206,7 @@ class _RelayOutlet:
 
 
 class RelayWatch:
-    """The relay's hooks: the domain's (`LiveService`), plus listening for `stream.ended` on
+    """The relay's hooks: the domain's (`LiveService`), plus listening for `stream.ending` on
     every stream from the moment its publisher is authorized until the relay ends it. The relay
     is among the hub's connections only while it relays something."""
 
@@ -181,7 +228,9 @@ class RelayWatch:
     @staticmethod
     def _request(stream_id: int) -> StreamRequest:
         return StreamRequest(
-            topics.live(stream_id), ("chirp:live", str(stream_id)), frozenset({"stream.ended"})
+            topics.live(stream_id),
+            ("chirp:live", str(stream_id)),
+            frozenset({RELAY_STOP, "stream.ended"}),
         )
 
     async def _watch(self, grant: PublishGrant | None) -> PublishGrant | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator
 
@@ -70,6 +71,8 @@ from chirp.server.keys import (
 )
 from chirp.server.middleware import json_errors
 from chirp.storage import open_store
+from chirp.streaming import playback
+from chirp.streaming.ladder import parse_ladder
 from chirp.streaming.relay import Relay, RelayConfig
 from chirp.streaming.rtmp import RtmpServer
 
@@ -198,6 +201,9 @@ async def _live_relay(app: web.Application) -> AsyncIterator[None]:
             segment_seconds=settings.live_segment_seconds,
             grace_seconds=settings.live_reconnect_grace_seconds,
             window_segments=settings.live_window_segments,
+            ladder=parse_ladder(settings.live_ladder),
+            passthrough=settings.live_passthrough,
+            private_prefix=functools.partial(playback.private_prefix, settings),
         ),
     )
     app[RELAY] = relay

@@ -40,6 +40,19 @@ def master_key(stream_id: int) -> str:
     return f"{stream_prefix(stream_id)}/{MASTER}"
 
 
+def private_prefix(settings: Settings, stream_id: int) -> str:
+    """Where the relay stores a followers-only stream (`RelayConfig.private_prefix`):
+    `live/<id>/<token>`, the token an HMAC of the id, so nobody without the signing key can
+    name its objects, not even in a public bucket."""
+    token = hmac.new(_secret(settings), f"live-prefix\n{stream_id}".encode(), hashlib.sha256)
+    return f"{stream_prefix(stream_id)}/{token.hexdigest()[:32]}"
+
+
+def blob_prefix(settings: Settings, stream_id: int, *, private: bool) -> str:
+    """The folder of a stream's playlists and segments."""
+    return private_prefix(settings, stream_id) if private else stream_prefix(stream_id)
+
+
 def _secret(settings: Settings) -> bytes:
     return settings.media_signing_key.encode() if settings.media_signing_key else _PROCESS_KEY
 
@@ -93,11 +106,16 @@ async def private_playlist(
     caller checked `verify_playback` first."""
     if path != MASTER and not _VARIANT.fullmatch(path):
         raise PlaylistNotFound(path)
-    key = f"{stream_prefix(stream_id)}/{path}"
-    try:
-        text = (await blobs.read(key)).decode()
-    except LookupError:
-        raise PlaylistNotFound(path) from None
+    # A followers-only stream's hidden folder, or (signed media URLs) a public stream's.
+    for private in (True, False):
+        key = f"{blob_prefix(settings, stream_id, private=private)}/{path}"
+        try:
+            text = (await blobs.read(key)).decode()
+            break
+        except LookupError:
+            continue
+    else:
+        raise PlaylistNotFound(path)
     query = urlencode({"expires": expires, "signature": signature})
     folder = key.rsplit("/", 1)[0]
     ttl = settings.live_signed_url_ttl_seconds

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import shutil
 import tempfile
@@ -24,19 +25,38 @@ from pathlib import Path
 from chirp.blobs.port import IMMUTABLE, BlobStore
 from chirp.streaming import hls
 from chirp.streaming.hooks import AccountLiveHooks, LiveHooks, PublishGrant
-from chirp.streaming.ladder import Plan, Rung, available_cores, plan_ladder
-from chirp.streaming.transcoder import FFMPEG_PLAYLIST, Transcoder
+from chirp.streaming.ladder import (
+    CODECS,
+    DEFAULT_LADDER,
+    Plan,
+    Rung,
+    RungSpec,
+    available_cores,
+    plan_ladder,
+)
+from chirp.streaming.transcoder import (
+    FFMPEG_PLAYLIST,
+    Transcoder,
+    probe_codecs,
+    probe_frame_rate,
+)
 
 log = logging.getLogger(__name__)
 
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 SEGMENT_TYPE = "video/mp2t"
 LIVE_PLAYLIST_CACHE = "public, max-age=1"
-# The master never changes during a stream; the ended VOD playlist never changes again.
+# The master changes rarely during a stream (measured bit rates); the ended VOD playlists,
+# master included, never change again.
 MASTER_CACHE = "public, max-age=5"
-ENDED_PLAYLIST_CACHE = "public, max-age=86400"
+ENDED_MAX_AGE = "max-age=86400"
+ENDED_PLAYLIST_CACHE = f"public, {ENDED_MAX_AGE}"
 MIN_WRITE_INTERVAL = 1.0  # GCS allows one write per second per object
 POLL_INTERVAL = 0.1
+# A live master advertises a rung's measured bit rates once it has this many segments (the
+# ladder's estimates before), and is rewritten when they move by more than MASTER_DRIFT.
+MEASURED_AFTER_SEGMENTS = 3
+MASTER_DRIFT = 0.10
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +65,24 @@ class RelayConfig:
     grace_seconds: float = 10.0
     window_segments: int = 6
     cores: int = field(default_factory=available_cores)
+    ladder: tuple[RungSpec, ...] = DEFAULT_LADDER
+    passthrough: bool = True  # copy a source that fits the top rung instead of encoding it
+    # Where a followers-only stream's objects go, by stream id: a folder nobody can guess, so
+    # even a public bucket does not give them away. None: `live/<id>` like public streams.
+    private_prefix: Callable[[int], str] | None = None
 
 
 def stream_prefix(stream_id: int) -> str:
     return f"live/{stream_id}"
+
+
+async def replay_pending(blobs: BlobStore, prefix: str) -> bool:
+    """True while the stream stored under `prefix` has video but lacks its complete replay: its
+    master is still the live one (the VOD master is the relay's last write when a stream ends,
+    after every media playlist got EXT-X-ENDLIST). False once the replay is there, or when no
+    video was written."""
+    info = await blobs.stat(f"{prefix}/master.m3u8")
+    return info is not None and not info.cache_control.endswith(ENDED_MAX_AGE)
 
 
 class _ThrottledWriter:
@@ -74,12 +108,16 @@ class LiveStream:
     def __init__(self, relay: Relay, grant: PublishGrant) -> None:
         self.relay, self.grant = relay, grant
         self.id = grant.stream_id
-        self.prefix = stream_prefix(self.id)
+        hidden = relay.config.private_prefix if grant.private else None
+        self.prefix = hidden(self.id) if hidden else stream_prefix(self.id)
         self.plan: Plan | None = None
         self.segments: dict[str, list[hls.Segment]] = {}
         self.runs = 0
         self.session: Session | None = None
         self.went_live = False
+        self.frame_rate: float | None = None
+        self.codecs: dict[str, str] = {}  # of passthrough rungs, probed
+        self._advertised: dict[str, hls.Bitrates] = {}  # in the master as last written
         # Held while a session publishes: a reconnected run waits for the last one's final
         # segments, so runs never interleave in the playlists.
         self.publishing = asyncio.Lock()
@@ -90,6 +128,11 @@ class LiveStream:
         # Observers (tests, the benchmark): called with (rung, segment) once it is listed.
         self.on_listed: list[Callable[[Rung, hls.Segment], None]] = []
 
+    def cache(self, policy: str) -> str:
+        """A followers-only stream's objects are `private`: no shared cache keeps them, and the
+        media route serves them only through signed links (`chirp.core.media.serve_blob`)."""
+        return policy.replace("public", "private", 1) if self.grant.private else policy
+
     def rung_key(self, rung: Rung, name: str) -> str:
         return f"{self.prefix}/{rung.name}/{name}"
 
@@ -98,20 +141,35 @@ class LiveStream:
         assert self.plan is not None
         listed = self.segments.setdefault(rung.name, [])
         discontinuity = bool(listed) and not listed[-1].uri.startswith(f"r{run:03d}-")
+        size = (await asyncio.to_thread(path.stat)).st_size
+        if self.frame_rate is None and rung == self.plan.rungs[0]:
+            self.frame_rate = await probe_frame_rate(path)
+        if rung.passthrough and rung.name not in self.codecs:
+            self.codecs[rung.name] = await probe_codecs(path) or CODECS
+            if abs(duration - self.relay.config.segment_seconds) > 0.1 and not listed:
+                log.warning(
+                    "passthrough segments do not follow the segment duration: the encoder's"
+                    " keyframe interval should be the segment duration",
+                    extra={"stream_id": self.id, "duration": duration},
+                )
         await self.relay.blobs.put_file(
             self.rung_key(rung, path.name),
             path,
             content_type=SEGMENT_TYPE,
-            cache_control=IMMUTABLE,
+            cache_control=self.cache(IMMUTABLE),
         )
         await asyncio.to_thread(path.unlink, True)
-        segment = hls.Segment(uri=path.name, duration=duration, discontinuity=discontinuity)
+        segment = hls.Segment(path.name, duration, discontinuity, size)
         listed.append(segment)
         await self._write_playlist(rung, ended=False)
         for observer in self.on_listed:
             observer(rung, segment)
-        if not self.went_live and all(self.segments.get(r.name) for r in self.plan.rungs):
+        if self.went_live:
+            await self._correct_master()
+        elif all(self.segments.get(r.name) for r in self.plan.rungs):
             self.went_live = True
+            # Written only now: every variant it lists has a playlist, and FRAME-RATE is known.
+            await self.write_master(ended=False)
             try:
                 await self.relay.hooks.went_live(self.id)
             except Exception:
@@ -125,13 +183,48 @@ class LiveStream:
             ended=ended,
         )
         cache = ENDED_PLAYLIST_CACHE if ended else LIVE_PLAYLIST_CACHE
-        await self.relay.writer.write(self.rung_key(rung, "index.m3u8"), text, cache)
+        await self.relay.writer.write(self.rung_key(rung, "index.m3u8"), text, self.cache(cache))
 
-    async def write_master(self) -> None:
+    def _measured(self, *, ended: bool) -> dict[str, hls.Bitrates]:
+        """Each rung's measured bit rates: all of them once the stream ended, and while live
+        only those of rungs with enough segments to measure a peak."""
         assert self.plan is not None
-        await self.relay.writer.write(
-            f"{self.prefix}/master.m3u8", hls.master_playlist(self.plan.rungs), MASTER_CACHE
-        )
+        out = {}
+        for rung in self.plan.rungs:
+            segments = self.segments.get(rung.name, [])
+            if ended or len(segments) >= MEASURED_AFTER_SEGMENTS:
+                target = hls.target_duration(segments, self.relay.config.segment_seconds)
+                rates = hls.measure(segments, target)
+                if rates is not None:
+                    out[rung.name] = rates
+        return out
+
+    async def _correct_master(self) -> None:
+        """Rewrite the live master when a rung's measured bit rates left its advertised ones
+        by more than MASTER_DRIFT (players pick renditions by them)."""
+
+        def drifted(name: str, rates: hls.Bitrates) -> bool:
+            shown = self._advertised.get(name)
+            return shown is None or any(
+                abs(now - was) > MASTER_DRIFT * was
+                for now, was in ((rates.peak, shown.peak), (rates.average, shown.average))
+            )
+
+        if any(drifted(name, rates) for name, rates in self._measured(ended=False).items()):
+            await self.write_master(ended=False)
+
+    async def write_master(self, *, ended: bool) -> None:
+        """The master with the best bit rates known: measured where there are enough
+        segments, estimated otherwise; exact (every segment measured) once `ended`."""
+        assert self.plan is not None
+        measured = self._measured(ended=ended)
+        self._advertised = {
+            r.name: measured.get(r.name) or hls.Bitrates(r.average_bandwidth, r.bandwidth)
+            for r in self.plan.rungs
+        }
+        text = hls.master_playlist(self.plan.rungs, measured, self.frame_rate, self.codecs)
+        cache = ENDED_PLAYLIST_CACHE if ended else MASTER_CACHE
+        await self.relay.writer.write(f"{self.prefix}/master.m3u8", text, self.cache(cache))
 
     def publisher_left(self) -> None:
         """After the leaving publisher's last segments are out; a successor may be on already."""
@@ -166,6 +259,8 @@ class LiveStream:
                 for rung in self.plan.rungs:
                     if self.segments.get(rung.name):
                         await self._write_playlist(rung, ended=True)
+                if self.went_live:  # the VOD master: bit rates measured over every segment
+                    await self.write_master(ended=True)
         finally:
             await asyncio.to_thread(shutil.rmtree, self.workdir, True)
             try:
@@ -186,22 +281,43 @@ class Session:
         self.kick: Callable[[], None] = lambda: None  # set by the ingest: drop the publisher
 
     async def start(
-        self, *, input_format: str, source_width: int | None, source_height: int | None
+        self,
+        *,
+        input_format: str,
+        source_width: int | None,
+        source_height: int | None,
+        passthrough_kbps: int | None = None,
     ) -> None:
+        """`passthrough_kbps`: the source's video bit rate when it is H.264 that could be
+        copied into the top rung as it is (see `plan_ladder`)."""
         stream = self.stream
-        first = stream.plan is None
         if stream.plan is None:
-            stream.plan = plan_ladder(source_width, source_height, stream.relay.config.cores)
+            config = stream.relay.config
+            stream.plan = plan_ladder(
+                source_width,
+                source_height,
+                config.cores,
+                config.ladder,
+                passthrough_kbps if config.passthrough else None,
+            )
+        plan, top = stream.plan, stream.plan.rungs[0]
+        copyable = (source_width, source_height) == (top.width, top.height) and (
+            passthrough_kbps is not None and passthrough_kbps <= top.video_kbps
+        )
+        if top.passthrough and not copyable:
+            # A reconnect from a source that no longer fits the copied rung: encode it (same
+            # size and bit rate) for this run, so the playlists stay what the master says.
+            plan = dataclasses.replace(
+                plan, rungs=(dataclasses.replace(top, passthrough=False), *plan.rungs[1:])
+            )
         self.transcoder = Transcoder(
-            stream.plan,
+            plan,
             input_format,
             stream.workdir,
             stream.relay.config.segment_seconds,
             self.run,
         )
         await self.transcoder.start()
-        if first:
-            await stream.write_master()
         self._watcher = asyncio.create_task(self._watch(), name=f"chirp-live-{stream.id}")
 
     async def write(self, data: bytes) -> None:
@@ -234,6 +350,12 @@ class Session:
         for name, duration in hls.parse_ffmpeg_playlist(text):
             if name not in done and (folder / name).exists():
                 await stream.publish_segment(rung, folder / name, duration, self.run)
+
+    async def stop(self) -> None:
+        """Another publisher took over: drop this one's connection, and close as if it left
+        (its transcoder flushed and stopped, its last segments published)."""
+        self.kick()
+        await self.close()
 
     async def close(self) -> None:
         """The publisher is gone: flush ffmpeg, publish what it finished, start the grace period."""
@@ -269,7 +391,7 @@ class Relay:
         grant = await self.hooks.authorize(stream_key) if stream_key else None
         if grant is None:
             return None, "unknown or revoked stream key"
-        return self._open(grant)
+        return await self._open(grant)
 
     async def open_account_session(self, account_id: int) -> tuple[Session | None, str]:
         """The same for a signed-in streamer (browser ingest), when the domain supports it."""
@@ -278,14 +400,20 @@ class Relay:
         grant = await self.hooks.authorize_account(account_id)
         if grant is None:
             return None, "this account has no stream to publish to"
-        return self._open(grant)
+        return await self._open(grant)
 
-    def _open(self, grant: PublishGrant) -> tuple[Session | None, str]:
+    async def _open(self, grant: PublishGrant) -> tuple[Session | None, str]:
         stream = self.streams.get(grant.stream_id)
         if stream is None:
             stream = self.streams[grant.stream_id] = LiveStream(self, grant)
-        elif not stream.resume():
-            return None, "this stream already has a publisher"
+        else:
+            if stream.session is not None and not stream.ending:
+                # Whoever holds the key is the streamer: their encoder reconnecting while the
+                # old connection still looks alive (it died silently) must not wait it out.
+                log.info("publisher taken over", extra={"stream_id": stream.id})
+                await stream.session.stop()
+            if not stream.resume():
+                return None, "this stream is ending or already has a publisher"
         stream.runs += 1
         session = Session(stream, stream.runs - 1)
         stream.session = session

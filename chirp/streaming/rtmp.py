@@ -194,7 +194,12 @@ class RtmpConnection:
         assert self.session is not None
         width = _int(self.metadata.get("width"))
         height = _int(self.metadata.get("height"))
-        await self.session.start(input_format="flv", source_width=width, source_height=height)
+        codec = self.metadata.get("videocodecid")
+        h264 = codec in (7, 7.0, "avc1")  # FLV's AVC codec id, or its FourCC from some encoders
+        kbps = _int(self.metadata.get("videodatarate")) if h264 else None
+        await self.session.start(
+            input_format="flv", source_width=width, source_height=height, passthrough_kbps=kbps
+        )
         await self.session.write(flv.HEADER)
         if self.metadata:
             meta = amf.encode("onMetaData") + _ecma(self.metadata)

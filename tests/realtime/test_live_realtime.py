@@ -16,7 +16,10 @@ import websockets
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from chirp.server.keys import LIVE_HOOKS, RELAY
+from chirp.core.live import finish_stream
+from chirp.server.keys import CONTEXT, LIVE_HOOKS, RELAY
+from chirp.streaming.playback import blob_prefix
+from chirp.streaming.relay import ENDED_PLAYLIST_CACHE, MASTER_CACHE
 from tests.handlers.test_live_streams import STREAMS, create, go_live, send
 from tests.helpers import Drain, User, follow
 
@@ -217,3 +220,43 @@ async def test_ending_through_the_api_drops_the_publisher(
     async with asyncio.timeout(3):
         await kicked.wait()
     await session.close()  # what the ingest does once its publisher is gone
+
+
+@pytest.mark.parametrize("visibility", ["public", "private"])
+async def test_stream_ended_waits_for_the_replay(
+    client: TestClient, app: web.Application, alice: User, drain: Drain, visibility: str
+) -> None:
+    stream = await create(client, alice, visibility=visibility)
+    await go_live(app, stream, drain)
+    blobs = app[CONTEXT].blobs
+    assert blobs is not None
+    private = visibility == "private"
+    folder = blob_prefix(app[CONTEXT].settings, int(stream["id"]), private=private)
+    master = f"{folder}/master.m3u8"
+    await blobs.put(master, b"#EXTM3U\n", content_type="x", cache_control=MASTER_CACHE)
+    async with socket(client, alice) as viewer:
+        await watch(viewer, stream)
+        await client.post(f"{STREAMS}/{stream['id']}/end", headers=alice.headers)
+        await drain()
+        await quiet(viewer, 0.6)  # the relay is still writing the replay: not yet
+        await blobs.put(master, b"#EXTM3U\n", content_type="x", cache_control=ENDED_PLAYLIST_CACHE)
+        frame = await receive(viewer)
+        assert frame["event"] == "stream.ended"
+        assert orjson.loads(frame["payload"])["state"] == "ended"
+
+
+async def test_stream_ended_by_an_expired_relay_lease_goes_out_at_once(
+    client: TestClient, app: web.Application, alice: User, drain: Drain
+) -> None:
+    stream = await create(client, alice)
+    await go_live(app, stream, drain)
+    ctx = app[CONTEXT]
+    assert ctx.blobs is not None
+    master = f"live/{stream['id']}/master.m3u8"
+    await ctx.blobs.put(master, b"#EXTM3U\n", content_type="x", cache_control=MASTER_CACHE)
+    async with socket(client) as viewer:
+        await watch(viewer, stream)
+        # Its node died: no replay will ever be completed, nothing to wait for.
+        assert await finish_stream(ctx, int(stream["id"]), relay_gone=True) is not None
+        await drain()
+        assert (await receive(viewer, 1.0))["event"] == "stream.ended"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from fractions import Fraction
 
 from tests.helpers import require_tool
 
@@ -12,19 +13,23 @@ def encoder_args(
     *,
     seconds: float,
     size: str = "640x360",
-    rate: int = 25,
+    rate: int | str = 25,
     keyint_seconds: float = 1.0,
     video_filter: str = "null",
+    video_kbps: int | None = None,
 ) -> list[str]:
     """The ffmpeg command line (for callers that run it without asyncio). `video_filter` draws
-    on the pattern (the latency benchmark stamps each frame's number on it)."""
+    on the pattern (the latency benchmark stamps each frame's number on it); `rate` may be a
+    fraction such as "30000/1001" (NTSC's 29.97 fps)."""
+    keyint = round(Fraction(rate) * Fraction(keyint_seconds))
+    bitrate = ["-b:v", f"{video_kbps}k"] if video_kbps else []  # announced in the FLV metadata
     return [
         require_tool("ffmpeg", "ffmpeg"), "-hide_banner", "-loglevel", "error", "-nostdin", "-re",
         "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}",
         "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
         "-t", str(seconds), "-vf", video_filter,
         "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
-        "-g", str(int(rate * keyint_seconds)), "-pix_fmt", "yuv420p",
+        "-g", str(keyint), "-pix_fmt", "yuv420p", *bitrate,
         "-c:a", "aac", "-b:a", "64k",
         "-f", "flv", url,
     ]  # fmt: skip
@@ -35,12 +40,20 @@ async def publish(
     *,
     seconds: float,
     size: str = "640x360",
-    rate: int = 25,
+    rate: int | str = 25,
     keyint_seconds: float = 1.0,
+    video_kbps: int | None = None,
 ) -> asyncio.subprocess.Process:
     """Start pushing; the caller waits for (or kills) the process."""
     return await asyncio.create_subprocess_exec(
-        *encoder_args(url, seconds=seconds, size=size, rate=rate, keyint_seconds=keyint_seconds),
+        *encoder_args(
+            url,
+            seconds=seconds,
+            size=size,
+            rate=rate,
+            keyint_seconds=keyint_seconds,
+            video_kbps=video_kbps,
+        ),
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )

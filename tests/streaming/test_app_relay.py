@@ -8,6 +8,7 @@ from pathlib import Path
 
 from chirp.server.app import create_app
 from chirp.server.keys import LIVE_HOOKS, RELAY
+from chirp.streaming.ladder import RungSpec
 from tests.e2e.process import free_port
 from tests.helpers import make_settings
 from tests.streaming.hooks import KEY, RecordingHooks
@@ -55,3 +56,10 @@ async def test_app_without_live_hooks_leaves_rtmp_off(aiohttp_client, tmp_path: 
         return
     writer.close()
     raise AssertionError("RTMP port open without a relay")
+
+
+async def test_app_relay_takes_the_configured_ladder(aiohttp_client, tmp_path: Path) -> None:
+    app = create_app(make_settings(data_dir=tmp_path, rtmp_port=0, live_ladder="160p@200,480p"))
+    app[LIVE_HOOKS] = RecordingHooks()
+    await aiohttp_client(app)
+    assert app[RELAY].config.ladder == (RungSpec(480, 1200), RungSpec(160, 200))

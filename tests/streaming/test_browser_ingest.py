@@ -98,3 +98,21 @@ async def test_signed_in_streamer_publishes_with_a_write_token(aiohttp_client, t
     await ws.close()
     await asyncio.wait_for(hooks.ended_event.wait(), 30)
     assert hooks.ended_ids == [77] and hooks.live == []  # nothing was sent, nothing went live
+
+
+async def test_second_browser_with_the_key_takes_over(live_app, tmp_path: Path) -> None:
+    client, hooks = live_app
+    data = await asyncio.to_thread(_webm, tmp_path / "camera.webm", 2)
+    first = await client.ws_connect(f"{INGEST}?stream_key={KEY}&width=320&height=240")
+    assert (await first.receive()).type == WSMsgType.TEXT
+    await first.send_bytes(data[: len(data) // 2])  # then the tab freezes: silent, still open
+    second = await client.ws_connect(f"{INGEST}?stream_key={KEY}&width=320&height=240")
+    ready = await second.receive()
+    assert ready.type == WSMsgType.TEXT and '"stream_id":"42"' in ready.data
+    dropped = await asyncio.wait_for(first.receive(), 10)
+    assert dropped.type in (WSMsgType.CLOSE, WSMsgType.CLOSED, WSMsgType.ERROR)
+    assert hooks.ended_ids == []  # taken over, not ended
+    await second.send_bytes(data)
+    await second.close()
+    await asyncio.wait_for(hooks.ended_event.wait(), 30)
+    assert hooks.ended_ids == [42]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,6 +16,7 @@ from chirp.blobs.local import LocalBlobStore
 from chirp.streaming.relay import Relay, RelayConfig
 from chirp.streaming.rtmp import RtmpServer
 from tests.helpers import require_tool
+from tests.streaming import hls_checker
 from tests.streaming.hooks import KEY, OTHER_KEY, RecordingHooks
 from tests.streaming.publisher import publish
 
@@ -99,20 +102,43 @@ async def test_reconnect_within_grace_continues_with_discontinuity(relay_setup) 
     assert names[0].startswith("r000-") and names[-1].startswith("r001-")
 
 
-async def test_two_publishers_at_once_and_a_second_publisher_on_a_busy_stream(relay_setup) -> None:
+async def test_two_publishers_at_once(relay_setup) -> None:
     _, server, hooks, blobs = relay_setup
     base = f"rtmp://127.0.0.1:{server.port}/live"
     first = await publish(f"{base}/{KEY}", seconds=3)
     other = await publish(f"{base}/{OTHER_KEY}?token=ignored", seconds=3, size="320x180")
-    await asyncio.sleep(1.0)
-    intruder = await publish(f"{base}/{KEY}", seconds=2)
-    assert await asyncio.wait_for(intruder.wait(), 20) != 0
     assert (await first.wait(), await other.wait()) == (0, 0)
     while len(hooks.ended_ids) < 2:
         await asyncio.sleep(0.2)
     assert sorted(hooks.live) == [42, 43] and sorted(hooks.ended_ids) == [42, 43]
     assert "RESOLUTION=320x180" in (await blobs.read("live/43/master.m3u8")).decode()
     assert await blobs.exists("live/42/360p/index.m3u8")
+
+
+async def test_new_publisher_takes_over_from_a_stale_connection(relay_setup) -> None:
+    relay, server, hooks, blobs = relay_setup
+    url = f"rtmp://127.0.0.1:{server.port}/live/{KEY}"
+    stale = await publish(url, seconds=30)
+    while not hooks.live:
+        await asyncio.sleep(0.1)
+    old = relay.streams[42].session
+    assert old is not None and old.transcoder is not None
+    os.kill(stale.pid, signal.SIGSTOP)  # the encoder's connection goes silent, still open
+    try:
+        fresh = await publish(url, seconds=3)
+        assert await asyncio.wait_for(fresh.wait(), 30) == 0
+        # The stale connection was dropped and its transcoder flushed and stopped cleanly.
+        assert old.transcoder.process is not None and old.transcoder.process.returncode == 0
+        assert relay.streams[42].session is not old or 42 not in relay.streams
+    finally:
+        stale.kill()
+        await stale.wait()
+    await asyncio.wait_for(hooks.ended_event.wait(), 30)
+    assert hooks.live == [42] and hooks.ended_ids == [42]
+    playlist = (await blobs.read("live/42/360p/index.m3u8")).decode()
+    names = [line for line in playlist.splitlines() if line and not line.startswith("#")]
+    assert names[0].startswith("r000-") and names[-1].startswith("r001-")
+    assert playlist.count("#EXT-X-DISCONTINUITY\n") == 1
 
 
 async def test_garbage_and_wrong_app_are_dropped(relay_setup) -> None:
@@ -138,3 +164,29 @@ async def test_streamer_ending_the_stream_drops_the_publisher_without_grace(rela
     playlist = (await blobs.read("live/42/360p/index.m3u8")).decode()
     assert playlist.rstrip().endswith("#EXT-X-ENDLIST")
     assert relay.streams == {}
+
+
+async def test_source_that_fits_the_top_rung_is_copied_not_encoded(relay_setup) -> None:
+    _, server, hooks, blobs = relay_setup
+    url = f"rtmp://127.0.0.1:{server.port}/live/{KEY}"
+    publisher = await publish(url, seconds=4, video_kbps=600)  # H.264 at 600k: fits 360p
+    assert await publisher.wait() == 0
+    await asyncio.wait_for(hooks.ended_event.wait(), 30)
+
+    master = (await blobs.read("live/42/master.m3u8")).decode()
+    finals, sizes = {}, {}
+    for _, uri in hls_checker.parse_master(master):
+        finals[uri] = (await blobs.read(f"live/42/{uri}")).decode()
+        names = [n for n, _, _ in hls_checker.parse_media(finals[uri]).segments]
+        sizes[uri] = {n: (await blobs.stat(f"live/42/{uri[:-11]}/{n}")).size for n in names}
+    assert hls_checker.check_master(master, finals, sizes) == []
+    copied = hls_checker.parse_media(finals["360p/index.m3u8"]).segments
+    assert all(abs(duration - 1.0) < 0.05 for _, duration, _ in copied[:-1])  # source keyframes
+    profiles = {}
+    for rung in ("360p", "240p"):
+        info = probe(blobs.path_of(f"live/42/{rung}/{copied[1][0]}"))
+        profiles[rung] = next(s for s in info["streams"] if s["codec_type"] == "video")["profile"]
+    # The publisher's own x264 ultrafast stream, untouched; the 240p rung is our Main profile.
+    assert profiles == {"360p": "Constrained Baseline", "240p": "Main"}
+    top = next(line for line in master.splitlines() if "RESOLUTION=640x360" in line)
+    assert 'CODECS="avc1.42e0' in top and "avc1.4d401f" not in top
