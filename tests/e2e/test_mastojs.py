@@ -117,6 +117,13 @@ def _preferences(facts: Facts, url: str) -> None:
     assert (facts["postedVisibility"], facts["postedLanguage"]) == ("unlisted", "fr")
 
 
+@check("start_up_lists")
+def _start_up_lists(facts: Facts, url: str) -> None:
+    assert (facts["emojis"], facts["announcements"], facts["requests"]) == (0, 0, 0)
+    assert facts["policyForNotFollowing"] == "accept"  # Mastodon's default
+    assert facts["policyPendingRequests"] == 0
+
+
 @check("follow_and_post")
 def _follow_and_post(facts: Facts, url: str) -> None:
     assert facts["following"] is True
@@ -178,6 +185,13 @@ def _followed_tags(facts: Facts, url: str) -> None:
     assert facts["listAfter"] == 0
 
 
+@check("streaming_from_a_web_client")
+def _streaming(facts: Facts, url: str) -> None:
+    assert facts["received"] is True
+    assert facts["stream"] == ["user"]
+    assert facts["accountAcct"] == "bob"
+
+
 def _header_items(value: str | None) -> set[str]:
     return {item.strip().lower() for item in (value or "").split(",") if item.strip()}
 
@@ -199,6 +213,10 @@ def _cors_preflight(facts: Facts, url: str) -> None:
     assert facts["tokenPreflightStatus"] in (200, 204)
     assert facts["tokenAllowOrigin"] in origins
     assert "content-type" in _header_items(facts["tokenAllowHeaders"])
+    assert facts["nodeinfoLinks"] >= 1
+    assert facts["wellKnownAllowOrigin"] in origins
+    assert facts["nodeinfoStatus"] == 200
+    assert facts["nodeinfoAllowOrigin"] in origins
 
 
 def test_mastojs_walks_the_start_up_screens(node: str, chirp_server: ChirpProcess) -> None:

@@ -11,7 +11,9 @@ import {
   MastoHttpError,
   createOAuthAPIClient,
   createRestAPIClient,
+  createStreamingAPIClient,
 } from "masto";
+import WebSocket from "ws";
 
 const url = process.argv[2];
 if (!url) {
@@ -20,6 +22,8 @@ if (!url) {
 }
 
 const PASSWORD = "correct horse battery staple";
+// Where Elk or Phanpy would be served from: browsers send it on every cross-origin call.
+const BROWSER_ORIGIN = "https://elk.example";
 const SCOPES = "read write follow";
 const REDIRECT_URI = "urn:ietf:wg:oauth:2.0:oob";
 const steps = {};
@@ -185,6 +189,21 @@ await step("preferences", async () => {
   };
 });
 
+// What Phanpy, Elk and Tusky also read before showing anything: empty on a new server, not 404.
+await step("start_up_lists", async () => {
+  const emojis = await ada().v1.customEmojis.list();
+  const announcements = await ada().v1.announcements.list();
+  const policy = await ada().v2.notifications.policy.fetch();
+  const requests = await ada().v1.notifications.requests.list();
+  return {
+    emojis: emojis.length,
+    announcements: announcements.length,
+    policyForNotFollowing: policy.forNotFollowing,
+    policyPendingRequests: policy.summary?.pendingRequestsCount ?? null,
+    requests: requests.length,
+  };
+});
+
 // --- Follows, posts, the home timeline and markers ---------------------------------------------
 
 let hello;
@@ -341,10 +360,62 @@ await step("followed_tags", async () => {
   };
 });
 
+// --- The streaming websocket, opened the way a browser opens it -------------------------------
+
+/** A websocket that sends an `Origin`, as every browser does (Node's sends none). */
+class BrowserWebSocket extends WebSocket {
+  constructor(address, protocols) {
+    super(address, protocols, { origin: BROWSER_ORIGIN });
+  }
+}
+
+await step("streaming_from_a_web_client", async () => {
+  const instance = await anonymous.v2.instance.fetch();
+  const streaming = createStreamingAPIClient({
+    streamingApiUrl: instance.configuration.urls.streaming,
+    accessToken: tokens.ada, // sent as Sec-WebSocket-Protocol, as browsers must
+    implementation: BrowserWebSocket,
+    retry: 1,
+  });
+  const seen = [];
+  let failure = null;
+  const subscription = streaming.user.subscribe();
+  const reading = (async () => {
+    for await (const event of subscription) seen.push(event);
+  })().catch((error) => {
+    failure = error;
+  });
+  try {
+    // The subscription reaches the server a moment after the socket opens: post until one lands.
+    const posted = new Set();
+    let received = null;
+    for (let attempt = 0; attempt < 5 && !received && !failure; attempt++) {
+      posted.add((await bob().v1.statuses.create({ status: `live ${attempt}` })).id);
+      received = (
+        await eventually(
+          async () => seen.find((e) => e.event === "update" && posted.has(e.payload.id)),
+          (event) => event !== undefined || failure !== null,
+          2000,
+        )
+      ) ?? null;
+    }
+    if (failure) throw failure;
+    return {
+      received: received !== null,
+      stream: received?.stream ?? null,
+      accountAcct: received?.payload.account.acct ?? null,
+    };
+  } finally {
+    subscription.unsubscribe();
+    streaming.close();
+    await Promise.race([reading, sleep(1000)]);
+  }
+});
+
 // --- CORS: what a browser asks before a web client's first authenticated call -----------------
 
 await step("cors_preflight", async () => {
-  const origin = "https://elk.example";
+  const origin = BROWSER_ORIGIN;
   const preflight = await fetch(`${url}/api/v1/timelines/home`, {
     method: "OPTIONS",
     headers: {
@@ -364,7 +435,13 @@ await step("cors_preflight", async () => {
       "Access-Control-Request-Headers": "content-type",
     },
   });
-  const header = (response, name) => response.headers.get(name);
+  // Phanpy reads nodeinfo from the page at start-up: a simple GET, answered for any origin.
+  const wellKnown = await fetch(`${url}/.well-known/nodeinfo`, { headers: { Origin: origin } });
+  const links = wellKnown.ok ? (await wellKnown.json()).links ?? [] : [];
+  const nodeinfo = links.length
+    ? await fetch(links[links.length - 1].href, { headers: { Origin: origin } })
+    : null;
+  const header = (response, name) => response?.headers.get(name) ?? null;
   return {
     origin,
     preflightStatus: preflight.status,
@@ -379,6 +456,10 @@ await step("cors_preflight", async () => {
     tokenPreflightStatus: tokenPreflight.status,
     tokenAllowOrigin: header(tokenPreflight, "access-control-allow-origin"),
     tokenAllowHeaders: header(tokenPreflight, "access-control-allow-headers"),
+    nodeinfoLinks: links.length,
+    wellKnownAllowOrigin: header(wellKnown, "access-control-allow-origin"),
+    nodeinfoStatus: nodeinfo?.status ?? null,
+    nodeinfoAllowOrigin: header(nodeinfo, "access-control-allow-origin"),
   };
 });
 
