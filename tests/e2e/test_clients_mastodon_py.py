@@ -5,6 +5,7 @@ followed and featured tags; statuses by id."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import requests
@@ -70,7 +71,8 @@ def test_start_up_reads(chirp_server: ChirpProcess) -> None:
     # Discovery documents other software reads before it talks to the API.
     nodeinfo = ada.instance_nodeinfo()
     assert nodeinfo["version"] == "2.0"
-    assert nodeinfo["software"]["name"] == "chirp"
+    assert re.fullmatch(r"[a-z0-9-]+", nodeinfo["software"]["name"])  # the schema's rule
+    assert nodeinfo["software"]["version"]
     assert nodeinfo["usage"]["users"]["total"] == 2
     assert nodeinfo["usage"]["localPosts"] == 2
     assert nodeinfo["openRegistrations"] is True
