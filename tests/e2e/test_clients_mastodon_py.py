@@ -186,7 +186,9 @@ def test_a_locked_account_and_its_follow_requests(chirp_server: ChirpProcess) ->
     # Accounts by id, familiar followers, a private note, and removing a follower.
     assert {a["id"] for a in ada.accounts([bob_id, cy_id])} == {bob_id, cy_id}
     bob.account_follow(ada_id)
+    # Mastodon.py sends these ids as a JSON body on the GET (Rails reads it): one entry per id.
     familiar = bob.account_familiar_followers(cy_id)
+    assert [str(entry["id"]) for entry in familiar] == [str(cy_id)]
     assert [a["id"] for a in familiar[0]["accounts"]] == [ada_id]  # bob follows ada, who follows cy
     assert ada.account_note_set(cy_id, "met at the conference")["note"] == "met at the conference"
     removed = cy.account_remove_from_followers(ada_id)
