@@ -1,0 +1,466 @@
+// Drives a running Chirp server the way Elk and Phanpy do: through masto.js.
+//
+//   node scenario.mjs http://127.0.0.1:8080
+//
+// Every step runs even when an earlier one failed, and the script prints one JSON object on
+// stdout: {"steps": {"<name>": {"ok": true, "facts": {...}} | {"ok": false, "error": "..."}}}.
+// tests/e2e/test_mastojs.py runs it against a fresh `chirp serve` and asserts on the facts;
+// the script itself decides nothing, so a failing endpoint shows up as one failed step.
+
+import {
+  MastoHttpError,
+  createOAuthAPIClient,
+  createRestAPIClient,
+  createStreamingAPIClient,
+} from "masto";
+import WebSocket from "ws";
+
+const url = process.argv[2];
+if (!url) {
+  console.error("usage: node scenario.mjs <server url>");
+  process.exit(2);
+}
+
+const PASSWORD = "correct horse battery staple";
+// Where Elk or Phanpy would be served from: browsers send it on every cross-origin call.
+const BROWSER_ORIGIN = "https://elk.example";
+const SCOPES = "read write follow";
+const REDIRECT_URI = "urn:ietf:wg:oauth:2.0:oob";
+const steps = {};
+
+async function step(name, body) {
+  try {
+    steps[name] = { ok: true, facts: (await body()) ?? {} };
+  } catch (error) {
+    steps[name] = { ok: false, error: describe(error) };
+  }
+}
+
+/** The error, and the line of this script whose call failed (a step makes several calls). */
+function describe(error) {
+  const here = String(error?.stack ?? "")
+    .split("\n")
+    .find((line) => line.includes("scenario.mjs"));
+  const where = here ? ` (${here.replace(/.*\/(scenario\.mjs:\d+).*/, "$1")})` : "";
+  if (error instanceof MastoHttpError) {
+    return `HTTP ${error.statusCode}: ${error.message}${where}`;
+  }
+  return `${error?.name ?? "Error"}: ${error?.message ?? error}${where}`;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Side effects (fan-out, notifications) land just after the write: poll until `check` holds. */
+async function eventually(probe, check, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (check(value) || Date.now() > deadline) return value;
+    await sleep(50);
+  }
+}
+
+const anonymous = createRestAPIClient({ url, timeout: 30_000 });
+const oauth = createOAuthAPIClient({ url, timeout: 30_000 });
+const as = (accessToken) => createRestAPIClient({ url, accessToken, timeout: 60_000 });
+
+// --- An app, its token, accounts, a password login -------------------------------------------
+
+let app;
+let appToken;
+await step("app", async () => {
+  app = await anonymous.v1.apps.create({
+    clientName: "chirp masto.js e2e",
+    redirectUris: REDIRECT_URI,
+    scopes: SCOPES,
+    website: "https://github.com/neet/masto.js",
+  });
+  const token = await oauth.token.create({
+    grantType: "client_credentials",
+    clientId: app.clientId,
+    clientSecret: app.clientSecret,
+    redirectUri: REDIRECT_URI,
+    scope: SCOPES,
+  });
+  appToken = token.accessToken;
+  const verified = await as(appToken).v1.apps.verifyCredentials();
+  return {
+    name: app.name,
+    hasClientId: Boolean(app.clientId),
+    hasClientSecret: Boolean(app.clientSecret),
+    tokenType: token.tokenType,
+    verifiedName: verified.name,
+  };
+});
+
+const tokens = {};
+const ids = {};
+for (const name of ["ada", "bob", "cy", "dan"]) {
+  await step(`register_${name}`, async () => {
+    const token = await as(appToken).v1.accounts.create({
+      username: name,
+      email: `${name}@example.com`,
+      password: PASSWORD,
+      agreement: true,
+      locale: "en",
+    });
+    tokens[name] = token.accessToken;
+    const me = await as(tokens[name]).v1.accounts.verifyCredentials();
+    ids[name] = me.id;
+    return { username: me.username, hasToken: Boolean(token.accessToken) };
+  });
+}
+
+// Ada signs in again with her password, as a client's login screen would (Mastodon.py's
+// log_in and toot use this grant); her session from here on uses this token.
+await step("password_login", async () => {
+  const token = await oauth.token.create({
+    grantType: "password",
+    clientId: app.clientId,
+    clientSecret: app.clientSecret,
+    redirectUri: REDIRECT_URI,
+    scope: SCOPES,
+    username: "ada@example.com",
+    password: PASSWORD,
+  });
+  tokens.ada = token.accessToken;
+  const me = await as(tokens.ada).v1.accounts.verifyCredentials();
+  return {
+    username: me.username,
+    scope: token.scope,
+    hasSource: me.source !== undefined && me.source !== null,
+    sourcePrivacy: me.source?.privacy ?? null,
+  };
+});
+
+const ada = () => as(tokens.ada);
+const bob = () => as(tokens.bob);
+const cy = () => as(tokens.cy);
+const dan = () => as(tokens.dan);
+
+// --- What a client reads at start-up -----------------------------------------------------------
+
+await step("instance_v1", async () => {
+  const instance = await anonymous.v1.instance.fetch();
+  return {
+    uri: instance.uri,
+    title: instance.title,
+    version: instance.version,
+    streamingApi: instance.urls?.streamingApi ?? null,
+    maxCharacters: instance.configuration?.statuses?.maxCharacters ?? null,
+    registrations: instance.registrations,
+    userCount: instance.stats?.userCount ?? null,
+  };
+});
+
+await step("instance_v2", async () => {
+  const instance = await anonymous.v2.instance.fetch();
+  return {
+    domain: instance.domain,
+    title: instance.title,
+    version: instance.version,
+    apiVersionsMastodon: instance.apiVersions?.mastodon ?? null,
+    streaming: instance.configuration?.urls?.streaming ?? null,
+    maxCharacters: instance.configuration?.statuses?.maxCharacters ?? null,
+    maxMediaAttachments: instance.configuration?.statuses?.maxMediaAttachments ?? null,
+    registrationsEnabled: instance.registrations?.enabled ?? null,
+    hasRules: Array.isArray(instance.rules),
+  };
+});
+
+await step("preferences", async () => {
+  const before = await cy().v1.preferences.fetch();
+  const updated = await cy().v1.accounts.updateCredentials({
+    source: { privacy: "unlisted", sensitive: true, language: "fr" },
+  });
+  const after = await cy().v1.preferences.fetch();
+  // A status posted without a visibility takes the account's default, as on Mastodon.
+  const status = await cy().v1.statuses.create({ status: "posted with my defaults" });
+  return {
+    defaultVisibilityBefore: before["posting:default:visibility"],
+    sourcePrivacy: updated.source?.privacy ?? null,
+    visibility: after["posting:default:visibility"],
+    sensitive: after["posting:default:sensitive"],
+    language: after["posting:default:language"],
+    expandMedia: after["reading:expand:media"],
+    expandSpoilers: after["reading:expand:spoilers"],
+    postedVisibility: status.visibility,
+    postedLanguage: status.language,
+  };
+});
+
+// What Phanpy, Elk and Tusky also read before showing anything: empty on a new server, not 404.
+await step("start_up_lists", async () => {
+  const emojis = await ada().v1.customEmojis.list();
+  const announcements = await ada().v1.announcements.list();
+  const policy = await ada().v2.notifications.policy.fetch();
+  const requests = await ada().v1.notifications.requests.list();
+  return {
+    emojis: emojis.length,
+    announcements: announcements.length,
+    policyForNotFollowing: policy.forNotFollowing,
+    policyPendingRequests: policy.summary?.pendingRequestsCount ?? null,
+    requests: requests.length,
+  };
+});
+
+// --- Follows, posts, the home timeline and markers ---------------------------------------------
+
+let hello;
+let second;
+await step("follow_and_post", async () => {
+  const relationship = await ada().v1.accounts.$select(ids.bob).follow();
+  hello = await bob().v1.statuses.create({
+    status: "Hello from masto.js #mastojs",
+    visibility: "public",
+  });
+  second = await bob().v1.statuses.create({ status: "a second one" });
+  const home = await eventually(
+    () => ada().v1.timelines.home.list({ limit: 10 }),
+    (page) => page.length >= 2,
+  );
+  return {
+    following: relationship.following,
+    helloTags: hello.tags.map((tag) => tag.name),
+    homeIds: home.map((status) => status.id),
+    expectedHomeIds: [second.id, hello.id],
+  };
+});
+
+await step("statuses_batch", async () => {
+  const missing = "1"; // an id no status has: left out, as Mastodon does
+  const batch = await ada().v1.statuses.fetch({ id: [hello.id, missing] });
+  return { ids: batch.map((status) => status.id), expected: [hello.id] };
+});
+
+await step("markers", async () => {
+  const empty = await ada().v1.markers.fetch({ timeline: ["home", "notifications"] });
+  const saved = await ada().v1.markers.create({ home: { lastReadId: hello.id } });
+  const again = await ada().v1.markers.create({ home: { lastReadId: second.id } });
+  const read = await ada().v1.markers.fetch({ timeline: ["home", "notifications"] });
+  return {
+    emptyTimelines: Object.keys(empty),
+    savedLastReadId: saved.home?.lastReadId ?? null,
+    firstVersion: saved.home?.version ?? null,
+    secondVersion: again.home?.version ?? null,
+    readLastReadId: read.home?.lastReadId ?? null,
+    readHasUpdatedAt: Boolean(read.home?.updatedAt),
+    readTimelines: Object.keys(read),
+    helloId: hello.id,
+    expectedLastReadId: second.id,
+  };
+});
+
+// --- Grouped notifications (Mastodon 4.3's /api/v2/notifications) ------------------------------
+
+await step("grouped_notifications", async () => {
+  await ada().v1.statuses.$select(hello.id).favourite();
+  await dan().v1.statuses.$select(hello.id).favourite();
+  await ada().v1.statuses.$select(hello.id).reblog();
+  const results = await eventually(
+    () =>
+      bob().v2.notifications.list({
+        groupedTypes: ["favourite", "reblog", "follow"],
+        expandAccounts: "full",
+      }),
+    (page) =>
+      page.notificationGroups.some(
+        (group) => group.type === "favourite" && group.notificationsCount === 2,
+      ) && page.notificationGroups.some((group) => group.type === "reblog"),
+  );
+  const groups = results.notificationGroups;
+  const favourites = groups.find((group) => group.type === "favourite");
+  const unread = await bob().v2.notifications.unreadCount.fetch();
+  const unreadV1 = await bob().v1.notifications.unreadCount.fetch();
+  const one = await bob().v2.notifications.$select(favourites.groupKey).fetch();
+  const accounts = await bob().v2.notifications.$select(favourites.groupKey).accounts.fetch();
+  await bob().v2.notifications.$select(favourites.groupKey).dismiss();
+  const afterDismiss = await bob().v2.notifications.list();
+  return {
+    types: groups.map((group) => group.type).sort(),
+    favouriteCount: favourites.notificationsCount,
+    favouriteStatusId: favourites.statusId,
+    favouriteSamples: [...favourites.sampleAccountIds].sort(),
+    expectedSamples: [ids.ada, ids.dan].sort(),
+    expectedStatusId: hello.id,
+    accountIds: results.accounts.map((account) => account.id).sort(),
+    statusIds: results.statuses.map((status) => status.id),
+    unreadCount: unread.count,
+    unreadCountV1: unreadV1.count,
+    fetchedGroupKeys: one.notificationGroups.map((group) => group.groupKey),
+    groupKey: favourites.groupKey,
+    groupAccountIds: accounts.map((account) => account.id).sort(),
+    typesAfterDismiss: afterDismiss.notificationGroups.map((group) => group.type).sort(),
+  };
+});
+
+// --- A locked account: follow requests ---------------------------------------------------------
+
+await step("follow_requests", async () => {
+  const locked = await cy().v1.accounts.updateCredentials({ locked: true });
+  const requested = await ada().v1.accounts.$select(ids.cy).follow();
+  const pending = await cy().v1.followRequests.list();
+  const notified = await eventually(
+    () => cy().v2.notifications.list({ types: ["follow_request"] }),
+    (page) => page.notificationGroups.length > 0,
+  );
+  const authorized = await cy().v1.followRequests.$select(ids.ada).authorize();
+  const [relationship] = await ada().v1.accounts.relationships.fetch({ id: [ids.cy] });
+  const afterwards = await cy().v1.followRequests.list();
+  // Followers-only posts of a locked account reach the follower it approved.
+  const secret = await cy().v1.statuses.create({
+    status: "for my followers",
+    visibility: "private",
+  });
+  const home = await eventually(
+    () => ada().v1.timelines.home.list({ limit: 20 }),
+    (page) => page.some((status) => status.id === secret.id),
+  );
+  return {
+    locked: locked.locked,
+    requested: requested.requested,
+    followingBeforeApproval: requested.following,
+    pendingIds: pending.map((account) => account.id),
+    notificationTypes: notified.notificationGroups.map((group) => group.type),
+    authorizedFollowedBy: authorized.followedBy,
+    following: relationship.following,
+    stillRequested: relationship.requested,
+    pendingAfter: afterwards.length,
+    privateReachedHome: home.some((status) => status.id === secret.id),
+    expectedPendingIds: [ids.ada],
+  };
+});
+
+// --- Followed tags: a tagged post from a stranger reaches the home timeline -------------------
+
+await step("followed_tags", async () => {
+  const unused = await ada().v1.tags.$select("neverusedanywhere").fetch();
+  const followed = await ada().v1.tags.$select("ChirpTags").follow();
+  const list = await ada().v1.followedTags.list();
+  const tagged = await dan().v1.statuses.create({
+    status: "Nobody follows me but #chirptags",
+    visibility: "public",
+  });
+  const home = await eventually(
+    () => ada().v1.timelines.home.list({ limit: 20 }),
+    (page) => page.some((status) => status.id === tagged.id),
+  );
+  const unfollowed = await ada().v1.tags.$select("chirptags").unfollow();
+  const listAfter = await ada().v1.followedTags.list();
+  return {
+    unusedName: unused.name,
+    unusedHistory: unused.history,
+    unusedFollowing: unused.following,
+    followedName: followed.name.toLowerCase(),
+    followedFollowing: followed.following,
+    listNames: list.map((tag) => tag.name.toLowerCase()),
+    taggedReachedHome: home.some((status) => status.id === tagged.id),
+    unfollowedFollowing: unfollowed.following,
+    listAfter: listAfter.length,
+  };
+});
+
+// --- The streaming websocket, opened the way a browser opens it -------------------------------
+
+/** A websocket that sends an `Origin`, as every browser does (Node's sends none). */
+class BrowserWebSocket extends WebSocket {
+  constructor(address, protocols) {
+    super(address, protocols, { origin: BROWSER_ORIGIN });
+  }
+}
+
+await step("streaming_from_a_web_client", async () => {
+  const instance = await anonymous.v2.instance.fetch();
+  const streaming = createStreamingAPIClient({
+    streamingApiUrl: instance.configuration.urls.streaming,
+    accessToken: tokens.ada, // sent as Sec-WebSocket-Protocol, as browsers must
+    implementation: BrowserWebSocket,
+    retry: 1,
+  });
+  const seen = [];
+  let failure = null;
+  const subscription = streaming.user.subscribe();
+  const reading = (async () => {
+    for await (const event of subscription) seen.push(event);
+  })().catch((error) => {
+    failure = error;
+  });
+  try {
+    // The subscription reaches the server a moment after the socket opens: post until one lands.
+    const posted = new Set();
+    let received = null;
+    for (let attempt = 0; attempt < 5 && !received && !failure; attempt++) {
+      posted.add((await bob().v1.statuses.create({ status: `live ${attempt}` })).id);
+      received = (
+        await eventually(
+          async () => seen.find((e) => e.event === "update" && posted.has(e.payload.id)),
+          (event) => event !== undefined || failure !== null,
+          2000,
+        )
+      ) ?? null;
+    }
+    if (failure) throw failure;
+    return {
+      received: received !== null,
+      stream: received?.stream ?? null,
+      accountAcct: received?.payload.account.acct ?? null,
+    };
+  } finally {
+    subscription.unsubscribe();
+    streaming.close();
+    await Promise.race([reading, sleep(1000)]);
+  }
+});
+
+// --- CORS: what a browser asks before a web client's first authenticated call -----------------
+
+await step("cors_preflight", async () => {
+  const origin = BROWSER_ORIGIN;
+  const preflight = await fetch(`${url}/api/v1/timelines/home`, {
+    method: "OPTIONS",
+    headers: {
+      Origin: origin,
+      "Access-Control-Request-Method": "GET",
+      "Access-Control-Request-Headers": "authorization",
+    },
+  });
+  const actual = await fetch(`${url}/api/v1/timelines/home?limit=1`, {
+    headers: { Origin: origin, Authorization: `Bearer ${tokens.ada}` },
+  });
+  const tokenPreflight = await fetch(`${url}/oauth/token`, {
+    method: "OPTIONS",
+    headers: {
+      Origin: origin,
+      "Access-Control-Request-Method": "POST",
+      "Access-Control-Request-Headers": "content-type",
+    },
+  });
+  // Phanpy reads nodeinfo from the page at start-up: a simple GET, answered for any origin.
+  const wellKnown = await fetch(`${url}/.well-known/nodeinfo`, { headers: { Origin: origin } });
+  const links = wellKnown.ok ? (await wellKnown.json()).links ?? [] : [];
+  const nodeinfo = links.length
+    ? await fetch(links[links.length - 1].href, { headers: { Origin: origin } })
+    : null;
+  const header = (response, name) => response?.headers.get(name) ?? null;
+  return {
+    origin,
+    preflightStatus: preflight.status,
+    allowOrigin: header(preflight, "access-control-allow-origin"),
+    allowMethods: header(preflight, "access-control-allow-methods"),
+    allowHeaders: header(preflight, "access-control-allow-headers"),
+    maxAge: header(preflight, "access-control-max-age"),
+    allowCredentials: header(preflight, "access-control-allow-credentials"),
+    actualStatus: actual.status,
+    actualAllowOrigin: header(actual, "access-control-allow-origin"),
+    exposeHeaders: header(actual, "access-control-expose-headers"),
+    tokenPreflightStatus: tokenPreflight.status,
+    tokenAllowOrigin: header(tokenPreflight, "access-control-allow-origin"),
+    tokenAllowHeaders: header(tokenPreflight, "access-control-allow-headers"),
+    nodeinfoLinks: links.length,
+    wellKnownAllowOrigin: header(wellKnown, "access-control-allow-origin"),
+    nodeinfoStatus: nodeinfo?.status ?? null,
+    nodeinfoAllowOrigin: header(nodeinfo, "access-control-allow-origin"),
+  };
+});
+
+process.stdout.write(`${JSON.stringify({ steps }, null, 2)}\n`);
