@@ -18,6 +18,7 @@ from chirp.handlers.common import (
     ctx,
     json_response,
     optional_principal,
+    params,
     parse_id,
     query_params,
     validate,
@@ -79,7 +80,8 @@ async def remove_from_followers(request: web.Request) -> web.Response:
 @routes.get("/api/v1/accounts/familiar_followers")
 async def familiar_followers(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "read:follows")
-    query = validate(FamiliarFollowersQuery, {"id": query_params(request).get("id", [])})
+    # Mastodon.py sends these ids as a JSON body on the GET (Rails reads both).
+    query = validate(FamiliarFollowersQuery, {"id": (await params(request)).get("id", [])})
     context = ctx(request)
     found = await follows.familiar_followers(context, account, query.id)
     return json_response(

@@ -89,6 +89,11 @@ async def test_familiar_followers(client: TestClient, alice: User, bob: User, ca
     assert [entry["id"] for entry in body] == [dave.id, bob.id]
     assert sorted(a["username"] for a in body[0]["accounts"]) == ["bob", "carol"]
     assert body[1]["accounts"] == []
+    # Mastodon.py sends the ids as a JSON body on the GET; Mastodon reads them there too.
+    in_body = await client.get(
+        "/api/v1/accounts/familiar_followers", json={"id": [dave.id]}, headers=alice.headers
+    )
+    assert [entry["id"] for entry in await in_body.json()] == [dave.id]
     assert (await client.get(f"/api/v1/accounts/familiar_followers?id[]={dave.id}")).status == 401
     writer = await user_token(client, alice, "write:follows")
     denied = await client.get(f"/api/v1/accounts/familiar_followers?id[]={dave.id}", headers=writer)
