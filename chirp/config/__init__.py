@@ -112,6 +112,14 @@ class Settings(BaseSettings):
     live_chat_burst: int = Field(5, ge=1, le=100)
     live_chat_interval_seconds: float = Field(1.0, gt=0, le=3600)
 
+    # Prometheus metrics at `/metrics`: on the main port, or only on `metrics_port` when set
+    # (keep them off the public port); per-process state (connections, memory) is sampled
+    # every `metrics_sample_seconds`.
+    metrics_enabled: bool = True
+    metrics_port: int = Field(0, ge=0, le=65535)
+    metrics_host: str = ""  # empty: the same as `host`
+    metrics_sample_seconds: float = Field(5.0, gt=0)
+
     shutdown_timeout_seconds: float = Field(10.0, ge=0)
     log_level: str = "INFO"
     log_format: str = Field("json", pattern="^(json|text)$")

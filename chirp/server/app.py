@@ -11,6 +11,8 @@ from aiohttp import web
 
 from chirp.blobs import open_blobs
 from chirp.bus import open_bus
+from chirp.bus.port import Deliver
+from chirp.bus.redis import RedisBus
 from chirp.config import Settings
 from chirp.core.backlog import OutboxGate
 from chirp.core.context import Context
@@ -41,6 +43,7 @@ from chirp.handlers import (
     watch,
 )
 from chirp.media.workers import MediaWorkers
+from chirp.observability.server import install_metrics
 from chirp.realtime.hub import Hub
 from chirp.realtime.live import LiveRealtime, RelayWatch
 from chirp.realtime.push import Pusher
@@ -51,6 +54,7 @@ from chirp.server.keys import (
     HUB,
     LIVE_HOOKS,
     LIVE_REALTIME,
+    METRICS,
     PUSHER,
     RELAY,
     RENDER_CACHE,
@@ -89,6 +93,8 @@ async def _domain_context(app: web.Application) -> AsyncIterator[None]:
     """Open the store (migrating it) and wire the domain context; close the store last."""
     settings = app[SETTINGS]
     store = await open_store(settings.store_url, settings)
+    if (metrics := app.get(METRICS)) is not None:
+        store = metrics.observe_store(store)
     app[CONTEXT] = Context(
         settings=settings,
         store=store,
@@ -111,8 +117,16 @@ async def _realtime(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     context = app[CONTEXT]
     bus = open_bus(settings.bus, history=settings.bus_history, per_topic=settings.bus_topic_history)
+    deliver: Deliver
+    if (metrics := app.get(METRICS)) is not None:
+        # Redis positions are Redis stream ids, `<publish time in ms>-<sequence>`.
+        deliver_lag = isinstance(bus, RedisBus)
+        bus = metrics.observe_bus(bus)
     hub = Hub(bus)
-    await bus.start(hub.deliver)
+    deliver = hub.deliver
+    if metrics is not None:
+        deliver = metrics.observe_deliver(hub.deliver, timestamped=deliver_lag)
+    await bus.start(deliver)
     pusher = Pusher(context, bus, counts_interval=settings.live_counts_interval_seconds)
     pusher.start()
     # Viewers whose heartbeats stopped drop out within half their time to live.
@@ -134,7 +148,10 @@ async def _media(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     context = app[CONTEXT]
     context.blobs = open_blobs(settings)
-    context.media_workers = MediaWorkers(settings.media_workers)
+    metrics = app.get(METRICS)
+    context.media_workers = MediaWorkers(
+        settings.media_workers, observe=metrics.media_job if metrics is not None else None
+    )
 
     async def collect() -> None:
         while True:
@@ -233,6 +250,7 @@ async def _dispatcher(app: web.Application) -> AsyncIterator[None]:
         # One process may dispatch for every process on a SQLite file (`Store.lead_dispatch`):
         # the others' events do not wake it, so it looks for them often (a count, inline).
         idle_poll_seconds=0.1 if app[SETTINGS].store_url.startswith("sqlite") else 1.0,
+        metrics=app.get(METRICS),
     )
     app[DISPATCHER] = dispatcher
     context.wake_dispatcher = dispatcher.wake
@@ -268,4 +286,5 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.on_shutdown.append(_close_streams)
     for module in ROUTE_MODULES:
         app.add_routes(module.routes)
+    install_metrics(app)
     return app

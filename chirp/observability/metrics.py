@@ -1,0 +1,375 @@
+"""Every Prometheus metric Chirp records, and the cheap hooks that record them.
+
+Under `chirp serve` the values live in prometheus-client's multi-process files (one private
+directory per server run, `chirp.observability.multiproc`), so a scrape of any worker reports
+every worker. In-process apps (tests) keep them in memory. Each app has its own registry, so
+many apps can live in one process.
+
+Labels are bounded: route *templates* (never a path with an id), methods from a fixed list,
+status classes, store and bus method names, event kinds, media job names. Hot paths touch a
+pre-resolved child (no label lookup) or only bump a plain int that the sampler
+(`chirp.observability.server`) folds in every few seconds.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import inspect
+import os
+import time
+from collections.abc import Awaitable, Callable, Collection
+from typing import Any, TypeVar
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.process_collector import ProcessCollector
+
+from chirp.bus.port import Deliver, Message
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+# Request latency: sub-millisecond cache hits up to slow uploads.
+REQUEST_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+# One store or Redis call.
+CALL_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 2.5)
+# Event written -> side effects done; bus publish -> delivered here.
+LAG_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
+GC_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
+MEDIA_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 600.0)
+
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+T = TypeVar("T")
+
+
+class ChirpMetrics:
+    """The metrics of one app; also the core's `DispatchMetrics`."""
+
+    def __init__(self) -> None:
+        self.multiprocess = MULTIPROC_ENV in os.environ
+        r = self.registry = CollectorRegistry(auto_describe=False)
+        http = ["method", "route", "status"]
+        self.requests = Counter(
+            "chirp_http_requests_total", "HTTP requests by route template", http, registry=r
+        )
+        self.request_seconds = Histogram(
+            "chirp_http_request_duration_seconds",
+            "Time to respond (streams excluded: see chirp_stream_connections)",
+            http,
+            buckets=REQUEST_BUCKETS,
+            registry=r,
+        )
+        self.in_flight = Gauge(
+            "chirp_http_requests_in_flight",
+            "Requests being handled (streams excluded)",
+            registry=r,
+            multiprocess_mode="livesum",
+        )
+        self.stream_connections = Gauge(
+            "chirp_stream_connections",
+            "Open streaming connections by transport (ws, sse)",
+            ["transport"],
+            registry=r,
+            multiprocess_mode="livesum",
+        )
+        self.stream_subscriptions = Gauge(
+            "chirp_stream_subscriptions",
+            "Stream subscriptions by stream type (user, public:local, hashtag...)",
+            ["stream"],
+            registry=r,
+            multiprocess_mode="livesum",
+        )
+        self.frames_delivered = Counter(
+            "chirp_stream_frames_delivered", "Frames queued to streaming clients", registry=r
+        )
+        self.slow_disconnects = Counter(
+            "chirp_stream_slow_consumer_disconnects",
+            "Streaming clients closed (1013) because they could not keep up",
+            registry=r,
+        )
+        self.bus_seconds = Histogram(
+            "chirp_bus_call_duration_seconds",
+            "Event bus calls (Redis round trips with the Redis bus)",
+            ["method"],
+            buckets=CALL_BUCKETS,
+            registry=r,
+        )
+        self.bus_errors = Counter(
+            "chirp_bus_call_errors", "Event bus calls that raised", ["method"], registry=r
+        )
+        self.bus_published = Counter(
+            "chirp_bus_events_published", "Events published to the bus", registry=r
+        )
+        self.bus_received = Counter(
+            "chirp_bus_events_received", "Events the bus delivered to this process", registry=r
+        )
+        self.bus_lag = Histogram(
+            "chirp_bus_delivery_lag_seconds",
+            "Publish (Redis's clock) -> delivered to this process's hub",
+            buckets=LAG_BUCKETS,
+            registry=r,
+        )
+        self.store_seconds = Histogram(
+            "chirp_store_call_duration_seconds",
+            "Store calls by method",
+            ["method"],
+            buckets=CALL_BUCKETS,
+            registry=r,
+        )
+        self.store_errors = Counter(
+            "chirp_store_call_errors", "Store calls that raised", ["method"], registry=r
+        )
+        self.event_lag = Histogram(
+            "chirp_outbox_event_lag_seconds",
+            "Event written -> all its side effects done (status.created: the fan-out lag)",
+            ["kind"],
+            buckets=LAG_BUCKETS,
+            registry=r,
+        )
+        self.step_failures = Counter(
+            "chirp_outbox_side_effect_failures",
+            "Side effects that failed (the event is retried)",
+            ["kind"],
+            registry=r,
+        )
+        self.retries = Counter(
+            "chirp_outbox_retries", "Events put back with a backoff", ["kind"], registry=r
+        )
+        self.batch_seconds = Histogram(
+            "chirp_outbox_batch_duration_seconds",
+            "One dispatcher batch (claim to complete)",
+            buckets=(*CALL_BUCKETS[4:], 5.0, 10.0),
+            registry=r,
+        )
+        self.media_running = Gauge(
+            "chirp_media_jobs_running",
+            "Media jobs in or waiting for a worker process",
+            registry=r,
+            multiprocess_mode="livesum",
+        )
+        self.media_background = Gauge(
+            "chirp_media_background_jobs",
+            "Asynchronous media processing (videos) not finished",
+            registry=r,
+            multiprocess_mode="livesum",
+        )
+        self.media_seconds = Histogram(
+            "chirp_media_job_duration_seconds",
+            "Media jobs (image and video processing) by job and outcome",
+            ["job", "outcome"],
+            buckets=MEDIA_BUCKETS,
+            registry=r,
+        )
+        self.live_streams = Gauge(
+            "chirp_live_streams",
+            "Live streams this process relays",
+            registry=r,
+            multiprocess_mode="livesum",
+        )
+        self.live_media_seconds = Counter(
+            "chirp_live_segment_media_seconds",
+            "Seconds of video listed in live playlists, by rung: its rate is the transcode"
+            " speed (1.0 per live stream keeps up)",
+            ["rung"],
+            registry=r,
+        )
+        self.gc_pauses = Histogram(
+            "chirp_gc_pause_seconds",
+            "Garbage collector pauses by generation",
+            ["generation"],
+            buckets=GC_BUCKETS,
+            registry=r,
+        )
+        # prometheus-client's process collector reads /proc/self: right for one process, blind
+        # to the others in multi-process mode. Its figures are copied into gauges each sample,
+        # one series per process (`pid` label) in multi-process mode.
+        self._process = ProcessCollector(registry=None)
+        self._process_gauges: dict[str, Gauge] = {}
+        self._request_children: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
+        self._gc_started = 0.0
+        self._gc_pauses: list[tuple[int, float]] = []
+        self._delivered = self._dropped = 0
+        # Stream types seen subscribed in this process: set to 0 when the last one goes.
+        self.stream_names: set[str] = set()
+
+    # -- requests --------------------------------------------------------------------------
+
+    def request_done(self, method: str, route: str, status: int, seconds: float | None) -> None:
+        """One response sent (`seconds` None for streams, which last as long as the client)."""
+        key = (method if method in METHODS else "other", route, f"{status // 100}xx")
+        children = self._request_children.get(key)
+        if children is None:
+            children = self._request_children[key] = (
+                self.requests.labels(*key),
+                self.request_seconds.labels(*key),
+            )
+        children[0].inc()
+        if seconds is not None:
+            children[1].observe(seconds)
+
+    # -- the core's DispatchMetrics --------------------------------------------------------
+
+    def event_done(self, kind: str, lag_seconds: float) -> None:
+        self.event_lag.labels(kind).observe(max(lag_seconds, 0.0))
+
+    def step_failed(self, kind: str) -> None:
+        self.step_failures.labels(kind).inc()
+
+    def event_retried(self, kind: str, attempt: int) -> None:
+        self.retries.labels(kind).inc()
+
+    def batch_done(self, events: int, seconds: float) -> None:
+        self.batch_seconds.observe(seconds)
+
+    # -- media -----------------------------------------------------------------------------
+
+    def media_job(self, job: str, seconds: float, outcome: str) -> None:
+        self.media_seconds.labels(job, outcome).observe(seconds)
+
+    # -- store and bus ---------------------------------------------------------------------
+
+    def observe_store(self, store: T) -> T:
+        return timed(store, self.store_seconds, self.store_errors)
+
+    def observe_bus(self, bus: T) -> T:
+        published = self.bus_published
+        return timed(
+            bus,
+            self.bus_seconds,
+            self.bus_errors,
+            on_call={"publish": published.inc},
+        )
+
+    def observe_deliver(self, deliver: Deliver, *, timestamped: bool) -> Deliver:
+        """Count each bus message once (a Redis message arrives once per topic) and, when
+        positions are `<milliseconds>-<sequence>` (Redis stream ids), how long after its
+        publish it got here."""
+        received, lag = self.bus_received, self.bus_lag
+        last = [""]
+
+        def observed(topics: Collection[str], message: Message) -> None:
+            position = message.position
+            if not position or position != last[0]:
+                last[0] = position
+                received.inc()
+                if timestamped and position:
+                    published_ms = position.partition("-")[0]
+                    if published_ms.isdigit():
+                        lag.observe(max(time.time() - int(published_ms) / 1000, 0.0))
+            deliver(topics, message)
+
+        return observed
+
+    # -- sampled state ---------------------------------------------------------------------
+
+    def gc_callback(self, phase: str, info: dict[str, Any]) -> None:
+        """For `gc.callbacks`: only plain arithmetic here (a metric's lock taken inside a
+        collection that interrupted the same thread holding it would deadlock)."""
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        elif self._gc_started:
+            self._gc_pauses.append((info["generation"], time.perf_counter() - self._gc_started))
+            self._gc_started = 0.0
+
+    def sample_process(self) -> None:
+        """Fold in what accumulated since the last sample: GC pauses, this process's figures."""
+        pauses, self._gc_pauses = self._gc_pauses, []
+        for generation, seconds in pauses:
+            self.gc_pauses.labels(str(generation)).observe(seconds)
+        for family in self._process.collect():
+            for sample in family.samples:
+                gauge = self._process_gauges.get(sample.name)
+                if gauge is None:
+                    gauge = self._process_gauges[sample.name] = Gauge(
+                        sample.name,
+                        family.documentation,
+                        registry=self.registry,
+                        multiprocess_mode="liveall",
+                    )
+                gauge.set(sample.value)
+
+    def sample_streams(self, delivered: int, dropped: int) -> None:
+        """The hub's running totals of frames queued and slow consumers closed."""
+        if delivered > self._delivered:
+            self.frames_delivered.inc(delivered - self._delivered)
+        if dropped > self._dropped:
+            self.slow_disconnects.inc(dropped - self._dropped)
+        self._delivered, self._dropped = delivered, dropped
+
+    def install_gc_callback(self) -> None:
+        if self.gc_callback not in gc.callbacks:
+            gc.callbacks.append(self.gc_callback)
+
+    def remove_gc_callback(self) -> None:
+        if self.gc_callback in gc.callbacks:
+            gc.callbacks.remove(self.gc_callback)
+
+
+def timed(
+    target: T,
+    seconds: Histogram,
+    errors: Counter,
+    *,
+    on_call: dict[str, Callable[[], None]] | None = None,
+) -> T:
+    """`target` with each of its coroutine methods timed, by method name. Anything else (plain
+    attributes, sync methods, async context managers) passes through untouched."""
+    return _Timed(target, seconds, errors, on_call or {})  # type: ignore[return-value]
+
+
+class _Timed:
+    """A proxy: a method is wrapped on first use and then found in the instance dict."""
+
+    def __init__(
+        self,
+        target: Any,
+        seconds: Histogram,
+        errors: Counter,
+        on_call: dict[str, Callable[[], None]],
+    ) -> None:
+        self.__dict__.update(_target=target, _seconds=seconds, _errors=errors, _on_call=on_call)
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._target, name)
+        if name.startswith("_") or not inspect.iscoroutinefunction(attribute):
+            return attribute
+        wrapped = _timed_call(
+            attribute,
+            self._seconds.labels(name),
+            self._errors.labels(name),
+            self._on_call.get(name),
+        )
+        self.__dict__[name] = wrapped
+        return wrapped
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._target, name, value)
+        self.__dict__.pop(name, None)  # wrapped anew, from the new value, on next use
+
+    def __repr__(self) -> str:
+        return f"timed({self._target!r})"
+
+
+def _timed_call(
+    method: Callable[..., Awaitable[Any]],
+    seconds: Histogram,
+    errors: Counter,
+    on_call: Callable[[], None] | None,
+) -> Callable[..., Awaitable[Any]]:
+    perf_counter = time.perf_counter
+    observe = seconds.observe
+
+    @functools.wraps(method)
+    async def call(*args: Any, **kwargs: Any) -> Any:
+        if on_call is not None:
+            on_call()
+        started = perf_counter()
+        try:
+            return await method(*args, **kwargs)
+        except Exception:  # a cancellation is the caller leaving, not the store failing
+            errors.inc()
+            raise
+        finally:
+            observe(perf_counter() - started)
+
+    return call

@@ -1,0 +1,230 @@
+"""Metrics in the server: the request middleware, the sampler, and the `/metrics` endpoint.
+
+`install_metrics(app)` wires them into an app made by `create_app`. The endpoint answers on the
+main port, or (`CHIRP_METRICS_PORT`) only on a port of its own (`metrics_app`). What costs a
+query (the outbox's backlog and the age of its oldest event, whether the store and the bus
+answer) is asked at scrape time, by whichever worker is scraped, for the whole deployment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import Counter as Tally
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass
+
+from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.metrics_core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+
+from chirp.core.ids import id_time
+from chirp.observability.metrics import ChirpMetrics
+from chirp.server.keys import CONTEXT, HUB, METRICS, METRICS_OF, RELAY, SETTINGS
+from chirp.streaming import hls
+from chirp.streaming.ladder import Rung
+
+log = logging.getLogger(__name__)
+
+UNMATCHED = "unmatched"
+PROBE_SECONDS = 2.0
+
+
+def install_metrics(app: web.Application) -> None:
+    """Measure this app (unless `CHIRP_METRICS_ENABLED=false`): call before it starts."""
+    settings = app[SETTINGS]
+    if not settings.metrics_enabled:
+        return
+    metrics = app[METRICS] = ChirpMetrics()
+    # First, so it sees the status the error middleware settled on.
+    app.middlewares.insert(0, request_metrics(metrics))
+    app.cleanup_ctx.append(_sampler)
+    if not settings.metrics_port:
+        app.router.add_get("/metrics", metrics_endpoint, name="metrics")
+
+
+def metrics_app(app: web.Application) -> web.Application:
+    """The `/metrics` endpoint alone, for `CHIRP_METRICS_PORT`, reporting on `app`."""
+    own = web.Application()
+    own[METRICS_OF] = app
+    own.router.add_get("/metrics", metrics_endpoint)
+    return own
+
+
+def _route(request: web.Request) -> str:
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else UNMATCHED
+
+
+def request_metrics(metrics: ChirpMetrics) -> Middleware:
+    """Count and time every response by method, route template and status class. Streams
+    (websockets, SSE) are counted when they end but neither timed nor held as in flight."""
+    streaming: set[str] = set()
+    in_flight = metrics.in_flight
+    perf_counter = time.perf_counter
+
+    @web.middleware
+    async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
+        route = _route(request)
+        held = route not in streaming
+        if held:
+            in_flight.inc()
+        started = perf_counter()
+        status = 500
+        timed = True
+        try:
+            response = await handler(request)
+            status = response.status
+            if isinstance(response, web.WebSocketResponse) or (
+                response.prepared and response.content_type == "text/event-stream"
+            ):
+                streaming.add(route)
+                timed = False
+            return response
+        except web.HTTPException as error:  # redirects raised through the error middleware
+            status = error.status
+            raise
+        except asyncio.CancelledError:
+            status = 499  # the client went away (nginx's code for it)
+            raise
+        finally:
+            if held:
+                in_flight.dec()
+            metrics.request_done(
+                request.method, route, status, perf_counter() - started if timed else None
+            )
+
+    return observe
+
+
+async def metrics_endpoint(request: web.Request) -> web.Response:
+    app = request.app.get(METRICS_OF, request.app)
+    metrics = app[METRICS]
+    scraped = _Scraped(*await _probe(app))
+    if metrics.multiprocess:
+        body = await asyncio.to_thread(_exposition_of_all_processes, scraped)
+    else:
+        body = generate_latest(metrics.registry) + generate_latest(_registry(scraped))
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+@dataclass(frozen=True, slots=True)
+class _Scraped:
+    """What the scraped worker asked the store and the bus (None: no answer)."""
+
+    backlog: int | None
+    oldest_age: float | None
+    bus_up: bool | None
+
+    def collect(self) -> Iterable[Metric]:
+        store_up = self.backlog is not None
+        yield GaugeMetricFamily(
+            "chirp_store_up", "Whether the store answered the scrape's query", value=store_up
+        )
+        if self.backlog is not None:
+            yield GaugeMetricFamily(
+                "chirp_outbox_backlog", "Outbox events due (fan-out waiting)", value=self.backlog
+            )
+            yield GaugeMetricFamily(
+                "chirp_outbox_oldest_event_age_seconds",
+                "Age of the oldest event in the outbox (0 when empty)",
+                value=self.oldest_age or 0.0,
+            )
+        if self.bus_up is not None:
+            yield GaugeMetricFamily(
+                "chirp_bus_up", "Whether the event bus (Redis) answered a ping", value=self.bus_up
+            )
+
+
+def _registry(collector: Collector) -> CollectorRegistry:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(collector)
+    return registry
+
+
+def _exposition_of_all_processes(scraped: _Scraped) -> bytes:
+    registry = _registry(scraped)
+    MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return generate_latest(registry)
+
+
+async def _probe(app: web.Application) -> tuple[int | None, float | None, bool | None]:
+    context = app[CONTEXT]
+    backlog = oldest_age = bus_up = None
+    try:
+        async with asyncio.timeout(PROBE_SECONDS):
+            now = context.now()
+            backlog = await context.store.count_due_events(now)
+            oldest = await context.store.oldest_event_id()
+            oldest_age = (now - id_time(oldest)).total_seconds() if oldest is not None else 0.0
+    except Exception as error:
+        backlog = None
+        log.warning("metrics: the store did not answer", extra={"error": repr(error)})
+    if context.bus is not None:
+        bus_up = await context.bus.reachable()
+    return backlog, oldest_age, bus_up
+
+
+async def _sampler(app: web.Application) -> AsyncIterator[None]:
+    """Every `metrics_sample_seconds`: fold this process's state into its metrics."""
+    metrics = app[METRICS]
+    interval = app[SETTINGS].metrics_sample_seconds
+    listed: set[int] = set()
+
+    def sample() -> None:
+        metrics.sample_process()
+        hub = app.get(HUB)
+        if hub is not None:
+            metrics.sample_streams(hub.delivered, hub.dropped_slow)
+            transports: Tally[str] = Tally({"ws": 0, "sse": 0})
+            streams: Tally[str] = Tally()
+            for outlet, subscriptions in hub.connections():
+                transports[outlet.format] += 1
+                streams.update(s.stream.label[0] for s in subscriptions if s.stream.label)
+            for transport, count in transports.items():
+                metrics.stream_connections.labels(transport).set(count)
+            for name in {*streams, *metrics.stream_names}:
+                metrics.stream_subscriptions.labels(name).set(streams[name])
+            metrics.stream_names.update(streams)
+        workers = app[CONTEXT].media_workers
+        if workers is not None:
+            metrics.media_running.set(workers.running)
+            metrics.media_background.set(workers.background_jobs)
+        relay = app.get(RELAY)
+        if relay is not None:
+            metrics.live_streams.set(len(relay.streams))
+            for stream in relay.streams.values():
+                if id(stream) not in listed:
+                    listed.add(id(stream))
+                    stream.on_listed.append(_segment_listed(metrics))
+            listed.intersection_update(id(s) for s in relay.streams.values())
+
+    async def run() -> None:
+        while True:
+            try:
+                sample()
+            except Exception:
+                log.exception("metrics sample failed")
+            await asyncio.sleep(interval)
+
+    metrics.install_gc_callback()
+    task = asyncio.create_task(run(), name="chirp-metrics-sampler")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        metrics.remove_gc_callback()
+
+
+def _segment_listed(metrics: ChirpMetrics) -> Callable[[Rung, hls.Segment], None]:
+    def listed(rung: Rung, segment: hls.Segment) -> None:
+        metrics.live_media_seconds.labels(rung.name).inc(segment.duration)
+
+    return listed
