@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 UNMATCHED = "unmatched"
 PROBE_SECONDS = 2.0
+# Prometheus's text format, which every Prometheus (and Google's managed collectors) reads.
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 def install_metrics(app: web.Application) -> None:
@@ -63,7 +65,8 @@ def _route(request: web.Request) -> str:
 
 def request_metrics(metrics: ChirpMetrics) -> Middleware:
     """Count and time every response by method, route template and status class. Streams
-    (websockets, SSE) are counted when they end but neither timed nor held as in flight."""
+    (websocket upgrades, SSE) are counted when they end but neither timed nor held as in
+    flight; a client that leaves mid-request is counted as status 499, untimed."""
     streaming: set[str] = set()
     in_flight = metrics.in_flight
     perf_counter = time.perf_counter
@@ -71,32 +74,36 @@ def request_metrics(metrics: ChirpMetrics) -> Middleware:
     @web.middleware
     async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
         route = _route(request)
-        held = route not in streaming
-        if held:
+        headers = request.headers
+        timed = not (
+            route in streaming
+            or headers.get("Upgrade", "").lower() == "websocket"
+            or "text/event-stream" in headers.get("Accept", "")
+        )
+        if timed:
             in_flight.inc()
         started = perf_counter()
         status = 500
-        timed = True
         try:
             response = await handler(request)
             status = response.status
             if isinstance(response, web.WebSocketResponse) or (
                 response.prepared and response.content_type == "text/event-stream"
             ):
-                streaming.add(route)
-                timed = False
+                streaming.add(route)  # an SSE client that sent no `Accept`: known from now on
             return response
         except web.HTTPException as error:  # redirects raised through the error middleware
             status = error.status
             raise
         except asyncio.CancelledError:
-            status = 499  # the client went away (nginx's code for it)
+            status = 499  # the client went away (nginx's code for it): not a latency
             raise
         finally:
-            if held:
+            if timed:
                 in_flight.dec()
+            seconds = perf_counter() - started
             metrics.request_done(
-                request.method, route, status, perf_counter() - started if timed else None
+                request.method, route, status, seconds if timed and status != 499 else None
             )
 
     return observe
@@ -110,7 +117,7 @@ async def metrics_endpoint(request: web.Request) -> web.Response:
         body = await asyncio.to_thread(_exposition_of_all_processes, scraped)
     else:
         body = generate_latest(metrics.registry) + generate_latest(_registry(scraped))
-    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
 
 
 @dataclass(frozen=True, slots=True)
