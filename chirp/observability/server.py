@@ -15,6 +15,7 @@ import time
 from collections import Counter as Tally
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
@@ -23,9 +24,11 @@ from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
+from chirp.bus.port import Deliver, EventBus
+from chirp.bus.redis import RedisBus
 from chirp.core.ids import id_time
 from chirp.observability.metrics import ChirpMetrics
-from chirp.server.keys import CONTEXT, HUB, METRICS, METRICS_OF, RELAY, SETTINGS
+from chirp.server.keys import CONTEXT, HUB, METRICS, METRICS_OF, RELAY, SETTINGS, TRACING
 from chirp.streaming import hls
 from chirp.streaming.ladder import Rung
 
@@ -35,6 +38,8 @@ UNMATCHED = "unmatched"
 PROBE_SECONDS = 2.0
 # Prometheus's text format, which every Prometheus (and Google's managed collectors) reads.
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+T = TypeVar("T")
 
 
 def install_metrics(app: web.Application) -> None:
@@ -50,6 +55,32 @@ def install_metrics(app: web.Application) -> None:
         app.router.add_get("/metrics", metrics_endpoint, name="metrics")
 
 
+def observed_store(app: web.Application, store: T) -> T:
+    """The store as the app should use it: timed (metrics) and traced, when those are on."""
+    if (tracing := app.get(TRACING)) is not None:
+        store = tracing.traced(store, "store")
+    if (metrics := app.get(METRICS)) is not None:
+        store = metrics.observe_store(store)
+    return store
+
+
+def observed_bus(app: web.Application, bus: EventBus) -> EventBus:
+    """The bus as the app should use it: timed (metrics) and traced, when those are on."""
+    if (tracing := app.get(TRACING)) is not None:
+        bus = tracing.traced(bus, "bus")
+    if (metrics := app.get(METRICS)) is not None:
+        bus = metrics.observe_bus(bus)
+    return bus
+
+
+def observed_deliver(app: web.Application, deliver: Deliver, bus: EventBus) -> Deliver:
+    """The hub's `deliver` callback, counting what the bus hands over (and, with Redis, whose
+    positions are `<publish time in ms>-<sequence>` stream ids, how late)."""
+    if (metrics := app.get(METRICS)) is not None:
+        return metrics.observe_deliver(deliver, timestamped=isinstance(bus, RedisBus))
+    return deliver
+
+
 def metrics_app(app: web.Application) -> web.Application:
     """The `/metrics` endpoint alone, for `CHIRP_METRICS_PORT`, reporting on `app`."""
     own = web.Application()
@@ -58,7 +89,8 @@ def metrics_app(app: web.Application) -> web.Application:
     return own
 
 
-def _route(request: web.Request) -> str:
+def route_template(request: web.Request) -> str:
+    """The matched route's template (`/api/v1/statuses/{id}`), or `unmatched`."""
     resource = request.match_info.route.resource
     return resource.canonical if resource is not None else UNMATCHED
 
@@ -73,7 +105,7 @@ def request_metrics(metrics: ChirpMetrics) -> Middleware:
 
     @web.middleware
     async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
-        route = _route(request)
+        route = route_template(request)
         headers = request.headers
         timed = not (
             route in streaming

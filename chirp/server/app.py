@@ -11,8 +11,6 @@ from aiohttp import web
 
 from chirp.blobs import open_blobs
 from chirp.bus import open_bus
-from chirp.bus.port import Deliver
-from chirp.bus.redis import RedisBus
 from chirp.config import Settings
 from chirp.core.backlog import OutboxGate
 from chirp.core.context import Context
@@ -43,7 +41,13 @@ from chirp.handlers import (
     watch,
 )
 from chirp.media.workers import MediaWorkers
-from chirp.observability.server import install_metrics
+from chirp.observability.server import (
+    install_metrics,
+    observed_bus,
+    observed_deliver,
+    observed_store,
+)
+from chirp.observability.tracing import install_tracing
 from chirp.realtime.hub import Hub
 from chirp.realtime.live import LiveRealtime, RelayWatch
 from chirp.realtime.push import Pusher
@@ -93,8 +97,7 @@ async def _domain_context(app: web.Application) -> AsyncIterator[None]:
     """Open the store (migrating it) and wire the domain context; close the store last."""
     settings = app[SETTINGS]
     store = await open_store(settings.store_url, settings)
-    if (metrics := app.get(METRICS)) is not None:
-        store = metrics.observe_store(store)
+    store = observed_store(app, store)
     app[CONTEXT] = Context(
         settings=settings,
         store=store,
@@ -116,17 +119,12 @@ async def _realtime(app: web.Application) -> AsyncIterator[None]:
     """The event bus, this node's hub of sockets, and the push steps that feed them."""
     settings = app[SETTINGS]
     context = app[CONTEXT]
-    bus = open_bus(settings.bus, history=settings.bus_history, per_topic=settings.bus_topic_history)
-    deliver: Deliver
-    if (metrics := app.get(METRICS)) is not None:
-        # Redis positions are Redis stream ids, `<publish time in ms>-<sequence>`.
-        deliver_lag = isinstance(bus, RedisBus)
-        bus = metrics.observe_bus(bus)
+    opened = open_bus(
+        settings.bus, history=settings.bus_history, per_topic=settings.bus_topic_history
+    )
+    bus = observed_bus(app, opened)
     hub = Hub(bus)
-    deliver = hub.deliver
-    if metrics is not None:
-        deliver = metrics.observe_deliver(hub.deliver, timestamped=deliver_lag)
-    await bus.start(deliver)
+    await bus.start(observed_deliver(app, hub.deliver, opened))
     pusher = Pusher(context, bus, counts_interval=settings.live_counts_interval_seconds)
     pusher.start()
     # Viewers whose heartbeats stopped drop out within half their time to live.
@@ -287,4 +285,5 @@ def create_app(settings: Settings | None = None) -> web.Application:
     for module in ROUTE_MODULES:
         app.add_routes(module.routes)
     install_metrics(app)
+    install_tracing(app)  # outermost: its span holds the whole request
     return app

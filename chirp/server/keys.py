@@ -8,6 +8,7 @@ from chirp.config import Settings
 from chirp.core.context import Context
 from chirp.core.dispatch import Dispatcher
 from chirp.observability.metrics import ChirpMetrics
+from chirp.observability.tracing import Tracing
 from chirp.realtime.hub import Hub
 from chirp.realtime.live import LiveRealtime
 from chirp.realtime.push import Pusher
@@ -30,3 +31,5 @@ RENDER_CACHE = web.AppKey("render_cache", RenderCache)
 # only `/metrics` on CHIRP_METRICS_PORT, the app it reports on.
 METRICS = web.AppKey("metrics", ChirpMetrics)
 METRICS_OF = web.AppKey("metrics_of", web.Application)
+# OpenTelemetry tracing (absent unless CHIRP_TRACING_* configures it).
+TRACING = web.AppKey("tracing", Tracing)

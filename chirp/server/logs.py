@@ -48,6 +48,11 @@ def configure_logging(level: str, fmt: str) -> None:
     root.setLevel(level.upper())
 
 
+# Fields a middleware wants on the request's access log line (the line is written after the
+# request's own context is gone): `request[LOG_FIELDS] = {...}`.
+LOG_FIELDS = web.RequestKey("log_fields", dict[str, object])
+
+
 class AccessLogger(AbstractAccessLogger):
     """One structured line per request; never the query string (it may hold a token)."""
 
@@ -72,6 +77,7 @@ class AccessLogger(AbstractAccessLogger):
                     "remoteIp": request.remote,
                     "userAgent": request.headers.get("User-Agent", ""),
                     "latency": f"{time:.6f}s",
-                }
+                },
+                **request.get(LOG_FIELDS, {}),
             },
         )
