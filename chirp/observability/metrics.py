@@ -15,16 +15,16 @@ from __future__ import annotations
 
 import functools
 import gc
-import inspect
 import os
 import time
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Callable, Collection
 from typing import Any, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.process_collector import ProcessCollector
 
 from chirp.bus.port import Deliver, Message
+from chirp.observability.proxy import Method, wrap_methods
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -312,50 +312,21 @@ def timed(
     *,
     on_call: dict[str, Callable[[], None]] | None = None,
 ) -> T:
-    """`target` with each of its coroutine methods timed, by method name. Anything else (plain
-    attributes, sync methods, async context managers) passes through untouched."""
-    return _Timed(target, seconds, errors, on_call or {})  # type: ignore[return-value]
+    """`target` with each of its coroutine methods timed, by method name."""
+    hooks = on_call or {}
 
+    def wrap(name: str, method: Method) -> Method:
+        return _timed_call(method, seconds.labels(name), errors.labels(name), hooks.get(name))
 
-class _Timed:
-    """A proxy: a method is wrapped on first use and then found in the instance dict."""
-
-    def __init__(
-        self,
-        target: Any,
-        seconds: Histogram,
-        errors: Counter,
-        on_call: dict[str, Callable[[], None]],
-    ) -> None:
-        self.__dict__.update(_target=target, _seconds=seconds, _errors=errors, _on_call=on_call)
-
-    def __getattr__(self, name: str) -> Any:
-        attribute = getattr(self._target, name)
-        if name.startswith("_") or not inspect.iscoroutinefunction(attribute):
-            return attribute
-        wrapped = _timed_call(
-            attribute,
-            self._seconds.labels(name),
-            self._errors.labels(name),
-            self._on_call.get(name),
-        )
-        self.__dict__[name] = wrapped
-        return wrapped
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        setattr(self._target, name, value)
-        self.__dict__.pop(name, None)  # wrapped anew, from the new value, on next use
-
-    def __repr__(self) -> str:
-        return f"timed({self._target!r})"
+    return wrap_methods(target, wrap)
 
 
 def _timed_call(
-    method: Callable[..., Awaitable[Any]],
+    method: Method,
     seconds: Histogram,
     errors: Counter,
     on_call: Callable[[], None] | None,
-) -> Callable[..., Awaitable[Any]]:
+) -> Method:
     perf_counter = time.perf_counter
     observe = seconds.observe
 

@@ -15,16 +15,16 @@ dispatcher's polling would otherwise be thousands of one-span traces).
 from __future__ import annotations
 
 import functools
-import inspect
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
 from chirp.config import Settings
+from chirp.observability.proxy import Method, wrap_methods
 from chirp.server.logs import LOG_FIELDS
 
 if TYPE_CHECKING:
@@ -116,7 +116,10 @@ class Tracing:
 
     def traced(self, target: T, prefix: str) -> T:
         """`target` with a client span per coroutine method call made under a request."""
-        return _Traced(target, self.tracer, prefix)  # type: ignore[return-value]
+        tracer = self.tracer
+        return wrap_methods(
+            target, lambda name, method: _traced_call(method, tracer, f"{prefix}.{name}")
+        )
 
     async def close(self, _app: web.Application) -> None:
         self.log_fields.remove()
@@ -173,28 +176,7 @@ def install_tracing(app: web.Application, exporter: SpanExporter | None = None) 
     app.on_cleanup.append(tracing.close)
 
 
-class _Traced:
-    """A proxy: a coroutine method is wrapped on first use, then found in the instance dict."""
-
-    def __init__(self, target: Any, tracer: Tracer, prefix: str) -> None:
-        self.__dict__.update(_target=target, _tracer=tracer, _prefix=prefix)
-
-    def __getattr__(self, name: str) -> Any:
-        attribute = getattr(self._target, name)
-        if name.startswith("_") or not inspect.iscoroutinefunction(attribute):
-            return attribute
-        wrapped = _traced_call(attribute, self._tracer, f"{self._prefix}.{name}")
-        self.__dict__[name] = wrapped
-        return wrapped
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        setattr(self._target, name, value)
-        self.__dict__.pop(name, None)
-
-
-def _traced_call(
-    method: Callable[..., Awaitable[Any]], tracer: Tracer, span_name: str
-) -> Callable[..., Awaitable[Any]]:
+def _traced_call(method: Method, tracer: Tracer, span_name: str) -> Method:
     from opentelemetry import trace
     from opentelemetry.trace import SpanKind
 
