@@ -17,7 +17,8 @@ import functools
 import gc
 import os
 import time
-from collections.abc import Callable, Collection
+from bisect import bisect_left
+from collections.abc import Collection
 from typing import Any, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -40,6 +41,40 @@ MEDIA_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 6
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 T = TypeVar("T")
+
+
+class Tally:
+    """Observations of one histogram child (one label set), kept in plain numbers and folded
+    into it by `flush`. A multi-process histogram write takes a lock and packs two values into
+    a memory-mapped file (~2 µs); a store call or a request must not pay that each time, so
+    the hot paths only bump these, and the sampler flushes every few seconds (a scraped
+    process first flushes its own)."""
+
+    __slots__ = ("_buckets", "_sum", "bounds", "counts", "total")
+
+    def __init__(self, child: Histogram) -> None:
+        # The child's own bucket values and bounds (+Inf last), the ones `observe` would bump:
+        # prometheus-client has no public call to add many observations at once.
+        # tests/observability/test_metrics.py pins that a flush equals the observations.
+        self._buckets: list[Any] = child._buckets
+        self._sum: Any = child._sum
+        self.bounds: list[float] = child._upper_bounds
+        self.counts = [0] * len(self.bounds)
+        self.total = 0.0
+
+    def observe(self, value: float) -> None:
+        self.counts[bisect_left(self.bounds, value)] += 1
+        self.total += value
+
+    def flush(self) -> None:
+        counts, total = self.counts, self.total
+        if not any(counts):
+            return
+        self.counts, self.total = [0] * len(counts), 0.0
+        for bucket, count in zip(self._buckets, counts, strict=True):
+            if count:
+                bucket.inc(count)
+        self._sum.inc(total)
 
 
 class ChirpMetrics:
@@ -96,9 +131,6 @@ class ChirpMetrics:
         )
         self.bus_errors = Counter(
             "chirp_bus_call_errors", "Event bus calls that raised", ["method"], registry=r
-        )
-        self.bus_published = Counter(
-            "chirp_bus_events_published", "Events published to the bus", registry=r
         )
         self.bus_received = Counter(
             "chirp_bus_events_received", "Events the bus delivered to this process", registry=r
@@ -185,7 +217,11 @@ class ChirpMetrics:
         # one series per process (`pid` label) in multi-process mode.
         self._process = ProcessCollector(registry=None)
         self._process_gauges: dict[str, Gauge] = {}
-        self._request_children: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
+        # Hot-path figures in plain numbers until the next flush (see `Tally`).
+        self._tallies: list[Tally] = []
+        self._request_tallies: dict[tuple[str, str, str], tuple[list[int], Tally]] = {}
+        self.in_flight_now = 0
+        self._received = [0]
         self._gc_started = 0.0
         self._gc_pauses: list[tuple[int, float]] = []
         self._delivered = self._dropped = 0
@@ -197,15 +233,32 @@ class ChirpMetrics:
     def request_done(self, method: str, route: str, status: int, seconds: float | None) -> None:
         """One response sent (`seconds` None for streams, which last as long as the client)."""
         key = (method if method in METHODS else "other", route, f"{status // 100}xx")
-        children = self._request_children.get(key)
-        if children is None:
-            children = self._request_children[key] = (
-                self.requests.labels(*key),
-                self.request_seconds.labels(*key),
-            )
-        children[0].inc()
+        tallies = self._request_tallies.get(key)
+        if tallies is None:
+            self.requests.labels(*key)  # the series exists from the first request
+            tallies = self._request_tallies[key] = ([0], self.tally(self.request_seconds, *key))
+        tallies[0][0] += 1
         if seconds is not None:
-            children[1].observe(seconds)
+            tallies[1].observe(seconds)
+
+    def tally(self, histogram: Histogram, *labels: str) -> Tally:
+        """A hot path's `Tally` for one label set of `histogram`."""
+        tally = Tally(histogram.labels(*labels) if labels else histogram)
+        self._tallies.append(tally)
+        return tally
+
+    def flush(self) -> None:
+        """Fold the hot paths' figures into the metrics (sampler, and before a scrape)."""
+        for key, (count, _) in self._request_tallies.items():
+            if count[0]:
+                self.requests.labels(*key).inc(count[0])
+                count[0] = 0
+        if self._received[0]:
+            self.bus_received.inc(self._received[0])
+            self._received[0] = 0
+        self.in_flight.set(self.in_flight_now)
+        for tally in self._tallies:
+            tally.flush()
 
     # -- the core's DispatchMetrics --------------------------------------------------------
 
@@ -229,29 +282,23 @@ class ChirpMetrics:
     # -- store and bus ---------------------------------------------------------------------
 
     def observe_store(self, store: T) -> T:
-        return timed(store, self.store_seconds, self.store_errors)
+        return timed(store, self, self.store_seconds, self.store_errors)
 
     def observe_bus(self, bus: T) -> T:
-        published = self.bus_published
-        return timed(
-            bus,
-            self.bus_seconds,
-            self.bus_errors,
-            on_call={"publish": published.inc},
-        )
+        return timed(bus, self, self.bus_seconds, self.bus_errors)
 
     def observe_deliver(self, deliver: Deliver, *, timestamped: bool) -> Deliver:
         """Count each bus message once (a Redis message arrives once per topic) and, when
         positions are `<milliseconds>-<sequence>` (Redis stream ids), how long after its
         publish it got here."""
-        received, lag = self.bus_received, self.bus_lag
+        received, lag = self._received, self.tally(self.bus_lag)
         last = [""]
 
         def observed(topics: Collection[str], message: Message) -> None:
             position = message.position
             if not position or position != last[0]:
                 last[0] = position
-                received.inc()
+                received[0] += 1
                 if timestamped and position:
                     published_ms = position.partition("-")[0]
                     if published_ms.isdigit():
@@ -272,7 +319,9 @@ class ChirpMetrics:
             self._gc_started = 0.0
 
     def sample_process(self) -> None:
-        """Fold in what accumulated since the last sample: GC pauses, this process's figures."""
+        """Fold in what accumulated since the last sample: the hot paths' figures, GC pauses,
+        this process's figures."""
+        self.flush()
         pauses, self._gc_pauses = self._gc_pauses, []
         for generation, seconds in pauses:
             self.gc_pauses.labels(str(generation)).observe(seconds)
@@ -305,35 +354,21 @@ class ChirpMetrics:
             gc.callbacks.remove(self.gc_callback)
 
 
-def timed(
-    target: T,
-    seconds: Histogram,
-    errors: Counter,
-    *,
-    on_call: dict[str, Callable[[], None]] | None = None,
-) -> T:
+def timed(target: T, metrics: ChirpMetrics, seconds: Histogram, errors: Counter) -> T:
     """`target` with each of its coroutine methods timed, by method name."""
-    hooks = on_call or {}
 
     def wrap(name: str, method: Method) -> Method:
-        return _timed_call(method, seconds.labels(name), errors.labels(name), hooks.get(name))
+        return _timed_call(method, metrics.tally(seconds, name), errors.labels(name))
 
     return wrap_methods(target, wrap)
 
 
-def _timed_call(
-    method: Method,
-    seconds: Histogram,
-    errors: Counter,
-    on_call: Callable[[], None] | None,
-) -> Method:
+def _timed_call(method: Method, tally: Tally, errors: Counter) -> Method:
     perf_counter = time.perf_counter
-    observe = seconds.observe
+    observe = tally.observe
 
     @functools.wraps(method)
     async def call(*args: Any, **kwargs: Any) -> Any:
-        if on_call is not None:
-            on_call()
         started = perf_counter()
         try:
             return await method(*args, **kwargs)

@@ -100,7 +100,6 @@ def request_metrics(metrics: ChirpMetrics) -> Middleware:
     (websocket upgrades, SSE) are counted when they end but neither timed nor held as in
     flight; a client that leaves mid-request is counted as status 499, untimed."""
     streaming: set[str] = set()
-    in_flight = metrics.in_flight
     perf_counter = time.perf_counter
 
     @web.middleware
@@ -113,7 +112,7 @@ def request_metrics(metrics: ChirpMetrics) -> Middleware:
             or "text/event-stream" in headers.get("Accept", "")
         )
         if timed:
-            in_flight.inc()
+            metrics.in_flight_now += 1
         started = perf_counter()
         status = 500
         try:
@@ -132,7 +131,7 @@ def request_metrics(metrics: ChirpMetrics) -> Middleware:
             raise
         finally:
             if timed:
-                in_flight.dec()
+                metrics.in_flight_now -= 1
             seconds = perf_counter() - started
             metrics.request_done(
                 request.method, route, status, seconds if timed and status != 499 else None
@@ -145,6 +144,7 @@ async def metrics_endpoint(request: web.Request) -> web.Response:
     app = request.app.get(METRICS_OF, request.app)
     metrics = app[METRICS]
     scraped = _Scraped(*await _probe(app))
+    metrics.flush()  # this process's figures up to now; the others' are a sample old at most
     if metrics.multiprocess:
         body = await asyncio.to_thread(_exposition_of_all_processes, scraped)
     else:

@@ -195,7 +195,7 @@ def drive_traffic_and_check(node: ChirpProcess, prom: str) -> None:
     assert scalar(prom, "chirp_store_up") == 1
     assert scalar(prom, "chirp_bus_up") == 1
     # The bus: published through Redis, delivered to the worker holding the websocket.
-    assert (scalar(prom, "sum(chirp_bus_events_published_total)") or 0) >= 10
+    assert (scalar(prom, 'sum(chirp_bus_call_duration_seconds_count{method="publish"})') or 0) >= 10
     eventually(
         lambda: (scalar(prom, "sum(chirp_bus_delivery_lag_seconds_count)") or 0) >= 1,
         "a delivery through Redis",

@@ -11,10 +11,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from chirp.observability.metrics import MULTIPROC_ENV, ChirpMetrics, timed
+from chirp.observability.metrics import MULTIPROC_ENV, ChirpMetrics, Tally, timed
 from chirp.observability.multiproc import PREFIX, multiprocess_dir
 
 
@@ -38,17 +38,14 @@ class Backend:
         return "sync"
 
 
-def registry_metrics() -> tuple[CollectorRegistry, Histogram, Counter]:
-    registry = CollectorRegistry()
-    seconds = Histogram("calls_seconds", "t", ["method"], registry=registry)
-    errors = Counter("call_errors", "e", ["method"], registry=registry)
-    return registry, seconds, errors
+def proxied(backend: Backend) -> tuple[ChirpMetrics, Backend]:
+    metrics = ChirpMetrics()
+    return metrics, timed(backend, metrics, metrics.store_seconds, metrics.store_errors)
 
 
 async def test_timed_methods_are_observed_by_name_and_the_rest_pass_through() -> None:
-    registry, seconds, errors = registry_metrics()
     backend = Backend()
-    proxy = timed(backend, seconds, errors)
+    metrics, proxy = proxied(backend)
     assert await proxy.fetch(21) == 42
     assert await proxy.fetch(1) == 2
     assert proxy.plain() == "sync" and proxy.limit == 3
@@ -59,19 +56,21 @@ async def test_timed_methods_are_observed_by_name_and_the_rest_pass_through() ->
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    get = registry.get_sample_value
-    assert get("calls_seconds_count", {"method": "fetch"}) == 2
-    assert get("calls_seconds_count", {"method": "broken"}) == 1
-    assert get("call_errors_total", {"method": "broken"}) == 1
-    assert get("call_errors_total", {"method": "slow"}) == 0  # the caller left: no failure
-    assert get("calls_seconds_count", {"method": "plain"}) is None
+    get = metrics.registry.get_sample_value
+    seconds = "chirp_store_call_duration_seconds_count"
+    assert get(seconds, {"method": "fetch"}) == 0  # counted, not yet flushed
+    metrics.flush()
+    assert get(seconds, {"method": "fetch"}) == 2
+    assert get(seconds, {"method": "broken"}) == 1
+    assert get("chirp_store_call_errors_total", {"method": "broken"}) == 1
+    assert get("chirp_store_call_errors_total", {"method": "slow"}) == 0  # the caller left
+    assert get(seconds, {"method": "plain"}) is None
     assert backend.calls == 2
 
 
 async def test_replacing_a_method_on_the_proxy_reaches_the_target() -> None:
-    _, seconds, errors = registry_metrics()
     backend = Backend()
-    proxy = timed(backend, seconds, errors)
+    _, proxy = proxied(backend)
     assert await proxy.fetch(1) == 2
 
     async def replaced(value: int) -> int:
@@ -80,6 +79,27 @@ async def test_replacing_a_method_on_the_proxy_reaches_the_target() -> None:
     proxy.fetch = replaced
     assert await proxy.fetch(5) == -5
     assert backend.fetch is replaced
+
+
+@pytest.mark.parametrize("values", [[0.0, 0.001, 0.0042, 0.3, 2.5, 99.0], [5e-05] * 7, []])
+def test_a_flushed_tally_equals_the_same_observations_made_one_by_one(
+    values: list[float],
+) -> None:
+    registry = CollectorRegistry()
+    buckets = (0.001, 0.005, 0.1, 2.5)
+    one_by_one = Histogram("one", "o", ["m"], buckets=buckets, registry=registry)
+    tallied = Histogram("two", "t", ["m"], buckets=buckets, registry=registry)
+    tally, child = Tally(tallied.labels("x")), one_by_one.labels("x")
+    for value in values:
+        child.observe(value)
+        tally.observe(value)
+    tally.flush()
+    tally.flush()  # nothing twice
+    expected = [(s.name[3:], s.labels, s.value) for s in next(iter(one_by_one.collect())).samples]
+    got = [(s.name[3:], s.labels, s.value) for s in next(iter(tallied.collect())).samples]
+    assert [g for g in got if "created" not in g[0]] == [
+        e for e in expected if "created" not in e[0]
+    ]
 
 
 def test_the_multiprocess_directory_is_private_and_removed_on_exit() -> None:
@@ -91,6 +111,7 @@ def test_the_multiprocess_directory_is_private_and_removed_on_exit() -> None:
         metrics = ChirpMetrics()
         assert metrics.multiprocess
         metrics.request_done("GET", "/api/v1/instance", 200, 0.01)
+        metrics.flush()
         assert list(path.glob("*.db"))
         # Another process writing to the same directory is summed in.
         subprocess.run(
@@ -98,7 +119,7 @@ def test_the_multiprocess_directory_is_private_and_removed_on_exit() -> None:
                 sys.executable,
                 "-c",
                 "from chirp.observability.metrics import ChirpMetrics;"
-                "ChirpMetrics().request_done('GET', '/api/v1/instance', 204, 0.02)",
+                "m = ChirpMetrics(); m.request_done('GET', '/api/v1/instance', 204, 0.02); m.flush()",
             ],
             check=True,
             env={**os.environ},

@@ -93,7 +93,7 @@ async def test_the_outbox_backlog_and_fan_out_lag_are_measured(
     total = value(samples, "chirp_outbox_event_lag_seconds_sum", kind="status.created")
     assert total is not None and 0 <= total < 30
     assert value(samples, "chirp_store_call_duration_seconds_count", method="claim_events")
-    assert value(samples, "chirp_bus_events_published_total")
+    assert value(samples, "chirp_bus_call_duration_seconds_count", method="publish")
 
 
 async def test_a_waiting_event_shows_in_the_backlog_with_its_age(
