@@ -94,6 +94,12 @@ class ChirpMetrics:
             buckets=REQUEST_BUCKETS,
             registry=r,
         )
+        self.rate_limited = Counter(
+            "chirp_http_rate_limited",
+            "Requests refused with 429 (rate limits), by route template",
+            ["route"],
+            registry=r,
+        )
         self.in_flight = Gauge(
             "chirp_http_requests_in_flight",
             "Requests being handled (streams excluded)",
@@ -238,6 +244,8 @@ class ChirpMetrics:
             self.requests.labels(*key)  # the series exists from the first request
             tallies = self._request_tallies[key] = ([0], self.tally(self.request_seconds, *key))
         tallies[0][0] += 1
+        if status == 429:
+            self.rate_limited.labels(route).inc()
         if seconds is not None:
             tallies[1].observe(seconds)
 

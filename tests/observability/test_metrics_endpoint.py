@@ -12,6 +12,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from chirp.core.errors import RateLimited
 from chirp.observability.server import metrics_app
 from chirp.server.keys import DISPATCHER, METRICS
 from tests.helpers import User, follow, post
@@ -185,3 +186,17 @@ async def test_metrics_on_their_own_port_leave_the_main_one(
         route="/api/v1/accounts",
         status="2xx",
     )
+
+
+async def test_rate_limit_rejections_are_counted_by_route(
+    aiohttp_client: ClientFactory, app: web.Application
+) -> None:
+    async def limited(request: web.Request) -> web.Response:
+        raise RateLimited("slow down", retry_after=3)
+
+    app.router.add_get("/test/limited/{id}", limited)
+    client = await aiohttp_client(app)
+    for _ in range(2):
+        assert (await client.get("/test/limited/42")).status == 429
+    samples = await scrape(client)
+    assert value(samples, "chirp_http_rate_limited_total", route="/test/limited/{id}") == 2
