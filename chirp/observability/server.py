@@ -15,6 +15,7 @@ import time
 from collections import Counter as Tally
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TypeVar
 
 from aiohttp import web
@@ -152,13 +153,15 @@ async def metrics_endpoint(request: web.Request) -> web.Response:
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # hashed by identity (the registry's key)
 class _Scraped:
     """What the scraped worker asked the store and the bus (None: no answer)."""
 
     backlog: int | None
     oldest_age: float | None
     bus_up: bool | None
+    # Viewers (heartbeats within their time to live) of each stream on air.
+    viewers: dict[int, int] | None
 
     def collect(self) -> Iterable[Metric]:
         store_up = self.backlog is not None
@@ -173,6 +176,15 @@ class _Scraped:
                 "chirp_outbox_oldest_event_age_seconds",
                 "Age of the oldest event in the outbox (0 when empty)",
                 value=self.oldest_age or 0.0,
+            )
+        if self.viewers is not None:
+            yield GaugeMetricFamily(
+                "chirp_live_streams_on_air", "Live streams on air", value=len(self.viewers)
+            )
+            yield GaugeMetricFamily(
+                "chirp_live_viewers",
+                "Viewers of the streams on air (players that sent a heartbeat lately)",
+                value=sum(self.viewers.values()),
             )
         if self.bus_up is not None:
             yield GaugeMetricFamily(
@@ -192,21 +204,25 @@ def _exposition_of_all_processes(scraped: _Scraped) -> bytes:
     return generate_latest(registry)
 
 
-async def _probe(app: web.Application) -> tuple[int | None, float | None, bool | None]:
+async def _probe(
+    app: web.Application,
+) -> tuple[int | None, float | None, bool | None, dict[int, int] | None]:
     context = app[CONTEXT]
-    backlog = oldest_age = bus_up = None
+    backlog = oldest_age = bus_up = viewers = None
     try:
         async with asyncio.timeout(PROBE_SECONDS):
             now = context.now()
             backlog = await context.store.count_due_events(now)
             oldest = await context.store.oldest_event_id()
             oldest_age = (now - id_time(oldest)).total_seconds() if oldest is not None else 0.0
+            ttl = timedelta(seconds=context.settings.live_viewer_ttl_seconds)
+            viewers = await context.store.count_live_viewers(now - ttl)
     except Exception as error:
-        backlog = None
+        backlog = viewers = None
         log.warning("metrics: the store did not answer", extra={"error": repr(error)})
     if context.bus is not None:
         bus_up = await context.bus.reachable()
-    return backlog, oldest_age, bus_up
+    return backlog, oldest_age, bus_up, viewers
 
 
 async def _sampler(app: web.Application) -> AsyncIterator[None]:

@@ -18,6 +18,8 @@ SCRAPED = {
     "chirp_bus_up",
     "chirp_outbox_backlog",
     "chirp_outbox_oldest_event_age_seconds",
+    "chirp_live_streams_on_air",
+    "chirp_live_viewers",
 }
 SUFFIXES = {"counter": ("_total",), "gauge": ("",), "histogram": ("_bucket", "_count", "_sum")}
 

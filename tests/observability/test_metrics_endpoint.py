@@ -89,6 +89,8 @@ async def test_the_outbox_backlog_and_fan_out_lag_are_measured(
     assert value(samples, "chirp_bus_up") == 1
     assert value(samples, "chirp_outbox_backlog") == 0
     assert value(samples, "chirp_outbox_oldest_event_age_seconds") == 0
+    assert value(samples, "chirp_live_streams_on_air") == 0
+    assert value(samples, "chirp_live_viewers") == 0
     lag = value(samples, "chirp_outbox_event_lag_seconds_count", kind="status.created")
     assert lag == 1
     total = value(samples, "chirp_outbox_event_lag_seconds_sum", kind="status.created")
