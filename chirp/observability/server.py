@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import Counter as Tally
+from collections import Counter as Counts
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -236,8 +236,8 @@ async def _sampler(app: web.Application) -> AsyncIterator[None]:
         hub = app.get(HUB)
         if hub is not None:
             metrics.sample_streams(hub.delivered, hub.dropped_slow)
-            transports: Tally[str] = Tally({"ws": 0, "sse": 0})
-            streams: Tally[str] = Tally()
+            transports: Counts[str] = Counts({"ws": 0, "sse": 0})
+            streams: Counts[str] = Counts()
             for outlet, subscriptions in hub.connections():
                 transports[outlet.format] += 1
                 streams.update(s.stream.label[0] for s in subscriptions if s.stream.label)
