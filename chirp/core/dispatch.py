@@ -24,8 +24,8 @@ from datetime import timedelta
 
 from chirp.core.context import Context
 from chirp.core.ids import id_time
-from chirp.core.metrics import DispatchMetrics
 from chirp.core.models import Account, Event, Notification, Status
+from chirp.core.observing import DispatchMetrics, DispatchTracer
 from chirp.storage.port import FanOut
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,7 @@ class Dispatcher:
         lease_seconds: float = 60.0,
         idle_poll_seconds: float = 1.0,
         metrics: DispatchMetrics | None = None,
+        tracer: DispatchTracer | None = None,
     ) -> None:
         self.ctx = ctx
         self.steps = steps
@@ -95,6 +96,7 @@ class Dispatcher:
         self.lease_seconds = lease_seconds
         self.idle_poll_seconds = idle_poll_seconds
         self.metrics = metrics
+        self.tracer = tracer
         self._wake = asyncio.Event()
         # One batch at a time per process, so `drain` waits for a batch the loop has in hand.
         self._batch_lock = asyncio.Lock()
@@ -146,8 +148,9 @@ class Dispatcher:
 
     async def _steps(self, event: Event, batch: Batch) -> bool:
         try:
-            for step in self.steps.get(event.kind, []):
-                await step(self.ctx, event, batch)
+            with self.tracer.handling(event) if self.tracer else contextlib.nullcontext():
+                for step in self.steps.get(event.kind, []):
+                    await step(self.ctx, event, batch)
         except Exception:
             log.exception("event step failed", extra={"event_id": event.id, "kind": event.kind})
             if self.metrics is not None:

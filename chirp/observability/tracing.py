@@ -9,21 +9,27 @@ batches, to the endpoint; and every log line written inside a request carries Cl
 groups a request's lines under its trace.
 
 Only requests start traces: store and bus calls get a span only under a request's span (the
-dispatcher's polling would otherwise be thousands of one-span traces).
+dispatcher's polling would otherwise be thousands of one-span traces). A write that records an
+outbox event under a span stamps the event with that span (`traceparent` in its payload), and
+the dispatcher, on whichever node, runs the event's side effects in a span of the same trace:
+the request and the fan-out, notifications and pushes it caused, in one trace.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import re
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
 from chirp.config import Settings
+from chirp.core.models import Event
 from chirp.observability.proxy import Method, wrap_methods
 from chirp.server.logs import LOG_FIELDS
 
@@ -40,6 +46,8 @@ CLOUD_TRACE = re.compile(r"^([0-9a-fA-F]{32})/(\d{1,20})(?:;o=([01]))?")
 TRACE_FIELD = "logging.googleapis.com/trace"
 SPAN_FIELD = "logging.googleapis.com/spanId"
 SAMPLED_FIELD = "logging.googleapis.com/trace_sampled"
+# The payload key of an outbox event that names the span which recorded it.
+EVENT_TRACE = "traceparent"
 
 
 class Tracing:
@@ -115,10 +123,27 @@ class Tracing:
         return trace_request
 
     def traced(self, target: T, prefix: str) -> T:
-        """`target` with a client span per coroutine method call made under a request."""
+        """`target` with a client span per coroutine method call made under a request; an
+        outbox `event=` passed to a call is stamped with the call's span."""
         tracer = self.tracer
         return wrap_methods(
             target, lambda name, method: _traced_call(method, tracer, f"{prefix}.{name}")
+        )
+
+    def handling(self, event: Event) -> AbstractContextManager[object]:
+        """The core's `DispatchTracer`: a span of the recording request's trace, if any."""
+        from opentelemetry.trace import SpanKind
+        from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+        traceparent = event.payload.get(EVENT_TRACE)
+        if not isinstance(traceparent, str):
+            return contextlib.nullcontext()
+        context = TraceContextTextMapPropagator().extract({"traceparent": traceparent})
+        return self.tracer.start_as_current_span(
+            f"outbox {event.kind}",
+            context=context,
+            kind=SpanKind.CONSUMER,
+            attributes={"chirp.event.kind": event.kind, "chirp.event.attempt": event.attempts},
         )
 
     async def close(self, _app: web.Application) -> None:
@@ -186,7 +211,13 @@ def _traced_call(method: Method, tracer: Tracer, span_name: str) -> Method:
     async def call(*args: Any, **kwargs: Any) -> Any:
         if not current_span().is_recording():
             return await method(*args, **kwargs)
-        with tracer.start_as_current_span(span_name, kind=SpanKind.CLIENT):
+        with tracer.start_as_current_span(span_name, kind=SpanKind.CLIENT) as span:
+            event = kwargs.get("event")
+            if isinstance(event, Event):
+                context = span.get_span_context()
+                event.payload[EVENT_TRACE] = (
+                    f"00-{context.trace_id:032x}-{context.span_id:016x}-{context.trace_flags:02x}"
+                )
             return await method(*args, **kwargs)
 
     return call

@@ -63,6 +63,7 @@ from chirp.server.keys import (
     RELAY,
     RENDER_CACHE,
     SETTINGS,
+    TRACING,
 )
 from chirp.server.middleware import json_errors
 from chirp.storage import open_store
@@ -249,6 +250,7 @@ async def _dispatcher(app: web.Application) -> AsyncIterator[None]:
         # the others' events do not wake it, so it looks for them often (a count, inline).
         idle_poll_seconds=0.1 if app[SETTINGS].store_url.startswith("sqlite") else 1.0,
         metrics=app.get(METRICS),
+        tracer=app.get(TRACING),
     )
     app[DISPATCHER] = dispatcher
     context.wake_dispatcher = dispatcher.wake

@@ -22,6 +22,7 @@ from tests.e2e.process import ChirpProcess, register
 
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 PARENT_ID = "b7ad6b7169203331"
+POST_TRACE_ID = "5b8efff798038103d269b633813fc60c"
 
 
 @contextmanager
@@ -58,7 +59,9 @@ def otlp_receiver() -> Iterator[tuple[str, list[Span]]]:
         server.server_close()
 
 
-def test_spans_reach_an_otlp_endpoint_continuing_the_callers_trace(tmp_path: Path) -> None:
+def test_spans_reach_an_otlp_endpoint_continuing_the_callers_trace_to_the_side_effects(
+    tmp_path: Path,
+) -> None:
     with otlp_receiver() as (endpoint, spans):
         env = {
             "CHIRP_TRACING_OTLP_ENDPOINT": endpoint,
@@ -78,8 +81,21 @@ def test_spans_reach_an_otlp_endpoint_continuing_the_callers_trace(tmp_path: Pat
                 timeout=10,
             )
             assert response.status_code == 200
+            posted = requests.post(
+                f"{node.url}/api/v1/statuses",
+                headers={
+                    "Authorization": f"Bearer {user['token']}",
+                    "traceparent": f"00-{POST_TRACE_ID}-{PARENT_ID}-01",
+                },
+                data={"status": "traced through the outbox"},
+                timeout=10,
+            )
+            assert posted.status_code == 200
             deadline = time.monotonic() + 20
-            while not [s for s in spans if s.trace_id.hex() == TRACE_ID]:
+            while not (
+                [s for s in spans if s.trace_id.hex() == TRACE_ID]
+                and [s for s in spans if s.name == "outbox status.created"]
+            ):
                 assert time.monotonic() < deadline, [s.name for s in spans]
                 time.sleep(0.1)
         finally:
@@ -90,6 +106,12 @@ def test_spans_reach_an_otlp_endpoint_continuing_the_callers_trace(tmp_path: Pat
         assert request.kind == Span.SPAN_KIND_SERVER
         store = [s for s in ours if s.name.startswith("store.")]
         assert store and all(s.parent_span_id == request.span_id for s in store)
+        # The post's side effects, run by the dispatcher after the response, in its trace.
+        post_spans = [s for s in spans if s.trace_id.hex() == POST_TRACE_ID]
+        (written,) = [s for s in post_spans if s.name == "store.create_status"]
+        (handled,) = [s for s in post_spans if s.name == "outbox status.created"]
+        assert handled.parent_span_id == written.span_id
+        assert handled.kind == Span.SPAN_KIND_CONSUMER
         # The request's access log line names the trace as Cloud Logging expects.
         lines = [json.loads(line) for line in node.logs().splitlines() if line.startswith("{")]
         (access,) = [

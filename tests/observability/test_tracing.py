@@ -17,9 +17,9 @@ from opentelemetry.trace import SpanKind
 
 from chirp.observability.tracing import SPAN_FIELD, TRACE_FIELD, install_tracing
 from chirp.server import create_app
-from chirp.server.keys import TRACING
+from chirp.server.keys import DISPATCHER, TRACING
 from chirp.server.logs import AccessLogger, JsonFormatter
-from tests.helpers import make_settings
+from tests.helpers import make_settings, sign_up
 
 ClientFactory = Callable[..., Awaitable[TestClient]]
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -161,3 +161,32 @@ async def test_tracing_is_off_unless_configured(aiohttp_client: ClientFactory) -
     )
     assert response.ok
     assert not any(getattr(m, "__name__", "") == "trace_request" for m in app.middlewares)
+
+
+async def test_side_effects_join_the_trace_of_the_request_that_caused_them(
+    aiohttp_client: ClientFactory,
+    app: web.Application,
+    exporter: InMemorySpanExporter,
+    log_lines: io.StringIO,
+) -> None:
+    client = await served(aiohttp_client, app, log_lines)
+    author = await sign_up(client, username="author")
+    async with app[DISPATCHER]._batch_lock:  # the side effects wait until the request is done
+        response = await client.post(
+            "/api/v1/statuses",
+            headers={**author.headers, "traceparent": f"00-{TRACE_ID}-{PARENT_ID}-01"},
+            json={"status": "traced"},
+        )
+        assert response.status == 200
+    await app[DISPATCHER].drain()
+    written = finished(app, exporter, "store.create_status")
+    handled = finished(app, exporter, "outbox status.created")
+    assert f"{handled.context.trace_id:032x}" == TRACE_ID
+    assert handled.parent is not None and handled.parent.span_id == written.context.span_id
+    assert handled.kind == SpanKind.CONSUMER
+    under = [
+        s
+        for s in exporter.get_finished_spans()
+        if s.parent is not None and s.parent.span_id == handled.context.span_id
+    ]
+    assert under and all(s.name.startswith(("store.", "bus.")) for s in under)

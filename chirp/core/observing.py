@@ -1,13 +1,16 @@
-"""What the core reports about its own work, for whoever measures it (`chirp.observability`).
+"""What the core reports about its own work, for whoever watches it (`chirp.observability`).
 
-The core imports no metrics library: it calls this port, and the server wires an
-implementation in (Prometheus, or nothing). Labels are kinds and names from the code, never
-ids or user input, so every series set stays bounded.
+The core imports no metrics or tracing library: it calls these ports, and the server wires
+implementations in (Prometheus, OpenTelemetry, or nothing). Metric labels are kinds and names
+from the code, never ids or user input, so every series set stays bounded.
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Protocol
+
+from chirp.core.models import Event
 
 
 class DispatchMetrics(Protocol):
@@ -25,3 +28,11 @@ class DispatchMetrics(Protocol):
 
     def batch_done(self, events: int, seconds: float) -> None:
         """One claimed batch handled (its steps and hooks), successful or not."""
+
+
+class DispatchTracer(Protocol):
+    """Traces of the outbox's side effects."""
+
+    def handling(self, event: Event) -> AbstractContextManager[object]:
+        """Held while `event`'s side effects run: they join the trace of the request that
+        recorded it, when it recorded one."""
