@@ -16,7 +16,7 @@ from collections import Counter as Counts
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
@@ -51,6 +51,7 @@ def install_metrics(app: web.Application) -> None:
     metrics = app[METRICS] = ChirpMetrics()
     # First, so it sees the status the error middleware settled on.
     app.middlewares.insert(0, request_metrics(metrics))
+    app.on_response_prepare.append(stream_started(metrics))
     app.cleanup_ctx.append(_sampler)
     if not settings.metrics_port:
         app.router.add_get("/metrics", metrics_endpoint, name="metrics")
@@ -96,49 +97,62 @@ def route_template(request: web.Request) -> str:
     return resource.canonical if resource is not None else UNMATCHED
 
 
+# Whether the request still counts as in flight; the status of a stream once it started.
+_IN_FLIGHT = web.RequestKey("metrics_in_flight", bool)
+_STREAMED = web.RequestKey("metrics_streamed", int)
+
+
 def request_metrics(metrics: ChirpMetrics) -> Middleware:
-    """Count and time every response by method, route template and status class. Streams
-    (websocket upgrades, SSE) are counted when they end but neither timed nor held as in
-    flight; a client that leaves mid-request is counted as status 499, untimed."""
-    streaming: set[str] = set()
+    """Count and time every response by method, route template and status class. A stream
+    (websocket, SSE) leaves the in-flight count when it starts (`stream_started`) and is
+    counted, untimed, when it ends; a client that leaves mid-request is counted as status
+    499, untimed."""
     perf_counter = time.perf_counter
 
     @web.middleware
     async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
-        route = route_template(request)
-        headers = request.headers
-        timed = not (
-            route in streaming
-            or headers.get("Upgrade", "").lower() == "websocket"
-            or "text/event-stream" in headers.get("Accept", "")
-        )
-        if timed:
-            metrics.in_flight_now += 1
+        request[_IN_FLIGHT] = True
+        metrics.in_flight_now += 1
         started = perf_counter()
         status = 500
         try:
             response = await handler(request)
             status = response.status
-            if isinstance(response, web.WebSocketResponse) or (
-                response.prepared and response.content_type == "text/event-stream"
-            ):
-                streaming.add(route)  # an SSE client that sent no `Accept`: known from now on
             return response
         except web.HTTPException as error:  # redirects raised through the error middleware
             status = error.status
             raise
         except asyncio.CancelledError:
-            status = 499  # the client went away (nginx's code for it): not a latency
+            status = 499  # the client went away (nginx's code for it)
             raise
         finally:
-            if timed:
+            if request[_IN_FLIGHT]:
                 metrics.in_flight_now -= 1
+            streamed = request.get(_STREAMED)
             seconds = perf_counter() - started
             metrics.request_done(
-                request.method, route, status, seconds if timed and status != 499 else None
+                request.method,
+                route_template(request),
+                streamed or status,  # a stream the client ended was served all the same
+                None if streamed or status == 499 else seconds,
             )
 
     return observe
+
+
+def stream_started(metrics: ChirpMetrics) -> Callable[[web.Request, web.StreamResponse], Any]:
+    """`on_response_prepare`: a websocket or an event stream is no request in flight."""
+
+    async def started(request: web.Request, response: web.StreamResponse) -> None:
+        if isinstance(response, web.WebSocketResponse) or (
+            response.content_type == "text/event-stream"
+        ):
+            request[_STREAMED] = response.status
+            if request.get(_IN_FLIGHT):
+                request[_IN_FLIGHT] = False
+                metrics.in_flight_now -= 1
+
+    return started
 
 
 async def metrics_endpoint(request: web.Request) -> web.Response:

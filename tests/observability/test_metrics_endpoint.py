@@ -202,3 +202,22 @@ async def test_rate_limit_rejections_are_counted_by_route(
         assert (await client.get("/test/limited/42")).status == 429
     samples = await scrape(client)
     assert value(samples, "chirp_http_rate_limited_total", route="/test/limited/{id}") == 2
+
+
+async def test_sse_streams_are_counted_apart_from_websockets(
+    client: TestClient, alice: User
+) -> None:
+    response = await client.get(f"/api/v1/streaming/public/local?access_token={alice.token}")
+    assert response.status == 200
+    assert await response.content.readline() == b":)\n"
+    samples = await until(
+        client,
+        lambda s: (
+            value(s, "chirp_stream_connections", transport="sse") == 1
+            and value(s, "chirp_stream_subscriptions", stream="public:local") == 1
+        ),
+    )
+    assert value(samples, "chirp_stream_connections", transport="ws") == 0
+    assert value(samples, "chirp_http_requests_in_flight") == 1  # the scrape, not the stream
+    response.close()
+    await until(client, lambda s: value(s, "chirp_stream_connections", transport="sse") == 0)
