@@ -157,6 +157,9 @@ class MemoryBus:
             out.append(Message(f"{self._epoch}-{kept}", *found))
         return out
 
+    async def reachable(self) -> bool:
+        return True
+
     async def close(self) -> None:
         self._deliver = None
         self._listened.clear()

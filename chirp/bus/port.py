@@ -89,4 +89,8 @@ class EventBus(Protocol):
         """Kept messages of `topic` after `after`, oldest first; None if some were dropped or
         never kept (the topic was not watched then)."""
 
+    async def reachable(self) -> bool:
+        """Whether the bus's server answers now (for monitoring: a `/metrics` scrape asks);
+        an in-process bus always does."""
+
     async def close(self) -> None: ...

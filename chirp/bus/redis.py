@@ -309,6 +309,13 @@ class RedisBus:
         # One pub/sub message per topic: the hub encodes a frame once for a run of them.
         self._deliver((topic,), Message(position, event, payload))
 
+    async def reachable(self) -> bool:
+        try:
+            async with asyncio.timeout(1.0):
+                return bool(await self._client.ping())
+        except (RedisError, OSError, TimeoutError):
+            return False
+
     async def close(self) -> None:
         for task in (self._reader, self._renewer):
             if task is not None:

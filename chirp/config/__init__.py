@@ -131,6 +131,21 @@ class Settings(BaseSettings):
     # Custom emojis are read whole and kept in each process for this long: an emoji the
     # operator adds or removes shows on every node within it (0: read on every request).
     custom_emojis_cache_seconds: float = Field(10.0, ge=0)
+    # Prometheus metrics at `/metrics`: on the main port, or only on `metrics_port` when set
+    # (keep them off the public port); per-process state (connections, memory) is sampled
+    # every `metrics_sample_seconds`.
+    metrics_enabled: bool = True
+    metrics_port: int = Field(0, ge=0, le=65535)
+    metrics_host: str = ""  # empty: the same as `host`
+    metrics_sample_seconds: float = Field(5.0, gt=0)
+
+    # Tracing (OpenTelemetry, `pip install chirp[tracing]`): off unless one of these is set.
+    # Spans go by OTLP/HTTP to `tracing_otlp_endpoint` (e.g. `http://collector:4318/v1/traces`);
+    # with `tracing_gcp_project` alone, incoming trace context (W3C `traceparent`, Google's
+    # `X-Cloud-Trace-Context`) only reaches the JSON logs (`logging.googleapis.com/trace`).
+    tracing_otlp_endpoint: str = ""
+    tracing_gcp_project: str = ""
+    tracing_sample_ratio: float = Field(1.0, ge=0, le=1)  # of traces started here
 
     shutdown_timeout_seconds: float = Field(10.0, ge=0)
     log_level: str = "INFO"

@@ -17,12 +17,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from chirp.core.context import Context
+from chirp.core.ids import id_time
 from chirp.core.models import Account, Event, Notification, Status
+from chirp.core.observing import DispatchMetrics, DispatchTracer
 from chirp.core.text import tag_key
 from chirp.storage.port import FanOut
 
@@ -95,6 +98,8 @@ class Dispatcher:
         batch_size: int = 200,
         lease_seconds: float = 60.0,
         idle_poll_seconds: float = 1.0,
+        metrics: DispatchMetrics | None = None,
+        tracer: DispatchTracer | None = None,
     ) -> None:
         self.ctx = ctx
         self.steps = steps
@@ -102,6 +107,8 @@ class Dispatcher:
         self.batch_size = batch_size
         self.lease_seconds = lease_seconds
         self.idle_poll_seconds = idle_poll_seconds
+        self.metrics = metrics
+        self.tracer = tracer
         self._wake = asyncio.Event()
         # One batch at a time per process, so `drain` waits for a batch the loop has in hand.
         self._batch_lock = asyncio.Lock()
@@ -120,11 +127,14 @@ class Dispatcher:
         )
         if not events:
             return 0
+        started = time.perf_counter()
         unfinished = await self._handle_together(events)
         if len(unfinished) > 1:  # isolate whichever event made the batch fail
             unfinished = [e for e in unfinished for e in await self._handle_together([e])]
         for event in unfinished:
             await self._retry(event, "after-batch step failed")
+        if self.metrics is not None:
+            self.metrics.batch_done(len(events), time.perf_counter() - started)
         return len(events)
 
     async def _handle_together(self, events: list[Event]) -> list[Event]:
@@ -137,16 +147,26 @@ class Dispatcher:
                 await done(self.ctx, batch)
         except Exception:
             log.exception("batch failed", extra={"events": len(handled)})
+            if self.metrics is not None:
+                for event in handled:
+                    self.metrics.step_failed(event.kind)
             return handled
         await self.ctx.store.complete_events([event.id for event in handled])
+        if self.metrics is not None:
+            now = self.ctx.now()
+            for event in handled:
+                self.metrics.event_done(event.kind, (now - id_time(event.id)).total_seconds())
         return []
 
     async def _steps(self, event: Event, batch: Batch) -> bool:
         try:
-            for step in self.steps.get(event.kind, []):
-                await step(self.ctx, event, batch)
+            with self.tracer.handling(event) if self.tracer else contextlib.nullcontext():
+                for step in self.steps.get(event.kind, []):
+                    await step(self.ctx, event, batch)
         except Exception:
             log.exception("event step failed", extra={"event_id": event.id, "kind": event.kind})
+            if self.metrics is not None:
+                self.metrics.step_failed(event.kind)
             await self._retry(event, "event step failed")
             return False
         return True
@@ -165,6 +185,8 @@ class Dispatcher:
         await self.ctx.store.retry_event(
             event.id, available_at=self.ctx.now() + timedelta(seconds=delay)
         )
+        if self.metrics is not None:
+            self.metrics.event_retried(event.kind, event.attempts)
 
     async def run(self) -> None:
         """Forever: handle what is due, then sleep until woken (or the poll interval passes,

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -32,10 +33,20 @@ def _init_worker() -> None:
 
 
 class MediaWorkers:
-    def __init__(self, processes: int) -> None:
+    def __init__(
+        self, processes: int, *, observe: Callable[[str, float, str], None] | None = None
+    ) -> None:
         self.processes = processes
         self._pool: ProcessPoolExecutor | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        # Jobs handed to `run` and not back yet (beyond `processes`, they wait for one), and
+        # a hook told each job's name, duration and outcome (metrics).
+        self.running = 0
+        self.observe = observe
+
+    @property
+    def background_jobs(self) -> int:
+        return len(self._tasks)
 
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -59,6 +70,21 @@ class MediaWorkers:
     async def run(self, limit_seconds: float, fn: Callable[..., T], *args: Any) -> T:
         """`fn(*args)` in a worker process; `MediaRejected` if it takes over `limit_seconds`
         or crashes the worker twice."""
+        self.running += 1
+        started, outcome = time.perf_counter(), "failed"
+        try:
+            result = await self._run(limit_seconds, fn, *args)
+            outcome = "done"
+            return result
+        except MediaRejected:
+            outcome = "rejected"
+            raise
+        finally:
+            self.running -= 1
+            if self.observe is not None:
+                self.observe(fn.__name__, time.perf_counter() - started, outcome)
+
+    async def _run(self, limit_seconds: float, fn: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
         for attempt in (1, 2):
             pool = self._get_pool()

@@ -117,6 +117,10 @@ class Hub:
     def outlets(self) -> Iterable[Outlet]:
         return list(self._connections)
 
+    def connections(self) -> Iterable[tuple[Outlet, list[Subscription]]]:
+        """Each connection with its subscriptions (for the metrics sampler)."""
+        return [(outlet, c.subscriptions) for outlet, c in self._connections.items()]
+
     @property
     def connection_count(self) -> int:
         return len(self._connections)

@@ -52,6 +52,13 @@ from chirp.handlers import (
     well_known,
 )
 from chirp.media.workers import MediaWorkers
+from chirp.observability.server import (
+    install_metrics,
+    observed_bus,
+    observed_deliver,
+    observed_store,
+)
+from chirp.observability.tracing import install_tracing
 from chirp.realtime.announcements import announcement_steps
 from chirp.realtime.hub import Hub
 from chirp.realtime.live import LiveRealtime, RelayWatch
@@ -64,10 +71,12 @@ from chirp.server.keys import (
     HUB,
     LIVE_HOOKS,
     LIVE_REALTIME,
+    METRICS,
     PUSHER,
     RELAY,
     RENDER_CACHE,
     SETTINGS,
+    TRACING,
 )
 from chirp.server.middleware import json_errors
 from chirp.storage import open_store
@@ -114,6 +123,7 @@ async def _domain_context(app: web.Application) -> AsyncIterator[None]:
     """Open the store (migrating it) and wire the domain context; close the store last."""
     settings = app[SETTINGS]
     store = await open_store(settings.store_url, settings)
+    store = observed_store(app, store)
     app[CONTEXT] = Context(
         settings=settings,
         store=store,
@@ -135,9 +145,12 @@ async def _realtime(app: web.Application) -> AsyncIterator[None]:
     """The event bus, this node's hub of sockets, and the push steps that feed them."""
     settings = app[SETTINGS]
     context = app[CONTEXT]
-    bus = open_bus(settings.bus, history=settings.bus_history, per_topic=settings.bus_topic_history)
+    opened = open_bus(
+        settings.bus, history=settings.bus_history, per_topic=settings.bus_topic_history
+    )
+    bus = observed_bus(app, opened)
     hub = Hub(bus)
-    await bus.start(hub.deliver)
+    await bus.start(observed_deliver(app, hub.deliver, opened))
     pusher = Pusher(context, bus, counts_interval=settings.live_counts_interval_seconds)
     pusher.start()
     # Viewers whose heartbeats stopped drop out within half their time to live.
@@ -159,7 +172,10 @@ async def _media(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     context = app[CONTEXT]
     context.blobs = open_blobs(settings)
-    context.media_workers = MediaWorkers(settings.media_workers)
+    metrics = app.get(METRICS)
+    context.media_workers = MediaWorkers(
+        settings.media_workers, observe=metrics.media_job if metrics is not None else None
+    )
 
     async def collect() -> None:
         while True:
@@ -266,6 +282,8 @@ async def _dispatcher(app: web.Application) -> AsyncIterator[None]:
         # One process may dispatch for every process on a SQLite file (`Store.lead_dispatch`):
         # the others' events do not wake it, so it looks for them often (a count, inline).
         idle_poll_seconds=0.1 if app[SETTINGS].store_url.startswith("sqlite") else 1.0,
+        metrics=app.get(METRICS),
+        tracer=app.get(TRACING),
     )
     app[DISPATCHER] = dispatcher
     context.wake_dispatcher = dispatcher.wake
@@ -304,4 +322,6 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.on_shutdown.append(_close_streams)
     for module in ROUTE_MODULES:
         app.add_routes(module.routes)
+    install_metrics(app)
+    install_tracing(app)  # outermost: its span holds the whole request
     return app

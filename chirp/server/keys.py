@@ -7,6 +7,8 @@ from aiohttp import web
 from chirp.config import Settings
 from chirp.core.context import Context
 from chirp.core.dispatch import Dispatcher
+from chirp.observability.metrics import ChirpMetrics
+from chirp.observability.tracing import Tracing
 from chirp.realtime.hub import Hub
 from chirp.realtime.live import LiveRealtime
 from chirp.realtime.push import Pusher
@@ -25,3 +27,9 @@ RELAY = web.AppKey("relay", Relay)
 LIVE_REALTIME = web.AppKey("live_realtime", LiveRealtime)
 # Statuses and accounts rendered to JSON, reused while their records are unchanged.
 RENDER_CACHE = web.AppKey("render_cache", RenderCache)
+# Prometheus metrics (absent when CHIRP_METRICS_ENABLED=false), and on the app that serves
+# only `/metrics` on CHIRP_METRICS_PORT, the app it reports on.
+METRICS = web.AppKey("metrics", ChirpMetrics)
+METRICS_OF = web.AppKey("metrics_of", web.Application)
+# OpenTelemetry tracing (absent unless CHIRP_TRACING_* configures it).
+TRACING = web.AppKey("tracing", Tracing)

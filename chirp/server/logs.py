@@ -48,6 +48,11 @@ def configure_logging(level: str, fmt: str) -> None:
     root.setLevel(level.upper())
 
 
+# Fields a middleware wants on the request's access log line (the line is written after the
+# request's own context is gone): `request[LOG_FIELDS] = {...}`.
+LOG_FIELDS = web.RequestKey("log_fields", dict[str, object])
+
+
 class AccessLogger(AbstractAccessLogger):
     """One structured line per request; never the query string (it may hold a token)."""
 
@@ -74,5 +79,6 @@ class AccessLogger(AbstractAccessLogger):
                     "latency": f"{time:.6f}s",
                 },
                 "requestId": response.headers.get("X-Request-Id"),
+                **request.get(LOG_FIELDS, {}),
             },
         )

@@ -18,6 +18,8 @@ from aiohttp import web
 
 from chirp import __version__
 from chirp.config import Settings
+from chirp.observability.multiproc import multiprocess_dir, worker_exited
+from chirp.observability.server import metrics_app
 from chirp.server.app import create_app
 from chirp.server.logs import AccessLogger, configure_logging
 from chirp.storage import open_store
@@ -37,13 +39,19 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
 
 
 async def _serve(settings: Settings, *, reuse_port: bool = False) -> None:
+    app = create_app(settings)
     runner = web.AppRunner(
-        create_app(settings),
+        app,
         access_log_class=AccessLogger,
         access_log=logging.getLogger("chirp.access"),
         shutdown_timeout=settings.shutdown_timeout_seconds,
     )
     await runner.setup()
+    # `/metrics` on a port of its own (kept off the public one): a small app reporting on `app`.
+    metrics_runner = None
+    if settings.metrics_enabled and settings.metrics_port:
+        metrics_runner = web.AppRunner(metrics_app(app), access_log=None)
+        await metrics_runner.setup()
     stopping = asyncio.Event()
 
     def request_stop(reason: str) -> None:
@@ -68,6 +76,14 @@ async def _serve(settings: Settings, *, reuse_port: bool = False) -> None:
             reuse_port=reuse_port or None,
         )
         await site.start()
+        if metrics_runner is not None:
+            await web.TCPSite(
+                metrics_runner,
+                settings.metrics_host or settings.host,
+                settings.metrics_port,
+                reuse_address=True,
+                reuse_port=reuse_port or None,
+            ).start()
         # What startup allocated (modules, settings, caches) lives as long as the process:
         # out of the collector's sight, so its full collections stay short.
         gc.freeze()
@@ -81,6 +97,8 @@ async def _serve(settings: Settings, *, reuse_port: bool = False) -> None:
     finally:
         # Stop accepting, let in-flight requests finish (up to the timeout), then run the
         # app's cleanup contexts: background work stops and the store closes last.
+        if metrics_runner is not None:
+            await metrics_runner.cleanup()
         await runner.cleanup()
 
 
@@ -123,10 +141,12 @@ def serve(settings: Settings) -> None:
             "workers": settings.workers,
         },
     )
-    if settings.workers == 1:
-        _serve_until_stopped(settings)
-    else:
-        _serve_workers(settings)
+    # Metrics of every worker go to files in one private directory for this run.
+    with multiprocess_dir() if settings.metrics_enabled else contextlib.nullcontext():
+        if settings.workers == 1:
+            _serve_until_stopped(settings)
+        else:
+            _serve_workers(settings)
     log.info("chirp stopped")
 
 
@@ -191,6 +211,7 @@ def _serve_workers(settings: Settings) -> None:
             if pid not in children:
                 continue
             index = children.pop(pid)
+            worker_exited(pid)
             code = os.waitstatus_to_exitcode(status)
             if code != 0 or not stopping:
                 failed = True

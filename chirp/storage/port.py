@@ -604,6 +604,11 @@ class OutboxStore(Protocol):
 
     async def retry_event(self, event_id: int, *, available_at: datetime) -> None: ...
 
+    async def oldest_event_id(self) -> int | None:
+        """The id of the oldest event still in the outbox (due, leased or backing off), whose
+        time says how long it has waited; None when the outbox is empty."""
+        ...
+
 
 class NotificationGroupStore(Protocol):
     """Grouped notifications (`/api/v2/notifications`): groups are notifications of one

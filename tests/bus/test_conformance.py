@@ -179,3 +179,8 @@ async def test_a_watch_is_shared_by_every_node(open_node: Node, bus_url: str) ->
     later = await b.publish(["user:9"], "update", '"second"')
     replayed = await b.replay("user:9", position)
     assert replayed is not None and [m.position for m in replayed] == [later]
+
+
+async def test_a_running_bus_is_reachable(open_node: Node) -> None:
+    bus, _ = await open_node()
+    assert await bus.reachable()

@@ -151,3 +151,12 @@ async def test_redis_outage_keeps_local_delivery_and_resubscribes(tmp_path: Path
         await other.close()
         server.terminate()
         server.wait()
+
+
+async def test_a_bus_whose_redis_is_away_is_not_reachable() -> None:
+    bus = open_bus(f"redis://127.0.0.1:{_free_port()}/0", history=100, per_topic=10)
+    await bus.start(Recorder())
+    try:
+        assert not await bus.reachable()
+    finally:
+        await bus.close()

@@ -472,3 +472,52 @@ async def test_home_feeds_are_measured_once_grown_and_stay_near_the_cap(
     assert measured == [{bob.id}] * 3  # every twentieth tweet, only bob's feed
     assert lengths[:40] == list(range(1, 41))
     assert max(lengths) <= 40 + 20 and min(lengths[40:]) >= 40
+
+
+class RecordedMetrics:
+    """A `DispatchMetrics` that remembers what it was told."""
+
+    def __init__(self) -> None:
+        self.done: list[tuple[str, float]] = []
+        self.failed: list[str] = []
+        self.retried: list[tuple[str, int]] = []
+        self.batches: list[int] = []
+
+    def event_done(self, kind: str, lag_seconds: float) -> None:
+        self.done.append((kind, lag_seconds))
+
+    def step_failed(self, kind: str) -> None:
+        self.failed.append(kind)
+
+    def event_retried(self, kind: str, attempt: int) -> None:
+        self.retried.append((kind, attempt))
+
+    def batch_done(self, events: int, seconds: float) -> None:
+        self.batches.append(events)
+
+
+async def test_the_dispatcher_reports_lag_failures_and_retries(ctx: ClockedContext) -> None:
+    alice, bob = await register(ctx, "alice"), await register(ctx, "bob")
+    await follows.follow(ctx, bob, alice.id)
+    ctx.advance(seconds=3)  # handled three seconds after the follow was written
+    calls = 0
+
+    async def flaky(_: Context, __: Event, ___: Batch) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("once")
+
+    metrics = RecordedMetrics()
+    dispatcher = Dispatcher(ctx, real_steps({"follow.created": [flaky]}), metrics=metrics)
+    await dispatcher.run_once()
+    assert (metrics.failed, metrics.retried, metrics.done) == (
+        ["follow.created"],
+        [("follow.created", 1)],
+        [],
+    )
+    ctx.advance(seconds=10)
+    await dispatcher.drain()
+    ((kind, lag),) = metrics.done
+    assert kind == "follow.created" and 13 <= lag < 15
+    assert metrics.batches == [1, 1]

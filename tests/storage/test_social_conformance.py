@@ -580,3 +580,19 @@ async def test_a_deleted_tweet_leaves_every_feed_it_reached(store: Store) -> Non
     await store.delete_status(direct.id, event=event())
     for owner in (*followers, mentioned):
         assert await feed(owner) == []
+
+
+async def test_oldest_outbox_event_is_the_first_still_waiting(store: Store) -> None:
+    assert await store.oldest_event_id() is None
+    alice = await make_account(store)
+    await post(store, alice, "first")
+    await post(store, alice, "second")
+    events = await store.claim_events(limit=10, now=now(), lease_seconds=60)
+    first, second = sorted(events, key=lambda e: e.id)[:2]
+    assert await store.oldest_event_id() == min(e.id for e in events)
+    await store.retry_event(first.id, available_at=now() + timedelta(hours=1))
+    assert await store.oldest_event_id() == first.id  # backing off still counts as waiting
+    await store.complete_events([e.id for e in events if e.id != second.id])
+    assert await store.oldest_event_id() == second.id
+    await store.complete_event(second.id)
+    assert await store.oldest_event_id() is None

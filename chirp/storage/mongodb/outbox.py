@@ -55,3 +55,7 @@ class MongoOutbox(MongoBase):
         await self.db.outbox.update_one(
             {"_id": event_id}, {"$set": {"available_at": ts(available_at), "claimed_until": None}}
         )
+
+    async def oldest_event_id(self) -> int | None:
+        doc = await self.db.outbox.find_one({}, {"_id": 1}, sort=[("_id", 1)])
+        return int(doc["_id"]) if doc is not None else None

@@ -71,3 +71,7 @@ class SqliteOutbox(SqliteBase):
                 "UPDATE outbox SET available_at = ?, claimed_until = NULL WHERE id = ?",
                 (ts(available_at), event_id),
             )
+
+    async def oldest_event_id(self) -> int | None:
+        row = await self.db.fetchone_now("SELECT min(id) FROM outbox")  # the primary key's end
+        return int(row[0]) if row and row[0] is not None else None

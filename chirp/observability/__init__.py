@@ -1,0 +1,1 @@
+"""Watching Chirp run: Prometheus metrics (`/metrics`) and what wires them in."""
