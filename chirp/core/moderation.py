@@ -11,11 +11,20 @@ gone from every read path). Each is undone on its own (`unsensitive`, `unsilence
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from chirp.core.context import Context
 from chirp.core.errors import Forbidden, InvalidInput, NotFound
-from chirp.core.models import ROLES, Account, AccountModeration, AuditEntry, Page, Report
+from chirp.core.models import (
+    ROLES,
+    Account,
+    AccountModeration,
+    AuditEntry,
+    Credentials,
+    Page,
+    Report,
+    Status,
+)
 from chirp.realtime import topics
 from chirp.storage.port import AdminAccountFilter
 
@@ -288,12 +297,13 @@ async def list_admin_reports(
     page: Page,
     *,
     resolved: bool | None = False,
+    account_id: int | None = None,
     target_account_id: int | None = None,
 ) -> list[Report]:
     if actor is not None:
         await require_staff(ctx, actor)
     return await ctx.store.list_reports(
-        page, resolved=resolved, target_account_id=target_account_id
+        page, resolved=resolved, account_id=account_id, target_account_id=target_account_id
     )
 
 
@@ -322,3 +332,49 @@ async def change_report(ctx: Context, actor: Account, report_id: int, change: st
 
 async def list_audit(ctx: Context, page: Page) -> list[AuditEntry]:
     return await ctx.store.list_audit(page)
+
+
+@dataclass(slots=True)
+class AdminView:
+    """What `Admin::Account` shows of one account."""
+
+    account: Account
+    moderation: AccountModeration
+    credentials: Credentials | None
+
+
+async def admin_views(ctx: Context, accounts: list[Account]) -> dict[int, AdminView]:
+    """The accounts as staff see them, by id (credentials are read one by one: staff pages)."""
+    found = await get_moderations(ctx, [a.id for a in accounts])
+    return {
+        a.id: AdminView(a, found[a.id], await ctx.store.get_credentials(a.id)) for a in accounts
+    }
+
+
+@dataclass(slots=True)
+class ReportView:
+    """What `Admin::Report` shows: the report, everyone involved and the reported tweets."""
+
+    report: Report
+    people: dict[int, AdminView]
+    statuses: list[Status]
+
+
+async def report_views(ctx: Context, reports: list[Report]) -> list[ReportView]:
+    ids = {
+        a
+        for r in reports
+        for a in (
+            r.account_id,
+            r.target_account_id,
+            r.assigned_account_id,
+            r.action_taken_by_account_id,
+        )
+        if a is not None
+    }
+    accounts = await ctx.store.get_accounts(ids)
+    people = await admin_views(ctx, list(accounts.values()))
+    statuses = await ctx.store.get_statuses(s for r in reports for s in r.status_ids)
+    return [
+        ReportView(r, people, [statuses[s] for s in r.status_ids if s in statuses]) for r in reports
+    ]

@@ -8,6 +8,7 @@ from chirp.core.context import Context
 from chirp.core.errors import InvalidInput, NotFound
 from chirp.core.instance import instance_rules
 from chirp.core.models import Account, Report
+from chirp.core.visibility import suspended_among
 
 CATEGORIES = ("spam", "legal", "violation", "other")
 COMMENT_MAX = 1000
@@ -24,11 +25,12 @@ async def file_report(
     rule_ids: list[int],
     comment: str,
     forward: bool,
-) -> Report:
-    """Record a report for the moderators. `forward` asks to send a copy to the account's
-    server: every account here is local, so it is kept only as asked."""
+) -> tuple[Report, Account]:
+    """Record a report for the moderators; returns it and the account reported. `forward`
+    asks to send a copy to the account's server: every account here is local, so it is kept
+    only as asked."""
     target = await ctx.store.get_account(target_id)
-    if target is None:
+    if target is None or await suspended_among(ctx, [target.id]):
         raise NotFound("Record not found")
     if target.id == reporter.id:
         raise InvalidInput("Validation failed: You cannot report yourself")
@@ -63,4 +65,4 @@ async def file_report(
         forwarded=forward,
     )
     await ctx.store.create_report(report)
-    return report
+    return report, target

@@ -22,6 +22,7 @@ from chirp.core.secrets import Passwords
 from chirp.core.side_effects import default_after_batch, default_steps
 from chirp.handlers import (
     accounts,
+    admin,
     announcements,
     apps,
     assets,
@@ -41,6 +42,7 @@ from chirp.handlers import (
     profiles,
     public_pages,
     relationships,
+    reports,
     search,
     statuses,
     streaming,
@@ -103,6 +105,8 @@ ROUTE_MODULES = (
     follow_requests,
     profiles,
     tags,
+    reports,
+    admin,
     public_pages,  # `/`, `/@<user>`, `/tags/<name>`: no API path starts so
 )
 

@@ -990,7 +990,12 @@ class ModerationStore(Protocol):
     async def get_report(self, report_id: int) -> Report | None: ...
 
     async def list_reports(
-        self, page: Page, *, resolved: bool | None = None, target_account_id: int | None = None
+        self,
+        page: Page,
+        *,
+        resolved: bool | None = None,
+        account_id: int | None = None,
+        target_account_id: int | None = None,
     ) -> list[Report]:
         """Newest first; `resolved` None: both."""
         ...

@@ -199,11 +199,18 @@ class MongoModeration(MongoBase):
         return report_from_doc(doc) if doc else None
 
     async def list_reports(
-        self, page: Page, *, resolved: bool | None = None, target_account_id: int | None = None
+        self,
+        page: Page,
+        *,
+        resolved: bool | None = None,
+        account_id: int | None = None,
+        target_account_id: int | None = None,
     ) -> list[Report]:
         query: Doc = page_filter(page)
         if resolved is not None:
             query["resolved"] = resolved
+        if account_id is not None:
+            query["account_id"] = account_id
         if target_account_id is not None:
             query["target_account_id"] = target_account_id
         docs = (

@@ -180,7 +180,12 @@ class SqliteModeration(SqliteBase):
         return report_from_row(row) if row else None
 
     async def list_reports(
-        self, page: Page, *, resolved: bool | None = None, target_account_id: int | None = None
+        self,
+        page: Page,
+        *,
+        resolved: bool | None = None,
+        account_id: int | None = None,
+        target_account_id: int | None = None,
     ) -> list[Report]:
         bounds, params = page_bounds(page, "id")
         conditions = [bounds]
@@ -188,9 +193,13 @@ class SqliteModeration(SqliteBase):
             conditions.append(
                 "action_taken_at IS NOT NULL" if resolved else "action_taken_at IS NULL"
             )
-        if target_account_id is not None:
-            conditions.append("target_account_id = ?")
-            params.append(target_account_id)
+        for column, value in (
+            ("account_id", account_id),
+            ("target_account_id", target_account_id),
+        ):
+            if value is not None:
+                conditions.append(f"{column} = ?")
+                params.append(value)
         rows = await self.db.fetchall(
             f"SELECT * FROM reports WHERE {' AND '.join(conditions)}"
             f" ORDER BY id {page_order(page)} LIMIT ?",
