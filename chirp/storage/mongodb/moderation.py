@@ -141,10 +141,11 @@ class MongoModeration(MongoBase):
         self, moderation: AccountModeration, *, audit: AuditEntry | None = None
     ) -> None:
         doc = moderation_doc(moderation)
+        key = doc.pop("_id")
 
         async def write(session: Session) -> None:
-            await self.db.account_moderation.replace_one(
-                {"_id": doc["_id"]}, doc, upsert=True, session=session
+            await self.db.account_moderation.update_one(
+                {"_id": key}, {"$set": doc}, upsert=True, session=session
             )
             if audit is not None:
                 await self.db.audit_log.insert_one(audit_doc(audit), session=session)
@@ -177,12 +178,9 @@ class MongoModeration(MongoBase):
                 {"email_key": {"$regex": re.escape(filters.email.lower())}}, {"_id": 1}
             ).to_list(None)
             query = {"$and": [query, {"_id": {"$in": [doc["_id"] for doc in found]}}]}
-        docs = (
-            await self.db.accounts.find(query, {"_id": 1})
-            .sort(page_sort(page))
-            .limit(page.limit)
-            .to_list(None)
-        )
+        docs = await self.db.accounts.find(
+            query, {"_id": 1}, sort=page_sort(page), limit=page.limit
+        ).to_list(None)
         return newest_first(page, [doc["_id"] for doc in docs])
 
     async def live_token_ids(self, account_id: int) -> list[int]:
@@ -213,17 +211,18 @@ class MongoModeration(MongoBase):
             query["account_id"] = account_id
         if target_account_id is not None:
             query["target_account_id"] = target_account_id
-        docs = (
-            await self.db.reports.find(query).sort(page_sort(page)).limit(page.limit).to_list(None)
+        docs = await self.db.reports.find(query, sort=page_sort(page), limit=page.limit).to_list(
+            None
         )
         return newest_first(page, [report_from_doc(doc) for doc in docs])
 
     async def save_report(self, report: Report, *, audit: AuditEntry | None = None) -> None:
         doc = report_doc(report)
+        key = doc.pop("_id")
 
         async def write(session: Session) -> None:
-            await self.db.reports.replace_one(
-                {"_id": doc["_id"]}, doc, upsert=True, session=session
+            await self.db.reports.update_one(
+                {"_id": key}, {"$set": doc}, upsert=True, session=session
             )
             if audit is not None:
                 await self.db.audit_log.insert_one(audit_doc(audit), session=session)
@@ -231,10 +230,7 @@ class MongoModeration(MongoBase):
         await self._transaction(write)
 
     async def list_audit(self, page: Page) -> list[AuditEntry]:
-        docs = (
-            await self.db.audit_log.find(page_filter(page))
-            .sort(page_sort(page))
-            .limit(page.limit)
-            .to_list(None)
-        )
+        docs = await self.db.audit_log.find(
+            page_filter(page), sort=page_sort(page), limit=page.limit
+        ).to_list(None)
         return newest_first(page, [audit_from_doc(doc) for doc in docs])
