@@ -189,7 +189,7 @@ async def undo_action(
 
 
 async def approve_account(ctx: Context, actor: Account | None, target_id: int) -> AccountModeration:
-    """Let a pending sign-up in; 403 on an account that is not pending (as Mastodon)."""
+    """Let a pending sign-up in (approving it again changes nothing); 403 for a rejected one."""
     _, before = await _target(ctx, actor, target_id)
     if before.approved:
         return before

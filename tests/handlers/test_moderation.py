@@ -321,3 +321,73 @@ async def test_roles_show_on_accounts(
     assert me["role"]["name"] == "Admin" and me["role"]["highlighted"] is True
     shown = await (await client.get(f"/api/v1/accounts/{alice.id}", headers=bob.headers)).json()
     assert shown["roles"] == [{"id": "2", "name": "Admin", "color": ""}]
+
+
+@pytest.mark.parametrize("settings_overrides", [{"registrations": "approval"}])
+async def test_pending_sign_ups_are_approved_or_rejected(
+    client: TestClient, app: web.Application
+) -> None:
+    dana = await sign_up_pending(client, "dana")
+    await make_staff(app, dana)
+    await moderation.approve_account(app[CONTEXT], None, int(dana.id))
+    mod = await staff_token(client, dana)
+    eve = await sign_up_pending(client, "eve")
+    frank = await sign_up_pending(client, "frank")
+    pending = await (await client.get("/api/v2/admin/accounts?status=pending", headers=mod)).json()
+    assert [(a["username"], a["invite_request"]) for a in pending] == [
+        ("frank", "let me in"),
+        ("eve", "let me in"),
+    ]
+    v1 = await (await client.get("/api/v1/admin/accounts?pending=true", headers=mod)).json()
+    assert [a["username"] for a in v1] == ["frank", "eve"]
+    approved = await client.post(f"/api/v1/admin/accounts/{eve.id}/approve", headers=mod)
+    assert approved.status == 200 and (await approved.json())["approved"] is True
+    assert (
+        await client.get("/api/v1/accounts/verify_credentials", headers=eve.headers)
+    ).status == 200
+    # Approving again changes nothing (idempotent); rejecting an approved account is refused.
+    again = await client.post(f"/api/v1/admin/accounts/{eve.id}/approve", headers=mod)
+    assert again.status == 200 and (await again.json())["approved"] is True
+    rejected = await client.post(f"/api/v1/admin/accounts/{frank.id}/reject", headers=mod)
+    assert rejected.status == 200 and await rejected.json() == {}
+    assert (
+        await client.get("/api/v1/accounts/verify_credentials", headers=frank.headers)
+    ).status == 401
+    assert (
+        await (await client.get("/api/v2/admin/accounts?status=pending", headers=mod)).json() == []
+    )
+    assert (await client.post(f"/api/v1/admin/accounts/{eve.id}/reject", headers=mod)).status == 403
+    assert (await client.post("/api/v1/admin/accounts/424242/approve", headers=mod)).status == 404
+
+
+async def sign_up_pending(client: TestClient, username: str) -> User:
+    app = await register_app(client)
+    token_response = await client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": app.client_id,
+            "client_secret": app.client_secret,
+            "scope": "read write",
+        },
+    )
+    token = (await token_response.json())["access_token"]
+    response = await client.post(
+        "/api/v1/accounts",
+        headers={"Authorization": f"Bearer {token}"},
+        json={
+            "username": username,
+            "email": f"{username}@example.com",
+            "password": PASSWORD,
+            "agreement": True,
+            "reason": "let me in",
+        },
+    )
+    assert response.status == 200, await response.text()
+    access = (await response.json())["access_token"]
+    account = await app_ctx(client).store.get_account_by_username(username)
+    return User(str(account.id), username, f"{username}@example.com", access, None)
+
+
+def app_ctx(client: TestClient) -> Any:
+    return client.app[CONTEXT]

@@ -55,8 +55,10 @@ async def test_admin_account_filters(store: Store) -> None:
     silenced = await make_account(store, "silenced")
     gone = await make_account(store, "gone_user")
     off = await make_account(store, "off")
+    rejected = await make_account(store, "rejected")
     t = now()
     for m in (
+        AccountModeration(rejected.id, approved=False, suspended_at=t, disabled_at=t),
         AccountModeration(pending.id, approved=False),
         AccountModeration(silenced.id, silenced_at=t),
         AccountModeration(gone.id, suspended_at=t),
@@ -68,19 +70,20 @@ async def test_admin_account_filters(store: Store) -> None:
     async def listed(**filters: str) -> list[int]:
         return await store.list_admin_accounts(AdminAccountFilter(**filters), page)
 
-    everyone = [off.id, gone.id, silenced.id, pending.id, plain.id]
+    everyone = [rejected.id, off.id, gone.id, silenced.id, pending.id, plain.id]
     assert await listed() == everyone
     assert await listed(status="active") == [silenced.id, plain.id]
     assert await listed(status="pending") == [pending.id]
     assert await listed(status="silenced") == [silenced.id]
-    assert await listed(status="suspended") == [gone.id]
-    assert await listed(status="disabled") == [off.id]
+    assert await listed(status="suspended") == [rejected.id, gone.id]
+    assert await listed(status="disabled") == [rejected.id, off.id]
     assert await listed(username="PEN") == [pending.id]
     assert await listed(username="gone_") == [gone.id]  # `_` is no wildcard
     assert await listed(username="gone%") == []
     assert await listed(email="plain@EXAMPLE") == [plain.id]
     assert await store.list_admin_accounts(AdminAccountFilter(), Page(limit=2)) == everyone[:2]
     after = await store.list_admin_accounts(AdminAccountFilter(), Page(limit=2, max_id=gone.id))
+    assert everyone[:2] == [rejected.id, off.id]
     assert after == [silenced.id, pending.id]
     newer = await store.list_admin_accounts(AdminAccountFilter(), Page(limit=2, min_id=plain.id))
     assert newer == [silenced.id, pending.id]

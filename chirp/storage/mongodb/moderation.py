@@ -115,7 +115,7 @@ def audit_from_doc(doc: Doc) -> AuditEntry:
 # Which moderation documents each `status` filter of the admin list names; `active` is every
 # account but those of the `pending`, `disabled` and `suspended` filters.
 _STATUS_QUERIES: dict[str, Doc] = {
-    "pending": {"approved": False},
+    "pending": {"approved": False, "suspended_at": None},  # rejected sign-ups are suspended
     "disabled": {"disabled_at": {"$ne": None}},
     "silenced": {"silenced_at": {"$ne": None}},
     "suspended": {"suspended_at": {"$ne": None}},

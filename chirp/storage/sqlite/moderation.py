@@ -100,7 +100,7 @@ async def _audit(tx: aiosqlite.Connection, entry: AuditEntry | None) -> None:
 _STATUS_CONDITIONS = {
     "active": "(m.account_id IS NULL OR (m.approved = 1 AND m.suspended_at IS NULL"
     " AND m.disabled_at IS NULL))",
-    "pending": "m.approved = 0",
+    "pending": "m.approved = 0 AND m.suspended_at IS NULL",  # rejected sign-ups are suspended
     "disabled": "m.disabled_at IS NOT NULL",
     "silenced": "m.silenced_at IS NOT NULL",
     "suspended": "m.suspended_at IS NOT NULL",
