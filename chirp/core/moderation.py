@@ -378,3 +378,23 @@ async def report_views(ctx: Context, reports: list[Report]) -> list[ReportView]:
     return [
         ReportView(r, people, [statuses[s] for s in r.status_ids if s in statuses]) for r in reports
     ]
+
+
+async def reset_password(
+    ctx: Context, actor: Account | None, target_id: int, password: str
+) -> AccountModeration:
+    """Give the account a new password and end its sessions (every token, every stream)."""
+    from chirp.core.accounts import PASSWORD_MAX
+
+    _, record = await _target(ctx, actor, target_id)
+    if not ctx.settings.password_min_length <= len(password) <= PASSWORD_MAX:
+        raise InvalidInput(
+            f"Validation failed: Password must be {ctx.settings.password_min_length} to"
+            f" {PASSWORD_MAX} characters"
+        )
+    if not await ctx.store.set_password_hash(target_id, await ctx.passwords.hash(password)):
+        raise NotFound("Record not found")
+    await revoke_sessions(ctx, target_id)
+    entry = _audit(ctx, actor, "reset_password", "account", target_id)
+    await ctx.store.save_moderation(replace(record, updated_at=ctx.now()), audit=entry)
+    return record

@@ -140,3 +140,11 @@ async def test_live_token_ids(store: Store) -> None:
     await store.revoke_account_tokens(alice.id, now())
     assert await store.live_token_ids(alice.id) == []
     assert await store.live_token_ids(bob.id) == [tokens[2].id]
+
+
+async def test_password_reset(store: Store) -> None:
+    alice = await make_account(store)
+    assert await store.set_password_hash(alice.id, "$argon2id$new") is True
+    credentials = await store.get_credentials(alice.id)
+    assert credentials is not None and credentials.password_hash == "$argon2id$new"
+    assert await store.set_password_hash(424242, "$argon2id$x") is False

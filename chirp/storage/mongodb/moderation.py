@@ -189,6 +189,12 @@ class MongoModeration(MongoBase):
         ).to_list(None)
         return [doc["_id"] for doc in docs]
 
+    async def set_password_hash(self, account_id: int, password_hash: str) -> bool:
+        result = await self.db.credentials.update_one(
+            {"_id": account_id}, {"$set": {"password_hash": password_hash}}
+        )
+        return result.matched_count == 1
+
     async def create_report(self, report: Report) -> None:
         await self.db.reports.insert_one(report_doc(report))
 

@@ -172,6 +172,14 @@ class SqliteModeration(SqliteBase):
         )
         return [row[0] for row in rows]
 
+    async def set_password_hash(self, account_id: int, password_hash: str) -> bool:
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(
+                "UPDATE credentials SET password_hash = ? WHERE account_id = ?",
+                (password_hash, account_id),
+            )
+            return cursor.rowcount == 1
+
     async def create_report(self, report: Report) -> None:
         await self.save_report(report)
 
