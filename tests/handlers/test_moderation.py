@@ -11,7 +11,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from chirp.core import moderation
-from chirp.server.keys import CONTEXT
+from chirp.server.keys import CONTEXT, SETTINGS
 from tests.helpers import PASSWORD, Drain, User, follow, post, register_app, sign_up
 
 ADMIN_SCOPES = "read write follow admin:read admin:write"
@@ -391,3 +391,24 @@ async def sign_up_pending(client: TestClient, username: str) -> User:
 
 def app_ctx(client: TestClient) -> Any:
     return client.app[CONTEXT]
+
+
+async def test_suspended_accounts_leave_search_and_follower_lists(
+    client: TestClient, alice: User, bob: User, mod: dict[str, str]
+) -> None:
+    await follow(client, bob, alice)
+    found = await (await client.get("/api/v2/search?q=bob", headers=alice.headers)).json()
+    assert [a["username"] for a in found["accounts"]] == ["bob"]
+    link = f"{client.app[SETTINGS].base_url}/@bob"
+    linked = await client.get("/api/v2/search", params={"q": link}, headers=alice.headers)
+    assert [a["username"] for a in (await linked.json())["accounts"]] == ["bob"]
+    await client.post(
+        f"/api/v1/admin/accounts/{bob.id}/action", headers=mod, json={"type": "suspend"}
+    )
+    found = await (await client.get("/api/v2/search?q=bob", headers=alice.headers)).json()
+    assert found["accounts"] == []
+    linked = await client.get("/api/v2/search", params={"q": link}, headers=alice.headers)
+    assert (await linked.json())["accounts"] == []
+    followers = await client.get(f"/api/v1/accounts/{alice.id}/followers", headers=alice.headers)
+    assert await followers.json() == []
+    assert (await client.get("/@bob")).status == 404
