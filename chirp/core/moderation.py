@@ -25,6 +25,7 @@ from chirp.core.models import (
     Report,
     Status,
 )
+from chirp.core.reports import check_category
 from chirp.realtime import topics
 from chirp.storage.port import AdminAccountFilter
 
@@ -398,3 +399,18 @@ async def reset_password(
     entry = _audit(ctx, actor, "reset_password", "account", target_id)
     await ctx.store.save_moderation(replace(record, updated_at=ctx.now()), audit=entry)
     return record
+
+
+async def recategorize_report(
+    ctx: Context, actor: Account, report_id: int, category: str | None, rule_ids: list[int]
+) -> Report:
+    """`PUT /api/v1/admin/reports/:id`: staff correct a report's category and rules."""
+    report = await get_admin_report(ctx, actor, report_id)
+    category, rule_ids = check_category(ctx, category or report.category, rule_ids)
+    after = replace(report, category=category, rule_ids=tuple(rule_ids))
+    if after == report:
+        return report
+    after.updated_at = ctx.now()
+    entry = _audit(ctx, actor, "update_report", "report", report.id, category)
+    await ctx.store.save_report(after, audit=entry)
+    return after

@@ -36,23 +36,13 @@ async def file_report(
         raise InvalidInput("Validation failed: You cannot report yourself")
     if len(comment) > COMMENT_MAX:
         raise InvalidInput(f"Validation failed: Comment is too long (maximum is {COMMENT_MAX})")
-    if category is None:
-        category = "violation" if rule_ids else "other"
-    if category not in CATEGORIES:
-        raise InvalidInput(f"Validation failed: Category must be one of {', '.join(CATEGORIES)}")
+    category, rule_ids = check_category(ctx, category, rule_ids)
     status_ids = list(dict.fromkeys(status_ids))
     if len(status_ids) > STATUSES_MAX:
         raise InvalidInput(f"Validation failed: at most {STATUSES_MAX} statuses per report")
     found = await ctx.store.get_statuses(status_ids)
     if any(s not in found or found[s].account_id != target.id for s in status_ids):
         raise NotFound("Record not found")
-    known = {int(rule.id) for rule in instance_rules(ctx.settings)}
-    if category == "violation":
-        rule_ids = list(dict.fromkeys(rule_ids))
-        if not rule_ids or any(r not in known for r in rule_ids):
-            raise InvalidInput("Validation failed: Rule ids must name the server's rules")
-    else:
-        rule_ids = []
     report = Report(
         id=ctx.new_id(),
         account_id=reporter.id,
@@ -66,3 +56,21 @@ async def file_report(
     )
     await ctx.store.create_report(report)
     return report, target
+
+
+def check_category(
+    ctx: Context, category: str | None, rule_ids: list[int]
+) -> tuple[str, list[int]]:
+    """The category (default: `violation` if rules are named, else `other`) and the rules a
+    report keeps: those of a violation, which must name at least one of the server's rules."""
+    if category is None:
+        category = "violation" if rule_ids else "other"
+    if category not in CATEGORIES:
+        raise InvalidInput(f"Validation failed: Category must be one of {', '.join(CATEGORIES)}")
+    if category != "violation":
+        return category, []
+    known = {int(rule.id) for rule in instance_rules(ctx.settings)}
+    rule_ids = list(dict.fromkeys(rule_ids))
+    if not rule_ids or any(r not in known for r in rule_ids):
+        raise InvalidInput("Validation failed: Rule ids must name the server's rules")
+    return category, rule_ids

@@ -20,7 +20,7 @@ from chirp.handlers.common import (
     query_params,
     validate,
 )
-from chirp.handlers.forms import FormBool, OptionalId
+from chirp.handlers.forms import FormBool, IdList, OptionalId
 from chirp.handlers.paging import link_header, parse_page
 from chirp.handlers.rendering import serializer_for
 from chirp.serializers.moderation import admin_account_json, admin_report_json
@@ -61,6 +61,11 @@ class ActionForm(BaseModel):
     warning_preset_id: str | None = Field(None, max_length=40)
     text: str = Field("", max_length=moderation.WARNING_MAX)
     send_email_notification: FormBool = False
+
+
+class ReportUpdateForm(BaseModel):
+    category: Literal["spam", "legal", "violation", "other"] | None = None
+    rule_ids: IdList = Field(default_factory=list, max_length=100)
 
 
 class ReportsQuery(BaseModel):
@@ -232,6 +237,16 @@ async def show_report(request: web.Request) -> web.Response:
         ctx(request), staff, parse_id(request.match_info["id"])
     )
     return json_response((await _render_reports(request, staff, [found]))[0])
+
+
+@routes.put(_REPORT)
+async def update_report(request: web.Request) -> web.Response:
+    _, staff = await authenticate_user(request, *WRITE_REPORTS)
+    form = validate(ReportUpdateForm, await params(request))
+    changed = await moderation.recategorize_report(
+        ctx(request), staff, parse_id(request.match_info["id"]), form.category, form.rule_ids
+    )
+    return json_response((await _render_reports(request, staff, [changed]))[0])
 
 
 async def _change_report(request: web.Request, change: str) -> web.Response:

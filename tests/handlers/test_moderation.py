@@ -123,6 +123,7 @@ async def test_admin_endpoints_refuse_outsiders(
         ("POST", f"/api/v1/admin/accounts/{alice.id}/unsuspend"),
         ("GET", "/api/v1/admin/reports"),
         ("POST", "/api/v1/admin/reports/1/resolve"),
+        ("PUT", "/api/v1/admin/reports/1"),
     ]
     plain = await staff_token(client, alice)  # the right scopes, but no role
     narrow = {"Authorization": mod["Authorization"]}
@@ -298,6 +299,14 @@ async def test_reports_workflow(
     assert reopened["action_taken"] is False
     again = await (await client.post(base + "/resolve", headers=mod)).json()
     assert again["action_taken"] is True
+    # Staff correct the category and rules.
+    fixed = await client.put(base, headers=mod, json={"category": "violation", "rule_ids": ["2"]})
+    assert fixed.status == 200
+    body = await fixed.json()
+    assert body["category"] == "violation" and [r["text"] for r in body["rules"]] == ["Be kind"]
+    bad = await client.put(base, headers=mod, json={"category": "violation", "rule_ids": ["7"]})
+    assert bad.status == 422
+    assert (await client.put(base, headers=mod, json={"category": "nope"})).status == 422
     # A report on someone else cannot be resolved through an action on Bob.
     other = await client.post(
         f"/api/v1/admin/accounts/{alice.id}/action",
