@@ -44,6 +44,7 @@ class AccountsV1Query(BaseModel):
     disabled: FormBool = False
     silenced: FormBool = False
     suspended: FormBool = False
+    staff: FormBool = False
     username: str | None = Field(None, max_length=100)
     email: str | None = Field(None, max_length=300)
 
@@ -51,6 +52,7 @@ class AccountsV1Query(BaseModel):
 class AccountsV2Query(BaseModel):
     origin: Literal["local", "remote"] | None = None
     status: Literal["active", "pending", "disabled", "silenced", "suspended"] | None = None
+    permissions: Literal["staff"] | None = None
     username: str | None = Field(None, max_length=100)
     email: str | None = Field(None, max_length=300)
 
@@ -106,14 +108,16 @@ async def list_accounts_v1(request: web.Request) -> web.Response:
         (s for s in moderation.ADMIN_STATUSES if getattr(q, s)),
         None,
     )
-    filters = AdminAccountFilter(status=status, username=q.username, email=q.email)
+    filters = AdminAccountFilter(status=status, username=q.username, email=q.email, staff=q.staff)
     return await _list_accounts(request, filters, remote=q.remote and not q.local)
 
 
 @routes.get("/api/v2/admin/accounts")
 async def list_accounts_v2(request: web.Request) -> web.Response:
     q = validate(AccountsV2Query, query_params(request))
-    filters = AdminAccountFilter(status=q.status, username=q.username, email=q.email)
+    filters = AdminAccountFilter(
+        status=q.status, username=q.username, email=q.email, staff=q.permissions == "staff"
+    )
     return await _list_accounts(request, filters, remote=q.origin == "remote")
 
 
@@ -147,8 +151,9 @@ async def approve(request: web.Request) -> web.Response:
 @routes.post(_ACCOUNT + "/reject")
 async def reject(request: web.Request) -> web.Response:
     staff = await _staff(request)
-    await moderation.reject_account(ctx(request), staff, parse_id(request.match_info["id"]))
-    return json_response({})
+    target = parse_id(request.match_info["id"])
+    await moderation.reject_account(ctx(request), staff, target)
+    return await _changed_account(request, target)
 
 
 @routes.post(_ACCOUNT + "/action")

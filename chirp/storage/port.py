@@ -958,6 +958,7 @@ class AdminAccountFilter:
     status: str | None = None  # active, pending, disabled, silenced, suspended
     username: str | None = None  # a prefix, case-insensitive
     email: str | None = None  # a substring, case-insensitive
+    staff: bool = False  # only accounts with a role
 
 
 class ModerationStore(Protocol):

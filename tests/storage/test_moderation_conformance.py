@@ -60,7 +60,7 @@ async def test_admin_account_filters(store: Store) -> None:
     for m in (
         AccountModeration(rejected.id, approved=False, suspended_at=t, disabled_at=t),
         AccountModeration(pending.id, approved=False),
-        AccountModeration(silenced.id, silenced_at=t),
+        AccountModeration(silenced.id, silenced_at=t, role="moderator"),
         AccountModeration(gone.id, suspended_at=t),
         AccountModeration(off.id, disabled_at=t),
     ):
@@ -78,6 +78,8 @@ async def test_admin_account_filters(store: Store) -> None:
     assert await listed(status="suspended") == [rejected.id, gone.id]
     assert await listed(status="disabled") == [rejected.id, off.id]
     assert await listed(username="PEN") == [pending.id]
+    staff = await store.list_admin_accounts(AdminAccountFilter(staff=True), page)
+    assert staff == [silenced.id]
     assert await listed(username="gone_") == [gone.id]  # `_` is no wildcard
     assert await listed(username="gone%") == []
     assert await listed(email="plain@EXAMPLE") == [plain.id]

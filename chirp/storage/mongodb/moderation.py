@@ -166,6 +166,11 @@ class MongoModeration(MongoBase):
             query = {
                 "$and": [query, {"_id": {"$nin" if filters.status == "active" else "$in": ids}}]
             }
+        if filters.staff:
+            staff = await self.db.account_moderation.find(
+                {"role": {"$ne": None}}, {"_id": 1}
+            ).to_list(None)
+            query = {"$and": [query, {"_id": {"$in": [doc["_id"] for doc in staff]}}]}
         if filters.username:
             query = {
                 "$and": [

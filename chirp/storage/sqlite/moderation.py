@@ -152,6 +152,8 @@ class SqliteModeration(SqliteBase):
         conditions = [bounds]
         if filters.status is not None:
             conditions.append(_STATUS_CONDITIONS[filters.status])
+        if filters.staff:
+            conditions.append("m.role IS NOT NULL")
         if filters.username:
             conditions.append("a.username_key LIKE ? ESCAPE '\\'")
             params.append(_like_prefix(filters.username.lower()))
