@@ -362,7 +362,8 @@ _LINK_REL_ME = 'rel="nofollow noopener me"'
 
 
 async def get_accounts(ctx: Context, account_ids: list[int]) -> list[Account]:
-    """The accounts that exist among `account_ids`, in the order asked, each once."""
+    """The accounts that exist among `account_ids` and are not suspended, in the order asked,
+    each once."""
     found = await ctx.store.get_accounts(account_ids)
     gone = await suspended_among(ctx, found)
     return [found[a] for a in dict.fromkeys(account_ids) if a in found and a not in gone]

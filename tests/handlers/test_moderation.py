@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient
 
 from chirp.core import moderation
 from chirp.server.keys import CONTEXT, SETTINGS
-from tests.helpers import PASSWORD, Drain, User, follow, post, register_app, sign_up
+from tests.helpers import PASSWORD, Drain, User, act, follow, post, register_app, sign_up
 
 ADMIN_SCOPES = "read write follow admin:read admin:write"
 RULES = ["No spam", "Be kind"]
@@ -411,6 +411,10 @@ async def test_suspended_accounts_leave_search_and_follower_lists(
     client: TestClient, alice: User, bob: User, mod: dict[str, str]
 ) -> None:
     await follow(client, bob, alice)
+    liked = await post(client, alice, "like me")
+    await act(client, bob, liked["id"], "favourite")
+    likers = f"/api/v1/statuses/{liked['id']}/favourited_by"
+    assert len(await (await client.get(likers, headers=alice.headers)).json()) == 1
     found = await (await client.get("/api/v2/search?q=bob", headers=alice.headers)).json()
     assert [a["username"] for a in found["accounts"]] == ["bob"]
     link = f"{client.app[SETTINGS].base_url}/@bob"
@@ -425,4 +429,5 @@ async def test_suspended_accounts_leave_search_and_follower_lists(
     assert (await linked.json())["accounts"] == []
     followers = await client.get(f"/api/v1/accounts/{alice.id}/followers", headers=alice.headers)
     assert await followers.json() == []
+    assert await (await client.get(likers, headers=alice.headers)).json() == []
     assert (await client.get("/@bob")).status == 404
