@@ -47,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     from chirp.operator_commands import add_parsers
 
     add_parsers(commands)
+    from chirp import admin_commands
+
+    admin_commands.add_parsers(commands)
     return parser
 
 
@@ -75,14 +78,20 @@ def _db(args: argparse.Namespace) -> None:
 
 
 def _operator(args: argparse.Namespace) -> None:
-    """`chirp emoji ...` and `chirp announcement ...` (see `chirp.operator_commands`)."""
+    """`chirp emoji ...`, `chirp announcement ...` (see `chirp.operator_commands`) and
+    `chirp admin ...` (`chirp.admin_commands`)."""
     import asyncio
 
     from chirp.operator_commands import OperatorError, run
 
     settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
     try:
-        asyncio.run(run(args, settings, sys.stdout))
+        if args.command == "admin":
+            from chirp import admin_commands
+
+            asyncio.run(admin_commands.run(args, settings, sys.stdout))
+        else:
+            asyncio.run(run(args, settings, sys.stdout))
     except OperatorError as error:
         sys.exit(f"chirp: {error}")
 
@@ -91,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     if args.command == "db":
         _db(args)
-    elif args.command in ("emoji", "announcement"):
+    elif args.command in ("emoji", "announcement", "admin"):
         _operator(args)
     elif args.command == "serve":
         from chirp.server.run import ConfigError, serve

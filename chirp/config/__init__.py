@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     instance_description: str = "A realtime microblogging server."
     contact_email: str = ""
     registrations_open: bool = True
+    # Who may sign up: `open`, `approval` (a moderator approves each sign-up, which must give
+    # a reason) or `closed`; empty: `open` or `closed` from `registrations_open`.
+    registrations: str = Field("", pattern="^(|open|approval|closed)$")
+    registrations_message: str = ""  # shown to people who cannot sign up (closed servers)
+    # Email domains (comma-separated) whose addresses may not sign up; subdomains included.
+    email_domain_blocklist: str = ""
     # The server's rules (a JSON list of strings) and its texts: each Markdown or HTML, given
     # inline or as `@/path/to/file` (`.html`/`.htm` files are HTML; re-read when they change).
     # No terms of service: none are served. The privacy policy defaults to Chirp's own.
@@ -177,6 +183,18 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @property
+    def registration_mode(self) -> str:
+        return self.registrations or ("open" if self.registrations_open else "closed")
+
+    @property
+    def blocked_email_domains(self) -> frozenset[str]:
+        return frozenset(
+            d.strip().lower().lstrip("@").rstrip(".")
+            for d in self.email_domain_blocklist.split(",")
+            if d.strip()
+        )
 
     @property
     def base_url(self) -> str:

@@ -10,7 +10,17 @@ from chirp.core import text as text_rules
 from chirp.core.context import Context
 from chirp.core.errors import Forbidden, InvalidInput, NotFound, ValidationFailed
 from chirp.core.languages import is_language
-from chirp.core.models import Account, AccountSource, App, Credentials, Event, ProfileField
+from chirp.core.models import (
+    Account,
+    AccountModeration,
+    AccountSource,
+    App,
+    Credentials,
+    Event,
+    ProfileField,
+)
+from chirp.core.moderation import may_log_in
+from chirp.core.visibility import suspended_among
 from chirp.storage.port import UniqueViolation
 
 USERNAME_MAX = 30
@@ -97,6 +107,7 @@ class SignUp:
     password: str
     agreement: bool
     locale: str = "en"
+    reason: str = ""  # why they want to join: required where sign-ups need approval
 
 
 def _error(field: str, code: str, description: str) -> dict[str, list[dict[str, str]]]:
@@ -112,7 +123,13 @@ def _fail(details: dict[str, list[dict[str, str]]]) -> ValidationFailed:
     return ValidationFailed(f"Validation failed: {summary}", details=details)
 
 
-def check_sign_up(form: SignUp, *, password_min: int) -> None:
+def check_sign_up(
+    form: SignUp,
+    *,
+    password_min: int,
+    reason_required: bool = False,
+    blocked_domains: frozenset[str] = frozenset(),
+) -> None:
     """Every rule a sign-up must pass, reported together as Mastodon does."""
     details: dict[str, list[dict[str, str]]] = {}
     username = form.username
@@ -130,6 +147,8 @@ def check_sign_up(form: SignUp, *, password_min: int) -> None:
         details |= _error("email", "ERR_BLANK", "can't be blank")
     elif len(form.email) > EMAIL_MAX or not _EMAIL.fullmatch(form.email):
         details |= _error("email", "ERR_INVALID", "is invalid")
+    elif email_domain_blocked(form.email, blocked_domains):
+        details |= _error("email", "ERR_BLOCKED", "uses a disallowed e-mail provider")
     password = form.password
     if not password:
         details |= _error("password", "ERR_BLANK", "can't be blank")
@@ -144,19 +163,44 @@ def check_sign_up(form: SignUp, *, password_min: int) -> None:
         details |= _error("password", "ERR_INVALID", "is too easy to guess")
     if not form.agreement:
         details |= _error("agreement", "ERR_ACCEPTED", "must be accepted")
+    if reason_required and not form.reason.strip():
+        details |= _error("reason", "ERR_BLANK", "can't be blank")
     if details:
         raise _fail(details)
 
 
+def email_domain_blocked(email: str, blocked: frozenset[str]) -> bool:
+    """Whether the address's domain, or one it is under, is on the block list."""
+    domain = email.rpartition("@")[2].lower().rstrip(".")
+    parts = domain.split(".")
+    return any(".".join(parts[i:]) in blocked for i in range(len(parts)))
+
+
 async def register_account(ctx: Context, app: App, form: SignUp) -> Account:
-    """Create an account and its credentials; the caller issues the first token."""
-    if not ctx.settings.registrations_open:
+    """Create an account and its credentials; the caller issues the first token. Where
+    sign-ups need approval, the account is pending (its token refused) until a moderator
+    approves it."""
+    mode = ctx.settings.registration_mode
+    if mode == "closed":
         raise Forbidden("Registrations are closed on this server")
-    check_sign_up(form, password_min=ctx.settings.password_min_length)
+    check_sign_up(
+        form,
+        password_min=ctx.settings.password_min_length,
+        reason_required=mode == "approval",
+        blocked_domains=ctx.settings.blocked_email_domains,
+    )
     now = ctx.now()
     account = Account(
         id=ctx.new_id(), username=form.username, display_name="", note="", created_at=now
     )
+    if mode == "approval":
+        # Written before the account, so it is never usable without its approval (a failed
+        # sign-up leaves a row for an account id that never exists, which no list shows).
+        await ctx.store.save_moderation(
+            AccountModeration(
+                account_id=account.id, approved=False, reason=form.reason.strip(), updated_at=now
+            )
+        )
     credentials = Credentials(
         account_id=account.id,
         email=form.email,
@@ -181,12 +225,15 @@ async def authenticate_user(ctx: Context, login: str, password: str) -> Account 
     ok = await ctx.passwords.verify(password, credentials.password_hash if credentials else None)
     if not ok or credentials is None:
         return None
+    moderation = await ctx.store.get_moderations([credentials.account_id])
+    if not may_log_in(moderation.get(credentials.account_id)):
+        return None
     return await ctx.store.get_account(credentials.account_id)
 
 
 async def get_account(ctx: Context, account_id: int) -> Account:
     account = await ctx.store.get_account(account_id)
-    if account is None:
+    if account is None or await suspended_among(ctx, [account.id]):
         raise NotFound("Record not found")
     return account
 
@@ -202,7 +249,7 @@ async def lookup_account(ctx: Context, acct: str) -> Account:
     if domain and domain.lower() != ctx.settings.domain.lower():
         raise NotFound("Record not found")
     account = await ctx.store.get_account_by_username(username) if username else None
-    if account is None:
+    if account is None or await suspended_among(ctx, [account.id]):
         raise NotFound("Record not found")
     return account
 
@@ -315,9 +362,11 @@ _LINK_REL_ME = 'rel="nofollow noopener me"'
 
 
 async def get_accounts(ctx: Context, account_ids: list[int]) -> list[Account]:
-    """The accounts that exist among `account_ids`, in the order asked, each once."""
+    """The accounts that exist among `account_ids` and are not suspended, in the order asked,
+    each once."""
     found = await ctx.store.get_accounts(account_ids)
-    return [found[a] for a in dict.fromkeys(account_ids) if a in found]
+    gone = await suspended_among(ctx, found)
+    return [found[a] for a in dict.fromkeys(account_ids) if a in found and a not in gone]
 
 
 async def get_source(ctx: Context, account: Account) -> AccountSource:
@@ -326,4 +375,11 @@ async def get_source(ctx: Context, account: Account) -> AccountSource:
     return AccountSource(
         locale=credentials.locale if credentials else None,
         follow_requests_count=await ctx.store.count_follow_requests(account.id),
+        role=await role_of(ctx, account.id),
     )
+
+
+async def role_of(ctx: Context, account_id: int) -> str | None:
+    """The account's staff role (`owner`, `admin`, `moderator`), if any."""
+    found = await ctx.store.get_moderations([account_id])
+    return found[account_id].role if account_id in found else None

@@ -67,4 +67,4 @@ class NodeUsage:
 
 async def node_usage(ctx: Context) -> NodeUsage:
     """The figures NodeInfo reports, from the store; registrations as sign-up enforces them."""
-    return NodeUsage(await instance_stats(ctx), ctx.settings.registrations_open)
+    return NodeUsage(await instance_stats(ctx), ctx.settings.registration_mode != "closed")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from chirp.core.accounts import get_accounts
 from chirp.core.context import Context
 from chirp.core.errors import Forbidden, InvalidInput, NotFound
 from chirp.core.models import Account, Event, Page, Status
@@ -189,8 +190,7 @@ async def _target_or_self(ctx: Context, viewer_id: int | None, status_id: int) -
 
 
 async def _accounts_of(ctx: Context, rows: list[tuple[int, int]]) -> list[Account]:
-    accounts = await ctx.store.get_accounts(a for _, a in rows)
-    return [accounts[a] for _, a in rows if a in accounts]
+    return await get_accounts(ctx, [a for _, a in rows])
 
 
 async def list_favourites(

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Iterable
 
 from chirp.core.context import Context
 from chirp.core.models import Account, Page, Status
+from chirp.core.visibility import silenced_for
 from chirp.storage.port import FanOut
 
 MERGE_ON_FOLLOW = 40
@@ -82,9 +83,17 @@ async def tag_audience(
     tags = list(tags)
     if not tags or not reaches_tag_followers(visibility, retweet=retweet):
         return []
+    if not await reaches_the_public(ctx, author_id):
+        return []
     by_tag = await (followers or ctx.store.tag_followers)(tags)
     readers = dict.fromkeys(account for ids in by_tag.values() for account in ids)
     return [account for account in readers if account != author_id]
+
+
+async def reaches_the_public(ctx: Context, author_id: int) -> bool:
+    """Whether the author's public tweets go beyond their followers: to hashtag followers and
+    the public and hashtag streams. Not for a silenced account (`visibility.silenced_for`)."""
+    return not await silenced_for(ctx, None, [author_id])
 
 
 async def fan_out_statuses(ctx: Context, plans: list[FanOut]) -> dict[int, list[int]]:

@@ -3,7 +3,7 @@ unlocking an account authorizes every request still pending, as Mastodon does.""
 
 from __future__ import annotations
 
-from chirp.core.accounts import get_account
+from chirp.core.accounts import get_account, get_accounts
 from chirp.core.context import Context
 from chirp.core.errors import NotFound
 from chirp.core.follows import relationships, withdraw_follow_request
@@ -19,8 +19,7 @@ async def list_follow_requests(
 ) -> tuple[list[Account], list[int]]:
     """Accounts asking to follow `account`, newest request first; cursors are request ids."""
     rows = await ctx.store.list_follow_requests(account.id, page)
-    found = await ctx.store.get_accounts(a for _, a in rows)
-    return [found[a] for _, a in rows if a in found], [cursor for cursor, _ in rows]
+    return await get_accounts(ctx, [a for _, a in rows]), [cursor for cursor, _ in rows]
 
 
 async def _authorize(ctx: Context, requester_id: int, target_id: int) -> bool:

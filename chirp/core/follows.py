@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chirp.core.accounts import get_account
+from chirp.core.accounts import get_account, get_accounts
 from chirp.core.context import Context
 from chirp.core.errors import Forbidden, NotFound
 from chirp.core.models import Account, Event, Follow, FollowRequest, Page
@@ -129,8 +129,7 @@ async def following(ctx: Context, account_id: int, page: Page) -> tuple[list[Acc
 
 
 async def _accounts(ctx: Context, rows: list[tuple[int, int]]) -> list[Account]:
-    found = await ctx.store.get_accounts(a for _, a in rows)
-    return [found[a] for _, a in rows if a in found]
+    return await get_accounts(ctx, [a for _, a in rows])
 
 
 async def set_account_note(

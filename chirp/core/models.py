@@ -419,6 +419,7 @@ class AccountSource:
 
     locale: str | None  # chosen at sign-up: the language shown until a default is set
     follow_requests_count: int
+    role: str | None = None  # a staff role (`ROLES`), if any
 
 
 @dataclass(slots=True)
@@ -432,3 +433,54 @@ class FeaturedTag:
     created_at: datetime
     statuses_count: int = 0
     last_status_at: datetime | None = None
+
+
+ROLES = ("moderator", "admin", "owner")  # weakest first: each holds the powers of those before
+
+
+@dataclass(slots=True)
+class AccountModeration:
+    """What moderators decided about an account (kept apart from `Account`: most have none).
+    `approved` False: a sign-up waiting for approval (`reason` is what the user wrote)."""
+
+    account_id: int
+    role: str | None = None
+    approved: bool = True
+    reason: str = ""
+    suspended_at: datetime | None = None
+    silenced_at: datetime | None = None
+    sensitized_at: datetime | None = None
+    disabled_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class Report:
+    """A user's report of an account (and some of its tweets) to the moderators."""
+
+    id: int
+    account_id: int  # who reported
+    target_account_id: int
+    category: str
+    comment: str
+    created_at: datetime
+    status_ids: tuple[int, ...] = ()
+    rule_ids: tuple[int, ...] = ()
+    forwarded: bool = False
+    assigned_account_id: int | None = None
+    action_taken_at: datetime | None = None
+    action_taken_by_account_id: int | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class AuditEntry:
+    """One moderator action, kept for the audit log (`chirp admin audit`)."""
+
+    id: int
+    account_id: int | None  # the moderator; None: the operator's shell
+    action: str  # e.g. `suspend`, `approve`, `resolve_report`
+    target_type: str  # `account` or `report`
+    target_id: int
+    created_at: datetime
+    text: str = ""

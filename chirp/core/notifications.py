@@ -13,7 +13,7 @@ from chirp.core.errors import InvalidInput, NotFound
 from chirp.core.live import watchable_ids
 from chirp.core.models import Account, Notification, Page, Status
 from chirp.core.notification_policy import open_requests, screen
-from chirp.core.visibility import visible_ids
+from chirp.core.visibility import silenced_for, suspended_among, visible_ids
 
 TYPES = (
     "mention",
@@ -44,9 +44,25 @@ def _new(
 
 async def deliver(ctx: Context, pending: list[Notification]) -> list[Notification]:
     """Screen, store (duplicates skipped) and open requests; returns what is shown now."""
+    pending = await without_silenced_senders(ctx, pending)
     added = await ctx.store.add_notifications(await screen(ctx, pending))
     await open_requests(ctx, added)
     return [n for n in added if not n.filtered]
+
+
+async def without_silenced_senders(ctx: Context, pending: list[Notification]) -> list[Notification]:
+    """A suspended account notifies no one, a silenced one only its followers (the rules of
+    `visibility.suspended_among` and `visibility.silenced_for`, per recipient)."""
+    senders = {n.from_account_id for n in pending}
+    gone = await suspended_among(ctx, senders)
+    kept = [n for n in pending if n.from_account_id not in gone]
+    if not await silenced_for(ctx, None, senders):
+        return kept
+    judged: dict[int, set[int]] = {}
+    for n in kept:
+        if n.account_id not in judged:
+            judged[n.account_id] = await silenced_for(ctx, n.account_id, senders)
+    return [n for n in kept if n.from_account_id not in judged[n.account_id]]
 
 
 async def notify_new_status(ctx: Context, status: Status) -> list[Notification]:
@@ -177,9 +193,12 @@ async def still_visible(
     visible = await visible_ids(ctx, viewer_id, statuses.values())
     streams = await ctx.store.get_live_streams(n.stream_id for n in rows if n.stream_id is not None)
     watchable = await watchable_ids(ctx, viewer_id, streams.values())
+    senders = {n.from_account_id for n in rows}
+    unwelcome = await suspended_among(ctx, senders) | await silenced_for(ctx, viewer_id, senders)
     return [
         n
         for n in rows
-        if (n.status_id is None or n.status_id in visible)
+        if n.from_account_id not in unwelcome
+        and (n.status_id is None or n.status_id in visible)
         and (n.stream_id is None or n.stream_id in watchable)
     ]

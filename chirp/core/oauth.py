@@ -13,6 +13,7 @@ from chirp.core.accounts import authenticate_user
 from chirp.core.context import Context
 from chirp.core.errors import Forbidden, NotAuthenticated, OAuthError, ValidationFailed
 from chirp.core.models import Account, App, AuthorizationCode, Principal, Token
+from chirp.core.moderation import check_usable
 from chirp.core.secrets import digest, new_secret, pkce_s256, same_secret
 from chirp.realtime import topics
 
@@ -338,6 +339,8 @@ async def authenticate_bearer(ctx: Context, bearer: str) -> Principal:
         raise NotAuthenticated("The access token is invalid")
     if token.account_id is not None and account is None:
         raise NotAuthenticated("The access token is invalid")
+    if account is not None:
+        check_usable((await ctx.store.get_moderations([account.id])).get(account.id))
     return Principal(token=token, app=app, account=account, scopes=scope_rules.expand(token.scopes))
 
 

@@ -45,8 +45,17 @@ FOLLOW_SCOPES = frozenset(
     {"read:blocks", "read:follows", "read:mutes", "write:blocks", "write:follows", "write:mutes"}
 )
 _IMPLIED = {"read": READ_SCOPES, "write": WRITE_SCOPES, "follow": FOLLOW_SCOPES}
+# Staff's scopes: never implied by `read` or `write` (as in Mastodon), asked for by name;
+# `admin:read` and `admin:write` grant their sub-scopes.
+ADMIN_READ_SCOPES = frozenset({"admin:read:accounts", "admin:read:reports"})
+ADMIN_WRITE_SCOPES = frozenset({"admin:write:accounts", "admin:write:reports"})
+_IMPLIED |= {"admin:read": ADMIN_READ_SCOPES, "admin:write": ADMIN_WRITE_SCOPES}
 KNOWN_SCOPES = (
-    frozenset({"read", "write", "follow", "push", "profile"}) | READ_SCOPES | WRITE_SCOPES
+    frozenset({"read", "write", "follow", "push", "profile", "admin:read", "admin:write"})
+    | READ_SCOPES
+    | WRITE_SCOPES
+    | ADMIN_READ_SCOPES
+    | ADMIN_WRITE_SCOPES
 )
 DEFAULT_SCOPES = ("read",)
 

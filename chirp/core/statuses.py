@@ -135,7 +135,8 @@ async def post_tweet(
         content=rendered.content,
         spoiler_text=rendered.spoiler_text,
         sensitive=(author.default_sensitive if draft.sensitive is None else draft.sensitive)
-        or bool(rendered.spoiler_text),
+        or bool(rendered.spoiler_text)
+        or (bool(media_ids) and await sensitized(ctx, author.id)),
         language=draft.language or author.default_language,
         in_reply_to_id=parent.id if parent else None,
         in_reply_to_account_id=parent.account_id if parent else None,
@@ -195,7 +196,9 @@ async def edit_tweet(ctx: Context, editor: Account, status_id: int, draft: Tweet
         text=rendered.text,
         content=rendered.content,
         spoiler_text=rendered.spoiler_text,
-        sensitive=bool(draft.sensitive) or bool(rendered.spoiler_text),
+        sensitive=bool(draft.sensitive)
+        or bool(rendered.spoiler_text)
+        or (bool(media_ids) and await sensitized(ctx, editor.id)),
         language=draft.language or status.language,
         mention_ids=tuple(m for m in rendered.mention_ids if m != editor.id),
         tags=rendered.tags,
@@ -295,3 +298,10 @@ async def get_tweets(ctx: Context, viewer_id: int | None, status_ids: list[int])
     """`GET /api/v1/statuses?id[]=`: those the viewer may see, in the order asked, each once;
     unknown ids are left out."""
     return await load_visible(ctx, dict.fromkeys(status_ids), viewer_id)
+
+
+async def sensitized(ctx: Context, account_id: int) -> bool:
+    """Whether moderators marked the account's media sensitive: its new and edited tweets with
+    media are, whatever it asks (Mastodon's `sensitive` action)."""
+    found = await ctx.store.get_moderations([account_id])
+    return account_id in found and found[account_id].sensitized_at is not None

@@ -11,6 +11,7 @@ from chirp.core.context import Context
 from chirp.core.ids import id_at
 from chirp.core.models import Account, Page, Status
 from chirp.core.views import Loaded, load_visible
+from chirp.core.visibility import silenced_for
 from chirp.storage.port import AccountFilter
 
 RANKED_CANDIDATES = 800
@@ -97,7 +98,8 @@ async def public_timeline(
     loaded: Loaded | None = None,
 ) -> tuple[list[Status], list[int]]:
     ids = await ctx.store.public_timeline(page, only_media=only_media)
-    return await load_visible(ctx, ids, viewer_id, loaded=loaded), ids
+    shown = await load_visible(ctx, ids, viewer_id, loaded=loaded)
+    return await without_silenced(ctx, viewer_id, shown), ids
 
 
 async def tag_timeline(
@@ -110,4 +112,13 @@ async def tag_timeline(
     loaded: Loaded | None = None,
 ) -> tuple[list[Status], list[int]]:
     ids = await ctx.store.tag_timeline(tags, page, only_media=only_media)
-    return await load_visible(ctx, ids, viewer_id, loaded=loaded), ids
+    shown = await load_visible(ctx, ids, viewer_id, loaded=loaded)
+    return await without_silenced(ctx, viewer_id, shown), ids
+
+
+async def without_silenced(
+    ctx: Context, viewer_id: int | None, statuses: list[Status]
+) -> list[Status]:
+    """Public and hashtag timelines leave out silenced accounts the viewer does not follow."""
+    hidden = await silenced_for(ctx, viewer_id, {s.account_id for s in statuses})
+    return [s for s in statuses if s.account_id not in hidden] if hidden else statuses

@@ -29,6 +29,7 @@ from chirp.handlers.uploads import receive_form
 from chirp.serializers.accounts import account_json, credential_account_json
 from chirp.serializers.oauth import token_json
 from chirp.serializers.relationships import relationship_json
+from chirp.serializers.roles import account_roles_json
 
 routes = web.RouteTableDef()
 
@@ -127,6 +128,7 @@ async def sign_up(request: web.Request) -> web.Response:
             password=form.password,
             agreement=form.agreement,
             locale=form.locale,
+            reason=form.reason or "",
         ),
     )
     issued = await oauth.issue_token_for_account(
@@ -206,7 +208,10 @@ async def lookup(request: web.Request) -> web.Response:
     query = validate(LookupQuery, query_params(request))
     context = ctx(request)
     account = await accounts.lookup_account(context, query.acct)
-    return json_response(account_json(account, context.settings, await current_emojis(context)))
+    roles = account_roles_json(await accounts.role_of(context, account.id))
+    return json_response(
+        account_json(account, context.settings, await current_emojis(context), roles)
+    )
 
 
 @routes.get(r"/api/v1/accounts/{id:\d+}")
@@ -214,7 +219,10 @@ async def show(request: web.Request) -> web.Response:
     await optional_principal(request)
     context = ctx(request)
     account = await accounts.get_account(context, parse_id(request.match_info["id"]))
-    return json_response(account_json(account, context.settings, await current_emojis(context)))
+    roles = account_roles_json(await accounts.role_of(context, account.id))
+    return json_response(
+        account_json(account, context.settings, await current_emojis(context), roles)
+    )
 
 
 @routes.post(r"/api/v1/accounts/{id:\d+}/note")

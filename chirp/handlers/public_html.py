@@ -454,7 +454,9 @@ def home_page(settings: Settings, *, users: int, posts: int, streams: Sequence[J
     live_section = (
         f"<ul class=live>{live}</ul>" if live else "<p class=empty>Nobody is live right now.</p>"
     )
-    signups = "open" if settings.registrations_open else "closed"
+    signups = {"open": "open", "approval": "open with approval"}.get(
+        settings.registration_mode, "closed"
+    )
     body = (
         f"<section class=intro><h1>{escape(settings.instance_title)}</h1>"
         f"<p>{escape(settings.instance_description)}</p>"

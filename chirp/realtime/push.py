@@ -239,7 +239,11 @@ class Pusher:
     ) -> bool:
         """`user_topics`: distinct, as `_user_topics` makes them."""
         targets = user_topics
-        if status.visibility == "public" and status.reblog_of_id is None:
+        if (
+            status.visibility == "public"
+            and status.reblog_of_id is None
+            and await feeds.reaches_the_public(self.ctx, status.account_id)
+        ):
             targets = [*targets, topics.PUBLIC, *(topics.hashtag(t) for t in status.tags)]
         return await publish_best_effort(
             self.bus,

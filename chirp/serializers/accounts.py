@@ -9,15 +9,21 @@ from chirp.core.emojis import EmojiSet
 from chirp.core.models import Account, AccountSource
 from chirp.serializers.common import iso, plain_to_html
 from chirp.serializers.emojis import emojis_json
+from chirp.serializers.roles import account_roles_json, role_json
 
 DEFAULT_AVATAR_PATH = "/avatars/original/missing.png"
 DEFAULT_HEADER_PATH = "/headers/original/missing.png"
 
 
 def account_json(
-    account: Account, settings: Settings, emojis: EmojiSet | None = None
+    account: Account,
+    settings: Settings,
+    emojis: EmojiSet | None = None,
+    roles: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """`emojis`: the custom emoji set, to list those of the display name and bio."""
+    """`emojis`: the custom emoji set, to list those of the display name and bio; `roles`: the
+    account's highlighted staff roles (`serializers.moderation.account_roles_json`), where the
+    caller loaded them."""
     base = settings.base_url
     url = f"{base}/@{account.username}"
     # A picture the account set (its blob store URL), else the served default: never a dead link.
@@ -60,7 +66,7 @@ def account_json(
         "fields": [
             {"name": f.name, "value": f.value_html, "verified_at": None} for f in account.fields
         ],
-        "roles": [],
+        "roles": roles or [],
     }
 
 
@@ -72,7 +78,7 @@ def credential_account_json(
 ) -> dict[str, Any]:
     """The signed-in user's own account, with the editable `source` block (raw note and
     fields, posting defaults)."""
-    body = account_json(account, settings, emojis)
+    body = account_json(account, settings, emojis, account_roles_json(source.role))
     body["source"] = {
         "privacy": account.default_privacy,
         "sensitive": account.default_sensitive,
@@ -85,7 +91,7 @@ def credential_account_json(
         "indexable": account.discoverable,
         "attribution_domains": [],
     }
-    body["role"] = {"id": "-99", "name": "", "permissions": "0", "color": "", "highlighted": False}
+    body["role"] = role_json(source.role)
     return body
 
 

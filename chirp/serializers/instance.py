@@ -22,7 +22,7 @@ from chirp.core.text import URL_WEIGHT
 from chirp.media.jobs import accepted_types
 from chirp.media.video import MAX_FPS
 from chirp.serializers.accounts import DEFAULT_HEADER_PATH
-from chirp.serializers.common import iso
+from chirp.serializers.common import iso, plain_to_html
 
 # Mastodon clients gate features on this version string; 4.3.0 enables the v2 APIs and still
 # allows the password grant (removed in 4.4).
@@ -94,8 +94,8 @@ def instance_v1_json(settings: Settings, stats: InstanceStats) -> dict[str, Any]
         },
         "thumbnail": _thumbnail_url(settings),
         "languages": ["en"],
-        "registrations": settings.registrations_open,
-        "approval_required": False,
+        "registrations": settings.registration_mode != "closed",
+        "approval_required": settings.registration_mode == "approval",
         "invites_enabled": False,
         "configuration": _configuration(settings),
         "contact_account": None,
@@ -126,10 +126,10 @@ def instance_v2_json(settings: Settings, stats: InstanceStats) -> dict[str, Any]
         "languages": ["en"],
         "configuration": configuration,
         "registrations": {
-            "enabled": settings.registrations_open,
-            "approval_required": False,
-            "reason_required": False,
-            "message": None,
+            "enabled": settings.registration_mode != "closed",
+            "approval_required": settings.registration_mode == "approval",
+            "reason_required": settings.registration_mode == "approval",
+            "message": _registrations_message(settings),
             "min_age": None,
             "url": None,
         },
@@ -174,3 +174,11 @@ def oauth_server_metadata(settings: Settings) -> dict[str, Any]:
         ],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
     }
+
+
+def _registrations_message(settings: Settings) -> str | None:
+    """What a closed server tells people who would sign up (Mastodon's `closed_registrations_
+    message`, HTML)."""
+    if settings.registration_mode != "closed" or not settings.registrations_message:
+        return None
+    return plain_to_html(settings.registrations_message)

@@ -23,6 +23,7 @@ from chirp.core.secrets import Passwords
 from chirp.core.side_effects import default_after_batch, default_steps
 from chirp.handlers import (
     accounts,
+    admin,
     announcements,
     apps,
     assets,
@@ -42,6 +43,7 @@ from chirp.handlers import (
     profiles,
     public_pages,
     relationships,
+    reports,
     search,
     statuses,
     streaming,
@@ -115,6 +117,8 @@ ROUTE_MODULES = (
     follow_requests,
     profiles,
     tags,
+    reports,
+    admin,
     public_pages,  # `/`, `/@<user>`, `/tags/<name>`: no API path starts so
 )
 

@@ -17,7 +17,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from PIL import Image
 
-from chirp.server.keys import SETTINGS
+from chirp.core import moderation
+from chirp.server.keys import CONTEXT, SETTINGS
 from tests.helpers import (
     PASSWORD,
     User,
@@ -408,3 +409,74 @@ async def test_closed_registrations_are_advertised_and_enforced(client: TestClie
     )
     assert response.status == 403
     assert (await response.json())["error"]
+
+
+@pytest.mark.parametrize(
+    "settings_overrides",
+    [{"registrations": "closed", "registrations_message": "Invite only", **LIMITS}],
+    ids=["closed-with-message"],
+)
+async def test_a_closed_server_says_why(client: TestClient) -> None:
+    registrations = (await v2(client))["registrations"]
+    assert registrations["enabled"] is False
+    assert registrations["message"] == "<p>Invite only</p>"
+
+
+async def _sign_up_raw(client: TestClient, username: str, **extra: Any) -> Any:
+    app = await register_app(client)
+    token = await app_token(client, app)
+    return await client.post(
+        "/api/v1/accounts",
+        headers={"Authorization": f"Bearer {token}"},
+        json={
+            "username": username,
+            "email": f"{username}@example.com",
+            "password": PASSWORD,
+            "agreement": True,
+            **extra,
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    "settings_overrides", [{"registrations": "approval", **LIMITS}], ids=["approval"]
+)
+async def test_approval_is_advertised_and_enforced(client: TestClient) -> None:
+    registrations = (await v2(client))["registrations"]
+    assert registrations["enabled"] is True
+    assert registrations["approval_required"] is True
+    assert registrations["reason_required"] is True
+    assert registrations["message"] is None
+    document = await v1(client)
+    assert document["registrations"] is True and document["approval_required"] is True
+    # The reason is required, in Mastodon's error shape.
+    missing = await _sign_up_raw(client, "noreason")
+    assert missing.status == 422
+    assert (await missing.json())["details"]["reason"][0]["error"] == "ERR_BLANK"
+    # A sign-up with a reason gets a token that is refused until a moderator approves it.
+    response = await _sign_up_raw(client, "hopeful", reason="I post about birds")
+    assert response.status == 200
+    headers = {"Authorization": f"Bearer {(await response.json())['access_token']}"}
+    refused = await client.get("/api/v1/accounts/verify_credentials", headers=headers)
+    assert refused.status == 403
+    assert await refused.json() == {"error": "Your login is currently pending approval"}
+    ctx = client.app[CONTEXT]
+    hopeful = await ctx.store.get_account_by_username("hopeful")
+    assert hopeful is not None
+    view = await moderation.get_moderation(ctx, hopeful.id)
+    assert view.approved is False and view.reason == "I post about birds"
+    await moderation.approve_account(ctx, None, hopeful.id)
+    assert (await client.get("/api/v1/accounts/verify_credentials", headers=headers)).status == 200
+
+
+@pytest.mark.parametrize(
+    "settings_overrides",
+    [{"email_domain_blocklist": "spam.example, throwaway.test", **LIMITS}],
+    ids=["blocklist"],
+)
+async def test_blocked_email_domains_cannot_sign_up(client: TestClient) -> None:
+    for email in ("x@spam.example", "x@mail.SPAM.example", "x@throwaway.test"):
+        response = await _sign_up_raw(client, "blocked", email=email)
+        assert response.status == 422, email
+        assert (await response.json())["details"]["email"][0]["error"] == "ERR_BLOCKED"
+    assert (await _sign_up_raw(client, "fine", email="x@notspam.example")).status == 200

@@ -15,7 +15,9 @@ from pymongo.asynchronous.mongo_client import AsyncMongoClient
 from chirp.cli import main
 from chirp.config import Settings
 from chirp.core.models import (
+    AccountModeration,
     Announcement,
+    AuditEntry,
     AuthorizationCode,
     ChatMessage,
     CustomEmoji,
@@ -28,6 +30,7 @@ from chirp.core.models import (
     NotificationRequest,
     Page,
     ProfileField,
+    Report,
     StatusEdit,
     StreamKey,
 )
@@ -223,6 +226,14 @@ async def _embedded_deployment(store: Store) -> dict[str, int]:
     await store.follow_tag(ids.next_id(), bob.id, "Chirp", now())
     await store.feature_tag(FeaturedTag(ids.next_id(), alice.id, "chirp", now()), limit=10)
     await post(store, bob, "see https://example.com/copied")
+    # Moderation: a staff role and a decision with its audit entry, and a report.
+    await store.save_moderation(
+        AccountModeration(carol.id, role="moderator", silenced_at=now()),
+        audit=AuditEntry(ids.next_id(), None, "silence", "account", carol.id, now()),
+    )
+    await store.create_report(
+        Report(ids.next_id(), bob.id, carol.id, "spam", "ads", now(), status_ids=(retweet.id,))
+    )
     return {
         "alice": alice.id,
         "bob": bob.id,
@@ -268,6 +279,11 @@ async def test_db_copy_moves_sqlite_into_the_standin_without_loss(tmp_path: Path
         made["root"]
     ]
     assert await store.tag_timeline(["chirp"], Page()) == [made["root"]]
+    carol = (await store.get_moderations([made["carol"]]))[made["carol"]]
+    assert carol.role == "moderator" and carol.silenced_at is not None
+    (filed,) = await store.list_reports(Page(), target_account_id=made["carol"])
+    assert filed.status_ids == (made["retweet"],) and filed.comment == "ads"
+    assert [e.action for e in await store.list_audit(Page())] == ["silence"]
     assert await store.tag_followers(["chirp"]) == {"chirp": [made["bob"]]}
     assert [(f.name, f.statuses_count) for f in await store.list_featured_tags(made["alice"])] == [
         ("Chirp", 1)

@@ -23,6 +23,7 @@ from chirp.storage.mongodb.links import MongoLinks, add_missing_link_keys
 from chirp.storage.mongodb.live import MongoLive
 from chirp.storage.mongodb.markers import MongoMarkers
 from chirp.storage.mongodb.media import MongoMedia
+from chirp.storage.mongodb.moderation import MongoModeration
 from chirp.storage.mongodb.notification_filters import MongoNotificationFilters
 from chirp.storage.mongodb.notification_groups import MongoNotificationGroups
 from chirp.storage.mongodb.notifications import MongoNotifications
@@ -90,6 +91,7 @@ class MongoStore(
     MongoInstance,
     MongoTags,
     MongoLinks,
+    MongoModeration,
 ):
     """Implements `chirp.storage.port.Store`; one mixin per aggregate. Holds the process's one
     client (a connection pool per server) and closes it on `close`."""

@@ -35,6 +35,7 @@ from chirp.storage.mongodb.follow_requests import account_note_doc, follow_reque
 from chirp.storage.mongodb.live import chat_doc, stream_doc
 from chirp.storage.mongodb.markers import marker_doc
 from chirp.storage.mongodb.media import media_doc
+from chirp.storage.mongodb.moderation import audit_doc, moderation_doc, report_doc
 from chirp.storage.mongodb.notifications import notification_doc
 from chirp.storage.mongodb.statuses import edit_doc, reblog_edge_doc, status_doc
 from chirp.storage.mongodb.tags import featured_doc, tag_follow_doc
@@ -49,6 +50,7 @@ from chirp.storage.sqlite.emojis import emoji_from_row
 from chirp.storage.sqlite.live import message_from_row, stream_from_row
 from chirp.storage.sqlite.markers import marker_from_row
 from chirp.storage.sqlite.media import media_from_row
+from chirp.storage.sqlite.moderation import audit_from_row, moderation_from_row, report_from_row
 from chirp.storage.sqlite.notifications import notification_from_row
 from chirp.storage.sqlite.statuses import edit_from_row, status_from_row
 from chirp.storage.sqlite.tokens import token_from_row
@@ -324,6 +326,15 @@ PARTS = (
             "conversation_id": r["conversation_id"],
             "created_at": ts(dt(r["created_at"])),
         },
+    ),
+    Part(
+        "account_moderation",
+        "SELECT * FROM account_moderation ORDER BY account_id",
+        lambda r: moderation_doc(moderation_from_row(r)),
+    ),
+    Part("reports", "SELECT * FROM reports ORDER BY id", lambda r: report_doc(report_from_row(r))),
+    Part(
+        "audit_log", "SELECT * FROM audit_log ORDER BY id", lambda r: audit_doc(audit_from_row(r))
     ),
 )
 

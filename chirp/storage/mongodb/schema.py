@@ -107,6 +107,9 @@ INDEXES: dict[str, list[IndexModel]] = {
         _index(("name_key", ASC)),  # the fan-out: a tweet's tag followers
     ],
     "featured_tags": [_index(("account_id", ASC), ("name_key", ASC), unique=True)],
+    "account_moderation": [_index(("approved", ASC)), _index(("suspended_at", ASC))],  # `_id`
+    "reports": [_index(("target_account_id", ASC), ("_id", DESC)), _index(("resolved", ASC))],
+    "audit_log": [],
 }
 
 # Shard keys of the collections that grow with activity. The rest stay unsharded on the

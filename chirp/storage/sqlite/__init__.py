@@ -23,6 +23,7 @@ from chirp.storage.sqlite.links import SqliteLinks
 from chirp.storage.sqlite.live import SqliteLive
 from chirp.storage.sqlite.markers import SqliteMarkers
 from chirp.storage.sqlite.media import SqliteMedia
+from chirp.storage.sqlite.moderation import SqliteModeration
 from chirp.storage.sqlite.notification_filters import SqliteNotificationFilters
 from chirp.storage.sqlite.notification_groups import SqliteNotificationGroups
 from chirp.storage.sqlite.notifications import SqliteNotifications
@@ -60,6 +61,7 @@ class SqliteStore(
     SqliteInstance,
     SqliteTags,
     SqliteLinks,
+    SqliteModeration,
 ):
     """Implements `chirp.storage.port.Store`; one mixin per aggregate."""
 
