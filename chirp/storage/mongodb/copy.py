@@ -325,6 +325,30 @@ PARTS = (
             "created_at": ts(dt(r["created_at"])),
         },
     ),
+    Part(
+        "account_blocks",
+        "SELECT * FROM account_blocks ORDER BY id",
+        lambda r: {
+            "_id": edge(r["account_id"], r["target_account_id"]),
+            "id": r["id"],
+            "account_id": r["account_id"],
+            "target_account_id": r["target_account_id"],
+            "created_at": ts(dt(r["created_at"])),
+        },
+    ),
+    Part(
+        "account_mutes",
+        "SELECT * FROM account_mutes ORDER BY id",
+        lambda r: {
+            "_id": edge(r["account_id"], r["target_account_id"]),
+            "id": r["id"],
+            "account_id": r["account_id"],
+            "target_account_id": r["target_account_id"],
+            "notifications": bool(r["notifications"]),
+            "created_at": ts(dt(r["created_at"])),
+            "expires_at": None if r["expires_at"] is None else ts(dt(r["expires_at"])),
+        },
+    ),
 )
 
 
