@@ -31,7 +31,7 @@ async def home_timeline(
     """Newest first. Returns the statuses and the cursor ids of the page (for Link headers);
     `loaded` receives what was fetched and judged on the way (see `load_visible`)."""
     ids = await feeds.read_home(ctx, viewer.id, page)
-    return await load_visible(ctx, ids, viewer.id, loaded=loaded), ids
+    return await load_visible(ctx, ids, viewer.id, loaded=loaded, screen=True), ids
 
 
 async def ranked_home_timeline(
@@ -41,7 +41,7 @@ async def ranked_home_timeline(
     now = ctx.now()
     since = id_at(now - timedelta(hours=ranking.WINDOW_HOURS))
     ids = await feeds.read_home(ctx, viewer.id, Page(limit=RANKED_CANDIDATES, since_id=since))
-    candidates = await load_visible(ctx, ids, viewer.id)
+    candidates = await load_visible(ctx, ids, viewer.id, screen=True)
     originals = await ctx.store.get_statuses(s.reblog_of_id for s in candidates if s.reblog_of_id)
     seen: set[int] = set()
     scored = []
@@ -97,7 +97,7 @@ async def public_timeline(
     loaded: Loaded | None = None,
 ) -> tuple[list[Status], list[int]]:
     ids = await ctx.store.public_timeline(page, only_media=only_media)
-    return await load_visible(ctx, ids, viewer_id, loaded=loaded), ids
+    return await load_visible(ctx, ids, viewer_id, loaded=loaded, screen=True), ids
 
 
 async def tag_timeline(
@@ -110,4 +110,4 @@ async def tag_timeline(
     loaded: Loaded | None = None,
 ) -> tuple[list[Status], list[int]]:
     ids = await ctx.store.tag_timeline(tags, page, only_media=only_media)
-    return await load_visible(ctx, ids, viewer_id, loaded=loaded), ids
+    return await load_visible(ctx, ids, viewer_id, loaded=loaded, screen=True), ids

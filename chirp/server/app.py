@@ -25,6 +25,7 @@ from chirp.handlers import (
     announcements,
     apps,
     assets,
+    blocks,
     conversation_mutes,
     custom_emojis,
     follow_requests,
@@ -90,6 +91,7 @@ ROUTE_MODULES = (
     notification_policy,  # `/api/v2/notifications/policy` before the groups' `/:group_key`
     notification_groups,
     conversation_mutes,
+    blocks,
     search,
     streaming,
     assets,

@@ -177,6 +177,8 @@ class FanOut:
     owner_ids: tuple[int, ...] = ()
     to_followers: bool = True
     original_author_id: int | None = None
+    # Followers whose feeds it must not reach: they block or mute someone it involves.
+    skip_owner_ids: frozenset[int] = frozenset()
 
 
 @dataclass(slots=True)
@@ -196,6 +198,10 @@ class Relationship:
     requested: bool = False  # a follow request of the viewer's is pending
     requested_by: bool = False  # the other account asked to follow the viewer
     note: str = ""  # the viewer's private note on the account
+    blocking: bool = False
+    blocked_by: bool = False
+    muting: bool = False
+    muting_notifications: bool = False
 
 
 @dataclass(slots=True)
@@ -1005,6 +1011,10 @@ class BlockMuteStore(Protocol):
     ) -> set[int]:
         """The accounts (among `account_ids`; None: all) that block the target or mute it (a
         mute in force; with `notifications_only`, only mutes of its notifications)."""
+        ...
+
+    async def get_shunned(self, account_id: int, now: datetime) -> set[int]:
+        """Every account the account blocks, is blocked by, or mutes (a mute in force)."""
         ...
 
     async def purge_expired_mutes(self, now: datetime) -> int:

@@ -44,6 +44,8 @@ async def test_blocks_both_ways_and_lists(store: Store) -> None:
     assert [target for _, target in older] == [bob]
     assert await store.get_shunners(bob, None, now()) == {alice}
     assert await store.get_shunners(bob, [carol], now()) == set()
+    assert await store.get_shunned(alice, now()) == {bob, carol}
+    assert await store.get_shunned(bob, now()) == {alice}
     assert await store.remove_block(alice, bob)
     assert not await store.remove_block(alice, bob)
     assert (await store.get_shunning(alice, [bob], now())).blocking == set()
@@ -63,11 +65,14 @@ async def test_mutes_update_expire_and_sweep(store: Store) -> None:
     assert (seen.muting, seen.muting_notifications) == ({bob}, set())
     assert await store.get_shunners(bob, [alice, carol], now()) == {alice}
     assert await store.get_shunners(bob, None, now(), notifications_only=True) == set()
+    assert await store.get_shunned(alice, now()) == {bob}
+    assert await store.get_shunned(bob, now()) == set()  # a mute is one way, unseen
     # Read after its expiry, the mute no longer counts, before any sweep.
     later = now() + timedelta(seconds=61)
     assert (await store.get_shunning(alice, [bob], later)).muting == set()
     assert await store.list_mutes(alice, Page(limit=10), later) == []
     assert await store.get_shunners(bob, None, later) == set()
+    assert await store.get_shunned(alice, later) == set()
     assert await store.save_mute(mute(alice, carol, seconds=3600))
     assert await store.purge_expired_mutes(later) == 1  # bob's, not carol's
     assert [m.target_account_id for m in await store.list_mutes(alice, Page(limit=9), now())] == [

@@ -157,6 +157,22 @@ class MongoBlocks(MongoBase):
         muters = await self.db.account_mutes.find(muted, {"account_id": 1}).to_list(None)
         return {doc["account_id"] for doc in [*blockers, *muters]}
 
+    async def get_shunned(self, account_id: int, now: datetime) -> set[int]:
+        blocking = await self.db.account_blocks.find(
+            {"account_id": account_id}, {"target_account_id": 1}
+        ).to_list(None)
+        blockers = await self.db.account_blocks.find(
+            {"target_account_id": account_id}, {"account_id": 1}
+        ).to_list(None)
+        muted = await self.db.account_mutes.find(
+            {"account_id": account_id, **_in_force(now)}, {"target_account_id": 1}
+        ).to_list(None)
+        return {
+            *(doc["target_account_id"] for doc in blocking),
+            *(doc["account_id"] for doc in blockers),
+            *(doc["target_account_id"] for doc in muted),
+        }
+
     async def purge_expired_mutes(self, now: datetime) -> int:
         result = await self.db.account_mutes.delete_many(
             {"expires_at": {"$ne": None, "$lte": ts(now)}}

@@ -159,6 +159,16 @@ class SqliteBlocks(SqliteBase):
         )
         return {row[0] for row in rows}
 
+    async def get_shunned(self, account_id: int, now: datetime) -> set[int]:
+        rows = await self.db.fetchall(
+            "SELECT target_account_id FROM account_blocks WHERE account_id = ?"
+            " UNION SELECT account_id FROM account_blocks WHERE target_account_id = ?"
+            f" UNION SELECT target_account_id FROM account_mutes WHERE account_id = ?"
+            f" AND {_IN_FORCE}",
+            (account_id, account_id, account_id, at(now)),
+        )
+        return {row[0] for row in rows}
+
     async def purge_expired_mutes(self, now: datetime) -> int:
         async with self.db.transaction() as tx:
             cursor = await tx.execute(
