@@ -25,6 +25,8 @@ from chirp.core.models import Account, AccountBlock, AccountMute, Event, Page
 from chirp.realtime import topics
 from chirp.storage.port import Relationship
 
+# How often each node deletes expired mutes (and so refreshes its muters' streams).
+SWEEP_SECONDS = 15.0
 # Mastodon takes any duration; ten years keeps the expiry date in range.
 MAX_MUTE_SECONDS = 10 * 365 * 24 * 3600
 
@@ -137,5 +139,8 @@ async def shunning_changed(ctx: Context, *account_ids: int) -> None:
 
 
 async def sweep_expired_mutes(ctx: Context) -> int:
-    """Delete mutes past their expiry (reads ignore them already)."""
-    return await ctx.store.purge_expired_mutes(ctx.now())
+    """Delete mutes past their expiry (reads ignore them already) and hand the muters' streams
+    their new sets; how many accounts had a mute end."""
+    muters = await ctx.store.purge_expired_mutes(ctx.now())
+    await shunning_changed(ctx, *muters)
+    return len(muters)

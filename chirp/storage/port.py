@@ -1017,8 +1017,8 @@ class BlockMuteStore(Protocol):
         """Every account the account blocks, is blocked by, or mutes (a mute in force)."""
         ...
 
-    async def purge_expired_mutes(self, now: datetime) -> int:
-        """Delete mutes that expired before `now`; how many."""
+    async def purge_expired_mutes(self, now: datetime) -> list[int]:
+        """Delete mutes that expired before `now`; the muting accounts, once each."""
         ...
 
 

@@ -173,8 +173,13 @@ class MongoBlocks(MongoBase):
             *(doc["target_account_id"] for doc in muted),
         }
 
-    async def purge_expired_mutes(self, now: datetime) -> int:
-        result = await self.db.account_mutes.delete_many(
-            {"expires_at": {"$ne": None, "$lte": ts(now)}}
+    async def purge_expired_mutes(self, now: datetime) -> list[int]:
+        expired = await self.db.account_mutes.find(
+            {"expires_at": {"$ne": None, "$lte": ts(now)}}, {"account_id": 1}
+        ).to_list(None)
+        if not expired:
+            return []
+        await self.db.account_mutes.delete_many(
+            {"_id": {"$in": [doc["_id"] for doc in expired]}, "expires_at": {"$lte": ts(now)}}
         )
-        return result.deleted_count
+        return unique_ids(doc["account_id"] for doc in expired)

@@ -169,10 +169,11 @@ class SqliteBlocks(SqliteBase):
         )
         return {row[0] for row in rows}
 
-    async def purge_expired_mutes(self, now: datetime) -> int:
+    async def purge_expired_mutes(self, now: datetime) -> list[int]:
         async with self.db.transaction() as tx:
             cursor = await tx.execute(
-                "DELETE FROM account_mutes WHERE expires_at IS NOT NULL AND expires_at <= ?",
+                "DELETE FROM account_mutes WHERE expires_at IS NOT NULL AND expires_at <= ?"
+                " RETURNING account_id",
                 (at(now),),
             )
-            return cursor.rowcount
+            return list(dict.fromkeys(row[0] for row in await cursor.fetchall()))
