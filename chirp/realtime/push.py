@@ -358,7 +358,10 @@ class Pusher:
                 "last_status": rendered,
             }
             await publish_best_effort(
-                self.bus, [topics.direct(participant)], "conversation", dumps(conversation)
+                self.bus,
+                [topics.direct(participant)],
+                "conversation",
+                involved.tag(dumps(conversation), _involved(status, bundle.statuses)),
             )
 
     # -- live counters -------------------------------------------------------------------------
