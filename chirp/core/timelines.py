@@ -65,6 +65,10 @@ async def account_timeline(
     loaded: Loaded | None = None,
 ) -> tuple[list[Status], list[int]]:
     author = await get_account(ctx, account_id)
+    if viewer_id is not None and viewer_id != author.id:
+        shunning = await ctx.store.get_shunning(viewer_id, [author.id], ctx.now())
+        if author.id in shunning.blocking:
+            return [], []  # neither sees the other's tweets (blocked_by: `visibility`)
     visibilities: tuple[str, ...] = ("public", "unlisted")
     if viewer_id == author.id:
         visibilities = ("public", "unlisted", "private", "direct")

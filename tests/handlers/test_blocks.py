@@ -124,8 +124,8 @@ async def test_neither_sees_the_other_anywhere(
     root = await post(client, carol, "thread root")
     reply_bob = await post(client, bob, "bob replies", in_reply_to_id=root["id"])
     reply_alice = await post(client, alice, "alice replies", in_reply_to_id=root["id"])
-    by_bob = await post(client, bob, "bob speaks #blocktag")
-    by_alice = await post(client, alice, "alice speaks #blocktag")
+    by_bob = await post(client, bob, "bob speaks #blocktag https://example.com/story")
+    by_alice = await post(client, alice, "alice speaks #blocktag https://example.com/story")
     await drain()
     await block(client, alice, bob)
     await drain()
@@ -133,12 +133,15 @@ async def test_neither_sees_the_other_anywhere(
         "/api/v1/timelines/home",
         "/api/v1/timelines/public",
         "/api/v1/timelines/tag/blocktag",
+        "/api/v1/timelines/link?url=https%3A%2F%2Fexample.com%2Fstory",
     )
     for path in paths:
         assert by_bob["id"] not in await ids(client, alice, path), path
         assert by_alice["id"] not in await ids(client, bob, path), path
-    # The blocker's profile shows nothing to the blocked account.
+    # Neither profile shows anything to the other.
     assert await ids(client, bob, f"/api/v1/accounts/{alice.id}/statuses") == []
+    assert await ids(client, alice, f"/api/v1/accounts/{bob.id}/statuses") == []
+    assert by_bob["id"] in await ids(client, carol, f"/api/v1/accounts/{bob.id}/statuses")
     # Threads.
     context = await (
         await client.get(f"/api/v1/statuses/{root['id']}/context", headers=alice.headers)
