@@ -15,6 +15,7 @@ filters their shared topics with the new set.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from chirp.core.accounts import get_account
@@ -24,6 +25,8 @@ from chirp.core.follows import relationships, withdraw_follow_request
 from chirp.core.models import Account, AccountBlock, AccountMute, Event, Page
 from chirp.realtime import topics
 from chirp.storage.port import Relationship
+
+log = logging.getLogger(__name__)
 
 # How often each node deletes expired mutes (and so refreshes its muters' streams).
 SWEEP_SECONDS = 15.0
@@ -125,17 +128,21 @@ async def hidden_accounts(ctx: Context, account_id: int) -> frozenset[int]:
 
 
 async def shunning_changed(ctx: Context, *account_ids: int) -> None:
-    """Hand each account's streams its new set of hidden accounts (on every node)."""
+    """Hand each account's streams its new set of hidden accounts (on every node). Best
+    effort, as realtime is: the block or mute is stored, and every REST read applies it."""
     if ctx.bus is None:
         return
     for account_id in account_ids:
         hidden = await hidden_accounts(ctx, account_id)
-        await ctx.bus.publish(
-            [topics.shunning(account_id)],
-            topics.SHUNNING,
-            ",".join(map(str, sorted(hidden))),
-            keep=False,
-        )
+        try:
+            await ctx.bus.publish(
+                [topics.shunning(account_id)],
+                topics.SHUNNING,
+                ",".join(map(str, sorted(hidden))),
+                keep=False,
+            )
+        except Exception:
+            log.exception("stream filter refresh failed", extra={"account_id": account_id})
 
 
 async def sweep_expired_mutes(ctx: Context) -> int:
