@@ -11,6 +11,7 @@ from chirp.core.errors import Forbidden, InvalidInput, NotFound
 from chirp.core.models import Account, Event, Page, Status
 from chirp.core.statuses import get_tweet, remove_status
 from chirp.core.views import load_visible
+from chirp.core.visibility import blocks_author
 from chirp.storage.port import MissingRecord, UniqueViolation
 
 MAX_PINS = 5
@@ -30,8 +31,16 @@ async def _reload(ctx: Context, status: Status) -> Status:
     return await ctx.store.get_status(status.id) or status
 
 
+async def _refuse_if_blocking(ctx: Context, account: Account, status: Status) -> None:
+    """No like or retweet of an account the liker blocks (403, as Mastodon); the other way,
+    the tweet is not even visible (404)."""
+    if await blocks_author(ctx, account.id, status):
+        raise Forbidden("This action is not allowed")
+
+
 async def like_tweet(ctx: Context, account: Account, status_id: int) -> Status:
     status = await _target(ctx, account.id, status_id)
+    await _refuse_if_blocking(ctx, account, status)
     event = Event(
         id=ctx.new_id(),
         kind="favourite.created",
@@ -62,6 +71,7 @@ async def retweet(
 ) -> Status:
     """Returns the retweet: its own status wrapping the original."""
     original = await _target(ctx, account.id, status_id)
+    await _refuse_if_blocking(ctx, account, original)
     if original.visibility not in ("public", "unlisted") and not (
         original.visibility == "private" and original.account_id == account.id
     ):

@@ -33,8 +33,10 @@ async def plan_fan_out(
     to push. `tag_followers` reads hashtags' followers (the store's by default; the dispatcher
     reads those of a whole batch at once)."""
     if status.visibility == "direct":
-        # Direct tweets reach only the people they mention.
-        return FanOut(status, owner_ids=status.mention_ids, to_followers=False)
+        # Direct tweets reach only the people they mention (but those who shun the author).
+        skip = await shunners(ctx, [status.account_id], status.mention_ids)
+        owners = tuple(m for m in status.mention_ids if m not in skip)
+        return FanOut(status, owner_ids=owners, to_followers=False)
     if author is None:
         return None
     original_author = None
@@ -43,6 +45,8 @@ async def plan_fan_out(
         if original is None:
             return None
         original_author = original.account_id
+    involved = [status.account_id, original_author, status.in_reply_to_account_id]
+    skip = await shunners(ctx, [a for a in involved if a is not None], None)
     big = author.followers_count >= ctx.settings.fanout_follower_threshold
     tagged = await tag_audience(
         ctx,
@@ -54,10 +58,25 @@ async def plan_fan_out(
     )
     return FanOut(
         status,
-        owner_ids=tuple(tagged),
+        owner_ids=tuple(a for a in tagged if a not in skip),
         to_followers=not big,
         original_author_id=original_author,
+        skip_owner_ids=frozenset(skip),
     )
+
+
+async def shunners(
+    ctx: Context, account_ids: Iterable[int], among: Iterable[int] | None
+) -> set[int]:
+    """The accounts (among `among`; None: all) whose home feeds a tweet involving these
+    accounts must not reach: they block or mute one of them (`chirp.core.blocks`). A tweet's
+    author is never among them for themselves."""
+    wanted = None if among is None else list(among)
+    found: set[int] = set()
+    now = ctx.now()
+    for account_id in dict.fromkeys(account_ids):
+        found |= await ctx.store.get_shunners(account_id, wanted, now)
+    return found
 
 
 def reaches_tag_followers(visibility: str, *, retweet: bool = False) -> bool:
@@ -87,7 +106,12 @@ async def tag_audience(
         return []
     by_tag = await (followers or ctx.store.tag_followers)(tags)
     readers = dict.fromkeys(account for ids in by_tag.values() for account in ids)
-    return [account for account in readers if account != author_id]
+    readers.pop(author_id, None)
+    if not readers:
+        return []
+    # Not to those who block or mute the author: following a tag is no way around it.
+    skip = await shunners(ctx, [author_id], readers)
+    return [account for account in readers if account not in skip]
 
 
 async def reaches_the_public(ctx: Context, author_id: int) -> bool:

@@ -14,6 +14,7 @@ async def follow(ctx: Context, account: Account, target_id: int) -> Relationship
     if target_id == account.id:
         raise Forbidden("You cannot follow yourself")
     target = await get_account(ctx, target_id)
+    await _refuse_if_blocked(ctx, account.id, target.id)
     if target.locked:
         await request_follow(ctx, account, target)
         return (await relationships(ctx, account, [target.id]))[target.id]
@@ -31,6 +32,14 @@ async def follow(ctx: Context, account: Account, target_id: int) -> Relationship
     except MissingRecord as gone:
         raise NotFound("Record not found") from gone
     return (await relationships(ctx, account, [target.id]))[target.id]
+
+
+async def _refuse_if_blocked(ctx: Context, account_id: int, target_id: int) -> None:
+    """No follow (nor request) between accounts when either blocks the other (403, as
+    Mastodon)."""
+    shunning = await ctx.store.get_shunning(account_id, [target_id], ctx.now())
+    if target_id in shunning.blocking or target_id in shunning.blocked_by:
+        raise Forbidden("This action is not allowed")
 
 
 async def request_follow(ctx: Context, account: Account, target: Account) -> None:
@@ -94,14 +103,20 @@ async def remove_from_followers(ctx: Context, account: Account, follower_id: int
 async def relationships(
     ctx: Context, account: Account, target_ids: list[int]
 ) -> dict[int, Relationship]:
-    """The follow graph, pending follow requests both ways, and the account's private notes."""
+    """The follow graph, pending follow requests both ways, the account's private notes, and
+    blocks and mutes between them."""
     found = await ctx.store.get_relationships(account.id, target_ids)
     requested, requested_by = await ctx.store.get_follow_request_state(account.id, target_ids)
     notes = await ctx.store.get_account_notes(account.id, target_ids)
+    shunning = await ctx.store.get_shunning(account.id, target_ids, ctx.now())
     for target, relation in found.items():
         relation.requested = target in requested
         relation.requested_by = target in requested_by
         relation.note = notes.get(target, "")
+        relation.blocking = target in shunning.blocking
+        relation.blocked_by = target in shunning.blocked_by
+        relation.muting = target in shunning.muting
+        relation.muting_notifications = target in shunning.muting_notifications
     return found
 
 

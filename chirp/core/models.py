@@ -484,3 +484,29 @@ class AuditEntry:
     target_id: int
     created_at: datetime
     text: str = ""
+
+
+@dataclass(slots=True)
+class AccountBlock:
+    """`account_id` blocks `target_account_id`: no follow either way, neither sees the other."""
+
+    id: int
+    account_id: int
+    target_account_id: int
+    created_at: datetime
+
+
+@dataclass(slots=True)
+class AccountMute:
+    """`account_id` mutes `target_account_id` (until `expires_at`, None: for good); with
+    `notifications`, their notifications are dropped too."""
+
+    id: int
+    account_id: int
+    target_account_id: int
+    notifications: bool
+    created_at: datetime
+    expires_at: datetime | None = None
+
+    def active(self, now: datetime) -> bool:
+        return self.expires_at is None or self.expires_at > now

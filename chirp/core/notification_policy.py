@@ -98,11 +98,14 @@ async def screen(ctx: Context, pending: list[Notification]) -> list[Notification
         return []
     statuses = await ctx.store.get_statuses(n.status_id for n in pending if n.status_id)
     muted = await _muted(ctx, pending, statuses)
+    shunned = await _shunned(ctx, pending)
     policies: dict[int, NotificationPolicy] = {}
     kept = []
     for n in pending:
         status = statuses.get(n.status_id) if n.status_id is not None else None
         if (n.account_id, status.conversation_id if status else None) in muted:
+            continue
+        if (n.account_id, n.from_account_id) in shunned:
             continue
         verdict = await _verdict(ctx, n, status, policies)
         if verdict == "drop":
@@ -144,6 +147,20 @@ async def _muted(
         for account in await ctx.store.get_conversation_muters(conversation, accounts):
             muted.add((account, conversation))
     return muted
+
+
+async def _shunned(ctx: Context, pending: list[Notification]) -> set[tuple[int, int]]:
+    """(recipient, sender) pairs where the recipient blocks the sender or mutes their
+    notifications (as Mastodon's NotifyService): one query per sender."""
+    recipients: dict[int, set[int]] = {}
+    for n in pending:
+        recipients.setdefault(n.from_account_id, set()).add(n.account_id)
+    now = ctx.now()
+    shunned: set[tuple[int, int]] = set()
+    for sender, accounts in recipients.items():
+        for account in await ctx.store.get_shunners(sender, accounts, now, notifications_only=True):
+            shunned.add((account, sender))
+    return shunned
 
 
 async def _verdict(

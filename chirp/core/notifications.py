@@ -188,17 +188,21 @@ async def still_visible(
     ctx: Context, viewer_id: int, rows: list[Notification]
 ) -> list[Notification]:
     """Drop notifications about tweets the recipient can no longer see (e.g. after unfollowing
-    the author of a followers-only tweet), and about streams they can no longer watch."""
+    the author of a followers-only tweet), about streams they can no longer watch, and from
+    accounts blocked either way since (as Mastodon clears them on a block)."""
     statuses = await ctx.store.get_statuses(n.status_id for n in rows if n.status_id is not None)
     visible = await visible_ids(ctx, viewer_id, statuses.values())
     streams = await ctx.store.get_live_streams(n.stream_id for n in rows if n.stream_id is not None)
     watchable = await watchable_ids(ctx, viewer_id, streams.values())
     senders = {n.from_account_id for n in rows}
     unwelcome = await suspended_among(ctx, senders) | await silenced_for(ctx, viewer_id, senders)
+    shunning = await ctx.store.get_shunning(viewer_id, (n.from_account_id for n in rows), ctx.now())
+    blocked = shunning.blocking | shunning.blocked_by
     return [
         n
         for n in rows
         if n.from_account_id not in unwelcome
         and (n.status_id is None or n.status_id in visible)
         and (n.stream_id is None or n.stream_id in watchable)
+        and n.from_account_id not in blocked
     ]

@@ -43,7 +43,7 @@ async def search(
         ids = await ctx.store.search_statuses(
             query, viewer_id=viewer_id, limit=limit, offset=offset
         )
-        results.statuses = await load_visible(ctx, ids, viewer_id)
+        results.statuses = await load_visible(ctx, ids, viewer_id, screen=True)
     return await _without_suspended(ctx, results)
 
 

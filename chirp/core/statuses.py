@@ -11,7 +11,7 @@ from chirp.core.context import Context
 from chirp.core.errors import Forbidden, InvalidInput, NotFound
 from chirp.core.models import VISIBILITIES, Account, Event, Status, StatusEdit
 from chirp.core.views import load_visible
-from chirp.core.visibility import visible_ids
+from chirp.core.visibility import blocks_author, load_shunning, screened_ids, visible_ids
 from chirp.storage.port import MediaNotAttachable, MissingRecord, UniqueViolation
 
 SPOILER_MAX = 500
@@ -119,7 +119,10 @@ async def post_tweet(
     if (
         quoted is not None
         and quoted.account_id != author.id
-        and quoted.visibility not in ("public", "unlisted")
+        and (
+            quoted.visibility not in ("public", "unlisted")
+            or await blocks_author(ctx, author.id, quoted)
+        )
     ):
         raise Forbidden("This post cannot be quoted")
     implicit = (parent.account_id,) if parent and parent.account_id != author.id else ()
@@ -283,7 +286,11 @@ async def thread_context(
     ancestors, descendants = await ctx.store.get_thread(
         status, max_ancestors=MAX_ANCESTORS, max_descendants=MAX_DESCENDANTS
     )
-    visible = await visible_ids(ctx, viewer_id, [*ancestors, *descendants])
+    around = [*ancestors, *descendants]
+    shunning = await load_shunning(ctx, viewer_id, around)
+    visible = await visible_ids(ctx, viewer_id, around, shunning=shunning)
+    # Blocked and muted accounts' tweets leave the thread (with their replies), as Mastodon.
+    visible -= screened_ids(viewer_id, shunning, around, {})
     # A hidden reply hides its whole sub-thread: its replies would make no sense without it.
     shown: set[int] = {status.id}
     kept = []

@@ -32,7 +32,7 @@ async def home_timeline(
     """Newest first. Returns the statuses and the cursor ids of the page (for Link headers);
     `loaded` receives what was fetched and judged on the way (see `load_visible`)."""
     ids = await feeds.read_home(ctx, viewer.id, page)
-    return await load_visible(ctx, ids, viewer.id, loaded=loaded), ids
+    return await load_visible(ctx, ids, viewer.id, loaded=loaded, screen=True), ids
 
 
 async def ranked_home_timeline(
@@ -42,7 +42,7 @@ async def ranked_home_timeline(
     now = ctx.now()
     since = id_at(now - timedelta(hours=ranking.WINDOW_HOURS))
     ids = await feeds.read_home(ctx, viewer.id, Page(limit=RANKED_CANDIDATES, since_id=since))
-    candidates = await load_visible(ctx, ids, viewer.id)
+    candidates = await load_visible(ctx, ids, viewer.id, screen=True)
     originals = await ctx.store.get_statuses(s.reblog_of_id for s in candidates if s.reblog_of_id)
     seen: set[int] = set()
     scored = []
@@ -66,6 +66,10 @@ async def account_timeline(
     loaded: Loaded | None = None,
 ) -> tuple[list[Status], list[int]]:
     author = await get_account(ctx, account_id)
+    if viewer_id is not None and viewer_id != author.id:
+        shunning = await ctx.store.get_shunning(viewer_id, [author.id], ctx.now())
+        if author.id in shunning.blocking:
+            return [], []  # neither sees the other's tweets (blocked_by: `visibility`)
     visibilities: tuple[str, ...] = ("public", "unlisted")
     if viewer_id == author.id:
         visibilities = ("public", "unlisted", "private", "direct")
@@ -98,7 +102,7 @@ async def public_timeline(
     loaded: Loaded | None = None,
 ) -> tuple[list[Status], list[int]]:
     ids = await ctx.store.public_timeline(page, only_media=only_media)
-    shown = await load_visible(ctx, ids, viewer_id, loaded=loaded)
+    shown = await load_visible(ctx, ids, viewer_id, loaded=loaded, screen=True)
     return await without_silenced(ctx, viewer_id, shown), ids
 
 
@@ -112,7 +116,7 @@ async def tag_timeline(
     loaded: Loaded | None = None,
 ) -> tuple[list[Status], list[int]]:
     ids = await ctx.store.tag_timeline(tags, page, only_media=only_media)
-    shown = await load_visible(ctx, ids, viewer_id, loaded=loaded)
+    shown = await load_visible(ctx, ids, viewer_id, loaded=loaded, screen=True)
     return await without_silenced(ctx, viewer_id, shown), ids
 
 

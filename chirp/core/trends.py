@@ -83,7 +83,7 @@ async def trending_statuses(
     for status_id, kind, engagement_id in engagements:
         scores[status_id] += ranking.decayed_weight(kind, engagement_id, now)
     ranked = sorted(scores, key=lambda s: (scores[s], s), reverse=True)
-    statuses = await load_visible(ctx, ranked[: offset + limit * 2 + 40], viewer_id)
+    statuses = await load_visible(ctx, ranked[: offset + limit * 2 + 40], viewer_id, screen=True)
     public = [s for s in statuses if s.visibility == "public" and s.reblog_of_id is None]
     return public[offset : offset + limit]
 

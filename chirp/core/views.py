@@ -15,7 +15,7 @@ from chirp.core.emojis import EmojiSet, current_emojis
 from chirp.core.live import playback_url
 from chirp.core.media import media_urls
 from chirp.core.models import Account, LiveStream, MediaAttachment, Notification, Status
-from chirp.core.visibility import visible_ids
+from chirp.core.visibility import load_shunning, screened_ids, visible_ids
 from chirp.storage.port import ViewerState
 
 
@@ -104,17 +104,27 @@ class Loaded:
 
 
 async def load_visible(
-    ctx: Context, ids: Iterable[int], viewer_id: int | None, *, loaded: Loaded | None = None
+    ctx: Context,
+    ids: Iterable[int],
+    viewer_id: int | None,
+    *,
+    loaded: Loaded | None = None,
+    screen: bool = False,
 ) -> list[Status]:
     """The statuses with these ids that still exist and the viewer may see, in the given order.
     A retweet is visible only if its original is too. `loaded`, if given, receives what was
-    fetched and judged (for `load_bundle`)."""
+    fetched and judged (for `load_bundle`). With `screen` (timelines, threads, search), also
+    without what the viewer blocks or mutes (`visibility.screened_ids`)."""
     ids = list(ids)
     found = await ctx.store.get_statuses(ids)
     originals = await ctx.store.get_statuses(
         s.reblog_of_id for s in found.values() if s.reblog_of_id is not None
     )
-    visible = await visible_ids(ctx, viewer_id, [*found.values(), *originals.values()])
+    everything = [*found.values(), *originals.values()]
+    shunning = await load_shunning(ctx, viewer_id, everything)
+    visible = await visible_ids(ctx, viewer_id, everything, shunning=shunning)
+    if screen:
+        visible -= screened_ids(viewer_id, shunning, found.values(), originals)
     if loaded is not None:
         loaded.viewer_id = viewer_id
         loaded.statuses.update(originals)

@@ -4,6 +4,8 @@ search, notifications):
 - public, unlisted: everyone;
 - private (followers only): the author, their followers, and accounts it mentions;
 - direct: the author and accounts it mentions;
+- never to an account its author blocks (`blocked_from`); lists (timelines, threads, search)
+  also leave out what the viewer shuns: see `screened_ids`;
 - never a suspended account's tweets (`suspended_among`), to anyone;
 - a silenced account's tweets stay out of the public and hashtag timelines and streams, and
   its notifications out of non-followers' lists (`silenced_for`).
@@ -15,6 +17,7 @@ from collections.abc import Iterable
 
 from chirp.core.context import Context
 from chirp.core.models import Status
+from chirp.storage.port import Shunning
 
 
 def can_see(
@@ -29,9 +32,19 @@ def can_see(
     return mentioned
 
 
-async def visible_ids(ctx: Context, viewer_id: int | None, statuses: Iterable[Status]) -> set[int]:
-    """Ids of the statuses the viewer may see, in a constant number of queries."""
+async def visible_ids(
+    ctx: Context,
+    viewer_id: int | None,
+    statuses: Iterable[Status],
+    *,
+    shunning: Shunning | None = None,
+) -> set[int]:
+    """Ids of the statuses the viewer may see, in a constant number of queries. `shunning`:
+    `load_shunning`'s answer for these statuses, if the caller has it already."""
     statuses = list(statuses)
+    if shunning is None:
+        shunning = await load_shunning(ctx, viewer_id, statuses)
+    blocked = blocked_from(shunning, statuses)
     restricted = [
         s for s in statuses if s.visibility in ("private", "direct") and s.account_id != viewer_id
     ]
@@ -49,6 +62,7 @@ async def visible_ids(ctx: Context, viewer_id: int | None, statuses: Iterable[St
         and can_see(
             viewer_id, s, follows_author=s.account_id in follows, mentioned=s.id in mentioned
         )
+        and s.id not in blocked
     }
 
 
@@ -69,3 +83,69 @@ async def silenced_for(ctx: Context, viewer_id: int | None, account_ids: Iterabl
         return silenced
     relations = await ctx.store.get_relationships(viewer_id, silenced)
     return {a for a in silenced if a not in relations or relations[a].following is None}
+
+
+# -- blocks and mutes (chirp.core.blocks) ---------------------------------------------------
+
+
+async def load_shunning(
+    ctx: Context, viewer_id: int | None, statuses: Iterable[Status]
+) -> Shunning:
+    """Blocks and mutes between the viewer and everyone these statuses involve (authors,
+    replied-to and mentioned accounts): one query."""
+    if viewer_id is None:
+        return Shunning()
+    others: set[int] = set()
+    for s in statuses:
+        others.add(s.account_id)
+        others.update(s.mention_ids)
+        if s.in_reply_to_account_id is not None:
+            others.add(s.in_reply_to_account_id)
+    others.discard(viewer_id)
+    if not others:
+        return Shunning()
+    return await ctx.store.get_shunning(viewer_id, others, ctx.now())
+
+
+def blocked_from(shunning: Shunning, statuses: Iterable[Status]) -> set[int]:
+    """Statuses whose author blocks the viewer: never shown to them (as Mastodon's policy)."""
+    blockers = shunning.blocked_by
+    return {s.id for s in statuses if s.account_id in blockers} if blockers else set()
+
+
+def screened_ids(
+    viewer_id: int | None,
+    shunning: Shunning,
+    statuses: Iterable[Status],
+    originals: dict[int, Status],
+) -> set[int]:
+    """Statuses left out of the viewer's timelines, threads and search results: by or retweeting
+    an account the viewer blocks, is blocked by or mutes, or replying to one, or mentioning one
+    the viewer blocks or mutes (as Mastodon's home filter). Never the viewer's own.
+    `originals`: the retweeted statuses, by id."""
+    hidden = shunning.hidden()
+    if viewer_id is None or not hidden:
+        return set()
+    silenced = shunning.blocking | shunning.muting
+    screened = set()
+    for s in statuses:
+        if s.account_id == viewer_id:
+            continue
+        subject = originals.get(s.reblog_of_id, s) if s.reblog_of_id is not None else s
+        if (
+            s.account_id in hidden
+            or (subject.account_id in hidden and subject.account_id != viewer_id)
+            or subject.in_reply_to_account_id in hidden
+            or not silenced.isdisjoint(subject.mention_ids)
+        ):
+            screened.add(s.id)
+    return screened
+
+
+async def blocks_author(ctx: Context, viewer_id: int, status: Status) -> bool:
+    """Whether the viewer blocks the status's author (who may then not be liked, retweeted or
+    quoted by them: 403, as Mastodon)."""
+    if status.account_id == viewer_id:
+        return False
+    shunning = await ctx.store.get_shunning(viewer_id, [status.account_id], ctx.now())
+    return status.account_id in shunning.blocking

@@ -26,13 +26,13 @@ from typing import Any
 import orjson
 from aiohttp import WSMsgType, web
 
-from chirp.core import live, statuses
+from chirp.core import blocks, live, statuses
 from chirp.core.errors import ChirpError, InvalidInput, NotAuthenticated, NotFound, RateLimited
 from chirp.core.models import Principal
 from chirp.core.oauth import authenticate_bearer, require_scope
 from chirp.handlers.common import bearer_token, ctx, parse_id
 from chirp.realtime import topics
-from chirp.realtime.hub import Format, Hub
+from chirp.realtime.hub import Format, Hub, Viewer
 from chirp.realtime.push import dumps
 from chirp.realtime.topics import StreamRequest, resolve_stream
 from chirp.server.keys import HUB, SETTINGS
@@ -177,6 +177,14 @@ async def _principal(request: web.Request, token: str | None) -> Principal | Non
     return await authenticate_bearer(ctx(request), token)
 
 
+async def _shunning(request: web.Request, principal: Principal | None) -> Viewer:
+    """The signed-in account and whose tweets its streams drop (blocks both ways, mutes)."""
+    account_id = _viewer(principal)
+    if account_id is None:
+        return Viewer()
+    return Viewer(account_id, await blocks.hidden_accounts(ctx(request), account_id))
+
+
 def _close_at_expiry(principal: Principal | None, outlet: _Outlet) -> asyncio.TimerHandle | None:
     """Tokens with a lifetime end their streams when they expire."""
     expires = principal.token.expires_at if principal else None
@@ -260,7 +268,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     hub = request.app[HUB]
     outlet = _Outlet("ws", settings.stream_queue_frames, ws, request.transport)
     control = topics.token(principal.token.id) if principal else None
-    await hub.connect(outlet, control)
+    await hub.connect(outlet, control, await _shunning(request, principal))
     expiry = _close_at_expiry(principal, outlet)
     writer = asyncio.create_task(_write_ws(ws, outlet))
     try:
@@ -399,7 +407,8 @@ async def sse(request: web.Request) -> web.StreamResponse:
     await response.prepare(request)
     hub = request.app[HUB]
     outlet = _Outlet("sse", settings.stream_queue_frames)
-    await hub.connect(outlet, topics.token(principal.token.id) if principal else None)
+    control = topics.token(principal.token.id) if principal else None
+    await hub.connect(outlet, control, await _shunning(request, principal))
     expiry = _close_at_expiry(principal, outlet)
     try:
         await response.write(b":)\n")

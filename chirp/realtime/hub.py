@@ -12,13 +12,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
 import orjson
 
 from chirp.bus.port import EventBus, Message, position_key
-from chirp.realtime.topics import REVOKED, StreamRequest
+from chirp.realtime import involved as involvement
+from chirp.realtime.topics import REVOKED, SHUNNING, StreamRequest, shunning
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +54,20 @@ def encode(fmt: Format, label: tuple[str, ...], message: Message) -> bytes:
     return f"{head}event: {message.event}\ndata: {data}\n\n".encode()
 
 
+@dataclass(slots=True)
+class Viewer:
+    """Whose connection it is, and whose tweets it drops (blocks both ways, mutes): loaded
+    when it connects, replaced when one of them changes (`topics.SHUNNING`)."""
+
+    account_id: int | None = None
+    hidden: frozenset[int] = frozenset()
+
+
 @dataclass(eq=False, slots=True)
 class Subscription:
     outlet: Outlet
     stream: StreamRequest
+    viewer: Viewer = field(default_factory=Viewer)
     last: tuple[int, int] = (-1, -1)
     # While a replay is running, live messages wait here so none is lost or doubled.
     held: list[Message] | None = None
@@ -74,6 +85,7 @@ Frames = dict[tuple[Format, tuple[str, ...]], bytes]
 class _Connection:
     subscriptions: list[Subscription] = field(default_factory=list)
     control_topic: str | None = None
+    viewer: Viewer = field(default_factory=Viewer)
 
 
 class Hub:
@@ -89,17 +101,32 @@ class Hub:
         # topic (Redis: one pub/sub message per topic) is still encoded once.
         self._frames_of: tuple[str, str, str] | None = None
         self._frames: Frames = {}
+        # The last message without its involved accounts, and those (`chirp.realtime.involved`).
+        self._clean: Message = Message("", "", "")
+        self._involved: tuple[int, ...] = ()
+        # `shunning:<account>` -> the connections of that account on this node.
+        self._viewers: dict[str, set[Outlet]] = {}
 
     # -- connections ---------------------------------------------------------------------------
 
-    async def connect(self, outlet: Outlet, control_topic: str | None = None) -> None:
-        """Register a connection; `control_topic` (its token) can close it from any node."""
-        self._connections[outlet] = _Connection(control_topic=control_topic)
+    async def connect(
+        self, outlet: Outlet, control_topic: str | None = None, viewer: Viewer | None = None
+    ) -> None:
+        """Register a connection; `control_topic` (its token) can close it from any node;
+        `viewer`: the signed-in account and whose tweets it drops (kept up to date)."""
+        viewer = viewer or Viewer()
+        self._connections[outlet] = _Connection(control_topic=control_topic, viewer=viewer)
         if control_topic is not None:
             first = control_topic not in self._controls
             self._controls.setdefault(control_topic, set()).add(outlet)
             if first:
                 await self.bus.listen(control_topic)
+        if viewer.account_id is not None:
+            topic = shunning(viewer.account_id)
+            first = topic not in self._viewers
+            self._viewers.setdefault(topic, set()).add(outlet)
+            if first:
+                await self.bus.listen(topic)
 
     async def disconnect(self, outlet: Outlet) -> None:
         connection = self._connections.pop(outlet, None)
@@ -113,6 +140,13 @@ class Hub:
             if not self._controls[topic]:
                 del self._controls[topic]
                 await self.bus.unlisten(topic)
+        if connection.viewer.account_id is not None:
+            topic = shunning(connection.viewer.account_id)
+            if topic in self._viewers:
+                self._viewers[topic].discard(outlet)
+                if not self._viewers[topic]:
+                    del self._viewers[topic]
+                    await self.bus.unlisten(topic)
 
     def outlets(self) -> Iterable[Outlet]:
         return list(self._connections)
@@ -137,7 +171,9 @@ class Hub:
             return None
         if any(s.stream == stream for s in connection.subscriptions):
             return None
-        subscription = Subscription(outlet, stream, held=[] if since else None)
+        subscription = Subscription(
+            outlet, stream, viewer=connection.viewer, held=[] if since else None
+        )
         connection.subscriptions.append(subscription)
         async with self._topic_locks.setdefault(stream.topic, asyncio.Lock()):
             subscribers = self._by_topic.setdefault(stream.topic, [])
@@ -152,9 +188,9 @@ class Hub:
             else:
                 subscription.last = position_key(since)
                 for message in missed:
-                    self._offer(subscription, message, {})
+                    self._offer_split(subscription, message)
             for message in held:
-                self._offer(subscription, message, {})
+                self._offer_split(subscription, message)
         return subscription
 
     async def unsubscribe(self, outlet: Outlet, stream: StreamRequest) -> None:
@@ -189,19 +225,44 @@ class Hub:
                 for outlet in list(self._controls.get(topic, ())):
                     outlet.close(1008, "access token revoked")
             return
+        if message.event == SHUNNING:
+            self._viewer_changed(topics, message.payload)
+            return
         encoded_from = (message.position, message.event, message.payload)
         if encoded_from != self._frames_of:
             self._frames_of, self._frames = encoded_from, {}
+            involved, payload = involvement.split(message.payload)
+            self._involved = involved
+            self._clean = message if not involved else replace(message, payload=payload)
         frames = self._frames
+        raw, involved, message = message, self._involved, self._clean
         key = position_key(message.position) if message.position else None
         by_topic = self._by_topic
         for topic in topics:
             # No await below: the subscriber lists cannot change while they are walked.
             for subscription in by_topic.get(topic, ()):
                 if subscription.held is not None:
-                    subscription.held.append(message)
+                    subscription.held.append(raw)
                 else:
-                    self._offer(subscription, message, frames, key)
+                    self._offer(subscription, message, frames, key, involved)
+
+    def _viewer_changed(self, topics: Collection[str], payload: str) -> None:
+        """An account's blocks or mutes changed: its connections here drop the new set."""
+        hidden = frozenset(int(i) for i in payload.split(",") if i)
+        for topic in topics:
+            for outlet in self._viewers.get(topic, ()):
+                connection = self._connections.get(outlet)
+                if connection is not None:
+                    # In place: its subscriptions hold the same `Viewer`.
+                    connection.viewer.hidden = hidden
+
+    def _offer_split(self, subscription: Subscription, message: Message) -> None:
+        """A replayed or held message: its involved accounts split off here (live ones once
+        per message in `deliver`)."""
+        involved, payload = involvement.split(message.payload)
+        if involved:
+            message = replace(message, payload=payload)
+        self._offer(subscription, message, {}, None, involved)
 
     def _offer(
         self,
@@ -209,9 +270,13 @@ class Hub:
         message: Message,
         frames: Frames,
         key: tuple[int, int] | None = None,
+        involved: tuple[int, ...] = (),
     ) -> None:
         events = subscription.stream.events
         if events is not None and message.event not in events:
+            return
+        viewer = subscription.viewer
+        if viewer.hidden and involvement.hides(viewer.hidden, viewer.account_id, involved):
             return
         if message.position:
             if key is None:

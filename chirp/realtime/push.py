@@ -35,7 +35,7 @@ from chirp.core.context import Context
 from chirp.core.dispatch import Batch, Step
 from chirp.core.models import Event, Notification, Status
 from chirp.core.views import load_bundle, load_notification_bundle
-from chirp.realtime import topics
+from chirp.realtime import involved, topics
 from chirp.serializers.notifications import notification_json
 from chirp.serializers.statuses import StatusSerializer
 
@@ -80,6 +80,23 @@ def _user_topics(readers: Iterable[int]) -> list[str]:
 def _once_key(status_id: int) -> str:
     """The bus key that lets a new tweet's `update` out once, whichever path pushes first."""
     return f"status.created:{status_id}"
+
+
+def _involved(status: Status, statuses: dict[int, Status]) -> list[int]:
+    """Its author first, then the retweeted and quoted authors, replied-to and mentioned
+    accounts: a subscriber shunning any of them does not get it (`chirp.realtime.involved`)."""
+    ids = [status.account_id]
+    for subject in (status, statuses.get(status.reblog_of_id or 0)):
+        if subject is None:
+            continue
+        ids.append(subject.account_id)
+        ids.extend(subject.mention_ids)
+        if subject.in_reply_to_account_id is not None:
+            ids.append(subject.in_reply_to_account_id)
+        quoted = statuses.get(subject.quote_of_id or 0)
+        if quoted is not None:
+            ids.append(quoted.account_id)
+    return ids
 
 
 class Pusher:
@@ -293,8 +310,10 @@ class Pusher:
     # -- helpers -------------------------------------------------------------------------------
 
     async def _render(self, status: Status) -> str:
+        """The tweet's JSON, with the accounts it involves beside it for the hub's filters."""
         bundle = await load_bundle(self.ctx, [status], None)
-        return dumps(StatusSerializer(bundle, self.ctx.settings).status(status))
+        body = dumps(StatusSerializer(bundle, self.ctx.settings).status(status))
+        return involved.tag(body, _involved(status, bundle.statuses))
 
     async def _notification(self, notification: Notification) -> None:
         bundle = await load_notification_bundle(self.ctx, [notification], notification.account_id)
@@ -343,7 +362,10 @@ class Pusher:
                 "last_status": rendered,
             }
             await publish_best_effort(
-                self.bus, [topics.direct(participant)], "conversation", dumps(conversation)
+                self.bus,
+                [topics.direct(participant)],
+                "conversation",
+                involved.tag(dumps(conversation), _involved(status, bundle.statuses)),
             )
 
     # -- live counters -------------------------------------------------------------------------

@@ -27,6 +27,15 @@ ANNOUNCEMENTS = "announcements"
 ANNOUNCEMENT_EVENTS = frozenset({"announcement", "announcement.reaction", "announcement.delete"})
 
 
+# Control event on `shunning:<account>`: the account's hidden accounts changed (a block or a
+# mute); its payload lists them all ("1,2,3"), and every node refilters that account's streams.
+SHUNNING = "chirp.shunning"
+
+
+def shunning(account_id: int) -> str:
+    return f"shunning:{account_id}"
+
+
 def user(account_id: int) -> str:
     return f"user:{account_id}"
 

@@ -14,6 +14,7 @@ from chirp.blobs import open_blobs
 from chirp.bus import open_bus
 from chirp.config import Settings
 from chirp.core.backlog import OutboxGate
+from chirp.core.blocks import SWEEP_SECONDS, sweep_expired_mutes
 from chirp.core.context import Context
 from chirp.core.dispatch import Dispatcher, Step
 from chirp.core.ids import SnowflakeGenerator
@@ -27,6 +28,7 @@ from chirp.handlers import (
     announcements,
     apps,
     assets,
+    blocks,
     conversation_mutes,
     custom_emojis,
     follow_requests,
@@ -104,6 +106,7 @@ ROUTE_MODULES = (
     notification_policy,  # `/api/v2/notifications/policy` before the groups' `/:group_key`
     notification_groups,
     conversation_mutes,
+    blocks,
     search,
     streaming,
     assets,
@@ -200,6 +203,27 @@ async def _media(app: web.Application) -> AsyncIterator[None]:
             await collector
         await context.media_workers.close()
         await context.blobs.close()
+
+
+async def _mute_sweeper(app: web.Application) -> AsyncIterator[None]:
+    """Deletes expired mutes and tells the muters' streams (reads ignore them already)."""
+    context = app[CONTEXT]
+
+    async def sweep() -> None:
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            try:
+                await sweep_expired_mutes(context)
+            except Exception:
+                log.exception("mute sweep failed; retrying next round")
+
+    sweeper = asyncio.create_task(sweep(), name="chirp-mute-sweep")
+    try:
+        yield
+    finally:
+        sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeper
 
 
 async def _live_relay(app: web.Application) -> AsyncIterator[None]:
@@ -323,6 +347,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.cleanup_ctx.append(_media)
     app.cleanup_ctx.append(_dispatcher)
     app.cleanup_ctx.append(_live_relay)
+    app.cleanup_ctx.append(_mute_sweeper)
     app.on_shutdown.append(_close_streams)
     for module in ROUTE_MODULES:
         app.add_routes(module.routes)

@@ -15,7 +15,9 @@ from pymongo.asynchronous.mongo_client import AsyncMongoClient
 from chirp.cli import main
 from chirp.config import Settings
 from chirp.core.models import (
+    AccountBlock,
     AccountModeration,
+    AccountMute,
     Announcement,
     AuditEntry,
     AuthorizationCode,
@@ -234,6 +236,12 @@ async def _embedded_deployment(store: Store) -> dict[str, int]:
     await store.create_report(
         Report(ids.next_id(), bob.id, carol.id, "spam", "ads", now(), status_ids=(retweet.id,))
     )
+    await store.add_block(AccountBlock(ids.next_id(), carol.id, alice.id, now()))
+    await store.save_mute(
+        AccountMute(
+            ids.next_id(), bob.id, carol.id, False, now(), expires_at=now() + timedelta(days=1)
+        )
+    )
     return {
         "alice": alice.id,
         "bob": bob.id,
@@ -299,6 +307,11 @@ async def test_db_copy_moves_sqlite_into_the_standin_without_loss(tmp_path: Path
     assert [(r.notifications_count, r.last_status_id) for r in requests] == [(1, made["root"])]
     assert await store.get_muted_conversations(made["bob"], [made["root"]]) == {made["root"]}
     assert await store.has_notification_permission(made["alice"], made["carol"])
+    shunning = await store.get_shunning(made["carol"], [made["alice"], made["bob"]], now())
+    assert shunning.blocking == {made["alice"]} and shunning.muting == set()
+    [muted] = await store.list_mutes(made["bob"], Page(), now())
+    assert muted.target_account_id == made["carol"] and muted.notifications is False
+    assert muted.expires_at is not None and muted.expires_at > now()
     marker = (await store.get_markers(made["alice"], ["notifications"]))["notifications"]
     assert (marker.last_read_id, marker.version) == (made["root"], 1)
     events = await store.claim_events(limit=100, now=now(), lease_seconds=30)

@@ -13,6 +13,7 @@ from chirp.storage.mongodb.accounts import MongoAccounts
 from chirp.storage.mongodb.announcements import MongoAnnouncements
 from chirp.storage.mongodb.apps import MongoApps
 from chirp.storage.mongodb.base import Doc
+from chirp.storage.mongodb.blocks import MongoBlocks
 from chirp.storage.mongodb.conversation_mutes import MongoConversationMutes
 from chirp.storage.mongodb.emojis import MongoCustomEmojis
 from chirp.storage.mongodb.engagement import MongoEngagement
@@ -92,6 +93,7 @@ class MongoStore(
     MongoTags,
     MongoLinks,
     MongoModeration,
+    MongoBlocks,
 ):
     """Implements `chirp.storage.port.Store`; one mixin per aggregate. Holds the process's one
     client (a connection pool per server) and closes it on `close`."""

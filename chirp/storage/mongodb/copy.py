@@ -334,7 +334,33 @@ PARTS = (
     ),
     Part("reports", "SELECT * FROM reports ORDER BY id", lambda r: report_doc(report_from_row(r))),
     Part(
-        "audit_log", "SELECT * FROM audit_log ORDER BY id", lambda r: audit_doc(audit_from_row(r))
+        "audit_log",
+        "SELECT * FROM audit_log ORDER BY id",
+        lambda r: audit_doc(audit_from_row(r)),
+    ),
+    Part(
+        "account_blocks",
+        "SELECT * FROM account_blocks ORDER BY id",
+        lambda r: {
+            "_id": edge(r["account_id"], r["target_account_id"]),
+            "id": r["id"],
+            "account_id": r["account_id"],
+            "target_account_id": r["target_account_id"],
+            "created_at": ts(dt(r["created_at"])),
+        },
+    ),
+    Part(
+        "account_mutes",
+        "SELECT * FROM account_mutes ORDER BY id",
+        lambda r: {
+            "_id": edge(r["account_id"], r["target_account_id"]),
+            "id": r["id"],
+            "account_id": r["account_id"],
+            "target_account_id": r["target_account_id"],
+            "notifications": bool(r["notifications"]),
+            "created_at": ts(dt(r["created_at"])),
+            "expires_at": None if r["expires_at"] is None else ts(dt(r["expires_at"])),
+        },
     ),
 )
 

@@ -101,6 +101,16 @@ INDEXES: dict[str, list[IndexModel]] = {
     "notification_requests": [_index(("account_id", ASC), ("id", DESC))],
     "notification_permissions": [],  # `_id`: "<account>:<sender>"
     "conversation_mutes": [_index(("conversation_id", ASC))],  # `_id`: "<account>:<root>"
+    # `_id`: "<account>:<target>"; the lists by the account, who blocks/mutes a target
+    "account_blocks": [
+        _index(("account_id", ASC), ("id", DESC)),
+        _index(("target_account_id", ASC), ("account_id", ASC)),
+    ],
+    "account_mutes": [
+        _index(("account_id", ASC), ("id", DESC)),
+        _index(("target_account_id", ASC), ("account_id", ASC)),
+        _index(("expires_at", ASC), sparse=True),
+    ],
     "tag_follows": [
         _index(("account_id", ASC), ("name_key", ASC), unique=True),
         _index(("account_id", ASC), ("_id", DESC)),  # followed_tags

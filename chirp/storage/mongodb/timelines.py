@@ -83,7 +83,8 @@ class MongoTimelines(MongoBase, FanOutOne):
                 ).to_list(None)
                 keep = {doc["account_id"] for doc in also} | {replied_to}
                 followers = [f for f in followers if f in keep]
-            owners += followers
+            skip = request.skip_owner_ids
+            owners += [f for f in followers if f not in skip] if skip else followers
         owners += request.owner_ids
         return await self._insert_entries(
             unique_ids(owners), status.id, status.account_id, status.reblog_of_id

@@ -12,6 +12,7 @@ from chirp.storage.sqlite import records
 from chirp.storage.sqlite.accounts import ACCOUNT_COLUMNS, SqliteAccounts, account_from_values
 from chirp.storage.sqlite.announcements import SqliteAnnouncements
 from chirp.storage.sqlite.apps import SqliteApps
+from chirp.storage.sqlite.blocks import SqliteBlocks
 from chirp.storage.sqlite.conversation_mutes import SqliteConversationMutes
 from chirp.storage.sqlite.db import Database, make_scratch_dir
 from chirp.storage.sqlite.emojis import SqliteCustomEmojis
@@ -62,6 +63,7 @@ class SqliteStore(
     SqliteTags,
     SqliteLinks,
     SqliteModeration,
+    SqliteBlocks,
 ):
     """Implements `chirp.storage.port.Store`; one mixin per aggregate."""
 
