@@ -69,6 +69,7 @@ from chirp.server.keys import (
     SETTINGS,
 )
 from chirp.server.middleware import json_errors
+from chirp.server.rate_limits import add_rate_limit_headers, open_rate_limits, rate_limits
 from chirp.storage import open_store
 from chirp.streaming.relay import Relay, RelayConfig
 from chirp.streaming.rtmp import RtmpServer
@@ -119,6 +120,7 @@ async def _domain_context(app: web.Application) -> AsyncIterator[None]:
             time_cost=settings.argon2_time_cost,
             memory_kib=settings.argon2_memory_kib,
             parallelism=settings.argon2_parallelism,
+            concurrency=settings.argon2_concurrency,
         ),
         outbox_gate=OutboxGate(settings.outbox_backlog_limit),
     )
@@ -282,15 +284,17 @@ def create_app(settings: Settings | None = None) -> web.Application:
     )
     # Preflights are answered before the redirect and the router can refuse them (`cors`).
     app = web.Application(
-        middlewares=[request_ids, cors_preflight, json_errors, trailing_slash],
+        middlewares=[request_ids, cors_preflight, json_errors, rate_limits, trailing_slash],
         client_max_size=settings.max_body_bytes,
     )
     app.on_response_prepare.append(add_browser_headers)
+    app.on_response_prepare.append(add_rate_limit_headers)
     app[SETTINGS] = settings
     app[RENDER_CACHE] = RenderCache()
     # The relay runs (RTMP on CHIRP_RTMP_PORT, browser ingest) with the domain's live hooks.
     app[LIVE_HOOKS] = LiveService(lambda: app[CONTEXT])
     app.cleanup_ctx.append(_domain_context)
+    app.cleanup_ctx.append(open_rate_limits)
     app.cleanup_ctx.append(_realtime)
     app.cleanup_ctx.append(_media)
     app.cleanup_ctx.append(_dispatcher)

@@ -7,6 +7,7 @@ from aiohttp import web
 from chirp.config import Settings
 from chirp.core.context import Context
 from chirp.core.dispatch import Dispatcher
+from chirp.core.models import Principal
 from chirp.realtime.hub import Hub
 from chirp.realtime.live import LiveRealtime
 from chirp.realtime.push import Pusher
@@ -25,3 +26,6 @@ RELAY = web.AppKey("relay", Relay)
 LIVE_REALTIME = web.AppKey("live_realtime", LiveRealtime)
 # Statuses and accounts rendered to JSON, reused while their records are unchanged.
 RENDER_CACHE = web.AppKey("render_cache", RenderCache)
+# The principal of the request's bearer token, once the rate limiter looked it up; handlers
+# reuse it instead of reading the token again.
+PRINCIPAL = web.RequestKey("principal", Principal)

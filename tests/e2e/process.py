@@ -48,6 +48,7 @@ class ChirpProcess:
             **{f"CHIRP_{k.upper()}": str(v) for k, v in CHEAP_ARGON2.items()},
             "CHIRP_LOG_LEVEL": "DEBUG",
             "CHIRP_RTMP_PORT": "0",  # tests that publish video pick a free port
+            "CHIRP_RATE_LIMITS": "false",  # on only in the tests about them
             **self.env,
         }
         self._log = self.log_path.open("ab")
