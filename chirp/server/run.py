@@ -19,6 +19,7 @@ from aiohttp import web
 from chirp import __version__
 from chirp.config import Settings
 from chirp.server.app import create_app
+from chirp.server.connections import GuardedAppRunner
 from chirp.server.logs import AccessLogger, configure_logging
 from chirp.storage import open_store
 
@@ -37,11 +38,15 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
 
 
 async def _serve(settings: Settings, *, reuse_port: bool = False) -> None:
-    runner = web.AppRunner(
+    runner = GuardedAppRunner(
         create_app(settings),
         access_log_class=AccessLogger,
         access_log=logging.getLogger("chirp.access"),
         shutdown_timeout=settings.shutdown_timeout_seconds,
+        keepalive_timeout=settings.keepalive_timeout_seconds,
+        header_timeout=settings.header_timeout_seconds,
+        body_timeout=settings.body_timeout_seconds,
+        max_connections=settings.max_connections,
     )
     await runner.setup()
     stopping = asyncio.Event()
