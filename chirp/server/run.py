@@ -117,7 +117,8 @@ def serve(settings: Settings) -> None:
             f"CHIRP_WORKERS={settings.workers} needs a store the workers share, not a throwaway"
             " in-memory one: set CHIRP_STORE to a file (or leave it empty)."
         )
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # Only this user may read the data (the database holds password hashes and token digests).
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     log.info(
         "chirp starting",
         extra={
