@@ -56,6 +56,7 @@ from chirp.realtime.hub import Hub
 from chirp.realtime.live import LiveRealtime, RelayWatch
 from chirp.realtime.push import Pusher
 from chirp.serializers.cache import RenderCache
+from chirp.server.content_types import add_nosniff
 from chirp.server.cors import add_browser_headers, cors_preflight, request_ids
 from chirp.server.keys import (
     CONTEXT,
@@ -289,6 +290,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     )
     app.on_response_prepare.append(add_browser_headers)
     app.on_response_prepare.append(add_rate_limit_headers)
+    app.on_response_prepare.append(add_nosniff)
     app[SETTINGS] = settings
     app[RENDER_CACHE] = RenderCache()
     # The relay runs (RTMP on CHIRP_RTMP_PORT, browser ingest) with the domain's live hooks.
