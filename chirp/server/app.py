@@ -55,6 +55,7 @@ from chirp.realtime.announcements import announcement_steps
 from chirp.realtime.hub import Hub
 from chirp.realtime.live import LiveRealtime, RelayWatch
 from chirp.realtime.push import Pusher
+from chirp.realtime.slots import StreamSlots
 from chirp.serializers.cache import RenderCache
 from chirp.server.content_types import add_nosniff
 from chirp.server.cors import add_browser_headers, cors_preflight, request_ids
@@ -68,6 +69,7 @@ from chirp.server.keys import (
     RELAY,
     RENDER_CACHE,
     SETTINGS,
+    STREAM_SLOTS,
 )
 from chirp.server.middleware import json_errors
 from chirp.server.rate_limits import add_rate_limit_headers, open_rate_limits, rate_limits
@@ -293,6 +295,9 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.on_response_prepare.append(add_nosniff)
     app[SETTINGS] = settings
     app[RENDER_CACHE] = RenderCache()
+    app[STREAM_SLOTS] = StreamSlots(
+        per_token=settings.stream_max_per_token, per_ip=settings.stream_max_per_ip
+    )
     # The relay runs (RTMP on CHIRP_RTMP_PORT, browser ingest) with the domain's live hooks.
     app[LIVE_HOOKS] = LiveService(lambda: app[CONTEXT])
     app.cleanup_ctx.append(_domain_context)

@@ -4,6 +4,7 @@ ignored: anyone can write it, and believing it would let a client pick its own r
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Sequence
 
@@ -12,6 +13,7 @@ from aiohttp import web
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
+@functools.lru_cache(maxsize=8)
 def parse_networks(raw: str) -> tuple[Network, ...]:
     """`10.0.0.0/8, 35.191.0.0/16, ::1` -> networks; a bad entry is a configuration error."""
     return tuple(

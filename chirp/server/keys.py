@@ -11,6 +11,7 @@ from chirp.core.models import Principal
 from chirp.realtime.hub import Hub
 from chirp.realtime.live import LiveRealtime
 from chirp.realtime.push import Pusher
+from chirp.realtime.slots import StreamSlots
 from chirp.serializers.cache import RenderCache
 from chirp.streaming.hooks import LiveHooks
 from chirp.streaming.relay import Relay
@@ -29,3 +30,5 @@ RENDER_CACHE = web.AppKey("render_cache", RenderCache)
 # The principal of the request's bearer token, once the rate limiter looked it up; handlers
 # reuse it instead of reading the token again.
 PRINCIPAL = web.RequestKey("principal", Principal)
+# Open streams per token and per IP on this node.
+STREAM_SLOTS = web.AppKey("stream_slots", StreamSlots)
