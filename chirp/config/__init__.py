@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -181,6 +182,14 @@ class Settings(BaseSettings):
     def _text_file_exists(cls, value: str) -> str:
         if value.startswith("@") and not Path(value[1:]).expanduser().is_file():
             raise ValueError(f"no such file: {value[1:]}")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip():
+                ipaddress.ip_network(part.strip(), strict=False)  # ValueError names the bad one
         return value
 
     @field_validator("public_url", "media_base_url", "live_rtmp_url")
