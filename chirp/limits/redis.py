@@ -1,5 +1,5 @@
-"""Counters in Redis, shared by every node: each operation is one round trip and atomic (a
-MULTI of INCR and EXPIRE, or a Lua script), so two nodes never both grant the last request.
+"""Counters in Redis, shared by every node: each operation is one round trip and atomic (a Lua
+script: INCR, and EXPIRE on the window's first hit), so two nodes never both grant the last request.
 
 If Redis is unreachable the limiter fails open (requests are served, a warning is logged at
 most once a minute): losing the limits for a while is better than losing the API.
@@ -21,6 +21,14 @@ log = logging.getLogger(__name__)
 PREFIX = "chirp:rl:"
 WARN_EVERY_S = 60.0
 
+# KEYS: the window's counter. ARGV: its lifetime (s). One command instead of a MULTI of four:
+# the client parses one reply (the script is sent once, then run by its SHA).
+_HIT = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n
+"""
+
 # KEYS: failures, block. ARGV: forget (s), free, base (ms), cap (ms). Returns the block in ms.
 _FAIL = """
 local n = redis.call('INCR', KEYS[1])
@@ -38,6 +46,7 @@ return ms
 class RedisLimiter:
     def __init__(self, url: str, *, clock: Callable[[], float] = time.time) -> None:
         self._redis = aioredis.Redis.from_url(url)
+        self._hit = self._redis.register_script(_HIT)
         self._fail = self._redis.register_script(_FAIL)
         self._clock = clock
         self._warned_at = float("-inf")
@@ -52,10 +61,7 @@ class RedisLimiter:
         index, reset_at = window(self._clock(), period)
         name = f"{PREFIX}w:{key}:{period}:{index}"
         try:
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.incr(name)
-                pipe.expire(name, period + 1)
-                used, _ = await pipe.execute()
+            used = await self._hit(keys=[name], args=[period + 1])
         except RedisError as error:
             self._unreachable(error)
             return Count(used=0, reset_at=reset_at)

@@ -165,9 +165,10 @@ class GuardedServer(web.Server):
         self._open: weakref.WeakSet[GuardedRequestHandler] = weakref.WeakSet()
 
     def __call__(self) -> RequestHandler:
-        live = [protocol for protocol in self._open if not protocol._force_close]
-        if len(live) >= self.max_connections and not self._evict_idle(live):
-            return _Busy()  # type: ignore[return-value]  # a protocol, not a request handler
+        if len(self._open) >= self.max_connections:  # only then the closer look
+            live = [protocol for protocol in self._open if not protocol._force_close]
+            if len(live) >= self.max_connections and not self._evict_idle(live):
+                return _Busy()  # type: ignore[return-value]  # a protocol, not a request handler
         protocol = GuardedRequestHandler(self, loop=self._loop, **self._guards, **self._kwargs)
         self._open.add(protocol)
         return protocol
