@@ -41,7 +41,8 @@ class MemoryLimiter:
         while len(self._entries) > self._max_keys:
             del self._entries[next(iter(self._entries))]
 
-    async def hit(self, key: str, period: int) -> Count:
+    async def hit(self, key: str, period: int, *, batch: int = 1) -> Count:
+        # One process: every count is exact, no batch to claim.
         now = self._clock()
         index, reset_at = window(now, period)
         name = f"w:{key}:{period}:{index}"

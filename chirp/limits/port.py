@@ -34,8 +34,14 @@ def backoff_seconds(failures: int, *, free: int, base: float, cap: float) -> flo
 
 
 class Limiter(Protocol):
-    async def hit(self, key: str, period: int) -> Count:
-        """Count one request against `key` in its current window of `period` seconds."""
+    async def hit(self, key: str, period: int, *, batch: int = 1) -> Count:
+        """Count one request against `key` in its current window of `period` seconds.
+
+        A shared backend may claim `batch` counts at once and spend them here without asking
+        again: one round trip per `batch` requests. Every request still gets a count of its
+        own (no two requests the same), so a budget of N passes at most N requests across all
+        nodes; with several nodes it may be reached early, by at most `batch - 1` counts per
+        other node (claimed there, not yet spent)."""
         ...
 
     async def blocked_for(self, key: str) -> float:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
@@ -21,13 +22,15 @@ log = logging.getLogger(__name__)
 PREFIX = "chirp:rl:"
 WARN_EVERY_S = 60.0
 
-# KEYS: the window's counter. ARGV: its lifetime (s). One command instead of a MULTI of four:
-# the client parses one reply (the script is sent once, then run by its SHA).
+# KEYS: the window's counter. ARGV: its lifetime (s), the counts claimed. One command instead
+# of a MULTI of three: the client parses one reply (the script is sent once, then run by SHA).
 _HIT = """
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+local n = redis.call('INCRBY', KEYS[1], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
 return n
 """
+# Claimed counts kept per window; past this many windows, those that ended are dropped.
+LEASES_SWEEP_AT = 10_000
 
 # KEYS: failures, block. ARGV: forget (s), free, base (ms), cap (ms). Returns the block in ms.
 _FAIL = """
@@ -49,6 +52,8 @@ class RedisLimiter:
         self._hit = self._redis.register_script(_HIT)
         self._fail = self._redis.register_script(_FAIL)
         self._clock = clock
+        # Window key -> [claimed up to, claimed counts left, window end]: see `Limiter.hit`.
+        self._leases: dict[str, list[Any]] = {}
         self._warned_at = float("-inf")
 
     def _unreachable(self, error: RedisError) -> None:
@@ -57,15 +62,30 @@ class RedisLimiter:
             self._warned_at = now
             log.warning("rate limits off: redis unreachable", extra={"error": str(error)})
 
-    async def hit(self, key: str, period: int) -> Count:
-        index, reset_at = window(self._clock(), period)
+    async def hit(self, key: str, period: int, *, batch: int = 1) -> Count:
+        now = self._clock()
+        index, reset_at = window(now, period)
         name = f"{PREFIX}w:{key}:{period}:{index}"
+        lease = self._leases.get(name)
+        if lease is not None and lease[1] > 0:  # a count claimed earlier, spent here
+            lease[1] -= 1
+            return Count(used=lease[0] - lease[1], reset_at=reset_at)
         try:
-            used = await self._hit(keys=[name], args=[period + 1])
+            end = int(await self._hit(keys=[name], args=[period + 1, batch]))
         except RedisError as error:
             self._unreachable(error)
             return Count(used=0, reset_at=reset_at)
-        return Count(used=int(used), reset_at=reset_at)
+        if batch > 1:
+            if len(self._leases) >= LEASES_SWEEP_AT:
+                self._sweep(now)
+            self._leases[name] = [end, batch - 1, reset_at]
+        return Count(used=end - (batch - 1), reset_at=reset_at)
+
+    def _sweep(self, now: float) -> None:
+        for name in [name for name, lease in self._leases.items() if lease[2] <= now]:
+            del self._leases[name]
+        while len(self._leases) >= LEASES_SWEEP_AT:  # all current: the oldest claims go
+            del self._leases[next(iter(self._leases))]
 
     async def blocked_for(self, key: str) -> float:
         try:

@@ -80,3 +80,8 @@ def test_backoff_doubles_from_base_up_to_the_cap() -> None:
         6.0,
     ]
     assert backoff_seconds(10_000, free=0, base=1.0, cap=900.0) == 900.0
+
+
+async def test_batched_hits_still_count_one_by_one_on_a_node(limiter: Limiter, key: str) -> None:
+    counts = [await limiter.hit(key, 3600, batch=4) for _ in range(10)]
+    assert [count.used for count in counts] == list(range(1, 11))
