@@ -24,6 +24,7 @@ from aiohttp.typedefs import Handler
 from chirp.config import Settings
 from chirp.core.errors import ChirpError
 from chirp.core.oauth import authenticate_bearer
+from chirp.core.secrets import digest
 from chirp.handlers.common import bearer_token, body_params, json_response, query_params
 from chirp.limits import Count, Limiter, open_limiter
 from chirp.server.client_ip import Network, client_ip, parse_networks
@@ -176,8 +177,9 @@ async def rate_limits(request: web.Request, handler: Handler) -> web.StreamRespo
         tallies.append(await limits.count(limits.logins_ip, ip))
         login_keys.append(f"login_ip:{ip}")
         if login:
-            tallies.append(await limits.count(limits.logins_account, login))
-            login_keys.append(f"login_account:{login}")
+            name = digest(login)[:32]  # counters keep no login names (nor their length)
+            tallies.append(await limits.count(limits.logins_account, name))
+            login_keys.append(f"login_account:{name}")
     if not tallies:
         return await handler(request)
     tightest = min(tallies, key=lambda tally: tally.remaining)

@@ -11,9 +11,11 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from chirp.core.secrets import digest
 from chirp.server.rate_limits import RATE_LIMITS
 from tests.helpers import PASSWORD, User, register_app, sign_up
 
+ALICE_KEY = f"login_account:{digest('alice')[:32]}"
 LIMITS = {
     "rate_limits": True,
     "rate_limit_api": 8,
@@ -165,14 +167,14 @@ async def test_back_off_doubles_and_a_success_forgives(client: TestClient, alice
     limiter = client.app[RATE_LIMITS].limiter
     for _ in range(5):
         await password_grant(client, app, "alice", "wrong")
-        await _wait_unblocked(limiter, "login_account:alice")
+        await _wait_unblocked(limiter, ALICE_KEY)
     # Five failures with three free: the last block was 0.2 * 2 = 0.4 s.
-    assert (await limiter.fail("login_account:alice", free=3, base=0.2, cap=900, forget=60)) == 0.8
-    await _wait_unblocked(limiter, "login_account:alice")
+    assert (await limiter.fail(ALICE_KEY, free=3, base=0.2, cap=900, forget=60)) == 0.8
+    await _wait_unblocked(limiter, ALICE_KEY)
     assert (await password_grant(client, app, "alice", PASSWORD)).status == 200
     await _wait_unblocked(limiter, "login_ip:127.0.0.1")
     # Forgiven: the account's failures start again from zero.
-    assert await limiter.fail("login_account:alice", free=3, base=0.2, cap=900, forget=60) == 0
+    assert await limiter.fail(ALICE_KEY, free=3, base=0.2, cap=900, forget=60) == 0
 
 
 async def _wait_unblocked(limiter: Any, key: str) -> None:
