@@ -749,6 +749,9 @@ def main(argv: list[str] | None = None) -> None:
             )
         ),
         "CHIRP_STREAM_HEARTBEAT_SECONDS": "60",
+        # Every subscriber connects from this machine's one address.
+        "CHIRP_STREAM_MAX_PER_IP": str(10 * args.clients + 1000),
+        "CHIRP_RATE_LIMITS": "false",
     }
     if args.fanout_threshold is not None:
         env["CHIRP_FANOUT_FOLLOWER_THRESHOLD"] = str(args.fanout_threshold)

@@ -203,6 +203,17 @@ def _seeded(args: argparse.Namespace) -> Path:
     return folder
 
 
+UNLIMITED = str(10**9)
+
+
+def rate_limit_env(on: bool) -> dict[str, str]:
+    """Rate limits off, or on with budgets no benchmark reaches (every request still counted)."""
+    if not on:
+        return {"CHIRP_RATE_LIMITS": "false"}
+    budgets = ("API", "API_IP", "MEDIA", "SIGN_UPS", "LOGINS_IP", "LOGINS_ACCOUNT")
+    return {"CHIRP_RATE_LIMITS": "true", **{f"CHIRP_RATE_LIMIT_{b}": UNLIMITED for b in budgets}}
+
+
 class Server:
     """`chirp serve` on a copy of the seeded store; stopped with SIGTERM."""
 
@@ -482,6 +493,13 @@ def main(argv: list[str] | None = None) -> None:
         "--workers", type=int, default=1, help="server processes (CHIRP_WORKERS; >1 starts Redis)"
     )
     parser.add_argument("--scenarios", default="home_timeline,post_status")
+    parser.add_argument(
+        "--rate-limits",
+        choices=("off", "on"),
+        default="off",
+        help="on: chirp's rate limits count every request (their budgets raised above the"
+        " offered load, so none is refused): what counting costs",
+    )
     parser.add_argument("--reseed", action="store_true", help="rebuild the cached seeded store")
     parser.add_argument("--quick", action="store_true", help="small data set and short runs")
     parser.add_argument(
@@ -514,11 +532,11 @@ def main(argv: list[str] | None = None) -> None:
         "post_status": ("post_status.lua", {"TOKENS_FILE": str(author_file)}),
     }
 
-    extra_env: dict[str, str] = {}
+    extra_env: dict[str, str] = rate_limit_env(args.rate_limits == "on")
     redis = None
     if args.workers > 1:  # workers share realtime events through Redis, as nodes do
         redis = RedisServer(work / "redis")
-        extra_env = {"CHIRP_WORKERS": str(args.workers), "CHIRP_BUS": redis.url}
+        extra_env |= {"CHIRP_WORKERS": str(args.workers), "CHIRP_BUS": redis.url}
     server = Server(seeded, work, _free_port(), extra_env)
     results: dict[str, dict] = {}
     try:

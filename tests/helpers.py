@@ -31,7 +31,13 @@ def require_tool(binary: str, package: str) -> str:
 
 
 def make_settings(**overrides: Any) -> Settings:
-    values: dict[str, Any] = {"store": "sqlite://:memory:", "rtmp_port": 0, **CHEAP_ARGON2}
+    # Rate limits are off unless a test is about them: the suite signs up more than 5 users.
+    values: dict[str, Any] = {
+        "store": "sqlite://:memory:",
+        "rtmp_port": 0,
+        "rate_limits": False,
+        **CHEAP_ARGON2,
+    }
     values.update(overrides)
     return Settings(**values)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -153,6 +154,45 @@ class Settings(BaseSettings):
     tracing_gcp_project: str = ""
     tracing_sample_ratio: float = Field(1.0, ge=0, le=1)  # of traces started here
 
+    # Rate limits (Mastodon's defaults): requests per window, counted in Redis when the bus is
+    # Redis (every node shares them), in this process otherwise. `rate_limits=false` turns off.
+    rate_limits: bool = True
+    rate_limit_api: int = Field(300, ge=1)  # per token, per `rate_limit_api_period_seconds`
+    rate_limit_api_ip: int = Field(300, ge=1)  # per IP, requests without a (valid) token
+    rate_limit_api_period_seconds: int = Field(300, ge=1)
+    rate_limit_media: int = Field(30, ge=1)  # uploads per token
+    rate_limit_media_period_seconds: int = Field(1800, ge=1)
+    rate_limit_sign_ups: int = Field(5, ge=1)  # per IP
+    rate_limit_sign_ups_period_seconds: int = Field(1800, ge=1)
+    # Password grants and the consent form, per IP and per login name.
+    rate_limit_logins_ip: int = Field(25, ge=1)
+    rate_limit_logins_ip_period_seconds: int = Field(300, ge=1)
+    rate_limit_logins_account: int = Field(10, ge=1)
+    rate_limit_logins_account_period_seconds: int = Field(3600, ge=1)
+    # After this many failed logins (per IP, per login name), each further one blocks the next
+    # attempt for `base` seconds, doubling each time up to `max`; forgotten after `window`.
+    login_failures_free: int = Field(5, ge=0)
+    login_backoff_base_seconds: float = Field(1.0, gt=0)
+    login_backoff_max_seconds: float = Field(900.0, gt=0)
+    login_failures_window_seconds: int = Field(3600, ge=1)
+    # Proxies whose `X-Forwarded-For` names the client (CIDRs, comma-separated); else the peer.
+    trusted_proxies: str = ""
+    # Open streaming websockets/SSE per token and per IP on one node.
+    stream_max_per_token: int = Field(50, ge=1)
+    stream_max_per_ip: int = Field(1000, ge=1)
+    # Concurrent Argon2 computations per process (each takes `argon2_memory_kib`).
+    argon2_concurrency: int = Field(2, ge=1)
+
+    # Connection hygiene. A client has `header_timeout` to send a request's head and
+    # `body_timeout` for its body; an idle keep-alive connection closes after `keepalive`
+    # (longer than a Google Cloud load balancer's 600 s, as Google recommends: the balancer
+    # must close first). Past `max_connections` per process a new connection gets a 503 (0:
+    # three quarters of the open-files limit).
+    header_timeout_seconds: float = Field(20.0, gt=0)
+    body_timeout_seconds: float = Field(300.0, gt=0)
+    keepalive_timeout_seconds: float = Field(620.0, gt=0)
+    max_connections: int = Field(0, ge=0)
+
     shutdown_timeout_seconds: float = Field(10.0, ge=0)
     log_level: str = "INFO"
     log_format: str = Field("json", pattern="^(json|text)$")
@@ -177,6 +217,14 @@ class Settings(BaseSettings):
         from chirp.streaming.ladder import parse_ladder
 
         parse_ladder(value)  # a ValueError names the wrong rung
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip():
+                ipaddress.ip_network(part.strip(), strict=False)  # ValueError names the bad one
         return value
 
     @field_validator("public_url", "media_base_url", "live_rtmp_url")

@@ -33,17 +33,31 @@ def pkce_s256(verifier: str) -> str:
 
 
 class Passwords:
-    """Argon2id hashing off the event loop. Defaults follow RFC 9106's memory-constrained option."""
+    """Argon2id hashing off the event loop. Defaults follow RFC 9106's memory-constrained option.
 
-    def __init__(self, *, time_cost: int = 3, memory_kib: int = 64 * 1024, parallelism: int = 4):
+    At most `concurrency` computations run at once per process; the rest wait their turn. A
+    flood of logins then queues behind a few threads instead of taking every executor thread
+    (and `memory_kib` each), and the other requests, which need those threads too, are served.
+    """
+
+    def __init__(
+        self,
+        *,
+        time_cost: int = 3,
+        memory_kib: int = 64 * 1024,
+        parallelism: int = 4,
+        concurrency: int = 2,
+    ):
         self._hasher = PasswordHasher(
             time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism
         )
+        self._slots = asyncio.Semaphore(concurrency)
         # Verifying unknown logins against this keeps them as slow as known ones.
         self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
 
     async def hash(self, password: str) -> str:
-        return await asyncio.to_thread(self._hasher.hash, password)
+        async with self._slots:
+            return await asyncio.to_thread(self._hasher.hash, password)
 
     async def verify(self, password: str, password_hash: str | None) -> bool:
         """Constant work whether or not the account exists."""
@@ -55,4 +69,5 @@ class Passwords:
                 return False
             return ok and password_hash is not None
 
-        return await asyncio.to_thread(check)
+        async with self._slots:
+            return await asyncio.to_thread(check)

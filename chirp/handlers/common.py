@@ -15,7 +15,7 @@ from chirp.core.errors import ChirpError, InvalidInput, NotAuthenticated, NotFou
 from chirp.core.models import Account, Principal
 from chirp.core.oauth import authenticate_bearer, require_scope
 from chirp.handlers.forms import record_id
-from chirp.server.keys import CONTEXT
+from chirp.server.keys import CONTEXT, PRINCIPAL
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -129,7 +129,9 @@ async def authenticate(request: web.Request, *scopes: str) -> Principal:
     token = bearer_token(request)
     if token is None:
         raise NotAuthenticated("The access token is invalid")
-    principal = await authenticate_bearer(ctx(request), token)
+    principal = request.get(PRINCIPAL)
+    if principal is None:
+        principal = await authenticate_bearer(ctx(request), token)
     if scopes:
         require_scope(principal, *scopes)
     return principal

@@ -20,6 +20,7 @@ import functools
 import logging
 import struct
 from collections import deque
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,12 +31,14 @@ from chirp.core import blocks, live, statuses
 from chirp.core.errors import ChirpError, InvalidInput, NotAuthenticated, NotFound, RateLimited
 from chirp.core.models import Principal
 from chirp.core.oauth import authenticate_bearer, require_scope
+from chirp.core.secrets import digest
 from chirp.handlers.common import bearer_token, ctx, parse_id
 from chirp.realtime import topics
 from chirp.realtime.hub import Format, Hub, Viewer
 from chirp.realtime.push import dumps
 from chirp.realtime.topics import StreamRequest, resolve_stream
-from chirp.server.keys import HUB, SETTINGS
+from chirp.server.client_ip import client_ip, parse_networks
+from chirp.server.keys import HUB, SETTINGS, STREAM_SLOTS
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -247,8 +250,21 @@ def _ws_token(request: web.Request) -> tuple[str | None, tuple[str, ...]]:
     return (protocols[0] if protocols else None), protocols[:1]
 
 
+def _stream_slot(request: web.Request, token: str | None) -> AbstractContextManager[None]:
+    """This stream's slot among its token's and its address's (429 past either cap)."""
+    trusted = parse_networks(request.app[SETTINGS].trusted_proxies)
+    return request.app[STREAM_SLOTS].hold(
+        digest(token) if token else None, client_ip(request, trusted)
+    )
+
+
 @routes.get("/api/v1/streaming")
 async def websocket(request: web.Request) -> web.StreamResponse:
+    with _stream_slot(request, _ws_token(request)[0]):
+        return await _websocket(request)
+
+
+async def _websocket(request: web.Request) -> web.StreamResponse:
     if request.headers.get("Upgrade", "").lower() != "websocket":
         raise web.HTTPBadRequest(
             text="Use a websocket, or an SSE endpoint under /api/v1/streaming/"
@@ -389,6 +405,11 @@ async def health(request: web.Request) -> web.Response:
 
 @routes.get(r"/api/v1/streaming/{stream:(?:user|public|hashtag|direct|status)(?:/[a-z/]+)?}")
 async def sse(request: web.Request) -> web.StreamResponse:
+    with _stream_slot(request, request.query.get("access_token") or bearer_token(request)):
+        return await _sse(request)
+
+
+async def _sse(request: web.Request) -> web.StreamResponse:
     name = SSE_STREAMS.get(request.match_info["stream"])
     if name is None:
         raise NotFound("Unknown stream type")

@@ -67,7 +67,9 @@ from chirp.realtime.announcements import announcement_steps
 from chirp.realtime.hub import Hub
 from chirp.realtime.live import LiveRealtime, RelayWatch
 from chirp.realtime.push import Pusher
+from chirp.realtime.slots import StreamSlots
 from chirp.serializers.cache import RenderCache
+from chirp.server.content_types import add_nosniff
 from chirp.server.cors import add_browser_headers, cors_preflight, request_ids
 from chirp.server.keys import (
     CONTEXT,
@@ -80,9 +82,11 @@ from chirp.server.keys import (
     RELAY,
     RENDER_CACHE,
     SETTINGS,
+    STREAM_SLOTS,
     TRACING,
 )
 from chirp.server.middleware import json_errors
+from chirp.server.rate_limits import add_rate_limit_headers, open_rate_limits, rate_limits
 from chirp.storage import open_store
 from chirp.streaming import playback
 from chirp.streaming.ladder import parse_ladder
@@ -139,6 +143,7 @@ async def _domain_context(app: web.Application) -> AsyncIterator[None]:
             time_cost=settings.argon2_time_cost,
             memory_kib=settings.argon2_memory_kib,
             parallelism=settings.argon2_parallelism,
+            concurrency=settings.argon2_concurrency,
         ),
         outbox_gate=OutboxGate(settings.outbox_backlog_limit),
     )
@@ -334,15 +339,21 @@ def create_app(settings: Settings | None = None) -> web.Application:
     )
     # Preflights are answered before the redirect and the router can refuse them (`cors`).
     app = web.Application(
-        middlewares=[request_ids, cors_preflight, json_errors, trailing_slash],
+        middlewares=[request_ids, cors_preflight, json_errors, rate_limits, trailing_slash],
         client_max_size=settings.max_body_bytes,
     )
     app.on_response_prepare.append(add_browser_headers)
+    app.on_response_prepare.append(add_rate_limit_headers)
+    app.on_response_prepare.append(add_nosniff)
     app[SETTINGS] = settings
     app[RENDER_CACHE] = RenderCache()
+    app[STREAM_SLOTS] = StreamSlots(
+        per_token=settings.stream_max_per_token, per_ip=settings.stream_max_per_ip
+    )
     # The relay runs (RTMP on CHIRP_RTMP_PORT, browser ingest) with the domain's live hooks.
     app[LIVE_HOOKS] = LiveService(lambda: app[CONTEXT])
     app.cleanup_ctx.append(_domain_context)
+    app.cleanup_ctx.append(open_rate_limits)
     app.cleanup_ctx.append(_realtime)
     app.cleanup_ctx.append(_media)
     app.cleanup_ctx.append(_dispatcher)

@@ -7,11 +7,13 @@ from aiohttp import web
 from chirp.config import Settings
 from chirp.core.context import Context
 from chirp.core.dispatch import Dispatcher
+from chirp.core.models import Principal
 from chirp.observability.metrics import ChirpMetrics
 from chirp.observability.tracing import Tracing
 from chirp.realtime.hub import Hub
 from chirp.realtime.live import LiveRealtime
 from chirp.realtime.push import Pusher
+from chirp.realtime.slots import StreamSlots
 from chirp.serializers.cache import RenderCache
 from chirp.streaming.hooks import LiveHooks
 from chirp.streaming.relay import Relay
@@ -33,3 +35,8 @@ METRICS = web.AppKey("metrics", ChirpMetrics)
 METRICS_OF = web.AppKey("metrics_of", web.Application)
 # OpenTelemetry tracing (absent unless CHIRP_TRACING_* configures it).
 TRACING = web.AppKey("tracing", Tracing)
+# The principal of the request's bearer token, once the rate limiter looked it up; handlers
+# reuse it instead of reading the token again.
+PRINCIPAL = web.RequestKey("principal", Principal)
+# Open streams per token and per IP on this node.
+STREAM_SLOTS = web.AppKey("stream_slots", StreamSlots)

@@ -21,6 +21,7 @@ from chirp.config import Settings
 from chirp.observability.multiproc import multiprocess_dir, worker_exited
 from chirp.observability.server import metrics_app
 from chirp.server.app import create_app
+from chirp.server.connections import GuardedAppRunner
 from chirp.server.logs import AccessLogger, configure_logging
 from chirp.storage import open_store
 
@@ -40,11 +41,15 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
 
 async def _serve(settings: Settings, *, reuse_port: bool = False) -> None:
     app = create_app(settings)
-    runner = web.AppRunner(
+    runner = GuardedAppRunner(
         app,
         access_log_class=AccessLogger,
         access_log=logging.getLogger("chirp.access"),
         shutdown_timeout=settings.shutdown_timeout_seconds,
+        keepalive_timeout=settings.keepalive_timeout_seconds,
+        header_timeout=settings.header_timeout_seconds,
+        body_timeout=settings.body_timeout_seconds,
+        max_connections=settings.max_connections,
     )
     await runner.setup()
     # `/metrics` on a port of its own (kept off the public one): a small app reporting on `app`.
@@ -130,7 +135,8 @@ def serve(settings: Settings) -> None:
             f"CHIRP_WORKERS={settings.workers} needs a store the workers share, not a throwaway"
             " in-memory one: set CHIRP_STORE to a file (or leave it empty)."
         )
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # Only this user may read the data (the database holds password hashes and token digests).
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     log.info(
         "chirp starting",
         extra={

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
+
 from chirp.core.secrets import Passwords, digest, new_secret, pkce_s256, same_secret
 
 
@@ -28,3 +32,31 @@ async def test_password_hash_is_argon2id_and_verifies() -> None:
     assert not await passwords.verify("wrong horse", hashed)
     assert not await passwords.verify("correct horse", None)
     assert not await passwords.verify("correct horse", "not a hash")
+
+
+async def test_argon2_runs_at_most_concurrency_at_once() -> None:
+    passwords = Passwords(time_cost=1, memory_kib=1024, parallelism=1, concurrency=2)
+    hashed = await passwords.hash("correct horse")
+    running, peak = 0, 0
+    lock = threading.Lock()
+    real_verify = passwords._hasher.verify
+
+    def counting_verify(stored: str, password: str) -> bool:
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        try:
+            time.sleep(0.02)
+            return real_verify(stored, password)
+        finally:
+            with lock:
+                running -= 1
+
+    class CountingHasher:
+        verify = staticmethod(counting_verify)
+
+    passwords._hasher = CountingHasher()  # type: ignore[assignment]
+    results = await asyncio.gather(*(passwords.verify("correct horse", hashed) for _ in range(12)))
+    assert all(results)
+    assert peak == 2

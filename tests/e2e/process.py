@@ -31,6 +31,7 @@ class ChirpProcess:
     name: str = "chirp"
     env: dict[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
+    file_limit: int | None = None  # RLIMIT_NOFILE of the server process, if lowered
     process: subprocess.Popen[bytes] | None = None
     _log: IO[bytes] | None = None
 
@@ -48,6 +49,7 @@ class ChirpProcess:
             **{f"CHIRP_{k.upper()}": str(v) for k, v in CHEAP_ARGON2.items()},
             "CHIRP_LOG_LEVEL": "DEBUG",
             "CHIRP_RTMP_PORT": "0",  # tests that publish video pick a free port
+            "CHIRP_RATE_LIMITS": "false",  # on only in the tests about them
             **self.env,
         }
         self._log = self.log_path.open("ab")
@@ -65,9 +67,17 @@ class ChirpProcess:
             env=env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
+            preexec_fn=self._lower_file_limit if self.file_limit else None,
         )
         self.wait_healthy(timeout)
         return self
+
+    def _lower_file_limit(self) -> None:
+        import resource
+
+        assert self.file_limit is not None
+        _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (self.file_limit, hard))
 
     def wait_healthy(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

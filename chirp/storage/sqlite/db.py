@@ -152,6 +152,19 @@ RESTART_EVERY = 10
 WRITER_AUTOCHECKPOINT_PAGES = 16_000
 
 
+# The files of one database: SQLite gives its journals the database file's mode.
+_DATABASE_FILES = ("", "-wal", "-shm", "-writer.lock", "-writer.wait")
+
+
+def make_private(path: str) -> None:
+    """The database file, created if missing, and those beside it readable by this user only
+    (0600): they hold password hashes and token digests."""
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for suffix in _DATABASE_FILES:
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(path + suffix, 0o600)
+
+
 class _WriterLock:
     """The database's write lock across processes (`CHIRP_WORKERS`, or another node's process
     on the same file), taken by the writer's thread around each transaction. SQLite's own lock
@@ -170,8 +183,8 @@ class _WriterLock:
 
     def __init__(self, database: str) -> None:
         flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC
-        self._fd = os.open(database + "-writer.lock", flags, 0o644)
-        self._waiting_fd = os.open(database + "-writer.wait", flags, 0o644)
+        self._fd = os.open(database + "-writer.lock", flags, 0o600)
+        self._waiting_fd = os.open(database + "-writer.wait", flags, 0o600)
         # Between this process's threads (the writer's, and the loop's `write_now`): `flock`
         # belongs to the open file, which they share.
         self._threads = threading.Lock()
@@ -287,7 +300,8 @@ class Database:
             scratch_dir = make_scratch_dir()
             target = str(Path(scratch_dir) / "chirp.db")
         else:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            make_private(path)
             target = path
         attached = dict(readers_see or {})
         writer = await cls._connect(target)
