@@ -39,6 +39,7 @@ from chirp.handlers import (
     studio,
     timelines,
     watch,
+    webapp,
 )
 from chirp.media.workers import MediaWorkers
 from chirp.realtime.hub import Hub
@@ -81,6 +82,7 @@ ROUTE_MODULES = (
     live_streams,
     studio,  # `/live/studio` before the watch page's `/live/<stream id>`
     watch,
+    webapp,  # the app's routes, and `/`, `/@<user>`, `/tags/...` for signed-in browsers
     public_pages,  # `/`, `/@<user>`, `/tags/<name>`: no API path starts so
 )
 

@@ -1,0 +1,15 @@
+import { launch, open, signUp, DESKTOP, MOBILE } from "./lib.mjs";
+const base = process.argv[2];
+const browser = await launch();
+const page = await open(browser, base, DESKTOP);
+await signUp(page, "smoke" + Date.now() % 100000);
+await page.getByRole("textbox", { name: "What is happening?" }).first().fill("Hello #world https://example.com");
+await page.screenshot({ path: "/tmp/webapp-dev/desktop.png" });
+await page.locator(".inline-compose button[type=submit]").click();
+await page.locator("article.status").first().waitFor();
+await page.screenshot({ path: "/tmp/webapp-dev/desktop2.png" });
+const m = await open(browser, base, MOBILE);
+await signUp(m, "smokem" + Date.now() % 100000);
+await m.screenshot({ path: "/tmp/webapp-dev/mobile.png" });
+console.log(page.problems, m.problems);
+await browser.close();
