@@ -17,11 +17,16 @@ const counted = new Map<string, number>(); // status id -> how many views show i
 const tags = new Map<string, number>();
 let socket: WebSocket | null = null;
 let retry = 0;
+let openedBefore = false;
 let timer: ReturnType<typeof setTimeout> | null = null;
 
 export function onStream(listener: Listener): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
+}
+
+function dispatch(event: StreamEvent): void {
+  for (const listener of listeners) listener(event);
 }
 
 function send(message: Record<string, string>): void {
@@ -39,6 +44,10 @@ export function connect(): void {
   ws.onopen = () => {
     retry = 0;
     connected.value = true;
+    // A reconnect with no position to resume from (nothing had arrived yet) cannot be
+    // replayed: reload over REST as after `chirp.reset`.
+    if (openedBefore && !cursor.last) dispatch({ event: "chirp.reset", payload: {}, stream: ["user"] });
+    openedBefore = true;
     for (const id of counted.keys()) send({ type: "subscribe", stream: "status", id });
     for (const tag of tags.keys()) send({ type: "subscribe", stream: "hashtag", tag });
   };
@@ -56,14 +65,15 @@ export function connect(): void {
       sessionStorage.removeItem("chirp.stream.last");
     }
     let payload: unknown = frame.payload;
-    if (typeof payload === "string") {
+    // `delete` carries a bare id: parsed as JSON it would become a (rounded) number.
+    if (typeof payload === "string" && frame.event !== "delete") {
       try {
         payload = JSON.parse(payload);
       } catch {
-        /* `delete` carries a bare id */
+        /* not JSON: passed on as it came */
       }
     }
-    for (const listener of listeners) listener({ event: frame.event, payload, stream: frame.stream ?? [] });
+    dispatch({ event: frame.event, payload, stream: frame.stream ?? [] });
   };
   ws.onclose = (event) => {
     socket = null;

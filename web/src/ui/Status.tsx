@@ -106,7 +106,7 @@ export function StatusCard({ id, focused = false, pinned = false }: { id: string
     navigate(statusPath(s));
   };
   return (
-    <article class={`status${focused ? " focused" : ""}`} tabIndex={0} data-id={s.id} aria-label={`${s.account.display_name || s.account.username}: ${s.spoiler_text || s.content.replace(/<[^>]+>/g, " ").slice(0, 140)}`} onClick={openThread}>
+    <article class={`status${focused ? " focused" : ""}${menu.value ? " menu-open" : ""}`} tabIndex={0} data-id={s.id} aria-label={`${s.account.display_name || s.account.username}: ${s.spoiler_text || s.content.replace(/<[^>]+>/g, " ").slice(0, 140)}`} onClick={openThread}>
       {wrapper.reblog && <p class="context"><Icon name="retweet" size={14} /> <a href={profilePath(wrapper.account)}>{t.status.retweetedBy(wrapper.account.display_name || wrapper.account.username)}</a></p>}
       {pinned && <p class="context"><Icon name="pin" size={14} /> {t.status.pinned}</p>}
       <div class="row">

@@ -1,12 +1,12 @@
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { ApiError, get, post, request } from "../api";
-import { finishLogin, signUp, startLogin } from "../auth";
+import { finishLogin, logOut, signUp, startLogin } from "../auth";
 import { t } from "../i18n";
 import { navigate, route } from "../router";
 import { failed, me, remember, rememberAll, toast } from "../store";
 import { onStream, watchTag } from "../stream";
-import { unread, markAllRead } from "../notifications";
+import { loadGrouped, unread, markAllRead } from "../notifications";
 import { relativeTime } from "../time";
 import type { Account, GroupedNotifications, LiveStream, Relationship, Status, Tag } from "../types";
 import { Compose } from "./Compose";
@@ -60,7 +60,7 @@ export function Notifications() {
   const error = useSignal<string | null>(null);
   const load = async () => {
     try {
-      const grouped = await get<GroupedNotifications>("/api/v2/notifications?limit=40&expand_accounts=full");
+      const grouped = await loadGrouped();
       rememberAll(grouped.statuses);
       data.value = grouped;
       error.value = null;
@@ -226,14 +226,18 @@ export function Profile({ acct, tab }: { acct: string; tab: "posts" | "replies" 
     get<Account>(`/api/v1/accounts/lookup?acct=${encodeURIComponent(acct)}`).then(
       async (a) => {
         account.value = a;
-        if (me.value && me.value.id !== a.id) {
-          get<Relationship[]>(`/api/v1/accounts/relationships?id[]=${a.id}`).then((r) => (rel.value = r[0] ?? null), () => undefined);
-        }
         get<Status[]>(`/api/v1/accounts/${a.id}/statuses?pinned=true`).then((s) => (pinned.value = rememberAll(s)), () => undefined);
       },
       (e: ApiError) => (error.value = e.status === 404 ? t.errors.notFound : e.message),
     );
   }, [acct]);
+  useEffect(() => {
+    const a = account.value;
+    rel.value = null;
+    if (a && me.value && me.value.id !== a.id) {
+      get<Relationship[]>(`/api/v1/accounts/relationships?id[]=${a.id}`).then((r) => (rel.value = r[0] ?? null), () => undefined);
+    }
+  }, [account.value?.id, me.value?.id]);
   useEffect(() => {
     people.value = null;
     const a = account.value;
@@ -406,6 +410,10 @@ export function Settings() {
         <label class="check"><input type="checkbox" name="source[sensitive]" checked={a.source?.sensitive ?? false} /> {t.settings.defaultSensitive}</label>
         <button class="primary" type="submit" disabled={busy.value}>{t.settings.save}</button>
       </form>
+      <section class="settings">
+        <h2>{t.settings.account}</h2>
+        <button type="button" class="danger" onClick={() => void logOut().then(() => location.assign("/"))}>{t.settings.signOut}</button>
+      </section>
     </>
   );
 }
