@@ -67,7 +67,7 @@ export const en = {
     followRequest: "Follow request sent", pinned: "Pinned posts",
   },
   search: { placeholder: "Search Chirp", label: "Search", accounts: "People", hashtags: "Hashtags", statuses: "Posts", empty: "No results.", prompt: "Search people, hashtags and posts." },
-  explore: { title: "Explore", trendingTags: "Trending hashtags", trendingPosts: "Trending posts", uses: (n: string) => `${n} posts` },
+  explore: { title: "Explore", trendingTags: "Trending hashtags", trendingPosts: "Trending posts", uses: (n: string) => (n === "1" ? "1 post" : `${n} posts`) },
   tag: { follow: "Follow hashtag", unfollow: "Unfollow hashtag" },
   live: { title: "Live now", none: "Nobody you follow is live right now.", watch: "Watch", studio: "Go live", viewers: (n: number) => `${n} watching` },
   settings: {
