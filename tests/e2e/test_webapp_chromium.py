@@ -21,6 +21,7 @@ SCENARIOS = {
     "it arrive live and likes it; A's counter and notification update live",
     "thread_edit_delete": "reply, the thread, an edit and a delete reach the other browser live",
     "search": "search people and hashtags, open the hashtag page (390x844)",
+    "axe": "axe-core on every screen at 390x844 and 1280x900: no serious or critical violation",
 }
 
 

@@ -178,6 +178,47 @@ const scenarios = {
     check(b.problems.filter((p) => !/WebSocket/.test(p)).length === 0, `console: ${b.problems}`);
   },
 
+  /** axe-core on every screen, phone and desktop: no serious or critical violation. */
+  async axe(browser) {
+    const { readFile } = await import("node:fs/promises");
+    const { createRequire } = await import("node:module");
+    const source = await readFile(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+    const found = [];
+    for (const [label, options] of [["phone", MOBILE], ["desktop", DESKTOP]]) {
+      const page = await open(browser, base, options);
+      const audit = async (path) => {
+        await page.waitForLoadState("networkidle");
+        await page.waitForTimeout(200);
+        // Evaluated through the DevTools protocol: the page's CSP (no inline script) stays on.
+        await page.evaluate(source);
+        const result = await page.evaluate(async () => {
+          const r = await window.axe.run(document, { resultTypes: ["violations"] });
+          return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
+        });
+        for (const v of result) found.push(`${label} ${path} ${v}`);
+      };
+      for (const path of ["/login", "/signup"]) {
+        await page.goto(path);
+        await audit(path);
+      }
+      const me = name(label === "phone" ? "gus" : "hal");
+      await signUp(page, me);
+      await post(page, `an accessible post #a11y${stamp}`);
+      const tweet = card(page, "an accessible post");
+      await tweet.waitFor();
+      const id = await tweet.getAttribute("data-id");
+      for (const path of ["/home", "/home?tab=for-you", "/explore", "/notifications", `/search?q=a11y${stamp}`, "/bookmarks", "/favourites", "/settings", "/live-now", `/@${me}`, `/@${me}/${id}`, `/tags/a11y${stamp}`]) {
+        await page.goto(path);
+        await page.locator("main h1").waitFor();
+        await audit(path);
+      }
+      await page.goto("/home");
+      await page.locator("nav .compose-button").click();
+      await audit("compose dialog");
+    }
+    check(found.length === 0, `axe violations:\n${found.join("\n")}`);
+  },
+
   /** Screenshots of the home timeline for the README. */
   async screenshots(browser) {
     const a = await open(browser, base, DESKTOP);

@@ -1,7 +1,7 @@
 // Every string the app shows, in one place, ready for translation.
 export const en = {
   appName: "Chirp",
-  nav: { home: "Home", notifications: "Notifications", search: "Search", explore: "Explore", bookmarks: "Bookmarks", favourites: "Likes", profile: "Profile", settings: "Settings", live: "Live now", compose: "Post", main: "Main navigation", signOut: "Sign out" },
+  nav: { home: "Home", notifications: "Notifications", search: "Search", explore: "Explore", bookmarks: "Bookmarks", favourites: "Likes", profile: "Profile", settings: "Settings", live: "Live now", compose: "Post", main: "Main navigation", more: "More", signOut: "Sign out" },
   time: { now: "now", s: (n: number) => `${n}s`, m: (n: number) => `${n}m`, h: (n: number) => `${n}h`, d: (n: number) => `${n}d` },
   errors: {
     offline: "You are offline. Chirp will catch up when the connection is back.",
@@ -27,7 +27,7 @@ export const en = {
     publicPages: "Browse public posts",
   },
   home: { latest: "Latest", forYou: "For you", tabs: "Timeline", empty: "Nothing here yet: follow people or post something." },
-  feed: { newPosts: (n: number) => (n === 1 ? "1 new post" : `${n} new posts`), loadMore: "Load more", loading: "Loading…", end: "You are all caught up.", empty: "Nothing to show." },
+  feed: { label: "Posts", newPosts: (n: number) => (n === 1 ? "1 new post" : `${n} new posts`), loadMore: "Load more", loading: "Loading…", end: "You are all caught up.", empty: "Nothing to show." },
   status: {
     reply: "Reply", retweet: "Retweet", undoRetweet: "Undo retweet", quote: "Quote", like: "Like", unlike: "Unlike",
     bookmark: "Bookmark", unbookmark: "Remove bookmark", bookmarkAdded: "Bookmarked", bookmarkRemoved: "Bookmark removed",
@@ -40,7 +40,7 @@ export const en = {
     visibility: { public: "Public", unlisted: "Unlisted", private: "Followers only", direct: "Mentioned people only" },
   },
   compose: {
-    title: "New post", placeholder: "What is happening?", replyPlaceholder: "Post your reply", cw: "Content warning",
+    title: "New post", placeholder: "What is happening?", replyPlaceholder: "Post your reply", cw: "Content warning", cwButton: "CW: content warning",
     cwPlaceholder: "Write your warning here", addMedia: "Add pictures or video", alt: "Description (alt text)",
     remove: "Remove", visibility: "Who can see this", post: "Post", reply: "Reply", save: "Save", posting: "Posting…",
     left: (n: number) => `${n} characters left`, tooLong: (n: number) => `${n} characters too many`,

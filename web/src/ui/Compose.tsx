@@ -139,7 +139,7 @@ export function Compose({ target, inline = false }: { target: ComposeTarget; inl
           <div class="tools">
             <input ref={fileInput} type="file" accept="image/*,video/*" multiple hidden onChange={(e) => { addFiles(e.currentTarget.files); e.currentTarget.value = ""; }} />
             <button type="button" class="icon" aria-label={t.compose.addMedia} title={t.compose.addMedia} disabled={drafts.value.length >= limits.attachments} onClick={() => fileInput.current?.click()}><Icon name="image" /></button>
-            <button type="button" class={`icon${cwOn.value ? " on" : ""}`} aria-pressed={cwOn.value} aria-label={t.compose.cw} title={t.compose.cw} onClick={() => (cwOn.value = !cwOn.value)}>CW</button>
+            <button type="button" class={`icon${cwOn.value ? " on" : ""}`} aria-pressed={cwOn.value} aria-label={t.compose.cwButton} title={t.compose.cw} onClick={() => (cwOn.value = !cwOn.value)}>CW</button>
             {drafts.value.length > 0 && <label class="check"><input type="checkbox" checked={sensitive.value} onChange={(e) => (sensitive.value = e.currentTarget.checked)} /> {t.compose.sensitive}</label>}
             {!edit && (
               <select aria-label={t.compose.visibility} value={visibility.value} onChange={(e) => (visibility.value = e.currentTarget.value as Visibility)}>

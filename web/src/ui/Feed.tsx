@@ -87,7 +87,7 @@ export function Feed({ url, live = null, empty = t.feed.empty, header }: FeedPro
     <section class="feed" aria-busy={loading.value}>
       {header}
       {pending.value.length > 0 && <button class="pill" onClick={showPending}>↑ {t.feed.newPosts(pending.value.length)}</button>}
-      <div role="feed" aria-label={t.nav.home}>
+      <div role={ids.value.length ? "feed" : undefined} aria-label={ids.value.length ? t.feed.label : undefined}>
         {ids.value.map((id) => <StatusCard key={id} id={id} />)}
       </div>
       {error.value && ids.value.length === 0 && <ErrorState message={error.value} retry={() => void load(true)} />}

@@ -386,6 +386,12 @@ export function Settings() {
   return (
     <>
       <Title text={t.settings.title} />
+      <nav class="mobile-more" aria-label={t.nav.more}>
+        <a class="button" href="/bookmarks">{t.nav.bookmarks}</a>
+        <a class="button" href="/favourites">{t.nav.favourites}</a>
+        <a class="button" href="/live-now">{t.nav.live}</a>
+        <a class="button" href="/search">{t.nav.search}</a>
+      </nav>
       <form class="settings" onSubmit={save}>
         <h2>{t.settings.profile}</h2>
         <label>{t.settings.displayName}<input name="display_name" value={a.display_name} maxLength={30} /></label>
