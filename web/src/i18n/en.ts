@@ -77,6 +77,7 @@ export const en = {
     save: "Save", saved: "Saved", account: "Account", signOut: "Sign out",
   },
   thread: { title: "Post" },
+  followRequests: { title: "Follow requests", empty: "No follow requests.", accept: "Accept", reject: "Reject", accepted: "Accepted", rejected: "Rejected" },
   bookmarks: { title: "Bookmarks", empty: "Bookmark posts to find them here." },
   favourites: { title: "Likes", empty: "Posts you like show here." },
   lightbox: { close: "Close", label: "Picture", prev: "Previous", next: "Next" },

@@ -28,6 +28,7 @@ function Screen() {
   if (path === "/favourites") return <S.Favourites />;
   if (path === "/settings") return <S.Settings />;
   if (path === "/live-now") return <S.LiveNow />;
+  if (path === "/follow_requests") return <S.FollowRequests />;
   if (path === "/compose") return <S.Home />;
   const tag = /^\/tags\/([^/]+)$/.exec(path);
   if (tag) return <S.TagPage name={tag[1]!} />;

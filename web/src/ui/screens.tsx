@@ -77,6 +77,7 @@ export function Notifications() {
   return (
     <>
       <Title text={t.notifications.title} />
+      {me.value?.locked && <p class="pad"><a href="/follow_requests">{t.followRequests.title}</a></p>}
       {error.value && <ErrorState message={error.value} retry={load} />}
       {data.value && data.value.notification_groups.length === 0 && <p class="empty">{t.notifications.empty}</p>}
       <ul class="notifications" aria-live="polite">
@@ -392,6 +393,7 @@ export function Settings() {
         <a class="button" href="/live-now">{t.nav.live}</a>
         <a class="button" href="/search">{t.nav.search}</a>
       </nav>
+      {a.locked && <p class="pad"><a class="button" href="/follow_requests">{t.followRequests.title}</a></p>}
       <form class="settings" onSubmit={save}>
         <h2>{t.settings.profile}</h2>
         <label>{t.settings.displayName}<input name="display_name" value={a.display_name} maxLength={30} /></label>
@@ -485,4 +487,35 @@ export function Callback() {
 
 export function unreadLabel(): string {
   return unread.value ? t.notifications.unread(unread.value) : "";
+}
+
+export function FollowRequests() {
+  const people = useSignal<Account[] | null>(null);
+  useEffect(() => {
+    get<Account[]>("/api/v1/follow_requests?limit=40").then((x) => (people.value = x), (e) => { people.value = []; failed(e); });
+  }, []);
+  const answer = async (a: Account, verb: "authorize" | "reject") => {
+    try {
+      await post(`/api/v1/follow_requests/${a.id}/${verb}`);
+      people.value = (people.value ?? []).filter((p) => p.id !== a.id);
+      toast(verb === "authorize" ? t.followRequests.accepted : t.followRequests.rejected);
+    } catch (e) {
+      failed(e);
+    }
+  };
+  return (
+    <>
+      <Title text={t.followRequests.title} />
+      {people.value?.length === 0 && <p class="empty">{t.followRequests.empty}</p>}
+      {people.value?.map((a) => (
+        <div class="request" key={a.id}>
+          <AccountRow account={a} />
+          <div class="pad">
+            <button class="primary" onClick={() => void answer(a, "authorize")}>{t.followRequests.accept}</button>{" "}
+            <button onClick={() => void answer(a, "reject")}>{t.followRequests.reject}</button>
+          </div>
+        </div>
+      ))}
+    </>
+  );
 }
