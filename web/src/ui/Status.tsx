@@ -1,5 +1,5 @@
 import { useSignal } from "@preact/signals";
-import { useEffect } from "preact/hooks";
+import { useEffect, useRef } from "preact/hooks";
 import { get } from "../api";
 import { t } from "../i18n";
 import { navigate } from "../router";
@@ -10,6 +10,28 @@ import type { Account, Attachment, Status, StatusEdit } from "../types";
 import { openCompose } from "./compose-state";
 import { openLightbox } from "./Lightbox";
 import { Icon } from "./icons";
+
+// Live counters only for the tweets on screen: one `status` subscription per visible card,
+// dropped when it scrolls away, so a long timeline costs the server nothing extra.
+const watching = new Map<Element, () => void>();
+const onScreen =
+  typeof IntersectionObserver === "undefined"
+    ? null
+    : new IntersectionObserver(
+        (entries) => {
+          for (const entry of entries) {
+            const id = (entry.target as HTMLElement).dataset.id;
+            if (entry.isIntersecting && id && !watching.has(entry.target)) watching.set(entry.target, watchCounts(id));
+            else if (!entry.isIntersecting) stopWatching(entry.target);
+          }
+        },
+        { rootMargin: "200px" },
+      );
+
+function stopWatching(el: Element): void {
+  watching.get(el)?.();
+  watching.delete(el);
+}
 
 export const profilePath = (a: Account) => `/@${a.acct}`;
 export const statusPath = (s: Status) => `/@${s.account.acct}/${s.id}`;
@@ -86,7 +108,16 @@ export function StatusCard({ id, focused = false, pinned = false }: { id: string
   const history = useSignal(false);
   const open = useSignal(false);
   const shownId = outer?.value.reblog?.id ?? id;
-  useEffect(() => watchCounts(shownId), [shownId]);
+  const article = useRef<HTMLElement>(null);
+  useEffect(() => {
+    const el = article.current;
+    if (!el || !onScreen) return;
+    onScreen.observe(el);
+    return () => {
+      onScreen.unobserve(el);
+      stopWatching(el);
+    };
+  }, [shownId, !!outer && !deleted.value.has(id)]);
   if (!outer || deleted.value.has(id)) return null;
   const wrapper = outer.value;
   const s = statusSignal(wrapper.reblog?.id ?? id)?.value ?? wrapper;
@@ -106,7 +137,7 @@ export function StatusCard({ id, focused = false, pinned = false }: { id: string
     navigate(statusPath(s));
   };
   return (
-    <article class={`status${focused ? " focused" : ""}${menu.value ? " menu-open" : ""}`} tabIndex={0} data-id={s.id} aria-label={`${s.account.display_name || s.account.username}: ${s.spoiler_text || s.content.replace(/<[^>]+>/g, " ").slice(0, 140)}`} onClick={openThread}>
+    <article ref={article} class={`status${focused ? " focused" : ""}${menu.value ? " menu-open" : ""}`} tabIndex={0} data-id={s.id} aria-label={`${s.account.display_name || s.account.username}: ${s.spoiler_text || s.content.replace(/<[^>]+>/g, " ").slice(0, 140)}`} onClick={openThread}>
       {wrapper.reblog && <p class="context"><Icon name="retweet" size={14} /> <a href={profilePath(wrapper.account)}>{t.status.retweetedBy(wrapper.account.display_name || wrapper.account.username)}</a></p>}
       {pinned && <p class="context"><Icon name="pin" size={14} /> {t.status.pinned}</p>}
       <div class="row">
