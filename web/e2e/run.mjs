@@ -154,6 +154,18 @@ const scenarios = {
     await page.waitForURL(`**/tags/find${stamp}`);
     await card(page, "searchable words").waitFor();
     await shot(page, "search-mobile.png");
+    // Keyboard: j focuses a tweet, l likes it, ? lists the shortcuts, n composes.
+    await page.locator("main h1").click();
+    await page.keyboard.press("j");
+    check(await page.evaluate(() => document.activeElement?.matches("article.status")), "j focuses a tweet");
+    await page.keyboard.press("l");
+    await card(page, "searchable words").getByRole("button", { name: "Unlike" }).waitFor();
+    await page.keyboard.press("?");
+    await page.getByRole("dialog", { name: "Keyboard shortcuts" }).waitFor();
+    await page.keyboard.press("Escape");
+    await page.getByRole("dialog", { name: "Keyboard shortcuts" }).waitFor({ state: "detached" });
+    await page.keyboard.press("n");
+    await page.getByRole("dialog", { name: "New post" }).waitFor();
     check(page.problems.length === 0, `console: ${page.problems}`);
   },
 
