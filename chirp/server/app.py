@@ -53,6 +53,7 @@ from chirp.handlers import (
     tags,
     timelines,
     watch,
+    webapp,
     well_known,
 )
 from chirp.media.workers import MediaWorkers
@@ -126,6 +127,7 @@ ROUTE_MODULES = (
     tags,
     reports,
     admin,
+    webapp,  # the app's routes, and `/`, `/@<user>`, `/tags/...` for signed-in browsers
     public_pages,  # `/`, `/@<user>`, `/tags/<name>`: no API path starts so
 )
 

@@ -39,6 +39,11 @@ def test_wheel_ships_migrations_assets_and_the_console_script(tmp_path: Path) ->
     migrations = ROOT / "chirp" / "storage" / "sqlite" / "migrations"
     for sql in migrations.glob("*.sql"):
         assert f"chirp/storage/sqlite/migrations/{sql.name}" in names
+    web_dist = ROOT / "chirp" / "web_dist"  # the web app: served with no Node installed
+    built = [p.relative_to(ROOT).as_posix() for p in web_dist.rglob("*") if p.is_file()]
+    assert "chirp/web_dist/index.html" in built
+    for name in built:
+        assert name in names, name
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "chirp = chirp.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 

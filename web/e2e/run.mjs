@@ -1,0 +1,260 @@
+// Browser end-to-end scenarios for the web app against a running `chirp serve`:
+//   node e2e/run.mjs <base url> <scenario> [screenshot dir]
+// Run by tests/e2e/test_webapp_chromium.py, which starts the server. Exits non-zero on failure.
+import { DESKTOP, MOBILE, check, launch, logIn, open, signUp } from "./lib.mjs";
+
+const [base, scenario, shots] = process.argv.slice(2);
+const IMAGE = process.env.CHIRP_E2E_IMAGE;
+const stamp = Date.now().toString(36).slice(-5);
+const name = (who) => `${who}${stamp}`;
+
+async function post(page, text, { image = null } = {}) {
+  await page.locator("nav .compose-button").click();
+  const dialog = page.getByRole("dialog", { name: "New post" });
+  await dialog.getByRole("textbox", { name: "What is happening?" }).fill(text);
+  if (image) {
+    await dialog.locator("input[type=file]").setInputFiles(image);
+    await dialog.getByRole("textbox", { name: "Description (alt text)" }).fill("a test picture");
+    await dialog.locator(".drafts progress").waitFor({ state: "detached" });
+  }
+  await dialog.getByRole("button", { name: "Post", exact: true }).click();
+  await dialog.waitFor({ state: "detached" });
+}
+
+const card = (page, text) => page.locator("main article.status", { hasText: text }).first();
+
+async function shot(page, file) {
+  if (shots) await page.screenshot({ path: `${shots}/${file}` });
+}
+
+const scenarios = {
+  /** Sign up, sign out (revoking the token), sign in again through the consent page. */
+  async signup_login(browser) {
+    const page = await open(browser, base, MOBILE);
+    const me = name("ann");
+    await signUp(page, me);
+    let cookies = await page.context().cookies();
+    check(cookies.some((c) => c.name === "chirp_app" && c.value === "1" && !c.httpOnly), "hint cookie set");
+    const revokedToken = await page.evaluate(() => localStorage.getItem("chirp.token"));
+    await page.goto("/settings");
+    await page.locator("main").getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL(base + "/");
+    check((await page.locator("#app").count()) === 0, "signed out: / is the public page");
+    const after = await fetch(`${base}/api/v1/accounts/verify_credentials`, { headers: { Authorization: `Bearer ${revokedToken}` } });
+    check(after.status === 401, `the token is revoked (got ${after.status})`);
+    await logIn(page, me);
+    await page.goto("/");
+    await page.locator("nav[aria-label='Main navigation']").waitFor();
+    check((await page.locator("#app").count()) === 1, "signed in: / is the app");
+    cookies = await page.context().cookies();
+    check(cookies.some((c) => c.name === "chirp_app"), "hint cookie after log in");
+    check(page.problems.length === 0, `console: ${page.problems}`);
+  },
+
+  /** A (desktop) posts a tag, a mention and a picture; B (phone) follows A from A's profile,
+   * sees the tweet arrive live, likes it; A's counter and notification update live. */
+  async live(browser) {
+    const a = await open(browser, base, DESKTOP);
+    const b = await open(browser, base, MOBILE);
+    const an = name("amy");
+    const bn = name("ben");
+    await signUp(a, an);
+    await signUp(b, bn);
+    await b.goto(`/@${an}`);
+    await b.getByRole("button", { name: "Follow" }).click();
+    await b.getByRole("button", { name: "Unfollow" }).waitFor();
+    await b.goto("/home");
+    await b.getByRole("tab", { name: "Latest" }).waitFor();
+    await b.waitForTimeout(500); // the socket is open (the stream subscribes on connect)
+    const text = `hello @${bn} #birds ${stamp}`;
+    await post(a, text, { image: IMAGE });
+    const arrived = card(b, stamp);
+    await arrived.waitFor({ timeout: 10000 });
+    check((await arrived.locator("a", { hasText: "#birds" }).count()) === 1, "hashtag linked");
+    check((await arrived.locator(`a[href*="${bn}"]`).count()) >= 1, "mention linked");
+    if (IMAGE) await arrived.locator(".media img[alt='a test picture']").waitFor();
+    await shot(b, "live-mobile.png");
+    await a.goto("/home");
+    const mine = card(a, stamp);
+    await mine.waitFor();
+    await arrived.getByRole("button", { name: "Like" }).click();
+    await arrived.getByRole("button", { name: "Unlike" }).waitFor();
+    // A's open timeline: the counter moves through `status.counts`, without reload.
+    await mine.locator(".act.like .count", { hasText: "1" }).waitFor({ timeout: 10000 });
+    // A's badge, then the grouped notification.
+    await a.locator("nav a[href='/notifications'] .badge-dot").waitFor({ timeout: 10000 });
+    await a.locator("nav a[href='/notifications']").click();
+    await a.locator(".notification", { hasText: "liked your post" }).waitFor();
+    await a.locator(".notification", { hasText: "followed you" }).waitFor();
+    await shot(a, "notifications-desktop.png");
+    check(a.problems.length === 0 && b.problems.length === 0, `console: ${a.problems} ${b.problems}`);
+  },
+
+  /** Reply from the timeline; the thread shows both; edit and delete reach the other side live. */
+  async thread_edit_delete(browser) {
+    const a = await open(browser, base, DESKTOP);
+    const b = await open(browser, base, DESKTOP);
+    const an = name("cat");
+    const bn = name("dan");
+    await signUp(a, an);
+    await signUp(b, bn);
+    await b.goto(`/@${an}`);
+    await b.getByRole("button", { name: "Follow" }).click();
+    await b.getByRole("button", { name: "Unfollow" }).waitFor();
+    await b.goto("/home");
+    await b.waitForTimeout(500);
+    await post(a, `first ${stamp}`);
+    const seen = card(b, `first ${stamp}`);
+    await seen.waitFor();
+    await seen.getByRole("button", { name: "Reply" }).click();
+    const dialog = b.getByRole("dialog", { name: "New post" });
+    const box = dialog.getByRole("textbox", { name: "Post your reply" });
+    check((await box.inputValue()).startsWith(`@${an} `), "reply mentions the author");
+    await box.pressSequentially(`answer ${stamp}`);
+    await dialog.getByRole("button", { name: "Reply", exact: true }).click();
+    await dialog.waitFor({ state: "detached" });
+    await seen.locator("a.time").click();
+    await b.waitForURL(`**/@${an}/*`);
+    await b.locator(".thread article.status.focused", { hasText: `first ${stamp}` }).waitFor();
+    await b.locator(".thread article.status", { hasText: `answer ${stamp}` }).waitFor();
+    await b.goto("/home");
+    await card(b, `first ${stamp}`).waitFor();
+    // A edits: B's card changes in place.
+    await a.goto("/home");
+    const mine = card(a, `first ${stamp}`);
+    await mine.getByRole("button", { name: "More actions" }).click();
+    await mine.getByRole("menuitem", { name: "Edit" }).click();
+    const edit = a.getByRole("dialog");
+    await edit.getByRole("textbox").first().fill(`first edited ${stamp}`);
+    await edit.getByRole("button", { name: "Save" }).click();
+    await card(b, `first edited ${stamp}`).waitFor({ timeout: 10000 });
+    await card(b, `first edited ${stamp}`).getByRole("button", { name: "edited" }).click();
+    await b.getByRole("dialog", { name: "Edit history" }).locator("article", { hasText: `first ${stamp}` }).waitFor();
+    await b.keyboard.press("Escape");
+    await b.getByRole("dialog", { name: "Edit history" }).getByRole("button", { name: "Close" }).click();
+    // A deletes: it leaves B's timeline.
+    a.once("dialog", (d) => d.accept());
+    const edited = card(a, `first edited ${stamp}`);
+    await edited.getByRole("button", { name: "More actions" }).click();
+    await edited.getByRole("menuitem", { name: "Delete" }).click();
+    await card(b, `first edited ${stamp}`).waitFor({ state: "detached", timeout: 10000 });
+    check(a.problems.length === 0 && b.problems.length === 0, `console: ${a.problems} ${b.problems}`);
+  },
+
+  /** Search finds people, hashtags and posts; a hashtag page follows the tag. */
+  async search(browser) {
+    const page = await open(browser, base, MOBILE);
+    const me = name("eve");
+    await signUp(page, me);
+    await post(page, `searchable words #find${stamp}`);
+    await page.goto(`/search?q=${me}`);
+    await page.locator(".account-row", { hasText: `@${me}` }).waitFor();
+    await page.goto(`/search?q=%23find${stamp}`);
+    await page.locator(".tags a", { hasText: `#find${stamp}` }).click();
+    await page.waitForURL(`**/tags/find${stamp}`);
+    await card(page, "searchable words").waitFor();
+    await shot(page, "search-mobile.png");
+    // Keyboard: j focuses a tweet, l likes it, ? lists the shortcuts, n composes.
+    await page.locator("main h1").click();
+    await page.keyboard.press("j");
+    check(await page.evaluate(() => document.activeElement?.matches("article.status")), "j focuses a tweet");
+    await page.keyboard.press("l");
+    await card(page, "searchable words").getByRole("button", { name: "Unlike" }).waitFor();
+    await page.keyboard.press("?");
+    await page.getByRole("dialog", { name: "Keyboard shortcuts" }).waitFor();
+    await page.keyboard.press("Escape");
+    await page.getByRole("dialog", { name: "Keyboard shortcuts" }).waitFor({ state: "detached" });
+    await page.keyboard.press("n");
+    await page.getByRole("dialog", { name: "New post" }).waitFor();
+    check(page.problems.length === 0, `console: ${page.problems}`);
+  },
+
+  /** Driven by the test over stdin/stdout: B watches home while the server restarts, then a
+   * tweet by A (CHIRP_E2E_AUTHOR) posted over REST must reach B's open timeline. */
+  async reconnect(browser) {
+    const { createInterface } = await import("node:readline");
+    const input = createInterface({ input: process.stdin });
+    const lines = input[Symbol.asyncIterator]();
+    const b = await open(browser, base, MOBILE);
+    await signUp(b, name("fay"));
+    await b.goto(`/@${process.env.CHIRP_E2E_AUTHOR}`);
+    await b.getByRole("button", { name: "Follow" }).click();
+    await b.getByRole("button", { name: "Unfollow" }).waitFor();
+    await b.goto("/home");
+    await b.locator(".banner.quiet").waitFor({ state: "detached" });
+    console.log("READY");
+    const posted = (await lines.next()).value; // the server went down and came back; A posted
+    input.close();
+    await card(b, posted.trim()).waitFor({ timeout: 45000 });
+    await b.locator(".banner.quiet").waitFor({ state: "detached" });
+    check(b.problems.filter((p) => !/WebSocket/.test(p)).length === 0, `console: ${b.problems}`);
+  },
+
+  /** axe-core on every screen, phone and desktop: no serious or critical violation. */
+  async axe(browser) {
+    const { readFile } = await import("node:fs/promises");
+    const { createRequire } = await import("node:module");
+    const source = await readFile(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+    const found = [];
+    for (const [label, options] of [["phone", MOBILE], ["desktop", DESKTOP]]) {
+      const page = await open(browser, base, options);
+      const audit = async (path) => {
+        await page.waitForLoadState("networkidle");
+        await page.waitForTimeout(200);
+        // Evaluated through the DevTools protocol: the page's CSP (no inline script) stays on.
+        await page.evaluate(source);
+        const result = await page.evaluate(async () => {
+          const r = await window.axe.run(document, { resultTypes: ["violations"] });
+          return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
+        });
+        for (const v of result) found.push(`${label} ${path} ${v}`);
+      };
+      for (const path of ["/login", "/signup"]) {
+        await page.goto(path);
+        await audit(path);
+      }
+      const me = name(label === "phone" ? "gus" : "hal");
+      await signUp(page, me);
+      await post(page, `an accessible post #a11y${stamp}`);
+      const tweet = card(page, "an accessible post");
+      await tweet.waitFor();
+      const id = await tweet.getAttribute("data-id");
+      for (const path of ["/home", "/home?tab=for-you", "/explore", "/notifications", `/search?q=a11y${stamp}`, "/bookmarks", "/favourites", "/settings", "/live-now", `/@${me}`, `/@${me}/${id}`, `/tags/a11y${stamp}`]) {
+        await page.goto(path);
+        await page.locator("main h1").waitFor();
+        await audit(path);
+      }
+      await page.goto("/home");
+      await page.locator("nav .compose-button").click();
+      await audit("compose dialog");
+    }
+    check(found.length === 0, `axe violations:\n${found.join("\n")}`);
+  },
+
+  /** Screenshots of the home timeline for the README. */
+  async screenshots(browser) {
+    const a = await open(browser, base, DESKTOP);
+    await signUp(a, name("chirper"));
+    for (const text of ["Good morning! The first #coffee of the day ☕", "Reading about how websockets resume after a drop: https://docs.joinmastodon.org/methods/streaming/", "Who is going to the #birdwatching meetup on Saturday?"]) await post(a, text, { image: text.includes("Saturday") ? IMAGE : null });
+    await a.goto("/home");
+    await card(a, "Saturday").waitFor();
+    await a.waitForTimeout(500);
+    await shot(a, "web-desktop.png");
+    await a.setViewportSize({ width: 390, height: 844 });
+    await a.waitForTimeout(300);
+    await shot(a, "web-mobile.png");
+  },
+};
+
+const browser = await launch();
+try {
+  const run = scenarios[scenario];
+  if (!run) throw new Error(`no scenario ${scenario}: ${Object.keys(scenarios)}`);
+  await run(browser);
+  console.log(`ok ${scenario}`);
+} catch (error) {
+  console.error(`FAIL ${scenario}: ${error?.stack ?? error}`);
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}

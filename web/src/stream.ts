@@ -1,0 +1,124 @@
+import { signal } from "@preact/signals";
+import { token } from "./api";
+import { StreamCursor } from "./position";
+
+// One WebSocket per tab (Mastodon's streaming API) with the `user` stream, plus `status`
+// subscriptions for the tweets on screen (Chirp's live counters) and a hashtag stream on a tag
+// page. A dropped socket reconnects with backoff and the last event id: the server replays what
+// was missed, or answers `chirp.reset`, and the listeners reload over REST.
+
+export type StreamEvent = { event: string; payload: unknown; stream: string[] };
+type Listener = (e: StreamEvent) => void;
+
+export const connected = signal(false);
+const listeners = new Set<Listener>();
+const cursor = new StreamCursor(sessionStorage.getItem("chirp.stream.last"));
+const counted = new Map<string, number>(); // status id -> how many views show it
+const tags = new Map<string, number>();
+let socket: WebSocket | null = null;
+let retry = 0;
+let openedBefore = false;
+let timer: ReturnType<typeof setTimeout> | null = null;
+
+export function onStream(listener: Listener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+function dispatch(event: StreamEvent): void {
+  for (const listener of listeners) listener(event);
+}
+
+function send(message: Record<string, string>): void {
+  if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+}
+
+export function connect(): void {
+  if (socket || !token.value) return;
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  const query = new URLSearchParams({ stream: "user" });
+  if (cursor.last) query.set("last_event_id", cursor.last);
+  // Browsers cannot set headers on a WebSocket: the token travels as the subprotocol.
+  const ws = new WebSocket(`${scheme}//${location.host}/api/v1/streaming?${query}`, [token.value]);
+  socket = ws;
+  ws.onopen = () => {
+    retry = 0;
+    connected.value = true;
+    // A reconnect with no position to resume from (nothing had arrived yet) cannot be
+    // replayed: reload over REST as after `chirp.reset`.
+    if (openedBefore && !cursor.last) dispatch({ event: "chirp.reset", payload: {}, stream: ["user"] });
+    openedBefore = true;
+    for (const id of counted.keys()) send({ type: "subscribe", stream: "status", id });
+    for (const tag of tags.keys()) send({ type: "subscribe", stream: "hashtag", tag });
+  };
+  ws.onmessage = (message) => {
+    let frame: { event?: string; payload?: string; stream?: string[]; id?: string };
+    try {
+      frame = JSON.parse(String(message.data));
+    } catch {
+      return;
+    }
+    if (!frame.event || !cursor.accept(frame.id)) return;
+    if (frame.id) sessionStorage.setItem("chirp.stream.last", frame.id);
+    if (frame.event === "chirp.reset") {
+      cursor.reset();
+      sessionStorage.removeItem("chirp.stream.last");
+    }
+    let payload: unknown = frame.payload;
+    // `delete` carries a bare id: parsed as JSON it would become a (rounded) number.
+    if (typeof payload === "string" && frame.event !== "delete") {
+      try {
+        payload = JSON.parse(payload);
+      } catch {
+        /* not JSON: passed on as it came */
+      }
+    }
+    dispatch({ event: frame.event, payload, stream: frame.stream ?? [] });
+  };
+  ws.onclose = (event) => {
+    socket = null;
+    connected.value = false;
+    if (!token.value || event.code === 1008) return; // signed out or token revoked
+    const delay = Math.min(30_000, 500 * 2 ** retry++) * (0.5 + Math.random() / 2);
+    timer = setTimeout(connect, delay);
+  };
+}
+
+export function disconnect(): void {
+  if (timer) clearTimeout(timer);
+  socket?.close();
+  socket = null;
+}
+
+/** Live counters for a tweet while a view shows it. */
+export function watchCounts(id: string): () => void {
+  const n = counted.get(id) ?? 0;
+  counted.set(id, n + 1);
+  if (n === 0) send({ type: "subscribe", stream: "status", id });
+  return () => {
+    const left = (counted.get(id) ?? 1) - 1;
+    if (left > 0) counted.set(id, left);
+    else {
+      counted.delete(id);
+      send({ type: "unsubscribe", stream: "status", id });
+    }
+  };
+}
+
+export function watchTag(tag: string): () => void {
+  const n = tags.get(tag) ?? 0;
+  tags.set(tag, n + 1);
+  if (n === 0) send({ type: "subscribe", stream: "hashtag", tag });
+  return () => {
+    const left = (tags.get(tag) ?? 1) - 1;
+    if (left > 0) tags.set(tag, left);
+    else {
+      tags.delete(tag);
+      send({ type: "unsubscribe", stream: "hashtag", tag });
+    }
+  };
+}
+
+addEventListener("online", () => {
+  if (!socket) connect();
+});
