@@ -432,3 +432,23 @@ class FeaturedTag:
     created_at: datetime
     statuses_count: int = 0
     last_status_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class Poll:
+    """A tweet's poll. Recorded just before its tweet (`status_id`); `votes` counts each option
+    (aligned with `options`), `voters_count` the accounts that voted. Votes are never changed:
+    an edit of the poll replaces it with zeroed counts, as Mastodon resets them."""
+
+    id: int
+    status_id: int
+    account_id: int
+    options: tuple[str, ...]
+    expires_at: datetime
+    multiple: bool = False
+    hide_totals: bool = False
+    votes: tuple[int, ...] = ()
+    voters_count: int = 0
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at <= now

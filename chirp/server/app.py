@@ -39,6 +39,7 @@ from chirp.handlers import (
     notification_policy,
     notifications,
     oauth,
+    polls,
     profiles,
     public_pages,
     relationships,
@@ -106,6 +107,7 @@ ROUTE_MODULES = (
     follow_requests,
     profiles,
     tags,
+    polls,
     public_pages,  # `/`, `/@<user>`, `/tags/<name>`: no API path starts so
 )
 

@@ -75,6 +75,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         _index(("account_id", ASC), ("from_account_id", ASC), ("filtered", ASC)),  # requests
     ],
     "outbox": [_index(("available_at", ASC))],
+    "polls": [_index(("status_id", ASC), unique=True)],
+    "poll_votes": [_index(("poll_id", ASC))],
     "media": [_index(("status_id", ASC), ("updated_at", ASC))],
     "live_streams": [
         _index(("state", ASC), ("_id", DESC)),

@@ -27,6 +27,7 @@ from chirp.storage.sqlite.notification_filters import SqliteNotificationFilters
 from chirp.storage.sqlite.notification_groups import SqliteNotificationGroups
 from chirp.storage.sqlite.notifications import SqliteNotifications
 from chirp.storage.sqlite.outbox import SqliteOutbox
+from chirp.storage.sqlite.polls import SqlitePolls
 from chirp.storage.sqlite.profiles import SqliteProfileImages
 from chirp.storage.sqlite.records import FollowerLists, VersionedRecords
 from chirp.storage.sqlite.search import SqliteSearch
@@ -60,6 +61,7 @@ class SqliteStore(
     SqliteInstance,
     SqliteTags,
     SqliteLinks,
+    SqlitePolls,
 ):
     """Implements `chirp.storage.port.Store`; one mixin per aggregate."""
 
