@@ -27,6 +27,7 @@ from chirp.core.models import (
     NotificationPolicy,
     NotificationRequest,
     Page,
+    Poll,
     ProfileField,
     StatusEdit,
     StreamKey,
@@ -223,7 +224,11 @@ async def _embedded_deployment(store: Store) -> dict[str, int]:
     await store.follow_tag(ids.next_id(), bob.id, "Chirp", now())
     await store.feature_tag(FeaturedTag(ids.next_id(), alice.id, "chirp", now()), limit=10)
     await post(store, bob, "see https://example.com/copied")
+    ballot = Poll(ids.next_id(), root.id, alice.id, ("yes", "no"), now(), multiple=True)
+    await store.create_poll(ballot, event=event())
+    await store.add_poll_votes(ballot.id, bob.id, [0, 1], at=now(), event=event())
     return {
+        "poll": ballot.id,
         "alice": alice.id,
         "bob": bob.id,
         "carol": carol.id,
@@ -293,6 +298,13 @@ async def test_db_copy_moves_sqlite_into_the_standin_without_loss(tmp_path: Path
     assert await store.dismissed_announcements(made["bob"], [notice.id]) == {notice.id}
     reactions = await store.announcement_reactions([notice.id], made["bob"])
     assert [(r.name, r.count, r.me) for r in reactions[notice.id]] == [("blobcat", 1, True)]
+    poll = await store.get_poll(made["poll"])
+    assert poll is not None and (poll.options, poll.votes, poll.voters_count) == (
+        ("yes", "no"),
+        (1, 1),
+        1,
+    )
+    assert await store.get_own_votes(made["bob"], [made["poll"]]) == {made["poll"]: (0, 1)}
     live = await store.list_live_streams(Page())
     assert [s.id for s in live] == [made["stream"]]
     # Every document of a sharded collection carries its shard key.
