@@ -452,3 +452,15 @@ class Poll:
 
     def expired(self, now: datetime) -> bool:
         return self.expires_at <= now
+
+
+@dataclass(slots=True)
+class ScheduledStatus:
+    """A tweet to publish at `scheduled_at`: what was posted (Mastodon's `params`, JSON) and
+    the attachments it holds meanwhile (neither attachable elsewhere nor collected)."""
+
+    id: int
+    account_id: int
+    scheduled_at: datetime
+    params: dict[str, Any]
+    media_ids: tuple[int, ...] = ()

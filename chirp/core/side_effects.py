@@ -18,6 +18,7 @@
     announcement.*    -> (realtime push only: `chirp.realtime.announcements`)
     poll.voted        -> (realtime push only: the tweet's `status.counts` carry the poll's)
     poll.ended        -> `poll` notification to every voter and the author (due at the end)
+    scheduled_status.due -> publish the scheduled tweet (due at `scheduled_at`)
 
 Realtime push subscribes here too, as one more step per event.
 """
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from chirp.core import feeds, follow_requests, notifications, polls
+from chirp.core import feeds, follow_requests, notifications, polls, scheduled_statuses
 from chirp.core.context import Context
 from chirp.core.dispatch import Batch, BatchDone, Step
 from chirp.core.models import Event, Page
@@ -149,6 +150,10 @@ async def remove_poll(ctx: Context, event: Event, batch: Batch) -> None:
     await polls.close_poll_of(ctx, _id(event, "status_id"))
 
 
+async def publish_scheduled(ctx: Context, event: Event, batch: Batch) -> None:
+    await scheduled_statuses.publish_scheduled_tweet(ctx, event)
+
+
 def default_steps() -> dict[str, list[Step]]:
     return {
         "status.created": [fan_out, notify_new_status],
@@ -167,6 +172,7 @@ def default_steps() -> dict[str, list[Step]]:
         "stream.ended": [],
         "poll.voted": [],
         "poll.ended": [notify_poll_ended],
+        "scheduled_status.due": [publish_scheduled],
     }
 
 

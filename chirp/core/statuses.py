@@ -94,21 +94,21 @@ async def _original(ctx: Context, viewer_id: int, status_id: int) -> Status:
     return status
 
 
-async def post_tweet(
-    ctx: Context,
-    author: Account,
-    draft: TweetDraft,
-    *,
-    application_id: int | None = None,
-    idempotency_key: str | None = None,
-) -> Status:
-    """Write the tweet (entities, counters and its `status.created` event in one transaction);
-    fan-out, notifications and push follow from the event."""
-    since = ctx.now() - timedelta(seconds=ctx.settings.idempotency_ttl_seconds)
-    if idempotency_key:
-        earlier = await ctx.store.find_idempotent_status(author.id, idempotency_key, since)
-        if earlier is not None:
-            return earlier
+@dataclass(slots=True)
+class _Checked:
+    visibility: str
+    parent: Status | None
+    quoted: Status | None
+    media_ids: tuple[int, ...]
+    rendered: _Rendered
+
+
+async def check_tweet(ctx: Context, author: Account, draft: TweetDraft) -> None:
+    """Every check a post makes, without posting (a scheduled post is checked when made)."""
+    await _checked(ctx, author, draft)
+
+
+async def _checked(ctx: Context, author: Account, draft: TweetDraft) -> _Checked:
     visibility = draft.visibility or author.default_privacy
     if visibility not in VISIBILITIES:
         raise InvalidInput(
@@ -130,6 +130,32 @@ async def post_tweet(
         polls.check_poll(draft.poll)
     media_ids = await media_rules.attachable_media(ctx, author, draft.media_ids or ())
     rendered = await _render(ctx, draft, implicit_mentions=implicit, has_media=bool(media_ids))
+    return _Checked(visibility, parent, quoted, media_ids, rendered)
+
+
+async def post_tweet(
+    ctx: Context,
+    author: Account,
+    draft: TweetDraft,
+    *,
+    application_id: int | None = None,
+    idempotency_key: str | None = None,
+) -> Status:
+    """Write the tweet (entities, counters and its `status.created` event in one transaction);
+    fan-out, notifications and push follow from the event."""
+    since = ctx.now() - timedelta(seconds=ctx.settings.idempotency_ttl_seconds)
+    if idempotency_key:
+        earlier = await ctx.store.find_idempotent_status(author.id, idempotency_key, since)
+        if earlier is not None:
+            return earlier
+    checked = await _checked(ctx, author, draft)
+    visibility, parent, quoted, media_ids, rendered = (
+        checked.visibility,
+        checked.parent,
+        checked.quoted,
+        checked.media_ids,
+        checked.rendered,
+    )
     status_id = ctx.new_id()
     status = Status(
         id=status_id,

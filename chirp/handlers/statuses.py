@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from chirp.core import engagement, statuses
+from chirp.core import engagement, scheduled_statuses, statuses
 from chirp.core.context import Context
 from chirp.core.emojis import current_emojis
 from chirp.core.errors import InvalidInput
@@ -27,6 +27,7 @@ from chirp.handlers.common import (
 from chirp.handlers.forms import FormBool, IdList, OptionalId, StrList
 from chirp.handlers.paging import link_header, parse_page
 from chirp.handlers.rendering import render_status, render_statuses, serializer_for
+from chirp.handlers.scheduled_statuses import parse_time, render_scheduled
 from chirp.serializers.accounts import account_json
 from chirp.serializers.statuses import deleted_status_json, status_edit_json, status_source_json
 
@@ -53,7 +54,7 @@ class StatusForm(BaseModel):
     quoted_status_id: OptionalId = None
     media_ids: IdList = Field(default_factory=list)
     poll: PollForm | None = None
-    scheduled_at: str | None = None
+    scheduled_at: str | None = Field(None, max_length=64)
 
     @model_validator(mode="before")
     @classmethod
@@ -71,8 +72,6 @@ class ReblogForm(BaseModel):
 
 
 def _draft(form: StatusForm) -> statuses.TweetDraft:
-    if form.scheduled_at:
-        raise InvalidInput("Validation failed: Scheduled posts are not supported")
     return statuses.TweetDraft(
         text=form.status,
         spoiler_text=form.spoiler_text,
@@ -101,6 +100,16 @@ async def post_status(request: web.Request) -> web.Response:
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and len(key) > IDEMPOTENCY_KEY_MAX:
         raise InvalidInput("Idempotency-Key is too long")
+    if form.scheduled_at:
+        scheduled = await scheduled_statuses.schedule_tweet(
+            ctx(request),
+            account,
+            _draft(form),
+            parse_time(form.scheduled_at),
+            application_id=principal.app.id,
+            idempotency_key=key,
+        )
+        return json_response(await render_scheduled(request, scheduled))
     status = await statuses.post_tweet(
         ctx(request), account, _draft(form), application_id=principal.app.id, idempotency_key=key
     )

@@ -43,6 +43,7 @@ from chirp.handlers import (
     profiles,
     public_pages,
     relationships,
+    scheduled_statuses,
     search,
     statuses,
     streaming,
@@ -108,6 +109,7 @@ ROUTE_MODULES = (
     profiles,
     tags,
     polls,
+    scheduled_statuses,
     public_pages,  # `/`, `/@<user>`, `/tags/<name>`: no API path starts so
 )
 

@@ -38,6 +38,7 @@ from chirp.storage.mongodb.markers import marker_doc
 from chirp.storage.mongodb.media import media_doc
 from chirp.storage.mongodb.notifications import notification_doc
 from chirp.storage.mongodb.polls import poll_doc
+from chirp.storage.mongodb.scheduled_statuses import scheduled_doc
 from chirp.storage.mongodb.statuses import edit_doc, reblog_edge_doc, status_doc
 from chirp.storage.mongodb.tags import featured_doc, tag_follow_doc
 from chirp.storage.mongodb.timelines import feed_entry
@@ -52,6 +53,7 @@ from chirp.storage.sqlite.live import message_from_row, stream_from_row
 from chirp.storage.sqlite.markers import marker_from_row
 from chirp.storage.sqlite.media import media_from_row
 from chirp.storage.sqlite.notifications import notification_from_row
+from chirp.storage.sqlite.scheduled_statuses import scheduled_from_row
 from chirp.storage.sqlite.statuses import edit_from_row, status_from_row
 from chirp.storage.sqlite.tokens import token_from_row
 
@@ -232,7 +234,10 @@ PARTS = (
     Part(
         "media",
         "SELECT * FROM media_attachments ORDER BY id",
-        lambda r: media_doc(media_from_row(r)),
+        lambda r: {
+            **media_doc(media_from_row(r)),
+            "scheduled_status_id": r["scheduled_status_id"],
+        },
     ),
     Part("live_streams", "SELECT * FROM live_streams ORDER BY id", _stream),
     Part(
@@ -343,6 +348,11 @@ PARTS = (
             "conversation_id": r["conversation_id"],
             "created_at": ts(dt(r["created_at"])),
         },
+    ),
+    Part(
+        "scheduled_statuses",
+        "SELECT * FROM scheduled_statuses ORDER BY id",
+        lambda r: scheduled_doc(scheduled_from_row(r)),
     ),
     Part(
         "polls",

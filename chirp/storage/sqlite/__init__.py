@@ -30,6 +30,7 @@ from chirp.storage.sqlite.outbox import SqliteOutbox
 from chirp.storage.sqlite.polls import SqlitePolls
 from chirp.storage.sqlite.profiles import SqliteProfileImages
 from chirp.storage.sqlite.records import FollowerLists, VersionedRecords
+from chirp.storage.sqlite.scheduled_statuses import SqliteScheduledStatuses
 from chirp.storage.sqlite.search import SqliteSearch
 from chirp.storage.sqlite.statuses import STATUS_COLUMNS, SqliteStatuses, status_from_values
 from chirp.storage.sqlite.tags import SqliteTags
@@ -62,6 +63,7 @@ class SqliteStore(
     SqliteTags,
     SqliteLinks,
     SqlitePolls,
+    SqliteScheduledStatuses,
 ):
     """Implements `chirp.storage.port.Store`; one mixin per aggregate."""
 

@@ -33,3 +33,18 @@ CREATE TABLE poll_voters (
     account_id INTEGER NOT NULL,
     PRIMARY KEY (poll_id, account_id)
 );
+
+-- Tweets to publish later (`scheduled_at`): what was posted, as Mastodon's `params`. Their
+-- media rows point here (`media_attachments.status_id` = this id) until they are published.
+CREATE TABLE scheduled_statuses (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    scheduled_at TEXT NOT NULL,
+    params TEXT NOT NULL,
+    media_ids TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX scheduled_statuses_by_account ON scheduled_statuses(account_id, id);
+
+-- Media held by a scheduled post: neither attachable elsewhere nor collected until published.
+ALTER TABLE media_attachments
+    ADD COLUMN scheduled_status_id INTEGER REFERENCES scheduled_statuses(id) ON DELETE SET NULL;
