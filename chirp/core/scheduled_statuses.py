@@ -6,7 +6,7 @@ twice; the row goes only once the tweet is written, so nothing is lost across a 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chirp.core import statuses
@@ -19,12 +19,30 @@ from chirp.storage.port import MediaNotAttachable
 log = logging.getLogger(__name__)
 
 MIN_LEAD = timedelta(minutes=5)  # as Mastodon: at least five minutes ahead
+DAILY_LIMIT = 25  # per (UTC) day of `scheduled_at`, as Mastodon
+TOTAL_LIMIT = 300
 
 
-def _check_time(ctx: Context, scheduled_at: datetime) -> None:
+async def _check_time(
+    ctx: Context, account_id: int, scheduled_at: datetime, *, moving: bool = False
+) -> None:
+    """Far enough ahead, and within Mastodon's limits (a move counts only against its day)."""
     if scheduled_at < ctx.now() + MIN_LEAD:
         raise InvalidInput(
             "Validation failed: Scheduled at The scheduled date must be in the future"
+        )
+    day = scheduled_at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    total, that_day = await ctx.store.count_scheduled_statuses(
+        account_id, since=day, until=day + timedelta(days=1)
+    )
+    if not moving and total >= TOTAL_LIMIT:
+        raise InvalidInput(
+            f"Validation failed: You have exceeded the limit of {TOTAL_LIMIT} scheduled posts"
+        )
+    if that_day >= DAILY_LIMIT:
+        raise InvalidInput(
+            f"Validation failed: You have exceeded the limit of {DAILY_LIMIT} scheduled posts"
+            " for today"
         )
 
 
@@ -99,7 +117,7 @@ async def schedule_tweet(
     idempotency_key: str | None = None,
 ) -> ScheduledStatus:
     """Checked now as a post is (text, visibility, reply, poll, media); its media held."""
-    _check_time(ctx, scheduled_at)
+    await _check_time(ctx, author.id, scheduled_at)
     await statuses.check_tweet(ctx, author, draft)
     scheduled = ScheduledStatus(
         id=ctx.new_id(),
@@ -131,7 +149,7 @@ async def reschedule_tweet(
     ctx: Context, owner: Account, scheduled_id: int, scheduled_at: datetime
 ) -> ScheduledStatus:
     found = await get_scheduled_tweet(ctx, owner, scheduled_id)
-    _check_time(ctx, scheduled_at)
+    await _check_time(ctx, owner.id, scheduled_at, moving=True)
     moved = await ctx.store.reschedule_status(
         found.id,
         scheduled_at,

@@ -1010,6 +1010,12 @@ class ScheduledStatusStore(Protocol):
         None if it is gone."""
         ...
 
+    async def count_scheduled_statuses(
+        self, account_id: int, *, since: datetime, until: datetime
+    ) -> tuple[int, int]:
+        """(how many the account has scheduled, how many of them fall in [since, until))."""
+        ...
+
     async def release_scheduled_media(self, scheduled_id: int, at: datetime) -> None:
         """Let go of its media (to attach them to the published tweet); idempotent."""
         ...

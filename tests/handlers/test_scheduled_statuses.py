@@ -11,6 +11,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from chirp.core import scheduled_statuses
 from chirp.core.context import Context
 from chirp.server.keys import CONTEXT
 from tests.helpers import Drain, User, post, user_token
@@ -198,3 +199,27 @@ async def test_a_reply_whose_parent_is_gone_is_dropped(
     assert await store.get_scheduled_status(int(scheduled["id"])) is None
     timeline = f"/api/v1/accounts/{alice.id}/statuses"
     assert await (await client.get(timeline, headers=alice.headers)).json() == []
+
+
+async def test_daily_and_total_limits(
+    client: TestClient, alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(scheduled_statuses, "DAILY_LIMIT", 2)
+    monkeypatch.setattr(scheduled_statuses, "TOTAL_LIMIT", 3)
+    day = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    days = [day + timedelta(days=n) for n in (2, 3, 4)]
+    for at in (days[0], days[0] + timedelta(minutes=1)):
+        assert (await _schedule(client, alice, scheduled_at=at.isoformat())).status == 200
+    third = await _schedule(client, alice, scheduled_at=days[0].isoformat())
+    assert third.status == 422
+    assert "limit of 2 scheduled posts for today" in (await third.json())["error"]
+    other = await (await _schedule(client, alice, scheduled_at=days[1].isoformat())).json()
+    over = await _schedule(client, alice, scheduled_at=days[2].isoformat())
+    assert over.status == 422
+    assert "limit of 3 scheduled posts" in (await over.json())["error"]
+    # A move counts against its new day only.
+    url = f"/api/v1/scheduled_statuses/{other['id']}"
+    full = await client.put(url, headers=alice.headers, json={"scheduled_at": days[0].isoformat()})
+    assert full.status == 422
+    moved = await client.put(url, headers=alice.headers, json={"scheduled_at": days[2].isoformat()})
+    assert moved.status == 200, await moved.text()

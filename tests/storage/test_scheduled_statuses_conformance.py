@@ -98,3 +98,22 @@ async def test_list_reschedule_and_remove(store: Store) -> None:
     assert await store.get_scheduled_status(holding.id) is None
     # Removing lets go of the media: attachable again.
     assert (await tweet(store, alice, [photo], "x")).media_ids == (photo.id,)
+
+
+async def test_count_scheduled_statuses_by_day(store: Store) -> None:
+    alice, bob = await make_account(store), await make_account(store)
+    made = [_scheduled(alice.id, minutes=60 * 24 * n) for n in (1, 1, 2)]
+    for scheduled in [*made, _scheduled(bob.id)]:
+        await store.create_scheduled_status(scheduled, event=event())
+    first = made[0].scheduled_at
+    counted = await store.count_scheduled_statuses(
+        alice.id, since=first - timedelta(seconds=1), until=first + timedelta(hours=1)
+    )
+    assert counted == (3, 2)
+    none = await store.count_scheduled_statuses(
+        alice.id, since=first + timedelta(hours=2), until=first + timedelta(hours=3)
+    )
+    assert none == (3, 0)
+    assert await store.count_scheduled_statuses(
+        12345, since=first, until=first + timedelta(days=9)
+    ) == (0, 0)

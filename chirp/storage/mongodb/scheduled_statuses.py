@@ -93,6 +93,15 @@ class MongoScheduledStatuses(MongoBase):
             return None
         return await self.get_scheduled_status(scheduled_id)
 
+    async def count_scheduled_statuses(
+        self, account_id: int, *, since: datetime, until: datetime
+    ) -> tuple[int, int]:
+        total = await self.db.scheduled_statuses.count_documents({"account_id": account_id})
+        within = await self.db.scheduled_statuses.count_documents(
+            {"account_id": account_id, "scheduled_at": {"$gte": ts(since), "$lt": ts(until)}}
+        )
+        return total, within
+
     async def _release(self, session: Session, scheduled_id: int, at: datetime) -> None:
         await self.db.media.update_many(
             {"scheduled_status_id": scheduled_id},

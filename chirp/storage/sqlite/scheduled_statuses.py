@@ -103,6 +103,18 @@ class SqliteScheduledStatuses(SqliteBase):
             return None
         return await self.get_scheduled_status(scheduled_id)
 
+    async def count_scheduled_statuses(
+        self, account_id: int, *, since: datetime, until: datetime
+    ) -> tuple[int, int]:
+        row = await self.db.fetchone(
+            "SELECT count(*) AS total,"
+            " coalesce(sum(scheduled_at >= ? AND scheduled_at < ?), 0) AS within"
+            " FROM scheduled_statuses WHERE account_id = ?",
+            (ts(since), ts(until), account_id),
+        )
+        assert row is not None
+        return row["total"], row["within"]
+
     async def release_scheduled_media(self, scheduled_id: int, at: datetime) -> None:
         async def write(tx: aiosqlite.Connection) -> None:
             await _release_media(tx, scheduled_id, at)
