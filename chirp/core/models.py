@@ -510,3 +510,35 @@ class AccountMute:
 
     def active(self, now: datetime) -> bool:
         return self.expires_at is None or self.expires_at > now
+
+
+@dataclass(slots=True)
+class Poll:
+    """A tweet's poll. Recorded just before its tweet (`status_id`); `votes` counts each option
+    (aligned with `options`), `voters_count` the accounts that voted. Votes are never changed:
+    an edit of the poll replaces it with zeroed counts, as Mastodon resets them."""
+
+    id: int
+    status_id: int
+    account_id: int
+    options: tuple[str, ...]
+    expires_at: datetime
+    multiple: bool = False
+    hide_totals: bool = False
+    votes: tuple[int, ...] = ()
+    voters_count: int = 0
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at <= now
+
+
+@dataclass(slots=True)
+class ScheduledStatus:
+    """A tweet to publish at `scheduled_at`: what was posted (Mastodon's `params`, JSON) and
+    the attachments it holds meanwhile (neither attachable elsewhere nor collected)."""
+
+    id: int
+    account_id: int
+    scheduled_at: datetime
+    params: dict[str, Any]
+    media_ids: tuple[int, ...] = ()

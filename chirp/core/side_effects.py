@@ -16,6 +16,9 @@
     stream.live       -> `chirp.live` notification to every follower of the streamer
     stream.ended      -> (realtime push only)
     announcement.*    -> (realtime push only: `chirp.realtime.announcements`)
+    poll.voted        -> (realtime push only: the tweet's `status.counts` carry the poll's)
+    poll.ended        -> `poll` notification to every voter and the author (due at the end)
+    scheduled_status.due -> publish the scheduled tweet (due at `scheduled_at`)
 
 Realtime push subscribes here too, as one more step per event.
 """
@@ -24,7 +27,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from chirp.core import feeds, follow_requests, notifications
+from chirp.core import feeds, follow_requests, notifications, polls, scheduled_statuses
 from chirp.core.context import Context
 from chirp.core.dispatch import Batch, BatchDone, Step
 from chirp.core.models import Event, Page
@@ -139,11 +142,23 @@ async def notify_live(ctx: Context, event: Event, batch: Batch) -> None:
     batch.notifications += await notifications.notify_live(ctx, _id(event, "stream_id"))
 
 
+async def notify_poll_ended(ctx: Context, event: Event, batch: Batch) -> None:
+    batch.notifications += await polls.notify_poll_ended(ctx, event)
+
+
+async def remove_poll(ctx: Context, event: Event, batch: Batch) -> None:
+    await polls.close_poll_of(ctx, _id(event, "status_id"))
+
+
+async def publish_scheduled(ctx: Context, event: Event, batch: Batch) -> None:
+    await scheduled_statuses.publish_scheduled_tweet(ctx, event)
+
+
 def default_steps() -> dict[str, list[Step]]:
     return {
         "status.created": [fan_out, notify_new_status],
         "status.updated": [notify_edit],
-        "status.deleted": [withdraw_reblog],
+        "status.deleted": [withdraw_reblog, remove_poll],
         "favourite.created": [notify_favourite],
         "favourite.removed": [withdraw_favourite],
         "follow.created": [notify_follow, merge_followed_tweets],
@@ -155,6 +170,9 @@ def default_steps() -> dict[str, list[Step]]:
         "tag_follow.removed": [withdraw_unfollowed_tag_tweets],
         "stream.live": [notify_live],
         "stream.ended": [],
+        "poll.voted": [],
+        "poll.ended": [notify_poll_ended],
+        "scheduled_status.due": [publish_scheduled],
     }
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from chirp.core import media as media_rules
+from chirp.core import polls
 from chirp.core import text as text_rules
 from chirp.core.context import Context
 from chirp.core.errors import Forbidden, InvalidInput, NotFound
@@ -31,6 +32,7 @@ class TweetDraft:
     in_reply_to_id: int | None = None
     quoted_status_id: int | None = None
     media_ids: tuple[int, ...] | None = None  # None: none on a new tweet, unchanged on an edit
+    poll: polls.PollDraft | None = None  # on an edit, None drops the poll (as Mastodon)
 
 
 @dataclass(slots=True)
@@ -92,21 +94,21 @@ async def _original(ctx: Context, viewer_id: int, status_id: int) -> Status:
     return status
 
 
-async def post_tweet(
-    ctx: Context,
-    author: Account,
-    draft: TweetDraft,
-    *,
-    application_id: int | None = None,
-    idempotency_key: str | None = None,
-) -> Status:
-    """Write the tweet (entities, counters and its `status.created` event in one transaction);
-    fan-out, notifications and push follow from the event."""
-    since = ctx.now() - timedelta(seconds=ctx.settings.idempotency_ttl_seconds)
-    if idempotency_key:
-        earlier = await ctx.store.find_idempotent_status(author.id, idempotency_key, since)
-        if earlier is not None:
-            return earlier
+@dataclass(slots=True)
+class _Checked:
+    visibility: str
+    parent: Status | None
+    quoted: Status | None
+    media_ids: tuple[int, ...]
+    rendered: _Rendered
+
+
+async def check_tweet(ctx: Context, author: Account, draft: TweetDraft) -> None:
+    """Every check a post makes, without posting (a scheduled post is checked when made)."""
+    await _checked(ctx, author, draft)
+
+
+async def _checked(ctx: Context, author: Account, draft: TweetDraft) -> _Checked:
     visibility = draft.visibility or author.default_privacy
     if visibility not in VISIBILITIES:
         raise InvalidInput(
@@ -126,8 +128,37 @@ async def post_tweet(
     ):
         raise Forbidden("This post cannot be quoted")
     implicit = (parent.account_id,) if parent and parent.account_id != author.id else ()
+    if draft.poll is not None:
+        _no_media_with_poll(draft.media_ids or ())
+        polls.check_poll(draft.poll)
     media_ids = await media_rules.attachable_media(ctx, author, draft.media_ids or ())
     rendered = await _render(ctx, draft, implicit_mentions=implicit, has_media=bool(media_ids))
+    return _Checked(visibility, parent, quoted, media_ids, rendered)
+
+
+async def post_tweet(
+    ctx: Context,
+    author: Account,
+    draft: TweetDraft,
+    *,
+    application_id: int | None = None,
+    idempotency_key: str | None = None,
+) -> Status:
+    """Write the tweet (entities, counters and its `status.created` event in one transaction);
+    fan-out, notifications and push follow from the event."""
+    since = ctx.now() - timedelta(seconds=ctx.settings.idempotency_ttl_seconds)
+    if idempotency_key:
+        earlier = await ctx.store.find_idempotent_status(author.id, idempotency_key, since)
+        if earlier is not None:
+            return earlier
+    checked = await _checked(ctx, author, draft)
+    visibility, parent, quoted, media_ids, rendered = (
+        checked.visibility,
+        checked.parent,
+        checked.quoted,
+        checked.media_ids,
+        checked.rendered,
+    )
     status_id = ctx.new_id()
     status = Status(
         id=status_id,
@@ -153,24 +184,40 @@ async def post_tweet(
     event = Event(id=ctx.new_id(), kind="status.created", payload={"status_id": status.id})
     if ctx.outbox_gate is not None:
         await ctx.outbox_gate.wait_for_room(ctx)
+    if draft.poll is not None:  # first: no reader sees the tweet without its poll
+        await polls.open_poll(ctx, author, status_id, draft.poll)
     try:
         await ctx.store.create_status(
             status, event=event, idempotency_key=idempotency_key or None, idempotency_since=since
         )
     except UniqueViolation:
+        await _drop_poll(ctx, draft, status_id)
         # A concurrent retry with the same Idempotency-Key won the race: answer with its tweet.
         earlier = await ctx.store.find_idempotent_status(author.id, idempotency_key or "", since)
         if earlier is None:
             raise
         return earlier
     except MediaNotAttachable:  # attached elsewhere or collected since the check above
+        await _drop_poll(ctx, draft, status_id)
         raise InvalidInput("Validation failed: media is no longer available to attach") from None
     except MissingRecord as gone:
+        await _drop_poll(ctx, draft, status_id)
         raise NotFound("Record not found") from gone
     ctx.wake_dispatcher()
     if ctx.tweet_push is not None:
         ctx.tweet_push.posted(status)
     return status
+
+
+def _no_media_with_poll(media_ids: tuple[int, ...]) -> None:
+    if media_ids:
+        raise InvalidInput("Validation failed: Media attachments cannot be combined with a poll")
+
+
+async def _drop_poll(ctx: Context, draft: TweetDraft, status_id: int) -> None:
+    """The tweet's write failed after its poll was recorded: the poll goes too."""
+    if draft.poll is not None:
+        await polls.close_poll_of(ctx, status_id)
 
 
 async def edit_tweet(ctx: Context, editor: Account, status_id: int, draft: TweetDraft) -> Status:
@@ -182,6 +229,9 @@ async def edit_tweet(ctx: Context, editor: Account, status_id: int, draft: Tweet
         media_ids = await media_rules.attachable_media(
             ctx, editor, draft.media_ids, status_id=status.id
         )
+    if draft.poll is not None:
+        _no_media_with_poll(media_ids)
+        polls.check_poll(draft.poll)
     rendered = await _render(
         ctx,
         draft,
@@ -221,6 +271,7 @@ async def edit_tweet(ctx: Context, editor: Account, status_id: int, draft: Tweet
         raise InvalidInput("Validation failed: media is no longer available to attach") from None
     if updated is None:
         raise NotFound("Record not found")
+    await polls.edit_poll(ctx, editor, status.id, draft.poll)
     ctx.wake_dispatcher()
     return updated
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from chirp.core.context import Context
 from chirp.core.emojis import EmojiSet, current_emojis
 from chirp.core.live import playback_url
 from chirp.core.media import media_urls
-from chirp.core.models import Account, LiveStream, MediaAttachment, Notification, Status
+from chirp.core.models import Account, LiveStream, MediaAttachment, Notification, Poll, Status
 from chirp.core.visibility import load_shunning, screened_ids, visible_ids
 from chirp.storage.port import ViewerState
 
@@ -35,6 +36,10 @@ class StatusBundle:
     emojis: EmojiSet = field(default_factory=EmojiSet)
     # Statuses whose conversation the viewer muted (`muted`).
     muted: set[int] = field(default_factory=set)
+    # Polls by status id, the viewer's choices by poll id, and when they were read (`expired`).
+    polls: dict[int, Poll] = field(default_factory=dict)
+    own_votes: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    now: datetime | None = None
 
 
 async def load_bundle(
@@ -86,6 +91,14 @@ async def load_bundle(
         unjudged = [s for s in everything if s.id not in known]
         if unjudged:
             bundle.visible |= await visible_ids(ctx, viewer_id, unjudged)
+    bundle.polls = await ctx.store.get_polls_of_statuses(
+        s.id for s in everything if s.reblog_of_id is None
+    )
+    bundle.now = ctx.now()
+    if viewer_id is not None and bundle.polls:
+        bundle.own_votes = await ctx.store.get_own_votes(
+            viewer_id, (p.id for p in bundle.polls.values())
+        )
     # Every attachment of the page in one query (ids are on the rows, like mentions).
     bundle.media = await ctx.store.get_media_batch(m for s in everything for m in s.media_ids)
     bundle.media_urls = await media_urls(ctx, bundle.media.values())

@@ -58,6 +58,7 @@ Id = Annotated[int, BeforeValidator(record_id)]
 OptionalId = Annotated[int | None, BeforeValidator(_blank_none_id)]
 IdList = Annotated[list[Id], BeforeValidator(_as_list)]
 StrList = Annotated[list[str], BeforeValidator(_as_list)]
+IntList = Annotated[list[int], BeforeValidator(_as_list)]  # JSON numbers or form text
 
 
 def nest_brackets(flat: dict[str, Any]) -> dict[str, Any]:

@@ -8,11 +8,12 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from chirp.core import engagement, statuses
+from chirp.core import engagement, scheduled_statuses, statuses
 from chirp.core.context import Context
 from chirp.core.emojis import current_emojis
 from chirp.core.errors import InvalidInput
 from chirp.core.models import Account, Page, Status
+from chirp.core.polls import PollDraft
 from chirp.handlers.common import (
     authenticate_user,
     ctx,
@@ -23,9 +24,10 @@ from chirp.handlers.common import (
     query_params,
     validate,
 )
-from chirp.handlers.forms import FormBool, IdList, OptionalId
+from chirp.handlers.forms import FormBool, IdList, OptionalId, StrList
 from chirp.handlers.paging import link_header, parse_page
 from chirp.handlers.rendering import render_status, render_statuses, serializer_for
+from chirp.handlers.scheduled_statuses import parse_time, render_scheduled
 from chirp.serializers.accounts import account_json
 from chirp.serializers.statuses import deleted_status_json, status_edit_json, status_source_json
 
@@ -33,6 +35,13 @@ routes = web.RouteTableDef()
 
 IDEMPOTENCY_KEY_MAX = 200
 BATCH_MAX = 20  # ids of `GET /api/v1/statuses`
+
+
+class PollForm(BaseModel):
+    options: StrList = Field(max_length=100)  # the core refuses more than MAX_OPTIONS
+    expires_in: int
+    multiple: FormBool = False
+    hide_totals: FormBool = False
 
 
 class StatusForm(BaseModel):
@@ -44,14 +53,13 @@ class StatusForm(BaseModel):
     in_reply_to_id: OptionalId = None
     quoted_status_id: OptionalId = None
     media_ids: IdList = Field(default_factory=list)
-    poll: dict[str, object] | None = None
-    scheduled_at: str | None = None
+    poll: PollForm | None = None
+    scheduled_at: str | None = Field(None, max_length=64)
 
     @model_validator(mode="before")
     @classmethod
     def _form_encoded_poll(cls, data: Any) -> Any:
-        """Forms send a poll as `poll[options][]`, `poll[expires_in]`...: gather them, so a
-        poll is refused rather than silently dropped from the post."""
+        """Forms send a poll as `poll[options][]`, `poll[expires_in]`...: gather them."""
         if isinstance(data, dict) and "poll" not in data:
             poll = {k[5:].strip("[]"): v for k, v in data.items() if k.startswith("poll[")}
             if poll:
@@ -64,10 +72,6 @@ class ReblogForm(BaseModel):
 
 
 def _draft(form: StatusForm) -> statuses.TweetDraft:
-    if form.poll:
-        raise InvalidInput("Validation failed: Polls are not supported")
-    if form.scheduled_at:
-        raise InvalidInput("Validation failed: Scheduled posts are not supported")
     return statuses.TweetDraft(
         text=form.status,
         spoiler_text=form.spoiler_text,
@@ -78,6 +82,14 @@ def _draft(form: StatusForm) -> statuses.TweetDraft:
         quoted_status_id=form.quoted_status_id,
         # Sent (even empty): the new set; absent: none on a new tweet, unchanged on an edit.
         media_ids=tuple(form.media_ids) if "media_ids" in form.model_fields_set else None,
+        poll=None
+        if form.poll is None
+        else PollDraft(
+            options=tuple(form.poll.options),
+            expires_in=form.poll.expires_in,
+            multiple=form.poll.multiple,
+            hide_totals=form.poll.hide_totals,
+        ),
     )
 
 
@@ -88,6 +100,16 @@ async def post_status(request: web.Request) -> web.Response:
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and len(key) > IDEMPOTENCY_KEY_MAX:
         raise InvalidInput("Idempotency-Key is too long")
+    if form.scheduled_at:
+        scheduled = await scheduled_statuses.schedule_tweet(
+            ctx(request),
+            account,
+            _draft(form),
+            parse_time(form.scheduled_at),
+            application_id=principal.app.id,
+            idempotency_key=key,
+        )
+        return json_response(await render_scheduled(request, scheduled))
     status = await statuses.post_tweet(
         ctx(request), account, _draft(form), application_id=principal.app.id, idempotency_key=key
     )

@@ -37,6 +37,7 @@ from chirp.core.models import Event, Notification, Status
 from chirp.core.views import load_bundle, load_notification_bundle
 from chirp.realtime import involved, topics
 from chirp.serializers.notifications import notification_json
+from chirp.serializers.polls import poll_counts_json
 from chirp.serializers.statuses import StatusSerializer
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,7 @@ class Pusher:
             "status.deleted": self.status_deleted,
             "favourite.created": self.engagement_changed,
             "favourite.removed": self.engagement_changed,
+            "poll.voted": self.engagement_changed,
         }
 
     async def defer(self, ctx: Context, event: Event, batch: Batch) -> None:
@@ -385,14 +387,18 @@ class Pusher:
                     log.exception("live counters failed")
 
     async def _publish_counts(self, status_ids: set[int]) -> None:
-        for status in (await self.ctx.store.get_statuses(status_ids)).values():
-            counts = {
+        found = await self.ctx.store.get_statuses(status_ids)
+        polls = await self.ctx.store.get_polls_of_statuses(found) if found else {}
+        for status in found.values():
+            counts: dict[str, object] = {
                 "id": str(status.id),
                 "replies_count": status.replies_count,
                 "reblogs_count": status.reblogs_count,
                 "favourites_count": status.favourites_count,
                 "quotes_count": status.quotes_count,
             }
+            if status.id in polls:  # everyone on the stream sees them: no viewer's own votes
+                counts["poll"] = poll_counts_json(polls[status.id], self.ctx.now())
             await publish_best_effort(
                 self.bus, [topics.status(status.id)], "status.counts", dumps(counts), keep=False
             )

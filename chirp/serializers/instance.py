@@ -6,6 +6,7 @@ from typing import Any
 
 from chirp import __version__
 from chirp.config import Settings
+from chirp.core import polls
 from chirp.core.engagement import MAX_PINS
 from chirp.core.instance import (
     InstanceStats,
@@ -43,8 +44,8 @@ def version_string() -> str:
 
 def _configuration(settings: Settings) -> dict[str, Any]:
     """Limits clients read before offering a feature. Only what Chirp serves and enforces:
-    no `polls` (not served yet; clients hide the poll button without it), no `vapid` (no Web
-    Push yet), and every figure is the constant or setting the code enforces."""
+    no `vapid` (no Web Push yet), and every figure is the constant or setting the code
+    enforces."""
     return {
         "accounts": {"max_featured_tags": FEATURED_LIMIT, "max_pinned_statuses": MAX_PINS},
         "statuses": {
@@ -60,6 +61,12 @@ def _configuration(settings: Settings) -> dict[str, Any]:
             "video_frame_rate_limit": MAX_FPS,
             "video_matrix_limit": settings.media_video_max_pixels,
             "description_limit": DESCRIPTION_MAX,
+        },
+        "polls": {
+            "max_options": polls.MAX_OPTIONS,
+            "max_characters_per_option": polls.MAX_CHARACTERS_PER_OPTION,
+            "min_expiration": polls.MIN_EXPIRATION,
+            "max_expiration": polls.MAX_EXPIRATION,
         },
         "translation": {"enabled": False},
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -14,6 +15,7 @@ from chirp.serializers.cache import RenderCache
 from chirp.serializers.common import iso
 from chirp.serializers.emojis import emojis_json
 from chirp.serializers.media import media_attachment_json
+from chirp.serializers.polls import poll_json
 from chirp.serializers.tags import tag_ref_json
 
 
@@ -70,6 +72,7 @@ class StatusSerializer:
             and status.reblog_of_id is None
             and status.quote_of_id is None
             and not status.media_ids
+            and sid not in b.polls  # a poll's counts and `voted` change under the same row
         ):
             # Most of a page: a tweet without retweet, quote or media that the viewer did not
             # touch reads the same for every such viewer, so it is kept whole.
@@ -120,9 +123,23 @@ class StatusSerializer:
                 if m in b.media
             ],
             "quote": self._quote(status, quote_depth),
+            "poll": self._poll(status),
         }
         # Both are JSON objects: the caller splices these members after the shared ones.
         return orjson.dumps(own)[1:]
+
+    def _poll(self, status: Status) -> dict[str, Any] | None:
+        b = self.bundle
+        poll = b.polls.get(status.id)
+        if poll is None:
+            return None
+        return poll_json(
+            poll,
+            b.now or datetime.now(UTC),
+            b.emojis,
+            viewer_id=b.viewer_id,
+            own_votes=b.own_votes.get(poll.id, ()),
+        )
 
     def _members(
         self, status: Status, author: Account, mentions: tuple[tuple[int, str], ...]
@@ -173,7 +190,6 @@ class StatusSerializer:
             "tags": [tag_ref_json(name, self.settings) for name in status.tags],
             "emojis": emojis_json(self.bundle.emojis, status.spoiler_text, status.text),
             "card": None,
-            "poll": None,
             "quote_approval": {"automatic": ["public"], "manual": [], "current_user": "automatic"},
         }
 

@@ -42,10 +42,12 @@ from chirp.handlers import (
     notification_policy,
     notifications,
     oauth,
+    polls,
     profiles,
     public_pages,
     relationships,
     reports,
+    scheduled_statuses,
     search,
     statuses,
     streaming,
@@ -127,6 +129,8 @@ ROUTE_MODULES = (
     tags,
     reports,
     admin,
+    polls,
+    scheduled_statuses,
     webapp,  # the app's routes, and `/`, `/@<user>`, `/tags/...` for signed-in browsers
     public_pages,  # `/`, `/@<user>`, `/tags/<name>`: no API path starts so
 )

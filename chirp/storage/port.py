@@ -36,9 +36,11 @@ from chirp.core.models import (
     NotificationPolicy,
     NotificationRequest,
     Page,
+    Poll,
     ProfileField,
     ReactionCount,
     Report,
+    ScheduledStatus,
     Status,
     StatusEdit,
     StreamKey,
@@ -1093,6 +1095,81 @@ class BlockMuteStore(Protocol):
         ...
 
 
+class PollStore(Protocol):
+    async def create_poll(self, poll: Poll, *, event: Event) -> None:
+        """Insert the poll with zeroed counts and record `event` (its end) due at
+        `poll.expires_at`, in one transaction."""
+        ...
+
+    async def reset_poll(
+        self, poll: Poll, *, event: Event, keep_votes: bool = False
+    ) -> Poll | None:
+        """Replace the poll's options, flags and end (matched by id) and, unless `keep_votes`,
+        drop every vote and zero the counts; record `event` due at `poll.expires_at`. None if
+        the poll is gone."""
+        ...
+
+    async def remove_poll(self, poll_id: int) -> None:
+        """Delete the poll and its votes (idempotent)."""
+        ...
+
+    async def get_poll(self, poll_id: int) -> Poll | None: ...
+
+    async def get_polls_of_statuses(self, status_ids: Iterable[int]) -> dict[int, Poll]:
+        """The polls of these tweets, by status id."""
+        ...
+
+    async def get_own_votes(
+        self, account_id: int, poll_ids: Iterable[int]
+    ) -> dict[int, tuple[int, ...]]:
+        """The options the account chose in each poll it voted in (ascending)."""
+        ...
+
+    async def add_poll_votes(
+        self, poll_id: int, account_id: int, choices: Sequence[int], *, at: datetime, event: Event
+    ) -> Poll:
+        """Record the account's votes and count them atomically (each chosen option +1, voters
+        +1) and record `event`, in one transaction. `UniqueViolation('poll_vote')` if the account already voted
+        in this poll; `MissingRecord` if the poll is gone."""
+        ...
+
+    async def poll_voter_ids(self, poll_id: int) -> list[int]: ...
+
+
+class ScheduledStatusStore(Protocol):
+    async def create_scheduled_status(self, scheduled: ScheduledStatus, *, event: Event) -> None:
+        """Insert it, hold its media (`MediaNotAttachable` unless each is the author's, ready
+        and free) and record `event` due at `scheduled_at`, in one transaction."""
+        ...
+
+    async def get_scheduled_status(self, scheduled_id: int) -> ScheduledStatus | None: ...
+
+    async def list_scheduled_statuses(self, account_id: int, page: Page) -> list[ScheduledStatus]:
+        """The account's, newest id first, paged by id."""
+        ...
+
+    async def reschedule_status(
+        self, scheduled_id: int, scheduled_at: datetime, *, event: Event
+    ) -> ScheduledStatus | None:
+        """Move it and record `event` due then (an earlier event finds the time changed).
+        None if it is gone."""
+        ...
+
+    async def count_scheduled_statuses(
+        self, account_id: int, *, since: datetime, until: datetime
+    ) -> tuple[int, int]:
+        """(how many the account has scheduled, how many of them fall in [since, until))."""
+        ...
+
+    async def release_scheduled_media(self, scheduled_id: int, at: datetime) -> None:
+        """Let go of its media (to attach them to the published tweet); idempotent."""
+        ...
+
+    async def remove_scheduled_status(self, scheduled_id: int, at: datetime) -> bool:
+        """Delete it and let go of its media; False if it was gone."""
+        ...
+
+
 @runtime_checkable
 class Store(
     AppStore,
@@ -1121,6 +1198,8 @@ class Store(
     MediaRemovalStore,
     ModerationStore,
     BlockMuteStore,
+    PollStore,
+    ScheduledStatusStore,
     Protocol,
 ):
     """Everything the domain persists. Backends compose the per-aggregate parts."""

@@ -54,6 +54,10 @@ PROVEN = {
     "configuration.media_attachments.video_frame_rate_limit",
     "configuration.media_attachments.video_matrix_limit",
     "configuration.media_attachments.description_limit",
+    "configuration.polls.max_options",
+    "configuration.polls.max_characters_per_option",
+    "configuration.polls.min_expiration",
+    "configuration.polls.max_expiration",
     "configuration.translation.enabled",
     "configuration.urls.streaming",
     "configuration.urls.status",
@@ -117,22 +121,10 @@ async def test_every_advertised_capability_has_a_proof(client: TestClient) -> No
 
 
 async def test_what_is_not_served_is_not_advertised(client: TestClient, alice: User) -> None:
-    """No polls, no Web Push key, no translation: and each is refused, not silently dropped."""
+    """No Web Push key, no translation: and each is refused, not silently dropped."""
     configuration = (await v2(client))["configuration"]
-    assert "polls" not in configuration
     assert "vapid" not in configuration
     assert configuration["translation"] == {"enabled": False}
-    assert "polls" not in (await v1(client))["configuration"]
-    poll = {"options": ["yes", "no"], "expires_in": 3600}
-    response = await client.post(
-        "/api/v1/statuses", headers=alice.headers, json={"status": "vote", "poll": poll}
-    )
-    assert response.status == 422
-    form = [("status", "vote"), ("poll[options][]", "yes"), ("poll[options][]", "no")]
-    form.append(("poll[expires_in]", "3600"))
-    response = await client.post("/api/v1/statuses", headers=alice.headers, data=form)
-    assert response.status == 422, await response.text()
-    assert "Polls" in (await response.json())["error"]
     tweet = await post(client, alice, "bonjour")
     translate = await client.post(
         f"/api/v1/statuses/{tweet['id']}/translate", headers=alice.headers
@@ -480,3 +472,34 @@ async def test_blocked_email_domains_cannot_sign_up(client: TestClient) -> None:
         assert response.status == 422, email
         assert (await response.json())["details"]["email"][0]["error"] == "ERR_BLOCKED"
     assert (await _sign_up_raw(client, "fine", email="x@notspam.example")).status == 200
+
+
+async def test_poll_limits(client: TestClient, alice: User) -> None:
+    """Each advertised poll limit is the one enforced, in JSON and in form posts."""
+    limits = (await v2(client))["configuration"]["polls"]
+    assert (await v1(client))["configuration"]["polls"] == limits
+    most, longest = limits["max_options"], limits["max_characters_per_option"]
+    shortest, farthest = limits["min_expiration"], limits["max_expiration"]
+
+    async def status_code(options: list[str], expires_in: int, *, form: bool = False) -> int:
+        if form:
+            data = [("status", "vote"), ("poll[expires_in]", str(expires_in))]
+            data += [("poll[options][]", option) for option in options]
+            response = await client.post("/api/v1/statuses", headers=alice.headers, data=data)
+        else:
+            poll = {"options": options, "expires_in": expires_in}
+            response = await client.post(
+                "/api/v1/statuses", headers=alice.headers, json={"status": "vote", "poll": poll}
+            )
+        if response.status == 200:
+            assert len((await response.json())["poll"]["options"]) == len(options)
+        return response.status
+
+    options = [f"option {i}" for i in range(most)]
+    for form in (False, True):
+        assert await status_code(options, shortest, form=form) == 200
+        assert await status_code([*options, "one more"], shortest, form=form) == 422
+        assert await status_code(["é" * longest, "no"], farthest, form=form) == 200
+        assert await status_code(["é" * (longest + 1), "no"], farthest, form=form) == 422
+        assert await status_code(["yes", "no"], shortest - 1, form=form) == 422
+        assert await status_code(["yes", "no"], farthest + 1, form=form) == 422

@@ -8,6 +8,7 @@ import io
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pymongo.asynchronous.mongo_client import AsyncMongoClient
@@ -31,8 +32,10 @@ from chirp.core.models import (
     NotificationPolicy,
     NotificationRequest,
     Page,
+    Poll,
     ProfileField,
     Report,
+    ScheduledStatus,
     StatusEdit,
     StreamKey,
 )
@@ -242,7 +245,18 @@ async def _embedded_deployment(store: Store) -> dict[str, int]:
             ids.next_id(), bob.id, carol.id, False, now(), expires_at=now() + timedelta(days=1)
         )
     )
+    ballot = Poll(ids.next_id(), root.id, alice.id, ("yes", "no"), now(), multiple=True)
+    await store.create_poll(ballot, event=event())
+    await store.add_poll_votes(ballot.id, bob.id, [0, 1], at=now(), event=event())
+    held = replace(media, id=ids.next_id(), file_key="media/2/original.jpg")
+    await store.create_media(held)
+    later = ScheduledStatus(
+        ids.next_id(), alice.id, now() + timedelta(hours=1), {"text": "later"}, (held.id,)
+    )
+    await store.create_scheduled_status(later, event=event())
     return {
+        "scheduled": later.id,
+        "poll": ballot.id,
         "alice": alice.id,
         "bob": bob.id,
         "carol": carol.id,
@@ -251,6 +265,12 @@ async def _embedded_deployment(store: Store) -> dict[str, int]:
         "edited": edited.id,
         "stream": stream.id,
     }
+
+
+def db_media_doc(client: StandInClient, media_id: int) -> dict[str, Any]:
+    doc = client.mock.get_database("chirp")["media"].find_one({"_id": media_id})
+    assert doc is not None
+    return dict(doc)
 
 
 async def test_db_copy_moves_sqlite_into_the_standin_without_loss(tmp_path: Path) -> None:
@@ -322,6 +342,18 @@ async def test_db_copy_moves_sqlite_into_the_standin_without_loss(tmp_path: Path
     assert await store.dismissed_announcements(made["bob"], [notice.id]) == {notice.id}
     reactions = await store.announcement_reactions([notice.id], made["bob"])
     assert [(r.name, r.count, r.me) for r in reactions[notice.id]] == [("blobcat", 1, True)]
+    poll = await store.get_poll(made["poll"])
+    assert poll is not None and (poll.options, poll.votes, poll.voters_count) == (
+        ("yes", "no"),
+        (1, 1),
+        1,
+    )
+    assert await store.get_own_votes(made["bob"], [made["poll"]]) == {made["poll"]: (0, 1)}
+    later = await store.get_scheduled_status(made["scheduled"])
+    assert later is not None and later.params == {"text": "later"}
+    assert [s.id for s in await store.list_scheduled_statuses(made["alice"], Page())] == [later.id]
+    held = db_media_doc(client, later.media_ids[0])
+    assert held["scheduled_status_id"] == later.id  # still held: not collectable
     live = await store.list_live_streams(Page())
     assert [s.id for s in live] == [made["stream"]]
     # Every document of a sharded collection carries its shard key.

@@ -29,7 +29,9 @@ from chirp.storage.mongodb.notification_filters import MongoNotificationFilters
 from chirp.storage.mongodb.notification_groups import MongoNotificationGroups
 from chirp.storage.mongodb.notifications import MongoNotifications
 from chirp.storage.mongodb.outbox import MongoOutbox
+from chirp.storage.mongodb.polls import MongoPolls
 from chirp.storage.mongodb.profiles import MongoProfileImages
+from chirp.storage.mongodb.scheduled_statuses import MongoScheduledStatuses
 from chirp.storage.mongodb.schema import init_indexes
 from chirp.storage.mongodb.search import MongoSearch
 from chirp.storage.mongodb.statuses import MongoStatuses
@@ -94,6 +96,8 @@ class MongoStore(
     MongoLinks,
     MongoModeration,
     MongoBlocks,
+    MongoPolls,
+    MongoScheduledStatuses,
 ):
     """Implements `chirp.storage.port.Store`; one mixin per aggregate. Holds the process's one
     client (a connection pool per server) and closes it on `close`."""

@@ -24,6 +24,7 @@ from chirp.core.models import (
     FeaturedTag,
     FollowRequest,
     Page,
+    Poll,
 )
 from chirp.storage.mongodb import MongoStore
 from chirp.storage.mongodb.accounts import account_doc, credentials_doc
@@ -37,6 +38,8 @@ from chirp.storage.mongodb.markers import marker_doc
 from chirp.storage.mongodb.media import media_doc
 from chirp.storage.mongodb.moderation import audit_doc, moderation_doc, report_doc
 from chirp.storage.mongodb.notifications import notification_doc
+from chirp.storage.mongodb.polls import poll_doc
+from chirp.storage.mongodb.scheduled_statuses import scheduled_doc
 from chirp.storage.mongodb.statuses import edit_doc, reblog_edge_doc, status_doc
 from chirp.storage.mongodb.tags import featured_doc, tag_follow_doc
 from chirp.storage.mongodb.timelines import feed_entry
@@ -52,6 +55,7 @@ from chirp.storage.sqlite.markers import marker_from_row
 from chirp.storage.sqlite.media import media_from_row
 from chirp.storage.sqlite.moderation import audit_from_row, moderation_from_row, report_from_row
 from chirp.storage.sqlite.notifications import notification_from_row
+from chirp.storage.sqlite.scheduled_statuses import scheduled_from_row
 from chirp.storage.sqlite.statuses import edit_from_row, status_from_row
 from chirp.storage.sqlite.tokens import token_from_row
 
@@ -127,6 +131,23 @@ def _stream(row: sqlite3.Row) -> Doc:
     doc = stream_doc(stream_from_row(row))
     doc["relay_seen_ms"] = row["relay_seen_ms"]
     return doc
+
+
+def _poll(row: sqlite3.Row) -> Doc:
+    options = orjson.loads(row["opts"])
+    return poll_doc(
+        Poll(
+            id=row["id"],
+            status_id=row["status_id"],
+            account_id=row["account_id"],
+            options=tuple(title for title, _ in options),
+            votes=tuple(count for _, count in options),
+            expires_at=dt(row["expires_at"]),
+            multiple=bool(row["multiple"]),
+            hide_totals=bool(row["hide_totals"]),
+            voters_count=row["voters_count"],
+        )
+    )
 
 
 def _chat(row: sqlite3.Row) -> Doc:
@@ -215,7 +236,10 @@ PARTS = (
     Part(
         "media",
         "SELECT * FROM media_attachments ORDER BY id",
-        lambda r: media_doc(media_from_row(r)),
+        lambda r: {
+            **media_doc(media_from_row(r)),
+            "scheduled_status_id": r["scheduled_status_id"],
+        },
     ),
     Part("live_streams", "SELECT * FROM live_streams ORDER BY id", _stream),
     Part(
@@ -360,6 +384,30 @@ PARTS = (
             "notifications": bool(r["notifications"]),
             "created_at": ts(dt(r["created_at"])),
             "expires_at": None if r["expires_at"] is None else ts(dt(r["expires_at"])),
+        },
+    ),
+    Part(
+        "scheduled_statuses",
+        "SELECT * FROM scheduled_statuses ORDER BY id",
+        lambda r: scheduled_doc(scheduled_from_row(r)),
+    ),
+    Part(
+        "polls",
+        "SELECT p.*, (SELECT json_group_array(json_array(o.title, o.votes_count))"
+        " FROM (SELECT * FROM poll_options WHERE poll_id = p.id ORDER BY position) o) AS opts"
+        " FROM polls p ORDER BY p.id",
+        _poll,
+    ),
+    Part(
+        "poll_votes",
+        "SELECT poll_id, account_id, json_group_array(choice) AS choices, min(created_at) AS at"
+        " FROM poll_votes GROUP BY poll_id, account_id ORDER BY poll_id, account_id",
+        lambda r: {
+            "_id": edge(r["poll_id"], r["account_id"]),
+            "poll_id": r["poll_id"],
+            "account_id": r["account_id"],
+            "choices": sorted(orjson.loads(r["choices"])),
+            "created_at": ts(dt(r["at"])),
         },
     ),
 )

@@ -71,6 +71,7 @@ async def attach_media(
             "_id": {"$in": list(media_ids)},
             "account_id": account_id,
             "status_id": None,
+            "scheduled_status_id": None,
             "state": "ready",
         },
         {"$set": {"status_id": status_id, "updated_at": ts(at)}},
@@ -124,7 +125,11 @@ class MongoMedia(MongoBase):
         # One conditional update per row: of two collectors racing for a row, only one still
         # finds it older than `before` (findAndModify is atomic per document). A claim whose
         # collector died is taken again once it is older than `before` itself.
-        unclaimed = {"status_id": None, "updated_at": {"$lt": ts(before)}}
+        unclaimed = {
+            "status_id": None,
+            "scheduled_status_id": None,
+            "updated_at": {"$lt": ts(before)},
+        }
         candidates = await self.db.media.find(
             unclaimed,
             {"_id": 1},
@@ -157,6 +162,7 @@ class MongoMedia(MongoBase):
                 "_id": media_id,
                 "account_id": account_id,
                 "status_id": None,
+                "scheduled_status_id": None,
                 "state": {"$ne": "deleting"},
             },
             {"$set": {"state": "deleting", "updated_at": ts(now)}},

@@ -75,7 +75,13 @@ INDEXES: dict[str, list[IndexModel]] = {
         _index(("account_id", ASC), ("from_account_id", ASC), ("filtered", ASC)),  # requests
     ],
     "outbox": [_index(("available_at", ASC))],
-    "media": [_index(("status_id", ASC), ("updated_at", ASC))],
+    "polls": [_index(("status_id", ASC), unique=True)],
+    "poll_votes": [_index(("poll_id", ASC))],
+    "scheduled_statuses": [_index(("account_id", ASC), ("_id", DESC))],
+    "media": [
+        _index(("status_id", ASC), ("updated_at", ASC)),
+        _index(("scheduled_status_id", ASC), sparse=True),  # what a scheduled post holds
+    ],
     "live_streams": [
         _index(("state", ASC), ("_id", DESC)),
         _index(("account_id", ASC), ("state", ASC), ("_id", DESC)),

@@ -29,8 +29,10 @@ from chirp.storage.sqlite.notification_filters import SqliteNotificationFilters
 from chirp.storage.sqlite.notification_groups import SqliteNotificationGroups
 from chirp.storage.sqlite.notifications import SqliteNotifications
 from chirp.storage.sqlite.outbox import SqliteOutbox
+from chirp.storage.sqlite.polls import SqlitePolls
 from chirp.storage.sqlite.profiles import SqliteProfileImages
 from chirp.storage.sqlite.records import FollowerLists, VersionedRecords
+from chirp.storage.sqlite.scheduled_statuses import SqliteScheduledStatuses
 from chirp.storage.sqlite.search import SqliteSearch
 from chirp.storage.sqlite.statuses import STATUS_COLUMNS, SqliteStatuses, status_from_values
 from chirp.storage.sqlite.tags import SqliteTags
@@ -64,6 +66,8 @@ class SqliteStore(
     SqliteLinks,
     SqliteModeration,
     SqliteBlocks,
+    SqlitePolls,
+    SqliteScheduledStatuses,
 ):
     """Implements `chirp.storage.port.Store`; one mixin per aggregate."""
 

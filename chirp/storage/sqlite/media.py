@@ -49,7 +49,7 @@ async def attach_media(
     cursor = await tx.execute(
         "UPDATE media_attachments SET status_id = ?, updated_at = ?"
         f" WHERE id IN ({placeholders(media_ids)}) AND account_id = ? AND status_id IS NULL"
-        " AND state = 'ready'",
+        " AND scheduled_status_id IS NULL AND state = 'ready'",
         [status_id, ts(at), *media_ids, account_id],
     )
     if cursor.rowcount != len(set(media_ids)):
@@ -141,7 +141,8 @@ class SqliteMedia(SqliteBase):
             tx.execute(
                 "UPDATE media_attachments SET state = 'deleting', updated_at = ?"
                 " WHERE id IN (SELECT id FROM media_attachments"
-                "  WHERE status_id IS NULL AND updated_at < ? ORDER BY updated_at LIMIT ?)"
+                "  WHERE status_id IS NULL AND scheduled_status_id IS NULL AND updated_at < ?"
+                " ORDER BY updated_at LIMIT ?)"
                 " RETURNING *",
                 (ts(now), ts(before), limit),
             ) as cursor,
@@ -165,7 +166,8 @@ class SqliteMedia(SqliteBase):
             self.db.transaction() as tx,
             tx.execute(
                 "UPDATE media_attachments SET state = 'deleting', updated_at = ?"
-                " WHERE id = ? AND account_id = ? AND status_id IS NULL AND state != 'deleting'"
+                " WHERE id = ? AND account_id = ? AND status_id IS NULL"
+                " AND scheduled_status_id IS NULL AND state != 'deleting'"
                 " RETURNING *",
                 (ts(now), media_id, account_id),
             ) as cursor,
