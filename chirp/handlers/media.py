@@ -18,6 +18,7 @@ from chirp.handlers.common import (
     parse_id,
     validate,
 )
+from chirp.handlers.openapi import documented
 from chirp.handlers.uploads import receive_upload
 from chirp.serializers.media import media_attachment_json
 
@@ -56,6 +57,7 @@ async def show(request: web.Request) -> web.Response:
 
 
 @routes.put(r"/api/v1/media/{id}")
+@documented(body=MediaForm)
 async def update(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "write:media")
     context = ctx(request)

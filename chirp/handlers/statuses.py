@@ -24,7 +24,8 @@ from chirp.handlers.common import (
     validate,
 )
 from chirp.handlers.forms import FormBool, IdList, OptionalId
-from chirp.handlers.paging import link_header, parse_page
+from chirp.handlers.openapi import documented
+from chirp.handlers.paging import PageQuery, link_header, parse_page
 from chirp.handlers.rendering import render_status, render_statuses, serializer_for
 from chirp.serializers.accounts import account_json
 from chirp.serializers.statuses import deleted_status_json, status_edit_json, status_source_json
@@ -82,6 +83,7 @@ def _draft(form: StatusForm) -> statuses.TweetDraft:
 
 
 @routes.post("/api/v1/statuses")
+@documented(body=StatusForm)
 async def post_status(request: web.Request) -> web.Response:
     principal, account = await authenticate_user(request, "write:statuses")
     form = validate(StatusForm, await params(request))
@@ -103,6 +105,7 @@ async def show_status(request: web.Request) -> web.Response:
 
 
 @routes.put(r"/api/v1/statuses/{id}")
+@documented(body=StatusForm)
 async def edit_status(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "write:statuses")
     form = validate(StatusForm, await params(request))
@@ -181,6 +184,7 @@ for name, use_case, scope in (
 
 
 @routes.post(r"/api/v1/statuses/{id}/reblog")
+@documented(body=ReblogForm)
 async def reblog(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "write:statuses")
     form = validate(ReblogForm, await params(request))
@@ -204,16 +208,19 @@ async def _engaged_accounts(request: web.Request, use_case: AccountsPage) -> web
 
 
 @routes.get(r"/api/v1/statuses/{id}/favourited_by")
+@documented(query=PageQuery)
 async def favourited_by(request: web.Request) -> web.Response:
     return await _engaged_accounts(request, engagement.favourited_by)
 
 
 @routes.get(r"/api/v1/statuses/{id}/reblogged_by")
+@documented(query=PageQuery)
 async def reblogged_by(request: web.Request) -> web.Response:
     return await _engaged_accounts(request, engagement.reblogged_by)
 
 
 @routes.get("/api/v1/favourites")
+@documented(query=PageQuery)
 async def favourites(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "read:favourites")
     page = parse_page(request)
@@ -224,6 +231,7 @@ async def favourites(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/bookmarks")
+@documented(query=PageQuery)
 async def bookmarks(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "read:bookmarks")
     page = parse_page(request)
@@ -245,6 +253,7 @@ class StatusesQuery(BaseModel):
 
 
 @routes.get("/api/v1/statuses")
+@documented(query=StatusesQuery)
 async def show_statuses(request: web.Request) -> web.Response:
     """Several tweets at once (Mastodon 4.3): those the viewer may see, in the order asked."""
     principal = await optional_principal(request)

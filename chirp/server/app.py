@@ -38,6 +38,7 @@ from chirp.handlers import (
     notification_policy,
     notifications,
     oauth,
+    openapi,
     profiles,
     public_pages,
     relationships,
@@ -103,6 +104,7 @@ ROUTE_MODULES = (
     follow_requests,
     profiles,
     tags,
+    openapi,
     public_pages,  # `/`, `/@<user>`, `/tags/<name>`: no API path starts so
 )
 
