@@ -30,6 +30,8 @@ API_PREFIXES = ("/api/", "/oauth/", "/.well-known/", "/nodeinfo/")
 # Handlers answering with something other than a JSON document: an upgrade or an endless stream.
 _NOT_JSON = {"text/html": "HTML page", "text/event-stream": "Server-sent events"}
 
+_BODY_TYPES = ("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
+
 F = TypeVar("F", bound=Callable[..., Any])
 Models = type[BaseModel] | tuple[type[BaseModel], ...]
 
@@ -238,7 +240,8 @@ def build_openapi(app: web.Application, *, server_url: str | None = None) -> dic
                     "required": any(
                         _resolve(refs[m], components).get("required") for m in doc.body
                     ),
-                    "content": {"application/json": {"schema": body}},
+                    # Clients send JSON or forms (Mastodon reads both, and so does Chirp).
+                    "content": {media_type: {"schema": body} for media_type in _BODY_TYPES},
                 }
         if parameters:
             operation["parameters"] = parameters

@@ -1,0 +1,146 @@
+"""Hostile input, found by machine: schemathesis reads `/api/openapi.json` from a real
+`chirp serve` and sends every operation generated valid and invalid requests (coverage of the
+schemas' edges, then random fuzzing), without a token and with an all-scopes token of a seeded
+account. Two checks must hold for every answer: no 500, and every error is JSON `{"error": ...}`
+(the document's `4XX` schema; success bodies are loosely typed).
+
+Real records are in the server and in the fuzzer's dictionary (accounts, statuses, a
+notification, a featured tag), so half the ids it sends exist and requests reach the code past
+the 404. The budget is set by `CHIRP_SCHEMATHESIS_EXAMPLES` (per operation and phase; the suite
+default keeps a run under a few minutes) and the seed by `CHIRP_SCHEMATHESIS_SEED`; README gives
+a longer run.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.e2e.process import ChirpProcess, register
+
+# Settings for the server under fuzzing, beside the test defaults: anything that would answer
+# the fuzzer with something other than its input's verdict (a rate limit's 429s) goes here.
+SERVER_ENV: dict[str, str] = {}
+
+# Endless answers (event streams, websockets) are not requests a fuzzer can finish.
+EXCLUDED_PATHS = r"^/api/v1/streaming|^/api/v1/chirp/streams/ingest$"
+EXAMPLES = int(os.environ.get("CHIRP_SCHEMATHESIS_EXAMPLES", "10"))
+SEED = os.environ.get("CHIRP_SCHEMATHESIS_SEED", "20261206")
+
+
+def _seed(url: str) -> tuple[str, list[str]]:
+    """Two accounts that follow each other, statuses, a like (a notification), a featured tag.
+    Returns the fuzzer's token and the ids of everything made."""
+    fuzzer = register(url, "fuzzer", scopes="read write follow push")
+    other = register(url, "other", scopes="read write follow push")
+
+    def call(token: str, method: str, path: str, **kwargs: object) -> dict[str, object]:
+        response = requests.request(
+            method,
+            f"{url}{path}",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+            **kwargs,  # type: ignore[arg-type]
+        )
+        assert response.status_code == 200, (path, response.text)
+        body = response.json()
+        return body if isinstance(body, dict) else {}
+
+    ids = [fuzzer["id"], other["id"]]
+    call(fuzzer["token"], "POST", f"/api/v1/accounts/{other['id']}/follow")
+    call(other["token"], "POST", f"/api/v1/accounts/{fuzzer['id']}/follow")
+    mine = call(fuzzer["token"], "POST", "/api/v1/statuses", json={"status": "hello #fuzz"})
+    theirs = call(other["token"], "POST", "/api/v1/statuses", json={"status": "hi @fuzzer"})
+    reply = call(
+        fuzzer["token"],
+        "POST",
+        "/api/v1/statuses",
+        json={"status": "@other back", "in_reply_to_id": theirs["id"]},
+    )
+    call(other["token"], "POST", f"/api/v1/statuses/{mine['id']}/favourite")
+    featured = call(fuzzer["token"], "POST", "/api/v1/featured_tags", json={"name": "fuzz"})
+    ids += [str(mine["id"]), str(theirs["id"]), str(reply["id"]), str(featured["id"])]
+    notifications = requests.get(
+        f"{url}/api/v1/notifications",
+        headers={"Authorization": f"Bearer {fuzzer['token']}"},
+        timeout=30,
+    ).json()
+    ids += [str(n["id"]) for n in notifications]
+    return fuzzer["token"], ids
+
+
+def _config(path: Path, ids: list[str]) -> Path:
+    values = ", ".join(f'"{i}"' for i in ids)
+    bound = ["path.id", "path.account_id", "query.max_id", "query.min_id", "query.since_id"]
+    bound += ["query.account_id", "body.in_reply_to_id", "body.quote_id"]
+    lines = ["[dictionaries.records]", f"values = [{values}]", "", "[parameters]"]
+    lines += [f'"{key}" = {{ dictionary = "records", probability = 0.5 }}' for key in bound]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def schemathesis_command(
+    url: str, config: Path, *, token: str | None, examples: int, seed: str | None
+) -> list[str]:
+    command = [
+        str(Path(sys.executable).with_name("st")),
+        "--no-color",
+        "--config-file",
+        str(config),
+        "run",
+        f"{url}/api/openapi.json",
+        "--checks",
+        "not_a_server_error,response_schema_conformance",
+        "--exclude-path-regex",
+        EXCLUDED_PATHS,
+        "--phases",
+        "examples,coverage,fuzzing",
+        "--max-examples",
+        str(examples),
+        "--workers",
+        "2",
+        "--request-timeout",
+        "20",
+        "--suppress-health-check",
+        "all",
+    ]
+    if seed:
+        command += ["--seed", seed]
+    if token:
+        command += ["--header", f"Authorization: Bearer {token}"]
+    return command
+
+
+@pytest.fixture
+def fuzzed_server(tmp_path: Path):  # type: ignore[no-untyped-def]
+    node = ChirpProcess(tmp_path / "data", env=SERVER_ENV).start()
+    try:
+        yield node
+    finally:
+        node.stop()
+
+
+@pytest.mark.parametrize("authenticated", [False, True], ids=["anonymous", "bearer"])
+def test_no_hostile_request_gets_a_500_or_a_non_json_error(
+    fuzzed_server: ChirpProcess, tmp_path: Path, authenticated: bool
+) -> None:
+    token, ids = _seed(fuzzed_server.url)
+    command = schemathesis_command(
+        fuzzed_server.url,
+        _config(tmp_path / "schemathesis.toml", ids),
+        token=token if authenticated else None,
+        examples=EXAMPLES,
+        seed=SEED,
+    )
+    run = subprocess.run(
+        command, cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False
+    )
+    report = run.stdout[-20_000:] + run.stderr[-5_000:]
+    assert run.returncode == 0, report
+    assert " passed" in run.stdout, report  # it ran cases, not just read the document
+    assert "unhandled error" not in fuzzed_server.logs()  # nothing failed unseen
