@@ -18,7 +18,7 @@ from chirp.handlers.common import (
 )
 from chirp.handlers.forms import FormBool, StrList
 from chirp.handlers.openapi import documented
-from chirp.handlers.paging import PageQuery, link_header, parse_page
+from chirp.handlers.paging import PageQuery, link_header, offset_link_header, parse_page
 from chirp.handlers.rendering import render_statuses
 from chirp.serializers.tags import tag_view_json
 
@@ -67,10 +67,7 @@ async def home(request: web.Request) -> web.Response:
         found = await timelines.ranked_home_timeline(
             context, account, limit=page.limit, offset=query.offset
         )
-        headers = {}
-        if found:
-            url = request.url.update_query(offset=str(query.offset + page.limit))
-            headers["Link"] = f'<{context.settings.base_url}{url.path_qs}>; rel="next"'
+        headers = offset_link_header(request, query.offset + page.limit) if found else {}
         return json_response(await render_statuses(request, found, account.id), headers=headers)
     loaded = Loaded(account.id)
     found, cursors = await timelines.home_timeline(context, account, page, loaded=loaded)
