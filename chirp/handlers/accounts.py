@@ -183,7 +183,7 @@ async def _profile_update(request: web.Request) -> profiles.ProfileUpdate:
 
 
 @routes.patch("/api/v1/accounts/update_credentials")
-@documented(body=UpdateCredentialsForm)
+@documented(body=UpdateCredentialsForm, files=PICTURES)
 async def update_credentials(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "write:accounts")
     update = await _profile_update(request)

@@ -19,7 +19,7 @@ from chirp.handlers.common import (
     validate,
 )
 from chirp.handlers.openapi import documented
-from chirp.handlers.uploads import receive_upload
+from chirp.handlers.uploads import FILE_FIELDS, receive_upload
 from chirp.serializers.media import media_attachment_json
 
 routes = web.RouteTableDef()
@@ -35,6 +35,7 @@ def _render(view: media.MediaView, *, done_status: int = 200) -> web.Response:
     return json_response(media_attachment_json(view.attachment, view.urls), status=status)
 
 
+@documented(files=FILE_FIELDS)
 async def upload(request: web.Request) -> web.Response:
     """Images answer 200 (processed); video and GIFs 202 (processing, `url` null). The
     deprecated v1 endpoint answers the same way."""
@@ -57,7 +58,7 @@ async def show(request: web.Request) -> web.Response:
 
 
 @routes.put(r"/api/v1/media/{id}")
-@documented(body=MediaForm)
+@documented(body=MediaForm, files=FILE_FIELDS)
 async def update(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "write:media")
     context = ctx(request)

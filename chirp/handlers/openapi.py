@@ -43,9 +43,10 @@ class Documented:
         self,
         query: tuple[type[BaseModel], ...],
         body: tuple[type[BaseModel], ...],
+        files: tuple[str, ...],
         produces: str,
     ) -> None:
-        self.query, self.body, self.produces = query, body, produces
+        self.query, self.body, self.files, self.produces = query, body, files, produces
 
 
 def _models(models: Models | None) -> tuple[type[BaseModel], ...]:
@@ -55,14 +56,21 @@ def _models(models: Models | None) -> tuple[type[BaseModel], ...]:
 
 
 def documented(
-    *, query: Models | None = None, body: Models | None = None, produces: str = "application/json"
+    *,
+    query: Models | None = None,
+    body: Models | None = None,
+    files: tuple[str, ...] = (),
+    produces: str = "application/json",
 ) -> Callable[[F], F]:
     """Attach to a handler the models it validates its query and body with (several models read
-    the same request: a timeline's filters and the paging parameters). `produces` is the media
-    type of a successful answer when it is not JSON."""
+    the same request: a timeline's filters and the paging parameters). `files` are the fields of
+    a `multipart/form-data` body that carry files (media, avatars); `produces` is the media type
+    of a successful answer when it is not JSON."""
 
     def attach(handler: F) -> F:
-        handler.__chirp_documented__ = Documented(_models(query), _models(body), produces)  # type: ignore[attr-defined]
+        handler.__chirp_documented__ = Documented(  # type: ignore[attr-defined]
+            _models(query), _models(body), files, produces
+        )
         return handler
 
     return attach
@@ -191,6 +199,22 @@ def _error_response(description: str) -> dict[str, Any]:
     }
 
 
+def _multipart_body(
+    doc: Documented, refs: dict[type[BaseModel], dict[str, Any]], components: dict[str, Any]
+) -> dict[str, Any]:
+    """Files beside the body model's fields (JSON and forms still carry those alone)."""
+    properties: dict[str, Any] = {}
+    for model in doc.body:
+        properties.update(_resolve(refs[model], components).get("properties", {}))
+    properties.update({name: {"type": "string", "format": "binary"} for name in doc.files})
+    content: dict[str, Any] = {
+        "multipart/form-data": {"schema": {"type": "object", "properties": properties}}
+    }
+    for model in doc.body:
+        content.update({t: {"schema": refs[model]} for t in _BODY_TYPES[:2]})
+    return {"required": not doc.body, "content": content}
+
+
 def build_openapi(app: web.Application, *, server_url: str | None = None) -> dict[str, Any]:
     """The document for every API route of `app`."""
     found: list[tuple[str, str, web.AbstractRoute]] = []
@@ -230,7 +254,9 @@ def build_openapi(app: web.Application, *, server_url: str | None = None) -> dic
         }
         if doc is not None:
             parameters += _query_parameters(doc.query, refs, components)
-            if doc.body:
+            if doc.files:
+                operation["requestBody"] = _multipart_body(doc, refs, components)
+            elif doc.body:
                 body = (
                     refs[doc.body[0]]
                     if len(doc.body) == 1

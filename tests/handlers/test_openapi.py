@@ -113,6 +113,41 @@ def test_every_model_a_handler_validates_with_is_documented() -> None:
     assert not problems, "\n".join(problems)
 
 
+def reaches(function: Callable[..., Any], name: str, seen: frozenset[Any] = frozenset()) -> bool:
+    """Whether `function` calls the handlers' function `name`, directly or through helpers."""
+    for call in ast.walk(_tree(function)):
+        if isinstance(call, ast.Call) and _is_handler_code(target := _lookup(function, call.func)):
+            if target.__name__ == name:
+                return True
+            if target not in seen and reaches(target, name, seen | {function}):
+                return True
+    return False
+
+
+def test_every_handler_reading_files_documents_its_multipart_body() -> None:
+    from chirp.handlers.accounts import PICTURES
+    from chirp.handlers.uploads import FILE_FIELDS
+
+    app = create_app(make_settings())
+    problems = []
+    for route in _api_routes(app):
+        doc = documentation_of(route.handler)
+        declared = doc.files if doc is not None else ()
+        if reaches(route.handler, "receive_upload"):
+            expected: tuple[str, ...] = FILE_FIELDS
+        elif reaches(route.handler, "receive_form"):
+            expected = PICTURES
+        else:
+            expected = ()
+        if declared != expected:
+            problems.append(f"{route.method} {route.handler.__name__}: {declared} != {expected}")
+    assert not problems, "\n".join(problems)
+    document = build_openapi(app)
+    upload = document["paths"]["/api/v2/media"]["post"]["requestBody"]["content"]
+    schema = upload["multipart/form-data"]["schema"]
+    assert schema["properties"]["file"] == {"type": "string", "format": "binary"}
+
+
 def test_the_analysis_follows_helpers_and_model_arguments() -> None:
     # The analysis itself can fail: a handler reading paging through `parse_page`, and one
     # whose model reaches `validate` as an argument of a helper.
