@@ -27,8 +27,7 @@ routes = web.RouteTableDef()
 OPENAPI_PATH = "/api/openapi.json"
 # The API's paths (HTML pages, media files and the live-video player are not the API).
 API_PREFIXES = ("/api/", "/oauth/", "/.well-known/", "/nodeinfo/")
-# Handlers answering with something other than a JSON document: an upgrade or an endless stream.
-_NOT_JSON = {"text/html": "HTML page", "text/event-stream": "Server-sent events"}
+WEBSOCKET = "websocket"  # `produces` of a handler that upgrades the connection
 
 _BODY_TYPES = ("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -192,6 +191,14 @@ def _query_parameters(
     return list(parameters.values())
 
 
+def _success(produces: str) -> dict[str, Any]:
+    if produces == WEBSOCKET:
+        return {"101": {"description": "Switching to a WebSocket"}}
+    # Success bodies are loosely typed: any JSON (a schema for each entity is yet to come).
+    media: dict[str, Any] = {"schema": {}} if produces.endswith(("/json", "+json")) else {}
+    return {"200": {"description": "Success", "content": {produces: media}}}
+
+
 def _error_response(description: str) -> dict[str, Any]:
     return {
         "description": description,
@@ -271,12 +278,8 @@ def build_openapi(app: web.Application, *, server_url: str | None = None) -> dic
                 }
         if parameters:
             operation["parameters"] = parameters
-        produces = doc.produces if doc is not None else "application/json"
-        success: dict[str, Any] = {"description": _NOT_JSON.get(produces, "Success")}
-        if produces == "application/json":
-            success["content"] = {"application/json": {"schema": {}}}
         operation["responses"] = {
-            "200": success,
+            **_success(doc.produces if doc is not None else "application/json"),
             "4XX": _error_response("Refused: the reason in `error`"),
         }
         operation["security"] = [{}, {"OAuth2": []}]

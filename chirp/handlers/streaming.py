@@ -31,6 +31,7 @@ from chirp.core.errors import ChirpError, InvalidInput, NotAuthenticated, NotFou
 from chirp.core.models import Principal
 from chirp.core.oauth import authenticate_bearer, require_scope
 from chirp.handlers.common import bearer_token, ctx, parse_id
+from chirp.handlers.openapi import WEBSOCKET, documented
 from chirp.realtime import topics
 from chirp.realtime.hub import Format, Hub
 from chirp.realtime.push import dumps
@@ -240,6 +241,7 @@ def _ws_token(request: web.Request) -> tuple[str | None, tuple[str, ...]]:
 
 
 @routes.get("/api/v1/streaming")
+@documented(produces=WEBSOCKET)
 async def websocket(request: web.Request) -> web.StreamResponse:
     if request.headers.get("Upgrade", "").lower() != "websocket":
         raise web.HTTPBadRequest(
@@ -380,6 +382,7 @@ async def health(request: web.Request) -> web.Response:
 
 
 @routes.get(r"/api/v1/streaming/{stream:(?:user|public|hashtag|direct|status)(?:/[a-z/]+)?}")
+@documented(produces="text/event-stream")
 async def sse(request: web.Request) -> web.StreamResponse:
     name = SSE_STREAMS.get(request.match_info["stream"])
     if name is None:

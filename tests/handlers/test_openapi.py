@@ -216,3 +216,14 @@ async def test_served_publicly_with_cors(client: TestClient) -> None:
     assert document["openapi"] == "3.1.0"
     assert "/api/v1/statuses" in document["paths"]
     assert OPENAPI_PATH in document["paths"]
+
+
+def test_answers_that_are_not_json_documents_say_what_they_are() -> None:
+    paths = build_openapi(create_app(make_settings()))["paths"]
+    assert list(paths["/api/v1/streaming"]["get"]["responses"]) == ["101", "4XX"]
+    sse = paths["/api/v1/streaming/{stream}"]["get"]["responses"]["200"]
+    assert list(sse["content"]) == ["text/event-stream"]
+    consent = paths["/oauth/authorize"]["get"]["responses"]["200"]
+    assert list(consent["content"]) == ["text/html"]
+    statuses = paths["/api/v1/statuses/{id}"]["get"]["responses"]["200"]
+    assert statuses["content"] == {"application/json": {"schema": {}}}
