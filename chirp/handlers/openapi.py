@@ -84,47 +84,28 @@ def is_api_path(path: str) -> bool:
     return path.startswith(API_PREFIXES)
 
 
-def _param_patterns(raw: str) -> dict[str, str]:
-    """`{name:regex}` parts of an aiohttp route (the regex may hold braces) -> name: regex."""
-    found: dict[str, str] = {}
-    i = 0
-    while (start := raw.find("{", i)) != -1:
-        depth, j = 0, start
-        while j < len(raw):
-            depth += {"{": 1, "}": -1}.get(raw[j], 0)
-            if depth == 0:
-                break
-            j += 1
-        name, _, pattern = raw[start + 1 : j].partition(":")
-        found[name] = pattern or r"[^{}/]+"
-        i = j + 1
-    return found
-
-
-def _route_pattern(route: web.AbstractRoute) -> str:
-    """The route's path as written, regexes included (aiohttp keeps them in its matcher)."""
+def _path_patterns(route: web.AbstractRoute) -> dict[str, str]:
+    """A route's path parameters and their regexes, read from aiohttp's matcher (its named
+    groups, in the path's order)."""
     resource = route.resource
     assert resource is not None
     info = resource.get_info()
     formatter = info.get("formatter")
     if formatter is None:
-        return resource.canonical
+        return {}
     compiled = info["pattern"].pattern
-    # Rebuild `{name:regex}` from the matcher's named groups, in the formatter's order.
-    out, i = [], 0
+    found, i = {}, 0
     for name in re.findall(r"\{(\w+)\}", formatter):
         marker = f"(?P<{name}>"
-        start = compiled.index(marker, i)
-        depth, j = 1, start + len(marker)
+        start = compiled.index(marker, i) + len(marker)
+        depth, j = 1, start
         while depth:
-            depth += {"(": 1, ")": -1}.get(compiled[j], 0) if compiled[j - 1] != "\\" else 0
+            if compiled[j - 1] != "\\":
+                depth += {"(": 1, ")": -1}.get(compiled[j], 0)
             j += 1
-        out.append((name, compiled[start + len(marker) : j - 1]))
+        found[name] = compiled[start : j - 1]
         i = j
-    path = formatter
-    for name, pattern in out:
-        path = path.replace("{" + name + "}", "{" + name + ":" + pattern + "}", 1)
-    return path
+    return found
 
 
 def _operation_id(method: str, handler: Callable[..., Any], path: str) -> str:
@@ -245,7 +226,7 @@ def build_openapi(app: web.Application, *, server_url: str | None = None) -> dic
     paths: dict[str, dict[str, Any]] = {}
     for method, path, route in found:
         doc = documentation_of(route.handler)
-        patterns = _param_patterns(_route_pattern(route))
+        patterns = _path_patterns(route)
         parameters: list[dict[str, Any]] = [
             {
                 "name": name,
