@@ -60,7 +60,8 @@ def _check_redirect_uri(uri: str) -> bool:
         return False
     return (
         bool(parts.scheme)
-        and not any(c.isspace() for c in uri)
+        # No spaces nor control characters: the URI becomes a `Location` header.
+        and all(c.isprintable() and not c.isspace() for c in uri)
         and not parts.fragment
         and (parts.netloc != "" or parts.scheme not in ("http", "https"))
     )

@@ -25,6 +25,7 @@ from chirp.handlers.common import (
     validate,
 )
 from chirp.handlers.forms import IdList, nest_brackets
+from chirp.handlers.openapi import documented
 from chirp.handlers.uploads import receive_form
 from chirp.serializers.accounts import account_json, credential_account_json
 from chirp.serializers.oauth import token_json
@@ -115,6 +116,7 @@ class LookupQuery(BaseModel):
 
 
 @routes.post("/api/v1/accounts")
+@documented(body=SignUpForm)
 async def sign_up(request: web.Request) -> web.Response:
     principal = await authenticate(request, "write:accounts")
     form = validate(SignUpForm, await params(request))
@@ -183,6 +185,7 @@ async def _profile_update(request: web.Request) -> profiles.ProfileUpdate:
 
 
 @routes.patch("/api/v1/accounts/update_credentials")
+@documented(body=UpdateCredentialsForm, files=PICTURES)
 async def update_credentials(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "write:accounts")
     update = await _profile_update(request)
@@ -191,6 +194,7 @@ async def update_credentials(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/accounts")
+@documented(query=AccountsQuery)
 async def batch(request: web.Request) -> web.Response:
     """Several accounts by id (unknown ids are skipped), as Mastodon 4.3's `GET /api/v1/accounts`."""
     if bearer_token(request) is not None:
@@ -203,6 +207,7 @@ async def batch(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/accounts/lookup")
+@documented(query=LookupQuery)
 async def lookup(request: web.Request) -> web.Response:
     await optional_principal(request)
     query = validate(LookupQuery, query_params(request))
@@ -226,6 +231,7 @@ async def show(request: web.Request) -> web.Response:
 
 
 @routes.post(r"/api/v1/accounts/{id:\d+}/note")
+@documented(body=NoteForm)
 async def note(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "write:accounts")
     target = parse_id(request.match_info["id"])

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from chirp.core.oauth import register_app
 from chirp.handlers.common import authenticate, ctx, json_response, params, validate
+from chirp.handlers.openapi import documented
 from chirp.serializers.oauth import app_json
 
 routes = web.RouteTableDef()
@@ -28,6 +29,7 @@ class CreateAppForm(BaseModel):
 
 
 @routes.post("/api/v1/apps")
+@documented(body=CreateAppForm)
 async def create_app(request: web.Request) -> web.Response:
     form = validate(CreateAppForm, await params(request))
     registered = await register_app(

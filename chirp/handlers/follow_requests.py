@@ -7,7 +7,8 @@ from aiohttp import web
 from chirp.core import follow_requests
 from chirp.core.emojis import current_emojis
 from chirp.handlers.common import authenticate_user, ctx, json_response, parse_id
-from chirp.handlers.paging import link_header, parse_page
+from chirp.handlers.openapi import documented
+from chirp.handlers.paging import PageQuery, link_header, parse_page
 from chirp.serializers.accounts import account_json
 from chirp.serializers.relationships import relationship_json
 
@@ -15,6 +16,7 @@ routes = web.RouteTableDef()
 
 
 @routes.get("/api/v1/follow_requests")
+@documented(query=PageQuery)
 async def index(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "read:follows")
     page = parse_page(request, default=40, maximum=80)

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from chirp.core.errors import ChirpError, Forbidden, InvalidInput
 from chirp.core.oauth import authenticate_bearer, require_scope
 from chirp.handlers.common import bearer_token, ctx, query_params, validate
+from chirp.handlers.openapi import WEBSOCKET, documented
 from chirp.server.keys import RELAY
 from chirp.streaming.browser import MAX_CHUNK_BYTES, feed_browser_session
 
@@ -37,6 +38,7 @@ class IngestParams(BaseModel):
 
 
 @routes.get("/api/v1/chirp/streams/ingest")
+@documented(query=IngestParams, produces=WEBSOCKET)
 async def ingest(request: web.Request) -> web.StreamResponse:
     relay = request.app.get(RELAY)
     if relay is None:

@@ -35,7 +35,8 @@ from chirp.handlers.common import (
     validate,
 )
 from chirp.handlers.forms import Id
-from chirp.handlers.paging import link_header, parse_page
+from chirp.handlers.openapi import documented
+from chirp.handlers.paging import PageQuery, link_header, parse_page
 from chirp.serializers.live import LiveSerializer, stream_key_json
 
 routes = web.RouteTableDef()
@@ -82,6 +83,7 @@ async def _viewer_id(request: web.Request) -> int | None:
 
 
 @routes.post("/api/v1/chirp/streams")
+@documented(body=CreateStreamForm)
 async def create_stream(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "write:statuses")
     form = validate(CreateStreamForm, await params(request))
@@ -90,6 +92,7 @@ async def create_stream(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/chirp/streams")
+@documented(query=(ListQuery, PageQuery))
 async def list_streams(request: web.Request) -> web.Response:
     query = validate(ListQuery, {k: v for k, v in query_params(request).items() if k == "scope"})
     viewer = await _viewer_id(request)
@@ -118,6 +121,7 @@ async def end_stream(request: web.Request) -> web.Response:
 
 
 @routes.post(STREAM + "/heartbeat")
+@documented(body=HeartbeatForm)
 async def heartbeat(request: web.Request) -> web.Response:
     viewer = await _viewer_id(request)
     form = validate(HeartbeatForm, await params(request))
@@ -128,6 +132,7 @@ async def heartbeat(request: web.Request) -> web.Response:
 
 
 @routes.get(STREAM + "/chat")
+@documented(query=PageQuery)
 async def list_chat(request: web.Request) -> web.Response:
     viewer = await _viewer_id(request)
     page = parse_page(request, default=40, maximum=100)
@@ -139,6 +144,7 @@ async def list_chat(request: web.Request) -> web.Response:
 
 
 @routes.post(STREAM + "/chat")
+@documented(body=ChatForm)
 async def send_chat(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "write:statuses")
     form = validate(ChatForm, await params(request))
@@ -161,6 +167,7 @@ async def delete_chat(request: web.Request) -> web.Response:
 
 
 @routes.post(STREAM + "/bans")
+@documented(body=BanForm)
 async def ban(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "write:statuses")
     form = validate(BanForm, await params(request))

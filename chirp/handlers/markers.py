@@ -18,6 +18,7 @@ from chirp.handlers.common import (
     validate,
 )
 from chirp.handlers.forms import StrList
+from chirp.handlers.openapi import documented
 from chirp.serializers.markers import markers_json
 
 routes = web.RouteTableDef()
@@ -56,6 +57,7 @@ def _positions(body: dict[str, Any]) -> dict[str, int]:
 
 
 @routes.get("/api/v1/markers")
+@documented(query=MarkersQuery)
 async def get_markers(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "read:statuses")
     query = validate(MarkersQuery, {"timeline": query_params(request).get("timeline")})

@@ -18,7 +18,8 @@ from chirp.handlers.common import (
     parse_id,
     validate,
 )
-from chirp.handlers.uploads import receive_upload
+from chirp.handlers.openapi import documented
+from chirp.handlers.uploads import FILE_FIELDS, receive_upload
 from chirp.serializers.media import media_attachment_json
 
 routes = web.RouteTableDef()
@@ -34,6 +35,7 @@ def _render(view: media.MediaView, *, done_status: int = 200) -> web.Response:
     return json_response(media_attachment_json(view.attachment, view.urls), status=status)
 
 
+@documented(files=FILE_FIELDS)
 async def upload(request: web.Request) -> web.Response:
     """Images answer 200 (processed); video and GIFs 202 (processing, `url` null). The
     deprecated v1 endpoint answers the same way."""
@@ -56,6 +58,7 @@ async def show(request: web.Request) -> web.Response:
 
 
 @routes.put(r"/api/v1/media/{id}")
+@documented(body=MediaForm, files=FILE_FIELDS)
 async def update(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "write:media")
     context = ctx(request)

@@ -21,7 +21,8 @@ from chirp.handlers.common import (
     validate,
 )
 from chirp.handlers.forms import FormBool, OptionalId, StrList
-from chirp.handlers.paging import link_header, parse_page
+from chirp.handlers.openapi import documented
+from chirp.handlers.paging import PageQuery, link_header, parse_page
 from chirp.serializers.accounts import account_json
 from chirp.serializers.notification_groups import grouped_json
 from chirp.serializers.statuses import StatusSerializer
@@ -95,6 +96,7 @@ def _unread_limit(query: UnreadQuery) -> int:
 
 
 @routes.get("/api/v2/notifications")
+@documented(query=(FilterQuery, PageQuery))
 async def list_groups(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "read:notifications")
     query = _query(request, FilterQuery)
@@ -109,6 +111,7 @@ async def list_groups(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v2/notifications/unread_count")
+@documented(query=UnreadQuery)
 async def unread_group_count(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "read:notifications")
     query = _query(request, UnreadQuery)
@@ -119,6 +122,7 @@ async def unread_group_count(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/notifications/unread_count")
+@documented(query=UnreadQuery)
 async def unread_count(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "read:notifications")
     query = _query(request, UnreadQuery)
@@ -153,6 +157,7 @@ async def dismiss_group(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v2/notifications/{group_key}/accounts")
+@documented(query=PageQuery)
 async def group_accounts(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "read:notifications")
     page = parse_page(request, default=40, maximum=80)

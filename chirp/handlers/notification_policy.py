@@ -17,7 +17,8 @@ from chirp.core.models import Account, NotificationRequest
 from chirp.core.views import load_bundle
 from chirp.handlers.common import authenticate_user, ctx, json_response, params, parse_id, validate
 from chirp.handlers.forms import FormBool, IdList
-from chirp.handlers.paging import link_header, parse_page
+from chirp.handlers.openapi import documented
+from chirp.handlers.paging import PageQuery, link_header, parse_page
 from chirp.serializers.notification_groups import policy_json, policy_v1_json, request_json
 from chirp.serializers.statuses import StatusSerializer
 from chirp.server.keys import RENDER_CACHE
@@ -66,6 +67,7 @@ async def show_policy(request: web.Request) -> web.Response:
 
 
 @routes.patch("/api/v2/notifications/policy")
+@documented(body=PolicyForm)
 async def update_policy(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "write:notifications")
     changes = await _form(request, PolicyForm)
@@ -81,6 +83,7 @@ async def show_policy_v1(request: web.Request) -> web.Response:
 
 
 @routes.patch("/api/v1/notifications/policy")
+@documented(body=PolicyV1Form)
 async def update_policy_v1(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "write:notifications")
     changes = {
@@ -108,6 +111,7 @@ async def _render(
 
 
 @routes.get("/api/v1/notifications/requests")
+@documented(query=PageQuery)
 async def list_requests(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "read:notifications")
     page = parse_page(request, default=40, maximum=80)
@@ -149,6 +153,7 @@ def _one(use_case: RequestAction) -> Callable[[web.Request], Awaitable[web.Respo
 
 
 def _many(use_case: BulkAction) -> Callable[[web.Request], Awaitable[web.Response]]:
+    @documented(body=IdsForm)
     async def handler(request: web.Request) -> web.Response:
         _, account = await authenticate_user(request, "write:notifications")
         form = validate(IdsForm, {k: v for k, v in (await params(request)).items() if k == "id"})

@@ -17,7 +17,8 @@ from chirp.handlers.common import (
     validate,
 )
 from chirp.handlers.forms import FormBool, Id, OptionalId, StrList
-from chirp.handlers.paging import link_header, parse_page
+from chirp.handlers.openapi import documented
+from chirp.handlers.paging import PageQuery, link_header, parse_page
 from chirp.handlers.rendering import render_notifications
 
 routes = web.RouteTableDef()
@@ -35,6 +36,7 @@ class DismissForm(BaseModel):
 
 
 @routes.get("/api/v1/notifications")
+@documented(query=(NotificationQuery, PageQuery))
 async def list_notifications(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "read:notifications")
     query = validate(
@@ -78,6 +80,7 @@ async def dismiss(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/notifications/dismiss")
+@documented(body=DismissForm)
 async def dismiss_legacy(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "write:notifications")
     form = validate(DismissForm, await params(request))

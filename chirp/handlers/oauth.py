@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from chirp.core import oauth
 from chirp.core.errors import ChirpError, OAuthError
 from chirp.handlers.common import body_params, ctx, json_response, query_params, validate
+from chirp.handlers.openapi import documented
 from chirp.handlers.pages import code_page, consent_page, error_page
 from chirp.serializers.instance import oauth_server_metadata
 from chirp.serializers.oauth import token_json
@@ -87,6 +88,7 @@ def _required(value: str | None, name: str) -> str:
 
 
 @routes.post("/oauth/token")
+@documented(body=TokenForm)
 async def token(request: web.Request) -> web.Response:
     form = validate(TokenForm, {**query_params(request), **(await body_params(request))})
     basic_id, basic_secret = _basic_credentials(request)
@@ -124,6 +126,7 @@ async def token(request: web.Request) -> web.Response:
 
 
 @routes.post("/oauth/revoke")
+@documented(body=RevokeForm)
 async def revoke(request: web.Request) -> web.Response:
     form = validate(RevokeForm, await body_params(request))
     basic_id, basic_secret = _basic_credentials(request)
@@ -165,6 +168,7 @@ async def _checked_request(
 
 
 @routes.get("/oauth/authorize")
+@documented(query=AuthorizeQuery, produces="text/html")
 async def authorize_page(request: web.Request) -> web.Response:
     try:
         checked = await _checked_request(request, validate(AuthorizeQuery, query_params(request)))
@@ -176,6 +180,7 @@ async def authorize_page(request: web.Request) -> web.Response:
 
 
 @routes.post("/oauth/authorize")
+@documented(body=AuthorizeForm, produces="text/html")
 async def authorize(request: web.Request) -> web.StreamResponse:
     form = validate(AuthorizeForm, await body_params(request))
     try:

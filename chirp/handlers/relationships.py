@@ -24,7 +24,8 @@ from chirp.handlers.common import (
     validate,
 )
 from chirp.handlers.forms import FormBool, IdList
-from chirp.handlers.paging import link_header, parse_page
+from chirp.handlers.openapi import documented
+from chirp.handlers.paging import PageQuery, link_header, parse_page
 from chirp.handlers.rendering import render_statuses
 from chirp.serializers.accounts import account_json, familiar_followers_json
 from chirp.serializers.relationships import relationship_json
@@ -78,6 +79,7 @@ async def remove_from_followers(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/accounts/familiar_followers")
+@documented(query=FamiliarFollowersQuery)
 async def familiar_followers(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "read:follows")
     # Mastodon.py sends these ids as a JSON body on the GET (Rails reads both).
@@ -90,6 +92,7 @@ async def familiar_followers(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/accounts/relationships")
+@documented(query=RelationshipsQuery)
 async def relationships(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "read:follows")
     query = validate(RelationshipsQuery, {"id": query_params(request).get("id", [])})
@@ -100,6 +103,7 @@ async def relationships(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/accounts/search")
+@documented(query=(AccountSearchQuery, PageQuery))
 async def account_search(request: web.Request) -> web.Response:
     await authenticate_user(request, "read:accounts")
     query = validate(
@@ -130,16 +134,19 @@ async def _account_list(request: web.Request, use_case: AccountsPage) -> web.Res
 
 
 @routes.get(r"/api/v1/accounts/{id:\d+}/followers")
+@documented(query=PageQuery)
 async def followers(request: web.Request) -> web.Response:
     return await _account_list(request, follows.followers)
 
 
 @routes.get(r"/api/v1/accounts/{id:\d+}/following")
+@documented(query=PageQuery)
 async def following(request: web.Request) -> web.Response:
     return await _account_list(request, follows.following)
 
 
 @routes.get(r"/api/v1/accounts/{id:\d+}/statuses")
+@documented(query=(AccountStatusesQuery, PageQuery))
 async def account_statuses(request: web.Request) -> web.Response:
     principal = await optional_principal(request)
     viewer = principal.account.id if principal and principal.account else None

@@ -11,6 +11,7 @@ from chirp.core import search, tags
 from chirp.core.emojis import current_emojis
 from chirp.handlers.common import ctx, json_response, optional_principal, query_params, validate
 from chirp.handlers.forms import FormBool
+from chirp.handlers.openapi import documented
 from chirp.handlers.rendering import render_statuses
 from chirp.serializers.accounts import account_json
 from chirp.serializers.tags import tag_view_json
@@ -44,6 +45,7 @@ async def _search(request: web.Request) -> tuple[search.SearchResults, int | Non
 
 
 @routes.get("/api/v2/search")
+@documented(query=SearchQuery)
 async def search_v2(request: web.Request) -> web.Response:
     results, viewer = await _search(request)
     settings = ctx(request).settings
@@ -60,6 +62,7 @@ async def search_v2(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/search")
+@documented(query=SearchQuery)
 async def search_v1(request: web.Request) -> web.Response:
     results, viewer = await _search(request)
     settings = ctx(request).settings

@@ -25,7 +25,8 @@ from chirp.handlers.common import (
     validate,
 )
 from chirp.handlers.forms import FormBool, IdList, OptionalId, StrList
-from chirp.handlers.paging import link_header, parse_page
+from chirp.handlers.openapi import documented
+from chirp.handlers.paging import PageQuery, link_header, parse_page
 from chirp.handlers.rendering import render_status, render_statuses, serializer_for
 from chirp.handlers.scheduled_statuses import parse_time, render_scheduled
 from chirp.serializers.accounts import account_json
@@ -94,6 +95,7 @@ def _draft(form: StatusForm) -> statuses.TweetDraft:
 
 
 @routes.post("/api/v1/statuses")
+@documented(body=StatusForm)
 async def post_status(request: web.Request) -> web.Response:
     principal, account = await authenticate_user(request, "write:statuses")
     form = validate(StatusForm, await params(request))
@@ -125,6 +127,7 @@ async def show_status(request: web.Request) -> web.Response:
 
 
 @routes.put(r"/api/v1/statuses/{id}")
+@documented(body=StatusForm)
 async def edit_status(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "write:statuses")
     form = validate(StatusForm, await params(request))
@@ -203,6 +206,7 @@ for name, use_case, scope in (
 
 
 @routes.post(r"/api/v1/statuses/{id}/reblog")
+@documented(body=ReblogForm)
 async def reblog(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "write:statuses")
     form = validate(ReblogForm, await params(request))
@@ -226,16 +230,19 @@ async def _engaged_accounts(request: web.Request, use_case: AccountsPage) -> web
 
 
 @routes.get(r"/api/v1/statuses/{id}/favourited_by")
+@documented(query=PageQuery)
 async def favourited_by(request: web.Request) -> web.Response:
     return await _engaged_accounts(request, engagement.favourited_by)
 
 
 @routes.get(r"/api/v1/statuses/{id}/reblogged_by")
+@documented(query=PageQuery)
 async def reblogged_by(request: web.Request) -> web.Response:
     return await _engaged_accounts(request, engagement.reblogged_by)
 
 
 @routes.get("/api/v1/favourites")
+@documented(query=PageQuery)
 async def favourites(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "read:favourites")
     page = parse_page(request)
@@ -246,6 +253,7 @@ async def favourites(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/bookmarks")
+@documented(query=PageQuery)
 async def bookmarks(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "read:bookmarks")
     page = parse_page(request)
@@ -267,6 +275,7 @@ class StatusesQuery(BaseModel):
 
 
 @routes.get("/api/v1/statuses")
+@documented(query=StatusesQuery)
 async def show_statuses(request: web.Request) -> web.Response:
     """Several tweets at once (Mastodon 4.3): those the viewer may see, in the order asked."""
     principal = await optional_principal(request)

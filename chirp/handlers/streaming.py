@@ -33,6 +33,7 @@ from chirp.core.models import Principal
 from chirp.core.oauth import authenticate_bearer, require_scope
 from chirp.core.secrets import digest
 from chirp.handlers.common import bearer_token, ctx, parse_id
+from chirp.handlers.openapi import WEBSOCKET, documented
 from chirp.realtime import topics
 from chirp.realtime.hub import Format, Hub, Viewer
 from chirp.realtime.push import dumps
@@ -259,6 +260,7 @@ def _stream_slot(request: web.Request, token: str | None) -> AbstractContextMana
 
 
 @routes.get("/api/v1/streaming")
+@documented(produces=WEBSOCKET)
 async def websocket(request: web.Request) -> web.StreamResponse:
     with _stream_slot(request, _ws_token(request)[0]):
         return await _websocket(request)
@@ -404,6 +406,7 @@ async def health(request: web.Request) -> web.Response:
 
 
 @routes.get(r"/api/v1/streaming/{stream:(?:user|public|hashtag|direct|status)(?:/[a-z/]+)?}")
+@documented(produces="text/event-stream")
 async def sse(request: web.Request) -> web.StreamResponse:
     with _stream_slot(request, request.query.get("access_token") or bearer_token(request)):
         return await _sse(request)

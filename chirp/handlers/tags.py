@@ -21,7 +21,8 @@ from chirp.handlers.common import (
     parse_id,
     validate,
 )
-from chirp.handlers.paging import link_header, parse_page
+from chirp.handlers.openapi import documented
+from chirp.handlers.paging import PageQuery, link_header, parse_page
 from chirp.serializers.tags import featured_tag_json, tag_view_json
 
 routes = web.RouteTableDef()
@@ -65,6 +66,7 @@ async def unfollow_tag(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/followed_tags")
+@documented(query=PageQuery)
 async def followed_tags(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "read:follows")
     page = parse_page(request, default=100, maximum=200)
@@ -95,6 +97,7 @@ async def my_featured_tags(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/featured_tags")
+@documented(body=FeatureForm)
 async def feature_tag(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "write:accounts")
     form = validate(FeatureForm, await params(request))

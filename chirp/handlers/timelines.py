@@ -17,7 +17,8 @@ from chirp.handlers.common import (
     validate,
 )
 from chirp.handlers.forms import FormBool, StrList
-from chirp.handlers.paging import link_header, parse_page
+from chirp.handlers.openapi import documented
+from chirp.handlers.paging import PageQuery, link_header, offset_link_header, parse_page
 from chirp.handlers.rendering import render_statuses
 from chirp.serializers.tags import tag_view_json
 
@@ -53,6 +54,7 @@ def _viewer_id(principal: object) -> int | None:
 
 
 @routes.get("/api/v1/timelines/home")
+@documented(query=(HomeQuery, PageQuery))
 async def home(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "read:statuses")
     query = validate(
@@ -65,10 +67,7 @@ async def home(request: web.Request) -> web.Response:
         found = await timelines.ranked_home_timeline(
             context, account, limit=page.limit, offset=query.offset
         )
-        headers = {}
-        if found:
-            url = request.url.update_query(offset=str(query.offset + page.limit))
-            headers["Link"] = f'<{context.settings.base_url}{url.path_qs}>; rel="next"'
+        headers = offset_link_header(request, query.offset + page.limit) if found else {}
         return json_response(await render_statuses(request, found, account.id), headers=headers)
     loaded = Loaded(account.id)
     found, cursors = await timelines.home_timeline(context, account, page, loaded=loaded)
@@ -79,6 +78,7 @@ async def home(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/timelines/public")
+@documented(query=(PublicQuery, PageQuery))
 async def public(request: web.Request) -> web.Response:
     viewer = _viewer_id(await optional_principal(request))
     query = validate(
@@ -99,6 +99,7 @@ async def public(request: web.Request) -> web.Response:
 
 
 @routes.get(r"/api/v1/timelines/tag/{tag}")
+@documented(query=(TagQuery, PageQuery))
 async def tag(request: web.Request) -> web.Response:
     viewer = _viewer_id(await optional_principal(request))
     query = validate(
@@ -118,6 +119,7 @@ async def tag(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/trends")
 @routes.get("/api/v1/trends/tags")
+@documented(query=(OffsetQuery, PageQuery))
 async def trending_tags(request: web.Request) -> web.Response:
     viewer = _viewer_id(await optional_principal(request))
     query = validate(OffsetQuery, {k: v for k, v in query_params(request).items() if k == "offset"})
@@ -129,6 +131,7 @@ async def trending_tags(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/trends/statuses")
+@documented(query=(OffsetQuery, PageQuery))
 async def trending_statuses(request: web.Request) -> web.Response:
     viewer = _viewer_id(await optional_principal(request))
     query = validate(OffsetQuery, {k: v for k, v in query_params(request).items() if k == "offset"})
@@ -140,6 +143,7 @@ async def trending_statuses(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/timelines/link")
+@documented(query=(LinkQuery, PageQuery))
 async def link(request: web.Request) -> web.Response:
     """Public tweets linking to `url` (an empty list when none do, never a 404)."""
     viewer = _viewer_id(await optional_principal(request))

@@ -9,6 +9,7 @@ from aiohttp import web
 from chirp.core import discovery
 from chirp.core.errors import NotFound
 from chirp.handlers.common import ctx, json_response
+from chirp.handlers.openapi import documented
 from chirp.serializers.well_known import (
     NODEINFO_VERSIONS,
     host_meta_json,
@@ -27,6 +28,7 @@ _USAGE_CACHE = {"Cache-Control": "public, max-age=1800"}
 
 
 @routes.get("/.well-known/webfinger")
+@documented(produces="application/jrd+json")
 async def webfinger(request: web.Request) -> web.Response:
     context = ctx(request)
     account = await discovery.resolve_webfinger(context, request.query.get("resource", ""))
@@ -45,6 +47,7 @@ def _wants_json(request: web.Request) -> bool:
 
 
 @routes.get("/.well-known/host-meta")
+@documented(produces="application/xrd+xml")
 async def host_meta(request: web.Request) -> web.Response:
     settings = ctx(request).settings
     headers = {**_LONG_CACHE, "Vary": "Accept"}

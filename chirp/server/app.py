@@ -42,6 +42,7 @@ from chirp.handlers import (
     notification_policy,
     notifications,
     oauth,
+    openapi,
     polls,
     profiles,
     public_pages,
@@ -131,6 +132,7 @@ ROUTE_MODULES = (
     admin,
     polls,
     scheduled_statuses,
+    openapi,
     webapp,  # the app's routes, and `/`, `/@<user>`, `/tags/...` for signed-in browsers
     public_pages,  # `/`, `/@<user>`, `/tags/<name>`: no API path starts so
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 
 from tests.helpers import User, app_token, register_app
@@ -87,6 +88,15 @@ async def test_missing_redirect_uris_is_422(client: TestClient) -> None:
     response = await client.post("/api/v1/apps", json={"client_name": "x"})
     assert response.status == 422
     assert "Redirect URI can't be blank" in (await response.json())["error"]
+
+
+@pytest.mark.parametrize("uri", ["myapp://cb\x1f", "https://app.example/cb\x00", "myapp://c\x7fb"])
+async def test_redirect_uri_with_a_control_character_is_422(client: TestClient, uri: str) -> None:
+    # Found by schemathesis: registered, such a URI became the `Location` of the consent's
+    # redirect, a header aiohttp refuses to send (the approval dropped with a code issued).
+    response = await client.post("/api/v1/apps", json={"client_name": "x", "redirect_uris": [uri]})
+    assert response.status == 422
+    assert "Redirect URI" in (await response.json())["error"]
 
 
 async def test_relative_redirect_uri_is_422(client: TestClient) -> None:
