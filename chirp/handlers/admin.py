@@ -21,7 +21,8 @@ from chirp.handlers.common import (
     validate,
 )
 from chirp.handlers.forms import FormBool, IdList, OptionalId
-from chirp.handlers.paging import link_header, parse_page
+from chirp.handlers.openapi import documented
+from chirp.handlers.paging import PageQuery, link_header, parse_page
 from chirp.handlers.rendering import serializer_for
 from chirp.serializers.moderation import admin_account_json, admin_report_json
 from chirp.storage.port import AdminAccountFilter
@@ -102,6 +103,7 @@ async def _list_accounts(
 
 
 @routes.get("/api/v1/admin/accounts")
+@documented(query=(AccountsV1Query, PageQuery))
 async def list_accounts_v1(request: web.Request) -> web.Response:
     q = validate(AccountsV1Query, query_params(request))
     status = next(
@@ -113,6 +115,7 @@ async def list_accounts_v1(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v2/admin/accounts")
+@documented(query=(AccountsV2Query, PageQuery))
 async def list_accounts_v2(request: web.Request) -> web.Response:
     q = validate(AccountsV2Query, query_params(request))
     filters = AdminAccountFilter(
@@ -157,6 +160,7 @@ async def reject(request: web.Request) -> web.Response:
 
 
 @routes.post(_ACCOUNT + "/action")
+@documented(body=ActionForm)
 async def act(request: web.Request) -> web.Response:
     staff = await _staff(request)
     form = validate(ActionForm, await params(request))
@@ -217,6 +221,7 @@ async def _render_reports(
 
 
 @routes.get("/api/v1/admin/reports")
+@documented(query=(ReportsQuery, PageQuery))
 async def list_reports(request: web.Request) -> web.Response:
     _, staff = await authenticate_user(request, *READ_REPORTS)
     q = validate(ReportsQuery, query_params(request))
@@ -245,6 +250,7 @@ async def show_report(request: web.Request) -> web.Response:
 
 
 @routes.put(_REPORT)
+@documented(body=ReportUpdateForm)
 async def update_report(request: web.Request) -> web.Response:
     _, staff = await authenticate_user(request, *WRITE_REPORTS)
     form = validate(ReportUpdateForm, await params(request))

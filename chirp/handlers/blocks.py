@@ -10,7 +10,8 @@ from chirp.core import blocks
 from chirp.core.emojis import current_emojis
 from chirp.handlers.common import authenticate_user, ctx, json_response, params, parse_id, validate
 from chirp.handlers.forms import FormBool
-from chirp.handlers.paging import link_header, parse_page
+from chirp.handlers.openapi import documented
+from chirp.handlers.paging import PageQuery, link_header, parse_page
 from chirp.serializers.accounts import account_json
 from chirp.serializers.common import iso
 from chirp.serializers.relationships import relationship_json
@@ -40,6 +41,7 @@ async def unblock(request: web.Request) -> web.Response:
 
 
 @routes.post(r"/api/v1/accounts/{id:\d+}/mute")
+@documented(body=MuteForm)
 async def mute(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "write:mutes")
     target = parse_id(request.match_info["id"])
@@ -61,6 +63,7 @@ async def unmute(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/blocks")
+@documented(query=PageQuery)
 async def blocked(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "read:blocks")
     page = parse_page(request, default=40, maximum=80)
@@ -74,6 +77,7 @@ async def blocked(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/mutes")
+@documented(query=PageQuery)
 async def muted(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "read:mutes")
     page = parse_page(request, default=40, maximum=80)

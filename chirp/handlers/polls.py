@@ -19,6 +19,7 @@ from chirp.handlers.common import (
     validate,
 )
 from chirp.handlers.forms import IntList
+from chirp.handlers.openapi import documented
 from chirp.serializers.polls import poll_json
 
 routes = web.RouteTableDef()
@@ -53,6 +54,7 @@ async def show_poll(request: web.Request) -> web.Response:
 
 
 @routes.post(r"/api/v1/polls/{id}/votes")
+@documented(body=VoteForm)
 async def vote(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "write:statuses")
     form = validate(VoteForm, await params(request))

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from chirp.core import reports
 from chirp.handlers.common import authenticate_user, ctx, json_response, params, validate
 from chirp.handlers.forms import FormBool, Id, IdList
+from chirp.handlers.openapi import documented
 from chirp.serializers.moderation import report_json
 
 routes = web.RouteTableDef()
@@ -23,6 +24,7 @@ class ReportForm(BaseModel):
 
 
 @routes.post("/api/v1/reports")
+@documented(body=ReportForm)
 async def file_report(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "write:reports")
     form = validate(ReportForm, await params(request))

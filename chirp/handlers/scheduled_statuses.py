@@ -14,7 +14,8 @@ from chirp.core.errors import InvalidInput
 from chirp.core.media import media_urls
 from chirp.core.models import ScheduledStatus
 from chirp.handlers.common import authenticate_user, ctx, json_response, params, parse_id, validate
-from chirp.handlers.paging import link_header, parse_page
+from chirp.handlers.openapi import documented
+from chirp.handlers.paging import PageQuery, link_header, parse_page
 from chirp.serializers.scheduled_statuses import scheduled_status_json
 
 routes = web.RouteTableDef()
@@ -45,6 +46,7 @@ class RescheduleForm(BaseModel):
 
 
 @routes.get("/api/v1/scheduled_statuses")
+@documented(query=PageQuery)
 async def list_scheduled(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "read:statuses")
     found = await scheduled_statuses.list_scheduled_tweets(
@@ -65,6 +67,7 @@ async def show_scheduled(request: web.Request) -> web.Response:
 
 
 @routes.put(r"/api/v1/scheduled_statuses/{id}")
+@documented(body=RescheduleForm)
 async def reschedule(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "write:statuses")
     form = validate(RescheduleForm, await params(request))
