@@ -254,7 +254,9 @@ async def _sampler(app: web.Application) -> AsyncIterator[None]:
             streams: Counts[str] = Counts()
             for outlet, subscriptions in hub.connections():
                 transports[outlet.format] += 1
-                streams.update(s.stream.label[0] for s in subscriptions if s.stream.label)
+                # A stream counts once per connection: a `user` subscription also holds the
+                # announcements' shared topic under the same label (`topics.companions`).
+                streams.update({s.stream.label[0] for s in subscriptions if s.stream.label})
             for transport, count in transports.items():
                 metrics.stream_connections.labels(transport).set(count)
             for name in {*streams, *metrics.stream_names}:
