@@ -2,6 +2,7 @@
 //   node e2e/run.mjs <base url> <scenario> [screenshot dir]
 // Run by tests/e2e/test_webapp_chromium.py, which starts the server. Exits non-zero on failure.
 import { DESKTOP, MOBILE, check, launch, logIn, open, signUp } from "./lib.mjs";
+import { longTimeline } from "./long_timeline.mjs";
 
 const [base, scenario, shots] = process.argv.slice(2);
 const IMAGE = process.env.CHIRP_E2E_IMAGE;
@@ -188,6 +189,20 @@ const scenarios = {
     await card(b, posted.trim()).waitFor({ timeout: 45000 });
     await b.locator(".banner.quiet").waitFor({ state: "detached" });
     check(b.problems.filter((p) => !/WebSocket/.test(p)).length === 0, `console: ${b.problems}`);
+  },
+
+  /** Thousands of tweets: the virtual list keeps the DOM small while every one is reachable. */
+  async long_timeline(browser) {
+    const page = await open(browser, base, MOBILE);
+    await signUp(page, name("lou"));
+    const total = Number(process.env.CHIRP_E2E_TWEETS || 3000);
+    const r = await longTimeline(page, total);
+    console.log(JSON.stringify(r));
+    check(r.loaded === total, `every tweet reachable by scrolling (${r.loaded} of ${total})`);
+    check(r.max_cards_in_dom <= 60, `at most 60 cards in the DOM (had ${r.max_cards_in_dom})`);
+    check(r.max_dom_nodes <= 3000, `a bounded DOM (had ${r.max_dom_nodes} nodes)`);
+    check(r.scroll_height_px > total * 50, `the spacers keep the page as tall as its tweets (${r.scroll_height_px}px)`);
+    check(page.problems.length === 0, `console: ${page.problems}`);
   },
 
   /** axe-core on every screen, phone and desktop: no serious or critical violation. */

@@ -102,7 +102,8 @@ function count(n: number) {
   return n > 0 ? <span class="count">{n >= 10000 ? `${Math.round(n / 1000)}k` : n}</span> : null;
 }
 
-export function StatusCard({ id, focused = false, pinned = false }: { id: string; focused?: boolean; pinned?: boolean }) {
+/** `position`: [place, count] in a feed (count -1 while more can load), for screen readers. */
+export function StatusCard({ id, focused = false, pinned = false, position }: { id: string; focused?: boolean; pinned?: boolean; position?: [number, number] }) {
   const outer = statusSignal(id);
   const menu = useSignal(false);
   const history = useSignal(false);
@@ -137,7 +138,7 @@ export function StatusCard({ id, focused = false, pinned = false }: { id: string
     navigate(statusPath(s));
   };
   return (
-    <article ref={article} class={`status${focused ? " focused" : ""}${menu.value ? " menu-open" : ""}`} tabIndex={0} data-id={s.id} aria-label={`${s.account.display_name || s.account.username}: ${s.spoiler_text || s.content.replace(/<[^>]+>/g, " ").slice(0, 140)}`} onClick={openThread}>
+    <article ref={article} class={`status${focused ? " focused" : ""}${menu.value ? " menu-open" : ""}`} tabIndex={0} data-id={s.id} aria-posinset={position?.[0]} aria-setsize={position?.[1]} aria-label={`${s.account.display_name || s.account.username}: ${s.spoiler_text || s.content.replace(/<[^>]+>/g, " ").slice(0, 140)}`} onClick={openThread}>
       {wrapper.reblog && <p class="context"><Icon name="retweet" size={14} /> <a href={profilePath(wrapper.account)}>{t.status.retweetedBy(wrapper.account.display_name || wrapper.account.username)}</a></p>}
       {pinned && <p class="context"><Icon name="pin" size={14} /> {t.status.pinned}</p>}
       <div class="row">
