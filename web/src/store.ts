@@ -7,7 +7,18 @@ import type { Account, Status } from "./types";
 // the stream edits it or its counters change, and an optimistic like shows everywhere at once.
 
 const statuses = new Map<string, Signal<Status>>();
-export const me = signal<Account | null>(null);
+// The signed-in account, remembered between visits so the first screen (navigation, compose)
+// is drawn complete at once and does not shift when verify_credentials answers.
+const ME_KEY = "chirp.me";
+function remembered(): Account | null {
+  try {
+    return localStorage.getItem("chirp.token") ? (JSON.parse(localStorage.getItem(ME_KEY) ?? "null") as Account | null) : null;
+  } catch {
+    return null;
+  }
+}
+export const me = signal<Account | null>(remembered());
+me.subscribe((a) => (a ? localStorage.setItem(ME_KEY, JSON.stringify(a)) : localStorage.removeItem(ME_KEY)));
 export const toasts = signal<{ id: number; text: string; error: boolean }[]>([]);
 let toastId = 0;
 

@@ -11,6 +11,8 @@ export type StreamEvent = { event: string; payload: unknown; stream: string[] };
 type Listener = (e: StreamEvent) => void;
 
 export const connected = signal(false);
+/** A socket that was open (or never opened) dropped and a retry is pending: worth a banner. */
+export const reconnecting = signal(false);
 const listeners = new Set<Listener>();
 const cursor = new StreamCursor(sessionStorage.getItem("chirp.stream.last"));
 const counted = new Map<string, number>(); // status id -> how many views show it
@@ -44,6 +46,7 @@ export function connect(): void {
   ws.onopen = () => {
     retry = 0;
     connected.value = true;
+    reconnecting.value = false;
     // A reconnect with no position to resume from (nothing had arrived yet) cannot be
     // replayed: reload over REST as after `chirp.reset`.
     if (openedBefore && !cursor.last) dispatch({ event: "chirp.reset", payload: {}, stream: ["user"] });
@@ -79,6 +82,7 @@ export function connect(): void {
     socket = null;
     connected.value = false;
     if (!token.value || event.code === 1008) return; // signed out or token revoked
+    reconnecting.value = true;
     const delay = Math.min(30_000, 500 * 2 ** retry++) * (0.5 + Math.random() / 2);
     timer = setTimeout(connect, delay);
   };
@@ -88,6 +92,7 @@ export function disconnect(): void {
   if (timer) clearTimeout(timer);
   socket?.close();
   socket = null;
+  reconnecting.value = false;
 }
 
 /** Live counters for a tweet while a view shows it. */

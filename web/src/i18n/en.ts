@@ -1,7 +1,7 @@
 // Every string the app shows, in one place, ready for translation.
 export const en = {
   appName: "Chirp",
-  nav: { home: "Home", notifications: "Notifications", search: "Search", explore: "Explore", bookmarks: "Bookmarks", favourites: "Likes", profile: "Profile", settings: "Settings", live: "Live now", compose: "Post", main: "Main navigation", more: "More", signOut: "Sign out" },
+  nav: { home: "Home", notifications: "Notifications", search: "Search", explore: "Explore", bookmarks: "Bookmarks", favourites: "Likes", profile: "Profile", settings: "Settings", live: "Live now", compose: "Post", main: "Main navigation", more: "More", signOut: "Sign out", skip: "Skip to content" },
   time: { now: "now", s: (n: number) => `${n}s`, m: (n: number) => `${n}m`, h: (n: number) => `${n}h`, d: (n: number) => `${n}d` },
   errors: {
     offline: "You are offline. Chirp will catch up when the connection is back.",

@@ -6,7 +6,7 @@ import { t } from "../i18n";
 import { countLive, loadUnread, unread } from "../notifications";
 import { navigate, route } from "../router";
 import { forgetStatus, loadMe, me, remember, toasts, applyCounts } from "../store";
-import { connect, connected, disconnect, onStream } from "../stream";
+import { connect, disconnect, onStream, reconnecting } from "../stream";
 import type { Status } from "../types";
 import { ComposeModal } from "./Compose";
 import { composing, openCompose } from "./compose-state";
@@ -124,7 +124,7 @@ export function App() {
   if (!token.value) return <><Screen /><Toasts /></>;
   return (
     <div class="layout">
-      <a class="skip" href="#main">Skip to content</a>
+      <a class="skip" href="#main">{t.nav.skip}</a>
       <nav class="sidebar" aria-label={t.nav.main}>
         <a class="brand" href="/home" aria-label={t.appName}><Icon name="logo" filled size={30} /></a>
         <NavLink href="/home" label={t.nav.home} icon="home" />
@@ -144,7 +144,7 @@ export function App() {
         )}
       </nav>
       <main id="main" tabIndex={-1}>
-        {!online.value ? <p class="banner" role="status">{t.banner.offline}</p> : !connected.value && <p class="banner quiet" role="status">{t.banner.reconnecting}</p>}
+        {!online.value ? <p class="banner" role="status">{t.banner.offline}</p> : reconnecting.value && <p class="banner quiet" role="status">{t.banner.reconnecting}</p>}
         <Screen />
       </main>
       <aside class="side">
