@@ -167,7 +167,7 @@ async def built_asset(request: web.Request) -> web.StreamResponse:
     )
 
 
-def _app_or_public(public: Handler) -> Handler:
+def app_or_public(public: Handler) -> Handler:
     """The app for a signed-in browser (the hint cookie), the public page for anyone else."""
 
     async def page(request: web.Request) -> web.StreamResponse:
@@ -181,8 +181,8 @@ def _app_or_public(public: Handler) -> Handler:
 
 
 # Before `public_pages` in ROUTE_MODULES: the first route that matches a path answers it.
-routes.get("/")(_app_or_public(public_pages.home))
-routes.get(r"/@{username}")(_app_or_public(public_pages.profile))
-routes.get(r"/@{username}/with_replies")(_app_or_public(public_pages.profile_with_replies))
-routes.get(r"/@{username}/{id}")(_app_or_public(public_pages.status))
-routes.get(r"/tags/{name}")(_app_or_public(public_pages.tag))
+routes.get("/")(app_or_public(public_pages.home))
+routes.get(r"/@{username}")(app_or_public(public_pages.profile))
+routes.get(r"/@{username}/with_replies")(app_or_public(public_pages.profile_with_replies))
+routes.get(r"/@{username}/{id}")(app_or_public(public_pages.status))
+routes.get(r"/tags/{name}")(app_or_public(public_pages.tag))

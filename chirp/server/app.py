@@ -57,6 +57,7 @@ from chirp.handlers import (
     timelines,
     watch,
     webapp,
+    webapp_live,
     well_known,
 )
 from chirp.media.workers import MediaWorkers
@@ -123,6 +124,7 @@ ROUTE_MODULES = (
     live_ingest,
     live_streams,
     studio,  # `/live/studio` before the watch page's `/live/<stream id>`
+    webapp_live,  # `/live/<stream id>`: the app's watch screen for a signed-in browser
     watch,
     well_known,
     follow_requests,

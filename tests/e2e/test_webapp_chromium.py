@@ -88,3 +88,28 @@ def test_reconnect_after_a_restart_misses_no_tweet(tmp_path: Path) -> None:
         if browser is not None and browser.poll() is None:
             browser.kill()
         server.stop()
+
+
+def test_live_video_inside_the_app(tmp_path: Path) -> None:
+    """A followers-only stream published over RTMP: the follower finds it under "Live now",
+    watches it inside the app (the video plays) and chats with the streamer both ways."""
+    from tests.e2e.test_watch_chromium import live_stream
+
+    node = require_node()
+    require_chromium()
+    with live_stream(tmp_path, visibility="private", title="tone", size="640x360") as live:
+        assert live.fan is not None
+        result = subprocess.run(
+            [node, "e2e/run.mjs", live.node.url, "watch"],
+            cwd=WEB,
+            env={
+                **os.environ,
+                "CHIRP_E2E_FAN_TOKEN": live.fan["token"],
+                "CHIRP_E2E_STREAMER_TOKEN": live.streamer["token"],
+                "CHIRP_E2E_STREAM_ID": str(live.stream["id"]),
+            },
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr

@@ -120,3 +120,24 @@ async def test_an_unbuilt_checkout_says_how_to_build(
     assert "npm" in await response.text()
     # and the public pages still answer, cookie or not
     assert (await client.get("/", headers=HINT)).status == 200
+
+
+async def test_a_live_streams_page_hands_over_to_the_apps_watch_screen(
+    client: TestClient, alice: User
+) -> None:
+    created = await client.post(
+        "/api/v1/chirp/streams", headers=alice.headers, json={"title": "birds live"}
+    )
+    assert created.status == 200, await created.text()
+    path = f"/live/{(await created.json())['id']}"
+    public = await client.get(path)
+    assert public.status == 200
+    assert not is_app(await public.text())
+    assert "birds live" in await public.text()  # the standalone watch page, for link previews
+    assert public.headers["Vary"] == "Cookie"
+    app = await client.get(path, headers=HINT)
+    assert app.status == 200
+    assert is_app(await app.text())
+    studio = await client.get("/live/studio", headers=HINT)
+    assert studio.status == 200
+    assert not is_app(await studio.text())  # the studio stays its own page

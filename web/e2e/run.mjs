@@ -1,7 +1,7 @@
 // Browser end-to-end scenarios for the web app against a running `chirp serve`:
 //   node e2e/run.mjs <base url> <scenario> [screenshot dir]
 // Run by tests/e2e/test_webapp_chromium.py, which starts the server. Exits non-zero on failure.
-import { DESKTOP, MOBILE, check, launch, logIn, open, signUp } from "./lib.mjs";
+import { DESKTOP, MOBILE, axeViolations, check, launch, logIn, open, signUp, useToken } from "./lib.mjs";
 import { longTimeline } from "./long_timeline.mjs";
 
 const [base, scenario, shots] = process.argv.slice(2);
@@ -205,24 +205,45 @@ const scenarios = {
     check(page.problems.length === 0, `console: ${page.problems}`);
   },
 
+  /** Live video inside the app (the test publishes a followers-only stream over RTMP): the fan
+   * finds it under "Live now", watches it in the app (the video plays) and chats; the streamer,
+   * on the same screen, sees the line arrive live and answers; axe on the watch screen. */
+  async watch(browser) {
+    const { CHIRP_E2E_FAN_TOKEN: fanToken, CHIRP_E2E_STREAMER_TOKEN: streamerToken, CHIRP_E2E_STREAM_ID: id } = process.env;
+    const fan = await open(browser, base, MOBILE);
+    const streamer = await open(browser, base, DESKTOP);
+    await useToken(fan, fanToken);
+    await useToken(streamer, streamerToken);
+    await fan.goto("/live-now");
+    await fan.locator(".live-list li", { hasText: "tone" }).getByRole("link", { name: "Watch" }).click();
+    await fan.waitForURL(`**/live/${id}`);
+    check(await fan.getByRole("navigation", { name: "Main navigation" }).isVisible(), "the watch screen is inside the app");
+    await fan.waitForFunction(() => (document.querySelector(".watch video")?.getVideoPlaybackQuality().totalVideoFrames ?? 0) > 0, null, { timeout: 40000 });
+    await streamer.goto(`/live/${id}`);
+    await streamer.locator(".watch-head").getByRole("link", { name: "Go live" }).waitFor();
+    await fan.getByRole("textbox", { name: "Say something" }).fill(`hello from the app ${stamp}`);
+    await fan.getByRole("button", { name: "Send" }).click();
+    await streamer.locator(".chat li", { hasText: `hello from the app ${stamp}` }).waitFor({ timeout: 10000 });
+    await streamer.getByRole("textbox", { name: "Say something" }).fill(`welcome ${stamp}`);
+    await streamer.getByRole("textbox", { name: "Say something" }).press("Enter");
+    await fan.locator(".chat li", { hasText: `welcome ${stamp}` }).locator(".streamer").waitFor({ timeout: 10000 });
+    await fan.locator(".watch-head", { hasText: "watching" }).waitFor({ timeout: 25000 }); // heartbeats
+    await shot(fan, "watch-mobile.png");
+    const violations = [...(await axeViolations(fan)).map((v) => `phone ${v}`), ...(await axeViolations(streamer)).map((v) => `desktop ${v}`)];
+    check(violations.length === 0, `axe violations:\n${violations.join("\n")}`);
+    const problems = [...fan.problems, ...streamer.problems].filter((p) => !/Failed to load|hls/i.test(p));
+    check(problems.length === 0, `console: ${problems}`);
+  },
+
   /** axe-core on every screen, phone and desktop: no serious or critical violation. */
   async axe(browser) {
-    const { readFile } = await import("node:fs/promises");
-    const { createRequire } = await import("node:module");
-    const source = await readFile(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
     const found = [];
     for (const [label, options] of [["phone", MOBILE], ["desktop", DESKTOP]]) {
       const page = await open(browser, base, options);
       const audit = async (path) => {
         await page.waitForLoadState("networkidle");
         await page.waitForTimeout(200);
-        // Evaluated through the DevTools protocol: the page's CSP (no inline script) stays on.
-        await page.evaluate(source);
-        const result = await page.evaluate(async () => {
-          const r = await window.axe.run(document, { resultTypes: ["violations"] });
-          return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
-        });
-        for (const v of result) found.push(`${label} ${path} ${v}`);
+        for (const v of await axeViolations(page)) found.push(`${label} ${path} ${v}`);
       };
       for (const path of ["/login", "/signup"]) {
         await page.goto(path);

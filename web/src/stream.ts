@@ -17,6 +17,7 @@ const listeners = new Set<Listener>();
 const cursor = new StreamCursor(sessionStorage.getItem("chirp.stream.last"));
 const counted = new Map<string, number>(); // status id -> how many views show it
 const tags = new Map<string, number>();
+const lives = new Set<string>(); // live streams whose chat and viewer count this tab follows
 let socket: WebSocket | null = null;
 let retry = 0;
 let openedBefore = false;
@@ -53,6 +54,8 @@ export function connect(): void {
     openedBefore = true;
     for (const id of counted.keys()) send({ type: "subscribe", stream: "status", id });
     for (const tag of tags.keys()) send({ type: "subscribe", stream: "hashtag", tag });
+    for (const id of lives) send({ type: "subscribe", stream: "chirp:live", id });
+    if (lives.size) dispatch({ event: "chirp.live.resubscribed", payload: {}, stream: ["chirp:live"] });
   };
   ws.onmessage = (message) => {
     let frame: { event?: string; payload?: string; stream?: string[]; id?: string };
@@ -122,6 +125,23 @@ export function watchTag(tag: string): () => void {
       send({ type: "unsubscribe", stream: "hashtag", tag });
     }
   };
+}
+
+/** A live stream's chat, viewer count and end (Chirp's `chirp:live` stream) while its page is open. */
+export function watchLive(id: string): () => void {
+  lives.add(id);
+  send({ type: "subscribe", stream: "chirp:live", id });
+  return () => {
+    lives.delete(id);
+    send({ type: "unsubscribe", stream: "chirp:live", id });
+  };
+}
+
+/** Sends a chat line over the socket; false when it is not open (the caller posts over REST). */
+export function sendChat(id: string, text: string): boolean {
+  if (socket?.readyState !== WebSocket.OPEN) return false;
+  socket.send(JSON.stringify({ type: "chat", id, text }));
+  return true;
 }
 
 addEventListener("online", () => {

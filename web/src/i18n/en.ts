@@ -70,6 +70,14 @@ export const en = {
   explore: { title: "Explore", trendingTags: "Trending hashtags", trendingPosts: "Trending posts", uses: (n: string) => (n === "1" ? "1 post" : `${n} posts`) },
   tag: { follow: "Follow hashtag", unfollow: "Unfollow hashtag" },
   live: { title: "Live now", none: "Nobody you follow is live right now.", watch: "Watch", studio: "Go live", viewers: (n: number) => `${n} watching` },
+  watch: {
+    live: "LIVE", ended: "Ended", soon: "Starting soon", chat: "Chat", say: "Say something", send: "Send",
+    delete: "Delete", deleteMessage: "Delete this message", chatClosed: "The stream has ended; chat is closed.",
+    notFound: "This stream does not exist, or it is for its streamer's followers only.",
+    notYet: "The stream has not started yet. It will play here as soon as it goes live.", over: "The stream has ended.",
+    cannotPlay: "This browser cannot play live video.", pressPlay: "Press play to start watching.",
+    slowDown: (s: number) => `Slow down: you can send again in ${s} s.`, player: (who: string) => `${who}'s live video`,
+  },
   settings: {
     title: "Settings", profile: "Profile", displayName: "Display name", bio: "Bio", avatar: "Avatar", header: "Header",
     fields: "Profile fields", fieldName: "Label", fieldValue: "Content", locked: "Approve followers manually",

@@ -14,6 +14,9 @@ import { Lightbox } from "./Lightbox";
 import * as S from "./screens";
 import { Avatar } from "./Status";
 import { Icon, type IconName } from "./icons";
+import { lazy } from "./lazy";
+
+const Watch = lazy(() => import("./Watch").then((m) => m.Watch));
 
 function Screen() {
   const url = route.value;
@@ -30,6 +33,8 @@ function Screen() {
   if (path === "/live-now") return <S.LiveNow />;
   if (path === "/follow_requests") return <S.FollowRequests />;
   if (path === "/compose") return <S.Home />;
+  const live = /^\/live\/(\d+)$/.exec(path);
+  if (live) return <Watch id={live[1]!} />;
   const tag = /^\/tags\/([^/]+)$/.exec(path);
   if (tag) return <S.TagPage name={tag[1]!} />;
   const profile = /^\/@([^/]+)(?:\/(with_replies|followers|following|\d+))?$/.exec(path);
@@ -46,9 +51,12 @@ function NavLink({ href, label, icon, badge = 0 }: { href: string; label: string
   const path = route.value.pathname;
   const current = path === href || (href === "/home" && path === "/");
   return (
-    <a href={href} class={`nav-link${current ? " current" : ""}`} aria-current={current ? "page" : undefined} aria-label={badge ? `${label}, ${t.notifications.unread(badge)}` : label}>
-      <span class="nav-icon" aria-hidden="true"><Icon name={icon} filled={current && icon !== "hash" && icon !== "search"} size={24} />{badge > 0 && <span class="badge-dot">{badge > 99 ? "99+" : badge}</span>}</span>
+    <a href={href} class={`nav-link${current ? " current" : ""}`} aria-current={current ? "page" : undefined} aria-label={badge ? `${label} ${t.notifications.unread(badge)}` : label}>
+      <span class="nav-icon" aria-hidden="true"><Icon name={icon} filled={current && icon !== "hash" && icon !== "search"} size={24} /></span>
       <span class="nav-label">{label}</span>
+      {/* After the label, drawn over the icon: the visible text reads in the name's order. */}
+      {badge > 0 && " "}
+      {badge > 0 && <span class="badge-dot">{badge > 99 ? "99+" : badge}</span>}
     </a>
   );
 }

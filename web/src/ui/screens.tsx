@@ -346,7 +346,10 @@ export function Thread({ id }: { id: string }) {
 export function LiveNow() {
   const streams = useSignal<LiveStream[] | null>(null);
   useEffect(() => {
-    get<LiveStream[]>("/api/v1/chirp/streams?scope=following").then((x) => (streams.value = x), (e) => { streams.value = []; failed(e); });
+    const load = () => get<LiveStream[]>("/api/v1/chirp/streams?scope=following").then((x) => (streams.value = x), (e) => { streams.value ??= []; failed(e); });
+    void load();
+    const every = setInterval(load, 30_000); // who is live changes while the list is open
+    return () => clearInterval(every);
   }, []);
   return (
     <>
