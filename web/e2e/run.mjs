@@ -267,18 +267,20 @@ const scenarios = {
     check(found.length === 0, `axe violations:\n${found.join("\n")}`);
   },
 
-  /** Screenshots of the home timeline for the README. */
-  async screenshots(browser) {
-    const a = await open(browser, base, DESKTOP);
-    await signUp(a, name("chirper"));
-    for (const text of ["Good morning! The first #coffee of the day ☕", "Reading about how websockets resume after a drop: https://docs.joinmastodon.org/methods/streaming/", "Who is going to the #birdwatching meetup on Saturday?"]) await post(a, text, { image: text.includes("Saturday") ? IMAGE : null });
-    await a.goto("/home");
-    await card(a, "Saturday").waitFor();
-    await a.waitForTimeout(500);
-    await shot(a, "web-desktop.png");
-    await a.setViewportSize({ width: 390, height: 844 });
-    await a.waitForTimeout(300);
-    await shot(a, "web-mobile.png");
+  /** The README's screenshots (docs/screenshots.py seeds the people and their tweets). */
+  async readme_shots(browser) {
+    for (const [file, options] of [["web-desktop.png", { viewport: { width: 1280, height: 800 } }], ["web-mobile.png", { ...MOBILE, deviceScaleFactor: 1 }]]) {
+      const page = await open(browser, base, { ...options, colorScheme: "light" });
+      await useToken(page, process.env.CHIRP_E2E_TOKEN);
+      await page.goto("/home");
+      await card(page, "birdwatching").waitFor();
+      await page.locator("main article.status img[alt^='Green hills']").first().waitFor();
+      await page.waitForLoadState("networkidle");
+      await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+      await page.waitForTimeout(300);
+      await shot(page, file);
+      await page.context().close();
+    }
   },
 };
 
