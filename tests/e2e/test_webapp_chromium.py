@@ -18,11 +18,15 @@ from tests.web.node import WEB, require_chromium, require_node
 SCENARIOS = {
     "signup_login": "sign up, sign out (the token is revoked), sign in through the consent page",
     "live": "A posts a tag, a mention and a picture; B (390x844) follows A from the profile, sees "
-    "it arrive live and likes it; A's counter and notification update live",
+    "it arrive live, opens the picture in the lightbox and likes it; A's counter and "
+    "notification update live",
     "thread_edit_delete": "reply, the thread, an edit and a delete reach the other browser live",
-    "search": "search people and hashtags, open the hashtag page (390x844)",
+    "search": "search people and hashtags, the hashtag page gets a tweet live (390x844)",
     "long_timeline": "3,000 tweets in the home timeline (390x844): all reachable by scrolling, "
     "at most 60 cards and 3,000 DOM nodes in the document (a virtual list)",
+    "quality": "a poll posted and voted on; mute (undone in the settings), report and block; a "
+    "failed like rolled back with its message; 429 with its wait and offline worded; relative "
+    "times move on",
     "axe": "axe-core on every screen at 390x844 and 1280x900: no serious or critical violation",
 }
 

@@ -73,7 +73,16 @@ const scenarios = {
     await arrived.waitFor({ timeout: 10000 });
     check((await arrived.locator("a", { hasText: "#birds" }).count()) === 1, "hashtag linked");
     check((await arrived.locator(`a[href*="${bn}"]`).count()) >= 1, "mention linked");
-    if (IMAGE) await arrived.locator(".media img[alt='a test picture']").waitFor();
+    if (IMAGE) {
+      await arrived.locator(".media img[alt='a test picture']").waitFor();
+      // The lightbox: the picture full size with its description; Escape closes it.
+      await arrived.getByRole("button", { name: "a test picture" }).click();
+      const box = b.getByRole("dialog", { name: "Picture" });
+      await box.locator("img[alt='a test picture']").waitFor();
+      await box.getByText("a test picture").waitFor();
+      await b.keyboard.press("Escape");
+      await box.waitFor({ state: "detached" });
+    }
     await shot(b, "live-mobile.png");
     await a.goto("/home");
     const mine = card(a, stamp);
@@ -154,13 +163,19 @@ const scenarios = {
     await page.locator(".tags a", { hasText: `#find${stamp}` }).click();
     await page.waitForURL(`**/tags/find${stamp}`);
     await card(page, "searchable words").waitFor();
+    // The hashtag page's own stream: a tweet with the tag, posted elsewhere, arrives live.
+    await page.waitForTimeout(500);
+    const token = await page.evaluate(() => localStorage.getItem("chirp.token"));
+    const made = await fetch(`${base}/api/v1/statuses`, { method: "POST", headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" }, body: JSON.stringify({ status: `streamed in #find${stamp}` }) });
+    check(made.ok, `posted over the API (${made.status})`);
+    await card(page, "streamed in").waitFor({ timeout: 10000 });
     await shot(page, "search-mobile.png");
     // Keyboard: j focuses a tweet, l likes it, ? lists the shortcuts, n composes.
     await page.locator("main h1").click();
     await page.keyboard.press("j");
     check(await page.evaluate(() => document.activeElement?.matches("article.status")), "j focuses a tweet");
     await page.keyboard.press("l");
-    await card(page, "searchable words").getByRole("button", { name: "Unlike" }).waitFor();
+    await page.locator("main article.status").first().getByRole("button", { name: "Unlike" }).waitFor();
     await page.keyboard.press("?");
     await page.getByRole("dialog", { name: "Keyboard shortcuts" }).waitFor();
     await page.keyboard.press("Escape");
@@ -235,6 +250,74 @@ const scenarios = {
     check(problems.length === 0, `console: ${problems}`);
   },
 
+  /** Polls, mute, block and report; an optimistic like rolled back with a message; a 429 and
+   * an offline state worded for people; relative times that move on. */
+  async quality(browser) {
+    const a = await open(browser, base, DESKTOP);
+    const b = await open(browser, base, MOBILE);
+    const an = name("ivy");
+    await signUp(a, an);
+    await signUp(b, name("jon"));
+    await b.goto(`/@${an}`);
+    await b.getByRole("button", { name: "Follow" }).click();
+    await b.getByRole("button", { name: "Unfollow" }).waitFor();
+    // A poll from the compose box; B votes and sees the results.
+    await a.locator("nav .compose-button").click();
+    const dialog = a.getByRole("dialog", { name: "New post" });
+    await dialog.getByRole("textbox", { name: "What is happening?" }).fill(`tea or coffee ${stamp}`);
+    await dialog.getByRole("button", { name: "Add a poll" }).click();
+    await dialog.getByRole("textbox", { name: "Choice 1" }).fill("tea");
+    await dialog.getByRole("textbox", { name: "Choice 2" }).fill("coffee");
+    await dialog.getByRole("button", { name: "Post", exact: true }).click();
+    await dialog.waitFor({ state: "detached" });
+    await b.goto("/home");
+    const polled = card(b, `tea or coffee ${stamp}`);
+    await polled.getByRole("radio", { name: "coffee" }).check();
+    await polled.getByRole("button", { name: "Vote" }).click();
+    await polled.locator(".poll li.own", { hasText: "100%" }).waitFor();
+    // A failed like: shown at once, rolled back, and the reason on screen.
+    await b.route("**/api/v1/statuses/*/favourite", (route) => route.fulfill({ status: 503, contentType: "application/json", body: JSON.stringify({ error: "down" }) }));
+    await polled.getByRole("button", { name: "Like" }).click();
+    await b.getByRole("alert").filter({ hasText: "The server had a problem" }).waitFor();
+    await polled.getByRole("button", { name: "Like" }).waitFor();
+    check((await polled.locator(".act.like .count").count()) === 0, "the counter rolled back");
+    await b.unroute("**/api/v1/statuses/*/favourite");
+    // Relative times move on without a reload.
+    const before = await polled.locator("a.time time").textContent();
+    await b.waitForFunction((old) => [...document.querySelectorAll("main article.status a.time time")].some((t) => t.textContent !== old), before, { timeout: 45000 });
+    // Mute from the tweet's menu: A's tweets leave; undone from the settings.
+    await polled.getByRole("button", { name: "More actions" }).click();
+    await polled.getByRole("menuitem", { name: `Mute @${an}` }).click();
+    await polled.waitFor({ state: "detached" });
+    await b.goto("/settings/mutes");
+    await b.locator(".account-row", { hasText: `@${an}` }).waitFor();
+    await b.getByRole("button", { name: "Unmute" }).click();
+    await b.locator(".account-row", { hasText: `@${an}` }).waitFor({ state: "detached" });
+    // Report and block from the profile.
+    await b.goto(`/@${an}`);
+    await b.getByRole("button", { name: "More options for this account" }).click();
+    await b.getByRole("menuitem", { name: `Report @${an}` }).click();
+    const report = b.getByRole("dialog", { name: `Report @${an}` });
+    await report.getByLabel("Anything the moderators should know").fill("testing the report form");
+    await report.getByRole("button", { name: "Send report" }).click();
+    await b.getByText("Report sent to the moderators").waitFor();
+    await b.getByRole("button", { name: "More options for this account" }).click();
+    await b.getByRole("menuitem", { name: `Block @${an}` }).click();
+    await b.getByRole("button", { name: "Follow" }).waitFor({ state: "detached" });
+    await b.getByRole("button", { name: "More options for this account" }).click();
+    await b.getByRole("menuitem", { name: "Unblock" }).waitFor();
+    // A 429 with its wait, and offline, worded for people.
+    await b.route("**/api/v1/timelines/home*", (route) => route.fulfill({ status: 429, headers: { "Retry-After": "42", "content-type": "application/json" }, body: JSON.stringify({ error: "Too many requests" }) }));
+    await b.goto("/home");
+    await b.getByRole("alert").filter({ hasText: "try again in 42 seconds" }).waitFor();
+    await b.context().setOffline(true);
+    await b.locator(".banner", { hasText: "Offline" }).waitFor();
+    await b.context().setOffline(false);
+    await b.locator(".banner", { hasText: "Offline" }).waitFor({ state: "detached" });
+    const problems = [...a.problems, ...b.problems].filter((p) => !/WebSocket|ERR_INTERNET_DISCONNECTED/.test(p));
+    check(problems.length === 0, `console: ${problems}`);
+  },
+
   /** axe-core on every screen, phone and desktop: no serious or critical violation. */
   async axe(browser) {
     const found = [];
@@ -255,14 +338,15 @@ const scenarios = {
       const tweet = card(page, "an accessible post");
       await tweet.waitFor();
       const id = await tweet.getAttribute("data-id");
-      for (const path of ["/home", "/home?tab=for-you", "/explore", "/notifications", `/search?q=a11y${stamp}`, "/bookmarks", "/favourites", "/settings", "/live-now", `/@${me}`, `/@${me}/${id}`, `/tags/a11y${stamp}`]) {
+      for (const path of ["/home", "/home?tab=for-you", "/explore", "/notifications", `/search?q=a11y${stamp}`, "/bookmarks", "/favourites", "/settings", "/settings/blocks", "/settings/mutes", "/follow_requests", "/live-now", `/@${me}`, `/@${me}/${id}`, `/tags/a11y${stamp}`]) {
         await page.goto(path);
         await page.locator("main h1").waitFor();
         await audit(path);
       }
       await page.goto("/home");
       await page.locator("nav .compose-button").click();
-      await audit("compose dialog");
+      await page.getByRole("dialog", { name: "New post" }).getByRole("button", { name: "Add a poll" }).click();
+      await audit("compose dialog with a poll");
     }
     check(found.length === 0, `axe violations:\n${found.join("\n")}`);
   },

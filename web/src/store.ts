@@ -67,6 +67,12 @@ export function forgetStatus(id: string): void {
   deleted.value = new Set([...deleted.value, id]);
 }
 
+/** After a block or mute: that account's tweets (and retweets of them) leave every list at once. */
+export function hideAccount(accountId: string): void {
+  const gone = [...statuses.values()].filter((s) => s.value.account.id === accountId || s.value.reblog?.account.id === accountId).map((s) => s.value.id);
+  deleted.value = new Set([...deleted.value, ...gone]);
+}
+
 export function applyCounts(counts: { id: string; replies_count: number; reblogs_count: number; favourites_count: number; quotes_count?: number }): void {
   const known = statuses.get(counts.id);
   if (known) known.value = { ...known.value, ...counts };

@@ -64,7 +64,7 @@ export function connect(): void {
     } catch {
       return;
     }
-    if (!frame.event || !cursor.accept(frame.id)) return;
+    if (!frame.event || !cursor.accept(frame.id, (frame.stream ?? []).join(":"))) return;
     if (frame.id) sessionStorage.setItem("chirp.stream.last", frame.id);
     if (frame.event === "chirp.reset") {
       cursor.reset();

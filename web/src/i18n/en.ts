@@ -70,6 +70,20 @@ export const en = {
   explore: { title: "Explore", trendingTags: "Trending hashtags", trendingPosts: "Trending posts", uses: (n: string) => (n === "1" ? "1 post" : `${n} posts`) },
   tag: { follow: "Follow hashtag", unfollow: "Unfollow hashtag" },
   live: { title: "Live now", none: "Nobody you follow is live right now.", watch: "Watch", studio: "Go live", viewers: (n: number) => `${n} watching` },
+  safety: {
+    block: (acct: string) => `Block @${acct}`, unblock: "Unblock", mute: (acct: string) => `Mute @${acct}`, unmute: "Unmute",
+    report: (acct: string) => `Report @${acct}`, reportPost: "Report post", reportTitle: (acct: string) => `Report @${acct}`,
+    blocked: (acct: string) => `Blocked @${acct}`, unblocked: (acct: string) => `Unblocked @${acct}`,
+    muted: (acct: string) => `Muted @${acct}`, unmuted: (acct: string) => `Unmuted @${acct}`,
+    category: "Why", spam: "Spam", violation: "It breaks the server's rules", other: "Something else",
+    comment: "Anything the moderators should know", send: "Send report", reported: "Report sent to the moderators",
+    blockedTitle: "Blocked accounts", mutedTitle: "Muted accounts", none: "Nobody here.", profileMenu: "More options for this account",
+  },
+  poll: {
+    label: "Poll", add: "Add a poll", remove: "Remove the poll", option: (n: number) => `Choice ${n}`, removeOption: (n: number) => `Remove choice ${n}`,
+    addOption: "Add a choice", duration: "Poll length", multiple: "Allow several choices", vote: "Vote", yourVote: "your vote",
+    voters: (n: number) => (n === 1 ? "1 person" : `${n} people`), closed: "Closed", open: "Open", endsIn: (d: string) => `ends in ${d}`,
+  },
   watch: {
     live: "LIVE", ended: "Ended", soon: "Starting soon", chat: "Chat", say: "Say something", send: "Send",
     delete: "Delete", deleteMessage: "Delete this message", chatClosed: "The stream has ended; chat is closed.",

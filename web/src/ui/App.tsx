@@ -15,6 +15,7 @@ import * as S from "./screens";
 import { Avatar } from "./Status";
 import { Icon, type IconName } from "./icons";
 import { lazy } from "./lazy";
+import { ReportDialog, ShunnedList } from "./Safety";
 
 const Watch = lazy(() => import("./Watch").then((m) => m.Watch));
 
@@ -30,6 +31,8 @@ function Screen() {
   if (path === "/bookmarks") return <S.Bookmarks />;
   if (path === "/favourites") return <S.Favourites />;
   if (path === "/settings") return <S.Settings />;
+  if (path === "/settings/blocks") return <ShunnedList kind="blocks" />;
+  if (path === "/settings/mutes") return <ShunnedList kind="mutes" />;
   if (path === "/live-now") return <S.LiveNow />;
   if (path === "/follow_requests") return <S.FollowRequests />;
   if (path === "/compose") return <S.Home />;
@@ -163,6 +166,7 @@ export function App() {
       {composing.value && <ComposeModal target={composing.value} />}
       {help.value && <Help onClose={() => (help.value = false)} />}
       <Lightbox />
+      <ReportDialog />
       <Toasts />
     </div>
   );

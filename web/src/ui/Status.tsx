@@ -1,4 +1,4 @@
-import { useSignal } from "@preact/signals";
+import { signal, useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import { get } from "../api";
 import { t } from "../i18n";
@@ -10,6 +10,8 @@ import type { Account, Attachment, Status, StatusEdit } from "../types";
 import { openCompose } from "./compose-state";
 import { openLightbox } from "./Lightbox";
 import { Icon } from "./icons";
+import { PollView } from "./Poll";
+import { openReport, setBlock, setMute } from "./Safety";
 
 // Live counters only for the tweets on screen: one `status` subscription per visible card,
 // dropped when it scrolls away, so a long timeline costs the server nothing extra.
@@ -32,6 +34,10 @@ function stopWatching(el: Element): void {
   watching.get(el)?.();
   watching.delete(el);
 }
+
+// Relative times move on while the page is open: every card on screen reads this clock.
+const clock = signal(Date.now());
+setInterval(() => (clock.value = Date.now()), 15_000);
 
 export const profilePath = (a: Account) => `/@${a.acct}`;
 export const statusPath = (s: Status) => `/@${s.account.acct}/${s.id}`;
@@ -146,7 +152,7 @@ export function StatusCard({ id, focused = false, pinned = false, position }: { 
         <div class="body">
           <header>
             <Name account={s.account} />
-            <a class="time" href={statusPath(s)}><time dateTime={s.created_at} title={new Date(s.created_at).toLocaleString()}>{relativeTime(s.created_at)}</time></a>
+            <a class="time" href={statusPath(s)}><time dateTime={s.created_at} title={new Date(s.created_at).toLocaleString()}>{relativeTime(s.created_at, clock.value)}</time></a>
             {s.edited_at && <button class="link edited" onClick={() => (history.value = true)}>{t.status.edited}</button>}
           </header>
           {cw ? (
@@ -161,6 +167,7 @@ export function StatusCard({ id, focused = false, pinned = false, position }: { 
               <Media items={s.media_attachments} sensitive={s.sensitive} />
             </>
           )}
+          {s.poll && <PollView status={s} />}
           <Quote status={s} />
           {focused && <p class="muted full-time">{new Date(s.created_at).toLocaleString()} · {t.status.visibility[s.visibility]}</p>}
           <footer class="actions" aria-label={t.status.counts(s.replies_count, s.reblogs_count, s.favourites_count)}>
@@ -177,6 +184,9 @@ export function StatusCard({ id, focused = false, pinned = false, position }: { 
                   {mine && <button role="menuitem" onClick={() => { menu.value = false; openCompose({ edit: s }); }}>{t.status.edit}</button>}
                   {mine && (s.visibility === "public" || s.visibility === "unlisted") && <button role="menuitem" onClick={() => { menu.value = false; void toggle(s.id, "pinned"); }}>{s.pinned ? t.status.unpin : t.status.pin}</button>}
                   {mine && <button role="menuitem" class="danger" onClick={() => { menu.value = false; if (confirm(t.status.confirmDelete)) void deleteStatus(s.id); }}>{t.status.delete}</button>}
+                  {!mine && me.value && <button role="menuitem" onClick={() => { menu.value = false; void setMute(s.account, true); }}>{t.safety.mute(s.account.acct)}</button>}
+                  {!mine && me.value && <button role="menuitem" class="danger" onClick={() => { menu.value = false; void setBlock(s.account, true); }}>{t.safety.block(s.account.acct)}</button>}
+                  {!mine && me.value && <button role="menuitem" class="danger" onClick={() => { menu.value = false; openReport(s.account, s.id); }}>{t.safety.reportPost}</button>}
                 </div>
               )}
             </span>

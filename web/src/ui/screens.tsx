@@ -13,6 +13,7 @@ import { Compose } from "./Compose";
 import { ErrorState, Feed } from "./Feed";
 import { Avatar, Name, StatusCard, profilePath } from "./Status";
 import { Icon } from "./icons";
+import { openReport, setBlock, setMute } from "./Safety";
 
 function Title({ text }: { text: string }) {
   useEffect(() => {
@@ -221,6 +222,7 @@ export function Profile({ acct, tab }: { acct: string; tab: "posts" | "replies" 
   const pinned = useSignal<string[]>([]);
   const error = useSignal<string | null>(null);
   const people = useSignal<Account[] | null>(null);
+  const menu = useSignal(false);
   useEffect(() => {
     account.value = null;
     error.value = null;
@@ -269,9 +271,23 @@ export function Profile({ acct, tab }: { acct: string; tab: "posts" | "replies" 
         <div class="profile-top">
           <Avatar account={a} size={88} />
           {me.value?.id === a.id ? <a class="button" href="/settings">{t.profile.edit}</a> : rel.value && (
-            <button class={rel.value.following || rel.value.requested ? "" : "primary"} onClick={follow}>
-              {rel.value.following ? t.profile.unfollow : rel.value.requested ? t.profile.requested : t.profile.follow}
-            </button>
+            <span class="profile-actions">
+              <span class="menu-wrap">
+                <button class="icon" aria-label={t.safety.profileMenu} aria-haspopup="menu" aria-expanded={menu.value} onClick={() => (menu.value = !menu.value)}><Icon name="more" /></button>
+                {menu.value && (
+                  <div class="menu" role="menu" onKeyDown={(e) => e.key === "Escape" && (menu.value = false)}>
+                    <button role="menuitem" onClick={async () => { menu.value = false; rel.value = (await setMute(a, !rel.value?.muting)) ?? rel.value; }}>{rel.value.muting ? t.safety.unmute : t.safety.mute(a.acct)}</button>
+                    <button role="menuitem" class="danger" onClick={async () => { menu.value = false; rel.value = (await setBlock(a, !rel.value?.blocking)) ?? rel.value; }}>{rel.value.blocking ? t.safety.unblock : t.safety.block(a.acct)}</button>
+                    <button role="menuitem" class="danger" onClick={() => { menu.value = false; openReport(a); }}>{t.safety.report(a.acct)}</button>
+                  </div>
+                )}
+              </span>
+              {!rel.value.blocking && (
+                <button class={rel.value.following || rel.value.requested ? "" : "primary"} onClick={follow}>
+                  {rel.value.following ? t.profile.unfollow : rel.value.requested ? t.profile.requested : t.profile.follow}
+                </button>
+              )}
+            </span>
           )}
         </div>
         <h2 class="display">{a.display_name || a.username} {a.locked && <span title={t.profile.locked} role="img" aria-label={t.profile.locked}><Icon name="lock" size={16} /></span>}</h2>
@@ -397,6 +413,7 @@ export function Settings() {
         <a class="button" href="/search">{t.nav.search}</a>
       </nav>
       {a.locked && <p class="pad"><a class="button" href="/follow_requests">{t.followRequests.title}</a></p>}
+      <p class="pad"><a class="button" href="/settings/blocks">{t.safety.blockedTitle}</a> <a class="button" href="/settings/mutes">{t.safety.mutedTitle}</a></p>
       <form class="settings" onSubmit={save}>
         <h2>{t.settings.profile}</h2>
         <label>{t.settings.displayName}<input name="display_name" value={a.display_name} maxLength={30} /></label>
