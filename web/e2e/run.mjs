@@ -347,6 +347,14 @@ const scenarios = {
       await page.locator("nav .compose-button").click();
       await page.getByRole("dialog", { name: "New post" }).getByRole("button", { name: "Add a poll" }).click();
       await audit("compose dialog with a poll");
+      // The dark theme (the system's choice) passes the same checks, contrast included.
+      await page.emulateMedia({ colorScheme: "dark" });
+      for (const path of ["/home", "/notifications", `/@${me}`, "/settings"]) {
+        await page.goto(path);
+        await page.locator("main h1").waitFor();
+        await audit(`${path} (dark)`);
+      }
+      await page.emulateMedia({ colorScheme: "light" });
     }
     check(found.length === 0, `axe violations:\n${found.join("\n")}`);
   },
