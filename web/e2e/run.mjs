@@ -197,12 +197,12 @@ const scenarios = {
     await b.getByRole("button", { name: "Follow" }).click();
     await b.getByRole("button", { name: "Unfollow" }).waitFor();
     await b.goto("/home");
-    await b.locator(".banner.quiet").waitFor({ state: "detached" });
+    await b.locator("html[data-stream=open]").waitFor();
     console.log("READY");
     const posted = (await lines.next()).value; // the server went down and came back; A posted
     input.close();
     await card(b, posted.trim()).waitFor({ timeout: 45000 });
-    await b.locator(".banner.quiet").waitFor({ state: "detached" });
+    await b.locator("html[data-stream=open]").waitFor();
     check(b.problems.filter((p) => !/WebSocket/.test(p)).length === 0, `console: ${b.problems}`);
   },
 

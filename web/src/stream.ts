@@ -13,6 +13,8 @@ type Listener = (e: StreamEvent) => void;
 export const connected = signal(false);
 /** A socket that was open (or never opened) dropped and a retry is pending: worth a banner. */
 export const reconnecting = signal(false);
+// Also on the document, for tests and tools that wait for the live connection.
+connected.subscribe((open) => (document.documentElement.dataset.stream = open ? "open" : "closed"));
 const listeners = new Set<Listener>();
 const cursor = new StreamCursor(sessionStorage.getItem("chirp.stream.last"));
 const counted = new Map<string, number>(); // status id -> how many views show it
