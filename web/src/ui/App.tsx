@@ -11,20 +11,39 @@ import type { Status } from "../types";
 import { ComposeModal } from "./Compose";
 import { composing, openCompose } from "./compose-state";
 import { Lightbox } from "./Lightbox";
-import * as S from "./screens";
+import { Home, SearchBox, SideTrends } from "./home";
 import { Avatar } from "./Status";
 import { Icon, type IconName } from "./icons";
 import { lazy } from "./lazy";
 import { ReportDialog, ShunnedList } from "./Safety";
 
 const Watch = lazy(() => import("./Watch").then((m) => m.Watch));
+const screens = () => import("./screens");
+const S = {
+  Callback: lazy(() => screens().then((m) => m.Callback)),
+  Welcome: lazy(() => screens().then((m) => m.Welcome)),
+  Notifications: lazy(() => screens().then((m) => m.Notifications)),
+  Search: lazy(() => screens().then((m) => m.Search)),
+  Explore: lazy(() => screens().then((m) => m.Explore)),
+  Bookmarks: lazy(() => screens().then((m) => m.Bookmarks)),
+  Favourites: lazy(() => screens().then((m) => m.Favourites)),
+  Settings: lazy(() => screens().then((m) => m.Settings)),
+  LiveNow: lazy(() => screens().then((m) => m.LiveNow)),
+  FollowRequests: lazy(() => screens().then((m) => m.FollowRequests)),
+  TagPage: lazy(() => screens().then((m) => m.TagPage)),
+  Thread: lazy(() => screens().then((m) => m.Thread)),
+  Profile: lazy(() => screens().then((m) => m.Profile)),
+};
+// Fetched once the first screen is up, so moving to another screen needs no round trip.
+if ("requestIdleCallback" in window) requestIdleCallback(() => void screens());
+else setTimeout(() => void screens(), 1000);
 
 function Screen() {
   const url = route.value;
   const path = decodeURIComponent(url.pathname);
   if (path === "/oauth-callback") return <S.Callback />;
   if (!token.value) return <S.Welcome mode={path === "/signup" ? "signup" : "login"} />;
-  if (path === "/" || path === "/home" || path === "/app" || path === "/login" || path === "/signup") return <S.Home />;
+  if (path === "/" || path === "/home" || path === "/app" || path === "/login" || path === "/signup") return <Home />;
   if (path === "/notifications") return <S.Notifications />;
   if (path === "/search") return <S.Search />;
   if (path === "/explore") return <S.Explore />;
@@ -35,7 +54,7 @@ function Screen() {
   if (path === "/settings/mutes") return <ShunnedList kind="mutes" />;
   if (path === "/live-now") return <S.LiveNow />;
   if (path === "/follow_requests") return <S.FollowRequests />;
-  if (path === "/compose") return <S.Home />;
+  if (path === "/compose") return <Home />;
   const live = /^\/live\/(\d+)$/.exec(path);
   if (live) return <Watch id={live[1]!} />;
   const tag = /^\/tags\/([^/]+)$/.exec(path);
@@ -159,8 +178,8 @@ export function App() {
         <Screen />
       </main>
       <aside class="side">
-        <S.SearchBox />
-        <S.SideTrends />
+        <SearchBox />
+        <SideTrends />
         <p class="muted"><button class="link" onClick={() => (help.value = true)}>{t.help.open}</button></p>
       </aside>
       {composing.value && <ComposeModal target={composing.value} />}

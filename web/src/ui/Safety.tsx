@@ -4,7 +4,7 @@ import { get, post } from "../api";
 import { t } from "../i18n";
 import { failed, hideAccount, toast } from "../store";
 import type { Account, Relationship } from "../types";
-import { AccountRow } from "./screens";
+import { AccountRow } from "./Status";
 import { Icon } from "./icons";
 
 // Blocks, mutes and reports (Mastodon's endpoints): from a profile, from a tweet's menu, and the

@@ -197,3 +197,12 @@ export function StatusCard({ id, focused = false, pinned = false, position }: { 
     </article>
   );
 }
+
+export function AccountRow({ account }: { account: Account }) {
+  return (
+    <div class="account-row">
+      <a href={profilePath(account)} tabIndex={-1} aria-hidden="true"><Avatar account={account} size={40} /></a>
+      <div><Name account={account} /><div class="note" dangerouslySetInnerHTML={{ __html: account.note }} /></div>
+    </div>
+  );
+}

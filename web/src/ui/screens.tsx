@@ -9,37 +9,11 @@ import { onStream, watchTag } from "../stream";
 import { loadGrouped, unread, markAllRead } from "../notifications";
 import { relativeTime } from "../time";
 import type { Account, GroupedNotifications, LiveStream, Relationship, Status, Tag } from "../types";
-import { Compose } from "./Compose";
 import { ErrorState, Feed } from "./Feed";
-import { Avatar, Name, StatusCard, profilePath } from "./Status";
+import { AccountRow, Avatar, Name, StatusCard, profilePath } from "./Status";
 import { Icon } from "./icons";
+import { SearchBox, Title, Trends } from "./home";
 import { openReport, setBlock, setMute } from "./Safety";
-
-function Title({ text }: { text: string }) {
-  useEffect(() => {
-    document.title = `${text} · ${t.appName}`;
-  }, [text]);
-  return <h1 class="page-title">{text}</h1>;
-}
-
-export function Home() {
-  const ranked = route.value.searchParams.get("tab") === "for-you";
-  return (
-    <>
-      <Title text={t.nav.home} />
-      <div class="tabs" role="tablist" aria-label={t.home.tabs}>
-        <a role="tab" aria-selected={!ranked} href="/home">{t.home.latest}</a>
-        <a role="tab" aria-selected={ranked} href="/home?tab=for-you">{t.home.forYou}</a>
-      </div>
-      <div class="inline-compose"><Compose target={{}} inline /></div>
-      <Feed
-        url={ranked ? "/api/v1/timelines/home?order=ranked&limit=20" : "/api/v1/timelines/home?limit=20"}
-        live={ranked ? null : (e) => e.stream[0] === "user"}
-        empty={t.home.empty}
-      />
-    </>
-  );
-}
 
 function notificationText(type: string, who: string, n: number): string {
   const n_ = t.notifications;
@@ -136,23 +110,6 @@ export function Search() {
   );
 }
 
-export function SearchBox({ initial = "" }: { initial?: string }) {
-  return (
-    <form class="search" role="search" onSubmit={(e) => { e.preventDefault(); const v = new FormData(e.currentTarget).get("q"); navigate(`/search?q=${encodeURIComponent(String(v ?? ""))}`); }}>
-      <input type="search" name="q" value={initial} placeholder={t.search.placeholder} aria-label={t.search.label} />
-    </form>
-  );
-}
-
-export function AccountRow({ account }: { account: Account }) {
-  return (
-    <div class="account-row">
-      <a href={profilePath(account)} tabIndex={-1} aria-hidden="true"><Avatar account={account} size={40} /></a>
-      <div><Name account={account} /><div class="note" dangerouslySetInnerHTML={{ __html: account.note }} /></div>
-    </div>
-  );
-}
-
 export function Explore() {
   const tags = useSignal<Tag[]>([]);
   const statuses = useSignal<string[]>([]);
@@ -168,22 +125,6 @@ export function Explore() {
       <section><h2>{t.explore.trendingPosts}</h2>{statuses.value.map((id) => <StatusCard id={id} key={id} />)}</section>
     </>
   );
-}
-
-export function Trends({ tags }: { tags: Tag[] }) {
-  if (!tags.length) return null;
-  return (
-    <section class="trends">
-      <h2>{t.explore.trendingTags}</h2>
-      <ul>{tags.map((tag) => <li key={tag.name}><a href={`/tags/${encodeURIComponent(tag.name)}`}>#{tag.name}</a> <span class="muted">{t.explore.uses(tag.history?.reduce((n, d) => n + Number(d.uses), 0).toString() ?? "0")}</span></li>)}</ul>
-    </section>
-  );
-}
-
-export function SideTrends() {
-  const tags = useSignal<Tag[]>([]);
-  useEffect(() => void get<Tag[]>("/api/v1/trends/tags?limit=5").then((x) => (tags.value = x), () => undefined), []);
-  return <Trends tags={tags.value} />;
 }
 
 export function Bookmarks() {
