@@ -19,6 +19,7 @@ export async function open(browser, base, options = DESKTOP) {
   page.on("console", (m) => m.type() === "error" && !/Failed to load resource/.test(m.text()) && page.problems.push(m.text()));
   page.on("pageerror", (e) => page.problems.push(String(e)));
   page.setDefaultTimeout(15000);
+  page.setDefaultNavigationTimeout(30000); // a loaded CI machine can take long to answer a page
   return page;
 }
 

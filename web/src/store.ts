@@ -45,6 +45,8 @@ export function remember(status: Status): Signal<Status> {
       reblogged: status.reblogged ?? old.reblogged,
       bookmarked: status.bookmarked ?? old.bookmarked,
       pinned: status.pinned ?? old.pinned,
+      // A vote cannot be taken back: a payload without the viewer's vote keeps ours.
+      poll: status.poll && old.poll?.voted && status.poll.id === old.poll.id && !status.poll.voted ? { ...status.poll, voted: true, own_votes: old.poll.own_votes ?? [] } : status.poll,
     };
     return known;
   }

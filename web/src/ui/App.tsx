@@ -35,8 +35,10 @@ const S = {
   Profile: lazy(() => screens().then((m) => m.Profile)),
 };
 // Fetched once the first screen is up, so moving to another screen needs no round trip.
-if ("requestIdleCallback" in window) requestIdleCallback(() => void screens());
-else setTimeout(() => void screens(), 1000);
+// A failure (offline) is no error: the screen asks again when it is shown.
+const prefetch = () => void screens().catch(() => undefined);
+if ("requestIdleCallback" in window) requestIdleCallback(prefetch);
+else setTimeout(prefetch, 1000);
 
 function Screen() {
   const url = route.value;
