@@ -22,6 +22,7 @@ from chirp.core.models import (
     AuditEntry,
     AuthorizationCode,
     ChatMessage,
+    Conversation,
     Credentials,
     CustomEmoji,
     Event,
@@ -46,6 +47,7 @@ from chirp.core.models import (
     StreamKey,
     Tag,
     Token,
+    UserList,
 )
 
 
@@ -184,6 +186,8 @@ class FanOut:
     original_author_id: int | None = None
     # Followers whose feeds it must not reach: they block or mute someone it involves.
     skip_owner_ids: frozenset[int] = frozenset()
+    # The lists whose timelines it goes into (`UserList`; `feeds.list_audience` decides).
+    list_ids: tuple[int, ...] = ()
 
 
 @dataclass(slots=True)
@@ -1171,6 +1175,110 @@ class ScheduledStatusStore(Protocol):
 
 
 @runtime_checkable
+class ListStore(Protocol):
+    """Lists (`UserList`), their members and their timelines (written by the fan-out: the
+    `list_ids` of each `FanOut`)."""
+
+    async def create_list(self, user_list: UserList) -> None: ...
+
+    async def get_list(self, list_id: int) -> UserList | None: ...
+
+    async def get_lists(self, owner_id: int) -> list[UserList]:
+        """The owner's lists, oldest first."""
+        ...
+
+    async def update_list(self, user_list: UserList) -> bool:
+        """Save title, replies policy and exclusivity; False if the list is gone."""
+        ...
+
+    async def delete_list(self, list_id: int) -> bool:
+        """The list, its members and its timeline; False if it was gone already."""
+        ...
+
+    async def add_list_members(
+        self, list_id: int, memberships: Sequence[tuple[int, int]], at: datetime
+    ) -> int:
+        """Add members, given as (membership id, account id): only accounts the list's owner
+        follows, checked in the same write (the owner, or an account not followed, is left
+        out; a member already in stays as it was); returns how many were added."""
+        ...
+
+    async def remove_list_members(self, list_id: int, account_ids: Iterable[int]) -> int:
+        """Remove members, and their entries from the list's timeline; returns how many."""
+        ...
+
+    async def list_members(self, list_id: int, page: Page) -> list[tuple[int, int]]:
+        """(cursor, member id), newest membership first; `page.limit` 0 means all."""
+        ...
+
+    async def member_lists(self, account_ids: Iterable[int]) -> dict[int, list[UserList]]:
+        """Per account, the lists it is a member of (accounts in none are left out)."""
+        ...
+
+    async def lists_with_member(self, owner_id: int, account_id: int) -> list[UserList]:
+        """The owner's lists holding the account, oldest first."""
+        ...
+
+    async def exclusive_list_members(self, owner_id: int) -> set[int]:
+        """Members of the owner's exclusive lists (their tweets stay off its home timeline)."""
+        ...
+
+    async def list_timeline(self, list_id: int, page: Page) -> list[int]:
+        """Status ids of the list's timeline, newest first."""
+        ...
+
+    async def trim_list_feeds(self, list_ids: Iterable[int], cap: int) -> int:
+        """Cut each list's timeline to its newest `cap` entries; returns entries removed."""
+        ...
+
+    async def remove_from_list_feeds(self, status_ids: Iterable[int]) -> int:
+        """Take deleted tweets out of every list timeline; returns entries removed."""
+        ...
+
+
+class ConversationStore(Protocol):
+    """Direct conversations, one row per participant (`Conversation`), keyed by (account,
+    thread root, other participants) as Mastodon keys them."""
+
+    async def add_conversation_status(
+        self,
+        account_id: int,
+        thread_id: int,
+        participant_ids: Sequence[int],
+        status_id: int,
+        *,
+        unread: bool,
+        new_id: int,
+    ) -> Conversation:
+        """Add a direct tweet to the account's conversation of that thread with exactly these
+        participants (sorted), creating it with `new_id` if there is none. `last_status_id`
+        becomes the newest of its tweets, `unread` is set as given. Idempotent."""
+        ...
+
+    async def remove_conversation_status(self, status_id: int) -> list[Conversation]:
+        """Take a deleted tweet out of every conversation holding it; one left without tweets
+        is removed. Returns those still standing, as they are now."""
+        ...
+
+    async def conversations_with_status(self, status_id: int) -> list[Conversation]: ...
+
+    async def list_conversations(self, account_id: int, page: Page) -> list[Conversation]:
+        """The account's conversations, paged and ordered by `last_status_id`, newest first."""
+        ...
+
+    async def get_conversation(
+        self, account_id: int, conversation_id: int
+    ) -> Conversation | None: ...
+
+    async def mark_conversation_read(
+        self, account_id: int, conversation_id: int
+    ) -> Conversation | None:
+        """Set it read; None if the account has no such conversation."""
+        ...
+
+    async def remove_conversation(self, account_id: int, conversation_id: int) -> bool: ...
+
+
 class Store(
     AppStore,
     AccountStore,
@@ -1200,6 +1308,8 @@ class Store(
     BlockMuteStore,
     PollStore,
     ScheduledStatusStore,
+    ListStore,
+    ConversationStore,
     Protocol,
 ):
     """Everything the domain persists. Backends compose the per-aggregate parts."""
