@@ -41,6 +41,8 @@ class Batch:
     # Tweets to fan out together when the batch ends, then the home feeds each one reached.
     fan_outs: list[FanOut] = field(default_factory=list)
     delivered: dict[int, list[int]] = field(default_factory=dict)
+    # Per tweet fanned out, the lists whose timelines it went into (`FanOut.list_ids`).
+    listed: dict[int, tuple[int, ...]] = field(default_factory=dict)
     # Notifications created and events to push, for the realtime push when the batch ends.
     notifications: list[Notification] = field(default_factory=list)
     pushes: list[Event] = field(default_factory=list)

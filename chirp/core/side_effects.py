@@ -1,9 +1,12 @@
 """What happens after each write: the one place mapping domain events to their side effects.
 
-    status.created    -> fan out to home feeds (for the whole batch at once); notify mentions,
-                         retweets, quotes
-    status.updated    -> notify newly mentioned accounts, and retweeters (`update`)
-    status.deleted    -> withdraw the retweet notification (feeds and rows cascade in the write)
+    status.created    -> fan out to home feeds and list timelines (for the whole batch at
+                         once); notify mentions, retweets, quotes; a direct tweet joins its
+                         participants' conversations
+    status.updated    -> notify newly mentioned accounts, and retweeters (`update`); a direct
+                         tweet joins the conversations of the newly mentioned
+    status.deleted    -> withdraw the retweet notification (feeds and rows cascade in the
+                         write); take it out of list timelines and conversations
     favourite.created -> notify the author          favourite.removed -> withdraw it
     follow.created    -> notify the followed account; merge their recent tweets into the feed
     follow.removed    -> take their tweets out of the feed (again: the store may keep the feed
@@ -27,7 +30,14 @@ from __future__ import annotations
 
 from typing import cast
 
-from chirp.core import feeds, follow_requests, notifications, polls, scheduled_statuses
+from chirp.core import (
+    direct_conversations,
+    feeds,
+    follow_requests,
+    notifications,
+    polls,
+    scheduled_statuses,
+)
 from chirp.core.context import Context
 from chirp.core.dispatch import Batch, BatchDone, Step
 from chirp.core.models import Event, Page
@@ -51,8 +61,13 @@ async def fan_out(ctx: Context, event: Event, batch: Batch) -> None:
 
 
 async def fan_out_batch(ctx: Context, batch: Batch) -> None:
-    reached = await feeds.fan_out_statuses(ctx, batch.fan_outs)
+    plans = batch.fan_outs
+    reached = await feeds.fan_out_statuses(ctx, plans)
     batch.fan_outs = []
+    listed = {plan.status.id: plan.list_ids for plan in plans if plan.list_ids}
+    batch.listed.update(listed)
+    if listed:
+        await feeds.trim_lists(ctx, {i for ids in listed.values() for i in ids})
     batch.delivered.update(reached)
     added = batch.added_to_feeds
     for owners in reached.values():
@@ -78,6 +93,26 @@ async def notify_edit(ctx: Context, event: Event, batch: Batch) -> None:
         batch.notifications += await notifications.notify(
             ctx, account_id, "update", status.account_id, status.id
         )
+
+
+async def join_conversations(ctx: Context, event: Event, batch: Batch) -> None:
+    status = await batch.status(ctx, _id(event, "status_id"))
+    if status is not None and status.visibility == "direct":
+        await direct_conversations.add_direct_tweet(ctx, status)
+
+
+async def join_conversations_after_edit(ctx: Context, event: Event, batch: Batch) -> None:
+    status = await batch.status(ctx, _id(event, "status_id"))
+    if status is not None and status.visibility == "direct":
+        new = cast(list[int], event.payload.get("new_mentions") or [])
+        await direct_conversations.add_direct_tweet(ctx, status, only=new)
+
+
+async def leave_lists_and_conversations(ctx: Context, event: Event, batch: Batch) -> None:
+    deleted = cast(list[int], event.payload.get("deleted_ids") or [event.payload["status_id"]])
+    await ctx.store.remove_from_list_feeds(deleted)
+    if event.payload.get("visibility") == "direct":
+        await direct_conversations.remove_direct_tweet(ctx, _id(event, "status_id"))
 
 
 async def withdraw_reblog(ctx: Context, event: Event, batch: Batch) -> None:
@@ -156,9 +191,9 @@ async def publish_scheduled(ctx: Context, event: Event, batch: Batch) -> None:
 
 def default_steps() -> dict[str, list[Step]]:
     return {
-        "status.created": [fan_out, notify_new_status],
-        "status.updated": [notify_edit],
-        "status.deleted": [withdraw_reblog, remove_poll],
+        "status.created": [fan_out, notify_new_status, join_conversations],
+        "status.updated": [notify_edit, join_conversations_after_edit],
+        "status.deleted": [withdraw_reblog, remove_poll, leave_lists_and_conversations],
         "favourite.created": [notify_favourite],
         "favourite.removed": [withdraw_favourite],
         "follow.created": [notify_follow, merge_followed_tweets],
