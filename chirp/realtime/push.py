@@ -7,10 +7,13 @@ Who receives what is decided here, from the same visibility rules as the REST re
                        `public`/`hashtag:*` if public and not a retweet
                        (tweets that are neither retweets nor direct go out from the post path
                        already, `posted`, before the fan-out; the bus drops the second copy);
-                       `conversation` to the participants of a direct tweet; live counters of
-                       the replied-to, retweeted or quoted tweet
+                       `conversation` to the participants of a direct tweet (their stored
+                       conversations); `update` to the `list:*` topics of the lists it went
+                       into (`FanOut.list_ids`); live counters of the replied-to, retweeted
+                       or quoted tweet
     status.updated  -> `status.update` to followers, tag followers (`feeds.tag_audience`),
-                       mentioned accounts and public streams
+                       mentioned accounts, public streams and the lists holding its author;
+                       `conversation` again for a direct tweet
     status.deleted  -> `delete` to the same audience
     favourite.*     -> live counters of the tweet
     every event     -> `notification` to each recipient of a notification it created
@@ -32,10 +35,12 @@ import orjson
 from chirp.bus.port import EventBus
 from chirp.core import feeds
 from chirp.core.context import Context
+from chirp.core.direct_conversations import participants_shown
 from chirp.core.dispatch import Batch, Step
 from chirp.core.models import Event, Notification, Status
-from chirp.core.views import load_bundle, load_notification_bundle
+from chirp.core.views import load_bundle, load_notification_bundle, load_visible
 from chirp.realtime import involved, topics
+from chirp.serializers.conversations import conversation_json
 from chirp.serializers.notifications import notification_json
 from chirp.serializers.polls import poll_counts_json
 from chirp.serializers.statuses import StatusSerializer
@@ -178,7 +183,16 @@ class Pusher:
             readers = set(batch.delivered.get(status.id, [])) | {status.account_id}
             if status.visibility != "direct" and await self._too_big_to_fan_out(status.account_id):
                 readers.update(await self.ctx.store.follower_ids(status.account_id))
+                readers -= await feeds.exclusive_owners(self.ctx, status.account_id)
             await self._publish_update(status, _user_topics(readers))
+        if listed := batch.listed.get(status.id):
+            await publish_best_effort(
+                self.bus,
+                [topics.list_(i) for i in listed],
+                "update",
+                await self._render(status),
+                once=f"list:{status.id}",
+            )
         if status.visibility == "direct":
             await self._conversations(status)
         for parent in (status.in_reply_to_id, status.reblog_of_id, status.quote_of_id):
@@ -222,10 +236,15 @@ class Pusher:
         same rule as the fan-out (`FanOut`, `feeds.plan_fan_out`): replies to someone else only
         reach followers who follow them too; authors too big to fan out reach every follower,
         as `status_created` does; followers of its hashtags get it too."""
-        home, tagged = await asyncio.gather(
+        home, tagged, exclusive = await asyncio.gather(
             self._followers_home_topics(status),
             feeds.tag_audience(self.ctx, status.account_id, status.visibility, status.tags),
+            feeds.exclusive_owners(self.ctx, status.account_id),
         )
+        if exclusive:  # they read the author in an exclusive list, not at home
+            excluded = set(_user_topics(exclusive))
+            home = [t for t in home if t not in excluded]
+            tagged = [a for a in tagged if a not in exclusive]
         if not tagged:
             return home
         return list(dict.fromkeys([*home, *_user_topics(tagged)]))
@@ -281,6 +300,8 @@ class Pusher:
             await publish_best_effort(
                 self.bus, targets, "status.update", await self._render(status)
             )
+            if status.visibility == "direct":
+                await self._conversations(status)
 
     async def status_deleted(self, event: Event, batch: Batch) -> None:
         payload = event.payload
@@ -339,6 +360,9 @@ class Pusher:
         tags = list(tags)  # read twice
         readers.update(await feeds.tag_audience(self.ctx, author_id, visibility, tags))
         targets = [topics.user(r) for r in readers]
+        if visibility != "direct":
+            member_of = await self.ctx.store.member_lists([author_id])
+            targets += [topics.list_(lst.id) for lst in member_of.get(author_id, [])]
         if visibility == "public":
             targets += [topics.PUBLIC, *(topics.hashtag(t) for t in tags)]
         if visibility == "direct":
@@ -346,28 +370,24 @@ class Pusher:
         return targets
 
     async def _conversations(self, status: Status) -> None:
-        """Mastodon's `direct` stream carries conversations, one view per participant."""
-        bundle = await load_bundle(self.ctx, [status], None)
-        serializer = StatusSerializer(bundle, self.ctx.settings)
-        rendered = serializer.status(status)
-        participants = [status.account_id, *status.mention_ids]
-        for participant in dict.fromkeys(participants):
-            others = [
-                serializer.account(bundle.accounts[p])
-                for p in dict.fromkeys(participants)
-                if p != participant and p in bundle.accounts
-            ]
-            conversation = {
-                "id": str(status.conversation_id or status.id),
-                "unread": participant != status.account_id,
-                "accounts": others,
-                "last_status": rendered,
-            }
+        """Mastodon's `direct` stream carries conversations: each participant's own, as its
+        REST read shows it (`conversation_json` for that reader)."""
+        for conversation in await self.ctx.store.conversations_with_status(status.id):
+            reader = conversation.account_id
+            shown = await load_visible(self.ctx, [conversation.last_status_id], reader)
+            bundle = await load_bundle(
+                self.ctx, shown, reader, extra_account_ids=participants_shown(conversation)
+            )
+            body = conversation_json(
+                conversation,
+                StatusSerializer(bundle, self.ctx.settings),
+                shown[0] if shown else None,
+            )
             await publish_best_effort(
                 self.bus,
-                [topics.direct(participant)],
+                [topics.direct(reader)],
                 "conversation",
-                involved.tag(dumps(conversation), _involved(status, bundle.statuses)),
+                involved.tag(dumps(body), _involved(status, bundle.statuses)),
             )
 
     # -- live counters -------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Bus topics, and how the Mastodon streams clients ask for map onto them.
 
 A topic is an audience: `user:<id>` (a home timeline and its notifications), `direct:<id>`,
+`list:<id>` (a list's timeline),
 `public`, `hashtag:<key>`, `status:<id>` (live counters, a Chirp extension), `live:<id>` (a live
 stream's chat, viewer count and end, a Chirp extension) and `token:<id>` (control: the token was
 revoked). Visibility is decided when choosing topics at publish time,
@@ -42,6 +43,10 @@ def user(account_id: int) -> str:
 
 def direct(account_id: int) -> str:
     return f"direct:{account_id}"
+
+
+def list_(list_id: int) -> str:
+    return f"list:{list_id}"
 
 
 def hashtag(name: str) -> str:
@@ -86,6 +91,7 @@ STREAMS = (
     "hashtag",
     "hashtag:local",
     "direct",
+    "list",
     "status",
     "chirp:live",
 )
@@ -116,10 +122,11 @@ def resolve_stream(
     tag: str | None = None,
     status_id: int | None = None,
     stream_id: int | None = None,
+    list_id: int | None = None,
 ) -> StreamRequest:
-    """Map a Mastodon stream name (plus `tag`, or `id` for `status` and `chirp:live`) to its
-    topic; raise on unknown streams, missing parameters or missing rights (the caller checked
-    that the viewer may see the tweet or watch the live stream)."""
+    """Map a Mastodon stream name (plus `tag`, `list`, or `id` for `status` and `chirp:live`)
+    to its topic; raise on unknown streams, missing parameters or missing rights (the caller
+    checked that the viewer owns the list, may see the tweet or watch the live stream)."""
     if name in ("user", "user:notification", "direct"):
         who = _need(
             principal,
@@ -131,6 +138,11 @@ def resolve_stream(
         if name == "user":
             return StreamRequest(user(who.account.id), ("user",))
         return StreamRequest(user(who.account.id), (name,), frozenset({"notification"}))
+    if name == "list":
+        _need(principal, "read:lists", "read:statuses")
+        if list_id is None:
+            raise InvalidInput("Missing list parameter")
+        return StreamRequest(list_(list_id), ("list", str(list_id)))
     if name in ("public", "public:local"):
         return StreamRequest(PUBLIC, (name,))
     if name in ("public:media", "public:local:media"):

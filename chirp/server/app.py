@@ -30,9 +30,11 @@ from chirp.handlers import (
     assets,
     blocks,
     conversation_mutes,
+    conversations,
     custom_emojis,
     follow_requests,
     instance,
+    lists,
     live_ingest,
     live_playback,
     live_streams,
@@ -114,6 +116,7 @@ ROUTE_MODULES = (
     notification_policy,  # `/api/v2/notifications/policy` before the groups' `/:group_key`
     notification_groups,
     conversation_mutes,
+    conversations,
     blocks,
     search,
     streaming,
@@ -121,6 +124,7 @@ ROUTE_MODULES = (
     media,
     live_playback,
     live_ingest,
+    lists,
     live_streams,
     studio,  # `/live/studio` before the watch page's `/live/<stream id>`
     watch,
@@ -132,6 +136,8 @@ ROUTE_MODULES = (
     admin,
     polls,
     scheduled_statuses,
+    lists,
+    conversations,
     openapi,
     webapp,  # the app's routes, and `/`, `/@<user>`, `/tags/...` for signed-in browsers
     public_pages,  # `/`, `/@<user>`, `/tags/<name>`: no API path starts so
