@@ -96,7 +96,6 @@ class MongoConversations(MongoBase):
             {"$set": {"unread": False}},
             return_document=ReturnDocument.AFTER,
         )
-        assert doc is not None  # an upsert returns the document
         return _conversation(doc) if doc else None
 
     async def remove_conversation(self, account_id: int, conversation_id: int) -> bool:
