@@ -133,7 +133,9 @@ async def test_removing_one_conversation(
     assert await conversations(client, alice) == []
     assert len(await conversations(client, bob)) == 1  # only for the one who removed it
     # The next tweet in it makes it again.
-    again = await post(client, bob, "@alice still there?", visibility="direct", in_reply_to_id=first["id"])
+    again = await post(
+        client, bob, "@alice still there?", visibility="direct", in_reply_to_id=first["id"]
+    )
     await drain()
     assert summary(await conversations(client, alice)) == [(["bob"], again["id"], True)]
 
@@ -148,7 +150,9 @@ async def test_blocked_senders_make_no_conversation(
     assert len(await conversations(client, alice)) == 1
 
 
-async def test_authentication_and_scopes(client: TestClient, alice: User, bob: User, drain: Drain) -> None:
+async def test_authentication_and_scopes(
+    client: TestClient, alice: User, bob: User, drain: Drain
+) -> None:
     await post(client, alice, "@bob hi", visibility="direct")
     await drain()
     assert (await client.get("/api/v1/conversations")).status == 401

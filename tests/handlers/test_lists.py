@@ -150,7 +150,10 @@ async def test_members_are_accounts_one_follows(
     # The lists of mine an account is in.
     of_bob = await client.get(f"/api/v1/accounts/{bob.id}/lists", headers=alice.headers)
     assert [x["id"] for x in await of_bob.json()] == [made["id"]]
-    assert await (await client.get(f"/api/v1/accounts/{bob.id}/lists", headers=carol.headers)).json() == []
+    assert (
+        await (await client.get(f"/api/v1/accounts/{bob.id}/lists", headers=carol.headers)).json()
+        == []
+    )
     missing = await client.get("/api/v1/accounts/99999/lists", headers=alice.headers)
     assert missing.status == 404
     # Removing (a form with `account_ids[]`, as Mastodon.py sends it); idempotent.
@@ -209,7 +212,9 @@ async def test_the_list_timeline(
     ]
     # Removing a member takes its tweets out of the list.
     await client.delete(
-        f"/api/v1/lists/{made['id']}/accounts", headers=alice.headers, json={"account_ids": [bob.id]}
+        f"/api/v1/lists/{made['id']}/accounts",
+        headers=alice.headers,
+        json={"account_ids": [bob.id]},
     )
     assert await timeline(client, alice, made["id"]) == []
 
@@ -273,7 +278,9 @@ async def test_exclusive_lists_keep_members_off_home(
     assert await timeline(client, alice, made["id"]) == [bobs["id"]]
     assert await home(client, alice) == [carols["id"]]
     # Not exclusive any more: new tweets come home again.
-    await client.put(f"/api/v1/lists/{made['id']}", headers=alice.headers, json={"exclusive": False})
+    await client.put(
+        f"/api/v1/lists/{made['id']}", headers=alice.headers, json={"exclusive": False}
+    )
     later = await post(client, bob, "back home")
     await drain()
     assert later["id"] in await home(client, alice)

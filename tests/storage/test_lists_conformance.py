@@ -34,7 +34,9 @@ async def test_lists_and_members(store: Store) -> None:
     await follow(store, alice, carol)
     # Only accounts the owner follows; a member already in stays as it was.
     m1, m2, m3 = ids.next_id(), ids.next_id(), ids.next_id()
-    added = await store.add_list_members(first.id, [(m1, bob.id), (m2, dave.id), (m3, alice.id)], now())
+    added = await store.add_list_members(
+        first.id, [(m1, bob.id), (m2, dave.id), (m3, alice.id)], now()
+    )
     assert added == 1
     assert await store.add_list_members(first.id, [(ids.next_id(), bob.id)], now()) == 0
     assert await store.add_list_members(first.id, [(ids.next_id(), carol.id)], now()) == 1
