@@ -62,7 +62,7 @@ async def plan_fan_out(
         ctx, status, member_of, original_author_id=original_author, skip=skip
     )
     # Owners who put the author in an exclusive list read its tweets there, not at home.
-    skip |= {lst.account_id for lst in member_of if lst.exclusive}
+    skip |= _exclusive(member_of, status.account_id)
     return FanOut(
         status,
         owner_ids=tuple(a for a in tagged if a not in skip),
@@ -122,10 +122,15 @@ async def list_audience(
     ]
 
 
+def _exclusive(member_of: list[UserList], author_id: int) -> set[int]:
+    # One's own tweets are always at home, even from one's own exclusive list (as Mastodon).
+    return {lst.account_id for lst in member_of if lst.exclusive and lst.account_id != author_id}
+
+
 async def exclusive_owners(ctx: Context, author_id: int) -> set[int]:
     """Accounts that keep the author in an exclusive list: its tweets stay off their homes."""
     member_of = (await ctx.store.member_lists([author_id])).get(author_id, [])
-    return {lst.account_id for lst in member_of if lst.exclusive}
+    return _exclusive(member_of, author_id)
 
 
 async def shunners(

@@ -99,15 +99,15 @@ async def delete_list(ctx: Context, owner: Account, list_id: int) -> None:
 async def add_list_members(
     ctx: Context, owner: Account, list_id: int, account_ids: list[int]
 ) -> None:
-    """Add accounts the owner follows, all or none, as Mastodon: 404 for an unknown account
-    or one the owner does not follow, 422 for one already in the list."""
+    """Add accounts the owner follows (or the owner itself), all or none, as Mastodon: 404 for
+    an unknown account or one the owner does not follow, 422 for one already in the list."""
     await get_list(ctx, owner, list_id)
     wanted = list(dict.fromkeys(account_ids))
     found = await get_accounts(ctx, wanted)
     if len(found) != len(wanted):
         raise NotFound("Record not found")
     relations = await ctx.store.get_relationships(owner.id, wanted)
-    if any(relations[a].following is None for a in wanted):
+    if any(relations[a].following is None for a in wanted if a != owner.id):
         raise NotFound("Record not found")
     members = {a for _, a in await ctx.store.list_members(list_id, Page(limit=0))}
     if members & set(wanted):

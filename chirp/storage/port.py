@@ -1198,9 +1198,9 @@ class ListStore(Protocol):
     async def add_list_members(
         self, list_id: int, memberships: Sequence[tuple[int, int]], at: datetime
     ) -> int:
-        """Add members, given as (membership id, account id): only accounts the list's owner
-        follows, checked in the same write (the owner, or an account not followed, is left
-        out; a member already in stays as it was); returns how many were added."""
+        """Add members, given as (membership id, account id): only the owner itself and
+        accounts it follows, checked in the same write (an account not followed is left out; a
+        member already in stays as it was); returns how many were added."""
         ...
 
     async def remove_list_members(self, list_id: int, account_ids: Iterable[int]) -> int:
@@ -1208,7 +1208,8 @@ class ListStore(Protocol):
         ...
 
     async def list_members(self, list_id: int, page: Page) -> list[tuple[int, int]]:
-        """(cursor, member id), newest membership first; `page.limit` 0 means all."""
+        """(cursor, member id), by account id, newest first as Mastodon pages them (the cursor
+        is the account id); `page.limit` 0 means all."""
         ...
 
     async def member_lists(self, account_ids: Iterable[int]) -> dict[int, list[UserList]]:
@@ -1252,7 +1253,8 @@ class ConversationStore(Protocol):
     ) -> Conversation:
         """Add a direct tweet to the account's conversation of that thread with exactly these
         participants (sorted), creating it with `new_id` if there is none. `last_status_id`
-        becomes the newest of its tweets, `unread` is set as given. Idempotent."""
+        becomes the newest of its tweets, `unread` is set as given. A tweet already in it
+        changes nothing (as Mastodon), so a retry leaves a conversation read since as it is."""
         ...
 
     async def remove_conversation_status(self, status_id: int) -> list[Conversation]:

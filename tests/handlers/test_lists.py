@@ -318,3 +318,12 @@ async def test_blocks_and_mutes_are_honoured(
             await client.get(f"/api/v1/timelines/list/{made['id']}", headers=alice.headers)
         ).json()
     )
+
+
+async def test_one_may_list_oneself(client: TestClient, alice: User, drain: Drain) -> None:
+    made = await make_list(client, alice, title="Me", exclusive=True)
+    assert (await add(client, alice, made["id"], alice)).status == 200
+    mine = await post(client, alice, "my own")
+    await drain()
+    assert await timeline(client, alice, made["id"]) == [mine["id"]]
+    assert mine["id"] in await home(client, alice)  # one's own tweets stay at home

@@ -32,27 +32,31 @@ async def test_lists_and_members(store: Store) -> None:
     assert not await store.update_list(_list(alice.id))
     await follow(store, alice, bob)
     await follow(store, alice, carol)
-    # Only accounts the owner follows; a member already in stays as it was.
-    m1, m2, m3 = ids.next_id(), ids.next_id(), ids.next_id()
+    # Only the owner and accounts it follows; a member already in stays as it was.
     added = await store.add_list_members(
-        first.id, [(m1, bob.id), (m2, dave.id), (m3, alice.id)], now()
+        first.id, [(ids.next_id(), bob.id), (ids.next_id(), dave.id)], now()
     )
     assert added == 1
     assert await store.add_list_members(first.id, [(ids.next_id(), bob.id)], now()) == 0
     assert await store.add_list_members(first.id, [(ids.next_id(), carol.id)], now()) == 1
     assert await store.add_list_members(second.id, [(ids.next_id(), carol.id)], now()) == 1
+    assert await store.add_list_members(second.id, [(ids.next_id(), alice.id)], now()) == 1
     assert await store.add_list_members(12345, [(ids.next_id(), carol.id)], now()) == 0
+    # Paged by account id, newest first (as Mastodon), the cursor being the account id.
     members = await store.list_members(first.id, Page(limit=10))
-    assert [a for _, a in members] == [carol.id, bob.id]
-    assert members[1][0] == m1
-    assert [a for _, a in await store.list_members(first.id, Page(limit=1))] == [carol.id]
-    older = await store.list_members(first.id, Page(limit=10, max_id=members[0][0]))
+    assert members == [(carol.id, carol.id), (bob.id, bob.id)]
+    assert await store.list_members(first.id, Page(limit=1)) == [(carol.id, carol.id)]
+    older = await store.list_members(first.id, Page(limit=10, max_id=carol.id))
     assert [a for _, a in older] == [bob.id]
+    newer = await store.list_members(first.id, Page(limit=10, since_id=bob.id))
+    assert [a for _, a in newer] == [carol.id]
     assert len(await store.list_members(first.id, Page(limit=0))) == 2
-    found = await store.member_lists([bob.id, carol.id, dave.id])
-    assert found == {bob.id: [renamed], carol.id: [renamed, second]}
+    found = await store.member_lists([bob.id, carol.id, dave.id, alice.id])
+    assert found == {bob.id: [renamed], carol.id: [renamed, second], alice.id: [second]}
     assert await store.lists_with_member(alice.id, carol.id) == [renamed, second]
     assert await store.lists_with_member(bob.id, carol.id) == []
+    assert await store.exclusive_list_members(alice.id) == {alice.id, bob.id, carol.id}
+    assert await store.remove_list_members(second.id, [alice.id]) == 1
     assert await store.exclusive_list_members(alice.id) == {bob.id, carol.id}
     assert await store.remove_list_members(first.id, [carol.id, dave.id]) == 1
     assert await store.exclusive_list_members(alice.id) == {bob.id, carol.id}  # second's
@@ -158,6 +162,11 @@ async def test_conversations(store: Store) -> None:
     assert await store.mark_conversation_read(bob.id, made.id) is None
     read = await store.mark_conversation_read(alice.id, made.id)
     assert read is not None and not read.unread
+    # A tweet already in it changes nothing: a retried event leaves it read.
+    retried = await store.add_conversation_status(
+        alice.id, thread, [bob.id], reply.id, unread=True, new_id=ids.next_id()
+    )
+    assert retried == read
     # A deleted tweet leaves; a conversation left empty goes.
     standing = await store.remove_conversation_status(reply.id)
     assert [(c.id, c.last_status_id) for c in standing] == [(made.id, first.id)]

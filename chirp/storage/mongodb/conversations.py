@@ -38,8 +38,13 @@ class MongoConversations(MongoBase):
         unread: bool,
         new_id: int,
     ) -> Conversation:
+        key = {"account_id": account_id, "thread_id": thread_id, "key": _key(participant_ids)}
+        # As Mastodon: a tweet already in it changes nothing (a retried event, or an edit).
+        found = await self.db.conversations.find_one({**key, "status_ids": status_id})
+        if found is not None:
+            return _conversation(found)
         doc = await self.db.conversations.find_one_and_update(
-            {"account_id": account_id, "thread_id": thread_id, "key": _key(participant_ids)},
+            key,
             {
                 "$setOnInsert": {"_id": new_id, "participant_ids": sorted(set(participant_ids))},
                 "$addToSet": {"status_ids": status_id},

@@ -126,7 +126,7 @@ class MongoLists(MongoBase):
                 {"target_account_id": 1},
                 session=session,
             ).to_list(None)
-            followed = {doc["target_account_id"] for doc in follows}
+            followed = {doc["target_account_id"] for doc in follows} | {owner}
             added = 0
             for membership_id, account in memberships:
                 if account in followed and await insert_new(
@@ -165,11 +165,11 @@ class MongoLists(MongoBase):
         return await self._transaction(remove)
 
     async def list_members(self, list_id: int, page: Page) -> list[tuple[int, int]]:
-        query: Doc = {"list_id": list_id, **page_filter(page, "id")}
+        query: Doc = {"list_id": list_id, **page_filter(page, "account_id")}
         docs = await self.db.list_accounts.find(
-            query, {"id": 1, "account_id": 1}, sort=page_sort(page, "id"), limit=max(page.limit, 0)
+            query, {"account_id": 1}, sort=page_sort(page, "account_id"), limit=max(page.limit, 0)
         ).to_list(None)
-        return [(doc["id"], doc["account_id"]) for doc in newest_first(page, docs)]
+        return [(doc["account_id"], doc["account_id"]) for doc in newest_first(page, docs)]
 
     async def member_lists(self, account_ids: Iterable[int]) -> dict[int, list[UserList]]:
         wanted = unique_ids(account_ids)

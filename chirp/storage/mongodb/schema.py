@@ -130,7 +130,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     # `_id`: "<list>:<account>"; a list's members, the lists of an author (the fan-out), an
     # owner's memberships of an account (its lists of it; an unfollow)
     "list_accounts": [
-        _index(("list_id", ASC), ("id", DESC)),
+        _index(("list_id", ASC), ("account_id", DESC)),
         _index(("account_id", ASC)),
         _index(("owner_id", ASC), ("account_id", ASC)),
     ],

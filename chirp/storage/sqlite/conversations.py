@@ -50,6 +50,14 @@ class SqliteConversations(SqliteBase):
     ) -> Conversation:
         key = _key(participant_ids)
         async with self.db.transaction() as tx:
+            # As Mastodon: a tweet already in it changes nothing (a retried event, or an edit).
+            cursor = await tx.execute(
+                f"{_SELECT} WHERE c.account_id = ? AND c.thread_id = ? AND c.participant_ids = ?",
+                (account_id, thread_id, key),
+            )
+            found = await cursor.fetchone()
+            if found is not None and status_id in _ids(found[6]):
+                return _conversation(found)
             await tx.execute(
                 "INSERT INTO conversations(id, account_id, thread_id, participant_ids,"
                 " last_status_id, unread) VALUES (?,?,?,?,?,?)"
@@ -58,18 +66,13 @@ class SqliteConversations(SqliteBase):
                 " unread = excluded.unread",
                 (new_id, account_id, thread_id, key, status_id, int(unread)),
             )
-            cursor = await tx.execute(
-                f"{_SELECT} WHERE c.account_id = ? AND c.thread_id = ? AND c.participant_ids = ?",
-                (account_id, thread_id, key),
-            )
-            row = await cursor.fetchone()
-            assert row is not None
+            conversation_id = found[0] if found is not None else new_id
             await tx.execute(
                 "INSERT OR IGNORE INTO conversation_statuses(conversation_id, status_id)"
                 " VALUES (?, ?)",
-                (row[0], status_id),
+                (conversation_id, status_id),
             )
-            cursor = await tx.execute(f"{_SELECT} WHERE c.id = ?", (row[0],))
+            cursor = await tx.execute(f"{_SELECT} WHERE c.id = ?", (conversation_id,))
             return _conversation(await cursor.fetchone())
 
     async def remove_conversation_status(self, status_id: int) -> list[Conversation]:

@@ -102,8 +102,8 @@ class SqliteLists(SqliteBase):
             cursor = await tx.execute(
                 "INSERT OR IGNORE INTO list_accounts(id, list_id, account_id, created_at)"
                 " SELECT m.value ->> 0, l.id, m.value ->> 1, ? FROM lists l, json_each(?) m"
-                " WHERE l.id = ? AND EXISTS (SELECT 1 FROM follows f"
-                " WHERE f.account_id = l.account_id AND f.target_account_id = m.value ->> 1)",
+                " WHERE l.id = ? AND (m.value ->> 1 = l.account_id OR EXISTS (SELECT 1 FROM follows f"
+                " WHERE f.account_id = l.account_id AND f.target_account_id = m.value ->> 1))",
                 (ts(at), json.dumps([list(m) for m in memberships]), list_id),
             )
             return int(max(cursor.rowcount, 0))
@@ -125,9 +125,9 @@ class SqliteLists(SqliteBase):
             return int(max(cursor.rowcount, 0))
 
     async def list_members(self, list_id: int, page: Page) -> list[tuple[int, int]]:
-        bounds, params = page_bounds(page, "id")
-        sql = f"SELECT id, account_id FROM list_accounts WHERE list_id = ? AND {bounds}"
-        sql += f" ORDER BY id {page_order(page)}"
+        bounds, params = page_bounds(page, "account_id")
+        sql = f"SELECT account_id, account_id FROM list_accounts WHERE list_id = ? AND {bounds}"
+        sql += f" ORDER BY account_id {page_order(page)}"
         args: list[Any] = [list_id, *params]
         if page.limit > 0:
             sql += " LIMIT ?"
