@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiohttp import web
 from pydantic import BaseModel, Field
 
 from chirp.core import lists
+from chirp.core.context import Context
 from chirp.core.emojis import current_emojis
+from chirp.core.models import Account
 from chirp.core.views import Loaded
 from chirp.handlers.common import authenticate_user, ctx, json_response, params, parse_id, validate
 from chirp.handlers.forms import FormBool, IdList
@@ -110,22 +114,26 @@ async def members(request: web.Request) -> web.Response:
     )
 
 
+MembersChange = Callable[[Context, Account, int, list[int]], Awaitable[None]]
+
+
+async def _change_members(request: web.Request, change: MembersChange) -> web.Response:
+    _, account = await authenticate_user(request, "write:lists")
+    form = validate(MembersForm, await params(request))
+    await change(ctx(request), account, _list_id(request), form.account_ids)
+    return json_response({})
+
+
 @routes.post(r"/api/v1/lists/{id}/accounts")
 @documented(body=MembersForm)
 async def add_members(request: web.Request) -> web.Response:
-    _, account = await authenticate_user(request, "write:lists")
-    form = validate(MembersForm, await params(request))
-    await lists.add_list_members(ctx(request), account, _list_id(request), form.account_ids)
-    return json_response({})
+    return await _change_members(request, lists.add_list_members)
 
 
 @routes.delete(r"/api/v1/lists/{id}/accounts")
 @documented(body=MembersForm)
 async def remove_members(request: web.Request) -> web.Response:
-    _, account = await authenticate_user(request, "write:lists")
-    form = validate(MembersForm, await params(request))
-    await lists.remove_list_members(ctx(request), account, _list_id(request), form.account_ids)
-    return json_response({})
+    return await _change_members(request, lists.remove_list_members)
 
 
 @routes.get(r"/api/v1/accounts/{id:\d+}/lists")

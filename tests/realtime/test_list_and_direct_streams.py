@@ -15,6 +15,15 @@ from tests.helpers import Drain, User, follow, post, sign_up, user_token
 from tests.realtime.test_streaming_api import frames, quiet
 
 
+async def read_sse_until(response: Any, marker: bytes) -> str:
+    body = b""
+    async with asyncio.timeout(3):
+        while marker not in body:
+            body += await response.content.readany()
+    response.close()
+    return body.decode()
+
+
 def ids_of(got: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return [
         (f["event"], f["payload"] if f["event"] == "delete" else orjson.loads(f["payload"])["id"])
@@ -73,12 +82,7 @@ async def test_the_list_stream_over_sse(
     await asyncio.sleep(0.05)
     tweet = await post(client, bob, "over sse")
     await drain()
-    body = b""
-    async with asyncio.timeout(3):
-        while b"event: update" not in body:
-            body += await response.content.readany()
-    response.close()
-    assert f'"id":"{tweet["id"]}"' in body.decode()
+    assert f'"id":"{tweet["id"]}"' in await read_sse_until(response, b"event: update")
 
 
 async def test_only_the_owner_streams_a_list(client: TestClient, alice: User, bob: User) -> None:
@@ -193,9 +197,4 @@ async def test_the_direct_stream_over_sse(
     await asyncio.sleep(0.05)
     dm = await post(client, alice, "@bob over sse", visibility="direct")
     await drain()
-    body = b""
-    async with asyncio.timeout(3):
-        while b"event: conversation" not in body:
-            body += await response.content.readany()
-    response.close()
-    assert f'"id":"{dm["id"]}"' in body.decode()
+    assert f'"id":"{dm["id"]}"' in await read_sse_until(response, b"event: conversation")

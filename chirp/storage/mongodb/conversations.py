@@ -9,6 +9,7 @@ from pymongo import ReturnDocument
 
 from chirp.core.models import Conversation, Page
 from chirp.storage.mongodb.base import Doc, MongoBase, newest_first, page_filter, page_sort
+from chirp.storage.shared import participants_key
 
 
 def _conversation(doc: Doc) -> Conversation:
@@ -23,10 +24,6 @@ def _conversation(doc: Doc) -> Conversation:
     )
 
 
-def _key(participant_ids: Sequence[int]) -> str:
-    return ",".join(str(i) for i in sorted(set(participant_ids)))
-
-
 class MongoConversations(MongoBase):
     async def add_conversation_status(
         self,
@@ -38,7 +35,11 @@ class MongoConversations(MongoBase):
         unread: bool,
         new_id: int,
     ) -> Conversation:
-        key = {"account_id": account_id, "thread_id": thread_id, "key": _key(participant_ids)}
+        key = {
+            "account_id": account_id,
+            "thread_id": thread_id,
+            "key": participants_key(participant_ids),
+        }
         # As Mastodon: a tweet already in it changes nothing (a retried event, or an edit).
         found = await self.db.conversations.find_one({**key, "status_ids": status_id})
         if found is not None:

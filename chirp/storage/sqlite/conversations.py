@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from chirp.core.models import Conversation, Page
+from chirp.storage.shared import participants_key
 from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.paging import newest_first, page_bounds, page_order
 
@@ -33,10 +34,6 @@ def _conversation(row: Any) -> Conversation:
     )
 
 
-def _key(participant_ids: Sequence[int]) -> str:
-    return ",".join(str(i) for i in sorted(set(participant_ids)))
-
-
 class SqliteConversations(SqliteBase):
     async def add_conversation_status(
         self,
@@ -48,7 +45,7 @@ class SqliteConversations(SqliteBase):
         unread: bool,
         new_id: int,
     ) -> Conversation:
-        key = _key(participant_ids)
+        key = participants_key(participant_ids)
         async with self.db.transaction() as tx:
             # As Mastodon: a tweet already in it changes nothing (a retried event, or an edit).
             cursor = await tx.execute(
