@@ -12,6 +12,7 @@ from chirp.core import feeds
 from chirp.core.context import Context
 from chirp.core.errors import NotFound
 from chirp.core.models import Account, Conversation, Page, Status
+from chirp.core.views import Loaded, load_visible
 
 
 def thread_of(status: Status) -> int:
@@ -44,6 +45,15 @@ async def add_direct_tweet(
 async def remove_direct_tweet(ctx: Context, status_id: int) -> list[Conversation]:
     """A deleted tweet leaves its conversations; one left empty goes too."""
     return await ctx.store.remove_conversation_status(status_id)
+
+
+async def direct_timeline(
+    ctx: Context, viewer: Account, page: Page, *, loaded: Loaded | None = None
+) -> tuple[list[Status], list[int]]:
+    """The direct tweets the viewer wrote or is mentioned in, newest first (Mastodon's
+    `/api/v1/timelines/direct`, from before conversations replaced it), screened as timelines."""
+    ids = await ctx.store.direct_timeline(viewer.id, page)
+    return await load_visible(ctx, ids, viewer.id, loaded=loaded, screen=True), ids
 
 
 async def list_conversations(ctx: Context, viewer: Account, page: Page) -> list[Conversation]:

@@ -1,5 +1,5 @@
 """`/api/v1/conversations`: the reader's direct conversations (list, mark read, remove), as
-Mastodon serves them; paged by their last status."""
+Mastodon serves them, paged by their last status; and the direct timeline."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from chirp.core.views import Loaded, load_visible
 from chirp.handlers.common import authenticate_user, ctx, json_response, parse_id
 from chirp.handlers.openapi import documented
 from chirp.handlers.paging import PageQuery, link_header, parse_page
-from chirp.handlers.rendering import serializer_for
+from chirp.handlers.rendering import render_statuses, serializer_for
 from chirp.serializers.conversations import conversation_json
 
 routes = web.RouteTableDef()
@@ -49,6 +49,22 @@ async def index(request: web.Request) -> web.Response:
     return json_response(
         await render_conversations(request, account, found),
         headers=link_header(request, [c.last_status_id for c in found]),
+    )
+
+
+@routes.get("/api/v1/timelines/direct")
+@documented(query=PageQuery)
+async def direct_timeline(request: web.Request) -> web.Response:
+    """Removed from Mastodon in 3.0 (the conversations replace it); clients built on older
+    libraries (masto.js still has it) read direct tweets here."""
+    _, account = await authenticate_user(request, "read:statuses")
+    loaded = Loaded(account.id)
+    found, cursors = await direct_conversations.direct_timeline(
+        ctx(request), account, parse_page(request), loaded=loaded
+    )
+    return json_response(
+        await render_statuses(request, found, account.id, loaded=loaded),
+        headers=link_header(request, cursors),
     )
 
 

@@ -1264,6 +1264,10 @@ class ConversationStore(Protocol):
 
     async def conversations_with_status(self, status_id: int) -> list[Conversation]: ...
 
+    async def direct_timeline(self, account_id: int, page: Page) -> list[int]:
+        """Ids of the direct tweets the account wrote or is mentioned in, newest first."""
+        ...
+
     async def list_conversations(self, account_id: int, page: Page) -> list[Conversation]:
         """The account's conversations, paged and ordered by `last_status_id`, newest first."""
         ...

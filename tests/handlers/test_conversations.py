@@ -165,3 +165,24 @@ async def test_authentication_and_scopes(
     writer = await user_token(client, bob, "write:conversations")
     allowed = await client.post(f"/api/v1/conversations/{conversation_id}/read", headers=writer)
     assert allowed.status == 200
+
+
+async def test_the_direct_timeline(
+    client: TestClient, alice: User, bob: User, carol: User, drain: Drain
+) -> None:
+    to_bob = await post(client, alice, "@bob one", visibility="direct")
+    await post(client, alice, "public @bob")
+    to_carol = await post(client, alice, "@carol two", visibility="direct")
+    from_bob = await post(client, bob, "@alice three", visibility="direct")
+
+    async def direct(user: User, **query: str) -> list[str]:
+        response = await client.get("/api/v1/timelines/direct", headers=user.headers, params=query)
+        assert response.status == 200
+        return [s["id"] for s in await response.json()]
+
+    assert await direct(alice) == [from_bob["id"], to_carol["id"], to_bob["id"]]
+    assert await direct(bob) == [from_bob["id"], to_bob["id"]]
+    assert await direct(carol) == [to_carol["id"]]
+    assert await direct(alice, limit="1", max_id=to_carol["id"]) == [to_bob["id"]]
+    assert await direct(alice, limit="1", min_id=to_bob["id"]) == [to_carol["id"]]
+    assert (await client.get("/api/v1/timelines/direct")).status == 401

@@ -196,3 +196,23 @@ async def test_conversations_page_by_last_status(store: Store) -> None:
     assert [c.id for c in page] == [made[1].id]
     page = await store.list_conversations(bob.id, Page(limit=5, since_id=made[0].last_status_id))
     assert [c.id for c in page] == [made[2].id, made[1].id]
+
+
+async def test_the_direct_timeline(store: Store) -> None:
+    alice, bob, carol = [await make_account(store) for _ in range(3)]
+    to_bob = await post(store, alice, "one", visibility="direct", mentions=(bob.id,))
+    await post(store, alice, "public", mentions=(bob.id,))
+    to_carol = await post(store, alice, "two", visibility="direct", mentions=(carol.id,))
+    from_bob = await post(store, bob, "three", visibility="direct", mentions=(alice.id,))
+    assert await store.direct_timeline(alice.id, Page(limit=10)) == [
+        from_bob.id,
+        to_carol.id,
+        to_bob.id,
+    ]
+    assert await store.direct_timeline(bob.id, Page(limit=10)) == [from_bob.id, to_bob.id]
+    assert await store.direct_timeline(alice.id, Page(limit=2)) == [from_bob.id, to_carol.id]
+    older = await store.direct_timeline(alice.id, Page(limit=10, max_id=to_carol.id))
+    assert older == [to_bob.id]
+    newer = await store.direct_timeline(alice.id, Page(limit=1, min_id=to_bob.id))
+    assert newer == [to_carol.id]
+    assert await store.direct_timeline(carol.id, Page(limit=10, since_id=to_carol.id)) == []

@@ -80,6 +80,19 @@ class MongoConversations(MongoBase):
         ).to_list(None)
         return [_conversation(doc) for doc in docs]
 
+    async def direct_timeline(self, account_id: int, page: Page) -> list[int]:
+        docs = await self.db.statuses.find(
+            {
+                "visibility": "direct",
+                "$or": [{"account_id": account_id}, {"mention_ids": account_id}],
+                **page_filter(page),
+            },
+            {"_id": 1},
+            sort=page_sort(page),
+            limit=page.limit,
+        ).to_list(None)
+        return [doc["_id"] for doc in newest_first(page, docs)]
+
     async def list_conversations(self, account_id: int, page: Page) -> list[Conversation]:
         docs = await self.db.conversations.find(
             {"account_id": account_id, **page_filter(page, "last_status_id")},

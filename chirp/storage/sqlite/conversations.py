@@ -105,6 +105,29 @@ class SqliteConversations(SqliteBase):
         )
         return [_conversation(row) for row in rows]
 
+    async def direct_timeline(self, account_id: int, page: Page) -> list[int]:
+        own_bounds, own_params = page_bounds(page, "id")
+        mention_bounds, mention_params = page_bounds(page, "m.status_id")
+        order = page_order(page)
+        rows = await self.db.fetchall(
+            f"SELECT id FROM (SELECT id FROM statuses WHERE account_id = ? AND {own_bounds}"
+            f" AND visibility = 'direct' ORDER BY id {order} LIMIT ?)"
+            " UNION SELECT id FROM (SELECT m.status_id AS id FROM status_mentions m"
+            f" JOIN statuses s ON s.id = m.status_id WHERE m.account_id = ? AND {mention_bounds}"
+            f" AND s.visibility = 'direct' ORDER BY m.status_id {order} LIMIT ?)"
+            f" ORDER BY id {order} LIMIT ?",
+            (
+                account_id,
+                *own_params,
+                page.limit,
+                account_id,
+                *mention_params,
+                page.limit,
+                page.limit,
+            ),
+        )
+        return [row[0] for row in newest_first(page, rows)]
+
     async def list_conversations(self, account_id: int, page: Page) -> list[Conversation]:
         bounds, params = page_bounds(page, "c.last_status_id")
         rows = await self.db.fetchall(
