@@ -24,7 +24,7 @@ from datetime import timedelta
 
 from chirp.core.context import Context
 from chirp.core.ids import id_time
-from chirp.core.models import Account, Event, Notification, Status
+from chirp.core.models import Account, Conversation, Event, Notification, Status
 from chirp.core.observing import DispatchMetrics, DispatchTracer
 from chirp.core.text import tag_key
 from chirp.storage.port import FanOut
@@ -46,6 +46,8 @@ class Batch:
     # Notifications created and events to push, for the realtime push when the batch ends.
     notifications: list[Notification] = field(default_factory=list)
     pushes: list[Event] = field(default_factory=list)
+    # Direct conversations the batch changed, to push to their readers' `direct` streams.
+    conversations: list[Conversation] = field(default_factory=list)
     # The batch's events, and the tweets and accounts steps read, loaded once for the batch:
     # a read per event and step was a trip through a busy event loop each, and under posting
     # load those trips, not the fan-out, held the dispatcher back.

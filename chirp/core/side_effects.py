@@ -98,7 +98,7 @@ async def notify_edit(ctx: Context, event: Event, batch: Batch) -> None:
 async def join_conversations(ctx: Context, event: Event, batch: Batch) -> None:
     status = await batch.status(ctx, _id(event, "status_id"))
     if status is not None and status.visibility == "direct":
-        await direct_conversations.add_direct_tweet(ctx, status)
+        batch.conversations += await direct_conversations.add_direct_tweet(ctx, status)
 
 
 async def join_conversations_after_edit(ctx: Context, event: Event, batch: Batch) -> None:
@@ -106,13 +106,17 @@ async def join_conversations_after_edit(ctx: Context, event: Event, batch: Batch
     if status is not None and status.visibility == "direct":
         new = cast(list[int], event.payload.get("new_mentions") or [])
         await direct_conversations.add_direct_tweet(ctx, status, only=new)
+        # Every conversation holding it shows the edit (Mastodon leaves them as they were).
+        batch.conversations += await ctx.store.conversations_with_status(status.id)
 
 
 async def leave_lists_and_conversations(ctx: Context, event: Event, batch: Batch) -> None:
     deleted = cast(list[int], event.payload.get("deleted_ids") or [event.payload["status_id"]])
     await ctx.store.remove_from_list_feeds(deleted)
     if event.payload.get("visibility") == "direct":
-        await direct_conversations.remove_direct_tweet(ctx, _id(event, "status_id"))
+        batch.conversations += await direct_conversations.remove_direct_tweet(
+            ctx, _id(event, "status_id")
+        )
 
 
 async def withdraw_reblog(ctx: Context, event: Event, batch: Batch) -> None:

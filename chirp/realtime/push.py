@@ -7,14 +7,14 @@ Who receives what is decided here, from the same visibility rules as the REST re
                        `public`/`hashtag:*` if public and not a retweet
                        (tweets that are neither retweets nor direct go out from the post path
                        already, `posted`, before the fan-out; the bus drops the second copy);
-                       `conversation` to the participants of a direct tweet (their stored
-                       conversations); `update` to the `list:*` topics of the lists it went
-                       into (`FanOut.list_ids`); live counters of the replied-to, retweeted
-                       or quoted tweet
+                       `update` to the `list:*` topics of the lists it went into
+                       (`FanOut.list_ids`); live counters of the replied-to, retweeted or
+                       quoted tweet
     status.updated  -> `status.update` to followers, tag followers (`feeds.tag_audience`),
-                       mentioned accounts, public streams and the lists holding its author;
-                       `conversation` again for a direct tweet
+                       mentioned accounts, public streams and the lists holding its author
     status.deleted  -> `delete` to the same audience
+    conversations   -> `conversation` to its reader's `direct` stream, for each conversation a
+                       new, edited or deleted direct tweet changed (`Batch.conversations`)
     favourite.*     -> live counters of the tweet
     every event     -> `notification` to each recipient of a notification it created
 
@@ -37,7 +37,7 @@ from chirp.core import feeds
 from chirp.core.context import Context
 from chirp.core.direct_conversations import participants_shown
 from chirp.core.dispatch import Batch, Step
-from chirp.core.models import Event, Notification, Status
+from chirp.core.models import Conversation, Event, Notification, Status
 from chirp.core.views import load_bundle, load_notification_bundle, load_visible
 from chirp.realtime import involved, topics
 from chirp.serializers.conversations import conversation_json
@@ -153,6 +153,9 @@ class Pusher:
         notes, batch.notifications = batch.notifications, []
         for notification in notes:
             await self._notification(notification)
+        changed, batch.conversations = batch.conversations, []
+        for conversation in {c.id: c for c in changed}.values():  # each as it was last
+            await self._conversation(conversation)
 
     async def _skip_pushed_elsewhere(self, events: list[Event]) -> None:
         """Tweets another node's post path pushed: one bus lookup for the batch, instead of a
@@ -193,8 +196,6 @@ class Pusher:
                 await self._render(status),
                 once=f"list:{status.id}",
             )
-        if status.visibility == "direct":
-            await self._conversations(status)
         for parent in (status.in_reply_to_id, status.reblog_of_id, status.quote_of_id):
             if parent is not None:
                 self.counts_changed(parent)
@@ -300,8 +301,6 @@ class Pusher:
             await publish_best_effort(
                 self.bus, targets, "status.update", await self._render(status)
             )
-            if status.visibility == "direct":
-                await self._conversations(status)
 
     async def status_deleted(self, event: Event, batch: Batch) -> None:
         payload = event.payload
@@ -369,26 +368,21 @@ class Pusher:
             targets += [topics.direct(r) for r in (author_id, *mention_ids)]
         return targets
 
-    async def _conversations(self, status: Status) -> None:
-        """Mastodon's `direct` stream carries conversations: each participant's own, as its
-        REST read shows it (`conversation_json` for that reader)."""
-        for conversation in await self.ctx.store.conversations_with_status(status.id):
-            reader = conversation.account_id
-            shown = await load_visible(self.ctx, [conversation.last_status_id], reader)
-            bundle = await load_bundle(
-                self.ctx, shown, reader, extra_account_ids=participants_shown(conversation)
-            )
-            body = conversation_json(
-                conversation,
-                StatusSerializer(bundle, self.ctx.settings),
-                shown[0] if shown else None,
-            )
-            await publish_best_effort(
-                self.bus,
-                [topics.direct(reader)],
-                "conversation",
-                involved.tag(dumps(body), _involved(status, bundle.statuses)),
-            )
+    async def _conversation(self, conversation: Conversation) -> None:
+        """Mastodon's `direct` stream carries conversations: the reader's own, as its REST
+        read shows it (`conversation_json` for that reader)."""
+        reader = conversation.account_id
+        shown = await load_visible(self.ctx, [conversation.last_status_id], reader)
+        bundle = await load_bundle(
+            self.ctx, shown, reader, extra_account_ids=participants_shown(conversation)
+        )
+        body = conversation_json(
+            conversation, StatusSerializer(bundle, self.ctx.settings), shown[0] if shown else None
+        )
+        who = _involved(shown[0], bundle.statuses) if shown else []
+        await publish_best_effort(
+            self.bus, [topics.direct(reader)], "conversation", involved.tag(dumps(body), who)
+        )
 
     # -- live counters -------------------------------------------------------------------------
 

@@ -186,7 +186,21 @@ async def test_the_direct_stream_carries_each_participants_conversation(
         got = await frames(bo, 2)
         conversation = next(f for f in got if f["event"] == "conversation")
         assert "edited" in orjson.loads(conversation["payload"])["last_status"]["content"]
+        assert sorted(f["event"] for f in await frames(ada, 2)) == ["conversation", "status.update"]
         await quiet(out)
+        # A deleted reply: the conversation goes back to the tweet before it.
+        reply = await post(
+            client, bob, "@alice answer", visibility="direct", in_reply_to_id=dm["id"]
+        )
+        await drain()
+        (answered,) = await frames(ada, 1)  # new tweets go to `user`; here the conversation
+        assert orjson.loads(answered["payload"])["last_status"]["id"] == reply["id"]
+        assert orjson.loads(answered["payload"])["unread"] is True
+        await client.delete(f"/api/v1/statuses/{reply['id']}", headers=bob.headers)
+        await drain()
+        got = await frames(ada, 2)
+        assert [f["event"] for f in got] == ["delete", "conversation"]
+        assert orjson.loads(got[1]["payload"])["last_status"]["id"] == dm["id"]
 
 
 async def test_the_direct_stream_over_sse(
