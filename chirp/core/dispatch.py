@@ -24,7 +24,7 @@ from datetime import timedelta
 
 from chirp.core.context import Context
 from chirp.core.ids import id_time
-from chirp.core.models import Account, Conversation, Event, Notification, Status
+from chirp.core.models import Account, Conversation, Event, Notification, Status, UserList
 from chirp.core.observing import DispatchMetrics, DispatchTracer
 from chirp.core.text import tag_key
 from chirp.storage.port import FanOut
@@ -55,6 +55,7 @@ class Batch:
     _statuses: dict[int, Status | None] = field(default_factory=dict)
     _accounts: dict[int, Account | None] = field(default_factory=dict)
     _tag_followers: dict[str, list[int]] = field(default_factory=dict)  # by `tag_key`
+    _member_lists: dict[int, list[UserList]] = field(default_factory=dict)
 
     async def status(self, ctx: Context, status_id: int) -> Status | None:
         """A tweet, read with those of every other event of the batch."""
@@ -86,6 +87,15 @@ class Batch:
             found = await ctx.store.tag_followers(wanted)
             self._tag_followers.update((key, found.get(key, [])) for key in wanted)
         return {key: self._tag_followers[key] for key in keys}
+
+    async def member_lists(self, ctx: Context, account_ids: list[int]) -> dict[int, list[UserList]]:
+        """The lists holding accounts, read with those of every author the batch read."""
+        if not set(account_ids) <= self._member_lists.keys():
+            wanted = set(account_ids) | {s.account_id for s in self._statuses.values() if s}
+            wanted -= self._member_lists.keys()
+            found = await ctx.store.member_lists(wanted)
+            self._member_lists.update((a, found.get(a, [])) for a in wanted)
+        return {a: self._member_lists[a] for a in account_ids if self._member_lists[a]}
 
 
 Step = Callable[[Context, Event, Batch], Awaitable[None]]

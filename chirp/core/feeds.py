@@ -22,6 +22,8 @@ MERGE_ON_FOLLOW = 40
 
 # Reads the followers of hashtags, by `text.tag_key` (`Store.tag_followers`, or a batch's copy).
 TagFollowers = Callable[[list[str]], Awaitable[dict[str, list[int]]]]
+# Reads the lists holding accounts (`Store.member_lists`, or a batch's copy).
+MemberLists = Callable[[list[int]], Awaitable[dict[int, list[UserList]]]]
 
 
 async def plan_fan_out(
@@ -30,10 +32,12 @@ async def plan_fan_out(
     author: Account | None,
     *,
     tag_followers: TagFollowers | None = None,
+    member_lists: MemberLists | None = None,
 ) -> FanOut | None:
-    """Who a new tweet or retweet (by `author`, None if gone) goes to; None if nothing is left
-    to push. `tag_followers` reads hashtags' followers (the store's by default; the dispatcher
-    reads those of a whole batch at once)."""
+    """Who a new tweet or retweet (by `author`, None if gone) goes to, in home feeds and list
+    timelines; None if nothing is left to push. `tag_followers` reads hashtags' followers and
+    `member_lists` the lists holding accounts (the store's by default; the dispatcher reads
+    those of a whole batch at once)."""
     if status.visibility == "direct":
         recipients = await direct_recipients(ctx, status)
         owners = tuple(r for r in recipients if r != status.account_id)
@@ -57,9 +61,10 @@ async def plan_fan_out(
         retweet=original_author is not None,
         followers=tag_followers,
     )
-    member_of = (await ctx.store.member_lists([status.account_id])).get(status.account_id, [])
+    lists_of = member_lists or ctx.store.member_lists
+    member_of = (await lists_of([status.account_id])).get(status.account_id, [])
     lists = await list_audience(
-        ctx, status, member_of, original_author_id=original_author, skip=skip
+        ctx, status, member_of, original_author_id=original_author, skip=skip, lists_of=lists_of
     )
     # Owners who put the author in an exclusive list read its tweets there, not at home.
     skip |= _exclusive(member_of, status.account_id)
@@ -87,6 +92,7 @@ async def list_audience(
     *,
     original_author_id: int | None,
     skip: set[int],
+    lists_of: MemberLists | None = None,
 ) -> list[UserList]:
     """The lists (of those `member_of`, the lists holding its author) whose timelines a tweet
     goes into, as Mastodon's: never a direct tweet; not for an owner who shuns someone it
@@ -111,7 +117,7 @@ async def list_audience(
         following = {owner for owner, relation in found.items() if relation.followed_by}
     listed = set()
     if any(lst.replies_policy == "list" for lst in lists):
-        holding = (await ctx.store.member_lists([replied_to])).get(replied_to, [])
+        holding = (await (lists_of or ctx.store.member_lists)([replied_to])).get(replied_to, [])
         listed = {lst.id for lst in holding}
     return [
         lst

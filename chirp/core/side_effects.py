@@ -54,7 +54,11 @@ async def fan_out(ctx: Context, event: Event, batch: Batch) -> None:
         return
     author = await batch.account(ctx, status.account_id)
     plan = await feeds.plan_fan_out(
-        ctx, status, author, tag_followers=lambda names: batch.tag_followers(ctx, names)
+        ctx,
+        status,
+        author,
+        tag_followers=lambda names: batch.tag_followers(ctx, names),
+        member_lists=lambda accounts: batch.member_lists(ctx, accounts),
     )
     if plan is not None:
         batch.fan_outs.append(plan)
