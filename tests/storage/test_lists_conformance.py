@@ -5,8 +5,8 @@ participant, keyed by thread and participants, last status and unread kept)."""
 from __future__ import annotations
 
 from chirp.core.models import Page, UserList
+from chirp.core.ports.timelines import FanOut
 from chirp.storage import Store
-from chirp.storage.port import FanOut
 from tests.storage.factories import event, follow, ids, make_account, now, post
 
 

@@ -40,11 +40,11 @@ from chirp.core.models import (
     StreamKey,
     UserList,
 )
+from chirp.core.ports.timelines import FanOut
 from chirp.storage import Store, mongo_options, open_store
 from chirp.storage.admin import AdminError, copy_store, init_store
 from chirp.storage.mongodb import MongoStore
 from chirp.storage.mongodb.schema import INDEXES, SHARD_KEYS, shard_commands
-from chirp.storage.port import FanOut
 from tests.storage.backends import MONGODB_URL
 from tests.storage.factories import (
     event,

@@ -12,6 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from chirp.core.models import Page, UserList
+from chirp.core.ports.timelines import FanOut
 from chirp.storage.mongodb.base import (
     Doc,
     MongoBase,
@@ -24,7 +25,6 @@ from chirp.storage.mongodb.base import (
     unique_ids,
 )
 from chirp.storage.mongodb.schema import insert_new
-from chirp.storage.port import FanOut
 
 
 def _list(doc: Doc) -> UserList:

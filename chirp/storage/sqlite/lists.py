@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from chirp.core.models import Page, UserList
-from chirp.storage.port import FanOut
+from chirp.core.ports.timelines import FanOut
 from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.convert import ts
 from chirp.storage.sqlite.db import placeholders
