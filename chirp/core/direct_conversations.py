@@ -64,6 +64,8 @@ async def read_conversation(ctx: Context, viewer: Account, conversation_id: int)
     found = await ctx.store.mark_conversation_read(viewer.id, conversation_id)
     if found is None:
         raise NotFound("Record not found")
+    if ctx.tweet_push is not None:
+        ctx.tweet_push.conversation_changed(found)
     return found
 
 

@@ -122,6 +122,7 @@ class Pusher:
         self._posting: dict[int, asyncio.Task[None]] = {}
         self._last_posting: asyncio.Task[None] | None = None
         self._flusher: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[None]] = set()  # held until done
         self._home_topic_lists: dict[int, tuple[list[int], list[str]]] = {}
 
     def steps(self) -> dict[str, list[Step]]:
@@ -210,6 +211,18 @@ class Pusher:
         self._last_posting = task
         self._posting[status.id] = task
         task.add_done_callback(lambda _: self._posting.pop(status.id, None))
+
+    def conversation_changed(self, conversation: Conversation) -> None:
+        """`TweetPush`: in the background, so the response does not wait."""
+        task = asyncio.create_task(self._push_conversation(conversation))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _push_conversation(self, conversation: Conversation) -> None:
+        try:
+            await self._conversation(conversation)
+        except Exception:  # best effort: the REST read shows it
+            log.exception("conversation push failed", extra={"conversation_id": conversation.id})
 
     async def _push_posted(self, posted: Status, previous: asyncio.Task[None] | None) -> None:
         status_id = posted.id

@@ -201,6 +201,19 @@ async def test_the_direct_stream_carries_each_participants_conversation(
         got = await frames(ada, 2)
         assert [f["event"] for f in got] == ["delete", "conversation"]
         assert orjson.loads(got[1]["payload"])["last_status"]["id"] == dm["id"]
+        # Reading it pushes it too (read now), as Mastodon pushes every change of one.
+        conversation_id = orjson.loads(got[1]["payload"])["id"]
+        read = await client.post(
+            f"/api/v1/conversations/{conversation_id}/read", headers=alice.headers
+        )
+        assert read.status == 200
+        (after,) = await frames(ada, 1)
+        body = orjson.loads(after["payload"])
+        assert (after["event"], body["id"], body["unread"]) == (
+            "conversation",
+            conversation_id,
+            False,
+        )
 
 
 async def test_the_direct_stream_over_sse(
