@@ -19,6 +19,9 @@
     poll.voted        -> (realtime push only: the tweet's `status.counts` carry the poll's)
     poll.ended        -> `poll` notification to every voter and the author (due at the end)
     scheduled_status.due -> publish the scheduled tweet (due at `scheduled_at`)
+    web_push.due      -> (sent by `chirp.webpush.delivery`, retried as a new event)
+    every batch       -> its new notifications queue a `web_push.due` per subscription taking
+                         them (`web_push.queue_web_pushes`)
 
 Realtime push subscribes here too, as one more step per event.
 """
@@ -27,7 +30,14 @@ from __future__ import annotations
 
 from typing import cast
 
-from chirp.core import feeds, follow_requests, notifications, polls, scheduled_statuses
+from chirp.core import (
+    feeds,
+    follow_requests,
+    notifications,
+    polls,
+    scheduled_statuses,
+    web_push,
+)
 from chirp.core.context import Context
 from chirp.core.dispatch import Batch, BatchDone, Step
 from chirp.core.models import Event, Page
@@ -173,15 +183,21 @@ def default_steps() -> dict[str, list[Step]]:
         "poll.voted": [],
         "poll.ended": [notify_poll_ended],
         "scheduled_status.due": [publish_scheduled],
+        "web_push.due": [],
     }
 
 
 def default_after_batch() -> list[BatchDone]:
-    """In order: fan out the batch's tweets, then trim the feeds that grew enough (the trimmer
-    counts across batches, so one per dispatcher)."""
+    """In order: fan out the batch's tweets, trim the feeds that grew enough (the trimmer
+    counts across batches, so one per dispatcher), queue the Web Push of its notifications."""
     trimmer = feeds.FeedTrimmer()
 
     async def trim_grown_feeds(ctx: Context, batch: Batch) -> None:
         await trimmer.trim(ctx, batch.added_to_feeds)
 
-    return [fan_out_batch, trim_grown_feeds]
+    return [fan_out_batch, trim_grown_feeds, queue_web_pushes]
+
+
+async def queue_web_pushes(ctx: Context, batch: Batch) -> None:
+    """Read, not taken: the realtime push sends the same notifications afterwards."""
+    await web_push.queue_web_pushes(ctx, batch.notifications)
