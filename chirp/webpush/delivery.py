@@ -93,6 +93,9 @@ class WebPushDelivery:
                 response = await self.sender.send(subscription, orjson.dumps(payload))
             except PushUnreachable as error:
                 return self._retry(ctx, event, attempt, None, str(error))
+            except Exception as error:  # a bug here must not hold back the batch's others
+                log.exception("push failed", extra={"subscription_id": subscription.id})
+                return self._retry(ctx, event, attempt, None, type(error).__name__)
         if 200 <= response.status < 300:
             return None
         if response.status in GONE:

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp.abc import ResolveResult
 from aiohttp.resolver import ThreadedResolver
-from py_vapid import Vapid01
+from py_vapid import Vapid01, Vapid02
 from pywebpush import WebPusher
 
 from chirp.core.models import PushSubscription
@@ -83,7 +83,12 @@ class WebPushSender:
         self.subject = subject
         self.session = session
         self.allow_local = allow_local
-        self._legacy = Vapid01(keys.vapid.private_key)
+        # `sub` is the operator's contact: a mailto: or https URL when one is configured, else
+        # the instance's own URL, which on a plain-http development server py-vapid's strict
+        # check would refuse.
+        strict = {"no-strict": not subject.startswith(("mailto:", "https:"))}
+        self._signer = Vapid02(keys.vapid.private_key, conf=strict)
+        self._legacy = Vapid01(keys.vapid.private_key, conf=strict)
 
     @property
     def public_key(self) -> str:
@@ -110,7 +115,7 @@ class WebPushSender:
         if subscription.standard:
             encoded = pusher.encode(payload, "aes128gcm")
             headers["Content-Encoding"] = "aes128gcm"
-            headers.update(self.keys.vapid.sign(claims))
+            headers.update(self._signer.sign(claims))
         else:
             encoded = pusher.encode(payload, "aesgcm")
             signed = self._legacy.sign(claims)
