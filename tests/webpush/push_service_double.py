@@ -69,6 +69,7 @@ class Push:
     claims: dict[str, Any]
     problem: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
 
 
 class PushServiceDouble:
@@ -93,10 +94,19 @@ class PushServiceDouble:
         if self._runner is not None:
             await self._runner.cleanup()
 
-    def subscribe(self, name: str) -> BrowserSubscription:
+    def subscribe(
+        self,
+        name: str,
+        private_key: ec.EllipticCurvePrivateKey | None = None,
+        auth: bytes | None = None,
+    ) -> BrowserSubscription:
+        """A browser's subscription here; its keys made now, or given (a client made them)."""
         path = f"/push/{name}"
         made = BrowserSubscription(
-            f"{self.origin}{path}", path, ec.generate_private_key(ec.SECP256R1()), os.urandom(16)
+            f"{self.origin}{path}",
+            path,
+            private_key or ec.generate_private_key(ec.SECP256R1()),
+            auth or os.urandom(16),
         )
         self.subscriptions[path] = made
         return made
@@ -140,7 +150,7 @@ class PushServiceDouble:
             problem = f"{type(error).__name__}: {error}"
         scripted = self._answers[path]
         status = 400 if problem else (scripted.popleft() if scripted else 201)
-        self.pushes.append(Push(path, status, encoding, payload, claims, problem, headers))
+        self.pushes.append(Push(path, status, encoding, payload, claims, problem, headers, body))
         async with self._arrived:
             self._arrived.notify_all()
         return web.Response(status=status)
