@@ -44,9 +44,7 @@ async def create_app(request: web.Request) -> web.Response:
         scopes=form.scopes,
         website=form.website,
     )
-    return json_response(
-        app_json(registered.app, registered.client_secret, _vapid_key(request))
-    )
+    return json_response(app_json(registered.app, registered.client_secret, _vapid_key(request)))
 
 
 @routes.get("/api/v1/apps/verify_credentials")

@@ -20,8 +20,8 @@ from PIL import Image
 from chirp.core import moderation
 from chirp.server.keys import CONTEXT, SETTINGS
 from tests.helpers import (
-    Drain,
     PASSWORD,
+    Drain,
     User,
     app_token,
     post,
