@@ -19,6 +19,7 @@
     poll.voted        -> (realtime push only: the tweet's `status.counts` carry the poll's)
     poll.ended        -> `poll` notification to every voter and the author (due at the end)
     scheduled_status.due -> publish the scheduled tweet (due at `scheduled_at`)
+    account.deleted   -> delete a suspended account's data (`account_deletion.purge_account`)
     web_push.due      -> (sent by `chirp.webpush.delivery`, retried as a new event)
     every batch       -> its new notifications queue a `web_push.due` per subscription taking
                          them (`web_push.queue_web_pushes`)
@@ -31,6 +32,7 @@ from __future__ import annotations
 from typing import cast
 
 from chirp.core import (
+    account_deletion,
     feeds,
     follow_requests,
     notifications,
@@ -160,6 +162,10 @@ async def remove_poll(ctx: Context, event: Event, batch: Batch) -> None:
     await polls.close_poll_of(ctx, _id(event, "status_id"))
 
 
+async def purge_account(ctx: Context, event: Event, batch: Batch) -> None:
+    await account_deletion.purge_account(ctx, _id(event, "account_id"))
+
+
 async def publish_scheduled(ctx: Context, event: Event, batch: Batch) -> None:
     await scheduled_statuses.publish_scheduled_tweet(ctx, event)
 
@@ -183,6 +189,7 @@ def default_steps() -> dict[str, list[Step]]:
         "poll.voted": [],
         "poll.ended": [notify_poll_ended],
         "scheduled_status.due": [publish_scheduled],
+        "account.deleted": [purge_account],
         "web_push.due": [],
     }
 
