@@ -227,6 +227,7 @@ class Notification:
     created_at: datetime
     status_id: int | None = None
     stream_id: int | None = None  # `chirp.live`: the live stream it announces
+    report_id: int | None = None  # `admin.report`: the report it announces to staff
     # Held back by the recipient's notification policy: shown only on request (Mastodon's
     # `filtered`); such a notification is never grouped.
     filtered: bool = False

@@ -26,6 +26,8 @@ TYPES = (
     "update",
     "quote",
     "chirp.live",  # a followed account went live (`stream_id` set): a Chirp extension
+    "admin.sign_up",  # to staff: someone signed up
+    "admin.report",  # to staff: a new report (`report_id` set)
 )
 
 

@@ -19,6 +19,9 @@
     poll.voted        -> (realtime push only: the tweet's `status.counts` carry the poll's)
     poll.ended        -> `poll` notification to every voter and the author (due at the end)
     scheduled_status.due -> publish the scheduled tweet (due at `scheduled_at`)
+    account.created   -> `admin.sign_up` notification to every staff member
+    report.created    -> `admin.report` notification to every staff member (not the reporter
+                         nor the reported)
     account.deleted   -> delete a suspended account's data (`account_deletion.purge_account`)
     web_push.due      -> (sent by `chirp.webpush.delivery`, retried as a new event)
     every batch       -> its new notifications queue a `web_push.due` per subscription taking
@@ -38,6 +41,7 @@ from chirp.core import (
     notifications,
     polls,
     scheduled_statuses,
+    staff_notifications,
     web_push,
 )
 from chirp.core.context import Context
@@ -162,6 +166,14 @@ async def remove_poll(ctx: Context, event: Event, batch: Batch) -> None:
     await polls.close_poll_of(ctx, _id(event, "status_id"))
 
 
+async def notify_staff_of_sign_up(ctx: Context, event: Event, batch: Batch) -> None:
+    batch.notifications += await staff_notifications.notify_staff_of_sign_up(ctx, event)
+
+
+async def notify_staff_of_report(ctx: Context, event: Event, batch: Batch) -> None:
+    batch.notifications += await staff_notifications.notify_staff_of_report(ctx, event)
+
+
 async def purge_account(ctx: Context, event: Event, batch: Batch) -> None:
     await account_deletion.purge_account(ctx, _id(event, "account_id"))
 
@@ -189,6 +201,8 @@ def default_steps() -> dict[str, list[Step]]:
         "poll.voted": [],
         "poll.ended": [notify_poll_ended],
         "scheduled_status.due": [publish_scheduled],
+        "account.created": [notify_staff_of_sign_up],
+        "report.created": [notify_staff_of_report],
         "account.deleted": [purge_account],
         "web_push.due": [],
     }
