@@ -191,7 +191,8 @@ async def still_visible(
 ) -> list[Notification]:
     """Drop notifications about tweets the recipient can no longer see (e.g. after unfollowing
     the author of a followers-only tweet), about streams they can no longer watch, and from
-    accounts blocked either way since (as Mastodon clears them on a block)."""
+    accounts blocked either way since (as Mastodon clears them on a block) or whose
+    notifications the recipient mutes."""
     statuses = await ctx.store.get_statuses(n.status_id for n in rows if n.status_id is not None)
     visible = await visible_ids(ctx, viewer_id, statuses.values())
     streams = await ctx.store.get_live_streams(n.stream_id for n in rows if n.stream_id is not None)
@@ -199,7 +200,8 @@ async def still_visible(
     senders = {n.from_account_id for n in rows}
     unwelcome = await suspended_among(ctx, senders) | await silenced_for(ctx, viewer_id, senders)
     shunning = await ctx.store.get_shunning(viewer_id, (n.from_account_id for n in rows), ctx.now())
-    blocked = shunning.blocking | shunning.blocked_by
+    # A mute of an account's notifications hides those it notified before the mute too.
+    blocked = shunning.blocking | shunning.blocked_by | shunning.muting_notifications
     return [
         n
         for n in rows
