@@ -21,6 +21,23 @@ async def found(client: TestClient, viewer: User, q: str) -> list[str]:
     return sorted(first)
 
 
+async def test_notification_requests_leave_out_the_shunned(
+    client: TestClient, alice: User, bob: User, drain: Drain
+) -> None:
+    policy = await client.patch(
+        "/api/v2/notifications/policy",
+        headers=alice.headers,
+        json={"for_not_following": "filter"},
+    )
+    assert policy.status == 200, await policy.text()
+    await post(client, bob, "@alice let me in")
+    await drain()
+    requests = "/api/v1/notifications/requests"
+    assert len(await ids(client, alice, requests)) == 1
+    await block(client, alice, bob, "mute")
+    assert await ids(client, alice, requests) == []
+
+
 async def test_account_search_leaves_out_blocked_blocking_and_muted(
     client: TestClient, alice: User
 ) -> None:
@@ -98,5 +115,7 @@ async def test_a_muted_account_s_notifications_leave_the_list(
     grouped = await client.get("/api/v2/notifications", headers=alice.headers)
     groups = (await grouped.json())["notification_groups"]
     assert [g["sample_account_ids"] for g in groups] == [[carol.id]]
+    unread = await client.get("/api/v1/notifications/unread_count", headers=alice.headers)
+    assert (await unread.json())["count"] == 1
     await client.post(f"/api/v1/accounts/{bob.id}/unmute", headers=alice.headers)
     assert len(await ids(client, alice, "/api/v1/notifications")) == 2
