@@ -78,9 +78,13 @@ def b64url(raw: bytes) -> str:
 
 def _check_endpoint(ctx: Context, endpoint: str) -> str:
     endpoint = endpoint.strip()
-    parts = urlsplit(endpoint)
     schemes = ("https", "http") if ctx.settings.web_push_allow_local else ("https",)
-    if len(endpoint) > ENDPOINT_MAX or parts.scheme not in schemes or not parts.hostname:
+    try:
+        parts = urlsplit(endpoint)
+        valid = parts.scheme in schemes and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a broken IPv6 literal or port
+        valid = False
+    if len(endpoint) > ENDPOINT_MAX or not valid or any(c.isspace() for c in endpoint):
         raise InvalidInput("Validation failed: Endpoint is not a valid https URL")
     return endpoint
 

@@ -194,3 +194,15 @@ async def test_bad_changes_are_refused(client: TestClient, pusher: User) -> None
         assert response.status == 422, data
     shown = await (await client.get(PATH, headers=pusher.headers)).json()
     assert shown["policy"] == "all" and shown["alerts"]["mention"]
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    ["https://[::1/x", "https://push.example:99999/x", "https://push.example:0/x", "https://a b/x"],
+)
+async def test_broken_endpoints_are_refused(
+    client: TestClient, pusher: User, endpoint: str
+) -> None:
+    made = body(subscription={"endpoint": endpoint, "keys": browser_keys()})
+    response = await client.post(PATH, headers=pusher.headers, json=made)
+    assert response.status == 422, await response.text()
