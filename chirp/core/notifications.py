@@ -31,8 +31,14 @@ TYPES = (
 )
 
 
-def _new(
-    ctx: Context, recipient: int, kind: str, sender: int, status_id: int | None
+def new_notification(
+    ctx: Context,
+    recipient: int,
+    kind: str,
+    sender: int,
+    status_id: int | None,
+    *,
+    report_id: int | None = None,
 ) -> Notification:
     return Notification(
         id=ctx.new_id(),
@@ -41,6 +47,7 @@ def _new(
         from_account_id=sender,
         created_at=ctx.now(),
         status_id=status_id,
+        report_id=report_id,
     )
 
 
@@ -71,7 +78,9 @@ async def notify_new_status(ctx: Context, status: Status) -> list[Notification]:
     """Mentions (replies included: the replied-to author is mentioned), retweets and quotes."""
     author = status.account_id
     pending = [
-        _new(ctx, m, "mention", author, status.id) for m in status.mention_ids if m != author
+        new_notification(ctx, m, "mention", author, status.id)
+        for m in status.mention_ids
+        if m != author
     ]
     for ref, kind in ((status.reblog_of_id, "reblog"), (status.quote_of_id, "quote")):
         if ref is None:
@@ -80,7 +89,7 @@ async def notify_new_status(ctx: Context, status: Status) -> list[Notification]:
         if original is not None and original.account_id != author:
             # A retweet notification points at the original; a quote at the quoting tweet.
             pending.append(
-                _new(
+                new_notification(
                     ctx,
                     original.account_id,
                     kind,
@@ -98,7 +107,7 @@ async def notify_mentions(
     return await deliver(
         ctx,
         [
-            _new(ctx, m, "mention", status.account_id, status.id)
+            new_notification(ctx, m, "mention", status.account_id, status.id)
             for m in account_ids
             if m != status.account_id
         ],
@@ -110,7 +119,7 @@ async def notify(
 ) -> list[Notification]:
     if recipient == sender:
         return []
-    return await deliver(ctx, [_new(ctx, recipient, kind, sender, status_id)])
+    return await deliver(ctx, [new_notification(ctx, recipient, kind, sender, status_id)])
 
 
 async def notify_live(ctx: Context, stream_id: int) -> list[Notification]:

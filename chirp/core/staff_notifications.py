@@ -14,7 +14,7 @@ from typing import cast
 
 from chirp.core.context import Context
 from chirp.core.models import Event, Notification, Page, Report
-from chirp.core.notifications import deliver
+from chirp.core.notifications import deliver, new_notification
 from chirp.storage.port import AdminAccountFilter
 
 SIGNED_UP = "account.created"
@@ -45,25 +45,12 @@ async def staff_ids(ctx: Context) -> list[int]:
     return found
 
 
-def _new(
-    ctx: Context, recipient: int, kind: str, sender: int, report_id: int | None
-) -> Notification:
-    return Notification(
-        id=ctx.new_id(),
-        account_id=recipient,
-        type=kind,
-        from_account_id=sender,
-        created_at=ctx.now(),
-        report_id=report_id,
-    )
-
-
 async def notify_staff_of_sign_up(ctx: Context, event: Event) -> list[Notification]:
     account_id = cast(int, event.payload["account_id"])
     return await deliver(
         ctx,
         [
-            _new(ctx, staff, "admin.sign_up", account_id, None)
+            new_notification(ctx, staff, "admin.sign_up", account_id, None)
             for staff in await staff_ids(ctx)
             if staff != account_id
         ],
@@ -79,7 +66,9 @@ async def notify_staff_of_report(ctx: Context, event: Event) -> list[Notificatio
     return await deliver(
         ctx,
         [
-            _new(ctx, staff, "admin.report", report.account_id, report.id)
+            new_notification(
+                ctx, staff, "admin.report", report.account_id, None, report_id=report.id
+            )
             for staff in await staff_ids(ctx)
             if staff not in skipped
         ],

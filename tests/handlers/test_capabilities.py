@@ -164,14 +164,7 @@ async def test_vapid_key_signs_the_pushes(client: TestClient, drain: Drain) -> N
         made = await client.post(
             "/api/v1/push/subscription",
             headers=pusher.headers,
-            json={
-                "subscription": {
-                    "endpoint": phone.endpoint,
-                    "keys": {"p256dh": phone.p256dh, "auth": phone.auth_b64},
-                    "standard": True,
-                },
-                "data": {"alerts": {"mention": True}},
-            },
+            json=phone.subscription_form(["mention"]),
         )
         assert (await made.json())["server_key"] == key
         await post(client, other, f"@{pusher.username} hi")

@@ -105,14 +105,7 @@ async def test_admin_alerts_are_pushed_to_staff(
         made = await client.post(
             "/api/v1/push/subscription",
             headers=mod.headers,
-            json={
-                "subscription": {
-                    "endpoint": browser.endpoint,
-                    "keys": {"p256dh": browser.p256dh, "auth": browser.auth_b64},
-                    "standard": True,
-                },
-                "data": {"alerts": {"admin.sign_up": True}},
-            },
+            json=browser.subscription_form(["admin.sign_up"]),
         )
         assert (await made.json())["alerts"]["admin.sign_up"] is True
         await sign_up(client, username="joiner")

@@ -59,6 +59,19 @@ class BrowserSubscription:
     def auth_b64(self) -> str:
         return b64url(self.auth)
 
+    def subscription_form(
+        self, alerts: list[str], *, policy: str = "all", standard: bool = True
+    ) -> dict[str, Any]:
+        """The JSON body of `POST /api/v1/push/subscription` a web client sends for it."""
+        return {
+            "subscription": {
+                "endpoint": self.endpoint,
+                "keys": {"p256dh": self.p256dh, "auth": self.auth_b64},
+                "standard": standard,
+            },
+            "data": {"alerts": dict.fromkeys(alerts, True), "policy": policy},
+        }
+
 
 @dataclass
 class Push:

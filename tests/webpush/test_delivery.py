@@ -34,14 +34,7 @@ async def subscribe(
     response = await client.post(
         "/api/v1/push/subscription",
         headers=user.headers,
-        json={
-            "subscription": {
-                "endpoint": browser.endpoint,
-                "keys": {"p256dh": browser.p256dh, "auth": browser.auth_b64},
-                "standard": standard,
-            },
-            "data": {"alerts": {a: True for a in alerts}, "policy": policy},
-        },
+        json=browser.subscription_form(alerts, policy=policy, standard=standard),
     )
     assert response.status == 200, await response.text()
     return dict(await response.json())
