@@ -31,6 +31,9 @@ async def announce_report(ctx: Context, report: Report) -> None:
 
 
 async def _record(ctx: Context, kind: str, payload: dict[str, int]) -> None:
+    """Only where someone has a staff role (a server without staff records nothing)."""
+    if not await ctx.store.list_admin_accounts(AdminAccountFilter(staff=True), Page(limit=1)):
+        return
     event = Event(id=ctx.new_id(), kind=kind, payload=dict(payload))
     await ctx.store.record_events([event], ctx.now())
     ctx.wake_dispatcher()
