@@ -145,6 +145,9 @@ class Settings(BaseSettings):
     vapid_public_key: str = ""
     vapid_subject: str = ""
     web_push_allow_local: bool = False
+    # The push services subscriptions may name (comma-separated hosts; `.example.com` takes its
+    # subdomains too); empty: any.
+    web_push_hosts: str = ""
     web_push_timeout_seconds: float = Field(10.0, gt=0)
     web_push_concurrency: int = Field(16, ge=1)
     # A push the push service could not take is tried again after this, doubling each time.

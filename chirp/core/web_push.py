@@ -86,7 +86,15 @@ def _check_endpoint(ctx: Context, endpoint: str) -> str:
         valid = False
     if len(endpoint) > ENDPOINT_MAX or not valid or any(c.isspace() for c in endpoint):
         raise InvalidInput("Validation failed: Endpoint is not a valid https URL")
+    if not _allowed_host(ctx.settings.web_push_hosts, parts.hostname or ""):
+        raise InvalidInput("Validation failed: Endpoint is not a push service this server uses")
     return endpoint
+
+
+def _allowed_host(allowed: str, host: str) -> bool:
+    names = [n.strip().lower() for n in allowed.split(",") if n.strip()]
+    host = host.lower().rstrip(".")
+    return not names or any(host == n or (n.startswith(".") and host.endswith(n)) for n in names)
 
 
 def _check_keys(p256dh: str, auth: str) -> tuple[str, str]:

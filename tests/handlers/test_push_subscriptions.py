@@ -206,3 +206,27 @@ async def test_broken_endpoints_are_refused(
     made = body(subscription={"endpoint": endpoint, "keys": browser_keys()})
     response = await client.post(PATH, headers=pusher.headers, json=made)
     assert response.status == 422, await response.text()
+
+
+async def test_only_the_configured_push_services_are_taken(
+    aiohttp_client: Any, tmp_path: Any
+) -> None:
+    from chirp.server.app import create_app
+    from tests.helpers import make_settings
+
+    app = create_app(
+        make_settings(
+            data_dir=tmp_path, web_push_hosts="fcm.googleapis.com, .push.services.mozilla.com"
+        )
+    )
+    client = await aiohttp_client(app)
+    user = await sign_up(client, await register_app(client, scopes=SCOPES), scope=SCOPES)
+    for endpoint, status in (
+        ("https://fcm.googleapis.com/fcm/send/x", 200),
+        ("https://updates.push.services.mozilla.com/wpush/v2/x", 200),
+        ("https://push.services.mozilla.com.evil.example/x", 422),
+        ("https://evil.example/x", 422),
+    ):
+        made = body(subscription={"endpoint": endpoint, "keys": browser_keys()})
+        response = await client.post(PATH, headers=user.headers, json=made)
+        assert response.status == status, (endpoint, await response.text())
