@@ -61,7 +61,8 @@ def generate_keys() -> VapidKeys:
     return VapidKeys(vapid)
 
 
-async def load_vapid_keys(settings: Settings, store: Store) -> VapidKeys:
+def configured_keys(settings: Settings) -> VapidKeys | None:
+    """The keys the settings give (None: none given); `VapidKeyError` if they are unusable."""
     if settings.vapid_private_key:
         keys = parse_private_key(settings.vapid_private_key)
         given = settings.vapid_public_key.strip().rstrip("=")
@@ -70,5 +71,12 @@ async def load_vapid_keys(settings: Settings, store: Store) -> VapidKeys:
         return keys
     if settings.vapid_public_key:
         raise VapidKeyError("CHIRP_VAPID_PUBLIC_KEY is set without CHIRP_VAPID_PRIVATE_KEY")
+    return None
+
+
+async def load_vapid_keys(settings: Settings, store: Store) -> VapidKeys:
+    keys = configured_keys(settings)
+    if keys is not None:
+        return keys
     kept = await store.claim_instance_secret(SECRET_NAME, generate_keys().private_text())
     return parse_private_key(kept)
