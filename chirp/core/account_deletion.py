@@ -18,9 +18,9 @@ from chirp.core import moderation
 from chirp.core.context import Context
 from chirp.core.errors import Forbidden
 from chirp.core.models import Account, Event, Page
+from chirp.core.ports.timelines import AccountFilter
 from chirp.core.profiles import clear_profile_images
 from chirp.core.statuses import remove_status
-from chirp.storage.port import AccountFilter
 
 EVENT = "account.deleted"
 CHUNK = 200

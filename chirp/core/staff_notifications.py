@@ -15,7 +15,7 @@ from typing import cast
 from chirp.core.context import Context
 from chirp.core.models import Event, Notification, Page, Report
 from chirp.core.notifications import deliver, new_notification
-from chirp.storage.port import AdminAccountFilter
+from chirp.core.ports.moderation import AdminAccountFilter
 
 SIGNED_UP = "account.created"
 REPORTED = "report.created"

@@ -13,7 +13,7 @@ from py_vapid import Vapid02
 from py_vapid.utils import b64urlencode
 
 from chirp.config import Settings
-from chirp.storage.port import Store
+from chirp.core.ports.store import Store
 
 SECRET_NAME = "vapid_private_key"
 
