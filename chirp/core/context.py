@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 from chirp.config import Settings
 from chirp.core.emojis import EmojiCache
 from chirp.core.ids import SnowflakeGenerator
-from chirp.core.models import ChatMessage, Status
+from chirp.core.models import ChatMessage, Conversation, Status
 from chirp.core.ports.blobs import BlobStore
 from chirp.core.ports.bus import EventBus
 from chirp.core.ports.media_processing import MediaProcessor
@@ -41,6 +41,11 @@ class TweetPush(Protocol):
     outbox still pushes every tweet, and the bus lets only the first copy through."""
 
     def posted(self, status: Status) -> None: ...
+
+    def conversation_changed(self, conversation: Conversation) -> None:
+        """A conversation its reader changed (read it): pushed to the reader's `direct`
+        stream, as Mastodon pushes every change of one."""
+        ...
 
 
 @dataclass(slots=True)

@@ -545,6 +545,39 @@ class ScheduledStatus:
     media_ids: tuple[int, ...] = ()
 
 
+REPLIES_POLICIES = ("followed", "list", "none")
+
+
+@dataclass(slots=True)
+class UserList:
+    """A list of accounts its owner follows, read as a timeline of their tweets (Mastodon's
+    List). `replies_policy`: which replies to someone else it shows (to accounts the owner
+    follows, to the list's members, or none); `exclusive`: its members' tweets leave the
+    owner's home timeline."""
+
+    id: int
+    account_id: int
+    title: str
+    replies_policy: str = "list"
+    exclusive: bool = False
+
+
+@dataclass(slots=True)
+class Conversation:
+    """One account's view of a direct conversation (Mastodon's AccountConversation): the
+    direct tweets of a thread (`thread_id`: its root) among the same people. `participant_ids`
+    are the others (sorted; empty when one wrote only to oneself); `last_status_id` is the
+    newest of `status_ids`; `unread` until the account reads it or writes in it."""
+
+    id: int
+    account_id: int
+    thread_id: int
+    participant_ids: tuple[int, ...]
+    status_ids: tuple[int, ...]
+    last_status_id: int
+    unread: bool = False
+
+
 @dataclass(slots=True)
 class PushSubscription:
     """A Web Push subscription: one per access token (as Mastodon), gone with the token.

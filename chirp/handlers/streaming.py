@@ -27,7 +27,7 @@ from typing import Any
 import orjson
 from aiohttp import WSMsgType, web
 
-from chirp.core import blocks, live, statuses, topics
+from chirp.core import blocks, lists, live, statuses, topics
 from chirp.core.errors import ChirpError, InvalidInput, NotAuthenticated, NotFound, RateLimited
 from chirp.core.models import Principal
 from chirp.core.oauth import authenticate_bearer, require_scope
@@ -55,6 +55,7 @@ SSE_STREAMS = {
     "hashtag": "hashtag",
     "hashtag/local": "hashtag:local",
     "direct": "direct",
+    "list": "list",
     "status": "status",
 }
 
@@ -209,8 +210,11 @@ async def _stream_request(
     request: web.Request, name: str, principal: Principal | None, params: dict[str, Any]
 ) -> StreamRequest:
     tag = params.get("tag")
-    status_id = stream_id = None
-    if name == "status":
+    status_id = stream_id = list_id = None
+    if name == "list" and params.get("list") and principal and principal.account:
+        list_id = parse_id(str(params["list"]))
+        await lists.get_list(ctx(request), principal.account, list_id)  # 404 unless its owner
+    elif name == "status":
         status_id = _record_id(params)
         await statuses.get_tweet(ctx(request), _viewer(principal), status_id)  # 404 unless visible
     elif name == "chirp:live":
@@ -222,6 +226,7 @@ async def _stream_request(
         tag=str(tag) if tag else None,
         status_id=status_id,
         stream_id=stream_id,
+        list_id=list_id,
     )
 
 
@@ -404,7 +409,7 @@ async def health(request: web.Request) -> web.Response:
     return web.Response(text="OK", content_type="text/plain")
 
 
-@routes.get(r"/api/v1/streaming/{stream:(?:user|public|hashtag|direct|status)(?:/[a-z/]+)?}")
+@routes.get(r"/api/v1/streaming/{stream:(?:user|public|hashtag|direct|list|status)(?:/[a-z/]+)?}")
 @documented(produces="text/event-stream")
 async def sse(request: web.Request) -> web.StreamResponse:
     with _stream_slot(request, request.query.get("access_token") or bearer_token(request)):

@@ -30,9 +30,11 @@ from chirp.handlers import (
     assets,
     blocks,
     conversation_mutes,
+    conversations,
     custom_emojis,
     follow_requests,
     instance,
+    lists,
     live_ingest,
     live_playback,
     live_streams,
@@ -120,6 +122,7 @@ ROUTE_MODULES = (
     notification_policy,  # `/api/v2/notifications/policy` before the groups' `/:group_key`
     notification_groups,
     conversation_mutes,
+    conversations,
     blocks,
     search,
     streaming,
@@ -127,6 +130,7 @@ ROUTE_MODULES = (
     media,
     live_playback,
     live_ingest,
+    lists,
     live_streams,
     studio,  # `/live/studio` before the watch page's `/live/<stream id>`
     watch,
@@ -138,6 +142,8 @@ ROUTE_MODULES = (
     admin,
     polls,
     scheduled_statuses,
+    lists,
+    conversations,
     push_subscriptions,
     openapi,
     webapp,  # the app's routes, and `/`, `/@<user>`, `/tags/...` for signed-in browsers

@@ -128,6 +128,25 @@ INDEXES: dict[str, list[IndexModel]] = {
     "account_moderation": [_index(("approved", ASC)), _index(("suspended_at", ASC))],  # `_id`
     "reports": [_index(("target_account_id", ASC), ("_id", DESC)), _index(("resolved", ASC))],
     "audit_log": [],
+    "lists": [_index(("account_id", ASC), ("_id", ASC))],  # `_id`: the list id
+    # `_id`: "<list>:<account>"; a list's members, the lists of an author (the fan-out), an
+    # owner's memberships of an account (its lists of it; an unfollow)
+    "list_accounts": [
+        _index(("list_id", ASC), ("account_id", DESC)),
+        _index(("account_id", ASC)),
+        _index(("owner_id", ASC), ("account_id", ASC)),
+    ],
+    # `_id`: "<list>:<status>"
+    "list_feed": [
+        _index(("list_id", ASC), ("status_id", DESC)),
+        _index(("status_id", ASC)),
+        _index(("owner_id", ASC), ("author_id", ASC)),
+    ],
+    "conversations": [
+        _index(("account_id", ASC), ("thread_id", ASC), ("key", ASC), unique=True),
+        _index(("account_id", ASC), ("last_status_id", DESC)),
+        _index(("status_ids", ASC)),
+    ],
 }
 
 # Shard keys of the collections that grow with activity. The rest stay unsharded on the
