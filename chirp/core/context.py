@@ -11,6 +11,7 @@ from chirp.blobs.port import BlobStore
 from chirp.bus.port import EventBus
 from chirp.config import Settings
 from chirp.core.emojis import EmojiCache
+from chirp.core.filter_matching import FilterCache
 from chirp.core.ids import SnowflakeGenerator
 from chirp.core.models import ChatMessage, Status
 from chirp.core.secrets import Passwords
@@ -62,6 +63,8 @@ class Context:
     outbox_gate: OutboxGate | None = None
     # This process's copy of the custom emojis (`chirp.core.emojis.current_emojis`).
     emoji_cache: EmojiCache = field(default_factory=EmojiCache)
+    # This process's compiled content filters, per account (`chirp.core.filters`).
+    filter_cache: FilterCache = field(default_factory=FilterCache)
 
     def new_id(self) -> int:
         return self.ids.next_id()

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from chirp.core.context import Context
 from chirp.core.errors import InvalidInput, NotFound
+from chirp.core.filtering import without_hidden
 from chirp.core.live import watchable_ids
 from chirp.core.models import Account, Notification, Page, Status
 from chirp.core.notification_policy import open_requests, screen
@@ -198,6 +199,9 @@ async def still_visible(
     unwelcome = await suspended_among(ctx, senders) | await silenced_for(ctx, viewer_id, senders)
     shunning = await ctx.store.get_shunning(viewer_id, (n.from_account_id for n in rows), ctx.now())
     blocked = shunning.blocking | shunning.blocked_by
+    # Tweets the recipient's `hide` filters match in notifications leave them too.
+    kept = await without_hidden(ctx, viewer_id, "notifications", list(statuses.values()))
+    visible &= {s.id for s in kept}
     return [
         n
         for n in rows

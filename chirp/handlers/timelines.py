@@ -68,7 +68,8 @@ async def home(request: web.Request) -> web.Response:
             context, account, limit=page.limit, offset=query.offset
         )
         headers = offset_link_header(request, query.offset + page.limit) if found else {}
-        return json_response(await render_statuses(request, found, account.id), headers=headers)
+        rendered = await render_statuses(request, found, account.id, filter_context="home")
+        return json_response(rendered, headers=headers)
     loaded = Loaded(account.id)
     found, cursors = await timelines.home_timeline(context, account, page, loaded=loaded)
     return json_response(

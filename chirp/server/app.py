@@ -31,6 +31,7 @@ from chirp.handlers import (
     blocks,
     conversation_mutes,
     custom_emojis,
+    filters,
     follow_requests,
     instance,
     live_ingest,
@@ -132,6 +133,7 @@ ROUTE_MODULES = (
     admin,
     polls,
     scheduled_statuses,
+    filters,
     openapi,
     webapp,  # the app's routes, and `/`, `/@<user>`, `/tags/...` for signed-in browsers
     public_pages,  # `/`, `/@<user>`, `/tags/<name>`: no API path starts so

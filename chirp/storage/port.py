@@ -26,6 +26,7 @@ from chirp.core.models import (
     CustomEmoji,
     Event,
     FeaturedTag,
+    Filter,
     Follow,
     FollowRequest,
     LiveStream,
@@ -37,6 +38,7 @@ from chirp.core.models import (
     NotificationRequest,
     Page,
     Poll,
+    PreviewCard,
     ProfileField,
     ReactionCount,
     Report,
@@ -1170,6 +1172,46 @@ class ScheduledStatusStore(Protocol):
         ...
 
 
+class FilterStore(Protocol):
+    """Content filters: each one a record with its keywords and filtered tweets, saved whole."""
+
+    async def get_filters(self, account_id: int) -> list[Filter]:
+        """All of the account's filters (expired ones too), oldest first, with their keywords
+        and tweets (each in the order added)."""
+        ...
+
+    async def create_filter(self, filter_: Filter) -> None:
+        """Insert the filter with its keywords and tweets (`version` as given)."""
+        ...
+
+    async def save_filter(self, filter_: Filter) -> bool:
+        """Replace the account's filter `filter_.id` (fields, keywords, tweets) if its stored
+        `version` is still `filter_.version`, storing `version + 1`; False (and no write) if
+        the filter is gone or was saved meanwhile."""
+        ...
+
+    async def remove_filter(self, account_id: int, filter_id: int) -> bool:
+        """Delete the account's filter; False if there was none."""
+        ...
+
+
+class CardStore(Protocol):
+    """Link preview cards by `link_key`, and the links tweets shared (for trends)."""
+
+    async def get_cards(self, link_keys: Iterable[str]) -> dict[str, PreviewCard]:
+        """The stored cards (failed fetches too) of these links, by `link_key`."""
+        ...
+
+    async def save_card(self, card: PreviewCard) -> PreviewCard | None:
+        """Insert or replace the card of `card.link_key`; returns the card it replaced."""
+        ...
+
+    async def link_uses(self, since_id: int, limit: int) -> list[tuple[str, int, int]]:
+        """(link_key, status id, author id) of public, non-retweet tweets newer than
+        `since_id` that carry a link, newest first, at most `limit`."""
+        ...
+
+
 @runtime_checkable
 class Store(
     AppStore,
@@ -1200,6 +1242,8 @@ class Store(
     BlockMuteStore,
     PollStore,
     ScheduledStatusStore,
+    FilterStore,
+    CardStore,
     Protocol,
 ):
     """Everything the domain persists. Backends compose the per-aggregate parts."""

@@ -14,9 +14,11 @@ from chirp.storage.mongodb.announcements import MongoAnnouncements
 from chirp.storage.mongodb.apps import MongoApps
 from chirp.storage.mongodb.base import Doc
 from chirp.storage.mongodb.blocks import MongoBlocks
+from chirp.storage.mongodb.cards import MongoCards
 from chirp.storage.mongodb.conversation_mutes import MongoConversationMutes
 from chirp.storage.mongodb.emojis import MongoCustomEmojis
 from chirp.storage.mongodb.engagement import MongoEngagement
+from chirp.storage.mongodb.filters import MongoFilters
 from chirp.storage.mongodb.follow_requests import MongoFollowRequests
 from chirp.storage.mongodb.follows import MongoFollows
 from chirp.storage.mongodb.instance import MongoInstance
@@ -98,6 +100,8 @@ class MongoStore(
     MongoBlocks,
     MongoPolls,
     MongoScheduledStatuses,
+    MongoFilters,
+    MongoCards,
 ):
     """Implements `chirp.storage.port.Store`; one mixin per aggregate. Holds the process's one
     client (a connection pool per server) and closes it on `close`."""

@@ -78,6 +78,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     "polls": [_index(("status_id", ASC), unique=True)],
     "poll_votes": [_index(("poll_id", ASC))],
     "scheduled_statuses": [_index(("account_id", ASC), ("_id", DESC))],
+    "filters": [_index(("account_id", ASC), ("_id", ASC))],
+    "preview_cards": [],  # `_id` the link key
     "media": [
         _index(("status_id", ASC), ("updated_at", ASC)),
         _index(("scheduled_status_id", ASC), sparse=True),  # what a scheduled post holds
