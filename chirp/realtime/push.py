@@ -33,8 +33,9 @@ from chirp.bus.port import EventBus
 from chirp.core import feeds
 from chirp.core.context import Context
 from chirp.core.dispatch import Batch, Step
+from chirp.core.filter_matching import hides, subject_text
 from chirp.core.models import Event, Notification, Status
-from chirp.core.views import load_bundle, load_notification_bundle
+from chirp.core.views import StatusBundle, load_bundle, load_notification_bundle
 from chirp.realtime import involved, topics
 from chirp.serializers.notifications import notification_json
 from chirp.serializers.polls import poll_counts_json
@@ -98,6 +99,16 @@ def _involved(status: Status, statuses: dict[int, Status]) -> list[int]:
         if quoted is not None:
             ids.append(quoted.account_id)
     return ids
+
+
+def _subject(status: Status, bundle: StatusBundle) -> involved.Subject:
+    """What each subscriber's content filters match the tweet on (its original's text)."""
+    original = bundle.statuses.get(status.reblog_of_id or 0)
+    subject = original or status
+    media = (bundle.media[m] for m in subject.media_ids if m in bundle.media)
+    text = subject_text(subject, bundle.polls.get(subject.id), media)
+    ids = (status.id, subject.id) if subject is not status else (status.id,)
+    return involved.Subject(ids, text)
 
 
 class Pusher:
@@ -315,10 +326,14 @@ class Pusher:
         """The tweet's JSON, with the accounts it involves beside it for the hub's filters."""
         bundle = await load_bundle(self.ctx, [status], None)
         body = dumps(StatusSerializer(bundle, self.ctx.settings).status(status))
-        return involved.tag(body, _involved(status, bundle.statuses))
+        return involved.tag(body, _involved(status, bundle.statuses), _subject(status, bundle))
 
     async def _notification(self, notification: Notification) -> None:
         bundle = await load_notification_bundle(self.ctx, [notification], notification.account_id)
+        if notification.status_id is not None and hides(
+            bundle.filtered.get(notification.status_id, ())
+        ):
+            return  # the recipient's `hide` filters leave it out of notifications
         body = notification_json(notification, StatusSerializer(bundle, self.ctx.settings))
         if body is not None:
             await publish_best_effort(
