@@ -107,6 +107,10 @@ class Settings(BaseSettings):
     media_video_timeout_seconds: float = Field(600.0, gt=0)
     media_unattached_ttl_seconds: int = Field(86_400, ge=60)  # then unattached uploads go
     media_gc_interval_seconds: float = Field(600.0, gt=0)
+    # Link preview cards: fetched from the web after a tweet links to a page (off: never).
+    link_cards: bool = True
+    link_card_timeout_seconds: float = Field(10.0, gt=0)
+    link_card_max_bytes: int = Field(1024 * 1024, ge=1024)
 
     # Live video relay: RTMP ingest (0 disables it), HLS segment length and live window, how
     # long a dropped publisher may take to reconnect before its stream ends.

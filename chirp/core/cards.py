@@ -1,15 +1,15 @@
 """Link preview cards: which card a tweet shows (its first link's), and trending links.
 
 Cards are fetched after the write, off the request path (the `status.created` side effect
-`fetch_card`, through the `CardFetcher` port: `chirp.cards` implements it with an HTTP client
+`fetch_card`, through the `context.CardFetcher` port: `chirp.cards` implements it with an HTTP client
 that stays off private networks), once per link, and again only after `REFETCH_AFTER`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import timedelta
-from typing import Protocol
 
 from chirp.core.context import Context
 from chirp.core.models import PreviewCard, Status
@@ -17,12 +17,6 @@ from chirp.core.text import status_link_keys
 
 REFETCH_AFTER = timedelta(days=14)
 RETRY_FAILED_AFTER = timedelta(hours=6)
-
-
-class CardFetcher(Protocol):
-    """Reads a link's page and makes its card (image stored), or a `failed` card."""
-
-    async def fetch(self, ctx: Context, link_key: str, url: str) -> PreviewCard: ...
 
 
 def first_link(status: Status) -> str | None:
@@ -52,3 +46,18 @@ def due(card: PreviewCard | None, ctx: Context) -> bool:
         return True
     wait = RETRY_FAILED_AFTER if card.failed else REFETCH_AFTER
     return ctx.now() - card.fetched_at >= wait
+
+
+async def fetch_card(ctx: Context, status: Status) -> bool:
+    """Fetch the card of the tweet's first link if due; True if the tweet's card changed."""
+    key = first_link(status)
+    if key is None or ctx.card_fetcher is None:
+        return False
+    known = (await ctx.store.get_cards([key])).get(key)
+    if not due(known, ctx):
+        return False
+    card = await ctx.card_fetcher.fetch(ctx, key, key)
+    if card.failed and known is not None and not known.failed:
+        card = replace(known, fetched_at=card.fetched_at)  # keep what was read before
+    await ctx.store.save_card(card)
+    return card != known and not card.failed

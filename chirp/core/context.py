@@ -13,7 +13,7 @@ from chirp.config import Settings
 from chirp.core.emojis import EmojiCache
 from chirp.core.filter_matching import FilterCache
 from chirp.core.ids import SnowflakeGenerator
-from chirp.core.models import ChatMessage, Status
+from chirp.core.models import ChatMessage, PreviewCard, Status
 from chirp.core.secrets import Passwords
 from chirp.media.workers import MediaWorkers
 from chirp.storage.port import Store
@@ -42,6 +42,13 @@ class TweetPush(Protocol):
     def posted(self, status: Status) -> None: ...
 
 
+class CardFetcher(Protocol):
+    """Reads a link's page and makes its preview card, picture stored (`chirp.cards`); a
+    `failed` card when the page cannot or may not be read."""
+
+    async def fetch(self, ctx: Context, link_key: str, url: str) -> PreviewCard: ...
+
+
 @dataclass(slots=True)
 class Context:
     settings: Settings
@@ -65,6 +72,8 @@ class Context:
     emoji_cache: EmojiCache = field(default_factory=EmojiCache)
     # This process's compiled content filters, per account (`chirp.core.filters`).
     filter_cache: FilterCache = field(default_factory=FilterCache)
+    # Link preview cards from the web; None where none are fetched (tools, tests).
+    card_fetcher: CardFetcher | None = None
 
     def new_id(self) -> int:
         return self.ids.next_id()

@@ -19,6 +19,8 @@
     poll.voted        -> (realtime push only: the tweet's `status.counts` carry the poll's)
     poll.ended        -> `poll` notification to every voter and the author (due at the end)
     scheduled_status.due -> publish the scheduled tweet (due at `scheduled_at`)
+    status.created / status.updated -> also fetch the preview card of the tweet's first link;
+                         a new card goes out as `status.card` (realtime push: `status.update`)
 
 Realtime push subscribes here too, as one more step per event.
 """
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from chirp.core import feeds, follow_requests, notifications, polls, scheduled_statuses
+from chirp.core import cards, feeds, follow_requests, notifications, polls, scheduled_statuses
 from chirp.core.context import Context
 from chirp.core.dispatch import Batch, BatchDone, Step
 from chirp.core.models import Event, Page
@@ -150,14 +152,22 @@ async def remove_poll(ctx: Context, event: Event, batch: Batch) -> None:
     await polls.close_poll_of(ctx, _id(event, "status_id"))
 
 
+async def fetch_link_card(ctx: Context, event: Event, batch: Batch) -> None:
+    status = await batch.status(ctx, _id(event, "status_id"))
+    if status is not None and await cards.fetch_card(ctx, status):
+        batch.pushes.append(
+            Event(id=event.id, kind="status.card", payload={"status_id": status.id})
+        )
+
+
 async def publish_scheduled(ctx: Context, event: Event, batch: Batch) -> None:
     await scheduled_statuses.publish_scheduled_tweet(ctx, event)
 
 
 def default_steps() -> dict[str, list[Step]]:
     return {
-        "status.created": [fan_out, notify_new_status],
-        "status.updated": [notify_edit],
+        "status.created": [fan_out, notify_new_status, fetch_link_card],
+        "status.updated": [notify_edit, fetch_link_card],
         "status.deleted": [withdraw_reblog, remove_poll],
         "favourite.created": [notify_favourite],
         "favourite.removed": [withdraw_favourite],

@@ -140,6 +140,7 @@ class Pusher:
         return {
             "status.created": self.status_created,
             "status.updated": self.status_updated,
+            "status.card": self.status_updated,  # a link's card arrived
             "status.deleted": self.status_deleted,
             "favourite.created": self.engagement_changed,
             "favourite.removed": self.engagement_changed,

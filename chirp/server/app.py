@@ -10,8 +10,12 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+import chirp
 from chirp.blobs import open_blobs
 from chirp.bus import open_bus
+from chirp.cards.fetcher import LinkCardFetcher
+from chirp.cards.guarded import GuardedClient
+from chirp.cards.guarded import Limits as GuardLimits
 from chirp.config import Settings
 from chirp.core.backlog import OutboxGate
 from chirp.core.blocks import SWEEP_SECONDS, sweep_expired_mutes
@@ -187,6 +191,27 @@ async def _realtime(app: web.Application) -> AsyncIterator[None]:
         await live.stop()
         await pusher.stop()
         await bus.close()
+
+
+async def _link_cards(app: web.Application) -> AsyncIterator[None]:
+    """The web client that reads linked pages for their preview cards (never this network)."""
+    settings = app[SETTINGS]
+    if not settings.link_cards:
+        yield
+        return
+    client = GuardedClient(
+        f"Chirp/{chirp.__version__} (link preview; +{settings.base_url}/)",
+        limits=GuardLimits(
+            max_bytes=settings.link_card_max_bytes,
+            timeout_seconds=settings.link_card_timeout_seconds,
+        ),
+    )
+    app[CONTEXT].card_fetcher = LinkCardFetcher(client)
+    try:
+        yield
+    finally:
+        app[CONTEXT].card_fetcher = None
+        await client.close()
 
 
 async def _media(app: web.Application) -> AsyncIterator[None]:
@@ -366,6 +391,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.cleanup_ctx.append(open_rate_limits)
     app.cleanup_ctx.append(_realtime)
     app.cleanup_ctx.append(_media)
+    app.cleanup_ctx.append(_link_cards)
     app.cleanup_ctx.append(_dispatcher)
     app.cleanup_ctx.append(_live_relay)
     app.cleanup_ctx.append(_mute_sweeper)

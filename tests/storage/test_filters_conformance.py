@@ -97,7 +97,10 @@ async def test_link_uses_list_public_tweets_with_links(store: Store) -> None:
     hidden = await post(store, alice, "https://example.com/private", visibility="private")
     uses = await store.link_uses(0, 100)
     assert sorted(uses) == sorted(
-        [("https://example.com/a", first.id, alice.id), ("http://example.org/b", first.id, alice.id)]
+        [
+            ("https://example.com/a", first.id, alice.id),
+            ("http://example.org/b", first.id, alice.id),
+        ]
     )
     assert hidden.id not in {u[1] for u in uses}
     assert await store.link_uses(first.id, 100) == []
