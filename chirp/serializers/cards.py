@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from chirp.core.models import PreviewCard
+from chirp.core.trends import LinkTrend
 from chirp.serializers.common import iso
+from chirp.serializers.tags import history_json
 
 
 def card_json(card: PreviewCard) -> dict[str, Any]:
@@ -33,3 +35,8 @@ def card_json(card: PreviewCard) -> dict[str, Any]:
         "blurhash": card.blurhash,
         "published_at": iso(card.published_at),
     }
+
+
+def link_trend_json(trend: LinkTrend) -> dict[str, Any]:
+    """Mastodon's `Trends::Link`: the card with its daily history."""
+    return {**card_json(trend.card), "history": history_json(trend.history)}
