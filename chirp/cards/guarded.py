@@ -39,6 +39,17 @@ def is_public(address: Address) -> bool:
     )
 
 
+def public_or(networks: str) -> AddressCheck:
+    """`is_public`, plus the addresses of these comma-separated networks (CIDR); ValueError
+    for a network that does not parse."""
+    allowed = [
+        ipaddress.ip_network(n.strip(), strict=False) for n in networks.split(",") if n.strip()
+    ]
+    if not allowed:
+        return is_public
+    return lambda address: is_public(address) or any(address in net for net in allowed)
+
+
 class PublicOnlyResolver(AbstractResolver):
     """Resolves through `inner` and keeps only the addresses `allowed` accepts; a name left
     with none cannot be connected to."""

@@ -1,5 +1,7 @@
 """`/api/v2/filters` (filters, their keywords and statuses) and `/api/v1/filters` (each keyword
-seen as a filter), as Mastodon serves them."""
+seen as a filter), as Mastodon serves them. A keyword or filtered status by id is at Mastodon's
+`/api/v2/filters/keywords/:id` and `/api/v2/filters/statuses/:id`, and also at
+`/api/v2/filter_keywords/:id` and `/api/v2/filter_statuses/:id`."""
 
 from __future__ import annotations
 
@@ -180,6 +182,7 @@ async def add_keyword(request: web.Request) -> web.Response:
     return json_response(filter_keyword_json(added))
 
 
+@routes.get(r"/api/v2/filters/keywords/{id}")
 @routes.get(r"/api/v2/filter_keywords/{id}")
 async def show_keyword(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, READ)
@@ -187,6 +190,7 @@ async def show_keyword(request: web.Request) -> web.Response:
     return json_response(filter_keyword_json(keyword))
 
 
+@routes.put(r"/api/v2/filters/keywords/{id}")
 @routes.put(r"/api/v2/filter_keywords/{id}")
 @documented(body=KeywordForm)
 async def update_keyword(request: web.Request) -> web.Response:
@@ -198,6 +202,7 @@ async def update_keyword(request: web.Request) -> web.Response:
     return json_response(filter_keyword_json(saved))
 
 
+@routes.delete(r"/api/v2/filters/keywords/{id}")
 @routes.delete(r"/api/v2/filter_keywords/{id}")
 async def remove_keyword(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, WRITE)
@@ -221,6 +226,7 @@ async def add_filter_status(request: web.Request) -> web.Response:
     return json_response(filter_status_json(added))
 
 
+@routes.get(r"/api/v2/filters/statuses/{id}")
 @routes.get(r"/api/v2/filter_statuses/{id}")
 async def show_filter_status(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, READ)
@@ -228,6 +234,7 @@ async def show_filter_status(request: web.Request) -> web.Response:
     return json_response(filter_status_json(found))
 
 
+@routes.delete(r"/api/v2/filters/statuses/{id}")
 @routes.delete(r"/api/v2/filter_statuses/{id}")
 async def remove_filter_status(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, WRITE)

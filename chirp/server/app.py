@@ -14,7 +14,7 @@ import chirp
 from chirp.blobs import open_blobs
 from chirp.bus import open_bus
 from chirp.cards.fetcher import LinkCardFetcher
-from chirp.cards.guarded import GuardedClient
+from chirp.cards.guarded import GuardedClient, public_or
 from chirp.cards.guarded import Limits as GuardLimits
 from chirp.config import Settings
 from chirp.core.backlog import OutboxGate
@@ -205,6 +205,7 @@ async def _link_cards(app: web.Application) -> AsyncIterator[None]:
             max_bytes=settings.link_card_max_bytes,
             timeout_seconds=settings.link_card_timeout_seconds,
         ),
+        allowed=public_or(settings.link_card_allowed_private),
     )
     app[CONTEXT].card_fetcher = LinkCardFetcher(client)
     try:

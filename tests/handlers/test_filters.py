@@ -157,13 +157,14 @@ async def test_keywords_and_statuses_have_their_own_endpoints(
     keyword = await added.json()
     assert set(keyword) == {"id", "keyword", "whole_word"}
     assert await _get(client, alice, f"/api/v2/filters/{fid}/keywords") == [keyword]
-    assert await _get(client, alice, f"/api/v2/filter_keywords/{keyword['id']}") == keyword
+    assert await _get(client, alice, f"/api/v2/filters/keywords/{keyword['id']}") == keyword
     changed = await client.put(
-        f"/api/v2/filter_keywords/{keyword['id']}",
+        f"/api/v2/filters/keywords/{keyword['id']}",
         headers=alice.headers,
         json={"keyword": "twist", "whole_word": True},
     )
-    assert (await changed.json())["keyword"] == "twist"
+    changed_kw = await changed.json()
+    assert changed_kw["keyword"] == "twist"
     tweet = await post(client, bob, "a tweet to filter")
     filtered = await client.post(
         f"/api/v2/filters/{fid}/statuses", headers=alice.headers, json={"status_id": tweet["id"]}
@@ -176,20 +177,23 @@ async def test_keywords_and_statuses_have_their_own_endpoints(
     )
     assert again.status == 422
     assert await _get(client, alice, f"/api/v2/filters/{fid}/statuses") == [entry]
+    assert await _get(client, alice, f"/api/v2/filters/statuses/{entry['id']}") == entry
+    # Also at the flat paths.
     assert await _get(client, alice, f"/api/v2/filter_statuses/{entry['id']}") == entry
+    assert await _get(client, alice, f"/api/v2/filter_keywords/{keyword['id']}") == changed_kw
     # Someone else's filter parts are not found.
     for path in (
         f"/api/v2/filters/{fid}",
-        f"/api/v2/filter_keywords/{keyword['id']}",
-        f"/api/v2/filter_statuses/{entry['id']}",
+        f"/api/v2/filters/keywords/{keyword['id']}",
+        f"/api/v2/filters/statuses/{entry['id']}",
     ):
         assert (await client.get(path, headers=bob.headers)).status == 404
         assert (await client.delete(path, headers=bob.headers)).status == 404
     assert (
-        await client.delete(f"/api/v2/filter_statuses/{entry['id']}", headers=alice.headers)
+        await client.delete(f"/api/v2/filters/statuses/{entry['id']}", headers=alice.headers)
     ).status == 200
     assert (
-        await client.delete(f"/api/v2/filter_keywords/{keyword['id']}", headers=alice.headers)
+        await client.delete(f"/api/v2/filters/keywords/{keyword['id']}", headers=alice.headers)
     ).status == 200
     left = await _get(client, alice, f"/api/v2/filters/{fid}")
     assert [k["keyword"] for k in left["keywords"]] == [] and left["statuses"] == []
