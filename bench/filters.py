@@ -5,7 +5,7 @@
 1. Matching: an account's filters compiled into one expression per context
    (`chirp.core.filter_matching`) against the obvious alternative, a search per keyword, on the
    same generated tweets, for 0 to 100 filters of 10 keywords each (CPU µs per status, median
-   of 5 passes); the compile itself, and a cache hit (`FilterCache.get` with unchanged records).
+   of 3 passes); the compile itself, and a cache hit (`FilterCache.get` with unchanged records).
 2. A page: `GET /api/v1/timelines/home` (20 tweets) through an in-process app, for a reader
    with no filters and one with 100 filters of 10 keywords (one of them `hide`), sequential
    requests, latency p50/p99.
@@ -152,7 +152,7 @@ def _filters(count: int, keywords: int, rng: random.Random) -> list[Filter]:
     return made
 
 
-def _per_status_us(fn: Any, texts: list[str], passes: int = 5) -> float:
+def _per_status_us(fn: Any, texts: list[str], passes: int = 3) -> float:
     runs = []
     for _ in range(passes):
         started = time.process_time()
@@ -245,7 +245,7 @@ async def home_pages(requests: int) -> dict[str, dict[str, float]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--statuses", type=int, default=20_000)
+    parser.add_argument("--statuses", type=int, default=5_000)
     parser.add_argument("--keywords", type=int, default=10, help="per filter")
     parser.add_argument("--requests", type=int, default=300, help="home pages per reader")
     parser.add_argument("--out", type=Path, default=RESULTS)

@@ -38,11 +38,52 @@ def keyword_pattern(keyword: FilterKeyword) -> str:
     return f"{start}{escaped}{end}"
 
 
+def _trie_pattern(words: Iterable[str]) -> str:
+    """One alternation of `words` factored by common prefixes (`cat|car` -> `ca(?:t|r)`):
+    the engine then tells at the first character which keywords can still match, where a
+    flat alternation tries every keyword at every position of the text."""
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a keyword ends here
+
+    def pattern(node: dict[str, Any]) -> str:
+        ends = "" in node
+        branches = [re.escape(char) + pattern(child) for char, child in node.items() if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:  # longer keywords first, this one if they fail
+            return f"(?:{body})?" if len(branches) > 1 or len(body) > 1 else f"{body}?"
+        return body
+
+    return pattern(root)
+
+
 def _union(keywords: Iterable[FilterKeyword]) -> re.Pattern[str] | None:
-    patterns = [keyword_pattern(k) for k in keywords if k.keyword]
-    if not patterns:
+    """One expression for all the keywords: those needing word boundaries on both sides in
+    one prefix trie between `\\b`s, those needing none in another, the rare rest as they are."""
+    bounded, loose, other = set(), set(), []
+    for keyword in keywords:
+        text = keyword.keyword.lower()
+        if not text:
+            continue
+        if not keyword.whole_word:
+            loose.add(text)
+        elif _WORD.match(text[:1]) and _WORD.match(text[-1:]):
+            bounded.add(text)
+        else:
+            other.append(keyword_pattern(keyword))
+    parts = [*other]
+    if bounded:
+        parts.append(rf"\b{_trie_pattern(sorted(bounded))}\b")
+    if loose:
+        parts.append(_trie_pattern(sorted(loose)))
+    if not parts:
         return None
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+    return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,12 +4,21 @@ compiled sets cached per account and rebuilt when a record changes."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from chirp.core.filter_matching import FilterCache, FilterSet, filters_from_wire, filters_to_wire
+from chirp.core.filter_matching import (
+    FilterCache,
+    FilterSet,
+    filters_from_wire,
+    filters_to_wire,
+    keyword_pattern,
+)
 from chirp.core.models import Filter, FilterKeyword, FilterStatus
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -81,3 +90,26 @@ def test_compiled_sets_are_cached_until_a_record_changes() -> None:
 def test_filters_travel_the_bus_unchanged() -> None:
     record = _filter(("cat", False), expires_at=NOW, statuses=(FilterStatus(5, 77),), version=3)
     assert filters_from_wire(filters_to_wire([record])) == [record]
+
+
+_ALPHABET = "abcAB .#é-"
+
+
+@given(
+    keywords=st.lists(
+        st.tuples(st.text(_ALPHABET, min_size=1, max_size=4), st.booleans()), max_size=8
+    ),
+    text=st.text(_ALPHABET, max_size=30),
+)
+@settings(max_examples=300, deadline=None)
+def test_one_expression_finds_what_a_search_per_keyword_finds(
+    keywords: list[tuple[str, bool]], text: str
+) -> None:
+    """The factored expression (prefix tries, boundaries) agrees with the plain patterns."""
+    record = _filter(*keywords)
+    expected = any(
+        re.search(keyword_pattern(k), text, re.IGNORECASE) for k in record.keywords if k.keyword
+    )
+    compiled = FilterSet([record]).context("home")
+    found = compiled.match((1,), text, NOW) if compiled else []
+    assert bool(found) == expected

@@ -55,12 +55,14 @@ class SqliteFilters(SqliteBase):
             " WHERE f.account_id = ? ORDER BY s.id",
             (account_id,),
         )
+        keywords_of: dict[int, list[Row]] = {}
+        for keyword in keywords:
+            keywords_of.setdefault(keyword["filter_id"], []).append(keyword)
+        statuses_of: dict[int, list[Row]] = {}
+        for status in statuses:
+            statuses_of.setdefault(status["filter_id"], []).append(status)
         return [
-            _filter(
-                row,
-                [k for k in keywords if k["filter_id"] == row["id"]],
-                [s for s in statuses if s["filter_id"] == row["id"]],
-            )
+            _filter(row, keywords_of.get(row["id"], []), statuses_of.get(row["id"], []))
             for row in rows
         ]
 
