@@ -7,18 +7,19 @@ from __future__ import annotations
 import logging
 import tempfile
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import orjson
 
-from chirp.blobs import IMMUTABLE
 from chirp.cards.guarded import GuardedClient, Refused
 from chirp.cards.metadata import oembed_fields, parse_page
-from chirp.core.context import Context
+from chirp.config import Settings
 from chirp.core.media import limits
 from chirp.core.models import PreviewCard
-from chirp.media import jobs
-from chirp.media.sniff import SNIFF_BYTES, sniff
+from chirp.core.ports.blobs import IMMUTABLE, BlobStore
+from chirp.core.ports.media_processing import MediaProcessor
+from chirp.core.sniff import SNIFF_BYTES, sniff
 
 log = logging.getLogger(__name__)
 
@@ -27,11 +28,22 @@ CARD_BLOB_PREFIX = "cards/"
 
 
 class LinkCardFetcher:
-    def __init__(self, client: GuardedClient) -> None:
-        self.client = client
+    """Implements `chirp.core.ports.cards.CardFetcher`; without a blob store or media
+    processor (tools), cards go without pictures."""
 
-    async def fetch(self, ctx: Context, link_key: str, url: str) -> PreviewCard:
-        now = ctx.now()
+    def __init__(
+        self,
+        client: GuardedClient,
+        settings: Settings,
+        blobs: BlobStore | None = None,
+        media: MediaProcessor | None = None,
+    ) -> None:
+        self.client = client
+        self.settings = settings
+        self.blobs = blobs
+        self.media = media
+
+    async def fetch(self, link_key: str, url: str, *, now: datetime) -> PreviewCard:
         failed = PreviewCard(link_key=link_key, url=url, fetched_at=now, failed=True)
         try:
             page = await self.client.get(url, accept="text/html,application/xhtml+xml")
@@ -63,11 +75,11 @@ class LinkCardFetcher:
         if not card.title and not card.description and not image:
             return failed
         if image is not None:
-            card = await self._with_image(ctx, card, image)
+            card = await self._with_image(card, image)
         return card
 
-    async def _with_image(self, ctx: Context, card: PreviewCard, url: str) -> PreviewCard:
-        if ctx.blobs is None or ctx.media_workers is None:
+    async def _with_image(self, card: PreviewCard, url: str) -> PreviewCard:
+        if self.blobs is None or self.media is None:
             return card
         try:
             fetched = await self.client.get(url, accept="image/*", max_bytes=MAX_IMAGE_BYTES)
@@ -80,24 +92,23 @@ class LinkCardFetcher:
             source = Path(work) / "image"
             source.write_bytes(fetched.body)
             try:
-                output, blurhash = await ctx.media_workers.run(
-                    ctx.settings.media_image_timeout_seconds,
-                    jobs.thumbnail,
+                output, blurhash = await self.media.thumbnail(
+                    self.settings.media_image_timeout_seconds,
                     source,
                     Path(work) / "out",
-                    limits(ctx.settings),
+                    limits(self.settings),
                 )
             except Exception:  # an image the pipeline refuses: the card goes without it
                 log.info("link card image refused", extra={"url": url[:200]})
                 return card
             key = f"{CARD_BLOB_PREFIX}{output.sha256[:32]}.{output.extension}"
-            await ctx.blobs.put_file(
+            await self.blobs.put_file(
                 key, Path(output.path), content_type=output.content_type, cache_control=IMMUTABLE
             )
         return replace(
             card,
             image_key=key,
-            image_url=ctx.blobs.public_url(key),
+            image_url=self.blobs.public_url(key),
             image_width=output.width,
             image_height=output.height,
             blurhash=blurhash,

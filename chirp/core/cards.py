@@ -1,7 +1,7 @@
 """Link preview cards: which card a tweet shows (its first link's), and trending links.
 
 Cards are fetched after the write, off the request path (the `status.created` side effect
-`fetch_card`, through the `context.CardFetcher` port: `chirp.cards` implements it with an HTTP client
+`fetch_card`, through the `ports.cards.CardFetcher` port: `chirp.cards` implements it with an HTTP client
 that stays off private networks), once per link, and again only after `REFETCH_AFTER`.
 """
 
@@ -56,7 +56,7 @@ async def fetch_card(ctx: Context, status: Status) -> bool:
     known = (await ctx.store.get_cards([key])).get(key)
     if not due(known, ctx):
         return False
-    card = await ctx.card_fetcher.fetch(ctx, key, key)
+    card = await ctx.card_fetcher.fetch(key, key, now=ctx.now())
     if card.failed and known is not None and not known.failed:
         card = replace(known, fetched_at=card.fetched_at)  # keep what was read before
     await ctx.store.save_card(card)

@@ -7,16 +7,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
-from chirp.blobs.port import BlobStore
-from chirp.bus.port import EventBus
 from chirp.config import Settings
 from chirp.core.emojis import EmojiCache
 from chirp.core.filter_matching import FilterCache
 from chirp.core.ids import SnowflakeGenerator
-from chirp.core.models import ChatMessage, PreviewCard, Status
+from chirp.core.models import ChatMessage, Status
+from chirp.core.ports.blobs import BlobStore
+from chirp.core.ports.bus import EventBus
+from chirp.core.ports.cards import CardFetcher
+from chirp.core.ports.media_processing import MediaProcessor
+from chirp.core.ports.store import Store
+from chirp.core.ports.video import LivePlayback
 from chirp.core.secrets import Passwords
-from chirp.media.workers import MediaWorkers
-from chirp.storage.port import Store
 
 if TYPE_CHECKING:
     from chirp.core.backlog import OutboxGate
@@ -42,13 +44,6 @@ class TweetPush(Protocol):
     def posted(self, status: Status) -> None: ...
 
 
-class CardFetcher(Protocol):
-    """Reads a link's page and makes its preview card, picture stored (`chirp.cards`); a
-    `failed` card when the page cannot or may not be read."""
-
-    async def fetch(self, ctx: Context, link_key: str, url: str) -> PreviewCard: ...
-
-
 @dataclass(slots=True)
 class Context:
     settings: Settings
@@ -59,7 +54,9 @@ class Context:
     bus: EventBus | None = None
     # Media: where blobs live and the processes that decode them; None where unused (tools).
     blobs: BlobStore | None = None
-    media_workers: MediaWorkers | None = None
+    media_workers: MediaProcessor | None = None
+    # Where live streams play (the video relay's HLS); None where no blob store is open.
+    playback: LivePlayback | None = None
     # Live chat and viewer counts to watchers; None where nothing listens.
     live_push: LivePush | None = None
     # New tweets to their readers' sockets at once; None where nothing listens.

@@ -19,6 +19,7 @@ from datetime import timedelta
 
 import orjson
 
+from chirp.core import topics
 from chirp.core.context import Context
 from chirp.core.errors import InvalidInput, NotFound
 from chirp.core.filter_matching import (
@@ -33,7 +34,6 @@ from chirp.core.models import (
     FilterStatus,
 )
 from chirp.core.views import load_visible
-from chirp.realtime import topics
 
 log = logging.getLogger(__name__)
 

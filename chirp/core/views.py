@@ -27,8 +27,8 @@ from chirp.core.models import (
     PreviewCard,
     Status,
 )
+from chirp.core.ports.engagement import ViewerState
 from chirp.core.visibility import load_shunning, screened_ids, visible_ids
-from chirp.storage.port import ViewerState
 
 
 @dataclass(slots=True)

@@ -18,10 +18,11 @@ from typing import Literal, Protocol
 
 import orjson
 
-from chirp.bus.port import EventBus, Message, position_key
 from chirp.core.filter_matching import EMPTY, FilterSet, filters_from_wire, hides
+from chirp.core.ports.bus import EventBus, Message, position_key
+from chirp.core.topics import FILTERS, REVOKED, SHUNNING, shunning
 from chirp.realtime import involved as involvement
-from chirp.realtime.topics import FILTERS, REVOKED, SHUNNING, StreamRequest, shunning
+from chirp.realtime.subscriptions import StreamRequest
 from chirp.serializers.filters import filter_result_json
 
 log = logging.getLogger(__name__)

@@ -78,7 +78,10 @@ async def fetcher(
 ) -> AsyncIterator[GuardedClient]:
     resolver = StubResolver({"news.test": [PUBLIC], "intranet.test": [PRIVATE]})
     guarded = GuardedClient("Chirp/test", resolver=resolver, allowed=as_public(PUBLIC))
-    app[CONTEXT].card_fetcher = LinkCardFetcher(guarded)
+    context = app[CONTEXT]
+    context.card_fetcher = LinkCardFetcher(
+        guarded, context.settings, context.blobs, context.media_workers
+    )
     yield guarded
     await guarded.close()
 
