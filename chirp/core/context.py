@@ -22,6 +22,7 @@ from chirp.core.secrets import Passwords
 
 if TYPE_CHECKING:
     from chirp.core.backlog import OutboxGate
+    from chirp.core.cards import CardQueue
 
 
 class LivePush(Protocol):
@@ -42,6 +43,9 @@ class TweetPush(Protocol):
     outbox still pushes every tweet, and the bus lets only the first copy through."""
 
     def posted(self, status: Status) -> None: ...
+
+    def card_arrived(self, status_id: int) -> None:
+        """The tweet's link card was read: its readers get it again (`status.update`)."""
 
 
 @dataclass(slots=True)
@@ -69,8 +73,10 @@ class Context:
     emoji_cache: EmojiCache = field(default_factory=EmojiCache)
     # This process's compiled content filters, per account (`chirp.core.filters`).
     filter_cache: FilterCache = field(default_factory=FilterCache)
-    # Link preview cards from the web; None where none are fetched (tools, tests).
+    # Link preview cards from the web, and the fetches under way; None where none are
+    # fetched (tools, tests).
     card_fetcher: CardFetcher | None = None
+    card_queue: CardQueue | None = None
 
     def new_id(self) -> int:
         return self.ids.next_id()

@@ -19,8 +19,9 @@
     poll.voted        -> (realtime push only: the tweet's `status.counts` carry the poll's)
     poll.ended        -> `poll` notification to every voter and the author (due at the end)
     scheduled_status.due -> publish the scheduled tweet (due at `scheduled_at`)
-    status.created / status.updated -> also fetch the preview card of the tweet's first link;
-                         a new card goes out as `status.card` (realtime push: `status.update`)
+    status.created / status.updated -> also the preview card of the tweet's first link, read
+                         beside the dispatcher (`cards.CardQueue`); its arrival is a
+                         `status.update` (`TweetPush.card_arrived`)
 
 Realtime push subscribes here too, as one more step per event.
 """
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from chirp.core import cards, feeds, follow_requests, notifications, polls, scheduled_statuses
+from chirp.core import feeds, follow_requests, notifications, polls, scheduled_statuses
 from chirp.core.context import Context
 from chirp.core.dispatch import Batch, BatchDone, Step
 from chirp.core.models import Event, Page
@@ -154,10 +155,8 @@ async def remove_poll(ctx: Context, event: Event, batch: Batch) -> None:
 
 async def fetch_link_card(ctx: Context, event: Event, batch: Batch) -> None:
     status = await batch.status(ctx, _id(event, "status_id"))
-    if status is not None and await cards.fetch_card(ctx, status):
-        batch.pushes.append(
-            Event(id=event.id, kind="status.card", payload={"status_id": status.id})
-        )
+    if status is not None and ctx.card_queue is not None:
+        ctx.card_queue.submit(status)
 
 
 async def publish_scheduled(ctx: Context, event: Event, batch: Batch) -> None:

@@ -129,6 +129,7 @@ class Pusher:
         self._last_posting: asyncio.Task[None] | None = None
         self._flusher: asyncio.Task[None] | None = None
         self._home_topic_lists: dict[int, tuple[list[int], list[str]]] = {}
+        self._card_pushes: set[asyncio.Task[None]] = set()
 
     def steps(self) -> dict[str, list[Step]]:
         """Each event is queued on the batch and pushed by `flush`, after the batch's fan-out
@@ -140,7 +141,6 @@ class Pusher:
         return {
             "status.created": self.status_created,
             "status.updated": self.status_updated,
-            "status.card": self.status_updated,  # a link's card arrived
             "status.deleted": self.status_deleted,
             "favourite.created": self.engagement_changed,
             "favourite.removed": self.engagement_changed,
@@ -285,7 +285,16 @@ class Pusher:
         )
 
     async def status_updated(self, event: Event, batch: Batch) -> None:
-        status = await self.ctx.store.get_status(cast(int, event.payload["status_id"]))
+        await self._push_update(cast(int, event.payload["status_id"]))
+
+    def card_arrived(self, status_id: int) -> None:
+        """`TweetPush`: in the background, like the post path's push."""
+        task = asyncio.create_task(self._push_update(status_id), name="chirp-card-push")
+        self._card_pushes.add(task)
+        task.add_done_callback(self._card_pushes.discard)
+
+    async def _push_update(self, status_id: int) -> None:
+        status = await self.ctx.store.get_status(status_id)
         if status is not None:
             targets = await self._audience(
                 status.account_id, status.visibility, status.mention_ids, status.tags
@@ -423,8 +432,8 @@ class Pusher:
         self._flusher = asyncio.create_task(self.run_counts(), name="chirp-live-counters")
 
     async def stop(self) -> None:
-        for task in list(self._posting.values()):  # the outbox pushes these after a restart
-            task.cancel()
+        for task in [*self._posting.values(), *self._card_pushes]:
+            task.cancel()  # the outbox pushes new tweets after a restart
         if self._flusher is not None:
             self._flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -19,6 +19,7 @@ from chirp.cards.guarded import Limits as GuardLimits
 from chirp.config import Settings
 from chirp.core.backlog import OutboxGate
 from chirp.core.blocks import SWEEP_SECONDS, sweep_expired_mutes
+from chirp.core.cards import CardQueue
 from chirp.core.context import Context
 from chirp.core.dispatch import Dispatcher, Step
 from chirp.core.ids import SnowflakeGenerator
@@ -210,10 +211,12 @@ async def _link_cards(app: web.Application) -> AsyncIterator[None]:
     )
     context = app[CONTEXT]
     context.card_fetcher = LinkCardFetcher(client, settings, context.blobs, context.media_workers)
+    context.card_queue = CardQueue(context)
     try:
         yield
     finally:
-        app[CONTEXT].card_fetcher = None
+        await context.card_queue.close()
+        context.card_fetcher, context.card_queue = None, None
         await client.close()
 
 

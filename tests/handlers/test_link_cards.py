@@ -20,7 +20,8 @@ from aiohttp.test_utils import TestClient
 
 from chirp.cards.fetcher import LinkCardFetcher
 from chirp.cards.guarded import GuardedClient
-from chirp.server.keys import CONTEXT
+from chirp.core.cards import CardQueue
+from chirp.server.keys import CONTEXT, DISPATCHER
 from tests.cards.sites import Site, StubResolver, as_public, site
 from tests.helpers import Drain, User, post
 from tests.media import samples
@@ -82,8 +83,23 @@ async def fetcher(
     context.card_fetcher = LinkCardFetcher(
         guarded, context.settings, context.blobs, context.media_workers
     )
+    context.card_queue = CardQueue(context)
     yield guarded
+    await context.card_queue.close()
     await guarded.close()
+
+
+@pytest.fixture
+def drain(app: web.Application) -> Drain:
+    """The outbox's side effects, then the card fetches they started."""
+
+    async def run() -> None:
+        await app[DISPATCHER].drain()
+        queue = app[CONTEXT].card_queue
+        if queue is not None:
+            await queue.wait_idle()
+
+    return run
 
 
 async def test_a_tweet_gets_the_card_of_its_first_link(
@@ -162,3 +178,32 @@ async def test_links_to_private_addresses_get_no_card_and_no_request(
         assert shown["card"] is None
     assert private.requests == []
     assert await (await client.get("/api/v1/trends/links")).json() == []
+
+
+async def test_a_slow_page_does_not_hold_back_the_outbox(
+    client: TestClient, app: web.Application, alice: User, bob: User, fetcher: GuardedClient
+) -> None:
+    """The card is read beside the dispatcher: the tweet's other side effects (here bob's
+    mention notification) are done while the page has not answered yet."""
+    release = asyncio.Event()
+
+    async def stalled(request: web.Request) -> web.Response:
+        await release.wait()
+        return web.Response(text=ARTICLE, content_type="text/html")
+
+    async with site(PUBLIC, {"/stalled": stalled}) as slow:
+        link = slow.url("/stalled", host="news.test")
+        tweet = await post(client, alice, f"@bob look {link}")
+        await app[DISPATCHER].drain()
+        notes = await (await client.get("/api/v1/notifications", headers=bob.headers)).json()
+        assert [n["status"]["id"] for n in notes] == [tweet["id"]]
+        async with asyncio.timeout(5):
+            while not slow.requests:  # asked, and waiting for the answer
+                await asyncio.sleep(0.02)
+        assert (await (await client.get(f"/api/v1/statuses/{tweet['id']}")).json())["card"] is None
+        release.set()
+        queue = app[CONTEXT].card_queue
+        assert queue is not None
+        await queue.wait_idle()
+    shown = await (await client.get(f"/api/v1/statuses/{tweet['id']}")).json()
+    assert shown["card"]["title"] == "Moon landing, again"
