@@ -4,7 +4,8 @@ An account's filters compile once into a `FilterSet`: per context, one regular e
 joining every keyword of every filter that applies there, and the set of filtered tweet ids.
 Checking a tweet is then one regex search and one set lookup, whatever the number of filters;
 only a tweet that matches is checked filter by filter, for its `FilterResult`s. Compiled sets
-are kept per account (`FilterCache`) and rebuilt only when the filters' records change.
+are kept per account (`FilterCache`) against the account's filters version, and rebuilt only
+when a write raised it.
 
 Keywords match as Mastodon matches them: case-insensitively, and with `whole_word` only at
 word boundaries (a boundary is required only on a side where the keyword has a word
@@ -177,34 +178,29 @@ class FilterSet:
 EMPTY = FilterSet([])
 
 
-def _source(filters: Sequence[Filter]) -> tuple[object, ...]:
-    return tuple(
-        (f.id, f.version, f.title, f.context, f.action, f.expires_at, f.keywords, f.statuses)
-        for f in filters
-    )
-
-
 class FilterCache:
-    """Compiled filter sets by account, rebuilt when the records they came from differ (a
-    filter saved on any node changes its `version`), least recently used dropped first."""
+    """Compiled filter sets by account, kept against the account's filters version (which
+    every write to them raises, on any node), least recently used dropped first."""
 
     def __init__(self, size: int = CACHE_SIZE) -> None:
         self.size = size
-        self._sets: OrderedDict[int, tuple[tuple[object, ...], FilterSet]] = OrderedDict()
+        self._sets: OrderedDict[int, tuple[int, FilterSet]] = OrderedDict()
         self.compiled = 0
 
-    def get(self, account_id: int, filters: Sequence[Filter]) -> FilterSet:
-        if not filters:
-            self._sets.pop(account_id, None)
-            return EMPTY
-        source = _source(filters)
+    def get(self, account_id: int, version: int) -> FilterSet | None:
+        """The compiled set of that version of the account's filters, if kept."""
         kept = self._sets.get(account_id)
-        if kept is not None and kept[0] == source:
-            self._sets.move_to_end(account_id)
-            return kept[1]
-        compiled = FilterSet(list(filters))
+        if kept is None or kept[0] != version:
+            return None
+        self._sets.move_to_end(account_id)
+        return kept[1]
+
+    def put(self, account_id: int, version: int, filters: Sequence[Filter]) -> FilterSet:
+        """Compile and keep the account's filters as read at (or after) `version`."""
+        compiled = FilterSet(list(filters)) if filters else EMPTY
         self.compiled += 1
-        self._sets[account_id] = (source, compiled)
+        self._sets[account_id] = (version, compiled)
+        self._sets.move_to_end(account_id)
         while len(self._sets) > self.size:
             self._sets.popitem(last=False)
         return compiled

@@ -19,10 +19,18 @@ from chirp.core.models import MediaAttachment, Poll, Status
 
 
 async def account_filters(ctx: Context, account_id: int | None) -> FilterSet:
-    """The account's filters, compiled (one read; compiled again only after a change)."""
+    """The account's filters, compiled: one read of the account's filters version, and of the
+    filters themselves only after a write changed them."""
     if account_id is None:
         return EMPTY
-    return ctx.filter_cache.get(account_id, await ctx.store.get_filters(account_id))
+    version = await ctx.store.filters_version(account_id)
+    if version == 0:
+        return EMPTY  # never had a filter
+    found = ctx.filter_cache.get(account_id, version)
+    if found is None:
+        # Read after the version: at least as new as it (a newer read is compiled again later).
+        found = ctx.filter_cache.put(account_id, version, await ctx.store.get_filters(account_id))
+    return found
 
 
 async def context_filters(

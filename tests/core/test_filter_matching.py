@@ -5,7 +5,6 @@ compiled sets cached per account and rebuilt when a record changes."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -77,14 +76,17 @@ def test_contexts_statuses_expiry_and_several_filters() -> None:
     assert FilterSet([one]).context("thread") is None
 
 
-def test_compiled_sets_are_cached_until_a_record_changes() -> None:
-    cache = FilterCache()
+def test_compiled_sets_are_kept_per_filters_version() -> None:
+    cache = FilterCache(size=2)
     records = [_filter(("cat", True))]
-    first = cache.get(9, records)
-    assert cache.get(9, [replace(records[0])]) is first  # equal records: no new compile
-    changed = cache.get(9, [replace(records[0], version=1, keywords=())])
-    assert changed is not first and cache.compiled == 2
-    assert cache.get(9, []).empty
+    assert cache.get(9, 1) is None
+    first = cache.put(9, 1, records)
+    assert cache.get(9, 1) is first and cache.compiled == 1
+    assert cache.get(9, 2) is None  # a write raised the version: read and compile again
+    assert cache.put(9, 2, []).empty
+    cache.put(1, 1, records)
+    cache.put(2, 1, records)
+    assert cache.get(9, 2) is None  # least recently used, dropped
 
 
 def test_filters_travel_the_bus_unchanged() -> None:

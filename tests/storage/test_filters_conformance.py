@@ -104,3 +104,21 @@ async def test_link_uses_list_public_tweets_with_links(store: Store) -> None:
     )
     assert hidden.id not in {u[1] for u in uses}
     assert await store.link_uses(first.id, 100) == []
+
+
+async def test_every_filter_write_raises_the_accounts_filters_version(store: Store) -> None:
+    alice, bob = await make_account(store), await make_account(store)
+    assert await store.filters_version(alice.id) == 0
+    created = _filter(alice.id)
+    await store.create_filter(created)
+    after_create = await store.filters_version(alice.id)
+    assert after_create > 0
+    assert await store.save_filter(replace(created, title="new"))
+    after_save = await store.filters_version(alice.id)
+    assert after_save > after_create
+    assert not await store.save_filter(replace(created, title="stale"))  # refused: unchanged
+    assert not await store.remove_filter(bob.id, created.id)
+    assert await store.filters_version(alice.id) == after_save
+    assert await store.remove_filter(alice.id, created.id)
+    assert await store.filters_version(alice.id) > after_save
+    assert await store.filters_version(bob.id) == 0

@@ -10,6 +10,11 @@ from chirp.core.models import Filter
 class FilterStore(Protocol):
     """Content filters: each one a record with its keywords and filtered tweets, saved whole."""
 
+    async def filters_version(self, account_id: int) -> int:
+        """A number every write to the account's filters raises (0 before the first), in the
+        write's own transaction."""
+        ...
+
     async def get_filters(self, account_id: int) -> list[Filter]:
         """All of the account's filters (expired ones too), oldest first, with their keywords
         and tweets (each in the order added)."""

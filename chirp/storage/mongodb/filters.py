@@ -1,10 +1,11 @@
 """Content filters in MongoDB: one `filters` document per filter, its keywords and tweets
-embedded, so a save is one conditional replace on (`_id`, `account_id`, `version`)."""
+embedded, so a save is one conditional update on (`_id`, `account_id`, `version`); each write
+raises the account's `filter_versions` counter in the same transaction."""
 
 from __future__ import annotations
 
 from chirp.core.models import Filter, FilterKeyword, FilterStatus
-from chirp.storage.mongodb.base import Doc, MongoBase, dt_or_none, ts_or_none
+from chirp.storage.mongodb.base import Doc, MongoBase, Session, dt_or_none, ts_or_none
 
 
 def _doc(filter_: Filter, version: int) -> Doc:
@@ -40,6 +41,15 @@ def _filter(doc: Doc) -> Filter:
 
 
 class MongoFilters(MongoBase):
+    async def _bump(self, account_id: int, session: Session) -> None:
+        await self.db.filter_versions.update_one(
+            {"_id": account_id}, {"$inc": {"version": 1}}, upsert=True, session=session
+        )
+
+    async def filters_version(self, account_id: int) -> int:
+        doc = await self.db.filter_versions.find_one({"_id": account_id})
+        return int(doc["version"]) if doc is not None else 0
+
     async def get_filters(self, account_id: int) -> list[Filter]:
         docs = await self.db.filters.find({"account_id": account_id}, sort=[("_id", 1)]).to_list(
             None
@@ -47,17 +57,37 @@ class MongoFilters(MongoBase):
         return [_filter(doc) for doc in docs]
 
     async def create_filter(self, filter_: Filter) -> None:
-        await self.db.filters.insert_one(_doc(filter_, filter_.version))
+        async def work(session: Session) -> None:
+            await self.db.filters.insert_one(_doc(filter_, filter_.version), session=session)
+            await self._bump(filter_.account_id, session)
+
+        await self._transaction(work)
 
     async def save_filter(self, filter_: Filter) -> bool:
         fresh = _doc(filter_, filter_.version + 1)
         del fresh["_id"]
-        result = await self.db.filters.update_one(
-            {"_id": filter_.id, "account_id": filter_.account_id, "version": filter_.version},
-            {"$set": fresh},
-        )
-        return result.matched_count > 0
+
+        async def work(session: Session) -> bool:
+            result = await self.db.filters.update_one(
+                {"_id": filter_.id, "account_id": filter_.account_id, "version": filter_.version},
+                {"$set": fresh},
+                session=session,
+            )
+            if result.matched_count == 0:
+                return False
+            await self._bump(filter_.account_id, session)
+            return True
+
+        return await self._transaction(work)
 
     async def remove_filter(self, account_id: int, filter_id: int) -> bool:
-        result = await self.db.filters.delete_one({"_id": filter_id, "account_id": account_id})
-        return result.deleted_count > 0
+        async def work(session: Session) -> bool:
+            result = await self.db.filters.delete_one(
+                {"_id": filter_id, "account_id": account_id}, session=session
+            )
+            if result.deleted_count == 0:
+                return False
+            await self._bump(account_id, session)
+            return True
+
+        return await self._transaction(work)

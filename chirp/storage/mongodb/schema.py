@@ -79,6 +79,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     "poll_votes": [_index(("poll_id", ASC))],
     "scheduled_statuses": [_index(("account_id", ASC), ("_id", DESC))],
     "filters": [_index(("account_id", ASC), ("_id", ASC))],
+    "filter_versions": [],  # `_id` the account
     "preview_cards": [],  # `_id` the link key
     "media": [
         _index(("status_id", ASC), ("updated_at", ASC)),

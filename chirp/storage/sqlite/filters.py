@@ -38,7 +38,21 @@ async def _write_parts(tx: aiosqlite.Connection, filter_: Filter) -> None:
     )
 
 
+async def _bump(tx: aiosqlite.Connection, account_id: int) -> None:
+    await tx.execute(
+        "INSERT INTO filter_versions(account_id, version) VALUES (?, 1)"
+        " ON CONFLICT(account_id) DO UPDATE SET version = version + 1",
+        (account_id,),
+    )
+
+
 class SqliteFilters(SqliteBase):
+    async def filters_version(self, account_id: int) -> int:
+        row = await self.db.fetchone(
+            "SELECT version FROM filter_versions WHERE account_id = ?", (account_id,)
+        )
+        return int(row[0]) if row is not None else 0
+
     async def get_filters(self, account_id: int) -> list[Filter]:
         rows = await self.db.fetchall(
             "SELECT * FROM filters WHERE account_id = ? ORDER BY id", (account_id,)
@@ -82,6 +96,7 @@ class SqliteFilters(SqliteBase):
                 ),
             )
             await _write_parts(tx, filter_)
+            await _bump(tx, filter_.account_id)
 
         await self.db.write(write)
 
@@ -105,6 +120,7 @@ class SqliteFilters(SqliteBase):
             for table in ("filter_keywords", "filter_statuses"):
                 await tx.execute(f"DELETE FROM {table} WHERE filter_id = ?", (filter_.id,))
             await _write_parts(tx, filter_)
+            await _bump(tx, filter_.account_id)
             return True
 
         return await self.db.write(write)
@@ -114,6 +130,9 @@ class SqliteFilters(SqliteBase):
             cursor = await tx.execute(
                 "DELETE FROM filters WHERE id = ? AND account_id = ?", (filter_id, account_id)
             )
-            return cursor.rowcount > 0
+            if cursor.rowcount == 0:
+                return False
+            await _bump(tx, account_id)
+            return True
 
         return await self.db.write(write)

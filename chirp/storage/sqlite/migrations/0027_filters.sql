@@ -25,3 +25,10 @@ CREATE TABLE filter_statuses (
     status_id INTEGER NOT NULL,
     UNIQUE (filter_id, status_id)
 );
+
+-- Each account's filters version, raised by every write to its filters in the same
+-- transaction: a reader compares one number to know whether its compiled copy is current.
+CREATE TABLE filter_versions (
+    account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+    version INTEGER NOT NULL
+);
