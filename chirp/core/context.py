@@ -23,6 +23,7 @@ from chirp.core.secrets import Passwords
 if TYPE_CHECKING:
     from chirp.core.backlog import OutboxGate
     from chirp.core.cards import CardQueue
+    from chirp.core.web_push import PushKeys
 
 
 class LivePush(Protocol):
@@ -77,6 +78,8 @@ class Context:
     # fetched (tools, tests).
     card_fetcher: CardFetcher | None = None
     card_queue: CardQueue | None = None
+    # The VAPID identity Web Push is sent with (`chirp.webpush`); None where nothing pushes.
+    web_push: PushKeys | None = None
 
     def new_id(self) -> int:
         return self.ids.next_id()

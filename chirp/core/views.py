@@ -25,6 +25,7 @@ from chirp.core.models import (
     Notification,
     Poll,
     PreviewCard,
+    Report,
     Status,
 )
 from chirp.core.ports.engagement import ViewerState
@@ -49,6 +50,8 @@ class StatusBundle:
     muted: set[int] = field(default_factory=set)
     # Polls by status id, the viewer's choices by poll id, and when they were read (`expired`).
     polls: dict[int, Poll] = field(default_factory=dict)
+    # Reports that `admin.report` notifications point at (their targets are in `accounts`).
+    reports: dict[int, Report] = field(default_factory=dict)
     own_votes: dict[int, tuple[int, ...]] = field(default_factory=dict)
     now: datetime | None = None
     # The viewer's filter results (`filtered`) by status id, in the page's filter context.
@@ -201,13 +204,19 @@ async def load_notification_bundle(
     """Everything to show a page of notifications: their tweets, streams and senders."""
     rows = list(rows)
     statuses = await ctx.store.get_statuses(n.status_id for n in rows if n.status_id is not None)
+    reports = {}
+    for report_id in {n.report_id for n in rows if n.report_id is not None}:
+        if (report := await ctx.store.get_report(report_id)) is not None:
+            reports[report_id] = report
     bundle = await load_bundle(
         ctx,
         statuses.values(),
         viewer_id,
-        extra_account_ids=[n.from_account_id for n in rows],
+        extra_account_ids=[n.from_account_id for n in rows]
+        + [r.target_account_id for r in reports.values()],
         filter_context="notifications",
     )
+    bundle.reports = reports
     bundle.streams = await ctx.store.get_live_streams(
         n.stream_id for n in rows if n.stream_id is not None
     )

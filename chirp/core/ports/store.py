@@ -33,6 +33,7 @@ from chirp.core.ports.statuses import StatusStore
 from chirp.core.ports.tags import LinkStore, TagStore
 from chirp.core.ports.timelines import TimelineStore
 from chirp.core.ports.tokens import TokenStore
+from chirp.core.ports.web_push import PushSubscriptionStore
 
 
 @runtime_checkable
@@ -67,6 +68,7 @@ class Store(
     ScheduledStatusStore,
     FilterStore,
     CardStore,
+    PushSubscriptionStore,
     Protocol,
 ):
     """Everything the domain persists. Backends compose the per-aggregate parts."""

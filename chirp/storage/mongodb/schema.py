@@ -81,6 +81,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     "filters": [_index(("account_id", ASC), ("_id", ASC))],
     "filter_versions": [],  # `_id` the account
     "preview_cards": [],  # `_id` the link key
+    "push_subscriptions": [_index(("account_id", ASC)), _index(("id", ASC), unique=True)],
+    "instance_secrets": [],  # `_id` the name
     "media": [
         _index(("status_id", ASC), ("updated_at", ASC)),
         _index(("scheduled_status_id", ASC), sparse=True),  # what a scheduled post holds

@@ -40,6 +40,7 @@ from chirp.storage.sqlite.statuses import STATUS_COLUMNS, SqliteStatuses, status
 from chirp.storage.sqlite.tags import SqliteTags
 from chirp.storage.sqlite.timelines import SqliteTimelines
 from chirp.storage.sqlite.tokens import SqliteTokens
+from chirp.storage.sqlite.web_push import SqliteWebPush
 
 
 class SqliteStore(
@@ -72,6 +73,7 @@ class SqliteStore(
     SqliteScheduledStatuses,
     SqliteFilters,
     SqliteCards,
+    SqliteWebPush,
 ):
     """Implements `chirp.core.ports.store.Store`; one mixin per aggregate."""
 
