@@ -95,6 +95,8 @@ async def purge_account(ctx: Context, account_id: int) -> None:
     while scheduled := await ctx.store.list_scheduled_statuses(account_id, first):
         for post in scheduled:
             await ctx.store.remove_scheduled_status(post.id, ctx.now())
+    for kept in await ctx.store.get_filters(account_id):
+        await ctx.store.remove_filter(account_id, kept.id)
     await ctx.store.clear_notifications(account_id)
     # What it notified others of without a tweet (those about tweets went with the tweets, the
     # likes and the retweets): Mastodon deletes every notification from the account.

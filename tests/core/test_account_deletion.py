@@ -13,6 +13,7 @@ from chirp.core import (
     account_deletion,
     blocks,
     engagement,
+    filters,
     follows,
     moderation,
     scheduled_statuses,
@@ -54,6 +55,13 @@ async def test_a_suspended_account_s_data_is_deleted(store: Store) -> None:
     await blocks.mute_account(ctx, ada, cy.id, notifications=True, duration=0)
     at = ctx.now() + scheduled_statuses.MIN_LEAD * 2
     await scheduled_statuses.schedule_tweet(ctx, ada, statuses.TweetDraft(text="later"), at)
+    await filters.create_filter(
+        ctx,
+        ada,
+        filters.FilterDraft(
+            title="f", context=["home"], keywords=[filters.KeywordChange(keyword="x")]
+        ),
+    )
     await statuses.post_tweet(ctx, bob, statuses.TweetDraft(text="@ada hi"))
     await drain(ctx)
     assert await store.list_notifications(ada.id, Page()) != []
@@ -77,6 +85,7 @@ async def test_a_suspended_account_s_data_is_deleted(store: Store) -> None:
     assert await store.list_blocks(ada.id, Page()) == []
     assert await store.list_mutes(ada.id, Page(), ctx.now()) == []
     assert await store.list_scheduled_statuses(ada.id, Page()) == []
+    assert await store.get_filters(ada.id) == []
     assert await store.list_notifications(ada.id, Page()) == []
     # Bob's mentions by ada went with her tweets.
     assert [n.from_account_id for n in await store.list_notifications(bob.id, Page())] == []
