@@ -48,11 +48,15 @@ def match_statuses(
     polls: dict[int, Poll],
     media: dict[int, MediaAttachment],
     now: datetime,
+    viewer_id: int | None,
 ) -> dict[int, list[FilterMatch]]:
     """The filter results of each tweet that has any, by tweet id (a retweet's under both its
-    id and its original's, as Mastodon's): matched on the original's text."""
+    id and its original's, as Mastodon's): matched on the original's text. The viewer's own
+    tweets and retweets are never filtered (as Mastodon's, and the streams: `hub`)."""
     found: dict[int, list[FilterMatch]] = {}
     for status in statuses:
+        if status.account_id == viewer_id:
+            continue
         subject = originals.get(status.reblog_of_id or 0, status)
         text = subject_text(
             subject, polls.get(subject.id), (media[m] for m in subject.media_ids if m in media)
@@ -66,7 +70,10 @@ def match_statuses(
 
 
 async def filter_results(
-    ctx: Context, compiled: ContextFilters | None, statuses: Iterable[Status]
+    ctx: Context,
+    compiled: ContextFilters | None,
+    statuses: Iterable[Status],
+    viewer_id: int | None,
 ) -> dict[int, list[FilterMatch]]:
     """`match_statuses`, loading the originals, polls and media descriptions it needs."""
     statuses = list(statuses)
@@ -79,7 +86,7 @@ async def filter_results(
     if compiled.any_keyword is not None:
         polls = await ctx.store.get_polls_of_statuses(s.id for s in subjects)
         media = await ctx.store.get_media_batch(m for s in subjects for m in s.media_ids)
-    return match_statuses(compiled, statuses, originals, polls, media, ctx.now())
+    return match_statuses(compiled, statuses, originals, polls, media, ctx.now(), viewer_id)
 
 
 async def without_hidden(
@@ -89,5 +96,5 @@ async def without_hidden(
     compiled = await context_filters(ctx, viewer_id, context)
     if compiled is None or not any(r.filter.action == "hide" for r in compiled.rules):
         return statuses
-    results = await filter_results(ctx, compiled, statuses)
+    results = await filter_results(ctx, compiled, statuses, viewer_id)
     return [s for s in statuses if not hides(results.get(s.id, ()))]

@@ -136,6 +136,7 @@ async def load_bundle(
             bundle.polls,
             bundle.media,
             bundle.now,
+            viewer_id,
         )
     bundle.cards = await status_cards(ctx, everything)
     return bundle
@@ -193,7 +194,7 @@ async def load_visible(
         and (found[i].reblog_of_id is None or found[i].reblog_of_id in visible)
     ]
     if compiled is not None and any(r.filter.action == "hide" for r in compiled.rules):
-        results = await filter_results(ctx, compiled, shown)
+        results = await filter_results(ctx, compiled, shown, viewer_id)
         shown = [s for s in shown if not hides(results.get(s.id, ()))]
     return shown
 

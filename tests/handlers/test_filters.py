@@ -301,6 +301,11 @@ async def test_warn_filters_mark_statuses_and_hide_filters_drop_them(
     assert all(s["filtered"] == [] for s in public)
     # Bob's own view is his.
     assert len(await _get(client, bob, "/api/v1/timelines/home")) == 4
+    # One's own tweets are never filtered.
+    own = await post(client, alice, "my finale and my crypto")
+    await drain()
+    mine = await _get(client, alice, "/api/v1/timelines/home")
+    assert (mine[0]["id"], mine[0]["filtered"]) == (own["id"], [])
     # A retweet of a hidden tweet is hidden too; retweet of a marked one is marked.
     by_bob = await _get(client, alice, f"/api/v1/accounts/{bob.id}/statuses")
     assert len(by_bob) == 4  # `account` context: no filter applies there
