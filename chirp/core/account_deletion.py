@@ -100,6 +100,8 @@ async def purge_account(ctx: Context, account_id: int) -> None:
     while chats := await ctx.store.list_conversations(account_id, first):
         for chat in chats:
             await ctx.store.remove_conversation(account_id, chat.id)
+    for kept in await ctx.store.get_filters(account_id):
+        await ctx.store.remove_filter(account_id, kept.id)
     await ctx.store.clear_notifications(account_id)
     # What it notified others of without a tweet (those about tweets went with the tweets, the
     # likes and the retweets): Mastodon deletes every notification from the account.

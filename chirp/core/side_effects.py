@@ -22,6 +22,9 @@
     poll.voted        -> (realtime push only: the tweet's `status.counts` carry the poll's)
     poll.ended        -> `poll` notification to every voter and the author (due at the end)
     scheduled_status.due -> publish the scheduled tweet (due at `scheduled_at`)
+    status.created / status.updated -> also the preview card of the tweet's first link, read
+                         beside the dispatcher (`cards.CardQueue`); its arrival is a
+                         `status.update` (`TweetPush.card_arrived`)
     account.created   -> `admin.sign_up` notification to every staff member
     report.created    -> `admin.report` notification to every staff member (not the reporter
                          nor the reported)
@@ -203,6 +206,12 @@ async def remove_poll(ctx: Context, event: Event, batch: Batch) -> None:
     await polls.close_poll_of(ctx, _id(event, "status_id"))
 
 
+async def fetch_link_card(ctx: Context, event: Event, batch: Batch) -> None:
+    status = await batch.status(ctx, _id(event, "status_id"))
+    if status is not None and ctx.card_queue is not None:
+        ctx.card_queue.submit(status)
+
+
 async def notify_staff_of_sign_up(ctx: Context, event: Event, batch: Batch) -> None:
     batch.notifications += await staff_notifications.notify_staff_of_sign_up(ctx, event)
 
@@ -221,8 +230,8 @@ async def publish_scheduled(ctx: Context, event: Event, batch: Batch) -> None:
 
 def default_steps() -> dict[str, list[Step]]:
     return {
-        "status.created": [fan_out, notify_new_status, join_conversations],
-        "status.updated": [notify_edit, join_conversations_after_edit],
+        "status.created": [fan_out, notify_new_status, join_conversations, fetch_link_card],
+        "status.updated": [notify_edit, join_conversations_after_edit, fetch_link_card],
         "status.deleted": [withdraw_reblog, remove_poll, leave_lists_and_conversations],
         "favourite.created": [notify_favourite],
         "favourite.removed": [withdraw_favourite],

@@ -25,6 +25,9 @@ ANNOUNCEMENT_EVENTS = frozenset({"announcement", "announcement.reaction", "annou
 # Control event on `shunning:<account>`: the account's hidden accounts changed (a block or a
 # mute); its payload lists them all ("1,2,3"), and every node refilters that account's streams.
 SHUNNING = "chirp.shunning"
+# Control event on the same topic: the account's content filters changed; its payload is
+# them all (`filter_matching.filters_to_wire`), and every node refilters that account's streams.
+FILTERS = "chirp.filters"
 
 
 def shunning(account_id: int) -> str:

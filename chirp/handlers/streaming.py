@@ -29,6 +29,7 @@ from aiohttp import WSMsgType, web
 
 from chirp.core import blocks, lists, live, statuses, topics
 from chirp.core.errors import ChirpError, InvalidInput, NotAuthenticated, NotFound, RateLimited
+from chirp.core.filtering import account_filters
 from chirp.core.models import Principal
 from chirp.core.oauth import authenticate_bearer, require_scope
 from chirp.core.secrets import digest
@@ -182,11 +183,17 @@ async def _principal(request: web.Request, token: str | None) -> Principal | Non
 
 
 async def _shunning(request: web.Request, principal: Principal | None) -> Viewer:
-    """The signed-in account and whose tweets its streams drop (blocks both ways, mutes)."""
+    """The signed-in account, whose tweets its streams drop (blocks both ways, mutes), and its
+    content filters."""
     account_id = _viewer(principal)
     if account_id is None:
         return Viewer()
-    return Viewer(account_id, await blocks.hidden_accounts(ctx(request), account_id))
+    context = ctx(request)
+    return Viewer(
+        account_id,
+        await blocks.hidden_accounts(context, account_id),
+        await account_filters(context, account_id),
+    )
 
 
 def _close_at_expiry(principal: Principal | None, outlet: _Outlet) -> asyncio.TimerHandle | None:

@@ -36,9 +36,10 @@ from chirp.core import feeds, topics
 from chirp.core.context import Context
 from chirp.core.direct_conversations import participants_shown
 from chirp.core.dispatch import Batch, Step
+from chirp.core.filter_matching import hides, subject_text
 from chirp.core.models import Conversation, Event, Notification, Status
 from chirp.core.ports.bus import EventBus
-from chirp.core.views import load_bundle, load_notification_bundle, load_visible
+from chirp.core.views import StatusBundle, load_bundle, load_notification_bundle, load_visible
 from chirp.realtime import involved
 from chirp.serializers.conversations import conversation_json
 from chirp.serializers.notifications import notification_json
@@ -105,6 +106,16 @@ def _involved(status: Status, statuses: dict[int, Status]) -> list[int]:
     return ids
 
 
+def _subject(status: Status, bundle: StatusBundle) -> involved.Subject:
+    """What each subscriber's content filters match the tweet on (its original's text)."""
+    original = bundle.statuses.get(status.reblog_of_id or 0)
+    subject = original or status
+    media = (bundle.media[m] for m in subject.media_ids if m in bundle.media)
+    text = subject_text(subject, bundle.polls.get(subject.id), media)
+    ids = (status.id, subject.id) if subject is not status else (status.id,)
+    return involved.Subject(ids, text)
+
+
 class Pusher:
     """The push steps, plus the live-counter coalescer they feed."""
 
@@ -124,6 +135,7 @@ class Pusher:
         self._flusher: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[None]] = set()  # held until done
         self._home_topic_lists: dict[int, tuple[list[int], list[str]]] = {}
+        self._card_pushes: set[asyncio.Task[None]] = set()
 
     def steps(self) -> dict[str, list[Step]]:
         """Each event is queued on the batch and pushed by `flush`, after the batch's fan-out
@@ -306,7 +318,16 @@ class Pusher:
         )
 
     async def status_updated(self, event: Event, batch: Batch) -> None:
-        status = await self.ctx.store.get_status(cast(int, event.payload["status_id"]))
+        await self._push_update(cast(int, event.payload["status_id"]))
+
+    def card_arrived(self, status_id: int) -> None:
+        """`TweetPush`: in the background, like the post path's push."""
+        task = asyncio.create_task(self._push_update(status_id), name="chirp-card-push")
+        self._card_pushes.add(task)
+        task.add_done_callback(self._card_pushes.discard)
+
+    async def _push_update(self, status_id: int) -> None:
+        status = await self.ctx.store.get_status(status_id)
         if status is not None:
             targets = await self._audience(
                 status.account_id, status.visibility, status.mention_ids, status.tags
@@ -348,10 +369,14 @@ class Pusher:
         """The tweet's JSON, with the accounts it involves beside it for the hub's filters."""
         bundle = await load_bundle(self.ctx, [status], None)
         body = dumps(StatusSerializer(bundle, self.ctx.settings).status(status))
-        return involved.tag(body, _involved(status, bundle.statuses))
+        return involved.tag(body, _involved(status, bundle.statuses), _subject(status, bundle))
 
     async def _notification(self, notification: Notification) -> None:
         bundle = await load_notification_bundle(self.ctx, [notification], notification.account_id)
+        if notification.status_id is not None and hides(
+            bundle.filtered.get(notification.status_id, ())
+        ):
+            return  # the recipient's `hide` filters leave it out of notifications
         body = notification_json(notification, StatusSerializer(bundle, self.ctx.settings))
         if body is not None:
             await publish_best_effort(
@@ -434,8 +459,8 @@ class Pusher:
         self._flusher = asyncio.create_task(self.run_counts(), name="chirp-live-counters")
 
     async def stop(self) -> None:
-        for task in list(self._posting.values()):  # the outbox pushes these after a restart
-            task.cancel()
+        for task in [*self._posting.values(), *self._card_pushes]:
+            task.cancel()  # the outbox pushes new tweets after a restart
         if self._flusher is not None:
             self._flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -13,6 +13,7 @@ from chirp.core import (
     account_deletion,
     blocks,
     engagement,
+    filters,
     follows,
     lists,
     moderation,
@@ -55,6 +56,13 @@ async def test_a_suspended_account_s_data_is_deleted(store: Store) -> None:
     await blocks.mute_account(ctx, ada, cy.id, notifications=True, duration=0)
     at = ctx.now() + scheduled_statuses.MIN_LEAD * 2
     await scheduled_statuses.schedule_tweet(ctx, ada, statuses.TweetDraft(text="later"), at)
+    await filters.create_filter(
+        ctx,
+        ada,
+        filters.FilterDraft(
+            title="f", context=["home"], keywords=[filters.KeywordChange(keyword="x")]
+        ),
+    )
     await statuses.post_tweet(ctx, bob, statuses.TweetDraft(text="@ada hi"))
     await statuses.post_tweet(ctx, bob, statuses.TweetDraft(text="@ada psst", visibility="direct"))
     owned = await lists.create_list(ctx, ada, "Mine")
@@ -85,6 +93,7 @@ async def test_a_suspended_account_s_data_is_deleted(store: Store) -> None:
     assert await store.list_blocks(ada.id, Page()) == []
     assert await store.list_mutes(ada.id, Page(), ctx.now()) == []
     assert await store.list_scheduled_statuses(ada.id, Page()) == []
+    assert await store.get_filters(ada.id) == []
     assert await store.list_notifications(ada.id, Page()) == []
     # Her lists, her conversations, her place in others' lists; bob keeps his own direct tweet.
     assert await store.get_lists(ada.id) == []

@@ -78,6 +78,9 @@ INDEXES: dict[str, list[IndexModel]] = {
     "polls": [_index(("status_id", ASC), unique=True)],
     "poll_votes": [_index(("poll_id", ASC))],
     "scheduled_statuses": [_index(("account_id", ASC), ("_id", DESC))],
+    "filters": [_index(("account_id", ASC), ("_id", ASC))],
+    "filter_versions": [],  # `_id` the account
+    "preview_cards": [],  # `_id` the link key
     "push_subscriptions": [_index(("account_id", ASC)), _index(("id", ASC), unique=True)],
     "instance_secrets": [],  # `_id` the name
     "media": [
