@@ -3,7 +3,7 @@
 
 GET /app/assets/:name      hashed bundles: cached for a year, immutable
 GET /home, /notifications, /search, /bookmarks, /favourites, /settings, /compose, /explore,
-    /login, /signup, /oauth-callback, /follow_requests, /live-now, /app
+    /login, /signup, /oauth-callback, /follow_requests, /live-now, /lists, /app
                            the app's `index.html` (`no-cache`: a deploy shows at once)
 GET /, /@:user, /@:user/with_replies, /@:user/:id, /tags/:name
                            the app for a browser that holds the `chirp_app=1` hint cookie (set by
@@ -53,6 +53,7 @@ APP_PATHS = (
     "/oauth-callback",
     "/follow_requests",
     "/live-now",
+    "/lists",
 )
 _TYPES = {
     ".js": "text/javascript",

@@ -27,6 +27,7 @@ SCENARIOS = {
     "quality": "a poll posted and voted on; mute (undone in the settings), report and block; a "
     "failed like rolled back with its message; 429 with its wait and offline worded; relative "
     "times move on",
+    "lists": "A makes a list and adds B; B's tweet arrives live on the list's page; axe on both",
     "axe": "axe-core on every screen at 390x844 and 1280x900: no serious or critical violation",
 }
 

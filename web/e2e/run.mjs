@@ -318,6 +318,36 @@ const scenarios = {
     check(problems.length === 0, `console: ${problems}`);
   },
 
+  /** Lists: A makes one, adds B (whom A follows); B's tweet arrives live on the list's page
+   * (its own `list` stream); axe on both list screens. */
+  async lists(browser) {
+    const a = await open(browser, base, DESKTOP);
+    const b = await open(browser, base, MOBILE);
+    const bn = name("lee");
+    await signUp(a, name("kim"));
+    await signUp(b, bn);
+    await a.goto(`/@${bn}`);
+    await a.getByRole("button", { name: "Follow" }).click();
+    await a.getByRole("button", { name: "Unfollow" }).waitFor();
+    await a.goto("/lists");
+    await a.getByRole("textbox", { name: "New list's name" }).fill(`friends ${stamp}`);
+    await a.getByRole("button", { name: "Create" }).click();
+    const violations = (await axeViolations(a)).map((v) => `/lists ${v}`);
+    await a.getByRole("link", { name: `friends ${stamp}` }).click();
+    await a.waitForURL(/\/lists\/\d+$/);
+    await a.getByRole("button", { name: "Members" }).click();
+    await a.getByRole("textbox", { name: "Add someone you follow: @handle" }).fill(`@${bn}`);
+    await a.getByRole("button", { name: "Add", exact: true }).click();
+    await a.locator(".account-row", { hasText: `@${bn}` }).waitFor();
+    await a.locator("html[data-stream=open]").waitFor();
+    await a.waitForTimeout(500);
+    await post(b, `on the list ${stamp}`);
+    await card(a, `on the list ${stamp}`).waitFor({ timeout: 10000 });
+    violations.push(...(await axeViolations(a)).map((v) => `list page ${v}`));
+    check(violations.length === 0, `axe violations:\n${violations.join("\n")}`);
+    check(a.problems.length === 0 && b.problems.length === 0, `console: ${a.problems} ${b.problems}`);
+  },
+
   /** axe-core on every screen, phone and desktop: no serious or critical violation. */
   async axe(browser) {
     const found = [];

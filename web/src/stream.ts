@@ -19,7 +19,8 @@ const listeners = new Set<Listener>();
 const cursor = new StreamCursor(sessionStorage.getItem("chirp.stream.last"));
 const counted = new Map<string, number>(); // status id -> how many views show it
 const tags = new Map<string, number>();
-const lives = new Set<string>(); // live streams whose chat and viewer count this tab follows
+const lives = new Set<string>();
+const lists = new Map<string, number>(); // live streams whose chat and viewer count this tab follows
 let socket: WebSocket | null = null;
 let retry = 0;
 let openedBefore = false;
@@ -57,6 +58,7 @@ export function connect(): void {
     for (const id of counted.keys()) send({ type: "subscribe", stream: "status", id });
     for (const tag of tags.keys()) send({ type: "subscribe", stream: "hashtag", tag });
     for (const id of lives) send({ type: "subscribe", stream: "chirp:live", id });
+    for (const list of lists.keys()) send({ type: "subscribe", stream: "list", list });
     if (lives.size) dispatch({ event: "chirp.live.resubscribed", payload: {}, stream: ["chirp:live"] });
   };
   ws.onmessage = (message) => {
@@ -125,6 +127,21 @@ export function watchTag(tag: string): () => void {
     else {
       tags.delete(tag);
       send({ type: "unsubscribe", stream: "hashtag", tag });
+    }
+  };
+}
+
+/** A list's timeline, live, while its page is open. */
+export function watchList(list: string): () => void {
+  const n = lists.get(list) ?? 0;
+  lists.set(list, n + 1);
+  if (n === 0) send({ type: "subscribe", stream: "list", list });
+  return () => {
+    const left = (lists.get(list) ?? 1) - 1;
+    if (left > 0) lists.set(list, left);
+    else {
+      lists.delete(list);
+      send({ type: "unsubscribe", stream: "list", list });
     }
   };
 }

@@ -1,7 +1,7 @@
 // Every string the app shows, in one place, ready for translation.
 export const en = {
   appName: "Chirp",
-  nav: { home: "Home", notifications: "Notifications", search: "Search", explore: "Explore", bookmarks: "Bookmarks", favourites: "Likes", profile: "Profile", settings: "Settings", live: "Live now", compose: "Post", main: "Main navigation", more: "More", signOut: "Sign out", skip: "Skip to content" },
+  nav: { home: "Home", notifications: "Notifications", search: "Search", explore: "Explore", bookmarks: "Bookmarks", favourites: "Likes", profile: "Profile", settings: "Settings", live: "Live now", compose: "Post", main: "Main navigation", more: "More", signOut: "Sign out", skip: "Skip to content", lists: "Lists" },
   time: { now: "now", s: (n: number) => `${n}s`, m: (n: number) => `${n}m`, h: (n: number) => `${n}h`, d: (n: number) => `${n}d` },
   errors: {
     offline: "You are offline. Chirp will catch up when the connection is back.",
@@ -78,6 +78,11 @@ export const en = {
     category: "Why", spam: "Spam", violation: "It breaks the server's rules", other: "Something else",
     comment: "Anything the moderators should know", send: "Send report", reported: "Report sent to the moderators",
     blockedTitle: "Blocked accounts", mutedTitle: "Muted accounts", none: "Nobody here.", profileMenu: "More options for this account",
+  },
+  lists: {
+    title: "Lists", newTitle: "New list's name", create: "Create", none: "No lists yet.", members: "Members",
+    addPlaceholder: "Add someone you follow: @handle", add: "Add", remove: "Remove", added: (acct: string) => `Added @${acct}`,
+    empty: "Nothing in this list yet.",
   },
   poll: {
     label: "Poll", add: "Add a poll", remove: "Remove the poll", option: (n: number) => `Choice ${n}`, removeOption: (n: number) => `Remove choice ${n}`,

@@ -33,6 +33,8 @@ const S = {
   TagPage: lazy(() => screens().then((m) => m.TagPage)),
   Thread: lazy(() => screens().then((m) => m.Thread)),
   Profile: lazy(() => screens().then((m) => m.Profile)),
+  Lists: lazy(() => import("./Lists").then((m) => m.Lists)),
+  ListPage: lazy(() => import("./Lists").then((m) => m.ListPage)),
 };
 // Fetched once the first screen is up, so moving to another screen needs no round trip.
 // A failure (offline) is no error: the screen asks again when it is shown.
@@ -57,6 +59,9 @@ function Screen() {
   if (path === "/live-now") return <S.LiveNow />;
   if (path === "/follow_requests") return <S.FollowRequests />;
   if (path === "/compose") return <Home />;
+  if (path === "/lists") return <S.Lists />;
+  const list = /^\/lists\/(\d+)$/.exec(path);
+  if (list) return <S.ListPage id={list[1]!} />;
   const live = /^\/live\/(\d+)$/.exec(path);
   if (live) return <Watch id={live[1]!} />;
   const tag = /^\/tags\/([^/]+)$/.exec(path);
@@ -166,6 +171,7 @@ export function App() {
         <NavLink href="/bookmarks" label={t.nav.bookmarks} icon="bookmark" />
         <NavLink href="/favourites" label={t.nav.favourites} icon="heart" />
         <NavLink href="/live-now" label={t.nav.live} icon="live" />
+        <NavLink href="/lists" label={t.nav.lists} icon="list" />
         {me.value && <NavLink href={`/@${me.value.acct}`} label={t.nav.profile} icon="user" />}
         <NavLink href="/settings" label={t.nav.settings} icon="settings" />
         <button class="primary compose-button" onClick={() => openCompose()} aria-label={t.nav.compose}><span aria-hidden="true"><Icon name="compose" size={24} /></span><span class="nav-label">{t.nav.compose}</span></button>

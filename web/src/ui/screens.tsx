@@ -352,6 +352,7 @@ export function Settings() {
         <a class="button" href="/favourites">{t.nav.favourites}</a>
         <a class="button" href="/live-now">{t.nav.live}</a>
         <a class="button" href="/search">{t.nav.search}</a>
+        <a class="button" href="/lists">{t.nav.lists}</a>
       </nav>
       {a.locked && <p class="pad"><a class="button" href="/follow_requests">{t.followRequests.title}</a></p>}
       <p class="pad"><a class="button" href="/settings/blocks">{t.safety.blockedTitle}</a> <a class="button" href="/settings/mutes">{t.safety.mutedTitle}</a></p>
