@@ -102,49 +102,26 @@ export function disconnect(): void {
   reconnecting.value = false;
 }
 
+/** A subscription shared by every view that needs it: sent with the first, dropped with the last. */
+function shared(held: Map<string, number>, key: string, frame: Record<string, string>): () => void {
+  const n = held.get(key) ?? 0;
+  held.set(key, n + 1);
+  if (n === 0) send({ type: "subscribe", ...frame });
+  return () => {
+    const left = (held.get(key) ?? 1) - 1;
+    if (left > 0) held.set(key, left);
+    else {
+      held.delete(key);
+      send({ type: "unsubscribe", ...frame });
+    }
+  };
+}
+
 /** Live counters for a tweet while a view shows it. */
-export function watchCounts(id: string): () => void {
-  const n = counted.get(id) ?? 0;
-  counted.set(id, n + 1);
-  if (n === 0) send({ type: "subscribe", stream: "status", id });
-  return () => {
-    const left = (counted.get(id) ?? 1) - 1;
-    if (left > 0) counted.set(id, left);
-    else {
-      counted.delete(id);
-      send({ type: "unsubscribe", stream: "status", id });
-    }
-  };
-}
-
-export function watchTag(tag: string): () => void {
-  const n = tags.get(tag) ?? 0;
-  tags.set(tag, n + 1);
-  if (n === 0) send({ type: "subscribe", stream: "hashtag", tag });
-  return () => {
-    const left = (tags.get(tag) ?? 1) - 1;
-    if (left > 0) tags.set(tag, left);
-    else {
-      tags.delete(tag);
-      send({ type: "unsubscribe", stream: "hashtag", tag });
-    }
-  };
-}
-
+export const watchCounts = (id: string) => shared(counted, id, { stream: "status", id });
+export const watchTag = (tag: string) => shared(tags, tag, { stream: "hashtag", tag });
 /** A list's timeline, live, while its page is open. */
-export function watchList(list: string): () => void {
-  const n = lists.get(list) ?? 0;
-  lists.set(list, n + 1);
-  if (n === 0) send({ type: "subscribe", stream: "list", list });
-  return () => {
-    const left = (lists.get(list) ?? 1) - 1;
-    if (left > 0) lists.set(list, left);
-    else {
-      lists.delete(list);
-      send({ type: "unsubscribe", stream: "list", list });
-    }
-  };
-}
+export const watchList = (list: string) => shared(lists, list, { stream: "list", list });
 
 /** A live stream's chat, viewer count and end (Chirp's `chirp:live` stream) while its page is open. */
 export function watchLive(id: string): () => void {
