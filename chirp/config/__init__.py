@@ -122,6 +122,10 @@ class Settings(BaseSettings):
     # An H.264 source that fits the ladder's top rung (size and bit rate) is copied into it, not
     # re-encoded (its encoder must then send a keyframe every segment duration).
     live_passthrough: bool = True
+    # Low-Latency HLS beside regular HLS (fMP4 partial segments of `live_part_seconds`, served
+    # with blocking reloads by every node's origin, `/api/v1/chirp/streams/<id>/ll/...`).
+    live_low_latency: bool = True
+    live_part_seconds: float = Field(1 / 3, ge=0.1, le=1.0)
     # What the streams API tells encoders to publish to (ingest nodes behind a TCP load
     # balancer); empty: `rtmp://<public host>:<rtmp_port>/live`, or none when RTMP is off here.
     live_rtmp_url: str = ""

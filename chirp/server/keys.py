@@ -16,6 +16,7 @@ from chirp.realtime.push import Pusher
 from chirp.realtime.slots import StreamSlots
 from chirp.serializers.cache import RenderCache
 from chirp.streaming.hooks import LiveHooks
+from chirp.streaming.origin import Origin
 from chirp.streaming.relay import Relay
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -26,6 +27,8 @@ PUSHER = web.AppKey("pusher", Pusher)
 # The domain's side of the live-video seam; the relay (RTMP ingest, transcoding) runs when set.
 LIVE_HOOKS = web.AppKey("live_hooks", LiveHooks)
 RELAY = web.AppKey("relay", Relay)
+# Low-Latency HLS: what this node knows of every low-latency rendition (absent when off).
+ORIGIN = web.AppKey("origin", Origin)
 LIVE_REALTIME = web.AppKey("live_realtime", LiveRealtime)
 # Statuses and accounts rendered to JSON, reused while their records are unchanged.
 RENDER_CACHE = web.AppKey("render_cache", RenderCache)

@@ -21,9 +21,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from chirp.blobs.port import IMMUTABLE, BlobStore
-from chirp.streaming import hls
+from chirp.streaming import hls, llhls
 from chirp.streaming.hooks import AccountLiveHooks, LiveHooks, PublishGrant
 from chirp.streaming.ladder import (
     CODECS,
@@ -34,6 +35,7 @@ from chirp.streaming.ladder import (
     available_cores,
     plan_ladder,
 )
+from chirp.streaming.parts import PartSink, PartWriter
 from chirp.streaming.transcoder import (
     FFMPEG_PLAYLIST,
     Transcoder,
@@ -70,6 +72,14 @@ class RelayConfig:
     # Where a followers-only stream's objects go, by stream id: a folder nobody can guess, so
     # even a public bucket does not give them away. None: `live/<id>` like public streams.
     private_prefix: Callable[[int], str] | None = None
+    # Low-Latency HLS: the partial segment length ffmpeg fragments at (0: regular HLS only).
+    part_seconds: float = 0.0
+
+    @property
+    def low_latency_window(self) -> int:
+        """Complete segments a low-latency playlist keeps: enough that delta updates skip
+        some (CAN-SKIP-UNTIL is six target durations)."""
+        return max(self.window_segments, 2 * llhls.SKIP_TARGETS)
 
 
 def stream_prefix(stream_id: int) -> str:
@@ -83,6 +93,13 @@ async def replay_pending(blobs: BlobStore, prefix: str) -> bool:
     video was written."""
     info = await blobs.stat(f"{prefix}/master.m3u8")
     return info is not None and not info.cache_control.endswith(ENDED_MAX_AGE)
+
+
+class RelayParts(PartSink, Protocol):
+    """The origin as the relay uses it."""
+
+    def forget(self, stream_id: int) -> None:
+        """The stream ended here; its last state was published."""
 
 
 class _ThrottledWriter:
@@ -117,6 +134,7 @@ class LiveStream:
         self.went_live = False
         self.frame_rate: float | None = None
         self.codecs: dict[str, str] = {}  # of passthrough rungs, probed
+        self.renditions: dict[str, llhls.Rendition] = {}  # low-latency playlists, by rung
         self._advertised: dict[str, hls.Bitrates] = {}  # in the master as last written
         # Held while a session publishes: a reconnected run waits for the last one's final
         # segments, so runs never interleave in the playlists.
@@ -132,6 +150,18 @@ class LiveStream:
         """A followers-only stream's objects are `private`: no shared cache keeps them, and the
         media route serves them only through signed links (`chirp.core.media.serve_blob`)."""
         return policy.replace("public", "private", 1) if self.grant.private else policy
+
+    def rendition(self, rung: Rung) -> llhls.Rendition:
+        found = self.renditions.get(rung.name)
+        if found is None:
+            found = self.renditions[rung.name] = llhls.Rendition(
+                stream_id=self.id,
+                rung=rung.name,
+                prefix=self.prefix,
+                private=self.grant.private,
+                configured_target=self.relay.config.segment_seconds,
+            )
+        return found
 
     def rung_key(self, rung: Rung, name: str) -> str:
         return f"{self.prefix}/{rung.name}/{name}"
@@ -261,6 +291,13 @@ class LiveStream:
                         await self._write_playlist(rung, ended=True)
                 if self.went_live:  # the VOD master: bit rates measured over every segment
                     await self.write_master(ended=True)
+            parts = self.relay.parts
+            if parts is not None and self.renditions:
+                for rendition in self.renditions.values():
+                    rendition.ended = True
+                    rendition.version += 1
+                    await parts.publish(rendition, {})
+                parts.forget(self.id)
         finally:
             await asyncio.to_thread(shutil.rmtree, self.workdir, True)
             try:
@@ -276,6 +313,7 @@ class Session:
     def __init__(self, stream: LiveStream, run: int) -> None:
         self.stream, self.run = stream, run
         self.transcoder: Transcoder | None = None
+        self._part_tasks: list[asyncio.Task[None]] = []
         self._watcher: asyncio.Task[None] | None = None
         self._closed = False
         self.kick: Callable[[], None] = lambda: None  # set by the ingest: drop the publisher
@@ -310,14 +348,33 @@ class Session:
             plan = dataclasses.replace(
                 plan, rungs=(dataclasses.replace(top, passthrough=False), *plan.rungs[1:])
             )
+        config, parts = stream.relay.config, stream.relay.parts
+        low_latency = parts is not None and config.part_seconds > 0
         self.transcoder = Transcoder(
             plan,
             input_format,
             stream.workdir,
-            stream.relay.config.segment_seconds,
+            config.segment_seconds,
             self.run,
+            part_seconds=config.part_seconds if low_latency else 0.0,
         )
         await self.transcoder.start()
+        for rung in plan.rungs:
+            reader = self.transcoder.part_readers.get(rung.name)
+            if reader is None or parts is None:
+                continue
+            writer = PartWriter(
+                stream.relay.blobs,
+                stream.rendition(rung),
+                self.run,
+                fragment_seconds=config.part_seconds,
+                window=config.low_latency_window,
+                cache_control=stream.cache(IMMUTABLE),
+                sink=parts,
+            )
+            self._part_tasks.append(
+                asyncio.create_task(writer.consume(reader), name=f"chirp-parts-{stream.id}")
+            )
         self._watcher = asyncio.create_task(self._watch(), name=f"chirp-live-{stream.id}")
 
     async def write(self, data: bytes) -> None:
@@ -371,6 +428,12 @@ class Session:
         if self.transcoder is not None:
             async with self.stream.publishing:
                 await self.transcoder.finish()
+                # ffmpeg is gone, its pipes closed: the last parts are read by now or soon.
+                for task in self._part_tasks:
+                    try:
+                        await task
+                    except Exception:
+                        log.exception("low-latency parts failed", extra={"stream": self.stream.id})
                 try:
                     await self._collect()
                 except Exception:
@@ -381,8 +444,15 @@ class Session:
 
 
 class Relay:
-    def __init__(self, hooks: LiveHooks, blobs: BlobStore, config: RelayConfig) -> None:
-        self.hooks, self.blobs, self.config = hooks, blobs, config
+    def __init__(
+        self,
+        hooks: LiveHooks,
+        blobs: BlobStore,
+        config: RelayConfig,
+        parts: RelayParts | None = None,
+    ) -> None:
+        """`parts`: where low-latency renditions go (the origin); None: regular HLS only."""
+        self.hooks, self.blobs, self.config, self.parts = hooks, blobs, config, parts
         self.writer = _ThrottledWriter(blobs)
         self.streams: dict[int, LiveStream] = {}
 
