@@ -201,12 +201,21 @@ def playback_url(ctx: Context, stream: LiveStream) -> str | None:
     return playback.playback_url(ctx.blobs, ctx.settings, stream.id, private)
 
 
+def low_latency_url(ctx: Context, stream: LiveStream, playback_url: str | None) -> str | None:
+    """Low-Latency HLS, while the stream is live and the server serves it; signed as
+    `playback_url` is."""
+    if stream.state != "live" or playback_url is None or not ctx.settings.live_low_latency:
+        return None
+    return playback.low_latency_url(ctx.settings, stream.id, playback_url)
+
+
 @dataclass(slots=True)
 class StreamView:
     """What serializing streams and chat needs, loaded at once: accounts and playback URLs."""
 
     accounts: dict[int, Account] = field(default_factory=dict)
     playback: dict[int, str | None] = field(default_factory=dict)
+    low_latency: dict[int, str | None] = field(default_factory=dict)
     emojis: EmojiSet = field(default_factory=EmojiSet)  # for the accounts' `emojis`
 
 
@@ -217,8 +226,12 @@ async def load_view(
     accounts = await ctx.store.get_accounts(
         {s.account_id for s in streams} | {m.account_id for m in messages}
     )
+    urls = {s.id: playback_url(ctx, s) for s in streams}
     return StreamView(
-        accounts, {s.id: playback_url(ctx, s) for s in streams}, await current_emojis(ctx)
+        accounts,
+        urls,
+        {s.id: low_latency_url(ctx, s, urls[s.id]) for s in streams},
+        await current_emojis(ctx),
     )
 
 

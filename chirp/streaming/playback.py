@@ -77,6 +77,14 @@ def playback_url(blobs: BlobStore, settings: Settings, stream_id: int, private: 
     return f"{base}?{playback_query(settings, stream_id)}"
 
 
+def low_latency_url(settings: Settings, stream_id: int, playback_url: str) -> str:
+    """The Low-Latency HLS master of a live stream, always on Chirp's origin (blocking reloads
+    need one), with the signature of `playback_url` when it has one."""
+    query = urlsplit(playback_url).query
+    base = f"{settings.base_url}/api/v1/chirp/streams/{stream_id}/ll/{MASTER}"
+    return f"{base}?{query}" if "signature=" in query else base
+
+
 def playback_origins(blobs: BlobStore, settings: Settings) -> list[str]:
     """Every origin a player fetches playlists and segments from: Chirp itself (signed
     playlists, local media), the blob store's public base (the CDN), and for GCS the host of

@@ -23,6 +23,19 @@
     levelLoadingMaxRetry: 4,
     fragLoadingMaxRetry: 6,
   };
+  // Low-Latency HLS (the stream's `low_latency_url`): hls.js keeps PART-HOLD-BACK behind the
+  // live edge itself, so none of the segment-count targets above.
+  const LL_CONFIG = {
+    enableWorker: false,
+    lowLatencyMode: true,
+    maxLiveSyncPlaybackRate: 1.15,
+    backBufferLength: 30,
+    manifestLoadingMaxRetry: 4,
+    levelLoadingMaxRetry: 4,
+    fragLoadingMaxRetry: 6,
+  };
+  // `?latency=regular` on the page's URL plays regular HLS even where low latency is offered.
+  const WANTS_REGULAR = new URLSearchParams(location.search).get("latency") === "regular";
 
   const $ = (id) => document.getElementById(id);
   const video = $("video");
@@ -107,7 +120,8 @@
     showStream(s);
     if (s.playback_url) {
       status("");
-      play(s.playback_url);
+      const low = s.low_latency_url && !WANTS_REGULAR && window.Hls && window.Hls.isSupported();
+      play(low ? s.low_latency_url : s.playback_url, low ? "low" : "regular");
       scheduleUrlRefresh(s.playback_url);
     } else {
       status("The stream has not started yet. It will play here as soon as it goes live.");
@@ -130,11 +144,16 @@
   let native = false;
   let source = null;
 
-  function play(url) {
+  function play(url, mode) {
     if (url === source) return;
     source = url;
     if (window.Hls && window.Hls.isSupported()) {
-      if (!hls) startHls();
+      if (hls && window.chirpWatch.mode !== mode) {
+        hls.destroy();
+        hls = null;
+      }
+      window.chirpWatch.mode = mode;
+      if (!hls) startHls(mode === "low" ? LL_CONFIG : HLS_CONFIG);
       hls.loadSource(url);
     } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
       native = true; // Safari / iOS: the browser plays HLS and picks renditions itself
@@ -148,9 +167,9 @@
     if (started) started.catch(() => status("Press play to start watching."));
   }
 
-  function startHls() {
+  function startHls(config) {
     const Hls = window.Hls;
-    hls = new Hls(HLS_CONFIG);
+    hls = new Hls(config);
     window.chirpWatch.hls = hls;
     hls.attachMedia(video);
     hls.on(Hls.Events.MANIFEST_PARSED, () => fillLevels());
@@ -431,7 +450,7 @@
   });
 
   // -- start ----------------------------------------------------------------------------------
-  window.chirpWatch = { video, hls: null, viewer };
+  window.chirpWatch = { video, hls: null, viewer, mode: null };
 
   async function start() {
     video.muted = true; // autoplay is allowed muted; the viewer unmutes with the controls
