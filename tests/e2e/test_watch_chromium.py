@@ -387,8 +387,9 @@ def test_native_hls_fallback_plays_a_public_stream_logged_out(tmp_path: Path) ->
             timeout=10,
         ).json()
         wait_for(lambda: driver.find_elements(By.ID, f"m{said['id']}"), 10, "chat, logged out")
+        # This page and the regular-HLS one before it (its last heartbeat is still fresh).
         wait_for(
-            lambda: driver.find_element(By.ID, "viewers").text == "1 watching",
+            lambda: driver.find_element(By.ID, "viewers").text == "2 watching",
             15,
             "the viewer count",
             lambda: driver.find_element(By.ID, "viewers").text,
