@@ -40,6 +40,8 @@ _TYPES = {
     "studio.css": "text/css",
     "hls.js.LICENSE": "text/plain",
     "public.css": "text/css",  # the public pages' (chirp.handlers.public_pages)
+    "embed.js": "text/javascript",  # the embeddable player's (chirp.handlers.embed)
+    "embed.css": "text/css",
 }
 NO_SNIFF = {"X-Content-Type-Options": "nosniff"}
 _ERROR_PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"

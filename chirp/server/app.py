@@ -31,6 +31,7 @@ from chirp.handlers import (
     blocks,
     conversation_mutes,
     custom_emojis,
+    embed,
     follow_requests,
     instance,
     live_ingest,
@@ -128,6 +129,7 @@ ROUTE_MODULES = (
     live_ingest,
     live_streams,
     studio,  # `/live/studio` before the watch page's `/live/<stream id>`
+    embed,
     watch,
     well_known,
     follow_requests,

@@ -59,6 +59,11 @@ def wait_for(
     raise AssertionError(f"timed out after {timeout}s waiting for {what}{detail}")
 
 
+EMBED_FRAMES = """
+const v = document.querySelector('video');
+const h = window.chirpEmbed.hls;
+return h && h.config.lowLatencyMode ? v.getVideoPlaybackQuality().totalVideoFrames : 0;
+"""
 LOW_LATENCY = """
 const w = window.chirpWatch;
 return {mode: w.mode, lowLatencyMode: w.hls.config.lowLatencyMode};
@@ -359,6 +364,15 @@ def test_native_hls_fallback_plays_a_public_stream_logged_out(tmp_path: Path) ->
         )
         assert driver.execute_script("return window.chirpWatch.mode") == "regular", regular
         assert driver.execute_script(PARTS) == 0
+        # The embeddable player plays it too (hls.js, low latency), under its frame policy.
+        driver.get(f"{live.node.url}/live/{stream['id']}/embed")
+        wait_for(
+            lambda: driver.execute_script(EMBED_FRAMES) > 0,
+            40,
+            "the embedded player to play",
+            lambda: driver.execute_script(MEDIA_STATE),
+        )
+        assert driver.find_element(By.ID, "state").text == "LIVE"
         driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": NO_MSE})
         driver.get(f"{live.node.url}/live/{stream['id']}")
         first = wait_for(
@@ -387,9 +401,9 @@ def test_native_hls_fallback_plays_a_public_stream_logged_out(tmp_path: Path) ->
             timeout=10,
         ).json()
         wait_for(lambda: driver.find_elements(By.ID, f"m{said['id']}"), 10, "chat, logged out")
-        # This page and the regular-HLS one before it (its last heartbeat is still fresh).
+        # This page, the regular-HLS one and the embed before it (their heartbeats are fresh).
         wait_for(
-            lambda: driver.find_element(By.ID, "viewers").text == "2 watching",
+            lambda: driver.find_element(By.ID, "viewers").text == "3 watching",
             15,
             "the viewer count",
             lambda: driver.find_element(By.ID, "viewers").text,
