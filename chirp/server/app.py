@@ -36,6 +36,7 @@ from chirp.handlers import (
     instance,
     live_ingest,
     live_lowlatency,
+    live_moderators,
     live_playback,
     live_streams,
     markers,
@@ -126,6 +127,7 @@ ROUTE_MODULES = (
     media,
     live_playback,
     live_lowlatency,
+    live_moderators,
     live_ingest,
     live_streams,
     studio,  # `/live/studio` before the watch page's `/live/<stream id>`

@@ -22,6 +22,7 @@ from chirp.storage.mongodb.follows import MongoFollows
 from chirp.storage.mongodb.instance import MongoInstance
 from chirp.storage.mongodb.links import MongoLinks, add_missing_link_keys
 from chirp.storage.mongodb.live import MongoLive
+from chirp.storage.mongodb.live_audience import MongoLiveAudience
 from chirp.storage.mongodb.markers import MongoMarkers
 from chirp.storage.mongodb.media import MongoMedia
 from chirp.storage.mongodb.moderation import MongoModeration
@@ -83,6 +84,7 @@ class MongoStore(
     MongoOutbox,
     MongoMedia,
     MongoLive,
+    MongoLiveAudience,
     MongoMarkers,
     MongoCustomEmojis,
     MongoAnnouncements,

@@ -22,6 +22,7 @@ from chirp.storage.sqlite.follows import SqliteFollows
 from chirp.storage.sqlite.instance import SqliteInstance
 from chirp.storage.sqlite.links import SqliteLinks
 from chirp.storage.sqlite.live import SqliteLive
+from chirp.storage.sqlite.live_audience import SqliteLiveAudience
 from chirp.storage.sqlite.markers import SqliteMarkers
 from chirp.storage.sqlite.media import SqliteMedia
 from chirp.storage.sqlite.moderation import SqliteModeration
@@ -53,6 +54,7 @@ class SqliteStore(
     SqliteOutbox,
     SqliteMedia,
     SqliteLive,
+    SqliteLiveAudience,
     SqliteMarkers,
     SqliteCustomEmojis,
     SqliteAnnouncements,
