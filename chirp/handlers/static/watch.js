@@ -301,9 +301,28 @@
   let lastEventId = null;
   let mutedUntil = 0;
 
+  // The streamer's chat moderators (ids): they delete and ban too, and wear a badge.
+  let moderators = new Set();
+
+  async function loadModerators() {
+    try {
+      const found = await call("GET", `${API}/moderators`);
+      moderators = new Set(found.map((account) => account.id));
+    } catch (error) { /* no badges, no moderator buttons */ }
+  }
+
+  function moderates() {
+    return Boolean(me && stream && (me.id === stream.account.id || moderators.has(me.id)));
+  }
+
   function canModerate(message) {
     if (!me || !stream) return false;
-    return me.id === stream.account.id || me.id === (message.account || {}).id;
+    return moderates() || me.id === (message.account || {}).id;
+  }
+
+  function canBan(account) {
+    if (!moderates() || account.id === me.id || account.id === stream.account.id) return false;
+    return me.id === stream.account.id || !moderators.has(account.id);
   }
 
   function addMessage(message) {
@@ -317,6 +336,10 @@
     who.textContent = account.display_name || account.username || "?";
     who.title = account.acct ? `@${account.acct}` : "";
     if (stream && account.id === stream.account.id) who.classList.add("streamer");
+    if (moderators.has(account.id)) {
+      who.classList.add("moderator");
+      who.title = `${who.title} (moderator)`.trim();
+    }
     const text = document.createElement("span");
     text.className = "text";
     text.textContent = unescapeHtml(message.content);
@@ -330,7 +353,7 @@
         call("DELETE", `${API}/chat/${message.id}`).catch((error) => note(error.message));
       });
       item.append(" ", remove);
-      if (me.id === stream.account.id && account.id !== me.id) {
+      if (canBan(account)) {
         const ban = document.createElement("button");
         ban.type = "button";
         ban.className = "ban";
@@ -465,6 +488,7 @@
     } else if (!me && s.state !== "ended") {
       note("Read-only: open this page with your access token to chat.");
     }
+    await loadModerators();
     await loadChat();
     connect();
     heartbeat();
