@@ -39,7 +39,7 @@ from chirp.core.models import (
 )
 from chirp.core.secrets import digest, new_secret
 from chirp.storage.port import ChatBanned, ChatRateLimited, MissingRecord
-from chirp.streaming import playback
+from chirp.streaming import playback, previews
 from chirp.streaming.hooks import PublishGrant
 
 log = logging.getLogger(__name__)
@@ -223,6 +223,22 @@ def low_latency_url(ctx: Context, stream: LiveStream, playback_url: str | None) 
     return playback.low_latency_url(ctx.settings, stream.id, playback_url)
 
 
+async def preview_urls(ctx: Context, stream: LiveStream) -> tuple[str, str] | None:
+    """(poster, animated preview) once the stream went live (the relay makes the first ones
+    before it does); signed like its playback for a followers-only stream. Only for viewers
+    who may watch it."""
+    if stream.started_at is None or ctx.blobs is None:
+        return None
+    private = stream.visibility != "public"
+    folder = playback.blob_prefix(ctx.settings, stream.id, private=private)
+    keys = (f"{folder}/{previews.POSTER}", f"{folder}/{previews.PREVIEW}")
+    if not private and not ctx.settings.media_signed_urls:
+        return ctx.blobs.public_url(keys[0]), ctx.blobs.public_url(keys[1])
+    ttl = ctx.settings.live_signed_url_ttl_seconds
+    signed = [await ctx.blobs.signed_url(key, ttl_seconds=ttl) for key in keys]
+    return signed[0], signed[1]
+
+
 @dataclass(slots=True)
 class StreamView:
     """What serializing streams and chat needs, loaded at once: accounts and playback URLs."""
@@ -230,6 +246,7 @@ class StreamView:
     accounts: dict[int, Account] = field(default_factory=dict)
     playback: dict[int, str | None] = field(default_factory=dict)
     low_latency: dict[int, str | None] = field(default_factory=dict)
+    previews: dict[int, tuple[str, str] | None] = field(default_factory=dict)
     emojis: EmojiSet = field(default_factory=EmojiSet)  # for the accounts' `emojis`
 
 
@@ -245,6 +262,7 @@ async def load_view(
         accounts,
         urls,
         {s.id: low_latency_url(ctx, s, urls[s.id]) for s in streams},
+        {s.id: await preview_urls(ctx, s) for s in streams},
         await current_emojis(ctx),
     )
 

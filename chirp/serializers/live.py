@@ -18,6 +18,7 @@ def stream_json(
     playback_url: str | None,
     settings: Settings,
     low_latency_url: str | None = None,
+    previews: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
     return {
         "id": str(stream.id),
@@ -32,6 +33,9 @@ def stream_json(
         "playback_url": playback_url,
         # Low-Latency HLS while live (null otherwise, or when the server has it off).
         "low_latency_url": low_latency_url,
+        # A still frame and a few animated seconds, renewed while live (null before).
+        "poster_url": previews[0] if previews else None,
+        "preview_url": previews[1] if previews else None,
         "watch_url": f"{settings.base_url}/live/{stream.id}",
     }
 
@@ -77,6 +81,7 @@ class LiveSerializer:
             self.view.playback.get(stream.id),
             self.settings,
             self.view.low_latency.get(stream.id),
+            self.view.previews.get(stream.id),
         )
 
     def streams(self, streams: list[LiveStream]) -> list[dict[str, Any]]:

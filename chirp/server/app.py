@@ -285,6 +285,7 @@ async def _live_relay(app: web.Application) -> AsyncIterator[None]:
             part_seconds=settings.live_part_seconds if origin is not None else 0.0,
         ),
         origin,
+        app[LIVE_REALTIME].health,
     )
     app[RELAY] = relay
     leases = None

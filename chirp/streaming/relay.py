@@ -18,13 +18,14 @@ import logging
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from chirp.blobs.port import IMMUTABLE, BlobStore
 from chirp.streaming import hls, llhls
+from chirp.streaming.health import HEALTH_SECONDS, Health
 from chirp.streaming.hooks import AccountLiveHooks, LiveHooks, PublishGrant
 from chirp.streaming.ladder import (
     CODECS,
@@ -36,6 +37,7 @@ from chirp.streaming.ladder import (
     plan_ladder,
 )
 from chirp.streaming.parts import PartSink, PartWriter
+from chirp.streaming.previews import Previews
 from chirp.streaming.transcoder import (
     FFMPEG_PLAYLIST,
     Transcoder,
@@ -52,6 +54,7 @@ LIVE_PLAYLIST_CACHE = "public, max-age=1"
 # master included, never change again.
 MASTER_CACHE = "public, max-age=5"
 ENDED_MAX_AGE = "max-age=86400"
+LIVE_PREVIEW_CACHE = "public, max-age=10"
 ENDED_PLAYLIST_CACHE = f"public, {ENDED_MAX_AGE}"
 MIN_WRITE_INTERVAL = 1.0  # GCS allows one write per second per object
 POLL_INTERVAL = 0.1
@@ -74,6 +77,7 @@ class RelayConfig:
     private_prefix: Callable[[int], str] | None = None
     # Low-Latency HLS: the partial segment length ffmpeg fragments at (0: regular HLS only).
     part_seconds: float = 0.0
+    preview_seconds: float = 30.0  # how often the poster and animated preview are redone
 
     @property
     def low_latency_window(self) -> int:
@@ -135,6 +139,10 @@ class LiveStream:
         self.frame_rate: float | None = None
         self.codecs: dict[str, str] = {}  # of passthrough rungs, probed
         self.renditions: dict[str, llhls.Rendition] = {}  # low-latency playlists, by rung
+        # Poster and animated preview (the cache of a live playlist: they are replaced).
+        self.previews = Previews(
+            relay.blobs, self.prefix, self.cache(LIVE_PREVIEW_CACHE), relay.config.preview_seconds
+        )
         self._advertised: dict[str, hls.Bitrates] = {}  # in the master as last written
         # Held while a session publishes: a reconnected run waits for the last one's final
         # segments, so runs never interleave in the playlists.
@@ -163,6 +171,12 @@ class LiveStream:
             )
         return found
 
+    def preview_rung(self) -> Rung:
+        """The second rung (480p in the default ladder): enough for a 640-pixel poster, cheaper
+        to decode than the top one."""
+        assert self.plan is not None
+        return self.plan.rungs[min(1, len(self.plan.rungs) - 1)]
+
     def rung_key(self, rung: Rung, name: str) -> str:
         return f"{self.prefix}/{rung.name}/{name}"
 
@@ -188,9 +202,16 @@ class LiveStream:
             content_type=SEGMENT_TYPE,
             cache_control=self.cache(IMMUTABLE),
         )
+        if rung == self.preview_rung() and self.previews.due():
+            if self.went_live:
+                self.previews.update_later(path)
+            else:  # the first: stream lists show it as soon as the stream is live
+                await self.previews.update(path)
         await asyncio.to_thread(path.unlink, True)
         segment = hls.Segment(path.name, duration, discontinuity, size)
         listed.append(segment)
+        if self.session is not None and self.session.health is not None:
+            self.session.health.segment(rung.name, duration, size)
         await self._write_playlist(rung, ended=False)
         for observer in self.on_listed:
             observer(rung, segment)
@@ -299,6 +320,7 @@ class LiveStream:
                     await parts.publish(rendition, {})
                 parts.forget(self.id)
         finally:
+            await self.previews.close()
             await asyncio.to_thread(shutil.rmtree, self.workdir, True)
             try:
                 await self.relay.hooks.ended(self.id)
@@ -314,6 +336,8 @@ class Session:
         self.stream, self.run = stream, run
         self.transcoder: Transcoder | None = None
         self._part_tasks: list[asyncio.Task[None]] = []
+        self.health: Health | None = None
+        self._health_task: asyncio.Task[None] | None = None
         self._watcher: asyncio.Task[None] | None = None
         self._closed = False
         self.kick: Callable[[], None] = lambda: None  # set by the ingest: drop the publisher
@@ -358,7 +382,11 @@ class Session:
             self.run,
             part_seconds=config.part_seconds if low_latency else 0.0,
         )
+        self.health = Health([(rung.name, rung.passthrough) for rung in plan.rungs])
+        self.transcoder.on_progress = self.health.progress
         await self.transcoder.start()
+        if stream.relay.on_health is not None:
+            self._health_task = asyncio.create_task(self._report_health())
         for rung in plan.rungs:
             reader = self.transcoder.part_readers.get(rung.name)
             if reader is None or parts is None:
@@ -380,7 +408,20 @@ class Session:
     async def write(self, data: bytes) -> None:
         if self.transcoder is None or self._closed:
             raise ConnectionError("session closed")
+        if self.health is not None:
+            self.health.ingested(len(data))
         await self.transcoder.write(data)
+
+    async def _report_health(self) -> None:
+        """While this publisher is on, its stream's health every HEALTH_SECONDS."""
+        report = self.stream.relay.on_health
+        assert report is not None and self.health is not None
+        while True:
+            await asyncio.sleep(HEALTH_SECONDS)
+            try:
+                await report(self.stream.id, self.health.report())
+            except Exception:
+                log.exception("stream health report failed", extra={"stream": self.stream.id})
 
     async def _watch(self) -> None:
         """Follow ffmpeg's own playlists; publish each segment once ffmpeg lists it (finished)."""
@@ -421,10 +462,11 @@ class Session:
         self._closed = True
         if self.stream.session is self:  # a reconnecting publisher may take over while we flush
             self.stream.session = None
-        if self._watcher is not None:
-            self._watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watcher
+        for task in (self._watcher, self._health_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self.transcoder is not None:
             async with self.stream.publishing:
                 await self.transcoder.finish()
@@ -450,9 +492,12 @@ class Relay:
         blobs: BlobStore,
         config: RelayConfig,
         parts: RelayParts | None = None,
+        on_health: Callable[[int, dict[str, Any]], Awaitable[None]] | None = None,
     ) -> None:
-        """`parts`: where low-latency renditions go (the origin); None: regular HLS only."""
+        """`parts`: where low-latency renditions go (the origin); None: regular HLS only.
+        `on_health`: hears each publisher's stream health (`chirp.streaming.health`)."""
         self.hooks, self.blobs, self.config, self.parts = hooks, blobs, config, parts
+        self.on_health = on_health
         self.writer = _ThrottledWriter(blobs)
         self.streams: dict[int, LiveStream] = {}
 

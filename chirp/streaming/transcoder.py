@@ -14,8 +14,10 @@ import contextlib
 import logging
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
+from chirp.streaming.health import parse_progress
 from chirp.streaming.ladder import MAXRATE_FACTOR, Plan, Rung
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,8 @@ def ffmpeg_args(
     ]
     args = [
         "ffmpeg", "-hide_banner", "-nostats", "-loglevel", "error", "-nostdin",
+        # Progress (frames, drops, speed) on stdout each second: the streamer's stream health.
+        "-progress", "pipe:1", "-stats_period", "1",
         "-fflags", "+genpts", "-f", input_format, "-i", "pipe:0",
     ]  # fmt: skip
     if encoded:
@@ -128,6 +132,9 @@ class Transcoder:
         self.process: asyncio.subprocess.Process | None = None
         self._errors: collections.deque[str] = collections.deque(maxlen=20)
         self._stderr_task: asyncio.Task[None] | None = None
+        self._progress_task: asyncio.Task[None] | None = None
+        # Called with each block of ffmpeg's progress report (see `chirp.streaming.health`).
+        self.on_progress: Callable[[dict[str, str]], None] = lambda block: None
 
     async def start(self) -> None:
         for rung in self.plan.rungs:
@@ -152,7 +159,7 @@ class Transcoder:
                 binary,
                 *self.args[1:],
                 stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
                 pass_fds=[write for _, write in pipes.values()],
             )
@@ -168,6 +175,17 @@ class Transcoder:
             )
             self.part_readers[name] = reader
         self._stderr_task = asyncio.create_task(self._drain_stderr())
+        self._progress_task = asyncio.create_task(self._read_progress())
+
+    async def _read_progress(self) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        block: list[str] = []
+        async for raw in self.process.stdout:
+            line = raw.decode(errors="replace")
+            block.append(line)
+            if line.startswith("progress="):
+                self.on_progress(parse_progress(block))
+                block = []
 
     async def _drain_stderr(self) -> None:
         assert self.process is not None and self.process.stderr is not None
@@ -198,6 +216,8 @@ class Transcoder:
             await self.process.wait()
         if self._stderr_task is not None:
             await self._stderr_task
+        if self._progress_task is not None:
+            await self._progress_task
         if self.process.returncode not in (0, None) and self._errors:
             log.warning(
                 "transcoder exited with errors",

@@ -113,9 +113,16 @@ async def test_stream_json_offers_low_latency_while_live(
 ) -> None:
     stream = await create(client, alice)
     assert stream["low_latency_url"] is None  # not live yet
+    assert stream["poster_url"] is None and stream["preview_url"] is None
     await go_live(app, stream, drain)
     shown = await (await client.get(f"{STREAMS}/{stream['id']}")).json()
     assert shown["low_latency_url"].endswith(f"/api/v1/chirp/streams/{stream['id']}/ll/master.m3u8")
+    assert shown["poster_url"].endswith(f"/live/{stream['id']}/poster.jpg")
+    assert shown["preview_url"].endswith(f"/live/{stream['id']}/preview.webp")
+    listed = await (await client.get(STREAMS)).json()
+    assert listed[0]["poster_url"] == shown["poster_url"]  # stream lists carry them
+    page = await (await client.get(f"/live/{stream['id']}")).text()
+    assert f'<meta property="og:image" content="{shown["poster_url"]}">' in page
     await client.post(f"{STREAMS}/{stream['id']}/end", headers=alice.headers)
     await drain()
     ended = await (await client.get(f"{STREAMS}/{stream['id']}")).json()
@@ -228,6 +235,9 @@ async def test_followers_only_stream_needs_its_signature(
         forged = f"{base}/{path}?expires=9999999999&signature={'0' * 64}"
         assert (await client.get(forged)).status == 404, path
     shown = await (await client.get(f"{STREAMS}/{stream['id']}", headers=bob.headers)).json()
+    assert "signature=" in shown["poster_url"] and "signature=" in shown["preview_url"]
+    page = await (await client.get(f"/live/{stream['id']}")).text()
+    assert "og:image" not in page and "poster" not in page  # nothing about a private stream
     master_url = shown["low_latency_url"]
     assert "signature=" in master_url
     master = await client.get(path_of(master_url))

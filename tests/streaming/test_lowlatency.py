@@ -43,16 +43,36 @@ async def _sample(origin: Origin, out: dict[str, list[tuple[str, str]]], done: a
         await asyncio.sleep(0.02)
 
 
+class PreviewHooks(RecordingHooks):
+    """Also notes whether the poster and preview were stored when the stream went live."""
+
+    def __init__(self, blobs: LocalBlobStore) -> None:
+        super().__init__()
+        self.blobs = blobs
+        self.previews_at_live: list[bool] = []
+
+    async def went_live(self, stream_id: int) -> None:
+        for name in ("poster.jpg", "preview.webp"):
+            self.previews_at_live.append(await self.blobs.stat(f"live/42/{name}") is not None)
+        await super().went_live(stream_id)
+
+
 @pytest.mark.parametrize("rate", ["30", "30000/1001"])
 async def test_low_latency_playlists_pass_the_checker(tmp_path: Path, rate: str) -> None:
     ffprobe = require_tool("ffprobe", "ffmpeg")
-    hooks = RecordingHooks()
     blobs = LocalBlobStore(tmp_path / "blobs", base_url="http://cdn.test/media")
+    hooks = PreviewHooks(blobs)
     origin = Origin(blobs)
     config = RelayConfig(
         segment_seconds=1.0, grace_seconds=5.0, window_segments=3, cores=2, part_seconds=1 / 3
     )
-    relay = Relay(hooks, blobs, config, origin)
+    reports: list[dict] = []
+
+    async def health(stream_id: int, report: dict) -> None:
+        assert stream_id == 42
+        reports.append(report)
+
+    relay = Relay(hooks, blobs, config, origin, on_health=health)
     server = RtmpServer(relay, "127.0.0.1", 0)
     await server.start()
     states: dict[str, list[tuple[str, str]]] = {}
@@ -123,3 +143,22 @@ async def test_low_latency_playlists_pass_the_checker(tmp_path: Path, rate: str)
         assert keyframe
         checked += 1
     assert checked == 3
+
+    # The poster and animated preview were there when the stream went live, and stay.
+    assert hooks.previews_at_live == [True, True]
+    poster = await blobs.stat("live/42/poster.jpg")
+    preview = await blobs.stat("live/42/preview.webp")
+    assert poster is not None and poster.content_type == "image/jpeg"
+    assert preview is not None and preview.content_type == "image/webp"
+    assert poster.cache_control == preview.cache_control == "public, max-age=10"
+    assert (await blobs.read("live/42/poster.jpg"))[:3] == b"\xff\xd8\xff"
+    webp = await blobs.read("live/42/preview.webp")
+    assert webp[:4] == b"RIFF" and webp[8:12] == b"WEBP" and b"ANMF" in webp  # animated
+
+    # Stream health went out while the publisher was on: its bit rate, ffmpeg's frames, each
+    # rung's pace.
+    assert len(reports) >= 5
+    last = reports[-1]
+    assert last["ingest_kbps"] and last["ingest_kbps"] > 0 and last["frames"] > 0
+    assert [r["name"] for r in last["rungs"]] == list(RUNGS)
+    assert all(r["speed"] and 0.3 < r["speed"] < 3 and r["kbps"] > 0 for r in last["rungs"])
