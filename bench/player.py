@@ -22,14 +22,17 @@ low latency p50 <= 2 s and p95 <= 2.5 s.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import requests
+from websockets.sync.client import connect
 
 from tests.e2e.browser import chromium, require_chromium
 from tests.e2e.process import ChirpProcess, free_port, register
@@ -81,6 +84,47 @@ video.requestVideoFrameCallback(step);
 """
 
 
+class HealthLog(threading.Thread):
+    """The stream's health as the studio page hears it (`chirp:live:health`): whether the relay
+    kept up with real time while latency was measured (on a loaded machine it may not)."""
+
+    def __init__(self, url: str, token: str, stream_id: str) -> None:
+        super().__init__(daemon=True)
+        self.url, self.token, self.stream_id = url, token, stream_id
+        self.reports: list[dict[str, Any]] = []
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        ws_url = self.url.replace("http", "ws", 1) + f"/api/v1/streaming?access_token={self.token}"
+        with connect(ws_url) as ws:
+            subscribe = {"type": "subscribe", "stream": "chirp:live:health", "id": self.stream_id}
+            ws.send(json.dumps(subscribe))
+            while not self.done.is_set():
+                try:
+                    frame = json.loads(ws.recv(timeout=1))
+                except TimeoutError:
+                    continue
+                if frame.get("event") == "stream.health":
+                    self.reports.append({"at": time.time(), **json.loads(frame["payload"])})
+
+    def summary(self, since: float, until: float) -> dict[str, Any]:
+        window = [r for r in self.reports if since <= r["at"] <= until]
+        if not window:
+            return {}
+        speeds = [r["encoder_speed"] for r in window if r["encoder_speed"] is not None]
+        rungs: dict[str, list[float]] = {}
+        for report in window:
+            for rung in report["rungs"]:
+                if rung["speed"] is not None:
+                    rungs.setdefault(rung["name"], []).append(rung["speed"])
+        return {
+            "transcoder_speed_p50": round(_pct(speeds, 0.5), 2) if speeds else None,
+            "rung_speed_min": {name: round(min(v), 2) for name, v in rungs.items()},
+            "dropped_frames": window[-1]["dropped_frames"],
+            "ingest_kbps_p50": _pct([r["ingest_kbps"] or 0 for r in window], 0.5),
+        }
+
+
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -116,7 +160,9 @@ def _figures(
     }
 
 
-def player_latency(segment: float, seconds: float, warmup: float = 10.0) -> dict[str, Any]:
+def player_latency(
+    segment: float, seconds: float, warmup: float = 10.0, ladder: str = ""
+) -> dict[str, Any]:
     """Start a node, publish, watch in chromium for `seconds` after `warmup` in each mode; the
     figures by mode, with the load average before and after."""
     load_before = os.getloadavg()
@@ -128,6 +174,7 @@ def player_latency(segment: float, seconds: float, warmup: float = 10.0) -> dict
             env={
                 "CHIRP_RTMP_PORT": str(rtmp_port),
                 "CHIRP_LIVE_SEGMENT_SECONDS": str(segment),
+                "CHIRP_LIVE_LADDER": ladder,  # empty: the default ladder (720p, 480p, 240p)
                 "CHIRP_LOG_LEVEL": "WARNING",
             },
         ).start()
@@ -151,6 +198,8 @@ def player_latency(segment: float, seconds: float, warmup: float = 10.0) -> dict
             started = time.time()
             encoder = subprocess.Popen(args)
             results: dict[str, Any] = {}
+            health = HealthLog(node.url, streamer["token"], stream["id"])
+            health.start()
             with chromium() as driver:
                 driver.set_script_timeout(warmup + seconds + 60)
                 deadline = time.monotonic() + 60
@@ -164,11 +213,14 @@ def player_latency(segment: float, seconds: float, warmup: float = 10.0) -> dict
                 for mode, (query, _, _) in MODES.items():
                     driver.get(f"{node.url}/live/{stream['id']}{query}")
                     time.sleep(warmup)
+                    sampling = time.time()
                     samples = driver.execute_async_script(SAMPLER, int(seconds * 2), 500)
                     played = driver.execute_script("return window.chirpWatch.mode")
                     if played != ("low" if mode == "low_latency" else "regular"):
                         raise RuntimeError(f"the page played {played!r} when {mode} was asked")
                     results[mode] = _figures(samples, started, mode, segment)
+                    results[mode]["relay"] = health.summary(sampling, time.time())
+            health.done.set()
             requests.post(f"{api}/streams/{stream['id']}/end", headers=auth, timeout=10)
         finally:
             if encoder is not None:
@@ -177,6 +229,7 @@ def player_latency(segment: float, seconds: float, warmup: float = 10.0) -> dict
             node.stop()
     return {
         **results,
+        "ladder": ladder or "default",
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
     }
@@ -184,21 +237,25 @@ def player_latency(segment: float, seconds: float, warmup: float = 10.0) -> dict
 
 if __name__ == "__main__":
     import argparse
-    import json
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--segment", type=float, default=2.0)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--ladder", default="", help="CHIRP_LIVE_LADDER for the node")
     options = parser.parse_args()
-    result = player_latency(options.segment, options.seconds)
+    result = player_latency(options.segment, options.seconds, ladder=options.ladder)
     print(json.dumps(result, indent=2))
-    print(f"\n{'mode':<12} {'samples':>7} {'p50 s':>6} {'p95 s':>6} {'max s':>6} {'edge s':>6} met")
+    print(
+        f"\n{'mode':<12} {'samples':>7} {'p50 s':>6} {'p95 s':>6} {'max s':>6} {'edge s':>6}"
+        f" {'ffmpeg x':>8} met"
+    )
     for mode in MODES:
         row = result[mode]
         print(
             f"{mode:<12} {row['samples']:>7} {row['glass_to_glass_p50_s']:>6} "
             f"{row['glass_to_glass_p95_s']:>6} {row['glass_to_glass_max_s']:>6} "
-            f"{row['behind_live_edge_p50_s']!s:>6} {'yes' if row['met'] else 'no'}"
+            f"{row['behind_live_edge_p50_s']!s:>6} "
+            f"{row['relay'].get('transcoder_speed_p50')!s:>8} {'yes' if row['met'] else 'no'}"
         )
     print(
         f"load average before {result['load_average_before']}, after {result['load_average_after']}"
