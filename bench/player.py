@@ -38,7 +38,7 @@ from websockets.sync.client import connect
 
 from tests.e2e.browser import chromium, require_chromium
 from tests.e2e.process import ChirpProcess, free_port, register
-from tests.streaming.publisher import encoder_args
+from tests.video.publisher import encoder_args
 
 RATE = 30
 BITS = 16

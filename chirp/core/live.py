@@ -1,6 +1,7 @@
 """Live streams, the social side: streams and stream keys, who may watch, going live and ending,
 viewer counts from player heartbeats, and chat. The video itself is the relay's
-(`chirp.streaming`), which reaches this module only through `LiveService` (its `LiveHooks`).
+(`chirp.video`), which reaches this module only through `LiveService` (its `LiveHooks`), and
+which this module reaches only through `ctx.playback` (`LivePlayback`).
 
 - A stream is `created` by its streamer, goes `live` when the relay lists its first segment,
   and `ended` when the publisher leaves for good or the streamer ends it. Each transition is
@@ -37,10 +38,10 @@ from chirp.core.models import (
     Page,
     StreamKey,
 )
+from chirp.core.ports.errors import MissingRecord
+from chirp.core.ports.live import ChatBanned, ChatRateLimited
+from chirp.core.ports.video import PublishGrant
 from chirp.core.secrets import digest, new_secret
-from chirp.storage.port import ChatBanned, ChatRateLimited, MissingRecord
-from chirp.streaming import playback, previews
-from chirp.streaming.hooks import PublishGrant
 
 log = logging.getLogger(__name__)
 
@@ -209,10 +210,10 @@ async def keep_relay_leases(ctx: Context, relayed: Callable[[], Iterable[int]]) 
 def playback_url(ctx: Context, stream: LiveStream) -> str | None:
     """Where players open the stream; only for viewers who passed `can_watch` (private streams'
     URLs are signed: whoever holds one can watch until it expires). None before any video."""
-    if stream.state == "created" or ctx.blobs is None:
+    if stream.state == "created" or ctx.playback is None:
         return None
     private = stream.visibility != "public"  # whatever CHIRP_MEDIA_SIGNED_URLS says
-    return playback.playback_url(ctx.blobs, ctx.settings, stream.id, private)
+    return ctx.playback.playback_url(stream.id, private=private)
 
 
 def low_latency_url(ctx: Context, stream: LiveStream, playback_url: str | None) -> str | None:
@@ -220,23 +221,18 @@ def low_latency_url(ctx: Context, stream: LiveStream, playback_url: str | None) 
     `playback_url` is."""
     if stream.state != "live" or playback_url is None or not ctx.settings.live_low_latency:
         return None
-    return playback.low_latency_url(ctx.settings, stream.id, playback_url)
+    if ctx.playback is None:
+        return None
+    return ctx.playback.low_latency_url(stream.id, playback_url)
 
 
 async def preview_urls(ctx: Context, stream: LiveStream) -> tuple[str, str] | None:
     """(poster, animated preview) once the stream went live (the relay makes the first ones
     before it does); signed like its playback for a followers-only stream. Only for viewers
     who may watch it."""
-    if stream.started_at is None or ctx.blobs is None:
+    if stream.started_at is None or ctx.playback is None:
         return None
-    private = stream.visibility != "public"
-    folder = playback.blob_prefix(ctx.settings, stream.id, private=private)
-    keys = (f"{folder}/{previews.POSTER}", f"{folder}/{previews.PREVIEW}")
-    if not private and not ctx.settings.media_signed_urls:
-        return ctx.blobs.public_url(keys[0]), ctx.blobs.public_url(keys[1])
-    ttl = ctx.settings.live_signed_url_ttl_seconds
-    signed = [await ctx.blobs.signed_url(key, ttl_seconds=ttl) for key in keys]
-    return signed[0], signed[1]
+    return await ctx.playback.preview_urls(stream.id, private=stream.visibility != "public")
 
 
 @dataclass(slots=True)

@@ -16,7 +16,7 @@ from chirp.core.context import Context
 from chirp.core.errors import InvalidInput, NotFound
 from chirp.core.live import get_stream
 from chirp.core.models import Account, LiveStream
-from chirp.storage.port import MissingRecord
+from chirp.core.ports.errors import MissingRecord
 
 MODERATORS_MAX = 100
 # A day of minutes: the history of one long stream.

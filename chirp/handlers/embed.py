@@ -21,7 +21,7 @@ from chirp.handlers.common import ctx, parse_id
 from chirp.handlers.pages import error_page
 from chirp.handlers.watch import NO_SNIFF, asset_url
 from chirp.server.keys import SETTINGS
-from chirp.streaming.playback import playback_origins
+from chirp.video.playback import playback_origins
 
 routes = web.RouteTableDef()
 

@@ -1,4 +1,4 @@
-"""Low-Latency HLS, served by every node's origin (`chirp.streaming.origin`):
+"""Low-Latency HLS, served by every node's origin (`chirp.video.origin`):
 
 GET /api/v1/chirp/streams/:id/ll/master.m3u8           the master (the regular one's variants)
 GET /api/v1/chirp/streams/:id/ll/:rung/index.m3u8      media playlist; `_HLS_msn`, `_HLS_part`
@@ -25,10 +25,10 @@ from chirp.core.errors import NotFound
 from chirp.handlers.common import ctx, parse_id, query_params, validate
 from chirp.handlers.openapi import documented
 from chirp.server.keys import ORIGIN, SETTINGS
-from chirp.streaming import llhls, playback
-from chirp.streaming.llhls import Rendition
-from chirp.streaming.origin import NotLowLatency, Origin
-from chirp.streaming.relay import PLAYLIST_TYPE
+from chirp.video import llhls, playback
+from chirp.video.llhls import Rendition
+from chirp.video.origin import NotLowLatency, Origin
+from chirp.video.relay import PLAYLIST_TYPE
 
 routes = web.RouteTableDef()
 

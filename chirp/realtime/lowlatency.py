@@ -1,7 +1,7 @@
 """Low-Latency HLS between nodes: the relaying node sends each rendition's new state on the
 bus (`stream.parts` on `lowlatency:<stream>`, not kept: only the newest matters), and a node
 whose viewers ask for a stream it does not relay listens there while they do
-(`chirp.streaming.origin.Origin`'s `broadcast`, `watch` and `unwatch`)."""
+(`chirp.video.origin.Origin`'s `broadcast`, `watch` and `unwatch`)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import logging
 
 import orjson
 
-from chirp.bus.port import EventBus
+from chirp.core.ports.bus import EventBus
 from chirp.realtime.hub import Format, Hub
 from chirp.realtime.push import publish_best_effort
-from chirp.realtime.topics import StreamRequest
-from chirp.streaming.llhls import Rendition
-from chirp.streaming.origin import Origin
+from chirp.realtime.subscriptions import StreamRequest
+from chirp.video.llhls import Rendition
+from chirp.video.origin import Origin
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The Low-Latency HLS origin's routes (`/api/v1/chirp/streams/:id/ll/...`): the master, media
 playlists with blocking reloads, delta updates and their refusals, parts and the preload-hinted
 part, followers-only streams behind their signature. The renditions are the relay's kind,
-published to the origin as the relay does (the relay itself: tests/streaming/test_lowlatency.py).
+published to the origin as the relay does (the relay itself: tests/video/test_lowlatency.py).
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from chirp.server.keys import CONTEXT, ORIGIN, SETTINGS
-from chirp.streaming import llhls, playback
-from chirp.streaming.llhls import LLSegment, Part, Rendition
+from chirp.video import llhls, playback
+from chirp.video.llhls import LLSegment, Part, Rendition
 from tests.handlers.test_live_streams import STREAMS, create, go_live
 from tests.helpers import Drain, User, follow
-from tests.streaming import hls_checker
+from tests.video import hls_checker
 
 MASTER = (
     "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-INDEPENDENT-SEGMENTS\n"
@@ -39,7 +39,7 @@ def settings_overrides(tmp_path: Path) -> dict[str, Any]:
 
 
 class FakeRelay:
-    """Writes parts and publishes renditions as `chirp.streaming.parts.PartWriter` does."""
+    """Writes parts and publishes renditions as `chirp.video.parts.PartWriter` does."""
 
     def __init__(self, app: web.Application, stream_id: int, *, private: bool) -> None:
         self.app, self.blobs = app, app[CONTEXT].blobs

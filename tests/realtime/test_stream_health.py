@@ -1,4 +1,4 @@
-"""Stream health: what `chirp.streaming.health` computes, and its way to the streamer alone
+"""Stream health: what `chirp.video.health` computes, and its way to the streamer alone
 (`chirp:live:health` on the streaming websocket)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from chirp.server.keys import LIVE_REALTIME
-from chirp.streaming.health import Health, parse_progress
+from chirp.video.health import Health, parse_progress
 from tests.handlers.test_live_streams import create, go_live
 from tests.helpers import Drain, User, follow
 from tests.realtime.test_live_realtime import command, quiet, receive, socket, watch

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from chirp.core.ports.errors import MissingRecord
 from chirp.storage import Store
-from chirp.storage.port import MissingRecord
 from tests.storage.factories import ids, make_account, now
 from tests.storage.test_live_conformance import go_live, make_stream
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+from chirp.core.ports.errors import MissingRecord
 from chirp.storage.mongodb.base import MongoBase, edge, ts
 from chirp.storage.mongodb.schema import insert_new
-from chirp.storage.port import MissingRecord
 
 
 def _ms(at: datetime) -> int:

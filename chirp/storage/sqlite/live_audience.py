@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from chirp.storage.port import MissingRecord
+from chirp.core.ports.errors import MissingRecord
 from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.convert import ts
 
