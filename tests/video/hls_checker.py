@@ -446,7 +446,9 @@ def check_ll_media(name: str, text: str, *, delta: bool = False) -> list[Problem
     for segment in playlist.segments:
         for index, part in enumerate(segment.parts):
             uris.append(part.uri)
-            last = index == len(segment.parts) - 1 and segment.uri is not None
+            # The newest part of the segment being written may yet be its last (ffmpeg cuts a
+            # short fragment only before a keyframe); once complete, the rule applies as is.
+            last = index == len(segment.parts) - 1
             if part.duration > part_target + 1e-6:
                 problems.append(
                     Problem(
