@@ -157,8 +157,6 @@ ROUTE_MODULES = (
     admin,
     polls,
     scheduled_statuses,
-    lists,
-    conversations,
     filters,
     push_subscriptions,
     openapi,
