@@ -8,6 +8,7 @@ from typing import cast
 from chirp.storage.postgresql.db import PgDatabase
 from chirp.storage.postgresql.outbox import PgOutbox
 from chirp.storage.postgresql.search import PgSearch
+from chirp.storage.postgresql.statuses import PgStatuses
 from chirp.storage.postgresql.timelines import PgTimelines
 from chirp.storage.sqlite import records
 from chirp.storage.sqlite.accounts import ACCOUNT_COLUMNS, SqliteAccounts, account_from_values
@@ -42,6 +43,7 @@ class PostgresStore(
     PgTimelines,
     PgSearch,
     PgOutbox,
+    PgStatuses,
     SqliteApps,
     SqliteAccounts,
     SqliteTokens,

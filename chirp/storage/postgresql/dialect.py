@@ -39,6 +39,14 @@ _NOT_AN_ALIAS = {
     "CROSS", "ON", "HAVING", "OFFSET", "WINDOW", "RETURNING", "FULL", "RIGHT", "NATURAL",
 }  # fmt: skip
 _WORD = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
+_COMPARISON = re.compile(r"[<>]|[^<>!]=|!=|\bIS\b|\bLIKE\b", re.IGNORECASE)
+
+# SQLite lets a query name a column beside GROUP BY that PostgreSQL wants grouped or
+# aggregated; these are functionally the same there (one tag per key, one per id).
+_SAME_MEANING = (
+    ("coalesce(t.name, f.name) AS name", "coalesce(min(t.name), f.name) AS name"),
+    (" GROUP BY u.tag_id ORDER BY", " GROUP BY u.tag_id, t.name ORDER BY"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +124,7 @@ def _top_level(masked: str, start: int, end: int, char: str) -> list[int]:
 
 def _rewrite_calls(sql: str) -> str:
     """max/min of two values, max/min of a comparison, group_concat, printf."""
-    pattern = re.compile(r"\b(max|min|group_concat|printf)\s*\(", re.IGNORECASE)
+    pattern = re.compile(r"\b(max|min|sum|group_concat|printf)\s*\(", re.IGNORECASE)
     pos = 0
     while True:
         masked = _masked(sql)
@@ -131,7 +139,11 @@ def _rewrite_calls(sql: str) -> str:
         replacement = None
         if name in ("max", "min") and commas:
             replacement = f"{'GREATEST' if name == 'max' else 'LEAST'}({inner})"
-        elif name in ("max", "min") and re.search(r"[^<>!]=", _masked(inner)):
+        elif (
+            name in ("max", "min", "sum")
+            and not re.match(r"\s*CASE\b", inner, re.IGNORECASE)
+            and _COMPARISON.search(_masked(inner))
+        ):  # of a comparison: SQLite's 0/1
             replacement = f"{name}(CAST(({inner}) AS INTEGER))"
         elif name == "group_concat":
             if commas:
@@ -208,6 +220,27 @@ def _insert_or(sql: str) -> str:
     return sql
 
 
+def _qualify_upsert(sql: str) -> str:
+    """In `ON CONFLICT ... DO UPDATE`, SQLite reads a bare column as the existing row's;
+    PostgreSQL finds it ambiguous (beside `excluded`): name the table."""
+    masked = _masked(sql)
+    update = re.search(r"\bDO\s+UPDATE\s+SET\b", masked, re.IGNORECASE)
+    table = re.search(r"\bINSERT\s+INTO\s+(\w+)", masked, re.IGNORECASE)
+    if update is None or table is None:
+        return sql
+    head, tail = sql[: update.end()], sql[update.end() :]
+    names = {
+        name
+        for name in re.findall(r"(?<![.\w])(\w+)\s*=(?!=)", _masked(tail))
+        if name.lower() != "excluded"
+    }
+    for name in names:
+        tail = re.sub(
+            rf"(?<![.\w]){name}\b(?!\s*=(?!=))", f"{table.group(1)}.{name}", tail
+        )
+    return head + tail
+
+
 def _placeholders(sql: str, named: bool) -> tuple[str, tuple[int | str, ...]]:
     spans = _literal_spans(sql)
     out: list[str] = []
@@ -263,7 +296,10 @@ def translate(sql: str, named: bool = False) -> Statement | None:
     here. `named`: the values come as a mapping (`:name` parameters)."""
     if _NO_STATEMENT.match(sql):
         return None
+    for sqlite_form, postgresql_form in _SAME_MEANING:
+        sql = sql.replace(sqlite_form, postgresql_form)
     sql = _insert_or(sql)
+    sql = _qualify_upsert(sql)
     sql = _rewrite_calls(sql)
     sql = _alias_subqueries(sql)
     sql = _TRUE.sub(r"\1 TRUE", sql)
