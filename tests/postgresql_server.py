@@ -33,7 +33,9 @@ def require_postgresql() -> Path:
     bindir = postgresql_bindir()
     if bindir is None:
         if os.environ.get("CI") == "true":
-            pytest.fail("PostgreSQL's initdb/pg_ctl are not installed (.ci/run installs postgresql)")
+            pytest.fail(
+                "PostgreSQL's initdb/pg_ctl are not installed (.ci/run installs postgresql)"
+            )
         pytest.skip("PostgreSQL's initdb/pg_ctl are not installed (apt-get install postgresql)")
     return bindir
 
@@ -71,9 +73,20 @@ def postgresql_server(bindir: Path | None = None) -> Iterator[str]:
         os.chown(workdir, run_as["user"], run_as["group"])  # type: ignore[arg-type]
     port = _free_port()
     subprocess.run(
-        [bindir / "initdb", "-D", data, "-U", "chirp", "--auth=trust", "--encoding=UTF8",
-         "--locale=C.UTF-8", "--no-sync"],
-        check=True, capture_output=True, **run_as,  # type: ignore[call-overload]
+        [
+            bindir / "initdb",
+            "-D",
+            data,
+            "-U",
+            "chirp",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        ],
+        check=True,
+        capture_output=True,
+        **run_as,  # type: ignore[call-overload]
     )
     options = (
         f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off"
@@ -81,7 +94,9 @@ def postgresql_server(bindir: Path | None = None) -> Iterator[str]:
     )
     subprocess.run(
         [bindir / "pg_ctl", "-D", data, "-o", options, "-l", workdir / "log", "-w", "start"],
-        check=True, capture_output=True, **run_as,  # type: ignore[call-overload]
+        check=True,
+        capture_output=True,
+        **run_as,  # type: ignore[call-overload]
     )
     try:
         deadline = time.monotonic() + 20
@@ -97,7 +112,8 @@ def postgresql_server(bindir: Path | None = None) -> Iterator[str]:
     finally:
         subprocess.run(
             [bindir / "pg_ctl", "-D", data, "-m", "immediate", "stop"],
-            capture_output=True, **run_as,  # type: ignore[call-overload]
+            capture_output=True,
+            **run_as,  # type: ignore[call-overload]
         )
         shutil.rmtree(workdir, ignore_errors=True)
 

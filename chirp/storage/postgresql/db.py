@@ -259,7 +259,9 @@ class PgDatabase:
 
     write_now = write
 
-    async def write_each(self, bodies: Sequence[Callable[[Transaction], Awaitable[object]]]) -> None:
+    async def write_each(
+        self, bodies: Sequence[Callable[[Transaction], Awaitable[object]]]
+    ) -> None:
         """Each body its own transaction, in order, on one connection."""
         for body in bodies:
             await self.write(body)

@@ -124,7 +124,9 @@ def _top_level(masked: str, start: int, end: int, char: str) -> list[int]:
 
 def _rewrite_calls(sql: str) -> str:
     """max/min of two values, max/min of a comparison, group_concat, printf."""
-    pattern = re.compile(r"\b(max|min|sum|group_concat|printf)\s*\(", re.IGNORECASE)
+    pattern = re.compile(
+        r"\b(max|min|sum|group_concat|printf|json_group_array|json_array)\s*\(", re.IGNORECASE
+    )
     pos = 0
     while True:
         masked = _masked(sql)
@@ -152,6 +154,10 @@ def _rewrite_calls(sql: str) -> str:
             else:
                 expr, sep = inner, "','"
             replacement = f"string_agg(CAST({expr} AS TEXT), {sep})"
+        elif name == "json_group_array":  # as SQLite gives it: JSON text
+            replacement = f"CAST(coalesce(json_agg({inner}), '[]') AS TEXT)"
+        elif name == "json_array":
+            replacement = f"json_build_array({inner})"
         elif name == "printf":
             fmt = re.fullmatch(r"\s*'%0(\d+)d'\s*,(.*)", inner, re.DOTALL)
             if fmt is None:
@@ -235,9 +241,7 @@ def _qualify_upsert(sql: str) -> str:
         if name.lower() != "excluded"
     }
     for name in names:
-        tail = re.sub(
-            rf"(?<![.\w]){name}\b(?!\s*=(?!=))", f"{table.group(1)}.{name}", tail
-        )
+        tail = re.sub(rf"(?<![.\w]){name}\b(?!\s*=(?!=))", f"{table.group(1)}.{name}", tail)
     return head + tail
 
 
