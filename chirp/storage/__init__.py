@@ -42,7 +42,13 @@ async def open_store(url: str, settings: Settings | None = None) -> Store:
     if url.startswith(POSTGRESQL_SCHEMES):
         from chirp.storage.postgresql import PostgresStore
 
-        return await PostgresStore.open(url)
+        if settings is None:
+            return await PostgresStore.open(url)
+        return await PostgresStore.open(
+            url,
+            min_pool=settings.postgresql_min_pool_size,
+            max_pool=settings.postgresql_max_pool_size,
+        )
     if url.startswith("sqlite://"):
         from chirp.storage.sqlite import SqliteStore
 

@@ -273,6 +273,14 @@ class _SqlTarget:
         return await self._db(table).fetchone(f"SELECT 1 FROM {table} LIMIT 1") is not None
 
     async def insert(self, table: str, columns: list[str], rows: list[Sequence[Any]]) -> None:
+        if self.kind == "postgresql":  # COPY: the bulk path, no statement per row
+            names = ", ".join(columns)
+            async with self.store.pg.pool.connection() as conn, conn.transaction():
+                cursor = conn.cursor()
+                async with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                    for row in rows:
+                        await copy.write_row(row)
+            return
         marks = "(" + ",".join("?" for _ in columns) + ")"
         names = ", ".join(columns)
         async with self._db(table).transaction() as tx:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sqlite3
@@ -43,20 +44,19 @@ class Row(tuple[Any, ...]):
         return list(self._keys)
 
 
+@functools.lru_cache(maxsize=1024)
+def _row_type(keys: tuple[str, ...]) -> type[Row]:
+    names: dict[str, int] = {}
+    for index, name in enumerate(keys):
+        names.setdefault(name, index)  # the first of duplicate names, as sqlite3.Row
+    return type("Row", (Row,), {"_names": names, "_keys": list(keys)})
+
+
 def _row_factory(cursor: Any) -> RowMaker[Row]:
     description = cursor.description
     if description is None:
         return tuple  # type: ignore[return-value]
-    keys = [column.name for column in description]
-    names: dict[str, int] = {}
-    for index, name in enumerate(keys):
-        names.setdefault(name, index)  # the first of duplicate names, as sqlite3.Row
-    row_type = type("Row", (Row,), {"_names": names, "_keys": keys})
-
-    def make(values: Sequence[Any]) -> Row:
-        return row_type(values)  # type: ignore[no-any-return]
-
-    return make
+    return _row_type(tuple(column.name for column in description))  # type: ignore[return-value]
 
 
 class _NumericLoader(Loader):
@@ -151,7 +151,11 @@ class Transaction:
 
 
 async def run(conn: psycopg.AsyncConnection[Any], statement: Statement, params: Params) -> Cursor:
-    async with conn.cursor() as cursor:
+    # Values bound by the server (statements prepared after a few runs), except where a
+    # statement tests a value's nullness (`? IS NULL`): an untyped NULL parameter has no type
+    # there, and bound client-side it is a literal NULL, as SQLite reads it.
+    cursor_type = psycopg.AsyncClientCursor if statement.client_side else psycopg.AsyncCursor
+    async with cursor_type(conn) as cursor:
         try:
             await cursor.execute(statement.sql, statement.values(params))
         except errors.IntegrityError as error:
@@ -202,10 +206,8 @@ class PgDatabase:
             configure=_configure,
             kwargs={
                 "autocommit": True,
-                # Values bound client-side: SQLite-typed parameters (`? IS NULL`, a string
-                # compared with a text column) read as literals do, with no type to infer.
-                "cursor_factory": psycopg.AsyncClientCursor,
                 "row_factory": _row_factory,
+                "prepare_threshold": 2,
             },
             name="chirp-store",
         )

@@ -56,6 +56,7 @@ class Statement:
 
     sql: str
     order: tuple[int | str, ...]
+    client_side: bool = False  # bind the values into the text (see `db.run`)
 
     def values(self, params: Sequence[Any] | Mapping[str, Any]) -> list[Any]:
         if isinstance(params, Mapping):
@@ -287,6 +288,8 @@ def _placeholders(sql: str, named: bool) -> tuple[str, tuple[int | str, ...]]:
     return "".join(out), tuple(order)
 
 
+# A parameter whose type nothing in the statement fixes.
+_UNTYPED = re.compile(r"%s\s+IS\s+(NOT\s+)?NULL|\(\s*%s\s*\)\s+IS\b", re.IGNORECASE)
 _NO_STATEMENT = re.compile(r"^\s*INSERT\s+INTO\s+status_search\b", re.IGNORECASE)
 _TRUE = re.compile(
     r"\b(WHERE|AND|OR)\s+1(?=\s*(?:$|\)|AND\b|OR\b|ORDER\b|GROUP\b|LIMIT\b|UNION\b))",
@@ -308,4 +311,4 @@ def translate(sql: str, named: bool = False) -> Statement | None:
     sql = _alias_subqueries(sql)
     sql = _TRUE.sub(r"\1 TRUE", sql)
     text, order = _placeholders(sql, named)
-    return Statement(text, order)
+    return Statement(text, order, bool(_UNTYPED.search(text)))
