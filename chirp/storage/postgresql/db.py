@@ -56,7 +56,7 @@ def _row_factory(cursor: Any) -> RowMaker[Row]:
     description = cursor.description
     if description is None:
         return tuple  # type: ignore[return-value]
-    return _row_type(tuple(column.name for column in description))  # type: ignore[return-value]
+    return _row_type(tuple(column.name for column in description))
 
 
 class _NumericLoader(Loader):
