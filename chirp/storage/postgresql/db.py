@@ -114,6 +114,9 @@ class SwallowedError(Exception):
     """A statement failed inside a transaction whose body went on: rerun with savepoints."""
 
 
+_EXISTENCE_CHECK = re.compile(r"^SELECT 1 FROM \w+ WHERE id = \?$")
+
+
 class Transaction:
     """A connection inside a transaction, as the aggregate code uses aiosqlite's."""
 
@@ -135,6 +138,10 @@ class Transaction:
         return Cursor([], total)
 
     async def _execute(self, sql: str, params: Params) -> Cursor:
+        if _EXISTENCE_CHECK.match(sql):
+            # A row checked for before writing what refers to it: SQLite's one writer keeps it
+            # there until the commit; here a share lock on its key does (a delete waits).
+            sql += " FOR KEY SHARE"
         statement = translate(sql, isinstance(params, dict))
         if statement is None:
             return Cursor([], 0)
