@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TextIO
 
 from chirp.core.models import Page
-from chirp.storage.port import Store
+from chirp.core.ports.store import Store
 
 BATCH = 1000
 SPOT_CHECKS = 25

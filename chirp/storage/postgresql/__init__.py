@@ -69,7 +69,7 @@ class PostgresStore(
     SqlitePolls,
     SqliteScheduledStatuses,
 ):
-    """Implements `chirp.storage.port.Store`. The aggregates the two SQL stores share run their
+    """Implements `chirp.core.ports.store.Store`. The aggregates the two SQL stores share run their
     statements through `dialect.translate`; home feeds, the outbox and search are PostgreSQL's
     own (`timelines`, `outbox`, `search`)."""
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
-from chirp.storage.port import FanOut
+from chirp.core.ports.timelines import FanOut
 from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.timelines import TRIM_CHUNK, SqliteTimelines, _Piece, _plain
 
