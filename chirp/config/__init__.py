@@ -140,6 +140,23 @@ class Settings(BaseSettings):
     live_chat_burst: int = Field(5, ge=1, le=100)
     live_chat_interval_seconds: float = Field(1.0, gt=0, le=3600)
 
+    # Web Push: the VAPID key pair (Mastodon's VAPID_PRIVATE_KEY/VAPID_PUBLIC_KEY: base64url;
+    # the private key may also be PEM); empty: generated on first start and kept in the store,
+    # shared by every node. `vapid_subject` (a `mailto:` or https URL) is who push services
+    # contact (empty: `mailto:<contact_email>`, else the public URL). `web_push_allow_local`
+    # lets subscriptions name plain-http and private-network endpoints (tests, a push service
+    # inside the deployment's own network); off, only https endpoints on public addresses.
+    vapid_private_key: str = ""
+    vapid_public_key: str = ""
+    vapid_subject: str = ""
+    web_push_allow_local: bool = False
+    # The push services subscriptions may name (comma-separated hosts; `.example.com` takes its
+    # subdomains too); empty: any.
+    web_push_hosts: str = ""
+    web_push_timeout_seconds: float = Field(10.0, gt=0)
+    web_push_concurrency: int = Field(16, ge=1)
+    # A push the push service could not take is tried again after this, doubling each time.
+    web_push_retry_seconds: float = Field(10.0, gt=0)
     # Custom emojis are read whole and kept in each process for this long: an emoji the
     # operator adds or removes shows on every node within it (0: read on every request).
     custom_emojis_cache_seconds: float = Field(10.0, ge=0)

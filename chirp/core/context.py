@@ -20,6 +20,7 @@ from chirp.core.secrets import Passwords
 
 if TYPE_CHECKING:
     from chirp.core.backlog import OutboxGate
+    from chirp.core.web_push import PushKeys
 
 
 class LivePush(Protocol):
@@ -65,6 +66,8 @@ class Context:
     outbox_gate: OutboxGate | None = None
     # This process's copy of the custom emojis (`chirp.core.emojis.current_emojis`).
     emoji_cache: EmojiCache = field(default_factory=EmojiCache)
+    # The VAPID identity Web Push is sent with (`chirp.webpush`); None where nothing pushes.
+    web_push: PushKeys | None = None
 
     def new_id(self) -> int:
         return self.ids.next_id()

@@ -44,6 +44,8 @@ class Batch:
     # Notifications created and events to push, for the realtime push when the batch ends.
     notifications: list[Notification] = field(default_factory=list)
     pushes: list[Event] = field(default_factory=list)
+    # `web_push.due` events, sent together (concurrently) when the batch ends.
+    web_pushes: list[Event] = field(default_factory=list)
     # The batch's events, and the tweets and accounts steps read, loaded once for the batch:
     # a read per event and step was a trip through a busy event loop each, and under posting
     # load those trips, not the fan-out, held the dispatcher back.

@@ -227,6 +227,7 @@ class Notification:
     created_at: datetime
     status_id: int | None = None
     stream_id: int | None = None  # `chirp.live`: the live stream it announces
+    report_id: int | None = None  # `admin.report`: the report it announces to staff
     # Held back by the recipient's notification policy: shown only on request (Mastodon's
     # `filtered`); such a notification is never grouped.
     filtered: bool = False
@@ -542,3 +543,21 @@ class ScheduledStatus:
     scheduled_at: datetime
     params: dict[str, Any]
     media_ids: tuple[int, ...] = ()
+
+
+@dataclass(slots=True)
+class PushSubscription:
+    """A Web Push subscription: one per access token (as Mastodon), gone with the token.
+    `p256dh` and `auth` are the browser's keys (base64url); `alerts` the notification types
+    pushed; `policy` whose notifications: all, followed, follower or none."""
+
+    id: int
+    token_id: int
+    account_id: int
+    endpoint: str
+    p256dh: str
+    auth: str
+    alerts: frozenset[str]
+    policy: str
+    standard: bool  # RFC 8291 `aes128gcm`; False: the draft `aesgcm` Mastodon used before
+    created_at: datetime

@@ -19,6 +19,13 @@
     poll.voted        -> (realtime push only: the tweet's `status.counts` carry the poll's)
     poll.ended        -> `poll` notification to every voter and the author (due at the end)
     scheduled_status.due -> publish the scheduled tweet (due at `scheduled_at`)
+    account.created   -> `admin.sign_up` notification to every staff member
+    report.created    -> `admin.report` notification to every staff member (not the reporter
+                         nor the reported)
+    account.deleted   -> delete a suspended account's data (`account_deletion.purge_account`)
+    web_push.due      -> (sent by `chirp.webpush.delivery`, retried as a new event)
+    every batch       -> its new notifications queue a `web_push.due` per subscription taking
+                         them (`web_push.queue_web_pushes`)
 
 Realtime push subscribes here too, as one more step per event.
 """
@@ -27,7 +34,16 @@ from __future__ import annotations
 
 from typing import cast
 
-from chirp.core import feeds, follow_requests, notifications, polls, scheduled_statuses
+from chirp.core import (
+    account_deletion,
+    feeds,
+    follow_requests,
+    notifications,
+    polls,
+    scheduled_statuses,
+    staff_notifications,
+    web_push,
+)
 from chirp.core.context import Context
 from chirp.core.dispatch import Batch, BatchDone, Step
 from chirp.core.models import Event, Page
@@ -150,6 +166,18 @@ async def remove_poll(ctx: Context, event: Event, batch: Batch) -> None:
     await polls.close_poll_of(ctx, _id(event, "status_id"))
 
 
+async def notify_staff_of_sign_up(ctx: Context, event: Event, batch: Batch) -> None:
+    batch.notifications += await staff_notifications.notify_staff_of_sign_up(ctx, event)
+
+
+async def notify_staff_of_report(ctx: Context, event: Event, batch: Batch) -> None:
+    batch.notifications += await staff_notifications.notify_staff_of_report(ctx, event)
+
+
+async def purge_account(ctx: Context, event: Event, batch: Batch) -> None:
+    await account_deletion.purge_account(ctx, _id(event, "account_id"))
+
+
 async def publish_scheduled(ctx: Context, event: Event, batch: Batch) -> None:
     await scheduled_statuses.publish_scheduled_tweet(ctx, event)
 
@@ -173,15 +201,24 @@ def default_steps() -> dict[str, list[Step]]:
         "poll.voted": [],
         "poll.ended": [notify_poll_ended],
         "scheduled_status.due": [publish_scheduled],
+        "account.created": [notify_staff_of_sign_up],
+        "report.created": [notify_staff_of_report],
+        "account.deleted": [purge_account],
+        "web_push.due": [],
     }
 
 
 def default_after_batch() -> list[BatchDone]:
-    """In order: fan out the batch's tweets, then trim the feeds that grew enough (the trimmer
-    counts across batches, so one per dispatcher)."""
+    """In order: fan out the batch's tweets, trim the feeds that grew enough (the trimmer
+    counts across batches, so one per dispatcher), queue the Web Push of its notifications."""
     trimmer = feeds.FeedTrimmer()
 
     async def trim_grown_feeds(ctx: Context, batch: Batch) -> None:
         await trimmer.trim(ctx, batch.added_to_feeds)
 
-    return [fan_out_batch, trim_grown_feeds]
+    return [fan_out_batch, trim_grown_feeds, queue_web_pushes]
+
+
+async def queue_web_pushes(ctx: Context, batch: Batch) -> None:
+    """Read, not taken: the realtime push sends the same notifications afterwards."""
+    await web_push.queue_web_pushes(ctx, batch.notifications)

@@ -15,7 +15,15 @@ from chirp.core.context import Context
 from chirp.core.emojis import EmojiSet, current_emojis
 from chirp.core.live import playback_url
 from chirp.core.media import media_urls
-from chirp.core.models import Account, LiveStream, MediaAttachment, Notification, Poll, Status
+from chirp.core.models import (
+    Account,
+    LiveStream,
+    MediaAttachment,
+    Notification,
+    Poll,
+    Report,
+    Status,
+)
 from chirp.core.ports.engagement import ViewerState
 from chirp.core.visibility import load_shunning, screened_ids, visible_ids
 
@@ -38,6 +46,8 @@ class StatusBundle:
     muted: set[int] = field(default_factory=set)
     # Polls by status id, the viewer's choices by poll id, and when they were read (`expired`).
     polls: dict[int, Poll] = field(default_factory=dict)
+    # Reports that `admin.report` notifications point at (their targets are in `accounts`).
+    reports: dict[int, Report] = field(default_factory=dict)
     own_votes: dict[int, tuple[int, ...]] = field(default_factory=dict)
     now: datetime | None = None
 
@@ -158,9 +168,18 @@ async def load_notification_bundle(
     """Everything to show a page of notifications: their tweets, streams and senders."""
     rows = list(rows)
     statuses = await ctx.store.get_statuses(n.status_id for n in rows if n.status_id is not None)
+    reports = {}
+    for report_id in {n.report_id for n in rows if n.report_id is not None}:
+        if (report := await ctx.store.get_report(report_id)) is not None:
+            reports[report_id] = report
     bundle = await load_bundle(
-        ctx, statuses.values(), viewer_id, extra_account_ids=[n.from_account_id for n in rows]
+        ctx,
+        statuses.values(),
+        viewer_id,
+        extra_account_ids=[n.from_account_id for n in rows]
+        + [r.target_account_id for r in reports.values()],
     )
+    bundle.reports = reports
     bundle.streams = await ctx.store.get_live_streams(
         n.stream_id for n in rows if n.stream_id is not None
     )

@@ -46,6 +46,7 @@ from chirp.handlers import (
     polls,
     profiles,
     public_pages,
+    push_subscriptions,
     relationships,
     reports,
     scheduled_statuses,
@@ -89,6 +90,7 @@ from chirp.server.keys import (
     SETTINGS,
     STREAM_SLOTS,
     TRACING,
+    WEB_PUSH,
 )
 from chirp.server.middleware import json_errors
 from chirp.server.rate_limits import add_rate_limit_headers, open_rate_limits, rate_limits
@@ -97,6 +99,9 @@ from chirp.video import playback
 from chirp.video.ladder import parse_ladder
 from chirp.video.relay import Relay, RelayConfig
 from chirp.video.rtmp import RtmpServer
+from chirp.webpush.delivery import WebPushDelivery
+from chirp.webpush.sender import WebPushSender, open_session
+from chirp.webpush.vapid import load_vapid_keys
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +138,7 @@ ROUTE_MODULES = (
     admin,
     polls,
     scheduled_statuses,
+    push_subscriptions,
     openapi,
     webapp,  # the app's routes, and `/`, `/@<user>`, `/tags/...` for signed-in browsers
     public_pages,  # `/`, `/@<user>`, `/tags/<name>`: no API path starts so
@@ -219,6 +225,30 @@ async def _media(app: web.Application) -> AsyncIterator[None]:
             await collector
         await workers.close()
         await context.blobs.close()
+
+
+async def _web_push(app: web.Application) -> AsyncIterator[None]:
+    """The VAPID keys (configured, or kept in the store), the HTTP client pushes go out on,
+    and the delivery the dispatcher hands `web_push.due` events to."""
+    settings = app[SETTINGS]
+    context = app[CONTEXT]
+    keys = await load_vapid_keys(settings, context.store)
+    subject = settings.vapid_subject or (
+        f"mailto:{settings.contact_email}" if settings.contact_email else settings.base_url
+    )
+    session = open_session(settings.web_push_allow_local, settings.web_push_timeout_seconds)
+    sender = WebPushSender(keys, subject, session, allow_local=settings.web_push_allow_local)
+    app[WEB_PUSH] = WebPushDelivery(
+        sender,
+        concurrency=settings.web_push_concurrency,
+        retry_seconds=settings.web_push_retry_seconds,
+    )
+    context.web_push = sender
+    try:
+        yield
+    finally:
+        context.web_push = None
+        await session.close()
 
 
 async def _mute_sweeper(app: web.Application) -> AsyncIterator[None]:
@@ -308,6 +338,7 @@ def _steps(app: web.Application) -> dict[str, list[Step]]:
         app[PUSHER].steps(),
         app[LIVE_REALTIME].steps(),
         announcement_steps(app[PUSHER].bus),
+        app[WEB_PUSH].steps(),
     )
     for pushes in pushes_of:
         for kind, extra in pushes.items():
@@ -322,7 +353,7 @@ async def _dispatcher(app: web.Application) -> AsyncIterator[None]:
     dispatcher = Dispatcher(
         context,
         _steps(app),
-        after_batch=[*default_after_batch(), app[PUSHER].flush],
+        after_batch=[*default_after_batch(), app[PUSHER].flush, app[WEB_PUSH].flush],
         # One process may dispatch for every process on a SQLite file (`Store.lead_dispatch`):
         # the others' events do not wake it, so it looks for them often (a count, inline).
         idle_poll_seconds=0.1 if app[SETTINGS].store_url.startswith("sqlite") else 1.0,
@@ -367,6 +398,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.cleanup_ctx.append(open_rate_limits)
     app.cleanup_ctx.append(_realtime)
     app.cleanup_ctx.append(_media)
+    app.cleanup_ctx.append(_web_push)
     app.cleanup_ctx.append(_dispatcher)
     app.cleanup_ctx.append(_live_relay)
     app.cleanup_ctx.append(_mute_sweeper)

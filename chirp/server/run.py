@@ -24,6 +24,7 @@ from chirp.server.app import create_app
 from chirp.server.connections import GuardedAppRunner
 from chirp.server.logs import AccessLogger, configure_logging
 from chirp.storage import open_store
+from chirp.webpush.vapid import VapidKeyError, configured_keys
 
 log = logging.getLogger("chirp")
 
@@ -135,6 +136,10 @@ def serve(settings: Settings) -> None:
             f"CHIRP_WORKERS={settings.workers} needs a store the workers share, not a throwaway"
             " in-memory one: set CHIRP_STORE to a file (or leave it empty)."
         )
+    try:
+        configured_keys(settings)  # said now, not at the first push
+    except VapidKeyError as error:
+        raise ConfigError(str(error)) from None
     # Only this user may read the data (the database holds password hashes and token digests).
     settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     log.info(

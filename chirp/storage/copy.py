@@ -227,6 +227,7 @@ SQL_TABLES = (
     ("live_viewers", "stream_id, viewer"),
     ("live_chat", "id"),
     ("live_chat_bans", "streamer_id, account_id"),
+    ("reports", "id"),
     ("notifications", "id"),
     ("notification_policies", "account_id"),
     ("notification_requests", "id"),
@@ -246,12 +247,13 @@ SQL_TABLES = (
     ("account_blocks", "id"),
     ("account_mutes", "id"),
     ("account_moderation", "account_id"),
-    ("reports", "id"),
     ("audit_log", "id"),
     ("polls", "id"),
     ("poll_options", "poll_id, position"),
     ("poll_votes", "poll_id, account_id, choice"),
     ("poll_voters", "poll_id, account_id"),
+    ("push_subscriptions", "id"),
+    ("instance_secrets", "name"),
     ("home_feed", "owner_id, status_id"),
 )
 # Computed by the target itself.

@@ -34,6 +34,7 @@ from chirp.core.models import (
     Page,
     Poll,
     ProfileField,
+    PushSubscription,
     Report,
     ScheduledStatus,
     StatusEdit,
@@ -142,7 +143,23 @@ async def _embedded_deployment(store: Store) -> dict[str, int]:
     """A bit of everything the SQLite store holds, written through the port."""
     app = await make_app(store)
     alice, bob, carol = [await make_account(store, f"copy{i}", f"Copy {i}") for i in range(3)]
-    await store.create_token(make_token(app, alice, refresh="refresh-1"))
+    token = make_token(app, alice, refresh="refresh-1")
+    await store.create_token(token)
+    await store.save_push_subscription(
+        PushSubscription(
+            id=ids.next_id(),
+            token_id=token.id,
+            account_id=alice.id,
+            endpoint="https://push.example/1",
+            p256dh="key",
+            auth="secret",
+            alerts=frozenset({"mention"}),
+            policy="all",
+            standard=True,
+            created_at=now(),
+        )
+    )
+    await store.claim_instance_secret("vapid_private_key", "kept")
     await store.create_authorization_code(
         AuthorizationCode("code-1", app.id, bob.id, "urn:x", ("read",), now() + timedelta(60))
     )

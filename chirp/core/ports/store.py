@@ -31,6 +31,7 @@ from chirp.core.ports.statuses import StatusStore
 from chirp.core.ports.tags import LinkStore, TagStore
 from chirp.core.ports.timelines import TimelineStore
 from chirp.core.ports.tokens import TokenStore
+from chirp.core.ports.web_push import PushSubscriptionStore
 
 
 @runtime_checkable
@@ -63,6 +64,7 @@ class Store(
     BlockMuteStore,
     PollStore,
     ScheduledStatusStore,
+    PushSubscriptionStore,
     Protocol,
 ):
     """Everything the domain persists. Backends compose the per-aggregate parts."""

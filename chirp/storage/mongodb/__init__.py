@@ -38,6 +38,7 @@ from chirp.storage.mongodb.statuses import MongoStatuses
 from chirp.storage.mongodb.tags import MongoTags
 from chirp.storage.mongodb.timelines import MongoTimelines
 from chirp.storage.mongodb.tokens import MongoTokens
+from chirp.storage.mongodb.web_push import MongoWebPush
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +99,7 @@ class MongoStore(
     MongoBlocks,
     MongoPolls,
     MongoScheduledStatuses,
+    MongoWebPush,
 ):
     """Implements `chirp.core.ports.store.Store`; one mixin per aggregate. Holds the process's one
     client (a connection pool per server) and closes it on `close`."""

@@ -54,6 +54,7 @@ from chirp.storage.mongodb.statuses import edit_doc, reblog_edge_doc, status_doc
 from chirp.storage.mongodb.tags import featured_doc, tag_follow_doc
 from chirp.storage.mongodb.timelines import feed_entry
 from chirp.storage.mongodb.tokens import code_doc, token_doc
+from chirp.storage.mongodb.web_push import subscription_doc
 from chirp.storage.sqlite import feeds_file
 from chirp.storage.sqlite.accounts import account_from_row, credentials_from_row
 from chirp.storage.sqlite.announcements import announcement_from_row
@@ -67,6 +68,7 @@ from chirp.storage.sqlite.notifications import notification_from_row
 from chirp.storage.sqlite.scheduled_statuses import scheduled_from_row
 from chirp.storage.sqlite.statuses import edit_from_row, status_from_row
 from chirp.storage.sqlite.tokens import token_from_row
+from chirp.storage.sqlite.web_push import subscription_from_row
 
 # As the shared copy code names them (the tests reach them here).
 _sample, _spot_check = sample, spot_check
@@ -400,6 +402,16 @@ PARTS = (
         "scheduled_statuses",
         "SELECT * FROM scheduled_statuses ORDER BY id",
         lambda r: scheduled_doc(scheduled_from_row(r)),
+    ),
+    Part(
+        "push_subscriptions",
+        "SELECT * FROM push_subscriptions ORDER BY id",
+        lambda r: subscription_doc(subscription_from_row(r)),
+    ),
+    Part(
+        "instance_secrets",
+        "SELECT * FROM instance_secrets ORDER BY name",
+        lambda r: {"_id": r["name"], "value": r["value"]},
     ),
     Part(
         "polls",

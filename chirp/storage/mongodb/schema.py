@@ -78,6 +78,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     "polls": [_index(("status_id", ASC), unique=True)],
     "poll_votes": [_index(("poll_id", ASC))],
     "scheduled_statuses": [_index(("account_id", ASC), ("_id", DESC))],
+    "push_subscriptions": [_index(("account_id", ASC)), _index(("id", ASC), unique=True)],
+    "instance_secrets": [],  # `_id` the name
     "media": [
         _index(("status_id", ASC), ("updated_at", ASC)),
         _index(("scheduled_status_id", ASC), sparse=True),  # what a scheduled post holds

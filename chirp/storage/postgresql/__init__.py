@@ -37,6 +37,7 @@ from chirp.storage.sqlite.scheduled_statuses import SqliteScheduledStatuses
 from chirp.storage.sqlite.statuses import STATUS_COLUMNS, SqliteStatuses, status_from_values
 from chirp.storage.sqlite.tags import SqliteTags
 from chirp.storage.sqlite.tokens import SqliteTokens
+from chirp.storage.sqlite.web_push import SqliteWebPush
 
 
 class PostgresStore(
@@ -68,6 +69,7 @@ class PostgresStore(
     SqliteBlocks,
     SqlitePolls,
     SqliteScheduledStatuses,
+    SqliteWebPush,
 ):
     """Implements `chirp.core.ports.store.Store`. The aggregates the two SQL stores share run their
     statements through `dialect.translate`; home feeds, the outbox and search are PostgreSQL's

@@ -38,6 +38,7 @@ from chirp.storage.sqlite.statuses import STATUS_COLUMNS, SqliteStatuses, status
 from chirp.storage.sqlite.tags import SqliteTags
 from chirp.storage.sqlite.timelines import SqliteTimelines
 from chirp.storage.sqlite.tokens import SqliteTokens
+from chirp.storage.sqlite.web_push import SqliteWebPush
 
 
 class SqliteStore(
@@ -68,6 +69,7 @@ class SqliteStore(
     SqliteBlocks,
     SqlitePolls,
     SqliteScheduledStatuses,
+    SqliteWebPush,
 ):
     """Implements `chirp.core.ports.store.Store`; one mixin per aggregate."""
 
