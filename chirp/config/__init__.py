@@ -112,6 +112,13 @@ class Settings(BaseSettings):
     media_video_timeout_seconds: float = Field(600.0, gt=0)
     media_unattached_ttl_seconds: int = Field(86_400, ge=60)  # then unattached uploads go
     media_gc_interval_seconds: float = Field(600.0, gt=0)
+    # Link preview cards: fetched from the web after a tweet links to a page (off: never).
+    link_cards: bool = True
+    link_card_timeout_seconds: float = Field(10.0, gt=0)
+    link_card_max_bytes: int = Field(1024 * 1024, ge=1024)
+    # Private networks link cards may read nonetheless ("10.0.0.0/8,fd00::/8"), as Mastodon's
+    # ALLOWED_PRIVATE_ADDRESSES: an intranet's own pages. Empty: the public internet only.
+    link_card_allowed_private: str = ""
 
     # Live video relay: RTMP ingest (0 disables it), HLS segment length and live window, how
     # long a dropped publisher may take to reconnect before its stream ends.
@@ -241,7 +248,7 @@ class Settings(BaseSettings):
         parse_ladder(value)  # a ValueError names the wrong rung
         return value
 
-    @field_validator("trusted_proxies")
+    @field_validator("trusted_proxies", "link_card_allowed_private")
     @classmethod
     def _networks(cls, value: str) -> str:
         for part in value.split(","):

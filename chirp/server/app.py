@@ -10,11 +10,16 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+import chirp
 from chirp.blobs import open_blobs
 from chirp.bus import open_bus
+from chirp.cards.fetcher import LinkCardFetcher
+from chirp.cards.guarded import GuardedClient, public_or
+from chirp.cards.guarded import Limits as GuardLimits
 from chirp.config import Settings
 from chirp.core.backlog import OutboxGate
 from chirp.core.blocks import SWEEP_SECONDS, sweep_expired_mutes
+from chirp.core.cards import CardQueue
 from chirp.core.context import Context
 from chirp.core.dispatch import Dispatcher, Step
 from chirp.core.ids import SnowflakeGenerator
@@ -30,9 +35,12 @@ from chirp.handlers import (
     assets,
     blocks,
     conversation_mutes,
+    conversations,
     custom_emojis,
+    filters,
     follow_requests,
     instance,
+    lists,
     live_ingest,
     live_playback,
     live_streams,
@@ -120,6 +128,7 @@ ROUTE_MODULES = (
     notification_policy,  # `/api/v2/notifications/policy` before the groups' `/:group_key`
     notification_groups,
     conversation_mutes,
+    conversations,
     blocks,
     search,
     streaming,
@@ -127,6 +136,7 @@ ROUTE_MODULES = (
     media,
     live_playback,
     live_ingest,
+    lists,
     live_streams,
     studio,  # `/live/studio` before the watch page's `/live/<stream id>`
     watch,
@@ -138,6 +148,9 @@ ROUTE_MODULES = (
     admin,
     polls,
     scheduled_statuses,
+    lists,
+    conversations,
+    filters,
     push_subscriptions,
     openapi,
     webapp,  # the app's routes, and `/`, `/@<user>`, `/tags/...` for signed-in browsers
@@ -192,6 +205,31 @@ async def _realtime(app: web.Application) -> AsyncIterator[None]:
         await live.stop()
         await pusher.stop()
         await bus.close()
+
+
+async def _link_cards(app: web.Application) -> AsyncIterator[None]:
+    """The web client that reads linked pages for their preview cards (never this network)."""
+    settings = app[SETTINGS]
+    if not settings.link_cards:
+        yield
+        return
+    client = GuardedClient(
+        f"Chirp/{chirp.__version__} (link preview; +{settings.base_url}/)",
+        limits=GuardLimits(
+            max_bytes=settings.link_card_max_bytes,
+            timeout_seconds=settings.link_card_timeout_seconds,
+        ),
+        allowed=public_or(settings.link_card_allowed_private),
+    )
+    context = app[CONTEXT]
+    context.card_fetcher = LinkCardFetcher(client, settings, context.blobs, context.media_workers)
+    context.card_queue = CardQueue(context)
+    try:
+        yield
+    finally:
+        await context.card_queue.close()
+        context.card_fetcher, context.card_queue = None, None
+        await client.close()
 
 
 async def _media(app: web.Application) -> AsyncIterator[None]:
@@ -398,6 +436,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.cleanup_ctx.append(open_rate_limits)
     app.cleanup_ctx.append(_realtime)
     app.cleanup_ctx.append(_media)
+    app.cleanup_ctx.append(_link_cards)
     app.cleanup_ctx.append(_web_push)
     app.cleanup_ctx.append(_dispatcher)
     app.cleanup_ctx.append(_live_relay)

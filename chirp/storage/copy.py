@@ -254,6 +254,16 @@ SQL_TABLES = (
     ("poll_voters", "poll_id, account_id"),
     ("push_subscriptions", "id"),
     ("instance_secrets", "name"),
+    ("lists", "id"),
+    ("list_accounts", "list_id, account_id"),
+    ("list_feed", "list_id, status_id"),
+    ("conversations", "id"),
+    ("conversation_statuses", "conversation_id, status_id"),
+    ("filters", "id"),
+    ("filter_keywords", "id"),
+    ("filter_statuses", "id"),
+    ("filter_versions", "account_id"),
+    ("preview_cards", "link_key"),
     ("home_feed", "owner_id, status_id"),
 )
 # Computed by the target itself.

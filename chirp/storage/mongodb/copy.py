@@ -435,6 +435,67 @@ PARTS = (
 )
 
 
+def _conversation(row: sqlite3.Row) -> Doc:
+    participants = [int(i) for i in row["participant_ids"].split(",") if i]
+    return {
+        "_id": row["id"],
+        "account_id": row["account_id"],
+        "thread_id": row["thread_id"],
+        "key": row["participant_ids"],
+        "participant_ids": participants,
+        "status_ids": sorted(orjson.loads(row["statuses"])),
+        "last_status_id": row["last_status_id"],
+        "unread": bool(row["unread"]),
+    }
+
+
+LIST_PARTS = (
+    Part(
+        "lists",
+        "SELECT * FROM lists ORDER BY id",
+        lambda r: {
+            "_id": r["id"],
+            "account_id": r["account_id"],
+            "title": r["title"],
+            "replies_policy": r["replies_policy"],
+            "exclusive": bool(r["exclusive"]),
+        },
+    ),
+    Part(
+        "list_accounts",
+        "SELECT m.*, l.account_id AS owner_id FROM list_accounts m JOIN lists l"
+        " ON l.id = m.list_id ORDER BY m.list_id, m.account_id",
+        lambda r: {
+            "_id": edge(r["list_id"], r["account_id"]),
+            "id": r["id"],
+            "list_id": r["list_id"],
+            "owner_id": r["owner_id"],
+            "account_id": r["account_id"],
+            "created_at": ts(dt(r["created_at"])),
+        },
+    ),
+    Part(
+        "list_feed",
+        "SELECT f.*, l.account_id AS owner_id FROM list_feed f JOIN lists l ON l.id = f.list_id"
+        " ORDER BY f.list_id, f.status_id",
+        lambda r: {
+            "_id": edge(r["list_id"], r["status_id"]),
+            "list_id": r["list_id"],
+            "owner_id": r["owner_id"],
+            "status_id": r["status_id"],
+            "author_id": r["author_id"],
+        },
+    ),
+    Part(
+        "conversations",
+        "SELECT c.*, (SELECT json_group_array(status_id) FROM conversation_statuses s"
+        " WHERE s.conversation_id = c.id) AS statuses FROM conversations c ORDER BY c.id",
+        _conversation,
+    ),
+)
+PARTS = PARTS + LIST_PARTS
+
+
 def connect_read_only(sqlite_path: str) -> sqlite3.Connection:
     """The SQLite store at `sqlite_path`, read-only, with its home feeds' file attached."""
     conn = sqlite3.connect(f"file:{sqlite_path}?mode=ro", uri=True)
