@@ -47,8 +47,9 @@ async def test_copy_sqlite_to_postgresql_and_back_keeps_everything(tmp_path: Pat
         text = out.getvalue()
         assert report.ok, text
         assert "100%" in text and "0 mismatches" in text
-        assert report.counts["statuses"] == (6, 6) and report.counts["home_feed"][0] > 0
-        assert report.checked["account"] == 3 and report.checked["status"] == 6
+        statuses = report.counts["statuses"]
+        assert statuses[0] == statuses[1] > 0 and report.counts["home_feed"][0] > 0
+        assert report.checked["account"] == 3 and report.checked["status"] == statuses[0]
         assert all(rows == copied for rows, copied in report.counts.values())
 
         # Full-text search and new writes work on the copy (the identity sequences moved on).
@@ -95,7 +96,7 @@ async def test_copy_postgresql_to_mongodb(tmp_path: Path) -> None:
             client=client,  # type: ignore[arg-type]
         )
         assert report.ok, out.getvalue()
-        assert report.counts["statuses"] == (6, 6) and report.counts["polls"][0] == 1
+        assert report.counts["statuses"][0] > 0 and report.counts["polls"][0] == 1
         assert "postgresql rows" in out.getvalue() and "mongodb docs" in out.getvalue()
     finally:
         await POSTGRESQL.drop_database(pg_url)

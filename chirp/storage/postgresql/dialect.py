@@ -246,6 +246,16 @@ def _qualify_upsert(sql: str) -> str:
     return head + tail
 
 
+def _json_arrays(sql: str) -> str:
+    """`json_each(?) e` over a JSON array of ids (arrays of ids, or of [id, id, ...] rows):
+    the elements as `json`, and `e.value ->> N` / `e.value` as the integers SQLite reads."""
+    if "json_each(" not in sql:
+        return sql
+    sql = re.sub(r"\bjson_each\((\?\d*)\)", r"json_array_elements(CAST(\1 AS json))", sql)
+    sql = re.sub(r"\b(\w+)\.value\s*->>\s*(\d+)", r"CAST(\1.value ->> \2 AS BIGINT)", sql)
+    return re.sub(r"\b(\w+)\.value\b(?!\s*->>| ->> )", r"CAST(\1.value #>> '{}' AS BIGINT)", sql)
+
+
 def _placeholders(sql: str, named: bool) -> tuple[str, tuple[int | str, ...]]:
     spans = _literal_spans(sql)
     out: list[str] = []
@@ -305,6 +315,7 @@ def translate(sql: str, named: bool = False) -> Statement | None:
         return None
     for sqlite_form, postgresql_form in _SAME_MEANING:
         sql = sql.replace(sqlite_form, postgresql_form)
+    sql = _json_arrays(sql)
     sql = _insert_or(sql)
     sql = _qualify_upsert(sql)
     sql = _rewrite_calls(sql)
