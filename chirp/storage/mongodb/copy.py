@@ -296,6 +296,26 @@ PARTS = (
         },
     ),
     Part(
+        "chat_moderators",
+        "SELECT * FROM live_chat_moderators ORDER BY streamer_id, account_id",
+        lambda r: {
+            "_id": edge(r["streamer_id"], r["account_id"]),
+            "streamer_id": r["streamer_id"],
+            "account_id": r["account_id"],
+            "created_at": ts(dt(r["created_at"])),
+        },
+    ),
+    Part(
+        "viewer_history",
+        "SELECT * FROM live_viewer_history ORDER BY stream_id, minute_ms",
+        lambda r: {
+            "_id": edge(r["stream_id"], r["minute_ms"]),
+            "stream_id": r["stream_id"],
+            "minute_ms": r["minute_ms"],
+            "viewers": r["viewers"],
+        },
+    ),
+    Part(
         "markers",
         "SELECT * FROM markers ORDER BY account_id, timeline",
         lambda r: marker_doc(r["account_id"], marker_from_row(r)),
