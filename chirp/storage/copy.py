@@ -227,6 +227,8 @@ SQL_TABLES = (
     ("live_viewers", "stream_id, viewer"),
     ("live_chat", "id"),
     ("live_chat_bans", "streamer_id, account_id"),
+    ("live_chat_moderators", "streamer_id, account_id"),
+    ("live_viewer_history", "stream_id, minute_ms"),
     ("reports", "id"),
     ("notifications", "id"),
     ("notification_policies", "account_id"),

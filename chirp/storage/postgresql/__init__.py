@@ -28,6 +28,7 @@ from chirp.storage.sqlite.instance import SqliteInstance
 from chirp.storage.sqlite.links import SqliteLinks
 from chirp.storage.sqlite.lists import SqliteLists
 from chirp.storage.sqlite.live import SqliteLive
+from chirp.storage.sqlite.live_audience import SqliteLiveAudience
 from chirp.storage.sqlite.markers import SqliteMarkers
 from chirp.storage.sqlite.media import SqliteMedia
 from chirp.storage.sqlite.moderation import SqliteModeration
@@ -78,6 +79,7 @@ class PostgresStore(
     SqliteConversations,
     SqliteFilters,
     SqliteCards,
+    SqliteLiveAudience,
 ):
     """Implements `chirp.core.ports.store.Store`. The aggregates the two SQL stores share run their
     statements through `dialect.translate`; home feeds, the outbox and search are PostgreSQL's
