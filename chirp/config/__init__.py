@@ -23,8 +23,13 @@ class Settings(BaseSettings):
     public_url: str = ""
     data_dir: Path = Path("chirp-data")
     # `sqlite:///path/to/file.db` (empty means `<data_dir>/chirp.db`), or
-    # `mongodb://...` / `mongodb+srv://...` (a replica set or sharded cluster).
+    # `mongodb://...` / `mongodb+srv://...` (a replica set or sharded cluster), or
+    # `postgresql://user:password@host:5432/chirp` (docs/postgresql.md).
     store: str = ""
+    # PostgreSQL: connections per process (each `--workers` process has its own pool; keep
+    # nodes x workers x max under the server's `max_connections`).
+    postgresql_min_pool_size: int = Field(2, ge=0)
+    postgresql_max_pool_size: int = Field(10, ge=1)
     # MongoDB: database (empty: the URI's, else `chirp`), the connection pool per server,
     # timeouts (`mongodb_timeout_seconds` 0: no client-side limit per operation).
     mongodb_database: str = ""
