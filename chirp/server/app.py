@@ -69,6 +69,7 @@ from chirp.handlers import (
     timelines,
     watch,
     webapp,
+    webapp_live,
     well_known,
 )
 from chirp.media.workers import MediaWorkers
@@ -147,6 +148,7 @@ ROUTE_MODULES = (
     lists,
     live_streams,
     studio,  # `/live/studio` before the watch page's `/live/<stream id>`
+    webapp_live,  # `/live/<stream id>`: the app's watch screen for a signed-in browser
     embed,
     watch,
     well_known,
