@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chirp.bus.port import Deliver, EventBus, Message, position_key
+from chirp.bus.port import RESET, BusUnavailable, Deliver, EventBus, Message, position_key
 
 
 def open_bus(url: str, *, history: int, per_topic: int) -> EventBus:
@@ -18,4 +18,12 @@ def open_bus(url: str, *, history: int, per_topic: int) -> EventBus:
     raise ValueError(f"unsupported bus URL: {url.split(':', 1)[0]}://")
 
 
-__all__ = ["Deliver", "EventBus", "Message", "open_bus", "position_key"]
+__all__ = [
+    "RESET",
+    "BusUnavailable",
+    "Deliver",
+    "EventBus",
+    "Message",
+    "open_bus",
+    "position_key",
+]

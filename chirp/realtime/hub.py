@@ -17,14 +17,15 @@ from typing import Literal, Protocol
 
 import orjson
 
-from chirp.bus.port import EventBus, Message, position_key
+from chirp.bus.port import RESET, EventBus, Message, position_key
 from chirp.realtime import involved as involvement
 from chirp.realtime.topics import REVOKED, SHUNNING, StreamRequest, shunning
 
 log = logging.getLogger(__name__)
 
 Format = Literal["ws", "sse"]
-RESET = "chirp.reset"
+# `once` keys of messages delivered here lately, to know a repeat (see `Hub.deliver`).
+ONCE_MEMORY = 50_000
 
 
 class Outlet(Protocol):
@@ -71,6 +72,8 @@ class Subscription:
     last: tuple[int, int] = (-1, -1)
     # While a replay is running, live messages wait here so none is lost or doubled.
     held: list[Message] | None = None
+    # The hub's `once` generation when it subscribed (which first copies it was there for).
+    joined: int = 0
     # Which encoding of a message this subscription gets (frames are encoded once per key).
     frame_key: tuple[Format, tuple[str, ...]] = field(init=False)
 
@@ -106,6 +109,9 @@ class Hub:
         self._involved: tuple[int, ...] = ()
         # `shunning:<account>` -> the connections of that account on this node.
         self._viewers: dict[str, set[Outlet]] = {}
+        # `once` key -> (position, generation) of the first copy delivered here, oldest first.
+        self._once_seen: dict[str, tuple[str, int]] = {}
+        self._generation = 0
 
     # -- connections ---------------------------------------------------------------------------
 
@@ -172,7 +178,11 @@ class Hub:
         if any(s.stream == stream for s in connection.subscriptions):
             return None
         subscription = Subscription(
-            outlet, stream, viewer=connection.viewer, held=[] if since else None
+            outlet,
+            stream,
+            viewer=connection.viewer,
+            held=[] if since else None,
+            joined=self._generation,
         )
         connection.subscriptions.append(subscription)
         async with self._topic_locks.setdefault(stream.topic, asyncio.Lock()):
@@ -237,14 +247,31 @@ class Hub:
         frames = self._frames
         raw, involved, message = message, self._involved, self._clean
         key = position_key(message.position) if message.position else None
+        had_first = self._repeat_of(raw) if raw.once and raw.position else 0
         by_topic = self._by_topic
         for topic in topics:
             # No await below: the subscriber lists cannot change while they are walked.
             for subscription in by_topic.get(topic, ()):
+                if subscription.joined < had_first:
+                    continue  # it got the first copy
                 if subscription.held is not None:
                     subscription.held.append(raw)
                 else:
                     self._offer(subscription, message, frames, key, involved)
+
+    def _repeat_of(self, message: Message) -> int:
+        """For a message published again under the same `once` key at another position (the
+        bus forgot the key: Redis restarted empty between the post path's push and the
+        outbox's), the generation of the first copy: subscriptions older than it had that one.
+        0 for a first copy, or the same copy on another topic."""
+        first = self._once_seen.get(message.once)
+        if first is not None:
+            return first[1] if first[0] != message.position else 0
+        self._generation += 1
+        self._once_seen[message.once] = (message.position, self._generation)
+        if len(self._once_seen) > ONCE_MEMORY:
+            del self._once_seen[next(iter(self._once_seen))]
+        return 0
 
     def _viewer_changed(self, topics: Collection[str], payload: str) -> None:
         """An account's blocks or mutes changed: its connections here drop the new set."""
@@ -272,6 +299,10 @@ class Hub:
         key: tuple[int, int] | None = None,
         involved: tuple[int, ...] = (),
     ) -> None:
+        if message.event == RESET:  # the bus lost the topic's history: what follows is anew
+            subscription.last = (-1, -1)
+            self._send(subscription, message, frames)
+            return
         events = subscription.stream.events
         if events is not None and message.event not in events:
             return

@@ -29,7 +29,7 @@ from typing import cast
 
 import orjson
 
-from chirp.bus.port import EventBus
+from chirp.bus.port import BusUnavailable, EventBus
 from chirp.core import feeds
 from chirp.core.context import Context
 from chirp.core.dispatch import Batch, Step
@@ -47,6 +47,8 @@ PUSHED_MEMORY = 10_000
 TOPIC_LISTS = 256
 # How long the outbox waits for the post path to push a tweet before pushing it itself.
 POSTING_WAIT = 5.0
+# The longest pause between tries of a push the bus refused (its server away).
+BUS_RETRY_MAX = 2.0
 
 
 def dumps(value: object) -> str:
@@ -68,10 +70,40 @@ async def publish_best_effort(
         return True
     try:
         await bus.publish(targets, event, payload, keep=keep, once=once)
+    except BusUnavailable as error:
+        log.warning(
+            "realtime publish failed: bus away", extra={"event": event, "error": str(error)}
+        )
+        return False
     except Exception:  # realtime is best effort; REST and the replay history stay correct
         log.exception("realtime publish failed", extra={"event": event})
         return False
     return True
+
+
+async def publish_surely(
+    bus: EventBus, targets: Iterable[str], event: str, payload: str, *, once: str | None = None
+) -> None:
+    """The outbox's pushes: while the bus is away, wait and try again, holding up the
+    dispatcher (its events stay leased), so every socket gets every event, in order, once the
+    bus is back, and none is delivered to this node's sockets alone. Other failures are logged
+    and dropped, as `publish_best_effort` does."""
+    targets = list(dict.fromkeys(targets))
+    pause = 0.1
+    while targets:
+        try:
+            await bus.publish(targets, event, payload, once=once)
+            return
+        except BusUnavailable as error:
+            log.warning(
+                "realtime push waits for the bus",
+                extra={"event": event, "error": str(error), "retry_in_s": pause},
+            )
+        except Exception:
+            log.exception("realtime publish failed", extra={"event": event})
+            return
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, BUS_RETRY_MAX)
 
 
 def _user_topics(readers: Iterable[int]) -> list[str]:
@@ -178,7 +210,7 @@ class Pusher:
             readers = set(batch.delivered.get(status.id, [])) | {status.account_id}
             if status.visibility != "direct" and await self._too_big_to_fan_out(status.account_id):
                 readers.update(await self.ctx.store.follower_ids(status.account_id))
-            await self._publish_update(status, _user_topics(readers))
+            await self._publish_update(status, _user_topics(readers), surely=True)
         if status.visibility == "direct":
             await self._conversations(status)
         for parent in (status.in_reply_to_id, status.reblog_of_id, status.quote_of_id):
@@ -254,9 +286,15 @@ class Pusher:
         return kept[1]
 
     async def _publish_update(
-        self, status: Status, user_topics: list[str], payload: str | None = None
+        self,
+        status: Status,
+        user_topics: list[str],
+        payload: str | None = None,
+        *,
+        surely: bool = False,
     ) -> bool:
-        """`user_topics`: distinct, as `_user_topics` makes them."""
+        """`user_topics`: distinct, as `_user_topics` makes them; `surely`: the outbox's push
+        (`publish_surely`), else the post path's (best effort)."""
         targets = user_topics
         if (
             status.visibility == "public"
@@ -264,12 +302,12 @@ class Pusher:
             and await feeds.reaches_the_public(self.ctx, status.account_id)
         ):
             targets = [*targets, topics.PUBLIC, *(topics.hashtag(t) for t in status.tags)]
+        body = payload if payload is not None else await self._render(status)
+        if surely:
+            await publish_surely(self.bus, targets, "update", body, once=_once_key(status.id))
+            return True
         return await publish_best_effort(
-            self.bus,
-            targets,
-            "update",
-            payload if payload is not None else await self._render(status),
-            once=_once_key(status.id),
+            self.bus, targets, "update", body, once=_once_key(status.id)
         )
 
     async def status_updated(self, event: Event, batch: Batch) -> None:
@@ -278,9 +316,7 @@ class Pusher:
             targets = await self._audience(
                 status.account_id, status.visibility, status.mention_ids, status.tags
             )
-            await publish_best_effort(
-                self.bus, targets, "status.update", await self._render(status)
-            )
+            await publish_surely(self.bus, targets, "status.update", await self._render(status))
 
     async def status_deleted(self, event: Event, batch: Batch) -> None:
         payload = event.payload
@@ -293,7 +329,7 @@ class Pusher:
         )
         deleted = cast(list[int], payload.get("deleted_ids") or [payload["status_id"]])
         for status_id in deleted:
-            await publish_best_effort(self.bus, targets, "delete", str(status_id))
+            await publish_surely(self.bus, targets, "delete", str(status_id))
         # Each retweet went to its retweeter's followers, who may not follow the original author.
         reblogs = zip(
             cast(list[int], payload.get("reblog_ids") or []),
@@ -302,7 +338,7 @@ class Pusher:
         )
         for reblog_id, reblogger_id in reblogs:
             home = await self._audience(reblogger_id, "private", [], [])
-            await publish_best_effort(self.bus, home, "delete", str(reblog_id))
+            await publish_surely(self.bus, home, "delete", str(reblog_id))
         if payload.get("reblog_of_id") is not None:
             self.counts_changed(cast(int, payload["reblog_of_id"]))
 
@@ -321,8 +357,12 @@ class Pusher:
         bundle = await load_notification_bundle(self.ctx, [notification], notification.account_id)
         body = notification_json(notification, StatusSerializer(bundle, self.ctx.settings))
         if body is not None:
-            await publish_best_effort(
-                self.bus, [topics.user(notification.account_id)], "notification", dumps(body)
+            await publish_surely(
+                self.bus,
+                [topics.user(notification.account_id)],
+                "notification",
+                dumps(body),
+                once=f"notification:{notification.id}",
             )
 
     async def _too_big_to_fan_out(self, account_id: int) -> bool:
@@ -363,7 +403,7 @@ class Pusher:
                 "accounts": others,
                 "last_status": rendered,
             }
-            await publish_best_effort(
+            await publish_surely(
                 self.bus,
                 [topics.direct(participant)],
                 "conversation",
