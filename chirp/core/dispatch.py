@@ -100,8 +100,11 @@ class Dispatcher:
         idle_poll_seconds: float = 1.0,
         metrics: DispatchMetrics | None = None,
         tracer: DispatchTracer | None = None,
+        owner: str = "",
     ) -> None:
         self.ctx = ctx
+        # This node's key (`chirp.server.nodes`): its leases are released when it stops beating.
+        self.owner = owner
         self.steps = steps
         self.after_batch = after_batch or []
         self.batch_size = batch_size
@@ -123,7 +126,10 @@ class Dispatcher:
 
     async def _run_batch(self) -> int:
         events = await self.ctx.store.claim_events(
-            limit=self.batch_size, now=self.ctx.now(), lease_seconds=self.lease_seconds
+            limit=self.batch_size,
+            now=self.ctx.now(),
+            lease_seconds=self.lease_seconds,
+            owner=self.owner,
         )
         if not events:
             return 0
