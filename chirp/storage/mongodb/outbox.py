@@ -67,14 +67,15 @@ class MongoOutbox(MongoBase):
         return int(doc["_id"]) if doc is not None else None
 
     async def beat_node(self, node: RunningNode) -> None:
-        await self.db.nodes.replace_one(
+        await self.db.nodes.update_one(
             {"_id": node.key},
             {
-                "_id": node.key,
-                "host": node.host,
-                "pid": node.pid,
-                "shared_bus": node.shared_bus,
-                "seen_at": ts(node.seen_at),
+                "$set": {
+                    "host": node.host,
+                    "pid": node.pid,
+                    "shared_bus": node.shared_bus,
+                    "seen_at": ts(node.seen_at),
+                }
             },
             upsert=True,
         )
@@ -88,7 +89,7 @@ class MongoOutbox(MongoBase):
                 shared_bus=doc["shared_bus"],
                 seen_at=dt(doc["seen_at"]),
             )
-            async for doc in self.db.nodes.find({})
+            for doc in await self.db.nodes.find({}).to_list(None)
         ]
 
     async def remove_node(self, key: str) -> int:
