@@ -67,6 +67,10 @@ EPOCH = "chirp:epoch"
 INDEX_TTL_S = 86_400
 # Watches of listened topics are renewed this often (a few times per expiry).
 WATCH_RENEW_S = WATCH_SECONDS / 4
+# For this long after Redis came back empty, every topic is indexed (longer than a node's
+# reconnection takes: its backoff tops out at `RECONNECT_MAX_S`).
+YOUNG_EPOCH_S = 10.0
+RECONNECT_MAX_S = 2.0
 # A reconnect whose resubscriptions are not all confirmed by then is dropped and tried again.
 RESUBSCRIBE_TIMEOUT_S = 10.0
 
@@ -110,7 +114,19 @@ if once ~= '' then
   redis.call('SET', KEYS[3] .. once, id, 'EX', ARGV[9])
 end
 local message = id .. '\\n' .. once .. '\\n' .. ARGV[1] .. '\\n' .. ARGV[2]
+-- A young epoch (Redis came back empty moments ago) indexes every topic, watched or not,
+-- until the nodes have had time to reconnect and watch theirs again: what they missed since
+-- the epoch began is then in the history (see `_catch_up`).
+local young = false
+if keep then
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  young = now - tonumber(epoch) < tonumber(ARGV[12])
+end
 for topic in string.gmatch(ARGV[11], '[^\\n]+') do
+  if young then
+    redis.call('SET', ARGV[10] .. topic, epoch .. '-0', 'NX', 'EX', ARGV[13])
+  end
   if keep and redis.call('EXISTS', ARGV[10] .. topic) == 1 then
     local index = ARGV[6] .. topic
     local last = redis.call('XREVRANGE', index, '+', '-', 'COUNT', 1)
@@ -219,29 +235,44 @@ class RedisBus:
                 self._handle(message)
 
     async def _catch_up(self, topics: list[str], now: str) -> None:
-        """Hand on what each topic got while this node was not subscribed, or reset it."""
+        """Hand on what each topic got while this node was not subscribed. A topic whose last
+        position is of an earlier epoch (Redis came back empty) or unknown gets `RESET` (what
+        was in flight when the link broke is lost), then what the new epoch holds for it, when
+        its history is whole since the epoch began (a young epoch indexes every topic)."""
         epoch = _text(await self._client.get(EPOCH) or b"")
         lost: list[str] = []
+        fresh: dict[str, list[Message]] = {}
 
         async def one(topic: str) -> None:
             last = self._last.get(topic)
-            missed = None
             if last is not None and last.partition("-")[0] == epoch:
                 missed = await self._replay(topic, last)
-            if missed is None:
+                if missed is not None:
+                    for message in missed:
+                        self._hand_on((topic,), message)
+                    return
                 lost.append(topic)
                 return
-            for message in missed:
-                self._hand_on((topic,), message)
+            lost.append(topic)
+            since_epoch = await self._replay(topic, f"{epoch}-0")
+            if since_epoch is not None:
+                fresh[topic] = since_epoch
 
         for start in range(0, len(topics), 64):
             await asyncio.gather(*(one(t) for t in topics[start : start + 64]))
-        if lost:
-            log.warning("redis history lost for listened topics", extra={"topics": len(lost)})
-            for topic in lost:
-                self._last[topic] = now
-            if self._deliver is not None:
-                self._deliver(lost, Message("", RESET, "{}"))
+        if not lost:
+            return
+        log.warning(
+            "redis history lost for listened topics",
+            extra={"topics": len(lost), "replayed_since_epoch": len(fresh)},
+        )
+        for topic in lost:
+            self._last[topic] = f"{epoch}-0" if topic in fresh else now
+        if self._deliver is not None:
+            self._deliver(lost, Message("", RESET, "{}"))
+        for topic, messages in fresh.items():
+            for message in messages:
+                self._hand_on((topic,), message)
 
     async def _watch(self, topics: Sequence[str]) -> str:
         """Watch `topics`; returns the bus's position now (their history is complete after)."""
@@ -292,6 +323,8 @@ class RedisBus:
             ONCE_SECONDS,
             WATCHED,
             joined,
+            int(YOUNG_EPOCH_S * 1000),
+            int(YOUNG_EPOCH_S * 6),
         ]
         try:
             return _text(await self._script(keys=[EVENTS, CHANNEL, ONCE, EPOCH], args=args))
@@ -409,7 +442,7 @@ class RedisBus:
                     with contextlib.suppress(Exception):
                         await pubsub.aclose()
             await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 2.0)
+            backoff = min(backoff * 2, RECONNECT_MAX_S)
 
     def _handle(self, message: dict[str, Any]) -> None:
         topic = _text(message["channel"])[len(CHANNEL) :]

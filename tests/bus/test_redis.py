@@ -173,10 +173,15 @@ async def test_redis_restarted_empty_resets_listened_topics_and_old_positions(
         await arrived(seen, 1)
         redis.stop()
         await redis.start()  # empty: the history (and its epoch) are gone
-        # The node reconnects, cannot know what it missed meanwhile, and says so.
-        await _until(lambda: any(m.event == RESET for m in seen.messages))
+        # Published before the node is back: a young epoch indexes every topic.
+        early = await other.publish(["user:7"], "update", '"early"')
+        # The node reconnects, cannot know what was in flight when its link broke, and says so;
+        # then it hands on what the new epoch holds for its topics.
+        await _until(lambda: any(m.payload == '"early"' for m in seen.messages))
         reset = next(m for m in seen.messages if m.event == RESET)
         assert (reset.topic, reset.position) == ("user:7", "")
+        assert [m.event for m in seen.messages[-2:]] == [RESET, "update"]
+        assert seen.messages[-1].position == early
         # A client coming back with a position from before is reset too, not told "nothing".
         assert await node.replay("user:7", before) is None
         after = await other.publish(["user:7"], "update", '"after"')

@@ -236,13 +236,6 @@ async def test_a_node_killed_under_posting_load(running: Cluster) -> None:
     assert sum(f.reconnects for f in followers) >= 1  # some were on the killed node
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known gap: a tweet posted after Redis is back but before a node has re-watched its"
-    " sockets' topics is pushed by the post path before its fan-out; that node's sockets get"
-    " chirp.reset, reload a home feed that lacks it yet, and the outbox's push is dropped as a"
-    " repeat of the post path's (issue 25, point 3b)",
-)
 async def test_redis_restarted_under_posting_load(running: Cluster) -> None:
     authors, followers = _setup(running)
     away = followers[-1]  # drops before the outage, replays by last event id after it
