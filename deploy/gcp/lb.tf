@@ -1,6 +1,7 @@
-# The external HTTPS load balancer: websockets and SSE (an hour per connection), Cloud CDN
-# for media (straight from the bucket) and for live HLS (from the nodes, which set the
-# cache headers), HTTP redirected to HTTPS. RTMP ingest goes through a TCP proxy.
+# The external HTTPS load balancer: websockets and SSE (an hour per connection), Cloud CDN for
+# /media straight from the bucket (uploads, and live HLS: the relay writes public streams'
+# segments and playlists there with their Cache-Control, playlists max-age 1 s), HTTP
+# redirected to HTTPS. RTMP ingest goes through a TCP proxy.
 
 resource "google_compute_global_address" "chirp" {
   name = "chirp"
@@ -36,38 +37,12 @@ resource "google_compute_backend_service" "api" {
   }
 }
 
-resource "google_compute_backend_service" "hls" {
-  name                  = "chirp-hls"
-  protocol              = "HTTP"
-  port_name             = "http"
-  load_balancing_scheme = "EXTERNAL_MANAGED"
-  health_checks         = [google_compute_health_check.ready.id]
-  timeout_sec           = 30
-  enable_cdn            = true
-
-  cdn_policy {
-    cache_mode                   = "USE_ORIGIN_HEADERS"
-    serve_while_stale            = 0
-    signed_url_cache_max_age_sec = 0
-    cache_key_policy {
-      include_host         = true
-      include_protocol     = true
-      include_query_string = true # signed playlist URLs of private streams differ by query
-    }
-  }
-
-  backend {
-    group           = google_compute_region_instance_group_manager.nodes.instance_group
-    balancing_mode  = "UTILIZATION"
-    max_utilization = 0.8
-  }
-}
-
 resource "google_compute_backend_bucket" "media" {
   name        = "chirp-media"
   bucket_name = google_storage_bucket.media.name
   enable_cdn  = true
   cdn_policy {
+    # Objects' own Cache-Control wins (live playlists: 1 s); this is for objects without one.
     cache_mode  = "CACHE_ALL_STATIC"
     default_ttl = 86400
     max_ttl     = 31536000
@@ -90,11 +65,6 @@ resource "google_compute_url_map" "chirp" {
     path_rule {
       paths   = ["/media/*"]
       service = google_compute_backend_bucket.media.id
-    }
-
-    path_rule {
-      paths   = ["/api/v1/chirp/streams/*/hls/*"]
-      service = google_compute_backend_service.hls.id
     }
   }
 }
