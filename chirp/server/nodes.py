@@ -108,17 +108,27 @@ class NodeRegistry:
         return released
 
     async def run(self) -> None:
+        last_beat = self.ctx.now()
         while True:
             await asyncio.sleep(self.interval)
             try:
                 await self.beat()
-                if self.ctx.now() - self._beating_since >= self.dead_after:
-                    await self.reap()
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                self._beating_since = self.ctx.now() + timedelta(seconds=self.interval)
                 log.warning("node heartbeat failed", extra={"error": str(error)})
+                continue
+            now = self.ctx.now()
+            # A gap in this node's own beats (the store was away, or slow): the others could
+            # not beat either, so judge nobody until this node has beaten steadily again.
+            if now - last_beat > timedelta(seconds=2 * self.interval + 1):
+                self._beating_since = now
+            last_beat = now
+            if now - self._beating_since >= self.dead_after:
+                try:
+                    await self.reap()
+                except Exception as error:
+                    log.warning("finding dead nodes failed", extra={"error": str(error)})
 
     async def leave(self) -> None:
         """A clean stop: the others need not wait to find this node dead."""
