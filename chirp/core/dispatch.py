@@ -84,6 +84,9 @@ class Batch:
         return {key: self._tag_followers[key] for key in keys}
 
 
+# The longest pause of the dispatcher loop after errors in a row.
+ERROR_BACKOFF_MAX = 5.0
+
 Step = Callable[[Context, Event, Batch], Awaitable[None]]
 BatchDone = Callable[[Context, Batch], Awaitable[None]]
 
@@ -197,6 +200,7 @@ class Dispatcher:
     async def run(self) -> None:
         """Forever: handle what is due, then sleep until woken (or the poll interval passes,
         which also picks up events other nodes recorded or leases that expired)."""
+        failures = 0
         while True:
             try:
                 # Another process may be this store's dispatcher: then this one only waits to
@@ -208,10 +212,15 @@ class Dispatcher:
                     and await self.run_once()
                 ):
                     pass
+                failures = 0
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("dispatcher loop error")
+                # The store is likely away: back off, deaf to wake-ups (each new post would
+                # otherwise queue another claim behind the requests that wait for the store).
+                failures += 1
+                await asyncio.sleep(min(0.1 * 2**failures, ERROR_BACKOFF_MAX))
             self._wake.clear()
             # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation
             # that lands as the wake-up does (a stream ending at shutdown wakes us just as the
