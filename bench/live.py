@@ -38,12 +38,12 @@ from typing import Any
 
 from bench.player import player_latency
 from chirp.blobs.local import LocalBlobStore
-from chirp.streaming import hls
-from chirp.streaming.hooks import PublishGrant
-from chirp.streaming.ladder import Plan, Rung, available_cores, plan_ladder
-from chirp.streaming.relay import Relay, RelayConfig, Session
-from chirp.streaming.rtmp import RtmpServer
-from chirp.streaming.transcoder import FFMPEG_PLAYLIST, Transcoder
+from chirp.core.ports.video import PublishGrant
+from chirp.video import hls
+from chirp.video.ladder import Plan, Rung, available_cores, plan_ladder
+from chirp.video.relay import Relay, RelayConfig, Session
+from chirp.video.rtmp import RtmpServer
+from chirp.video.transcoder import FFMPEG_PLAYLIST, Transcoder
 
 RESULTS = Path(__file__).parent / "results" / "live.json"
 TICKS = os.sysconf("SC_CLK_TCK")

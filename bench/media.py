@@ -25,8 +25,8 @@ from pathlib import Path
 import av
 from PIL import Image, ImageDraw, ImageFilter
 
+from chirp.core.ports.media_processing import Limits
 from chirp.media import jobs
-from chirp.media.results import Limits
 from chirp.media.workers import MediaWorkers
 
 RESULTS = Path(__file__).parent / "results" / "media.json"

@@ -25,7 +25,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
 
-from chirp.bus.port import Message
+from chirp.core.ports.bus import Message
 from chirp.observability.metrics import ChirpMetrics
 from chirp.observability.multiproc import multiprocess_dir
 from chirp.observability.server import stream_started

@@ -27,7 +27,7 @@ import requests
 
 from tests.e2e.browser import chromium, require_chromium
 from tests.e2e.process import ChirpProcess, free_port, register
-from tests.streaming.publisher import encoder_args
+from tests.video.publisher import encoder_args
 
 RATE = 30
 BITS = 16

@@ -15,9 +15,10 @@ from chirp.core import accounts, moderation
 from chirp.core.context import Context
 from chirp.core.errors import ChirpError
 from chirp.core.models import ROLES, Account, AccountModeration, Credentials, Page
+from chirp.core.ports.errors import UniqueViolation
+from chirp.core.ports.moderation import AdminAccountFilter
 from chirp.core.secrets import Passwords
 from chirp.operator_commands import OperatorError, operator_context
-from chirp.storage.port import AdminAccountFilter, UniqueViolation
 
 _LIST_LIMIT = 200
 

@@ -19,6 +19,7 @@ from chirp.core.context import Context
 from chirp.core.errors import ChirpError
 from chirp.core.ids import SnowflakeGenerator
 from chirp.core.secrets import Passwords
+from chirp.media.workers import MediaWorkers
 from chirp.storage import open_store
 
 
@@ -71,6 +72,7 @@ async def operator_context(settings: Settings) -> AsyncIterator[Context]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = await open_store(settings.store_url, settings)
     blobs = open_blobs(settings)
+    workers = MediaWorkers(1)  # emoji images only, in a thread: no process is started
     try:
         yield Context(
             settings=settings,
@@ -78,8 +80,10 @@ async def operator_context(settings: Settings) -> AsyncIterator[Context]:
             ids=SnowflakeGenerator(settings.node_id),
             passwords=Passwords(time_cost=1, memory_kib=8, parallelism=1),  # no logins here
             blobs=blobs,
+            media_workers=workers,
         )
     finally:
+        await workers.close()
         await blobs.close()
         await store.close()
 

@@ -1,20 +1,13 @@
-"""The blob-store port and its backends (`local` embedded, `gcs` for Google Cloud Storage)."""
+"""The blob store's backends (`local` embedded, `gcs` for Google Cloud Storage); the port is
+`chirp.core.ports.blobs`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from chirp.blobs.port import (
-    DEFAULT_CACHE_CONTROL,
-    IMMUTABLE,
-    BlobInfo,
-    BlobNotFound,
-    BlobStore,
-    InvalidKey,
-    check_key,
-)
 from chirp.config import Settings
+from chirp.core.ports.blobs import BlobStore
 
 
 def open_blobs(settings: Settings) -> BlobStore:
@@ -48,13 +41,4 @@ def open_blobs(settings: Settings) -> BlobStore:
     raise ValueError(f"unsupported media store URL: {url.split(':', 1)[0]}://")
 
 
-__all__ = [
-    "DEFAULT_CACHE_CONTROL",
-    "IMMUTABLE",
-    "BlobInfo",
-    "BlobNotFound",
-    "BlobStore",
-    "InvalidKey",
-    "check_key",
-    "open_blobs",
-]
+__all__ = ["open_blobs"]

@@ -25,7 +25,7 @@ from urllib.parse import quote
 
 import orjson
 
-from chirp.blobs.port import (
+from chirp.core.ports.blobs import (
     CHUNK_SIZE,
     DEFAULT_CACHE_CONTROL,
     BlobInfo,
@@ -35,7 +35,9 @@ from chirp.blobs.port import (
 
 
 class LocalBlobStore:
-    """Implements `chirp.blobs.port.BlobStore` on a directory."""
+    """Implements `chirp.core.ports.blobs.BlobStore` on a directory."""
+
+    serves_own_urls = True  # through the `/media` route
 
     def __init__(self, root: Path, *, base_url: str, signing_key: str = "") -> None:
         self.root = root

@@ -1,8 +1,9 @@
-"""The realtime event bus: the port and its backends (`memory` embedded, `redis` for clusters)."""
+"""The realtime event bus's backends (`memory` embedded, `redis` for clusters); the port is
+`chirp.core.ports.bus`."""
 
 from __future__ import annotations
 
-from chirp.bus.port import RESET, BusUnavailable, Deliver, EventBus, Message, position_key
+from chirp.core.ports.bus import EventBus
 
 
 def open_bus(url: str, *, history: int, per_topic: int) -> EventBus:
@@ -18,12 +19,4 @@ def open_bus(url: str, *, history: int, per_topic: int) -> EventBus:
     raise ValueError(f"unsupported bus URL: {url.split(':', 1)[0]}://")
 
 
-__all__ = [
-    "RESET",
-    "BusUnavailable",
-    "Deliver",
-    "EventBus",
-    "Message",
-    "open_bus",
-    "position_key",
-]
+__all__ = ["open_bus"]

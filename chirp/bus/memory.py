@@ -1,7 +1,7 @@
 """In-process bus: the embedded default. One node, so publishing is delivering.
 
 History is a ring buffer of the last `history` kept messages plus, per watched topic (see
-`chirp.bus.port`), the sequences it received (the last `per_topic` + 1: a full index has dropped
+`chirp.core.ports.bus`), the sequences it received (the last `per_topic` + 1: a full index has dropped
 older ones), so replay is a short scan. Positions are `<boot ms>-<sequence>`: after a restart
 old positions belong to another epoch and replay answers "reset". A publish to many topics is
 delivered in one call, as one `Message`.
@@ -13,7 +13,7 @@ import time
 from collections import deque
 from collections.abc import Sequence
 
-from chirp.bus.port import ONCE_SECONDS, WATCH_SECONDS, Deliver, Message, position_key
+from chirp.core.ports.bus import ONCE_SECONDS, WATCH_SECONDS, Deliver, Message, position_key
 
 
 class MemoryBus:

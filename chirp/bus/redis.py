@@ -8,7 +8,7 @@ Each index entry also names the topic's previous position, so replay
 knows exactly whether trimming took something the client has not seen: the first entry after
 the client's position must point back to at most that position.
 
-Only watched topics are indexed (see `chirp.bus.port`): a node that listens to a topic sets
+Only watched topics are indexed (see `chirp.core.ports.bus`): a node that listens to a topic sets
 `chirp:watched:<topic>` (the last global position then: the index is complete after it) with a
 `WATCH_SECONDS` expiry, and renews it while it listens. For a tweet to 1,000 followers, mostly
 offline, the script then does two cheap calls per follower instead of four, two of them stream
@@ -46,7 +46,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from chirp.bus.port import (
+from chirp.core.ports.bus import (
     ONCE_SECONDS,
     RESET,
     WATCH_SECONDS,

@@ -131,7 +131,7 @@ class Settings(BaseSettings):
     live_reconnect_grace_seconds: float = Field(10.0, ge=0)
     live_signed_url_ttl_seconds: int = Field(3600, ge=60, le=604_800)
     # The HLS ladder: `1080p,720p,480p,240p`, `720p@2500`, `1280x720@3000`; empty: 720p, 480p,
-    # 240p. Checked at start (`chirp.streaming.ladder.parse_ladder`).
+    # 240p. Checked at start (`chirp.video.ladder.parse_ladder`).
     live_ladder: str = ""
     # An H.264 source that fits the ladder's top rung (size and bit rate) is copied into it, not
     # re-encoded (its encoder must then send a keyframe every segment duration).
@@ -228,7 +228,7 @@ class Settings(BaseSettings):
     @field_validator("live_ladder")
     @classmethod
     def _check_ladder(cls, value: str) -> str:
-        from chirp.streaming.ladder import parse_ladder
+        from chirp.video.ladder import parse_ladder
 
         parse_ladder(value)  # a ValueError names the wrong rung
         return value

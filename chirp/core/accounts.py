@@ -20,8 +20,8 @@ from chirp.core.models import (
     ProfileField,
 )
 from chirp.core.moderation import may_log_in
+from chirp.core.ports.errors import UniqueViolation
 from chirp.core.visibility import suspended_among
-from chirp.storage.port import UniqueViolation
 
 USERNAME_MAX = 30
 FIELDS_MAX = 4

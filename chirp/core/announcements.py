@@ -18,7 +18,8 @@ from chirp.core.context import Context
 from chirp.core.emojis import EmojiSet, current_emojis
 from chirp.core.errors import InvalidInput, NotFound
 from chirp.core.models import Account, Announcement, CustomEmoji, Event, ReactionCount, Status
-from chirp.storage.port import MissingRecord, TooManyReactions
+from chirp.core.ports.announcements import TooManyReactions
+from chirp.core.ports.errors import MissingRecord
 
 MAX_TEXT = 5000
 MAX_REACTION_NAMES = 8  # distinct emojis per announcement (Mastodon's limit)

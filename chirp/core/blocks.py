@@ -18,13 +18,13 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from chirp.core import topics
 from chirp.core.accounts import get_account
 from chirp.core.context import Context
 from chirp.core.errors import Forbidden
 from chirp.core.follows import relationships, withdraw_follow_request
 from chirp.core.models import Account, AccountBlock, AccountMute, Event, Page
-from chirp.realtime import topics
-from chirp.storage.port import Relationship
+from chirp.core.ports.follows import Relationship
 
 log = logging.getLogger(__name__)
 

@@ -7,15 +7,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
-from chirp.blobs.port import BlobStore
-from chirp.bus.port import EventBus
 from chirp.config import Settings
 from chirp.core.emojis import EmojiCache
 from chirp.core.ids import SnowflakeGenerator
 from chirp.core.models import ChatMessage, Status
+from chirp.core.ports.blobs import BlobStore
+from chirp.core.ports.bus import EventBus
+from chirp.core.ports.media_processing import MediaProcessor
+from chirp.core.ports.store import Store
+from chirp.core.ports.video import LivePlayback
 from chirp.core.secrets import Passwords
-from chirp.media.workers import MediaWorkers
-from chirp.storage.port import Store
 
 if TYPE_CHECKING:
     from chirp.core.backlog import OutboxGate
@@ -51,7 +52,9 @@ class Context:
     bus: EventBus | None = None
     # Media: where blobs live and the processes that decode them; None where unused (tools).
     blobs: BlobStore | None = None
-    media_workers: MediaWorkers | None = None
+    media_workers: MediaProcessor | None = None
+    # Where live streams play (the video relay's HLS); None where no blob store is open.
+    playback: LivePlayback | None = None
     # Live chat and viewer counts to watchers; None where nothing listens.
     live_push: LivePush | None = None
     # New tweets to their readers' sockets at once; None where nothing listens.

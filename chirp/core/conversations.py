@@ -7,13 +7,11 @@ from __future__ import annotations
 from chirp.core.context import Context
 from chirp.core.errors import InvalidInput
 from chirp.core.models import Account, Status
-from chirp.core.statuses import get_tweet
+from chirp.core.statuses import get_original_tweet
 
 
 async def _thread_post(ctx: Context, account: Account, status_id: int) -> Status:
-    status = await get_tweet(ctx, account.id, status_id)
-    if status.reblog_of_id is not None:
-        status = await get_tweet(ctx, account.id, status.reblog_of_id)
+    status = await get_original_tweet(ctx, account.id, status_id)
     if status.account_id != account.id and account.id not in status.mention_ids:
         raise InvalidInput("Validation failed: You can only mute conversations you take part in")
     return status

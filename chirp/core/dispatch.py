@@ -26,8 +26,8 @@ from chirp.core.context import Context
 from chirp.core.ids import id_time
 from chirp.core.models import Account, Event, Notification, Status
 from chirp.core.observing import DispatchMetrics, DispatchTracer
+from chirp.core.ports.timelines import FanOut
 from chirp.core.text import tag_key
-from chirp.storage.port import FanOut
 
 log = logging.getLogger(__name__)
 

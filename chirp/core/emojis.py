@@ -19,12 +19,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from chirp.blobs.port import IMMUTABLE
 from chirp.core.errors import InvalidInput, NotFound
 from chirp.core.models import CustomEmoji
-from chirp.media.emojis import prepare_emoji
-from chirp.media.results import MediaRejected
-from chirp.storage.port import UniqueViolation
+from chirp.core.ports.blobs import IMMUTABLE
+from chirp.core.ports.errors import UniqueViolation
+from chirp.core.ports.media_processing import MediaRejected
 
 if TYPE_CHECKING:
     from chirp.core.context import Context
@@ -140,11 +139,11 @@ async def add_custom_emoji(
     category = (category or "").strip() or None
     if category is not None and len(category) > MAX_CATEGORY:
         raise InvalidInput(f"Validation failed: Category is longer than {MAX_CATEGORY}")
-    blobs = ctx.blobs
-    if blobs is None:
-        raise RuntimeError("custom emojis need the blob store")
+    blobs, processor = ctx.blobs, ctx.media_workers
+    if blobs is None or processor is None:
+        raise RuntimeError("custom emojis need the blob store and the media processor")
     try:
-        prepared = await asyncio.to_thread(prepare_emoji, image)
+        prepared = await processor.prepare_emoji(image)
     except MediaRejected as error:
         raise InvalidInput(f"Validation failed: {error.reason}") from None
     digest = hashlib.sha256(image).hexdigest()[:16]

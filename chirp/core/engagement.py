@@ -9,22 +9,14 @@ from chirp.core.accounts import get_accounts
 from chirp.core.context import Context
 from chirp.core.errors import Forbidden, InvalidInput, NotFound
 from chirp.core.models import Account, Event, Page, Status
-from chirp.core.statuses import get_tweet, remove_status
+from chirp.core.ports.errors import MissingRecord, UniqueViolation
+from chirp.core.statuses import get_original_tweet, get_tweet, remove_status
 from chirp.core.views import load_visible
 from chirp.core.visibility import blocks_author
-from chirp.storage.port import MissingRecord, UniqueViolation
 
 MAX_PINS = 5
 # Pages of retweeters scanned to fill one page when followers-only retweets are skipped.
 MAX_REBLOGGED_BY_SCANS = 5
-
-
-async def _target(ctx: Context, viewer_id: int, status_id: int) -> Status:
-    """Acting on a retweet acts on its original, as in Mastodon."""
-    status = await get_tweet(ctx, viewer_id, status_id)
-    if status.reblog_of_id is not None:
-        status = await get_tweet(ctx, viewer_id, status.reblog_of_id)
-    return status
 
 
 async def _reload(ctx: Context, status: Status) -> Status:
@@ -39,7 +31,7 @@ async def _refuse_if_blocking(ctx: Context, account: Account, status: Status) ->
 
 
 async def like_tweet(ctx: Context, account: Account, status_id: int) -> Status:
-    status = await _target(ctx, account.id, status_id)
+    status = await get_original_tweet(ctx, account.id, status_id)
     await _refuse_if_blocking(ctx, account, status)
     event = Event(
         id=ctx.new_id(),
@@ -55,7 +47,7 @@ async def like_tweet(ctx: Context, account: Account, status_id: int) -> Status:
 
 
 async def unlike_tweet(ctx: Context, account: Account, status_id: int) -> Status:
-    status = await _target(ctx, account.id, status_id)
+    status = await get_original_tweet(ctx, account.id, status_id)
     event = Event(
         id=ctx.new_id(),
         kind="favourite.removed",
@@ -70,7 +62,7 @@ async def retweet(
     ctx: Context, account: Account, status_id: int, visibility: str | None = None
 ) -> Status:
     """Returns the retweet: its own status wrapping the original."""
-    original = await _target(ctx, account.id, status_id)
+    original = await get_original_tweet(ctx, account.id, status_id)
     await _refuse_if_blocking(ctx, account, original)
     if original.visibility not in ("public", "unlisted") and not (
         original.visibility == "private" and original.account_id == account.id
@@ -108,7 +100,7 @@ async def retweet(
 
 async def unretweet(ctx: Context, account: Account, status_id: int) -> Status:
     """Returns the original, no longer retweeted by the account."""
-    original = await _target(ctx, account.id, status_id)
+    original = await get_original_tweet(ctx, account.id, status_id)
     existing = await ctx.store.find_reblog(account.id, original.id)
     if existing is not None:
         await remove_status(ctx, existing)
@@ -116,7 +108,7 @@ async def unretweet(ctx: Context, account: Account, status_id: int) -> Status:
 
 
 async def bookmark_tweet(ctx: Context, account: Account, status_id: int) -> Status:
-    status = await _target(ctx, account.id, status_id)
+    status = await get_original_tweet(ctx, account.id, status_id)
     try:
         await ctx.store.add_bookmark(ctx.new_id(), account.id, status.id)
     except MissingRecord as gone:
@@ -125,7 +117,7 @@ async def bookmark_tweet(ctx: Context, account: Account, status_id: int) -> Stat
 
 
 async def unbookmark_tweet(ctx: Context, account: Account, status_id: int) -> Status:
-    status = await _target(ctx, account.id, status_id)
+    status = await get_original_tweet(ctx, account.id, status_id)
     await ctx.store.remove_bookmark(account.id, status.id)
     return status
 
@@ -155,7 +147,7 @@ async def favourited_by(
     ctx: Context, viewer_id: int | None, status_id: int, page: Page
 ) -> tuple[list[Account], list[int]]:
     """Accounts that liked a tweet, newest first, with the cursor id of each row."""
-    status = await _target_or_self(ctx, viewer_id, status_id)
+    status = await get_original_tweet(ctx, viewer_id, status_id)
     rows = await ctx.store.list_favourited_by(status.id, page)
     return await _accounts_of(ctx, rows), [cursor for cursor, _ in rows]
 
@@ -165,7 +157,7 @@ async def reblogged_by(
 ) -> tuple[list[Account], list[int]]:
     """Accounts that retweeted a tweet publicly, newest first, with the cursor id of each row
     scanned (hidden ones included, so the next page starts after them)."""
-    status = await _target_or_self(ctx, viewer_id, status_id)
+    status = await get_original_tweet(ctx, viewer_id, status_id)
     listed: list[tuple[int, int]] = []
     cursors: list[int] = []
     scan = replace(page)
@@ -190,13 +182,6 @@ async def reblogged_by(
             scan.max_id = min(cursors)
     listed.sort(key=lambda row: row[0], reverse=True)
     return await _accounts_of(ctx, listed), cursors
-
-
-async def _target_or_self(ctx: Context, viewer_id: int | None, status_id: int) -> Status:
-    status = await get_tweet(ctx, viewer_id, status_id)
-    if status.reblog_of_id is not None:
-        status = await get_tweet(ctx, viewer_id, status.reblog_of_id)
-    return status
 
 
 async def _accounts_of(ctx: Context, rows: list[tuple[int, int]]) -> list[Account]:

@@ -13,8 +13,8 @@ from collections.abc import Awaitable, Callable, Iterable
 
 from chirp.core.context import Context
 from chirp.core.models import Account, Page, Status
+from chirp.core.ports.timelines import FanOut
 from chirp.core.visibility import silenced_for
-from chirp.storage.port import FanOut
 
 MERGE_ON_FOLLOW = 40
 

@@ -8,7 +8,7 @@ from chirp.core.context import Context
 from chirp.core.errors import NotFound
 from chirp.core.follows import relationships, withdraw_follow_request
 from chirp.core.models import Account, Event, Follow, Page
-from chirp.storage.port import Relationship
+from chirp.core.ports.follows import Relationship
 
 # Requests authorized per read when an account is unlocked.
 UNLOCK_BATCH = 200

@@ -6,7 +6,8 @@ from chirp.core.accounts import get_account, get_accounts
 from chirp.core.context import Context
 from chirp.core.errors import Forbidden, NotFound
 from chirp.core.models import Account, Event, Follow, FollowRequest, Page
-from chirp.storage.port import MissingRecord, Relationship
+from chirp.core.ports.errors import MissingRecord
+from chirp.core.ports.follows import Relationship
 
 
 async def follow(ctx: Context, account: Account, target_id: int) -> Relationship:

@@ -1,6 +1,7 @@
 """Live streams, the social side: streams and stream keys, who may watch, going live and ending,
 viewer counts from player heartbeats, and chat. The video itself is the relay's
-(`chirp.streaming`), which reaches this module only through `LiveService` (its `LiveHooks`).
+(`chirp.video`), which reaches this module only through `LiveService` (its `LiveHooks`), and
+which this module reaches only through `ctx.playback` (`LivePlayback`).
 
 - A stream is `created` by its streamer, goes `live` when the relay lists its first segment,
   and `ended` when the publisher leaves for good or the streamer ends it. Each transition is
@@ -37,10 +38,10 @@ from chirp.core.models import (
     Page,
     StreamKey,
 )
+from chirp.core.ports.errors import MissingRecord
+from chirp.core.ports.live import ChatBanned, ChatRateLimited
+from chirp.core.ports.video import PublishGrant
 from chirp.core.secrets import digest, new_secret
-from chirp.storage.port import ChatBanned, ChatRateLimited, MissingRecord
-from chirp.streaming import playback
-from chirp.streaming.hooks import PublishGrant
 
 log = logging.getLogger(__name__)
 
@@ -195,10 +196,10 @@ async def keep_relay_leases(ctx: Context, relayed: Callable[[], Iterable[int]]) 
 def playback_url(ctx: Context, stream: LiveStream) -> str | None:
     """Where players open the stream; only for viewers who passed `can_watch` (private streams'
     URLs are signed: whoever holds one can watch until it expires). None before any video."""
-    if stream.state == "created" or ctx.blobs is None:
+    if stream.state == "created" or ctx.playback is None:
         return None
     private = stream.visibility != "public"  # whatever CHIRP_MEDIA_SIGNED_URLS says
-    return playback.playback_url(ctx.blobs, ctx.settings, stream.id, private)
+    return ctx.playback.playback_url(stream.id, private=private)
 
 
 @dataclass(slots=True)

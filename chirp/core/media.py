@@ -15,15 +15,20 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from chirp.blobs import IMMUTABLE, BlobInfo, BlobStore, InvalidKey
 from chirp.config import Settings
 from chirp.core.context import Context
 from chirp.core.errors import Forbidden, InvalidInput, NotFound
 from chirp.core.models import Account, MediaAttachment
-from chirp.media import jobs
-from chirp.media.results import Limits, MediaRejected, Output, Probe, Processed
-from chirp.media.sniff import SNIFF_BYTES, sniff
-from chirp.media.workers import MediaWorkers
+from chirp.core.ports.blobs import IMMUTABLE, BlobInfo, BlobStore, InvalidKey
+from chirp.core.ports.media_processing import (
+    Limits,
+    MediaProcessor,
+    MediaRejected,
+    Output,
+    Probe,
+    Processed,
+)
+from chirp.core.sniff import SNIFF_BYTES, sniff
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +123,7 @@ def _description(raw: str | None) -> str | None:
     return text
 
 
-def _resources(ctx: Context) -> tuple[BlobStore, MediaWorkers]:
+def _resources(ctx: Context) -> tuple[BlobStore, MediaProcessor]:
     if ctx.blobs is None or ctx.media_workers is None:
         raise RuntimeError("media is not wired (no blob store or workers in the context)")
     return ctx.blobs, ctx.media_workers
@@ -191,9 +196,8 @@ async def _probe(ctx: Context, path: Path, what: str) -> Probe:
     if sniffed is None:
         raise InvalidInput(f"Validation failed: {what} is not a supported image or video")
     try:
-        return await workers.run(
+        return await workers.probe(
             ctx.settings.media_image_timeout_seconds,
-            jobs.probe,
             path,
             sniffed.content_type,
             limits(ctx.settings),
@@ -210,9 +214,8 @@ async def _thumbnail(ctx: Context, upload: Upload) -> tuple[Output, str] | None:
         raise InvalidInput("Validation failed: thumbnail must be a still image")
     _, workers = _resources(ctx)
     try:
-        return await workers.run(
+        return await workers.thumbnail(
             ctx.settings.media_image_timeout_seconds,
-            jobs.thumbnail,
             upload.thumbnail,
             upload.workdir / "thumbnail-out",
             limits(ctx.settings),
@@ -246,9 +249,8 @@ async def upload_media(ctx: Context, owner: Account, upload: Upload) -> MediaVie
         )
         if probe.kind == "image":
             try:
-                processed = await workers.run(
+                processed = await workers.process(
                     ctx.settings.media_image_timeout_seconds,
-                    jobs.process,
                     upload.file,
                     probe,
                     upload.workdir / "out",
@@ -331,9 +333,8 @@ async def _process_in_background(
     blobs, workers = _resources(ctx)
     assert upload.file is not None
     try:
-        processed = await workers.run(
+        processed = await workers.process(
             ctx.settings.media_video_timeout_seconds,
-            jobs.process,
             upload.file,
             probe,
             upload.workdir / "out",
@@ -474,10 +475,8 @@ async def serve_blob(
     """A blob of the local store for `GET /media/<key>`: signed requests must verify; unsigned
     ones are refused when media URLs are signed, and for objects stored `private` (a
     followers-only live stream's playlists and segments) whatever the setting."""
-    from chirp.blobs.local import LocalBlobStore
-
     blobs = ctx.blobs
-    if not isinstance(blobs, LocalBlobStore):
+    if blobs is None or not blobs.serves_own_urls:
         raise NotFound("Not found")
     signed = expires is not None or signature is not None
     try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
+from chirp.core import topics
 from chirp.core.context import Context
 from chirp.core.errors import Forbidden, InvalidInput, NotFound
 from chirp.core.models import (
@@ -25,9 +26,8 @@ from chirp.core.models import (
     Report,
     Status,
 )
+from chirp.core.ports.moderation import AdminAccountFilter
 from chirp.core.reports import check_category
-from chirp.realtime import topics
-from chirp.storage.port import AdminAccountFilter
 
 log = logging.getLogger(__name__)
 

@@ -9,13 +9,13 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from chirp.core import scopes as scope_rules
+from chirp.core import topics
 from chirp.core.accounts import authenticate_user
 from chirp.core.context import Context
 from chirp.core.errors import Forbidden, NotAuthenticated, OAuthError, ValidationFailed
 from chirp.core.models import Account, App, AuthorizationCode, Principal, Token
 from chirp.core.moderation import check_usable
 from chirp.core.secrets import digest, new_secret, pkce_s256, same_secret
-from chirp.realtime import topics
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from chirp.core import notifications
 from chirp.core.context import Context
 from chirp.core.errors import InvalidInput, NotFound
 from chirp.core.models import Account, Event, Notification, Poll
+from chirp.core.ports.errors import MissingRecord, UniqueViolation
 from chirp.core.text import grapheme_length
 from chirp.core.views import load_visible
-from chirp.storage.port import MissingRecord, UniqueViolation
 
 MAX_OPTIONS = 4
 MAX_CHARACTERS_PER_OPTION = 50

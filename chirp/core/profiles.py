@@ -15,15 +15,14 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chirp.blobs import IMMUTABLE, BlobStore
 from chirp.core import accounts
 from chirp.core.context import Context
 from chirp.core.errors import InvalidInput, NotFound
 from chirp.core.media import PROFILE_BLOB_PREFIX, _resources, limits
 from chirp.core.models import Account, static_picture
-from chirp.media import jobs
-from chirp.media.results import MediaRejected, Output
-from chirp.media.sniff import SNIFF_BYTES, sniff
+from chirp.core.ports.blobs import IMMUTABLE, BlobStore
+from chirp.core.ports.media_processing import MediaRejected, Output
+from chirp.core.sniff import SNIFF_BYTES, sniff
 
 log = logging.getLogger(__name__)
 
@@ -58,18 +57,16 @@ async def _process(
     if sniffed is None or sniffed.category != "image":
         raise InvalidInput(f"Validation failed: {kind} must be a JPEG, PNG, GIF or WebP image")
     try:
-        probe = await workers.run(
+        probe = await workers.probe(
             ctx.settings.media_image_timeout_seconds,
-            jobs.probe,
             path,
             sniffed.content_type,
             limits(ctx.settings),
         )
         if probe.kind == "video":
             raise MediaRejected(f"{kind} must be an image")
-        return await workers.run(
+        return await workers.profile_image(
             ctx.settings.media_image_timeout_seconds,
-            jobs.profile_image,
             path,
             out_dir / kind,
             limits(ctx.settings),

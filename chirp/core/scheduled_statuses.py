@@ -14,7 +14,7 @@ from chirp.core.context import Context
 from chirp.core.errors import ChirpError, InvalidInput, NotFound
 from chirp.core.models import Account, Event, Page, ScheduledStatus
 from chirp.core.polls import PollDraft
-from chirp.storage.port import MediaNotAttachable
+from chirp.core.ports.media import MediaNotAttachable
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,10 @@ from chirp.core import text as text_rules
 from chirp.core.context import Context
 from chirp.core.errors import Forbidden, InvalidInput, NotFound
 from chirp.core.models import VISIBILITIES, Account, Event, Status, StatusEdit
+from chirp.core.ports.errors import MissingRecord, UniqueViolation
+from chirp.core.ports.media import MediaNotAttachable
 from chirp.core.views import load_visible
 from chirp.core.visibility import blocks_author, load_shunning, screened_ids, visible_ids
-from chirp.storage.port import MediaNotAttachable, MissingRecord, UniqueViolation
 
 SPOILER_MAX = 500
 MAX_MENTIONS = 50
@@ -52,6 +53,16 @@ async def get_tweet(ctx: Context, viewer_id: int | None, status_id: int) -> Stat
     return found[0]
 
 
+async def get_original_tweet(ctx: Context, viewer_id: int | None, status_id: int) -> Status:
+    """The tweet the viewer may see, or the original of a retweet: acting on a retweet (liking,
+    replying to, quoting, muting its thread, reading its context) acts on its original, as in
+    Mastodon. 404 unless the viewer may see both."""
+    status = await get_tweet(ctx, viewer_id, status_id)
+    if status.reblog_of_id is not None:
+        status = await get_tweet(ctx, viewer_id, status.reblog_of_id)
+    return status
+
+
 async def _render(
     ctx: Context,
     draft: TweetDraft,
@@ -86,14 +97,6 @@ async def _render(
     return _Rendered(body, content, spoiler, mention_ids, tuple(text_rules.extract_tags(tokens)))
 
 
-async def _original(ctx: Context, viewer_id: int, status_id: int) -> Status:
-    """The visible tweet a reply or quote points at (a retweet stands for its original)."""
-    status = await get_tweet(ctx, viewer_id, status_id)
-    if status.reblog_of_id is not None:
-        status = await get_tweet(ctx, viewer_id, status.reblog_of_id)
-    return status
-
-
 @dataclass(slots=True)
 class _Checked:
     visibility: str
@@ -114,9 +117,15 @@ async def _checked(ctx: Context, author: Account, draft: TweetDraft) -> _Checked
         raise InvalidInput(
             f"Validation failed: Visibility must be one of {', '.join(VISIBILITIES)}"
         )
-    parent = await _original(ctx, author.id, draft.in_reply_to_id) if draft.in_reply_to_id else None
+    parent = (
+        await get_original_tweet(ctx, author.id, draft.in_reply_to_id)
+        if draft.in_reply_to_id
+        else None
+    )
     quoted = (
-        await _original(ctx, author.id, draft.quoted_status_id) if draft.quoted_status_id else None
+        await get_original_tweet(ctx, author.id, draft.quoted_status_id)
+        if draft.quoted_status_id
+        else None
     )
     if (
         quoted is not None
@@ -331,9 +340,7 @@ async def thread_context(
     ctx: Context, viewer_id: int | None, status_id: int
 ) -> tuple[list[Status], list[Status]]:
     """Ancestors (oldest first) and descendants (depth-first) the viewer may see."""
-    status = await get_tweet(ctx, viewer_id, status_id)
-    if status.reblog_of_id is not None:
-        status = await get_tweet(ctx, viewer_id, status.reblog_of_id)
+    status = await get_original_tweet(ctx, viewer_id, status_id)
     ancestors, descendants = await ctx.store.get_thread(
         status, max_ancestors=MAX_ANCESTORS, max_descendants=MAX_DESCENDANTS
     )

@@ -10,9 +10,9 @@ from chirp.core.accounts import get_account
 from chirp.core.context import Context
 from chirp.core.ids import id_at
 from chirp.core.models import Account, Page, Status
+from chirp.core.ports.timelines import AccountFilter
 from chirp.core.views import Loaded, load_visible
 from chirp.core.visibility import silenced_for
-from chirp.storage.port import AccountFilter
 
 RANKED_CANDIDATES = 800
 

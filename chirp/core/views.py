@@ -16,8 +16,8 @@ from chirp.core.emojis import EmojiSet, current_emojis
 from chirp.core.live import playback_url
 from chirp.core.media import media_urls
 from chirp.core.models import Account, LiveStream, MediaAttachment, Notification, Poll, Status
+from chirp.core.ports.engagement import ViewerState
 from chirp.core.visibility import load_shunning, screened_ids, visible_ids
-from chirp.storage.port import ViewerState
 
 
 @dataclass(slots=True)

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 from chirp.core.context import Context
 from chirp.core.models import Status
-from chirp.storage.port import Shunning
+from chirp.core.ports.blocks import Shunning
 
 
 def can_see(

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from chirp.core import moderation
 from chirp.core.models import Account, Report
+from chirp.core.ports.moderation import AdminAccountFilter
 from chirp.handlers.common import (
     authenticate_user,
     ctx,
@@ -25,7 +26,6 @@ from chirp.handlers.openapi import documented
 from chirp.handlers.paging import PageQuery, link_header, parse_page
 from chirp.handlers.rendering import serializer_for
 from chirp.serializers.moderation import admin_account_json, admin_report_json
-from chirp.storage.port import AdminAccountFilter
 
 routes = web.RouteTableDef()
 

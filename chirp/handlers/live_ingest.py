@@ -21,7 +21,7 @@ from chirp.core.oauth import authenticate_bearer, require_scope
 from chirp.handlers.common import bearer_token, ctx, query_params, validate
 from chirp.handlers.openapi import WEBSOCKET, documented
 from chirp.server.keys import RELAY
-from chirp.streaming.browser import MAX_CHUNK_BYTES, feed_browser_session
+from chirp.video.browser import MAX_CHUNK_BYTES, feed_browser_session
 
 routes = web.RouteTableDef()
 

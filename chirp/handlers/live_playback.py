@@ -1,5 +1,5 @@
 """Playlists of followers-only live streams, behind the signed playback URL the domain hands to
-viewers it let in (see `chirp.streaming.playback`)."""
+viewers it let in (see `chirp.video.playback`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from aiohttp import web
 from chirp.core.errors import NotFound
 from chirp.handlers.common import ctx
 from chirp.server.keys import SETTINGS
-from chirp.streaming import playback
+from chirp.video import playback
 
 routes = web.RouteTableDef()
 

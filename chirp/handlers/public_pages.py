@@ -40,7 +40,7 @@ from chirp.handlers.watch import NO_SNIFF
 from chirp.serializers.live import LiveSerializer
 from chirp.serializers.tags import tag_url
 from chirp.server.keys import SETTINGS
-from chirp.streaming.playback import playback_origins
+from chirp.video.playback import playback_origins
 
 routes = web.RouteTableDef()
 

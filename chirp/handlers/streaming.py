@@ -27,17 +27,16 @@ from typing import Any
 import orjson
 from aiohttp import WSMsgType, web
 
-from chirp.core import blocks, live, statuses
+from chirp.core import blocks, live, statuses, topics
 from chirp.core.errors import ChirpError, InvalidInput, NotAuthenticated, NotFound, RateLimited
 from chirp.core.models import Principal
 from chirp.core.oauth import authenticate_bearer, require_scope
 from chirp.core.secrets import digest
 from chirp.handlers.common import bearer_token, ctx, parse_id
 from chirp.handlers.openapi import WEBSOCKET, documented
-from chirp.realtime import topics
 from chirp.realtime.hub import Format, Hub, Viewer
 from chirp.realtime.push import dumps
-from chirp.realtime.topics import StreamRequest, resolve_stream
+from chirp.realtime.subscriptions import StreamRequest, companions, resolve_stream
 from chirp.server.client_ip import client_ip, parse_networks
 from chirp.server.keys import HUB, SETTINGS, STREAM_SLOTS
 
@@ -345,12 +344,12 @@ async def _handle_command(
         await _ws_error(ws, error.message, error.status)
         return
     if kind == "unsubscribe":
-        for each in (stream, *topics.companions(stream)):
+        for each in (stream, *companions(stream)):
             await hub.unsubscribe(outlet, each)
         return
     since = command.get("last_event_id")
     await hub.subscribe(outlet, stream, str(since) if since else None)
-    for companion in topics.companions(stream):
+    for companion in companions(stream):
         await hub.subscribe(outlet, companion)
 
 
@@ -437,7 +436,7 @@ async def _sse(request: web.Request) -> web.StreamResponse:
     try:
         await response.write(b":)\n")
         await hub.subscribe(outlet, stream, since)
-        for companion in topics.companions(stream):
+        for companion in companions(stream):
             await hub.subscribe(outlet, companion)
         await _write_sse(response, outlet, settings.stream_heartbeat_seconds)
     finally:

@@ -16,7 +16,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from chirp.config import Settings
 from chirp.core import media
 from chirp.core.errors import InvalidInput
-from chirp.media.sniff import SNIFF_BYTES
+from chirp.core.sniff import SNIFF_BYTES
 
 CHUNK = 256 * 1024
 FIELD_MAX = 16 * 1024  # description, focus: short text fields

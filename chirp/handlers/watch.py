@@ -24,7 +24,7 @@ from chirp.core.models import LiveStream
 from chirp.handlers.common import ctx, parse_id
 from chirp.handlers.pages import error_page
 from chirp.server.keys import SETTINGS
-from chirp.streaming.playback import playback_origins
+from chirp.video.playback import playback_origins
 
 routes = web.RouteTableDef()
 

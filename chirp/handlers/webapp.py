@@ -30,7 +30,7 @@ from chirp.config import Settings
 from chirp.handlers import public_pages
 from chirp.handlers.common import ctx
 from chirp.handlers.watch import NO_SNIFF
-from chirp.streaming.playback import playback_origins
+from chirp.video.playback import playback_origins
 
 routes = web.RouteTableDef()
 

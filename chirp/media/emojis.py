@@ -7,25 +7,15 @@ from __future__ import annotations
 
 import io
 import warnings
-from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 
-from chirp.media.results import MediaRejected
+from chirp.core.ports.media_processing import EmojiImage, MediaRejected
 
 FORMATS = {"PNG": ("image/png", "png"), "GIF": ("image/gif", "gif"), "WEBP": ("image/webp", "webp")}
 MAX_BYTES = 256 * 1024
 # An emoji is drawn at text size: this bounds the decoding work of a small file, not the art.
 MAX_PIXELS = 4096 * 4096
-
-
-@dataclass(frozen=True, slots=True)
-class EmojiImage:
-    content_type: str
-    extension: str
-    width: int
-    height: int
-    static_png: bytes
 
 
 def prepare_emoji(data: bytes) -> EmojiImage:

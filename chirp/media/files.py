@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from chirp.media.results import Output
+from chirp.core.ports.media_processing import Output
 
 
 def describe(path: Path, content_type: str, extension: str, width: int, height: int) -> Output:

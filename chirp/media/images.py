@@ -8,9 +8,9 @@ from pathlib import Path
 
 from PIL import Image, ImageFile, ImageOps, ImageSequence, UnidentifiedImageError
 
+from chirp.core.ports.media_processing import Limits, MediaRejected, Output, Probe, Processed
 from chirp.media import blurhash
 from chirp.media.files import describe, fit, save_still
-from chirp.media.results import Limits, MediaRejected, Output, Probe, Processed
 
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
 FORMATS_OPTIONAL = {"AVIF": "image/avif"}

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from chirp.core.ports.media_processing import Limits, MediaRejected, Output, Probe, Processed
 from chirp.media import images, video
-from chirp.media.results import Limits, MediaRejected, Output, Probe, Processed
 
 
 def accepted_types() -> list[str]:

@@ -18,9 +18,9 @@ from typing import Any
 import av
 from PIL import Image
 
+from chirp.core.ports.media_processing import Limits, MediaRejected, Probe, Processed
 from chirp.media import blurhash
 from chirp.media.files import describe, fit, save_still
-from chirp.media.results import Limits, MediaRejected, Probe, Processed
 
 DEMUXERS = {"video/mp4": "mov", "video/quicktime": "mov", "video/webm": "matroska"}
 MAX_FPS = 60

@@ -18,9 +18,19 @@ import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any, TypeVar
 
-from chirp.media.results import MediaRejected
+from chirp.core.ports.media_processing import (
+    EmojiImage,
+    Limits,
+    MediaRejected,
+    Output,
+    Probe,
+    Processed,
+)
+from chirp.media import jobs
+from chirp.media.emojis import prepare_emoji
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -107,6 +117,30 @@ class MediaWorkers:
                         "The file could not be processed (the decoder crashed)"
                     ) from None
         raise AssertionError("unreachable")
+
+    # The media-processing port (`chirp.core.ports.media_processing.MediaProcessor`).
+
+    async def probe(self, seconds: float, path: Path, content_type: str, limits: Limits) -> Probe:
+        return await self.run(seconds, jobs.probe, path, content_type, limits)
+
+    async def process(
+        self, seconds: float, path: Path, probe: Probe, out_dir: Path, limits: Limits
+    ) -> Processed:
+        return await self.run(seconds, jobs.process, path, probe, out_dir, limits)
+
+    async def thumbnail(
+        self, seconds: float, path: Path, out_dir: Path, limits: Limits
+    ) -> tuple[Output, str]:
+        return await self.run(seconds, jobs.thumbnail, path, out_dir, limits)
+
+    async def profile_image(
+        self, seconds: float, path: Path, out_dir: Path, limits: Limits, size: tuple[int, int]
+    ) -> tuple[Output, Output | None]:
+        return await self.run(seconds, jobs.profile_image, path, out_dir, limits, size)
+
+    async def prepare_emoji(self, data: bytes) -> EmojiImage:
+        # Small (256 KB at most) and quick: a thread, not a worker process.
+        return await asyncio.to_thread(prepare_emoji, data)
 
     def background(self, job: Coroutine[Any, Any, None], *, name: str) -> None:
         """Run `job` beside the server (asynchronous video processing); `close` cancels it."""

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.process_collector import ProcessCollector
 
-from chirp.bus.port import Deliver, Message
+from chirp.core.ports.bus import Deliver, Message
 from chirp.observability.proxy import Method, wrap_methods
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"

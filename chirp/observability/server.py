@@ -25,13 +25,22 @@ from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
-from chirp.bus.port import Deliver, EventBus
 from chirp.bus.redis import RedisBus
 from chirp.core.ids import id_time
+from chirp.core.ports.bus import Deliver, EventBus
 from chirp.observability.metrics import ChirpMetrics
-from chirp.server.keys import CONTEXT, HUB, METRICS, METRICS_OF, RELAY, SETTINGS, TRACING
-from chirp.streaming import hls
-from chirp.streaming.ladder import Rung
+from chirp.server.keys import (
+    CONTEXT,
+    HUB,
+    MEDIA_WORKERS,
+    METRICS,
+    METRICS_OF,
+    RELAY,
+    SETTINGS,
+    TRACING,
+)
+from chirp.video import hls
+from chirp.video.ladder import Rung
 
 log = logging.getLogger(__name__)
 
@@ -255,14 +264,14 @@ async def _sampler(app: web.Application) -> AsyncIterator[None]:
             for outlet, subscriptions in hub.connections():
                 transports[outlet.format] += 1
                 # A stream counts once per connection: a `user` subscription also holds the
-                # announcements' shared topic under the same label (`topics.companions`).
+                # announcements' shared topic under the same label (`chirp.realtime.subscriptions.companions`).
                 streams.update({s.stream.label[0] for s in subscriptions if s.stream.label})
             for transport, count in transports.items():
                 metrics.stream_connections.labels(transport).set(count)
             for name in {*streams, *metrics.stream_names}:
                 metrics.stream_subscriptions.labels(name).set(streams[name])
             metrics.stream_names.update(streams)
-        workers = app[CONTEXT].media_workers
+        workers = app.get(MEDIA_WORKERS)
         if workers is not None:
             metrics.media_running.set(workers.running)
             metrics.media_background.set(workers.background_jobs)

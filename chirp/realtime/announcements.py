@@ -5,19 +5,19 @@
     announcement.deleted   -> `announcement.delete` (the id)
 
 Every user's `user` stream carries them, so they go to one topic that each `user`
-subscription also listens to (`topics.companions`), not to a topic per account.
+subscription also listens to (`chirp.realtime.subscriptions.companions`), not to a topic per account.
 """
 
 from __future__ import annotations
 
 from typing import cast
 
-from chirp.bus.port import EventBus
+from chirp.core import topics
 from chirp.core.announcements import get_announcement_view
 from chirp.core.context import Context
 from chirp.core.dispatch import Batch, Step
 from chirp.core.models import Event
-from chirp.realtime import topics
+from chirp.core.ports.bus import EventBus
 from chirp.realtime.push import dumps, publish_surely
 from chirp.serializers.announcements import announcement_json
 

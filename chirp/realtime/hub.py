@@ -17,9 +17,10 @@ from typing import Literal, Protocol
 
 import orjson
 
-from chirp.bus.port import RESET, EventBus, Message, position_key
+from chirp.core.ports.bus import RESET, EventBus, Message, position_key
+from chirp.core.topics import REVOKED, SHUNNING, shunning
 from chirp.realtime import involved as involvement
-from chirp.realtime.topics import REVOKED, SHUNNING, StreamRequest, shunning
+from chirp.realtime.subscriptions import StreamRequest
 
 log = logging.getLogger(__name__)
 

@@ -26,19 +26,18 @@ from typing import cast
 
 import orjson
 
-from chirp.bus.port import EventBus
-from chirp.core import live
+from chirp.core import live, topics
 from chirp.core.context import Context
 from chirp.core.dispatch import Batch, Step
 from chirp.core.models import ChatMessage, Event
-from chirp.realtime import topics
+from chirp.core.ports.bus import EventBus
+from chirp.core.ports.video import LiveHooks, PublishGrant
 from chirp.realtime.hub import Format, Hub
 from chirp.realtime.push import dumps, publish_best_effort, publish_surely
-from chirp.realtime.topics import StreamRequest
+from chirp.realtime.subscriptions import StreamRequest
 from chirp.serializers.live import LiveSerializer
-from chirp.streaming.hooks import LiveHooks, PublishGrant
-from chirp.streaming.playback import blob_prefix
-from chirp.streaming.relay import Relay, replay_pending
+from chirp.video.playback import blob_prefix
+from chirp.video.relay import Relay, replay_pending
 
 log = logging.getLogger(__name__)
 

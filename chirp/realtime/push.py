@@ -29,13 +29,13 @@ from typing import cast
 
 import orjson
 
-from chirp.bus.port import BusUnavailable, EventBus
-from chirp.core import feeds
+from chirp.core import feeds, topics
 from chirp.core.context import Context
 from chirp.core.dispatch import Batch, Step
 from chirp.core.models import Event, Notification, Status
+from chirp.core.ports.bus import BusUnavailable, EventBus
 from chirp.core.views import load_bundle, load_notification_bundle
-from chirp.realtime import involved, topics
+from chirp.realtime import involved
 from chirp.serializers.notifications import notification_json
 from chirp.serializers.polls import poll_counts_json
 from chirp.serializers.statuses import StatusSerializer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chirp.storage.port import Relationship
+from chirp.core.ports.follows import Relationship
 
 
 def relationship_json(account_id: int, relation: Relationship) -> dict[str, Any]:

@@ -81,6 +81,7 @@ from chirp.server.keys import (
     HUB,
     LIVE_HOOKS,
     LIVE_REALTIME,
+    MEDIA_WORKERS,
     METRICS,
     PUSHER,
     READINESS,
@@ -95,10 +96,10 @@ from chirp.server.middleware import json_errors
 from chirp.server.nodes import NODE_KEY, node_registry
 from chirp.server.rate_limits import add_rate_limit_headers, open_rate_limits, rate_limits
 from chirp.storage import open_store
-from chirp.streaming import playback
-from chirp.streaming.ladder import parse_ladder
-from chirp.streaming.relay import Relay, RelayConfig
-from chirp.streaming.rtmp import RtmpServer
+from chirp.video import playback
+from chirp.video.ladder import parse_ladder
+from chirp.video.relay import Relay, RelayConfig
+from chirp.video.rtmp import RtmpServer
 
 log = logging.getLogger(__name__)
 
@@ -195,10 +196,12 @@ async def _media(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     context = app[CONTEXT]
     context.blobs = open_blobs(settings)
+    context.playback = playback.HlsPlayback(context.blobs, settings)
     metrics = app.get(METRICS)
-    context.media_workers = MediaWorkers(
+    workers = app[MEDIA_WORKERS] = MediaWorkers(
         settings.media_workers, observe=metrics.media_job if metrics is not None else None
     )
+    context.media_workers = workers
 
     async def collect() -> None:
         while True:
@@ -217,7 +220,7 @@ async def _media(app: web.Application) -> AsyncIterator[None]:
         collector.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await collector
-        await context.media_workers.close()
+        await workers.close()
         await context.blobs.close()
 
 

@@ -10,6 +10,8 @@ from chirp.config import Settings
 from chirp.core.context import Context
 from chirp.core.dispatch import Dispatcher
 from chirp.core.models import Principal
+from chirp.core.ports.video import LiveHooks
+from chirp.media.workers import MediaWorkers
 from chirp.observability.metrics import ChirpMetrics
 from chirp.observability.tracing import Tracing
 from chirp.realtime.hub import Hub
@@ -17,8 +19,7 @@ from chirp.realtime.live import LiveRealtime
 from chirp.realtime.push import Pusher
 from chirp.realtime.slots import StreamSlots
 from chirp.serializers.cache import RenderCache
-from chirp.streaming.hooks import LiveHooks
-from chirp.streaming.relay import Relay
+from chirp.video.relay import Relay
 
 
 @dataclass(slots=True)
@@ -38,6 +39,8 @@ PUSHER = web.AppKey("pusher", Pusher)
 LIVE_HOOKS = web.AppKey("live_hooks", LiveHooks)
 RELAY = web.AppKey("relay", Relay)
 LIVE_REALTIME = web.AppKey("live_realtime", LiveRealtime)
+# The media worker processes (the context holds them as its `MediaProcessor` port).
+MEDIA_WORKERS = web.AppKey("media_workers", MediaWorkers)
 # Statuses and accounts rendered to JSON, reused while their records are unchanged.
 RENDER_CACHE = web.AppKey("render_cache", RenderCache)
 # Prometheus metrics (absent when CHIRP_METRICS_ENABLED=false), and on the app that serves

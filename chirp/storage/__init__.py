@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chirp.storage.port import Store, UniqueViolation
+from chirp.core.ports.errors import UniqueViolation
+from chirp.core.ports.store import Store
 
 if TYPE_CHECKING:
     from chirp.config import Settings

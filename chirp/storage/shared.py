@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from chirp.core.models import Announcement, ProfileField, Status
-from chirp.storage.port import FanOut
+from chirp.core.ports.timelines import FanOut
 
 
 def profile_changes(

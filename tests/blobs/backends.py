@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
-from chirp.blobs import BlobStore
 from chirp.blobs.local import LocalBlobStore
+from chirp.core.ports.blobs import BlobStore
 
 BUCKET = "chirp-test"
 _prefixes = itertools.count()

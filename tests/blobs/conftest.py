@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from chirp.blobs import BlobStore
+from chirp.core.ports.blobs import BlobStore
 from tests.blobs.backends import BUCKET, gcs_factory, local, service_account_info
 from tests.gcs_emulator import gcs_emulator
 

@@ -7,10 +7,11 @@ import hashlib
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from chirp.blobs import IMMUTABLE, BlobNotFound, BlobStore, InvalidKey
+from chirp.core.ports.blobs import IMMUTABLE, BlobNotFound, BlobStore, InvalidKey
 
 
 async def _chunks(*parts: bytes) -> AsyncIterator[bytes]:
@@ -193,3 +194,15 @@ async def test_urls_name_the_key(blobs: BlobStore) -> None:
     signed = await blobs.signed_url("media/5/small-ff.webp", ttl_seconds=600)
     assert "/media/5/small-ff.webp?" in signed
     assert signed != await blobs.signed_url("media/5/small-ff.webp", ttl_seconds=1200)
+
+
+async def test_a_store_that_serves_its_own_urls_verifies_its_signatures(blobs: BlobStore) -> None:
+    await blobs.put("media/6/small-ee.webp", b"x", content_type="image/webp")
+    query = parse_qs(
+        urlsplit(await blobs.signed_url("media/6/small-ee.webp", ttl_seconds=600)).query
+    )
+    expires, signature = query.get("expires", [""])[0], query.get("signature", [""])[0]
+    # Chirp's media route serves a store's objects only when the store says it serves them.
+    assert blobs.verify("media/6/small-ee.webp", expires, signature) is blobs.serves_own_urls
+    assert not blobs.verify("media/6/other.webp", expires, signature)
+    assert not blobs.verify("media/6/small-ee.webp", "1", signature)

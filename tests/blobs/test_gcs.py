@@ -13,8 +13,8 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from chirp.blobs import IMMUTABLE
 from chirp.blobs.gcs import GcsBlobStore
+from chirp.core.ports.blobs import IMMUTABLE
 from tests.blobs.backends import BUCKET, gcs_factory
 
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from chirp.bus import EventBus, Message, open_bus
+from chirp.bus import open_bus
+from chirp.core.ports.bus import EventBus, Message
 from tests.redis_server import redis_server
 
 

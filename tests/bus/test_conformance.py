@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from chirp.bus import EventBus, position_key
+from chirp.core.ports.bus import EventBus, position_key
 from tests.bus.conftest import BUS_SIZES, Recorder, arrived, watch
 
 Node = Callable[[], Awaitable[tuple[EventBus, Recorder]]]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chirp.bus import Message, open_bus
-from chirp.bus.port import WATCH_SECONDS
+from chirp.bus import open_bus
+from chirp.core.ports.bus import WATCH_SECONDS, Message
 from tests.bus.conftest import Recorder, watch
 
 

@@ -18,7 +18,7 @@ import websockets
 from tests.e2e.process import ChirpProcess, free_port, register
 from tests.e2e.test_live_streaming import _headers, _next, _send
 from tests.redis_server import redis_server
-from tests.streaming.publisher import publish
+from tests.video.publisher import publish
 
 
 def test_live_stream_across_two_nodes(tmp_path: Path) -> None:

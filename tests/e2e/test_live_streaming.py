@@ -18,7 +18,7 @@ import websockets
 from mastodon import Mastodon
 
 from tests.e2e.process import ChirpProcess, free_port, register
-from tests.streaming.publisher import publish
+from tests.video.publisher import publish
 
 
 def _headers(user: dict[str, str]) -> dict[str, str]:

@@ -84,7 +84,7 @@ def test_sigterm_while_a_stream_is_live_ends_it_and_exits(tmp_path: Path) -> Non
     import subprocess
 
     from tests.e2e.process import free_port
-    from tests.streaming.publisher import encoder_args
+    from tests.video.publisher import encoder_args
 
     node = ChirpProcess(
         tmp_path / "data",

@@ -26,7 +26,7 @@ from selenium.webdriver.support.ui import Select
 
 from tests.e2e.browser import chromium, console_errors, require_chromium
 from tests.e2e.process import ChirpProcess, free_port, register
-from tests.streaming.publisher import encoder_args
+from tests.video.publisher import encoder_args
 
 T = TypeVar("T")
 

@@ -10,8 +10,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from chirp.core.ports.video import LiveHooks
 from chirp.server.keys import LIVE_HOOKS, SETTINGS
-from chirp.streaming.hooks import LiveHooks
 from tests.helpers import Drain, User, follow, sign_up, user_token
 
 STREAMS = "/api/v1/chirp/streams"

@@ -11,7 +11,7 @@ from aiohttp import FormData
 from aiohttp.test_utils import TestClient
 from aiohttp.web import Application
 
-from chirp.server.keys import CONTEXT
+from chirp.server.keys import MEDIA_WORKERS
 from tests.helpers import User
 
 
@@ -63,9 +63,7 @@ async def upload(
 
 
 async def wait_processed(app: Application) -> None:
-    workers = app[CONTEXT].media_workers
-    assert workers is not None
-    await workers.wait_idle()
+    await app[MEDIA_WORKERS].wait_idle()
 
 
 def local_path(url: str) -> str:

@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestClient
 from aiohttp.web import Application
 from PIL import Image
 
-from chirp.blobs import IMMUTABLE
+from chirp.core.ports.blobs import IMMUTABLE
 from tests.helpers import User, post
 from tests.media import samples
 from tests.media.conftest import local_path, stored_objects, upload, wait_processed

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import orjson
 
-from chirp.bus import RESET, Message, open_bus
+from chirp.bus import open_bus
+from chirp.core.ports.bus import RESET, Message
+from chirp.core.topics import user
 from chirp.realtime.hub import Format, Hub
-from chirp.realtime.topics import StreamRequest, user
+from chirp.realtime.subscriptions import StreamRequest
 from tests.bus.conftest import watch
 
 

@@ -18,8 +18,8 @@ from aiohttp.test_utils import TestClient
 
 from chirp.core.live import finish_stream
 from chirp.server.keys import CONTEXT, LIVE_HOOKS, RELAY
-from chirp.streaming.playback import blob_prefix
-from chirp.streaming.relay import ENDED_PLAYLIST_CACHE, MASTER_CACHE
+from chirp.video.playback import blob_prefix
+from chirp.video.relay import ENDED_PLAYLIST_CACHE, MASTER_CACHE
 from tests.handlers.test_live_streams import STREAMS, create, go_live, send
 from tests.helpers import Drain, User, follow
 

@@ -11,9 +11,10 @@ import orjson
 from aiohttp.test_utils import TestClient
 
 from chirp.bus import open_bus
+from chirp.core.topics import PUBLIC, SHUNNING, shunning
 from chirp.realtime import involved
 from chirp.realtime.hub import Hub, Viewer
-from chirp.realtime.topics import PUBLIC, SHUNNING, StreamRequest, shunning
+from chirp.realtime.subscriptions import StreamRequest
 from tests.helpers import Drain, User, act, follow, post
 from tests.realtime.test_hub import RecordingOutlet
 from tests.realtime.test_streaming_api import frames, quiet

@@ -11,10 +11,10 @@ import orjson
 
 from chirp.config import Settings
 from chirp.core.models import Account, Status
+from chirp.core.ports.engagement import ViewerState
 from chirp.core.views import StatusBundle
 from chirp.serializers.cache import RenderCache
 from chirp.serializers.statuses import StatusSerializer
-from chirp.storage.port import ViewerState
 
 SETTINGS = Settings(public_url="https://chirp.example")
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

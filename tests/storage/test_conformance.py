@@ -1,6 +1,6 @@
 """Storage port conformance: accounts, apps, tokens, authorization codes.
 
-Written against `chirp.storage.port.Store` alone; every backend in `backends.py` must pass."""
+Written against `chirp.core.ports.store.Store` alone; every backend in `backends.py` must pass."""
 
 from __future__ import annotations
 

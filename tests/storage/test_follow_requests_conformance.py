@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from chirp.core.models import Account, Follow, FollowRequest, Page, ProfileField
+from chirp.core.ports.errors import MissingRecord
 from chirp.storage import Store
-from chirp.storage.port import MissingRecord
 from tests.storage.factories import event, follow, ids, make_account, now
 
 

@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 
 from chirp.core.models import Account, MediaAttachment, Page, Status, StatusEdit
+from chirp.core.ports.media import MediaNotAttachable
+from chirp.core.ports.timelines import AccountFilter
 from chirp.storage import Store
-from chirp.storage.port import AccountFilter, MediaNotAttachable
 from tests.storage.factories import event, ids, make_account, now
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from chirp.core.models import AccountModeration, AuditEntry, Page, Report
+from chirp.core.ports.moderation import AdminAccountFilter
 from chirp.storage import Store
-from chirp.storage.port import AdminAccountFilter
 from tests.storage.factories import ids, make_account, make_app, make_token, now
 
 

@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 
 from chirp.core.models import Poll
+from chirp.core.ports.errors import MissingRecord, UniqueViolation
 from chirp.storage import Store
-from chirp.storage.port import MissingRecord, UniqueViolation
 from tests.storage.factories import event, ids, make_account, now, post
 
 

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from chirp.core.models import MediaAttachment, Page, ScheduledStatus
+from chirp.core.ports.media import MediaNotAttachable
 from chirp.storage import Store
-from chirp.storage.port import MediaNotAttachable
 from tests.storage.factories import event, ids, make_account, now
 from tests.storage.test_media_conformance import tweet
 

@@ -10,8 +10,9 @@ from datetime import timedelta
 import pytest
 
 from chirp.core.models import Account, Credentials, Notification, Page, StatusEdit
+from chirp.core.ports.errors import MissingRecord
+from chirp.core.ports.timelines import AccountFilter, FanOut
 from chirp.storage import Store, UniqueViolation
-from chirp.storage.port import AccountFilter, FanOut, MissingRecord
 from tests.storage.factories import event, follow, ids, make_account, now, post
 
 

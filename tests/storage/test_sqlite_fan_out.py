@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from chirp.core.models import Page
+from chirp.core.ports.timelines import FanOut
 from chirp.storage import Store
-from chirp.storage.port import FanOut
 from chirp.storage.sqlite import timelines
 from tests.storage.backends import BACKENDS
 from tests.storage.factories import event, follow, make_account, post

@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 
 from chirp.core.models import Announcement, CustomEmoji
+from chirp.core.ports.announcements import TooManyReactions
+from chirp.core.ports.errors import MissingRecord
 from chirp.storage import Store, UniqueViolation
-from chirp.storage.port import MissingRecord, TooManyReactions
 from tests.storage.factories import event, ids, make_account, now
 
 

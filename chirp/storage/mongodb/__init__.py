@@ -99,7 +99,7 @@ class MongoStore(
     MongoPolls,
     MongoScheduledStatuses,
 ):
-    """Implements `chirp.storage.port.Store`; one mixin per aggregate. Holds the process's one
+    """Implements `chirp.core.ports.store.Store`; one mixin per aggregate. Holds the process's one
     client (a connection pool per server) and closes it on `close`."""
 
     def __init__(self, client: AsyncMongoClient[Doc], db: AsyncDatabase[Doc]) -> None:

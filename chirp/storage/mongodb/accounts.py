@@ -9,6 +9,7 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from chirp.core.models import Account, Credentials, Event, ProfileField
+from chirp.core.ports.errors import UniqueViolation
 from chirp.storage.mongodb.base import (
     Doc,
     MongoBase,
@@ -20,7 +21,6 @@ from chirp.storage.mongodb.base import (
     ts,
     ts_or_none,
 )
-from chirp.storage.port import UniqueViolation
 from chirp.storage.shared import (
     profile_changes,
     profile_fields_from_values,

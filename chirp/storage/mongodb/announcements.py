@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from chirp.core.models import Announcement, Event, ReactionCount
+from chirp.core.ports.announcements import TooManyReactions
+from chirp.core.ports.errors import MissingRecord
 from chirp.storage.mongodb.base import (
     Doc,
     MongoBase,
@@ -21,7 +23,6 @@ from chirp.storage.mongodb.base import (
     unique_ids,
 )
 from chirp.storage.mongodb.schema import insert_new
-from chirp.storage.port import MissingRecord, TooManyReactions
 from chirp.storage.shared import chronological
 
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from pymongo import ReturnDocument
 
 from chirp.core.models import AccountBlock, AccountMute, Page
+from chirp.core.ports.blocks import Shunning
 from chirp.storage.mongodb.base import (
     Doc,
     MongoBase,
@@ -23,7 +24,6 @@ from chirp.storage.mongodb.base import (
     unique_ids,
 )
 from chirp.storage.mongodb.schema import insert_new
-from chirp.storage.port import Shunning
 
 
 def _in_force(now: datetime) -> Doc:

@@ -26,6 +26,7 @@ from chirp.core.models import (
     Page,
     Poll,
 )
+from chirp.core.ports.store import Store
 from chirp.storage.mongodb import MongoStore
 from chirp.storage.mongodb.accounts import account_doc, credentials_doc
 from chirp.storage.mongodb.announcements import announcement_doc, dismissal_doc, reaction_doc
@@ -44,7 +45,6 @@ from chirp.storage.mongodb.statuses import edit_doc, reblog_edge_doc, status_doc
 from chirp.storage.mongodb.tags import featured_doc, tag_follow_doc
 from chirp.storage.mongodb.timelines import feed_entry
 from chirp.storage.mongodb.tokens import code_doc, token_doc
-from chirp.storage.port import Store
 from chirp.storage.sqlite import feeds_file
 from chirp.storage.sqlite.accounts import account_from_row, credentials_from_row
 from chirp.storage.sqlite.announcements import announcement_from_row

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pymongo.errors import DuplicateKeyError
 
 from chirp.core.models import CustomEmoji
+from chirp.core.ports.errors import UniqueViolation
 from chirp.storage.mongodb.base import Doc, MongoBase, dt, ts
-from chirp.storage.port import UniqueViolation
 
 
 def emoji_doc(emoji: CustomEmoji) -> Doc:

@@ -8,6 +8,8 @@ from collections.abc import Iterable
 
 from chirp.core.ids import id_time
 from chirp.core.models import Event, Page
+from chirp.core.ports.engagement import ViewerState
+from chirp.core.ports.errors import MissingRecord
 from chirp.storage.mongodb.base import (
     Doc,
     MongoBase,
@@ -21,7 +23,6 @@ from chirp.storage.mongodb.base import (
 )
 from chirp.storage.mongodb.schema import insert_new
 from chirp.storage.mongodb.statuses import inc_counter
-from chirp.storage.port import MissingRecord, ViewerState
 
 
 class MongoEngagement(MongoBase):

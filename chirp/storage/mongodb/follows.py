@@ -9,6 +9,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from chirp.core.ids import id_time
 from chirp.core.models import Event, Follow, Page
+from chirp.core.ports.errors import MissingRecord
+from chirp.core.ports.follows import Relationship
 from chirp.storage.mongodb.base import (
     Doc,
     MongoBase,
@@ -24,7 +26,6 @@ from chirp.storage.mongodb.base import (
 )
 from chirp.storage.mongodb.schema import insert_new
 from chirp.storage.mongodb.statuses import inc_counter
-from chirp.storage.port import MissingRecord, Relationship
 
 
 def follow_doc(follow: Follow) -> Doc:

@@ -10,6 +10,8 @@ from pymongo import ReturnDocument
 
 from chirp.core.ids import id_at, id_time
 from chirp.core.models import ChatMessage, Event, LiveStream, Page, StreamKey
+from chirp.core.ports.errors import MissingRecord
+from chirp.core.ports.live import ChatBanned, ChatRateLimited
 from chirp.storage.mongodb.base import (
     Doc,
     MongoBase,
@@ -27,7 +29,6 @@ from chirp.storage.mongodb.base import (
     unique_ids,
 )
 from chirp.storage.mongodb.schema import insert_new
-from chirp.storage.port import ChatBanned, ChatRateLimited, MissingRecord
 
 
 def stream_doc(stream: LiveStream) -> Doc:

@@ -9,8 +9,8 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
 from chirp.core.models import MediaAttachment
+from chirp.core.ports.media import MediaNotAttachable
 from chirp.storage.mongodb.base import Doc, MongoBase, Session, dt, find_by_ids, ts
-from chirp.storage.port import MediaNotAttachable
 
 
 def media_doc(media: MediaAttachment) -> Doc:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 
 from chirp.core.models import AccountModeration, AuditEntry, Page, Report
+from chirp.core.ports.moderation import AdminAccountFilter
 from chirp.storage.mongodb.base import (
     Doc,
     MongoBase,
@@ -20,7 +21,6 @@ from chirp.storage.mongodb.base import (
     ts_or_none,
     unique_ids,
 )
-from chirp.storage.port import AdminAccountFilter
 
 
 def moderation_doc(m: AccountModeration) -> Doc:

@@ -7,9 +7,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from chirp.core.models import Event, Poll
+from chirp.core.ports.errors import MissingRecord, UniqueViolation
 from chirp.storage.mongodb.base import Doc, MongoBase, Session, dt, edge, record_event, ts
 from chirp.storage.mongodb.schema import insert_new
-from chirp.storage.port import MissingRecord, UniqueViolation
 
 
 def poll_doc(poll: Poll) -> Doc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from chirp.core.models import Event, Page, ScheduledStatus
+from chirp.core.ports.media import MediaNotAttachable
 from chirp.storage.mongodb.base import (
     Doc,
     MongoBase,
@@ -17,7 +18,6 @@ from chirp.storage.mongodb.base import (
     record_event,
     ts,
 )
-from chirp.storage.port import MediaNotAttachable
 
 
 def scheduled_doc(scheduled: ScheduledStatus) -> Doc:

@@ -10,6 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from chirp.core.models import Event, Status, StatusEdit
+from chirp.core.ports.errors import MissingRecord, UniqueViolation
 from chirp.core.text import status_link_keys, tag_key
 from chirp.storage.mongodb.base import (
     Doc,
@@ -25,7 +26,6 @@ from chirp.storage.mongodb.base import (
     unique_ids,
 )
 from chirp.storage.mongodb.media import attach_media, detach_media
-from chirp.storage.port import MissingRecord, UniqueViolation
 
 
 def tag_keys(tags: Iterable[str]) -> list[str]:

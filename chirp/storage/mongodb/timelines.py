@@ -9,6 +9,7 @@ from typing import Any
 from pymongo.errors import BulkWriteError
 
 from chirp.core.models import Page
+from chirp.core.ports.timelines import AccountFilter, FanOut
 from chirp.core.text import tag_key
 from chirp.storage.mongodb.base import (
     Doc,
@@ -21,7 +22,6 @@ from chirp.storage.mongodb.base import (
     unique_ids,
 )
 from chirp.storage.mongodb.schema import insert_new
-from chirp.storage.port import AccountFilter, FanOut
 from chirp.storage.shared import FanOutOne
 
 _FOLLOWER_VISIBLE = ["public", "unlisted", "private"]

@@ -69,7 +69,7 @@ class SqliteStore(
     SqlitePolls,
     SqliteScheduledStatuses,
 ):
-    """Implements `chirp.storage.port.Store`; one mixin per aggregate."""
+    """Implements `chirp.core.ports.store.Store`; one mixin per aggregate."""
 
     def __init__(self, db: Database, feeds: Database, scratch_dir: str | None = None) -> None:
         self.db = db

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import aiosqlite
 
 from chirp.core.models import Announcement, Event, ReactionCount
-from chirp.storage.port import MissingRecord, TooManyReactions
+from chirp.core.ports.announcements import TooManyReactions
+from chirp.core.ports.errors import MissingRecord
 from chirp.storage.shared import chronological
 from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.convert import dt, req_dt, ts

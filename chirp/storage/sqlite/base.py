@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from chirp.core.models import Account, Status
-from chirp.storage.port import UniqueViolation
+from chirp.core.ports.errors import UniqueViolation
 from chirp.storage.sqlite.db import Database
 from chirp.storage.sqlite.records import FollowerLists, VersionedRecords
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chirp.core.models import AccountBlock, AccountMute, Page
-from chirp.storage.port import Shunning
+from chirp.core.ports.blocks import Shunning
 from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.convert import req_dt, ts
 from chirp.storage.sqlite.db import placeholders

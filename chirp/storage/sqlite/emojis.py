@@ -7,7 +7,7 @@ import sqlite3
 import aiosqlite
 
 from chirp.core.models import CustomEmoji
-from chirp.storage.port import UniqueViolation
+from chirp.core.ports.errors import UniqueViolation
 from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.convert import req_dt, ts
 from chirp.storage.sqlite.db import Row

@@ -6,7 +6,8 @@ from collections.abc import Iterable
 
 from chirp.core.ids import id_time
 from chirp.core.models import Event, Page
-from chirp.storage.port import MissingRecord, ViewerState
+from chirp.core.ports.engagement import ViewerState
+from chirp.core.ports.errors import MissingRecord
 from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.paging import newest_first, page_bounds, page_order
 from chirp.storage.sqlite.statuses import record_event

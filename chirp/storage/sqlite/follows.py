@@ -9,7 +9,8 @@ from typing import Any
 
 from chirp.core.ids import id_time
 from chirp.core.models import Event, Follow, Page
-from chirp.storage.port import MissingRecord, Relationship
+from chirp.core.ports.errors import MissingRecord
+from chirp.core.ports.follows import Relationship
 from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.convert import req_dt, ts
 from chirp.storage.sqlite.db import placeholders

@@ -8,7 +8,8 @@ from datetime import datetime
 
 from chirp.core.ids import id_at, id_time
 from chirp.core.models import ChatMessage, Event, LiveStream, Page, StreamKey
-from chirp.storage.port import ChatBanned, ChatRateLimited, MissingRecord
+from chirp.core.ports.errors import MissingRecord
+from chirp.core.ports.live import ChatBanned, ChatRateLimited
 from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.convert import dt, req_dt, ts
 from chirp.storage.sqlite.db import Row, placeholders

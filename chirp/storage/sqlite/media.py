@@ -9,7 +9,7 @@ import aiosqlite
 import orjson
 
 from chirp.core.models import MediaAttachment
-from chirp.storage.port import MediaNotAttachable
+from chirp.core.ports.media import MediaNotAttachable
 from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.convert import req_dt, ts
 from chirp.storage.sqlite.db import Row, placeholders

@@ -9,7 +9,7 @@ import aiosqlite
 import orjson
 
 from chirp.core.models import AccountModeration, AuditEntry, Page, Report
-from chirp.storage.port import AdminAccountFilter
+from chirp.core.ports.moderation import AdminAccountFilter
 from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.convert import dt, req_dt, ts
 from chirp.storage.sqlite.db import Row, placeholders

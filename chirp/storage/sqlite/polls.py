@@ -10,7 +10,7 @@ from datetime import datetime
 import aiosqlite
 
 from chirp.core.models import Event, Poll
-from chirp.storage.port import MissingRecord, UniqueViolation
+from chirp.core.ports.errors import MissingRecord, UniqueViolation
 from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.convert import req_dt, ts
 from chirp.storage.sqlite.db import Row, placeholders

@@ -11,8 +11,8 @@ import aiosqlite
 import orjson
 
 from chirp.core.models import Event, Status, StatusEdit
+from chirp.core.ports.errors import MissingRecord
 from chirp.core.text import status_link_keys, tag_key
-from chirp.storage.port import MissingRecord
 from chirp.storage.sqlite.base import SqliteBase, unique_violation
 from chirp.storage.sqlite.convert import req_dt, ts
 from chirp.storage.sqlite.db import Row, placeholders, statement

@@ -9,8 +9,8 @@ from itertools import pairwise
 from typing import Any
 
 from chirp.core.models import Page, Status
+from chirp.core.ports.timelines import AccountFilter, FanOut
 from chirp.core.text import tag_key
-from chirp.storage.port import AccountFilter, FanOut
 from chirp.storage.shared import FanOutOne
 from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.db import Database, placeholders, statement

@@ -1,0 +1,93 @@
+"""Home feeds (fan-out) and the timelines read from tweets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from chirp.core.models import Page, Status
+
+
+@dataclass(frozen=True, slots=True)
+class FanOut:
+    """One tweet to push into home feeds: explicit owners, and/or every follower of its author
+    (retweets skip followers who hide retweets and the original's author; replies reach only
+    followers who also follow the replied-to account)."""
+
+    status: Status
+    owner_ids: tuple[int, ...] = ()
+    to_followers: bool = True
+    original_author_id: int | None = None
+    # Followers whose feeds it must not reach: they block or mute someone it involves.
+    skip_owner_ids: frozenset[int] = frozenset()
+
+
+@dataclass(slots=True)
+class AccountFilter:
+    """Options of an account's timeline (`GET /api/v1/accounts/:id/statuses`)."""
+
+    visibilities: tuple[str, ...] = ("public", "unlisted")
+    include_direct_to: int | None = None  # also direct/private posts that mention this viewer
+    exclude_replies: bool = False
+    exclude_reblogs: bool = False
+    pinned: bool = False
+    tagged: str | None = None
+    only_media: bool = False
+
+
+class TimelineStore(Protocol):
+    async def fan_out(
+        self,
+        status: Status,
+        *,
+        owner_ids: Iterable[int] = (),
+        to_followers: bool,
+        original_author_id: int | None = None,
+    ) -> list[int]:
+        """Push `status` onto home feeds: of `owner_ids`, and of the author's followers when
+        `to_followers` (replies reach only followers who also follow the replied-to account;
+        retweets skip followers who turned retweets off and `original_author_id`). A status
+        that no longer exists is not pushed. Returns the owners whose feeds changed."""
+        ...
+
+    async def fan_out_many(self, requests: Sequence[FanOut]) -> dict[int, list[int]]:
+        """Several fan-outs in one transaction (each feed page written once); per status id,
+        the feeds it reached."""
+        ...
+
+    async def trim_home_feeds(self, owner_ids: Iterable[int], cap: int, slack: int = 0) -> int:
+        """Cut feeds longer than `cap + slack` back to their newest `cap` entries (the slack
+        lets a feed be trimmed once per many tweets, not after each); returns entries removed."""
+        ...
+
+    async def merge_into_home_feed(self, owner_id: int, author_id: int, *, limit: int) -> int:
+        """After a follow: copy the author's latest `limit` posts the owner may see into the feed."""
+        ...
+
+    async def remove_unfollowed_from_feed(self, owner_id: int, author_id: int) -> int:
+        """After an unfollow: take the author's entries out of the owner's feed, unless the
+        owner follows the author again by now; returns entries removed. `remove_follow` may
+        have done it already (this is the retry that survives a crash in between)."""
+        ...
+
+    async def home_timeline(
+        self, owner_id: int, page: Page, *, pull_account_ids: Iterable[int]
+    ) -> list[int]:
+        """Status ids of the owner's home feed merged with recent posts of `pull_account_ids`
+        (own posts, and followed accounts too big to fan out), newest first."""
+        ...
+
+    async def account_timeline(
+        self, account_id: int, page: Page, options: AccountFilter
+    ) -> list[int]: ...
+
+    async def public_timeline(self, page: Page, *, only_media: bool = False) -> list[int]:
+        """Original public posts (no retweets; replies only within a self-thread)."""
+        ...
+
+    async def tag_timeline(
+        self, tag_names: Iterable[str], page: Page, *, only_media: bool = False
+    ) -> list[int]:
+        """Public posts carrying any of the tags."""
+        ...

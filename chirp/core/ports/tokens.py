@@ -1,0 +1,42 @@
+"""OAuth access tokens and authorization codes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from chirp.core.models import Account, App, AuthorizationCode, Token
+
+
+class TokenStore(Protocol):
+    async def create_token(self, token: Token) -> None: ...
+
+    async def get_token(self, digest: str) -> Token | None:
+        """The token whose access-secret digest is `digest`, revoked or not."""
+        ...
+
+    async def get_token_with_owners(
+        self, digest: str
+    ) -> tuple[Token, App | None, Account | None] | None:
+        """`get_token` with its app and account (None if gone), in one round trip: bearer auth."""
+        ...
+
+    async def get_token_by_refresh(self, refresh_digest: str) -> Token | None: ...
+
+    async def revoke_token(self, token_id: int, revoked_at: datetime) -> bool:
+        """Mark revoked; False if it already was (or does not exist)."""
+        ...
+
+    async def rotate_token(self, old_token_id: int, new: Token, revoked_at: datetime) -> bool:
+        """Revoke `old` and insert `new` atomically; False (and no insert) if `old` was not live."""
+        ...
+
+    async def revoke_account_tokens(self, account_id: int, revoked_at: datetime) -> int:
+        """Revoke every live token of an account; returns how many."""
+        ...
+
+    async def create_authorization_code(self, code: AuthorizationCode) -> None: ...
+
+    async def take_authorization_code(self, digest: str) -> AuthorizationCode | None:
+        """Remove and return the code: of two concurrent redemptions only one gets it."""
+        ...

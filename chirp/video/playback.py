@@ -1,0 +1,142 @@
+"""Where viewers fetch a live stream's HLS.
+
+Public streams: straight from the blob store (`CHIRP_MEDIA_BASE_URL`, the CDN, when set); the
+playlists there use relative URIs and the right cache headers, so the CDN serves everything.
+
+Followers-only streams: the domain checks the viewer (`chirp.core.live.can_watch`) and only then
+hands out `playback_url(..., private=True)`: a Chirp URL, `/api/v1/chirp/streams/<id>/hls/
+master.m3u8?expires=…&signature=…`, valid `CHIRP_LIVE_SIGNED_URL_TTL_SECONDS`. Chirp serves the
+playlists under it (`chirp/handlers/live_playback.py`) after checking that signature: the master
+with the same signature appended to each variant URI, and each media playlist with every segment
+URI replaced by a signed blob URL (V4 on GCS, HMAC on local disk), so the bucket stays private
+and the segments still come from the CDN. Playlists are tiny; the bytes never pass through Chirp.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
+
+from chirp.config import Settings
+from chirp.core.ports.blobs import BlobStore
+from chirp.video.relay import stream_prefix
+
+MASTER = "master.m3u8"
+_VARIANT = re.compile(r"[0-9]{2,4}p/index\.m3u8")
+# Fallback for one node without CHIRP_MEDIA_SIGNING_KEY (several nodes must share that key).
+_PROCESS_KEY = secrets.token_bytes(32)
+
+
+class PlaylistNotFound(LookupError):
+    """Not a playlist of this stream, or it has no such playlist (yet)."""
+
+
+def master_key(stream_id: int) -> str:
+    return f"{stream_prefix(stream_id)}/{MASTER}"
+
+
+def private_prefix(settings: Settings, stream_id: int) -> str:
+    """Where the relay stores a followers-only stream (`RelayConfig.private_prefix`):
+    `live/<id>/<token>`, the token an HMAC of the id, so nobody without the signing key can
+    name its objects, not even in a public bucket."""
+    token = hmac.new(_secret(settings), f"live-prefix\n{stream_id}".encode(), hashlib.sha256)
+    return f"{stream_prefix(stream_id)}/{token.hexdigest()[:32]}"
+
+
+def blob_prefix(settings: Settings, stream_id: int, *, private: bool) -> str:
+    """The folder of a stream's playlists and segments."""
+    return private_prefix(settings, stream_id) if private else stream_prefix(stream_id)
+
+
+def _secret(settings: Settings) -> bytes:
+    return settings.media_signing_key.encode() if settings.media_signing_key else _PROCESS_KEY
+
+
+def _sign(settings: Settings, stream_id: int, expires: int) -> str:
+    message = f"live-playback\n{stream_id}\n{expires}".encode()
+    return hmac.new(_secret(settings), message, hashlib.sha256).hexdigest()
+
+
+def playback_query(settings: Settings, stream_id: int, *, now: float | None = None) -> str:
+    expires = int(now if now is not None else time.time()) + settings.live_signed_url_ttl_seconds
+    return urlencode({"expires": expires, "signature": _sign(settings, stream_id, expires)})
+
+
+def playback_url(blobs: BlobStore, settings: Settings, stream_id: int, private: bool) -> str:
+    """The master playlist a player opens. Call it for private streams only after the viewer
+    passed the access check: whoever holds the URL can watch until it expires. With
+    `CHIRP_MEDIA_SIGNED_URLS` (a private bucket) public streams are signed too."""
+    if not private and not settings.media_signed_urls:
+        return blobs.public_url(master_key(stream_id))
+    base = f"{settings.base_url}/api/v1/chirp/streams/{stream_id}/hls/{MASTER}"
+    return f"{base}?{playback_query(settings, stream_id)}"
+
+
+@dataclass(frozen=True, slots=True)
+class HlsPlayback:
+    """`chirp.core.ports.video.LivePlayback` on the relay's HLS in the blob store."""
+
+    blobs: BlobStore
+    settings: Settings
+
+    def playback_url(self, stream_id: int, *, private: bool) -> str:
+        return playback_url(self.blobs, self.settings, stream_id, private)
+
+
+def playback_origins(blobs: BlobStore, settings: Settings) -> list[str]:
+    """Every origin a player fetches playlists and segments from: Chirp itself (signed
+    playlists, local media), the blob store's public base (the CDN), and for GCS the host of
+    V4-signed URLs. The watch page's Content-Security-Policy allows exactly these."""
+
+    def origin(url: str) -> str:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    origins = [origin(settings.base_url), origin(blobs.public_url(master_key(0)))]
+    if settings.media_store.startswith("gs://"):
+        emulator = os.environ.get("STORAGE_EMULATOR_HOST", "")
+        origins.append(origin(emulator) if emulator else "https://storage.googleapis.com")
+    return list(dict.fromkeys(origins))
+
+
+def verify_playback(settings: Settings, stream_id: int, expires: str, signature: str) -> bool:
+    if not expires.isdigit() or int(expires) < time.time():
+        return False
+    return hmac.compare_digest(_sign(settings, stream_id, int(expires)), signature)
+
+
+async def private_playlist(
+    blobs: BlobStore, settings: Settings, stream_id: int, path: str, expires: str, signature: str
+) -> str:
+    """The playlist at `path` (`master.m3u8` or `<rung>/index.m3u8`) with signed URIs; the
+    caller checked `verify_playback` first."""
+    if path != MASTER and not _VARIANT.fullmatch(path):
+        raise PlaylistNotFound(path)
+    # A followers-only stream's hidden folder, or (signed media URLs) a public stream's.
+    for private in (True, False):
+        key = f"{blob_prefix(settings, stream_id, private=private)}/{path}"
+        try:
+            text = (await blobs.read(key)).decode()
+            break
+        except LookupError:
+            continue
+    else:
+        raise PlaylistNotFound(path)
+    query = urlencode({"expires": expires, "signature": signature})
+    folder = key.rsplit("/", 1)[0]
+    ttl = settings.live_signed_url_ttl_seconds
+    lines = []
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            if path == MASTER:
+                line = f"{line}?{query}"
+            else:
+                line = await blobs.signed_url(f"{folder}/{line}", ttl_seconds=ttl)
+        lines.append(line)
+    return "\n".join(lines) + "\n"
