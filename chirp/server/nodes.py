@@ -109,15 +109,19 @@ class NodeRegistry:
 
     async def run(self) -> None:
         last_beat = self.ctx.now()
+        pause = self.interval
         while True:
-            await asyncio.sleep(self.interval)
+            await asyncio.sleep(pause)
             try:
                 await self.beat()
             except asyncio.CancelledError:
                 raise
             except Exception as error:
+                # The store is away: try less often (each try may wait on it, ahead of requests).
+                pause = min(pause * 2, self.dead_after.total_seconds())
                 log.warning("node heartbeat failed", extra={"error": str(error)})
                 continue
+            pause = self.interval
             now = self.ctx.now()
             # A gap in this node's own beats (the store was away, or slow): the others could
             # not beat either, so judge nobody until this node has beaten steadily again.

@@ -12,8 +12,8 @@ import pytest
 import redis.asyncio as aioredis
 
 from chirp.bus import open_bus
-from chirp.core.ports.bus import RESET, BusUnavailable, position_key
 from chirp.bus.redis import CHANNEL
+from chirp.core.ports.bus import RESET, BusUnavailable, position_key
 from tests.bus.conftest import Recorder, arrived
 from tests.redis_server import _free_port, redis_server
 
