@@ -239,6 +239,9 @@ class Hub:
         if message.event == SHUNNING:
             self._viewer_changed(topics, message.payload)
             return
+        if message.event == RESET:
+            self._reset(topics, message)
+            return
         encoded_from = (message.position, message.event, message.payload)
         if encoded_from != self._frames_of:
             self._frames_of, self._frames = encoded_from, {}
@@ -259,6 +262,22 @@ class Hub:
                     subscription.held.append(raw)
                 else:
                     self._offer(subscription, message, frames, key, involved)
+
+    def _reset(self, topics: Collection[str], message: Message) -> None:
+        """The bus lost these topics' history: each stream on them is told once (a `user`
+        stream holds its account's topic and the announcements' under one label)."""
+        told: set[tuple[Outlet, tuple[str, ...]]] = set()
+        for topic in topics:
+            for subscription in self._by_topic.get(topic, ()):
+                subscription.last = (-1, -1)
+                stream = (subscription.outlet, subscription.stream.label)
+                if stream in told:
+                    continue
+                told.add(stream)
+                if subscription.held is not None:
+                    subscription.held.append(message)
+                else:
+                    self._offer(subscription, message, {})
 
     def _repeat_of(self, message: Message) -> int:
         """For a message published again under the same `once` key at another position (the

@@ -5,12 +5,14 @@ media, three `chirp serve` nodes with distinct node ids, and Debian's HAProxy in
 from __future__ import annotations
 
 import socket
+import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from tests.e2e.process import ChirpProcess, free_port
 from tests.gcs_emulator import gcs_emulator
@@ -42,10 +44,36 @@ backend nodes
 """
 
 
-def sqlite_store(tmp_path: Path) -> dict[str, str]:
-    """Every node on one SQLite file (one machine). With the PostgreSQL store, this fixture
-    gives `CHIRP_STORE=postgresql://...` of a server the test starts instead."""
-    return {"CHIRP_STORE": f"sqlite:///{tmp_path / 'shared' / 'chirp.db'}"}
+class ClusterStore(Protocol):
+    """The store every node shares, and how the test takes it out of reach for a while."""
+
+    env: dict[str, str]
+
+    def outage(self) -> AbstractContextManager[None]: ...
+
+
+@dataclass
+class SqliteStore:
+    """Every node on one SQLite file (one machine). Out of reach: another process holds the
+    file's write lock. With the PostgreSQL store, a class beside this one gives
+    `CHIRP_STORE=postgresql://...` of a server the test starts, and its outage restarts that
+    server (`pg_ctl restart -m fast`); the `store` fixture then returns it instead."""
+
+    path: Path
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"CHIRP_STORE": f"sqlite:///{self.path}"}
+
+    @contextmanager
+    def outage(self) -> Iterator[None]:
+        lock = sqlite3.connect(self.path, timeout=1)
+        lock.execute("BEGIN EXCLUSIVE")
+        try:
+            yield
+        finally:
+            lock.rollback()
+            lock.close()
 
 
 @dataclass
@@ -53,7 +81,7 @@ class Cluster:
     url: str
     nodes: list[ChirpProcess]
     redis: RedisProcess
-    store_env: dict[str, str]
+    store: ClusterStore
 
 
 def _wait_port(port: int, timeout: float = 10.0) -> None:
@@ -68,9 +96,8 @@ def _wait_port(port: int, timeout: float = 10.0) -> None:
 
 
 @contextmanager
-def cluster(tmp_path: Path, store_env: dict[str, str], size: int = 3) -> Iterator[Cluster]:
+def cluster(tmp_path: Path, store: ClusterStore, size: int = 3) -> Iterator[Cluster]:
     haproxy = require_tool("haproxy", "haproxy")
-    (tmp_path / "shared").mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
         redis = RedisProcess(tmp_path / "redis")
         redis.start()
@@ -79,7 +106,7 @@ def cluster(tmp_path: Path, store_env: dict[str, str], size: int = 3) -> Iterato
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         env = {
-            **store_env,
+            **store.env,
             "CHIRP_BUS": redis.url,
             "CHIRP_PUBLIC_URL": url,
             "CHIRP_TRUSTED_PROXIES": "127.0.0.1/32",
@@ -117,4 +144,4 @@ def cluster(tmp_path: Path, store_env: dict[str, str], size: int = 3) -> Iterato
 
         stack.callback(stop_balancer)
         _wait_port(port)
-        yield Cluster(url=url, nodes=nodes, redis=redis, store_env=store_env)
+        yield Cluster(url=url, nodes=nodes, redis=redis, store=store)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sqlite3
 import threading
 import time
 from collections import Counter
@@ -33,7 +32,7 @@ import requests
 import websockets
 from mastodon import Mastodon
 
-from tests.e2e.cluster import Cluster, cluster, sqlite_store
+from tests.e2e.cluster import Cluster, ClusterStore, SqliteStore, cluster
 from tests.helpers import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.cluster]
@@ -43,13 +42,15 @@ AUTHORS, FOLLOWERS = 2, 4
 
 
 @pytest.fixture
-def store_env(tmp_path: Path) -> dict[str, str]:
-    return sqlite_store(tmp_path)
+def store(tmp_path: Path) -> ClusterStore:
+    """The store the nodes share: the one line to change for PostgreSQL (`tests.e2e.cluster`)."""
+    (tmp_path / "shared").mkdir()
+    return SqliteStore(tmp_path / "shared" / "chirp.db")
 
 
 @pytest.fixture
-def running(tmp_path: Path, store_env: dict[str, str]) -> Iterator[Cluster]:
-    with cluster(tmp_path, store_env) as running:
+def running(tmp_path: Path, store: ClusterStore) -> Iterator[Cluster]:
+    with cluster(tmp_path, store) as running:
         yield running
 
 
@@ -317,17 +318,13 @@ async def _rejoin(follower: Follower) -> None:
 
 
 def test_the_store_out_of_reach_answers_503_then_recovers(running: Cluster) -> None:
-    """SQLite: another process holds the file's write lock (PostgreSQL: the server restarts)."""
     author = _client(running.url, "writer")
     headers = {"Authorization": f"Bearer {author.access_token}"}
-    path = running.store_env["CHIRP_STORE"].removeprefix("sqlite:///")
-    lock = sqlite3.connect(path, timeout=1)
-    lock.execute("BEGIN EXCLUSIVE")
     statuses: Counter[int] = Counter()
     retry_after: set[str] = set()
     slowest = 0.0
-    try:
-        ends = time.monotonic() + 8.0
+    with running.store.outage():
+        ends = time.monotonic() + 6.0
         while time.monotonic() < ends:
             response = requests.post(
                 f"{running.url}/api/v1/statuses", headers=headers, json={"status": "x"}, timeout=90
@@ -336,9 +333,6 @@ def test_the_store_out_of_reach_answers_503_then_recovers(running: Cluster) -> N
             slowest = max(slowest, response.elapsed.total_seconds())
             if response.status_code == 503:
                 retry_after.add(response.headers.get("Retry-After", ""))
-    finally:
-        lock.rollback()
-        lock.close()
     released = time.monotonic()
     while True:
         response = requests.post(

@@ -132,3 +132,16 @@ async def test_an_event_published_again_under_its_once_key_is_not_delivered_twic
     hub.deliver([user(1)], Message("2-1", "update", '"t"', "status.created:9"))
     assert len(early.frames) == 1
     assert [orjson.loads(f)["id"] for f in late.frames] == ["2-1"]
+
+
+async def test_a_stream_on_several_lost_topics_is_reset_once() -> None:
+    bus = open_bus("memory://", history=100, per_topic=10)
+    hub = Hub(bus)
+    await bus.start(hub.deliver)
+    outlet = RecordingOutlet()
+    await hub.connect(outlet)
+    # A `user` stream: its account's topic and, under the same label, the announcements'.
+    await hub.subscribe(outlet, StreamRequest(user(1), ("user",)))
+    await hub.subscribe(outlet, StreamRequest("announcements", ("user",)))
+    hub.deliver([user(1), "announcements"], Message("", RESET, "{}"))
+    assert [orjson.loads(f)["event"] for f in outlet.frames] == [RESET]
