@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,7 +13,7 @@ from chirp.bus import open_bus
 from chirp.bus.redis import CHANNEL
 from chirp.core.ports.bus import RESET, BusUnavailable, position_key
 from tests.bus.conftest import Recorder, arrived
-from tests.redis_server import _free_port, redis_server
+from tests.redis_server import RedisProcess, _free_port
 
 
 @pytest.fixture
@@ -97,39 +95,6 @@ async def test_a_node_subscribes_only_while_it_listens(flushed: str) -> None:
         await admin.aclose()
 
 
-class RestartableRedis:
-    """A redis-server this test stops and starts again on the same port (empty each time)."""
-
-    def __init__(self, tmp_path: Path) -> None:
-        with redis_server(tmp_path / "probe"):
-            pass  # skips (or fails in CI) when redis-server is missing
-        self.port = _free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.command = [
-            shutil.which("redis-server") or "redis-server",
-            *("--port", str(self.port), "--save", "", "--appendonly", "no"),
-            *("--dir", str(tmp_path)),
-        ]
-        self.process: subprocess.Popen[bytes] | None = None
-
-    async def start(self) -> None:
-        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL)
-        client = aioredis.Redis.from_url(self.url)
-        for _ in range(100):
-            try:
-                await client.ping()
-                break
-            except Exception:  # not accepting connections yet
-                await asyncio.sleep(0.05)
-        await client.aclose()
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait()
-            self.process = None
-
-
 async def _until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not predicate() and asyncio.get_running_loop().time() < deadline:
@@ -138,14 +103,14 @@ async def _until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
 
 
 async def test_a_publish_while_redis_is_away_raises_and_delivers_nowhere(tmp_path: Path) -> None:
-    redis = RestartableRedis(tmp_path)
-    await redis.start()
+    redis = RedisProcess(tmp_path)
+    redis.start()
     node = open_bus(redis.url, history=100, per_topic=10)
     seen = Recorder()
     await node.start(seen)
     try:
         await node.listen("user:7")
-        redis.stop()
+        redis.kill()
         # Not to this node's own sockets alone: the others' would miss it without knowing.
         with pytest.raises(BusUnavailable):
             await node.publish(["user:7"], "update", '"while down"')
@@ -153,14 +118,14 @@ async def test_a_publish_while_redis_is_away_raises_and_delivers_nowhere(tmp_pat
         assert seen.messages == []
     finally:
         await node.close()
-        redis.stop()
+        redis.kill()
 
 
 async def test_redis_restarted_empty_resets_listened_topics_and_old_positions(
     tmp_path: Path,
 ) -> None:
-    redis = RestartableRedis(tmp_path)
-    await redis.start()
+    redis = RedisProcess(tmp_path)
+    redis.start()
     node, other = (
         open_bus(redis.url, history=100, per_topic=10),
         open_bus(redis.url, history=100, per_topic=10),
@@ -172,8 +137,8 @@ async def test_redis_restarted_empty_resets_listened_topics_and_old_positions(
         await node.listen("user:7")
         before = await other.publish(["user:7"], "update", '"before"')
         await arrived(seen, 1)
-        redis.stop()
-        await redis.start()  # empty: the history (and its epoch) are gone
+        redis.kill()
+        redis.start()  # empty: the history (and its epoch) are gone
         # Published before the node is back: a young epoch indexes every topic.
         early = await other.publish(["user:7"], "update", '"early"')
         # The node reconnects, cannot know what was in flight when its link broke, and says so;
@@ -192,12 +157,12 @@ async def test_redis_restarted_empty_resets_listened_topics_and_old_positions(
     finally:
         await node.close()
         await other.close()
-        redis.stop()
+        redis.kill()
 
 
 async def test_a_dropped_link_is_caught_up_from_the_history_exactly(tmp_path: Path) -> None:
-    redis = RestartableRedis(tmp_path)
-    await redis.start()
+    redis = RedisProcess(tmp_path)
+    redis.start()
     node, other = (
         open_bus(redis.url, history=100, per_topic=10),
         open_bus(redis.url, history=100, per_topic=10),
@@ -224,7 +189,7 @@ async def test_a_dropped_link_is_caught_up_from_the_history_exactly(tmp_path: Pa
         await admin.aclose()
         await node.close()
         await other.close()
-        redis.stop()
+        redis.kill()
 
 
 async def test_a_bus_whose_redis_is_away_is_not_reachable() -> None:
