@@ -36,6 +36,8 @@ def make_settings(**overrides: Any) -> Settings:
         "store": "sqlite://:memory:",
         "rtmp_port": 0,
         "rate_limits": False,
+        # No test reaches the web: link cards are tested with a local resolver and server.
+        "link_cards": False,
         **CHEAP_ARGON2,
     }
     values.update(overrides)

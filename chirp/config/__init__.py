@@ -121,6 +121,13 @@ class Settings(BaseSettings):
     media_video_timeout_seconds: float = Field(600.0, gt=0)
     media_unattached_ttl_seconds: int = Field(86_400, ge=60)  # then unattached uploads go
     media_gc_interval_seconds: float = Field(600.0, gt=0)
+    # Link preview cards: fetched from the web after a tweet links to a page (off: never).
+    link_cards: bool = True
+    link_card_timeout_seconds: float = Field(10.0, gt=0)
+    link_card_max_bytes: int = Field(1024 * 1024, ge=1024)
+    # Private networks link cards may read nonetheless ("10.0.0.0/8,fd00::/8"), as Mastodon's
+    # ALLOWED_PRIVATE_ADDRESSES: an intranet's own pages. Empty: the public internet only.
+    link_card_allowed_private: str = ""
 
     # Live video relay: RTMP ingest (0 disables it), HLS segment length and live window, how
     # long a dropped publisher may take to reconnect before its stream ends.
@@ -149,6 +156,23 @@ class Settings(BaseSettings):
     live_chat_burst: int = Field(5, ge=1, le=100)
     live_chat_interval_seconds: float = Field(1.0, gt=0, le=3600)
 
+    # Web Push: the VAPID key pair (Mastodon's VAPID_PRIVATE_KEY/VAPID_PUBLIC_KEY: base64url;
+    # the private key may also be PEM); empty: generated on first start and kept in the store,
+    # shared by every node. `vapid_subject` (a `mailto:` or https URL) is who push services
+    # contact (empty: `mailto:<contact_email>`, else the public URL). `web_push_allow_local`
+    # lets subscriptions name plain-http and private-network endpoints (tests, a push service
+    # inside the deployment's own network); off, only https endpoints on public addresses.
+    vapid_private_key: str = ""
+    vapid_public_key: str = ""
+    vapid_subject: str = ""
+    web_push_allow_local: bool = False
+    # The push services subscriptions may name (comma-separated hosts; `.example.com` takes its
+    # subdomains too); empty: any.
+    web_push_hosts: str = ""
+    web_push_timeout_seconds: float = Field(10.0, gt=0)
+    web_push_concurrency: int = Field(16, ge=1)
+    # A push the push service could not take is tried again after this, doubling each time.
+    web_push_retry_seconds: float = Field(10.0, gt=0)
     # Custom emojis are read whole and kept in each process for this long: an emoji the
     # operator adds or removes shows on every node within it (0: read on every request).
     custom_emojis_cache_seconds: float = Field(10.0, ge=0)
@@ -233,7 +257,7 @@ class Settings(BaseSettings):
         parse_ladder(value)  # a ValueError names the wrong rung
         return value
 
-    @field_validator("trusted_proxies")
+    @field_validator("trusted_proxies", "link_card_allowed_private")
     @classmethod
     def _networks(cls, value: str) -> str:
         for part in value.split(","):

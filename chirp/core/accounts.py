@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from chirp.core import staff_notifications
 from chirp.core import text as text_rules
 from chirp.core.context import Context
 from chirp.core.errors import Forbidden, InvalidInput, NotFound, ValidationFailed
@@ -212,6 +213,7 @@ async def register_account(ctx: Context, app: App, form: SignUp) -> Account:
         await ctx.store.create_account(account, credentials)
     except UniqueViolation as taken:
         raise _fail(_error(taken.field, "ERR_TAKEN", "is already taken")) from taken
+    await staff_notifications.announce_sign_up(ctx, account.id)
     return account
 
 

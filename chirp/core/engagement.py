@@ -12,7 +12,7 @@ from chirp.core.models import Account, Event, Page, Status
 from chirp.core.ports.errors import MissingRecord, UniqueViolation
 from chirp.core.statuses import get_original_tweet, get_tweet, remove_status
 from chirp.core.views import load_visible
-from chirp.core.visibility import blocks_author
+from chirp.core.visibility import blocks_author, shunned_accounts
 
 MAX_PINS = 5
 # Pages of retweeters scanned to fill one page when followers-only retweets are skipped.
@@ -149,7 +149,7 @@ async def favourited_by(
     """Accounts that liked a tweet, newest first, with the cursor id of each row."""
     status = await get_original_tweet(ctx, viewer_id, status_id)
     rows = await ctx.store.list_favourited_by(status.id, page)
-    return await _accounts_of(ctx, rows), [cursor for cursor, _ in rows]
+    return await _accounts_of(ctx, viewer_id, rows), [cursor for cursor, _ in rows]
 
 
 async def reblogged_by(
@@ -181,11 +181,15 @@ async def reblogged_by(
         else:
             scan.max_id = min(cursors)
     listed.sort(key=lambda row: row[0], reverse=True)
-    return await _accounts_of(ctx, listed), cursors
+    return await _accounts_of(ctx, viewer_id, listed), cursors
 
 
-async def _accounts_of(ctx: Context, rows: list[tuple[int, int]]) -> list[Account]:
-    return await get_accounts(ctx, [a for _, a in rows])
+async def _accounts_of(
+    ctx: Context, viewer_id: int | None, rows: list[tuple[int, int]]
+) -> list[Account]:
+    """Without the accounts the viewer shuns or is blocked by (`shunned_accounts`)."""
+    hidden = await shunned_accounts(ctx, viewer_id, (a for _, a in rows))
+    return await get_accounts(ctx, [a for _, a in rows if a not in hidden])
 
 
 async def list_favourites(

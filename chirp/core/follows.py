@@ -8,6 +8,7 @@ from chirp.core.errors import Forbidden, NotFound
 from chirp.core.models import Account, Event, Follow, FollowRequest, Page
 from chirp.core.ports.errors import MissingRecord
 from chirp.core.ports.follows import Relationship
+from chirp.core.visibility import shunned_accounts
 
 
 async def follow(ctx: Context, account: Account, target_id: int) -> Relationship:
@@ -128,20 +129,41 @@ async def familiar_followers(
     targets = await ctx.store.get_accounts(target_ids)
     wanted = [t for t in dict.fromkeys(target_ids) if t in targets]
     found = await ctx.store.familiar_followers(account.id, wanted)
-    loaded = await ctx.store.get_accounts(a for ids in found.values() for a in ids)
+    every = {a for ids in found.values() for a in ids}
+    hidden = await shunned_accounts(ctx, account.id, every)
+    loaded = await ctx.store.get_accounts(every - hidden)
     return [(t, [loaded[a] for a in found.get(t, []) if a in loaded]) for t in wanted]
 
 
-async def followers(ctx: Context, account_id: int, page: Page) -> tuple[list[Account], list[int]]:
+async def followers(
+    ctx: Context, viewer_id: int | None, account_id: int, page: Page
+) -> tuple[list[Account], list[int]]:
+    """The account's followers as the viewer may see them (`_seen_by`), with cursors."""
     await get_account(ctx, account_id)
     rows = await ctx.store.list_followers(account_id, page)
-    return await _accounts(ctx, rows), [cursor for cursor, _ in rows]
+    return await _seen_by(ctx, viewer_id, account_id, rows), [cursor for cursor, _ in rows]
 
 
-async def following(ctx: Context, account_id: int, page: Page) -> tuple[list[Account], list[int]]:
+async def following(
+    ctx: Context, viewer_id: int | None, account_id: int, page: Page
+) -> tuple[list[Account], list[int]]:
     await get_account(ctx, account_id)
     rows = await ctx.store.list_following(account_id, page)
-    return await _accounts(ctx, rows), [cursor for cursor, _ in rows]
+    return await _seen_by(ctx, viewer_id, account_id, rows), [cursor for cursor, _ in rows]
+
+
+async def _seen_by(
+    ctx: Context, viewer_id: int | None, owner_id: int, rows: list[tuple[int, int]]
+) -> list[Account]:
+    """As Mastodon: nothing when the list's owner blocks the viewer; otherwise without the
+    accounts the viewer shuns or is blocked by, unless the viewer reads its own list."""
+    ids = [a for _, a in rows]
+    if viewer_id is not None and viewer_id != owner_id:
+        if owner_id in (await ctx.store.get_shunning(viewer_id, [owner_id], ctx.now())).blocked_by:
+            return []
+        hidden = await shunned_accounts(ctx, viewer_id, ids)
+        ids = [a for a in ids if a not in hidden]
+    return await get_accounts(ctx, ids)
 
 
 async def _accounts(ctx: Context, rows: list[tuple[int, int]]) -> list[Account]:

@@ -72,7 +72,8 @@ async def can_watch(ctx: Context, viewer_id: int | None, stream: LiveStream) -> 
 async def watchable_ids(
     ctx: Context, viewer_id: int | None, streams: Iterable[LiveStream]
 ) -> set[int]:
-    """Ids of the streams the viewer may watch, in at most one query."""
+    """Ids of the streams the viewer may watch, in at most two queries: never those of an
+    account blocking the viewer or blocked by it (as its tweets)."""
     streams = list(streams)
     restricted = {
         s.account_id for s in streams if s.visibility != "public" and s.account_id != viewer_id
@@ -81,10 +82,16 @@ async def watchable_ids(
     if restricted and viewer_id is not None:
         relations = await ctx.store.get_relationships(viewer_id, restricted)
         followed = {a for a, r in relations.items() if r.following is not None}
+    blocked: set[int] = set()
+    others = {s.account_id for s in streams if s.account_id != viewer_id}
+    if others and viewer_id is not None:
+        shunning = await ctx.store.get_shunning(viewer_id, others, ctx.now())
+        blocked = shunning.blocking | shunning.blocked_by
     return {
         s.id
         for s in streams
-        if s.visibility == "public" or s.account_id == viewer_id or s.account_id in followed
+        if (s.visibility == "public" or s.account_id == viewer_id or s.account_id in followed)
+        and s.account_id not in blocked
     }
 
 

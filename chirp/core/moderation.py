@@ -115,6 +115,11 @@ async def _target(
     return target, moderation
 
 
+# For the use cases of other modules acting on accounts (`account_deletion`).
+audit_entry = _audit
+staff_target = _target
+
+
 async def _save(
     ctx: Context,
     actor: Account | None,

@@ -147,7 +147,8 @@ async def count_unread_notifications(
         from_account_id=checked.from_account_id,
         include_filtered=checked.include_filtered,
     )
-    return len(rows)
+    # What the list would show: not what blocked, muted or suspended accounts notified.
+    return len(await still_visible(ctx, account.id, rows))
 
 
 async def _last_read_id(ctx: Context, account: Account) -> int | None:
@@ -199,8 +200,9 @@ async def group_accounts(
         rows = [found] if found is not None and _in_page(found.id, page) else []
     else:
         rows = await ctx.store.list_group_notifications(account.id, group_key, page)
-    accounts = await ctx.store.get_accounts(n.from_account_id for n in rows)
-    return [accounts[n.from_account_id] for n in rows if n.from_account_id in accounts], [
+    shown = await still_visible(ctx, account.id, rows)
+    accounts = await ctx.store.get_accounts(n.from_account_id for n in shown)
+    return [accounts[n.from_account_id] for n in shown if n.from_account_id in accounts], [
         n.id for n in rows
     ]
 

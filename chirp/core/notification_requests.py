@@ -10,13 +10,16 @@ from chirp.core.context import Context
 from chirp.core.errors import NotFound
 from chirp.core.models import Account, NotificationRequest, Page, Status
 from chirp.core.views import load_visible
+from chirp.core.visibility import shunned_accounts
 
 
 async def list_notification_requests(
     ctx: Context, account: Account, page: Page
 ) -> tuple[list[NotificationRequest], list[int]]:
+    """Without those from accounts the viewer blocks or mutes, or that block it."""
     requests = await ctx.store.list_notification_requests(account.id, page)
-    return requests, [r.id for r in requests]
+    hidden = await shunned_accounts(ctx, account.id, (r.from_account_id for r in requests))
+    return [r for r in requests if r.from_account_id not in hidden], [r.id for r in requests]
 
 
 async def get_notification_request(

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from chirp.core.context import Context
 from chirp.core.errors import InvalidInput, NotFound
+from chirp.core.filtering import without_hidden
 from chirp.core.live import watchable_ids
 from chirp.core.models import Account, Notification, Page, Status
 from chirp.core.notification_policy import open_requests, screen
@@ -26,11 +27,19 @@ TYPES = (
     "update",
     "quote",
     "chirp.live",  # a followed account went live (`stream_id` set): a Chirp extension
+    "admin.sign_up",  # to staff: someone signed up
+    "admin.report",  # to staff: a new report (`report_id` set)
 )
 
 
-def _new(
-    ctx: Context, recipient: int, kind: str, sender: int, status_id: int | None
+def new_notification(
+    ctx: Context,
+    recipient: int,
+    kind: str,
+    sender: int,
+    status_id: int | None,
+    *,
+    report_id: int | None = None,
 ) -> Notification:
     return Notification(
         id=ctx.new_id(),
@@ -39,6 +48,7 @@ def _new(
         from_account_id=sender,
         created_at=ctx.now(),
         status_id=status_id,
+        report_id=report_id,
     )
 
 
@@ -69,7 +79,9 @@ async def notify_new_status(ctx: Context, status: Status) -> list[Notification]:
     """Mentions (replies included: the replied-to author is mentioned), retweets and quotes."""
     author = status.account_id
     pending = [
-        _new(ctx, m, "mention", author, status.id) for m in status.mention_ids if m != author
+        new_notification(ctx, m, "mention", author, status.id)
+        for m in status.mention_ids
+        if m != author
     ]
     for ref, kind in ((status.reblog_of_id, "reblog"), (status.quote_of_id, "quote")):
         if ref is None:
@@ -78,7 +90,7 @@ async def notify_new_status(ctx: Context, status: Status) -> list[Notification]:
         if original is not None and original.account_id != author:
             # A retweet notification points at the original; a quote at the quoting tweet.
             pending.append(
-                _new(
+                new_notification(
                     ctx,
                     original.account_id,
                     kind,
@@ -96,7 +108,7 @@ async def notify_mentions(
     return await deliver(
         ctx,
         [
-            _new(ctx, m, "mention", status.account_id, status.id)
+            new_notification(ctx, m, "mention", status.account_id, status.id)
             for m in account_ids
             if m != status.account_id
         ],
@@ -108,7 +120,7 @@ async def notify(
 ) -> list[Notification]:
     if recipient == sender:
         return []
-    return await deliver(ctx, [_new(ctx, recipient, kind, sender, status_id)])
+    return await deliver(ctx, [new_notification(ctx, recipient, kind, sender, status_id)])
 
 
 async def notify_live(ctx: Context, stream_id: int) -> list[Notification]:
@@ -189,7 +201,8 @@ async def still_visible(
 ) -> list[Notification]:
     """Drop notifications about tweets the recipient can no longer see (e.g. after unfollowing
     the author of a followers-only tweet), about streams they can no longer watch, and from
-    accounts blocked either way since (as Mastodon clears them on a block)."""
+    accounts blocked either way since (as Mastodon clears them on a block) or whose
+    notifications the recipient mutes."""
     statuses = await ctx.store.get_statuses(n.status_id for n in rows if n.status_id is not None)
     visible = await visible_ids(ctx, viewer_id, statuses.values())
     streams = await ctx.store.get_live_streams(n.stream_id for n in rows if n.stream_id is not None)
@@ -197,7 +210,11 @@ async def still_visible(
     senders = {n.from_account_id for n in rows}
     unwelcome = await suspended_among(ctx, senders) | await silenced_for(ctx, viewer_id, senders)
     shunning = await ctx.store.get_shunning(viewer_id, (n.from_account_id for n in rows), ctx.now())
-    blocked = shunning.blocking | shunning.blocked_by
+    # A mute of an account's notifications hides those it notified before the mute too.
+    blocked = shunning.blocking | shunning.blocked_by | shunning.muting_notifications
+    # Tweets the recipient's `hide` filters match in notifications leave them too.
+    kept = await without_hidden(ctx, viewer_id, "notifications", list(statuses.values()))
+    visible &= {s.id for s in kept}
     return [
         n
         for n in rows

@@ -144,6 +144,14 @@ async def update_credentials(ctx: Context, account: Account, update: ProfileUpda
             shutil.rmtree(update.workdir, ignore_errors=True)
 
 
+async def clear_profile_images(ctx: Context, account_id: int) -> None:
+    """Both pictures back to the defaults, their blobs deleted (an account's data deletion)."""
+    for kind in ("avatar", "header"):
+        changed = await ctx.store.set_profile_image(account_id, kind, None, None, ctx.now())
+        if changed is not None and ctx.blobs is not None:
+            await _delete_picture(ctx.blobs, changed[1])
+
+
 async def remove_profile_image(ctx: Context, account: Account, kind: str) -> Account:
     """Back to the default picture (`DELETE /api/v1/profile/avatar|header`); idempotent."""
     blobs, _ = _resources(ctx)

@@ -4,6 +4,7 @@ server's (`instance_rules`), and only `violation` reports keep them."""
 
 from __future__ import annotations
 
+from chirp.core import staff_notifications
 from chirp.core.context import Context
 from chirp.core.errors import InvalidInput, NotFound
 from chirp.core.instance import instance_rules
@@ -55,6 +56,7 @@ async def file_report(
         forwarded=forward,
     )
     await ctx.store.create_report(report)
+    await staff_notifications.announce_report(ctx, report)
     return report, target
 
 

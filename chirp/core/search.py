@@ -9,7 +9,7 @@ from chirp.core.context import Context
 from chirp.core.errors import InvalidInput
 from chirp.core.models import Account, Status, Tag
 from chirp.core.views import load_visible
-from chirp.core.visibility import suspended_among
+from chirp.core.visibility import shunned_accounts, suspended_among
 
 TYPES = ("accounts", "hashtags", "statuses")
 
@@ -32,7 +32,7 @@ async def search(
         return results
     local = await _resolve_local_url(ctx, viewer_id, query)
     if local is not None:
-        return await _without_suspended(ctx, local)
+        return await _without_unwelcome(ctx, viewer_id, local)
     wants = set(TYPES) if type is None else {type}
     if "accounts" in wants and not query.startswith("#"):
         results.accounts = await ctx.store.search_accounts(query, limit=limit, offset=offset)
@@ -44,12 +44,16 @@ async def search(
             query, viewer_id=viewer_id, limit=limit, offset=offset
         )
         results.statuses = await load_visible(ctx, ids, viewer_id, screen=True)
-    return await _without_suspended(ctx, results)
+    return await _without_unwelcome(ctx, viewer_id, results)
 
 
-async def _without_suspended(ctx: Context, results: SearchResults) -> SearchResults:
-    """Suspended accounts are found by no one (their tweets are left out by `load_visible`)."""
-    gone = await suspended_among(ctx, [a.id for a in results.accounts])
+async def _without_unwelcome(
+    ctx: Context, viewer_id: int | None, results: SearchResults
+) -> SearchResults:
+    """Suspended accounts are found by no one, and the viewer finds no account it blocks or
+    mutes or that blocks it (their tweets are left out by `load_visible`)."""
+    ids = [a.id for a in results.accounts]
+    gone = await suspended_among(ctx, ids) | await shunned_accounts(ctx, viewer_id, ids)
     if gone:
         results.accounts = [a for a in results.accounts if a.id not in gone]
     return results

@@ -107,6 +107,20 @@ async def load_shunning(
     return await ctx.store.get_shunning(viewer_id, others, ctx.now())
 
 
+async def shunned_accounts(
+    ctx: Context, viewer_id: int | None, account_ids: Iterable[int]
+) -> set[int]:
+    """Accounts left out of the lists a viewer reads (search results, followers and following,
+    who liked or retweeted a tweet): those the viewer blocks or mutes and those blocking the
+    viewer, as Mastodon's `not_excluded_by_account`. Nobody is hidden from anonymous viewers."""
+    if viewer_id is None:
+        return set()
+    others = set(account_ids) - {viewer_id}
+    if not others:
+        return set()
+    return (await ctx.store.get_shunning(viewer_id, others, ctx.now())).hidden()
+
+
 def blocked_from(shunning: Shunning, statuses: Iterable[Status]) -> set[int]:
     """Statuses whose author blocks the viewer: never shown to them (as Mastodon's policy)."""
     blockers = shunning.blocked_by

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from chirp.core import moderation
+from chirp.core import account_deletion, moderation
 from chirp.core.models import Account, Report
 from chirp.core.ports.moderation import AdminAccountFilter
 from chirp.handlers.common import (
@@ -141,6 +141,17 @@ async def _changed_account(request: web.Request, target_id: int) -> web.Response
 async def _staff(request: web.Request) -> Account:
     _, staff = await authenticate_user(request, *WRITE_ACCOUNTS)
     return staff
+
+
+@routes.delete(_ACCOUNT)
+async def delete_account(request: web.Request) -> web.Response:
+    """Delete a suspended account's data (in the background); answers the account as it was."""
+    staff = await _staff(request)
+    target = parse_id(request.match_info["id"])
+    found = await moderation.get_admin_account(ctx(request), staff, target)
+    rendered = (await _render_accounts(request, [found]))[0]
+    await account_deletion.delete_account_data(ctx(request), staff, target)
+    return json_response(rendered)
 
 
 @routes.post(_ACCOUNT + "/approve")

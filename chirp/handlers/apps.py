@@ -28,6 +28,11 @@ class CreateAppForm(BaseModel):
         return value
 
 
+def _vapid_key(request: web.Request) -> str | None:
+    keys = ctx(request).web_push
+    return keys.public_key if keys is not None else None
+
+
 @routes.post("/api/v1/apps")
 @documented(body=CreateAppForm)
 async def create_app(request: web.Request) -> web.Response:
@@ -39,10 +44,10 @@ async def create_app(request: web.Request) -> web.Response:
         scopes=form.scopes,
         website=form.website,
     )
-    return json_response(app_json(registered.app, registered.client_secret))
+    return json_response(app_json(registered.app, registered.client_secret, _vapid_key(request)))
 
 
 @routes.get("/api/v1/apps/verify_credentials")
 async def verify_app_credentials(request: web.Request) -> web.Response:
     principal = await authenticate(request)
-    return json_response(app_json(principal.app))
+    return json_response(app_json(principal.app, vapid_key=_vapid_key(request)))

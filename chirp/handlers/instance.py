@@ -47,7 +47,9 @@ async def instance_v1(request: web.Request) -> web.Response:
 async def instance_v2(request: web.Request) -> web.Response:
     context = ctx(request)
     stats = await instance.instance_stats(context)
-    return json_response(instance_v2_json(context.settings, stats))
+    keys = context.web_push
+    vapid_key = keys.public_key if keys is not None else None
+    return json_response(instance_v2_json(context.settings, stats, vapid_key))
 
 
 @routes.get("/api/v1/instance/rules")

@@ -105,27 +105,30 @@ async def relationships(request: web.Request) -> web.Response:
 @routes.get("/api/v1/accounts/search")
 @documented(query=(AccountSearchQuery, PageQuery))
 async def account_search(request: web.Request) -> web.Response:
-    await authenticate_user(request, "read:accounts")
+    _, viewer = await authenticate_user(request, "read:accounts")
     query = validate(
         AccountSearchQuery, {k: v for k, v in query_params(request).items() if k in ("q", "offset")}
     )
     page = parse_page(request, maximum=80)
     context = ctx(request)
     found = await search.search(
-        context, None, query.q, type="accounts", limit=page.limit, offset=query.offset
+        context, viewer.id, query.q, type="accounts", limit=page.limit, offset=query.offset
     )
     emojis = await current_emojis(context)
     return json_response([account_json(a, context.settings, emojis) for a in found.accounts])
 
 
-AccountsPage = Callable[[Context, int, Page], Awaitable[tuple[list[Account], list[int]]]]
+AccountsPage = Callable[
+    [Context, int | None, int, Page], Awaitable[tuple[list[Account], list[int]]]
+]
 
 
 async def _account_list(request: web.Request, use_case: AccountsPage) -> web.Response:
-    await optional_principal(request)
+    principal = await optional_principal(request)
+    viewer = principal.account.id if principal and principal.account else None
     page = parse_page(request, maximum=80)
     context = ctx(request)
-    accounts, cursors = await use_case(context, parse_id(request.match_info["id"]), page)
+    accounts, cursors = await use_case(context, viewer, parse_id(request.match_info["id"]), page)
     emojis = await current_emojis(context)
     return json_response(
         [account_json(a, context.settings, emojis) for a in accounts],

@@ -44,8 +44,7 @@ def version_string() -> str:
 
 def _configuration(settings: Settings) -> dict[str, Any]:
     """Limits clients read before offering a feature. Only what Chirp serves and enforces:
-    no `vapid` (no Web Push yet), and every figure is the constant or setting the code
-    enforces."""
+    every figure is the constant or setting the code enforces."""
     return {
         "accounts": {"max_featured_tags": FEATURED_LIMIT, "max_pinned_statuses": MAX_PINS},
         "statuses": {
@@ -110,8 +109,13 @@ def instance_v1_json(settings: Settings, stats: InstanceStats) -> dict[str, Any]
     }
 
 
-def instance_v2_json(settings: Settings, stats: InstanceStats) -> dict[str, Any]:
+def instance_v2_json(
+    settings: Settings, stats: InstanceStats, vapid_key: str | None = None
+) -> dict[str, Any]:
+    """`vapid_key`: Web Push's server key, advertised only where pushes are sent."""
     configuration = _configuration(settings)
+    if vapid_key is not None:
+        configuration["vapid"] = {"public_key": vapid_key}
     base = settings.base_url
     terms = terms_of_service(settings)
     configuration["urls"] = {

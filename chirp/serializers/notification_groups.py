@@ -12,6 +12,7 @@ from chirp.core.notification_groups import NotificationGroup
 from chirp.core.notification_policy import V1_FIELDS, PolicySummary
 from chirp.serializers.common import iso
 from chirp.serializers.live import stream_json
+from chirp.serializers.moderation import report_json
 from chirp.serializers.statuses import StatusSerializer
 
 # Types whose group names the status it is about (`status_id`).
@@ -49,6 +50,12 @@ def group_json(group: NotificationGroup, serializer: StatusSerializer) -> dict[s
         account = serializer.account(sender)
         playback = bundle.playback.get(stream.id)
         body["stream"] = stream_json(stream, account, playback, serializer.settings)
+    if n.report_id is not None:  # `admin.report`, as in the ungrouped notification
+        report = bundle.reports.get(n.report_id)
+        target = bundle.accounts.get(report.target_account_id) if report else None
+        if report is None or target is None:
+            return None
+        body["report"] = report_json(report, target, serializer.settings)
     return body
 
 

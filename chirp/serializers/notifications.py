@@ -7,6 +7,7 @@ from typing import Any
 from chirp.core.models import Notification
 from chirp.serializers.common import iso
 from chirp.serializers.live import stream_json
+from chirp.serializers.moderation import report_json
 from chirp.serializers.statuses import StatusSerializer
 
 
@@ -26,6 +27,12 @@ def notification_json(n: Notification, serializer: StatusSerializer) -> dict[str
         "account": serializer.account(sender),
         "status": serializer.status(status) if status is not None else None,
     }
+    if n.report_id is not None:
+        report = bundle.reports.get(n.report_id)
+        target = bundle.accounts.get(report.target_account_id) if report else None
+        if report is None or target is None:
+            return None
+        body["report"] = report_json(report, target, serializer.settings)
     if n.stream_id is not None:
         if stream is None or stream.account_id != sender.id:
             return None

@@ -8,7 +8,11 @@ from chirp.core.models import App
 from chirp.core.oauth import IssuedToken
 
 
-def app_json(app: App, client_secret: str | None = None) -> dict[str, Any]:
+def app_json(
+    app: App, client_secret: str | None = None, vapid_key: str | None = None
+) -> dict[str, Any]:
+    """`vapid_key`: Web Push's server key (Mastodon's deprecated copy of
+    `configuration.vapid.public_key`), only where pushes are sent."""
     body: dict[str, Any] = {
         "id": str(app.id),
         "name": app.name,
@@ -16,8 +20,9 @@ def app_json(app: App, client_secret: str | None = None) -> dict[str, Any]:
         "scopes": list(app.scopes),
         "redirect_uri": "\n".join(app.redirect_uris),
         "redirect_uris": list(app.redirect_uris),
-        "vapid_key": "",
     }
+    if vapid_key is not None:
+        body["vapid_key"] = vapid_key
     if client_secret is not None:
         body["client_id"] = app.client_id
         body["client_secret"] = client_secret

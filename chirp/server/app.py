@@ -10,11 +10,16 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+import chirp
 from chirp.blobs import open_blobs
 from chirp.bus import open_bus
+from chirp.cards.fetcher import LinkCardFetcher
+from chirp.cards.guarded import GuardedClient, public_or
+from chirp.cards.guarded import Limits as GuardLimits
 from chirp.config import ConfigError, Settings
 from chirp.core.backlog import OutboxGate
 from chirp.core.blocks import SWEEP_SECONDS, sweep_expired_mutes
+from chirp.core.cards import CardQueue
 from chirp.core.context import Context
 from chirp.core.dispatch import Dispatcher, Step
 from chirp.core.ids import SnowflakeGenerator
@@ -30,9 +35,12 @@ from chirp.handlers import (
     assets,
     blocks,
     conversation_mutes,
+    conversations,
     custom_emojis,
+    filters,
     follow_requests,
     instance,
+    lists,
     live_ingest,
     live_playback,
     live_streams,
@@ -46,6 +54,7 @@ from chirp.handlers import (
     polls,
     profiles,
     public_pages,
+    push_subscriptions,
     relationships,
     reports,
     scheduled_statuses,
@@ -90,6 +99,7 @@ from chirp.server.keys import (
     SETTINGS,
     STREAM_SLOTS,
     TRACING,
+    WEB_PUSH,
     Readiness,
 )
 from chirp.server.middleware import json_errors
@@ -100,6 +110,9 @@ from chirp.video import playback
 from chirp.video.ladder import parse_ladder
 from chirp.video.relay import Relay, RelayConfig
 from chirp.video.rtmp import RtmpServer
+from chirp.webpush.delivery import WebPushDelivery
+from chirp.webpush.sender import WebPushSender, open_session
+from chirp.webpush.vapid import load_vapid_keys
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +131,7 @@ ROUTE_MODULES = (
     notification_policy,  # `/api/v2/notifications/policy` before the groups' `/:group_key`
     notification_groups,
     conversation_mutes,
+    conversations,
     blocks,
     search,
     streaming,
@@ -125,6 +139,7 @@ ROUTE_MODULES = (
     media,
     live_playback,
     live_ingest,
+    lists,
     live_streams,
     studio,  # `/live/studio` before the watch page's `/live/<stream id>`
     watch,
@@ -136,6 +151,10 @@ ROUTE_MODULES = (
     admin,
     polls,
     scheduled_statuses,
+    lists,
+    conversations,
+    filters,
+    push_subscriptions,
     openapi,
     webapp,  # the app's routes, and `/`, `/@<user>`, `/tags/...` for signed-in browsers
     public_pages,  # `/`, `/@<user>`, `/tags/<name>`: no API path starts so
@@ -191,6 +210,31 @@ async def _realtime(app: web.Application) -> AsyncIterator[None]:
         await bus.close()
 
 
+async def _link_cards(app: web.Application) -> AsyncIterator[None]:
+    """The web client that reads linked pages for their preview cards (never this network)."""
+    settings = app[SETTINGS]
+    if not settings.link_cards:
+        yield
+        return
+    client = GuardedClient(
+        f"Chirp/{chirp.__version__} (link preview; +{settings.base_url}/)",
+        limits=GuardLimits(
+            max_bytes=settings.link_card_max_bytes,
+            timeout_seconds=settings.link_card_timeout_seconds,
+        ),
+        allowed=public_or(settings.link_card_allowed_private),
+    )
+    context = app[CONTEXT]
+    context.card_fetcher = LinkCardFetcher(client, settings, context.blobs, context.media_workers)
+    context.card_queue = CardQueue(context)
+    try:
+        yield
+    finally:
+        await context.card_queue.close()
+        context.card_fetcher, context.card_queue = None, None
+        await client.close()
+
+
 async def _media(app: web.Application) -> AsyncIterator[None]:
     """The blob store, the media worker processes, and the collector of unattached uploads."""
     settings = app[SETTINGS]
@@ -222,6 +266,30 @@ async def _media(app: web.Application) -> AsyncIterator[None]:
             await collector
         await workers.close()
         await context.blobs.close()
+
+
+async def _web_push(app: web.Application) -> AsyncIterator[None]:
+    """The VAPID keys (configured, or kept in the store), the HTTP client pushes go out on,
+    and the delivery the dispatcher hands `web_push.due` events to."""
+    settings = app[SETTINGS]
+    context = app[CONTEXT]
+    keys = await load_vapid_keys(settings, context.store)
+    subject = settings.vapid_subject or (
+        f"mailto:{settings.contact_email}" if settings.contact_email else settings.base_url
+    )
+    session = open_session(settings.web_push_allow_local, settings.web_push_timeout_seconds)
+    sender = WebPushSender(keys, subject, session, allow_local=settings.web_push_allow_local)
+    app[WEB_PUSH] = WebPushDelivery(
+        sender,
+        concurrency=settings.web_push_concurrency,
+        retry_seconds=settings.web_push_retry_seconds,
+    )
+    context.web_push = sender
+    try:
+        yield
+    finally:
+        context.web_push = None
+        await session.close()
 
 
 async def _mute_sweeper(app: web.Application) -> AsyncIterator[None]:
@@ -318,6 +386,7 @@ def _steps(app: web.Application) -> dict[str, list[Step]]:
         app[PUSHER].steps(),
         app[LIVE_REALTIME].steps(),
         announcement_steps(app[PUSHER].bus),
+        app[WEB_PUSH].steps(),
     )
     for pushes in pushes_of:
         for kind, extra in pushes.items():
@@ -332,7 +401,7 @@ async def _dispatcher(app: web.Application) -> AsyncIterator[None]:
     dispatcher = Dispatcher(
         context,
         _steps(app),
-        after_batch=[*default_after_batch(), app[PUSHER].flush],
+        after_batch=[*default_after_batch(), app[PUSHER].flush, app[WEB_PUSH].flush],
         # One process may dispatch for every process on a SQLite file (`Store.lead_dispatch`):
         # the others' events do not wake it, so it looks for them often (a count, inline).
         idle_poll_seconds=0.1 if app[SETTINGS].store_url.startswith("sqlite") else 1.0,
@@ -380,6 +449,8 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.cleanup_ctx.append(open_rate_limits)
     app.cleanup_ctx.append(_realtime)
     app.cleanup_ctx.append(_media)
+    app.cleanup_ctx.append(_link_cards)
+    app.cleanup_ctx.append(_web_push)
     app.cleanup_ctx.append(_dispatcher)
     app.cleanup_ctx.append(_live_relay)
     app.cleanup_ctx.append(_mute_sweeper)

@@ -20,6 +20,7 @@ from chirp.realtime.push import Pusher
 from chirp.realtime.slots import StreamSlots
 from chirp.serializers.cache import RenderCache
 from chirp.video.relay import Relay
+from chirp.webpush.delivery import WebPushDelivery
 
 
 @dataclass(slots=True)
@@ -35,6 +36,8 @@ CONTEXT = web.AppKey("context", Context)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 HUB = web.AppKey("hub", Hub)
 PUSHER = web.AppKey("pusher", Pusher)
+# Web Push: the sending of queued pushes (`chirp.webpush.delivery`).
+WEB_PUSH = web.AppKey("web_push", WebPushDelivery)
 # The domain's side of the live-video seam; the relay (RTMP ingest, transcoding) runs when set.
 LIVE_HOOKS = web.AppKey("live_hooks", LiveHooks)
 RELAY = web.AppKey("relay", Relay)

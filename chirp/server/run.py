@@ -25,6 +25,7 @@ from chirp.server.connections import GuardedAppRunner
 from chirp.server.keys import READINESS
 from chirp.server.logs import AccessLogger, configure_logging
 from chirp.storage import open_store
+from chirp.webpush.vapid import VapidKeyError, configured_keys
 
 log = logging.getLogger("chirp")
 
@@ -155,6 +156,10 @@ def serve(settings: Settings) -> None:
             " a shared database (postgresql://... or mongodb://...), or CHIRP_ALLOW_EPHEMERAL_STORE"
             "=true for a throwaway demo"
         )
+    try:
+        configured_keys(settings)  # said now, not at the first push
+    except VapidKeyError as error:
+        raise ConfigError(str(error)) from None
     # Only this user may read the data (the database holds password hashes and token digests).
     settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     log.info(

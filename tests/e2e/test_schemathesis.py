@@ -25,7 +25,9 @@ from tests.e2e.process import ChirpProcess, register
 
 # Settings for the server under fuzzing, beside the test defaults: anything that would answer
 # the fuzzer with something other than its input's verdict (a rate limit's 429s) goes here.
-SERVER_ENV: dict[str, str] = {}
+# Web Push subscriptions name no push service the fuzzer could make up: nothing is ever pushed
+# off this machine.
+SERVER_ENV: dict[str, str] = {"CHIRP_WEB_PUSH_HOSTS": "push.invalid"}
 
 # Endless answers (event streams, websockets) are not requests a fuzzer can finish.
 EXCLUDED_PATHS = r"^/api/v1/streaming|^/api/v1/chirp/streams/ingest$"

@@ -21,6 +21,7 @@ from chirp.core import moderation
 from chirp.server.keys import CONTEXT, SETTINGS
 from tests.helpers import (
     PASSWORD,
+    Drain,
     User,
     app_token,
     post,
@@ -29,6 +30,7 @@ from tests.helpers import (
 )
 from tests.media import samples
 from tests.media.conftest import upload, wait_processed
+from tests.webpush.push_service_double import PushServiceDouble
 
 # Small limits, so proving them costs little; the documents must repeat them exactly.
 LIMITS = {
@@ -59,6 +61,7 @@ PROVEN = {
     "configuration.polls.min_expiration",
     "configuration.polls.max_expiration",
     "configuration.translation.enabled",
+    "configuration.vapid.public_key",
     "configuration.urls.streaming",
     "configuration.urls.status",
     "configuration.urls.about",
@@ -81,7 +84,13 @@ PROVEN = {
 
 @pytest.fixture
 def settings_overrides(tmp_path: Path) -> dict[str, Any]:
-    return {"data_dir": tmp_path / "data", "media_workers": 1, **LIMITS}
+    # Web Push to the loopback push-service double (`test_vapid_key_signs_the_pushes`).
+    return {
+        "data_dir": tmp_path / "data",
+        "media_workers": 1,
+        "web_push_allow_local": True,
+        **LIMITS,
+    }
 
 
 async def v2(client: TestClient) -> dict[str, Any]:
@@ -113,29 +122,57 @@ async def test_every_advertised_capability_has_a_proof(client: TestClient) -> No
         {k: document[k] for k in ("configuration", "registrations", "api_versions", "usage")}
     ) | {"thumbnail.url", "rules", "contact.email", "contact.account"}
     assert advertised == PROVEN
-    # v1 repeats the same configuration (without the v2-only urls).
+    # v1 repeats the same configuration (without the v2-only urls and VAPID key).
     v1_config = _flatten((await v1(client))["configuration"], "configuration.")
     assert v1_config == {k for k in PROVEN if k.startswith("configuration.")} - {
-        k for k in PROVEN if k.startswith("configuration.urls.")
+        k for k in PROVEN if k.startswith(("configuration.urls.", "configuration.vapid."))
     }
 
 
 async def test_what_is_not_served_is_not_advertised(client: TestClient, alice: User) -> None:
-    """No Web Push key, no translation: and each is refused, not silently dropped."""
+    """No translation: and it is refused, not silently dropped."""
     configuration = (await v2(client))["configuration"]
-    assert "vapid" not in configuration
     assert configuration["translation"] == {"enabled": False}
     tweet = await post(client, alice, "bonjour")
     translate = await client.post(
         f"/api/v1/statuses/{tweet['id']}/translate", headers=alice.headers
     )
     assert translate.status == 404
-    push = await client.post(
-        "/api/v1/push/subscription",
-        headers=alice.headers,
-        json={"subscription": {"endpoint": "https://push.example/x", "keys": {}}},
+
+
+async def test_vapid_key_signs_the_pushes(client: TestClient, drain: Drain) -> None:
+    """The advertised key is the apps' `vapid_key`, each subscription's `server_key`, and the
+    key the pushes a push service receives are signed with."""
+    key = (await v2(client))["configuration"]["vapid"]["public_key"]
+    registered = await client.post(
+        "/api/v1/apps",
+        json={
+            "client_name": "p",
+            "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
+            "scopes": "read write push",
+        },
     )
-    assert push.status == 404
+    assert (await registered.json())["vapid_key"] == key
+    pusher = await sign_up(
+        client, await register_app(client, scopes="read write push"), scope="read write push"
+    )
+    other = await sign_up(client)
+    double = PushServiceDouble(server_key=key)
+    await double.start()
+    try:
+        phone = double.subscribe("phone")
+        made = await client.post(
+            "/api/v1/push/subscription",
+            headers=pusher.headers,
+            json=phone.subscription_form(["mention"]),
+        )
+        assert (await made.json())["server_key"] == key
+        await post(client, other, f"@{pusher.username} hi")
+        await drain()
+        await double.wait_for(1)
+        assert double.rejected() == []
+    finally:
+        await double.close()
 
 
 async def test_api_versions_are_served(client: TestClient, alice: User) -> None:

@@ -446,3 +446,16 @@ async def test_followers_are_notified_when_a_stream_goes_live(
     await client.post(f"/api/v1/accounts/{alice.id}/unfollow", headers=bob.headers)
     notes = await (await client.get("/api/v1/notifications", headers=bob.headers)).json()
     assert [n for n in notes if n["type"] == "chirp.live"] == []
+
+
+async def test_streams_between_blocked_accounts_are_not_shown(
+    client: TestClient, alice: User, bob: User, carol: User
+) -> None:
+    stream = await create(client, alice)
+    await client.post(f"/api/v1/accounts/{bob.id}/block", headers=alice.headers)
+    # Blocked by the streamer, or blocking it: as its tweets, the stream is not there.
+    assert (await show(client, stream["id"], bob)).status == 404
+    await client.post(f"/api/v1/accounts/{alice.id}/block", headers=carol.headers)
+    assert (await show(client, stream["id"], carol)).status == 404
+    assert (await show(client, stream["id"])).status == 200
+    assert (await show(client, stream["id"], alice)).status == 200

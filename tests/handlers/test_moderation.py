@@ -11,6 +11,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from chirp.core import moderation
+from chirp.core.models import Page
 from chirp.server.keys import CONTEXT, SETTINGS
 from tests.helpers import PASSWORD, Drain, User, act, follow, post, register_app, sign_up
 
@@ -431,3 +432,31 @@ async def test_suspended_accounts_leave_search_and_follower_lists(
     assert await followers.json() == []
     assert await (await client.get(likers, headers=alice.headers)).json() == []
     assert (await client.get("/@bob")).status == 404
+
+
+async def test_deleting_a_suspended_account_s_data(
+    client: TestClient, alice: User, bob: User, mod: dict[str, str], drain: Drain
+) -> None:
+    await follow(client, alice, bob)
+    tweet = await post(client, bob, "soon gone")
+    path = f"/api/v1/admin/accounts/{bob.id}"
+    # Only a suspended account's data; only staff; only a known account.
+    refused = await client.delete(path, headers=mod)
+    assert refused.status == 403 and "error" in await refused.json()
+    assert (await client.delete(path, headers=alice.headers)).status == 403
+    assert (await client.delete("/api/v1/admin/accounts/12345", headers=mod)).status == 404
+    assert (await client.get(f"/api/v1/statuses/{tweet['id']}")).status == 200
+    await client.post(f"{path}/action", headers=mod, json={"type": "suspend"})
+    deleted = await client.delete(path, headers=mod)
+    assert deleted.status == 200, await deleted.text()
+    assert (await deleted.json())["username"] == "bob"
+    await drain()
+    # Unsuspended afterwards, the account is there but empty: the deletion was for good.
+    await client.post(f"{path}/unsuspend", headers=mod)
+    assert (await client.get(f"/api/v1/statuses/{tweet['id']}")).status == 404
+    shown = await (await client.get(f"/api/v1/accounts/{bob.id}")).json()
+    assert (shown["statuses_count"], shown["followers_count"]) == (0, 0)
+    following = await client.get(f"/api/v1/accounts/{alice.id}/following", headers=alice.headers)
+    assert await following.json() == []
+    audit = await moderation.list_audit(client.app[CONTEXT], Page())
+    assert "destroy_account" in [entry.action for entry in audit]

@@ -34,11 +34,14 @@ from chirp.core.models import (
     Page,
     Poll,
     ProfileField,
+    PushSubscription,
     Report,
     ScheduledStatus,
     StatusEdit,
     StreamKey,
+    UserList,
 )
+from chirp.core.ports.timelines import FanOut
 from chirp.storage import Store, mongo_options, open_store
 from chirp.storage.admin import AdminError, copy_store, init_store
 from chirp.storage.mongodb import MongoStore
@@ -142,7 +145,23 @@ async def _embedded_deployment(store: Store) -> dict[str, int]:
     """A bit of everything the SQLite store holds, written through the port."""
     app = await make_app(store)
     alice, bob, carol = [await make_account(store, f"copy{i}", f"Copy {i}") for i in range(3)]
-    await store.create_token(make_token(app, alice, refresh="refresh-1"))
+    token = make_token(app, alice, refresh="refresh-1")
+    await store.create_token(token)
+    await store.save_push_subscription(
+        PushSubscription(
+            id=ids.next_id(),
+            token_id=token.id,
+            account_id=alice.id,
+            endpoint="https://push.example/1",
+            p256dh="key",
+            auth="secret",
+            alerts=frozenset({"mention"}),
+            policy="all",
+            standard=True,
+            created_at=now(),
+        )
+    )
+    await store.claim_instance_secret("vapid_private_key", "kept")
     await store.create_authorization_code(
         AuthorizationCode("code-1", app.id, bob.id, "urn:x", ("read",), now() + timedelta(60))
     )
@@ -254,7 +273,17 @@ async def _embedded_deployment(store: Store) -> dict[str, int]:
         ids.next_id(), alice.id, now() + timedelta(hours=1), {"text": "later"}, (held.id,)
     )
     await store.create_scheduled_status(later, event=event())
+    friends = UserList(ids.next_id(), carol.id, "Friends", "followed", True)
+    await store.create_list(friends)
+    await store.add_list_members(friends.id, [(ids.next_id(), alice.id)], now())
+    await store.fan_out_many([FanOut(root, to_followers=False, list_ids=(friends.id,))])
+    dm = await post(store, alice, "psst", visibility="direct", mentions=(bob.id,))
+    await store.add_conversation_status(
+        bob.id, dm.id, [alice.id], dm.id, unread=True, new_id=ids.next_id()
+    )
     return {
+        "list": friends.id,
+        "dm": dm.id,
         "scheduled": later.id,
         "poll": ballot.id,
         "alice": alice.id,
@@ -291,9 +320,9 @@ async def test_db_copy_moves_sqlite_into_the_standin_without_loss(tmp_path: Path
     text = out.getvalue()
     assert report.ok, text
     assert "100%" in text and "0 mismatches" in text
-    assert report.counts["statuses"] == (6, 6) and report.counts["reblogs"] == (1, 1)
+    assert report.counts["statuses"] == (7, 7) and report.counts["reblogs"] == (1, 1)
     assert report.counts["follows"] == (2, 2) and report.counts["live_chat"] == (1, 1)
-    assert report.checked["account"] == 3 and report.checked["status"] == 6
+    assert report.checked["account"] == 3 and report.checked["status"] == 7
     assert all(
         rows > 0 for collection, (rows, _) in report.counts.items() if collection != "outbox"
     )
@@ -354,6 +383,17 @@ async def test_db_copy_moves_sqlite_into_the_standin_without_loss(tmp_path: Path
     assert [s.id for s in await store.list_scheduled_statuses(made["alice"], Page())] == [later.id]
     held = db_media_doc(client, later.media_ids[0])
     assert held["scheduled_status_id"] == later.id  # still held: not collectable
+    assert await store.get_lists(made["carol"]) == [
+        UserList(made["list"], made["carol"], "Friends", "followed", True)
+    ]
+    assert await store.exclusive_list_members(made["carol"]) == {made["alice"]}
+    assert await store.list_timeline(made["list"], Page()) == [made["root"]]
+    (conversation,) = await store.list_conversations(made["bob"], Page())
+    assert (conversation.participant_ids, conversation.status_ids, conversation.unread) == (
+        (made["alice"],),
+        (made["dm"],),
+        True,
+    )
     live = await store.list_live_streams(Page())
     assert [s.id for s in live] == [made["stream"]]
     # Every document of a sharded collection carries its shard key.

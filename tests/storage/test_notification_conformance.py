@@ -201,3 +201,41 @@ async def test_markers_count_versions(store: Store) -> None:
     assert markers["notifications"] == second
     assert markers["home"].version == 1
     assert await store.get_markers(bob.id, ["notifications"]) == {}
+
+
+async def test_report_notifications_name_their_report(store: Store) -> None:
+    """`admin.report`: one per report per staff member, though the reporter is the same."""
+    from dataclasses import replace
+
+    from chirp.core.models import Report
+
+    staff, reporter, target = [await make_account(store) for _ in range(3)]
+    reports = [
+        Report(
+            id=ids.next_id(),
+            account_id=reporter.id,
+            target_account_id=target.id,
+            category="spam",
+            comment="",
+            created_at=now(),
+        )
+        for _ in range(2)
+    ]
+    for report in reports:
+        await store.create_report(report)
+    first, second = (
+        replace(note(staff.id, "admin.report", reporter.id), report_id=r.id) for r in reports
+    )
+    assert len(await store.add_notifications([first, second])) == 2
+    again = replace(note(staff.id, "admin.report", reporter.id), report_id=reports[0].id)
+    assert await store.add_notifications([again]) == []
+    listed = await store.list_notifications(staff.id, Page(), types=["admin.report"])
+    assert [(n.id, n.report_id) for n in listed] == [
+        (second.id, reports[1].id),
+        (first.id, reports[0].id),
+    ]
+    assert await store.get_notification(staff.id, first.id) == first
+    # A sign-up's notification has no report.
+    signed = note(staff.id, "admin.sign_up", reporter.id)
+    assert await store.add_notifications([signed]) == [signed]
+    assert (await store.get_notification(staff.id, signed.id)) == signed

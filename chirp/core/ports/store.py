@@ -10,10 +10,14 @@ from chirp.core.ports.accounts import AccountStore, InstanceStatsStore, ProfileI
 from chirp.core.ports.announcements import AnnouncementStore
 from chirp.core.ports.apps import AppStore
 from chirp.core.ports.blocks import BlockMuteStore
+from chirp.core.ports.cards import CardStore
 from chirp.core.ports.conversations import ConversationMuteStore
+from chirp.core.ports.direct_conversations import ConversationStore
 from chirp.core.ports.emojis import CustomEmojiStore
 from chirp.core.ports.engagement import EngagementStore
+from chirp.core.ports.filters import FilterStore
 from chirp.core.ports.follows import FollowRequestStore, FollowStore
+from chirp.core.ports.lists import ListStore
 from chirp.core.ports.live import LiveStore
 from chirp.core.ports.markers import MarkerStore
 from chirp.core.ports.media import MediaRemovalStore, MediaStore
@@ -31,6 +35,7 @@ from chirp.core.ports.statuses import StatusStore
 from chirp.core.ports.tags import LinkStore, TagStore
 from chirp.core.ports.timelines import TimelineStore
 from chirp.core.ports.tokens import TokenStore
+from chirp.core.ports.web_push import PushSubscriptionStore
 
 
 @runtime_checkable
@@ -63,6 +68,11 @@ class Store(
     BlockMuteStore,
     PollStore,
     ScheduledStatusStore,
+    ListStore,
+    ConversationStore,
+    FilterStore,
+    CardStore,
+    PushSubscriptionStore,
     Protocol,
 ):
     """Everything the domain persists. Backends compose the per-aggregate parts."""

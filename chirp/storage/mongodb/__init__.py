@@ -14,13 +14,17 @@ from chirp.storage.mongodb.announcements import MongoAnnouncements
 from chirp.storage.mongodb.apps import MongoApps
 from chirp.storage.mongodb.base import Doc
 from chirp.storage.mongodb.blocks import MongoBlocks
+from chirp.storage.mongodb.cards import MongoCards
 from chirp.storage.mongodb.conversation_mutes import MongoConversationMutes
+from chirp.storage.mongodb.conversations import MongoConversations
 from chirp.storage.mongodb.emojis import MongoCustomEmojis
 from chirp.storage.mongodb.engagement import MongoEngagement
+from chirp.storage.mongodb.filters import MongoFilters
 from chirp.storage.mongodb.follow_requests import MongoFollowRequests
 from chirp.storage.mongodb.follows import MongoFollows
 from chirp.storage.mongodb.instance import MongoInstance
 from chirp.storage.mongodb.links import MongoLinks, add_missing_link_keys
+from chirp.storage.mongodb.lists import MongoLists
 from chirp.storage.mongodb.live import MongoLive
 from chirp.storage.mongodb.markers import MongoMarkers
 from chirp.storage.mongodb.media import MongoMedia
@@ -38,6 +42,7 @@ from chirp.storage.mongodb.statuses import MongoStatuses
 from chirp.storage.mongodb.tags import MongoTags
 from chirp.storage.mongodb.timelines import MongoTimelines
 from chirp.storage.mongodb.tokens import MongoTokens
+from chirp.storage.mongodb.web_push import MongoWebPush
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +103,11 @@ class MongoStore(
     MongoBlocks,
     MongoPolls,
     MongoScheduledStatuses,
+    MongoLists,
+    MongoConversations,
+    MongoFilters,
+    MongoCards,
+    MongoWebPush,
 ):
     """Implements `chirp.core.ports.store.Store`; one mixin per aggregate. Holds the process's one
     client (a connection pool per server) and closes it on `close`."""

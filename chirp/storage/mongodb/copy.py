@@ -45,6 +45,7 @@ from chirp.storage.mongodb.statuses import edit_doc, reblog_edge_doc, status_doc
 from chirp.storage.mongodb.tags import featured_doc, tag_follow_doc
 from chirp.storage.mongodb.timelines import feed_entry
 from chirp.storage.mongodb.tokens import code_doc, token_doc
+from chirp.storage.mongodb.web_push import subscription_doc
 from chirp.storage.sqlite import feeds_file
 from chirp.storage.sqlite.accounts import account_from_row, credentials_from_row
 from chirp.storage.sqlite.announcements import announcement_from_row
@@ -58,6 +59,7 @@ from chirp.storage.sqlite.notifications import notification_from_row
 from chirp.storage.sqlite.scheduled_statuses import scheduled_from_row
 from chirp.storage.sqlite.statuses import edit_from_row, status_from_row
 from chirp.storage.sqlite.tokens import token_from_row
+from chirp.storage.sqlite.web_push import subscription_from_row
 
 BATCH = 1000
 SPOT_CHECKS = 25
@@ -392,6 +394,16 @@ PARTS = (
         lambda r: scheduled_doc(scheduled_from_row(r)),
     ),
     Part(
+        "push_subscriptions",
+        "SELECT * FROM push_subscriptions ORDER BY id",
+        lambda r: subscription_doc(subscription_from_row(r)),
+    ),
+    Part(
+        "instance_secrets",
+        "SELECT * FROM instance_secrets ORDER BY name",
+        lambda r: {"_id": r["name"], "value": r["value"]},
+    ),
+    Part(
         "polls",
         "SELECT p.*, (SELECT json_group_array(json_array(o.title, o.votes_count))"
         " FROM (SELECT * FROM poll_options WHERE poll_id = p.id ORDER BY position) o) AS opts"
@@ -411,6 +423,67 @@ PARTS = (
         },
     ),
 )
+
+
+def _conversation(row: sqlite3.Row) -> Doc:
+    participants = [int(i) for i in row["participant_ids"].split(",") if i]
+    return {
+        "_id": row["id"],
+        "account_id": row["account_id"],
+        "thread_id": row["thread_id"],
+        "key": row["participant_ids"],
+        "participant_ids": participants,
+        "status_ids": sorted(orjson.loads(row["statuses"])),
+        "last_status_id": row["last_status_id"],
+        "unread": bool(row["unread"]),
+    }
+
+
+LIST_PARTS = (
+    Part(
+        "lists",
+        "SELECT * FROM lists ORDER BY id",
+        lambda r: {
+            "_id": r["id"],
+            "account_id": r["account_id"],
+            "title": r["title"],
+            "replies_policy": r["replies_policy"],
+            "exclusive": bool(r["exclusive"]),
+        },
+    ),
+    Part(
+        "list_accounts",
+        "SELECT m.*, l.account_id AS owner_id FROM list_accounts m JOIN lists l"
+        " ON l.id = m.list_id ORDER BY m.list_id, m.account_id",
+        lambda r: {
+            "_id": edge(r["list_id"], r["account_id"]),
+            "id": r["id"],
+            "list_id": r["list_id"],
+            "owner_id": r["owner_id"],
+            "account_id": r["account_id"],
+            "created_at": ts(dt(r["created_at"])),
+        },
+    ),
+    Part(
+        "list_feed",
+        "SELECT f.*, l.account_id AS owner_id FROM list_feed f JOIN lists l ON l.id = f.list_id"
+        " ORDER BY f.list_id, f.status_id",
+        lambda r: {
+            "_id": edge(r["list_id"], r["status_id"]),
+            "list_id": r["list_id"],
+            "owner_id": r["owner_id"],
+            "status_id": r["status_id"],
+            "author_id": r["author_id"],
+        },
+    ),
+    Part(
+        "conversations",
+        "SELECT c.*, (SELECT json_group_array(status_id) FROM conversation_statuses s"
+        " WHERE s.conversation_id = c.id) AS statuses FROM conversations c ORDER BY c.id",
+        _conversation,
+    ),
+)
+PARTS = PARTS + LIST_PARTS
 
 
 class CopyRefused(Exception):

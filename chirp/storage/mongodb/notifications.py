@@ -22,7 +22,15 @@ from chirp.storage.mongodb.schema import insert_new
 
 def notification_doc(n: Notification) -> Doc:
     return {
-        "_id": edge(n.account_id, n.type, n.from_account_id, n.status_id or 0, n.stream_id or 0),
+        # A report's notification also names the report (one per report per staff member).
+        "_id": edge(
+            n.account_id,
+            n.type,
+            n.from_account_id,
+            n.status_id or 0,
+            n.stream_id or 0,
+            *([n.report_id] if n.report_id else []),
+        ),
         "id": n.id,
         "account_id": n.account_id,
         "type": n.type,
@@ -32,6 +40,7 @@ def notification_doc(n: Notification) -> Doc:
         "created_at": ts(n.created_at),
         "filtered": n.filtered,
         "group_key": n.group_key,
+        "report_id": n.report_id,
     }
 
 
@@ -46,6 +55,7 @@ def notification_from_doc(doc: Doc) -> Notification:
         stream_id=doc["stream_id"],
         filtered=doc.get("filtered", False),  # absent from documents written before groups
         group_key=doc.get("group_key"),
+        report_id=doc.get("report_id"),  # absent from documents written before admin ones
     )
 
 

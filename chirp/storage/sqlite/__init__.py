@@ -13,14 +13,18 @@ from chirp.storage.sqlite.accounts import ACCOUNT_COLUMNS, SqliteAccounts, accou
 from chirp.storage.sqlite.announcements import SqliteAnnouncements
 from chirp.storage.sqlite.apps import SqliteApps
 from chirp.storage.sqlite.blocks import SqliteBlocks
+from chirp.storage.sqlite.cards import SqliteCards
 from chirp.storage.sqlite.conversation_mutes import SqliteConversationMutes
+from chirp.storage.sqlite.conversations import SqliteConversations
 from chirp.storage.sqlite.db import Database, make_scratch_dir
 from chirp.storage.sqlite.emojis import SqliteCustomEmojis
 from chirp.storage.sqlite.engagement import SqliteEngagement
+from chirp.storage.sqlite.filters import SqliteFilters
 from chirp.storage.sqlite.follow_requests import SqliteFollowRequests
 from chirp.storage.sqlite.follows import SqliteFollows
 from chirp.storage.sqlite.instance import SqliteInstance
 from chirp.storage.sqlite.links import SqliteLinks
+from chirp.storage.sqlite.lists import SqliteLists
 from chirp.storage.sqlite.live import SqliteLive
 from chirp.storage.sqlite.markers import SqliteMarkers
 from chirp.storage.sqlite.media import SqliteMedia
@@ -38,6 +42,7 @@ from chirp.storage.sqlite.statuses import STATUS_COLUMNS, SqliteStatuses, status
 from chirp.storage.sqlite.tags import SqliteTags
 from chirp.storage.sqlite.timelines import SqliteTimelines
 from chirp.storage.sqlite.tokens import SqliteTokens
+from chirp.storage.sqlite.web_push import SqliteWebPush
 
 
 class SqliteStore(
@@ -68,6 +73,11 @@ class SqliteStore(
     SqliteBlocks,
     SqlitePolls,
     SqliteScheduledStatuses,
+    SqliteLists,
+    SqliteConversations,
+    SqliteFilters,
+    SqliteCards,
+    SqliteWebPush,
 ):
     """Implements `chirp.core.ports.store.Store`; one mixin per aggregate."""
 

@@ -25,6 +25,7 @@ def notification_from_row(row: Row) -> Notification:
         stream_id=row["stream_id"],
         filtered=bool(row["filtered"]),
         group_key=row["group_key"],
+        report_id=row["report_id"],
     )
 
 
@@ -39,7 +40,7 @@ class SqliteNotifications(SqliteBase):
                 try:
                     cursor = await tx.execute(
                         "INSERT OR IGNORE INTO notifications(id, account_id, type, from_account_id, status_id,"
-                        " stream_id, created_at, filtered, group_key) SELECT ?,?,?,?,?,?,?,?,?"
+                        " stream_id, created_at, filtered, group_key, report_id) SELECT ?,?,?,?,?,?,?,?,?,?"
                         " WHERE (? IS NULL OR EXISTS (SELECT 1 FROM statuses WHERE id = ?))"
                         " AND (? IS NULL OR EXISTS (SELECT 1 FROM live_streams WHERE id = ?))",
                         (
@@ -52,6 +53,7 @@ class SqliteNotifications(SqliteBase):
                             ts(n.created_at),
                             n.filtered,
                             n.group_key,
+                            n.report_id,
                             n.status_id,
                             n.status_id,
                             n.stream_id,
