@@ -17,8 +17,8 @@ from typing import Protocol
 
 from tests.e2e.process import ChirpProcess, free_port
 from tests.gcs_emulator import gcs_emulator
-from tests.postgresql_server import PostgresCluster
 from tests.helpers import require_tool
+from tests.postgresql_server import PostgresCluster
 from tests.redis_server import RedisProcess
 
 HAPROXY_CONFIG = """
