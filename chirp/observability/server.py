@@ -32,6 +32,7 @@ from chirp.observability.metrics import ChirpMetrics
 from chirp.server.keys import (
     CONTEXT,
     HUB,
+    RENDER_CACHE,
     MEDIA_WORKERS,
     METRICS,
     METRICS_OF,
@@ -256,6 +257,7 @@ async def _sampler(app: web.Application) -> AsyncIterator[None]:
 
     def sample() -> None:
         metrics.sample_process()
+        metrics.sample_render_cache(*app[RENDER_CACHE].lookups())
         hub = app.get(HUB)
         if hub is not None:
             metrics.sample_streams(hub.delivered, hub.dropped_slow)
