@@ -171,7 +171,10 @@ def seed_followers(out_dir: Path, clients: int, muting: int = 0) -> dict[str, An
     conn.executemany(
         "INSERT INTO account_mutes(id, account_id, target_account_id, notifications, created_at)"
         " VALUES (?,?,?,?,?)",
-        ((ids.at(now_ms - 30_000), aid, account_ids[0], 1, token_at) for aid in account_ids[1 : 1 + muting]),
+        (
+            (ids.at(now_ms - 30_000), aid, account_ids[0], 1, token_at)
+            for aid in account_ids[1 : 1 + muting]
+        ),
     )
     conn.execute("COMMIT")
     for sql in index_sql:

@@ -242,7 +242,9 @@ def _mix_store(seeded: Path) -> Path:
         for (account_id,) in conn.execute("SELECT id FROM accounts ORDER BY id").fetchall():
             secret = new_secret()
             issued[account_id] = secret
-            rows.append((next_id, digest(secret), app_id, account_id, scopes, "2026-01-01T00:00:00Z"))
+            rows.append(
+                (next_id, digest(secret), app_id, account_id, scopes, "2026-01-01T00:00:00Z")
+            )
             next_id += 1
         conn.executemany(
             "INSERT INTO tokens(id, digest, app_id, account_id, scopes, created_at)"
@@ -518,7 +520,8 @@ def _scenario(
         result["server_memory_kib"] = server.memory()
         cache_after = server.render_cache_lookups()
         if cache_before is not None and cache_after is not None:
-            hits, misses = (after - before for after, before in zip(cache_after, cache_before))
+            hits = cache_after[0] - cache_before[0]
+            misses = cache_after[1] - cache_before[1]
             result["render_cache_hit_rate"] = hits / (hits + misses) if hits + misses else None
         # Writes are only done when their side effects are: wait for the outbox to drain, and
         # count the wait, so "sustained" is what the server keeps up with (fan-out included).
@@ -683,6 +686,13 @@ def main(argv: list[str] | None = None) -> None:
         help="on: chirp's rate limits count every request (their budgets raised above the"
         " offered load, so none is refused): what counting costs",
     )
+    parser.add_argument(
+        "--metrics",
+        choices=("off", "on"),
+        default="on",
+        help="chirp's Prometheus metrics (CHIRP_METRICS_ENABLED; on, as deployed): off to"
+        " measure what they cost (the render cache's hit rate is read from them)",
+    )
     parser.add_argument("--reseed", action="store_true", help="rebuild the cached seeded store")
     parser.add_argument("--quick", action="store_true", help="small data set and short runs")
     parser.add_argument(
@@ -721,6 +731,7 @@ def main(argv: list[str] | None = None) -> None:
         scenarios["mix"] = ("mix.lua", {"REQUESTS_FILE": str(requests_file), **paced})
 
     extra_env: dict[str, str] = rate_limit_env(args.rate_limits == "on")
+    extra_env["CHIRP_METRICS_ENABLED"] = "true" if args.metrics == "on" else "false"
     redis = None
     if args.workers > 1:  # workers share realtime events through Redis, as nodes do
         redis = RedisServer(work / "redis")

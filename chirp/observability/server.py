@@ -32,11 +32,11 @@ from chirp.observability.metrics import ChirpMetrics
 from chirp.server.keys import (
     CONTEXT,
     HUB,
-    RENDER_CACHE,
     MEDIA_WORKERS,
     METRICS,
     METRICS_OF,
     RELAY,
+    RENDER_CACHE,
     SETTINGS,
     TRACING,
 )
