@@ -281,13 +281,14 @@ def _mix_requests(store: Path, count: int, seed: int = 26) -> list[str]:
         statuses = [
             (str(i), str(a))
             for i, a in conn.execute(
-                "SELECT id, account_id FROM statuses ORDER BY random() LIMIT 20000"
+                "SELECT id, account_id FROM statuses WHERE visibility = 'public'"
+                " ORDER BY random() LIMIT 20000"
             )
         ]
         replies = [
             str(r[0])
             for r in conn.execute(
-                "SELECT id FROM statuses WHERE in_reply_to_id IS NOT NULL"
+                "SELECT id FROM statuses WHERE in_reply_to_id IS NOT NULL AND visibility = 'public'"
                 " ORDER BY random() LIMIT 5000"
             )
         ]
