@@ -1,7 +1,7 @@
 """Deleting a suspended account's data (`DELETE /api/v1/admin/accounts/:id`), as Mastodon's
 `DeleteAccountService` does for a suspended local account: its tweets (and retweets) with their
 media, likes, bookmarks, follows both ways, follow requests, blocks, mutes, scheduled posts,
-notifications and profile go; the account record stays, suspended and emptied, so its username
+lists, direct conversations, notifications and profile go; the account record stays, suspended and emptied, so its username
 cannot be taken again (Mastodon's `reserve_username`), and so do reports about it.
 
 The request records an `account.deleted` outbox event; the dispatcher does the deletion, through
@@ -95,6 +95,13 @@ async def purge_account(ctx: Context, account_id: int) -> None:
     while scheduled := await ctx.store.list_scheduled_statuses(account_id, first):
         for post in scheduled:
             await ctx.store.remove_scheduled_status(post.id, ctx.now())
+    for owned in await ctx.store.get_lists(account_id):
+        await ctx.store.delete_list(owned.id)
+    while chats := await ctx.store.list_conversations(account_id, first):
+        for chat in chats:
+            await ctx.store.remove_conversation(account_id, chat.id)
+    for kept in await ctx.store.get_filters(account_id):
+        await ctx.store.remove_filter(account_id, kept.id)
     await ctx.store.clear_notifications(account_id)
     # What it notified others of without a tweet (those about tweets went with the tweets, the
     # likes and the retweets): Mastodon deletes every notification from the account.

@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Protocol
 
 from chirp.config import Settings
 from chirp.core.emojis import EmojiCache
+from chirp.core.filter_matching import FilterCache
 from chirp.core.ids import SnowflakeGenerator
-from chirp.core.models import ChatMessage, Status
+from chirp.core.models import ChatMessage, Conversation, Status
 from chirp.core.ports.blobs import BlobStore
 from chirp.core.ports.bus import EventBus
+from chirp.core.ports.cards import CardFetcher
 from chirp.core.ports.media_processing import MediaProcessor
 from chirp.core.ports.store import Store
 from chirp.core.ports.video import LivePlayback
@@ -20,6 +22,7 @@ from chirp.core.secrets import Passwords
 
 if TYPE_CHECKING:
     from chirp.core.backlog import OutboxGate
+    from chirp.core.cards import CardQueue
     from chirp.core.web_push import PushKeys
 
 
@@ -41,6 +44,14 @@ class TweetPush(Protocol):
     outbox still pushes every tweet, and the bus lets only the first copy through."""
 
     def posted(self, status: Status) -> None: ...
+
+    def conversation_changed(self, conversation: Conversation) -> None:
+        """A conversation its reader changed (read it): pushed to the reader's `direct`
+        stream, as Mastodon pushes every change of one."""
+        ...
+
+    def card_arrived(self, status_id: int) -> None:
+        """The tweet's link card was read: its readers get it again (`status.update`)."""
 
 
 @dataclass(slots=True)
@@ -66,6 +77,12 @@ class Context:
     outbox_gate: OutboxGate | None = None
     # This process's copy of the custom emojis (`chirp.core.emojis.current_emojis`).
     emoji_cache: EmojiCache = field(default_factory=EmojiCache)
+    # This process's compiled content filters, per account (`chirp.core.filters`).
+    filter_cache: FilterCache = field(default_factory=FilterCache)
+    # Link preview cards from the web, and the fetches under way; None where none are
+    # fetched (tools, tests).
+    card_fetcher: CardFetcher | None = None
+    card_queue: CardQueue | None = None
     # The VAPID identity Web Push is sent with (`chirp.webpush`); None where nothing pushes.
     web_push: PushKeys | None = None
 

@@ -24,7 +24,7 @@ from datetime import timedelta
 
 from chirp.core.context import Context
 from chirp.core.ids import id_time
-from chirp.core.models import Account, Event, Notification, Status
+from chirp.core.models import Account, Conversation, Event, Notification, Status, UserList
 from chirp.core.observing import DispatchMetrics, DispatchTracer
 from chirp.core.ports.timelines import FanOut
 from chirp.core.text import tag_key
@@ -41,9 +41,13 @@ class Batch:
     # Tweets to fan out together when the batch ends, then the home feeds each one reached.
     fan_outs: list[FanOut] = field(default_factory=list)
     delivered: dict[int, list[int]] = field(default_factory=dict)
+    # Per tweet fanned out, the lists whose timelines it went into (`FanOut.list_ids`).
+    listed: dict[int, tuple[int, ...]] = field(default_factory=dict)
     # Notifications created and events to push, for the realtime push when the batch ends.
     notifications: list[Notification] = field(default_factory=list)
     pushes: list[Event] = field(default_factory=list)
+    # Direct conversations the batch changed, to push to their readers' `direct` streams.
+    conversations: list[Conversation] = field(default_factory=list)
     # `web_push.due` events, sent together (concurrently) when the batch ends.
     web_pushes: list[Event] = field(default_factory=list)
     # The batch's events, and the tweets and accounts steps read, loaded once for the batch:
@@ -53,6 +57,7 @@ class Batch:
     _statuses: dict[int, Status | None] = field(default_factory=dict)
     _accounts: dict[int, Account | None] = field(default_factory=dict)
     _tag_followers: dict[str, list[int]] = field(default_factory=dict)  # by `tag_key`
+    _member_lists: dict[int, list[UserList]] = field(default_factory=dict)
 
     async def status(self, ctx: Context, status_id: int) -> Status | None:
         """A tweet, read with those of every other event of the batch."""
@@ -84,6 +89,15 @@ class Batch:
             found = await ctx.store.tag_followers(wanted)
             self._tag_followers.update((key, found.get(key, [])) for key in wanted)
         return {key: self._tag_followers[key] for key in keys}
+
+    async def member_lists(self, ctx: Context, account_ids: list[int]) -> dict[int, list[UserList]]:
+        """The lists holding accounts, read with those of every author the batch read."""
+        if not set(account_ids) <= self._member_lists.keys():
+            wanted = set(account_ids) | {s.account_id for s in self._statuses.values() if s}
+            wanted -= self._member_lists.keys()
+            found = await ctx.store.member_lists(wanted)
+            self._member_lists.update((a, found.get(a, [])) for a in wanted)
+        return {a: self._member_lists[a] for a in account_ids if self._member_lists[a]}
 
 
 Step = Callable[[Context, Event, Batch], Awaitable[None]]

@@ -2,8 +2,10 @@
 
 The one module that knows how home timelines are kept (as Mastodon's FeedManager). Writing:
 `plan_fan_out` decides who a new tweet reaches and `fan_out_statuses` pushes a batch of them;
-`FeedTrimmer` keeps the feeds near the cap; `tag_audience` is who gets a tweet for its hashtags.
-Reading: `read_home` merges the stored feed with the viewer's own tweets and those of followed
+`FeedTrimmer` keeps the feeds near the cap; `tag_audience` is who gets a tweet for its hashtags;
+`list_audience` which lists' timelines it goes into, and exclusive lists keep their members'
+tweets out of their owners' home feeds; `direct_recipients` who a direct tweet reaches (home
+feeds and conversations). Reading: `read_home` merges the stored feed with the viewer's own tweets and those of followed
 accounts too big to fan out (`fanout_follower_threshold`), which are pulled at read time.
 """
 
@@ -12,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 
 from chirp.core.context import Context
-from chirp.core.models import Account, Page, Status
+from chirp.core.models import Account, Page, Status, UserList
 from chirp.core.ports.timelines import FanOut
 from chirp.core.visibility import silenced_for
 
@@ -20,6 +22,8 @@ MERGE_ON_FOLLOW = 40
 
 # Reads the followers of hashtags, by `text.tag_key` (`Store.tag_followers`, or a batch's copy).
 TagFollowers = Callable[[list[str]], Awaitable[dict[str, list[int]]]]
+# Reads the lists holding accounts (`Store.member_lists`, or a batch's copy).
+MemberLists = Callable[[list[int]], Awaitable[dict[int, list[UserList]]]]
 
 
 async def plan_fan_out(
@@ -28,14 +32,15 @@ async def plan_fan_out(
     author: Account | None,
     *,
     tag_followers: TagFollowers | None = None,
+    member_lists: MemberLists | None = None,
 ) -> FanOut | None:
-    """Who a new tweet or retweet (by `author`, None if gone) goes to; None if nothing is left
-    to push. `tag_followers` reads hashtags' followers (the store's by default; the dispatcher
-    reads those of a whole batch at once)."""
+    """Who a new tweet or retweet (by `author`, None if gone) goes to, in home feeds and list
+    timelines; None if nothing is left to push. `tag_followers` reads hashtags' followers and
+    `member_lists` the lists holding accounts (the store's by default; the dispatcher reads
+    those of a whole batch at once)."""
     if status.visibility == "direct":
-        # Direct tweets reach only the people they mention (but those who shun the author).
-        skip = await shunners(ctx, [status.account_id], status.mention_ids)
-        owners = tuple(m for m in status.mention_ids if m not in skip)
+        recipients = await direct_recipients(ctx, status)
+        owners = tuple(r for r in recipients if r != status.account_id)
         return FanOut(status, owner_ids=owners, to_followers=False)
     if author is None:
         return None
@@ -56,13 +61,82 @@ async def plan_fan_out(
         retweet=original_author is not None,
         followers=tag_followers,
     )
+    lists_of = member_lists or ctx.store.member_lists
+    member_of = (await lists_of([status.account_id])).get(status.account_id, [])
+    lists = await list_audience(
+        ctx, status, member_of, original_author_id=original_author, skip=skip, lists_of=lists_of
+    )
+    # Owners who put the author in an exclusive list read its tweets there, not at home.
+    skip |= _exclusive(member_of, status.account_id)
     return FanOut(
         status,
         owner_ids=tuple(a for a in tagged if a not in skip),
         to_followers=not big,
         original_author_id=original_author,
         skip_owner_ids=frozenset(skip),
+        list_ids=tuple(lst.id for lst in lists),
     )
+
+
+async def direct_recipients(ctx: Context, status: Status) -> list[int]:
+    """Who a direct tweet reaches (home feeds, conversations): its author and the people it
+    mentions, but those who block or mute the author."""
+    skip = await shunners(ctx, [status.account_id], status.mention_ids)
+    return [status.account_id, *(m for m in dict.fromkeys(status.mention_ids) if m not in skip)]
+
+
+async def list_audience(
+    ctx: Context,
+    status: Status,
+    member_of: list[UserList],
+    *,
+    original_author_id: int | None,
+    skip: set[int],
+    lists_of: MemberLists | None = None,
+) -> list[UserList]:
+    """The lists (of those `member_of`, the lists holding its author) whose timelines a tweet
+    goes into, as Mastodon's: never a direct tweet; not for an owner who shuns someone it
+    involves (`skip`), nor the retweeted author's own lists; a reply to someone other than
+    the author and the list's owner only by the list's `replies_policy`: `followed` if the
+    owner follows the replied-to account, `list` if that account is a member too, `none`
+    never."""
+    if status.visibility == "direct":
+        return []
+    lists = [
+        lst
+        for lst in member_of
+        if lst.account_id not in skip and lst.account_id != original_author_id
+    ]
+    replied_to = status.in_reply_to_account_id
+    if replied_to is None or replied_to == status.account_id or not lists:
+        return lists
+    asking = {lst.account_id for lst in lists if lst.replies_policy == "followed"}
+    following = set()
+    if asking:
+        found = await ctx.store.get_relationships(replied_to, asking)
+        following = {owner for owner, relation in found.items() if relation.followed_by}
+    listed = set()
+    if any(lst.replies_policy == "list" for lst in lists):
+        holding = (await (lists_of or ctx.store.member_lists)([replied_to])).get(replied_to, [])
+        listed = {lst.id for lst in holding}
+    return [
+        lst
+        for lst in lists
+        if lst.account_id == replied_to
+        or (lst.replies_policy == "followed" and lst.account_id in following)
+        or (lst.replies_policy == "list" and lst.id in listed)
+    ]
+
+
+def _exclusive(member_of: list[UserList], author_id: int) -> set[int]:
+    # One's own tweets are always at home, even from one's own exclusive list (as Mastodon).
+    return {lst.account_id for lst in member_of if lst.exclusive and lst.account_id != author_id}
+
+
+async def exclusive_owners(ctx: Context, author_id: int) -> set[int]:
+    """Accounts that keep the author in an exclusive list: its tweets stay off their homes."""
+    member_of = (await ctx.store.member_lists([author_id])).get(author_id, [])
+    return _exclusive(member_of, author_id)
 
 
 async def shunners(
@@ -187,4 +261,15 @@ async def withdraw_after_tag_unfollow(ctx: Context, owner_id: int, name: str) ->
 
 async def read_home(ctx: Context, owner_id: int, page: Page) -> list[int]:
     big = await ctx.store.list_popular_followees(owner_id, ctx.settings.fanout_follower_threshold)
+    if big:  # pulled at read time, so the exclusive lists' rule applies here for them
+        exclusive = await ctx.store.exclusive_list_members(owner_id)
+        big = [a for a in big if a not in exclusive]
     return await ctx.store.home_timeline(owner_id, page, pull_account_ids=big)
+
+
+async def read_list(ctx: Context, list_id: int, page: Page) -> list[int]:
+    return await ctx.store.list_timeline(list_id, page)
+
+
+async def trim_lists(ctx: Context, list_ids: set[int]) -> int:
+    return await ctx.store.trim_list_feeds(list_ids, ctx.settings.home_feed_cap)

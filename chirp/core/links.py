@@ -25,7 +25,9 @@ async def link_timeline(
     if key is None:
         raise InvalidInput("Validation failed: url must be an http(s) URL")
     ids = await ctx.store.link_timeline(key, page)
-    statuses = await load_visible(ctx, ids, viewer_id, loaded=loaded, screen=True)
+    statuses = await load_visible(
+        ctx, ids, viewer_id, loaded=loaded, screen=True, filter_context="public"
+    )
     authors = await ctx.store.get_accounts({s.account_id for s in statuses})
     shown = [s for s in statuses if s.account_id in authors and authors[s.account_id].discoverable]
     return shown, ids

@@ -545,6 +545,103 @@ class ScheduledStatus:
     media_ids: tuple[int, ...] = ()
 
 
+REPLIES_POLICIES = ("followed", "list", "none")
+
+
+@dataclass(slots=True)
+class UserList:
+    """A list of accounts its owner follows, read as a timeline of their tweets (Mastodon's
+    List). `replies_policy`: which replies to someone else it shows (to accounts the owner
+    follows, to the list's members, or none); `exclusive`: its members' tweets leave the
+    owner's home timeline."""
+
+    id: int
+    account_id: int
+    title: str
+    replies_policy: str = "list"
+    exclusive: bool = False
+
+
+@dataclass(slots=True)
+class Conversation:
+    """One account's view of a direct conversation (Mastodon's AccountConversation): the
+    direct tweets of a thread (`thread_id`: its root) among the same people. `participant_ids`
+    are the others (sorted; empty when one wrote only to oneself); `last_status_id` is the
+    newest of `status_ids`; `unread` until the account reads it or writes in it."""
+
+    id: int
+    account_id: int
+    thread_id: int
+    participant_ids: tuple[int, ...]
+    status_ids: tuple[int, ...]
+    last_status_id: int
+    unread: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FilterKeyword:
+    id: int
+    keyword: str
+    whole_word: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class FilterStatus:
+    id: int
+    status_id: int
+
+
+@dataclass(slots=True)
+class Filter:
+    """An account's content filter (Mastodon's v2 `Filter`): where it applies (`context`),
+    what it does to a match (`action`: warn, hide, blur), its keywords and filtered tweets.
+    `version` grows with each save, so concurrent edits of one filter never lose each other's."""
+
+    id: int
+    account_id: int
+    title: str
+    context: tuple[str, ...]
+    action: str = "warn"
+    expires_at: datetime | None = None
+    keywords: tuple[FilterKeyword, ...] = ()
+    statuses: tuple[FilterStatus, ...] = ()
+    version: int = 0
+
+    def active(self, now: datetime) -> bool:
+        return self.expires_at is None or self.expires_at > now
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewCard:
+    """What a link's page says about itself (OpenGraph, Twitter, oEmbed), fetched once per
+    link (`link_key`, as `core.text.link_key`) after a tweet carried it. `image_key`: the
+    preview picture in the blob store, resized by the media pipeline."""
+
+    link_key: str
+    url: str
+    title: str = ""
+    description: str = ""
+    type: str = "link"
+    author_name: str = ""
+    author_url: str = ""
+    provider_name: str = ""
+    provider_url: str = ""
+    html: str = ""
+    width: int = 0
+    height: int = 0
+    image_key: str | None = None
+    image_url: str | None = None
+    image_width: int = 0
+    image_height: int = 0
+    blurhash: str | None = None
+    embed_url: str = ""
+    language: str | None = None
+    published_at: datetime | None = None
+    fetched_at: datetime | None = None
+    # Set when the page could not be read (refused, failed, not HTML): not fetched again soon.
+    failed: bool = False
+
+
 @dataclass(slots=True)
 class PushSubscription:
     """A Web Push subscription: one per access token (as Mastodon), gone with the token.

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from chirp.core.context import Context
 from chirp.core.errors import InvalidInput, NotFound
+from chirp.core.filtering import without_hidden
 from chirp.core.live import watchable_ids
 from chirp.core.models import Account, Notification, Page, Status
 from chirp.core.notification_policy import open_requests, screen
@@ -211,6 +212,9 @@ async def still_visible(
     shunning = await ctx.store.get_shunning(viewer_id, (n.from_account_id for n in rows), ctx.now())
     # A mute of an account's notifications hides those it notified before the mute too.
     blocked = shunning.blocking | shunning.blocked_by | shunning.muting_notifications
+    # Tweets the recipient's `hide` filters match in notifications leave them too.
+    kept = await without_hidden(ctx, viewer_id, "notifications", list(statuses.values()))
+    visible &= {s.id for s in kept}
     return [
         n
         for n in rows

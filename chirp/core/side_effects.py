@@ -1,9 +1,12 @@
 """What happens after each write: the one place mapping domain events to their side effects.
 
-    status.created    -> fan out to home feeds (for the whole batch at once); notify mentions,
-                         retweets, quotes
-    status.updated    -> notify newly mentioned accounts, and retweeters (`update`)
-    status.deleted    -> withdraw the retweet notification (feeds and rows cascade in the write)
+    status.created    -> fan out to home feeds and list timelines (for the whole batch at
+                         once); notify mentions, retweets, quotes; a direct tweet joins its
+                         participants' conversations
+    status.updated    -> notify newly mentioned accounts, and retweeters (`update`); a direct
+                         tweet joins the conversations of the newly mentioned
+    status.deleted    -> withdraw the retweet notification (feeds and rows cascade in the
+                         write); take it out of list timelines and conversations
     favourite.created -> notify the author          favourite.removed -> withdraw it
     follow.created    -> notify the followed account; merge their recent tweets into the feed
     follow.removed    -> take their tweets out of the feed (again: the store may keep the feed
@@ -19,6 +22,9 @@
     poll.voted        -> (realtime push only: the tweet's `status.counts` carry the poll's)
     poll.ended        -> `poll` notification to every voter and the author (due at the end)
     scheduled_status.due -> publish the scheduled tweet (due at `scheduled_at`)
+    status.created / status.updated -> also the preview card of the tweet's first link, read
+                         beside the dispatcher (`cards.CardQueue`); its arrival is a
+                         `status.update` (`TweetPush.card_arrived`)
     account.created   -> `admin.sign_up` notification to every staff member
     report.created    -> `admin.report` notification to every staff member (not the reporter
                          nor the reported)
@@ -36,6 +42,7 @@ from typing import cast
 
 from chirp.core import (
     account_deletion,
+    direct_conversations,
     feeds,
     follow_requests,
     notifications,
@@ -60,15 +67,24 @@ async def fan_out(ctx: Context, event: Event, batch: Batch) -> None:
         return
     author = await batch.account(ctx, status.account_id)
     plan = await feeds.plan_fan_out(
-        ctx, status, author, tag_followers=lambda names: batch.tag_followers(ctx, names)
+        ctx,
+        status,
+        author,
+        tag_followers=lambda names: batch.tag_followers(ctx, names),
+        member_lists=lambda accounts: batch.member_lists(ctx, accounts),
     )
     if plan is not None:
         batch.fan_outs.append(plan)
 
 
 async def fan_out_batch(ctx: Context, batch: Batch) -> None:
-    reached = await feeds.fan_out_statuses(ctx, batch.fan_outs)
+    plans = batch.fan_outs
+    reached = await feeds.fan_out_statuses(ctx, plans)
     batch.fan_outs = []
+    listed = {plan.status.id: plan.list_ids for plan in plans if plan.list_ids}
+    batch.listed.update(listed)
+    if listed:
+        await feeds.trim_lists(ctx, {i for ids in listed.values() for i in ids})
     batch.delivered.update(reached)
     added = batch.added_to_feeds
     for owners in reached.values():
@@ -93,6 +109,30 @@ async def notify_edit(ctx: Context, event: Event, batch: Batch) -> None:
     for _, account_id in rebloggers:
         batch.notifications += await notifications.notify(
             ctx, account_id, "update", status.account_id, status.id
+        )
+
+
+async def join_conversations(ctx: Context, event: Event, batch: Batch) -> None:
+    status = await batch.status(ctx, _id(event, "status_id"))
+    if status is not None and status.visibility == "direct":
+        batch.conversations += await direct_conversations.add_direct_tweet(ctx, status)
+
+
+async def join_conversations_after_edit(ctx: Context, event: Event, batch: Batch) -> None:
+    status = await batch.status(ctx, _id(event, "status_id"))
+    if status is not None and status.visibility == "direct":
+        new = cast(list[int], event.payload.get("new_mentions") or [])
+        await direct_conversations.add_direct_tweet(ctx, status, only=new)
+        # Every conversation holding it shows the edit (Mastodon leaves them as they were).
+        batch.conversations += await ctx.store.conversations_with_status(status.id)
+
+
+async def leave_lists_and_conversations(ctx: Context, event: Event, batch: Batch) -> None:
+    deleted = cast(list[int], event.payload.get("deleted_ids") or [event.payload["status_id"]])
+    await ctx.store.remove_from_list_feeds(deleted)
+    if event.payload.get("visibility") == "direct":
+        batch.conversations += await direct_conversations.remove_direct_tweet(
+            ctx, _id(event, "status_id")
         )
 
 
@@ -166,6 +206,12 @@ async def remove_poll(ctx: Context, event: Event, batch: Batch) -> None:
     await polls.close_poll_of(ctx, _id(event, "status_id"))
 
 
+async def fetch_link_card(ctx: Context, event: Event, batch: Batch) -> None:
+    status = await batch.status(ctx, _id(event, "status_id"))
+    if status is not None and ctx.card_queue is not None:
+        ctx.card_queue.submit(status)
+
+
 async def notify_staff_of_sign_up(ctx: Context, event: Event, batch: Batch) -> None:
     batch.notifications += await staff_notifications.notify_staff_of_sign_up(ctx, event)
 
@@ -184,9 +230,9 @@ async def publish_scheduled(ctx: Context, event: Event, batch: Batch) -> None:
 
 def default_steps() -> dict[str, list[Step]]:
     return {
-        "status.created": [fan_out, notify_new_status],
-        "status.updated": [notify_edit],
-        "status.deleted": [withdraw_reblog, remove_poll],
+        "status.created": [fan_out, notify_new_status, join_conversations, fetch_link_card],
+        "status.updated": [notify_edit, join_conversations_after_edit, fetch_link_card],
+        "status.deleted": [withdraw_reblog, remove_poll, leave_lists_and_conversations],
         "favourite.created": [notify_favourite],
         "favourite.removed": [withdraw_favourite],
         "follow.created": [notify_follow, merge_followed_tweets],

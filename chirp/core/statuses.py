@@ -10,6 +10,7 @@ from chirp.core import polls
 from chirp.core import text as text_rules
 from chirp.core.context import Context
 from chirp.core.errors import Forbidden, InvalidInput, NotFound
+from chirp.core.filtering import without_hidden
 from chirp.core.models import VISIBILITIES, Account, Event, Status, StatusEdit
 from chirp.core.ports.errors import MissingRecord, UniqueViolation
 from chirp.core.ports.media import MediaNotAttachable
@@ -351,6 +352,9 @@ async def thread_context(
     visible -= screened_ids(viewer_id, shunning, around, {})
     # A hidden reply hides its whole sub-thread: its replies would make no sense without it.
     shown: set[int] = {status.id}
+    # So does a reply the viewer's `hide` filters match in threads.
+    unfiltered = {s.id for s in await without_hidden(ctx, viewer_id, "thread", around)}
+    visible &= unfiltered
     kept = []
     for reply in descendants:
         if reply.id in visible and reply.in_reply_to_id in shown:

@@ -32,7 +32,10 @@ async def home_timeline(
     """Newest first. Returns the statuses and the cursor ids of the page (for Link headers);
     `loaded` receives what was fetched and judged on the way (see `load_visible`)."""
     ids = await feeds.read_home(ctx, viewer.id, page)
-    return await load_visible(ctx, ids, viewer.id, loaded=loaded, screen=True), ids
+    shown = await load_visible(
+        ctx, ids, viewer.id, loaded=loaded, screen=True, filter_context="home"
+    )
+    return shown, ids
 
 
 async def ranked_home_timeline(
@@ -42,7 +45,7 @@ async def ranked_home_timeline(
     now = ctx.now()
     since = id_at(now - timedelta(hours=ranking.WINDOW_HOURS))
     ids = await feeds.read_home(ctx, viewer.id, Page(limit=RANKED_CANDIDATES, since_id=since))
-    candidates = await load_visible(ctx, ids, viewer.id, screen=True)
+    candidates = await load_visible(ctx, ids, viewer.id, screen=True, filter_context="home")
     originals = await ctx.store.get_statuses(s.reblog_of_id for s in candidates if s.reblog_of_id)
     seen: set[int] = set()
     scored = []
@@ -90,7 +93,8 @@ async def account_timeline(
             only_media=options.only_media,
         ),
     )
-    return await load_visible(ctx, ids, viewer_id, loaded=loaded), ids
+    shown = await load_visible(ctx, ids, viewer_id, loaded=loaded, filter_context="account")
+    return shown, ids
 
 
 async def public_timeline(
@@ -102,7 +106,9 @@ async def public_timeline(
     loaded: Loaded | None = None,
 ) -> tuple[list[Status], list[int]]:
     ids = await ctx.store.public_timeline(page, only_media=only_media)
-    shown = await load_visible(ctx, ids, viewer_id, loaded=loaded, screen=True)
+    shown = await load_visible(
+        ctx, ids, viewer_id, loaded=loaded, screen=True, filter_context="public"
+    )
     return await without_silenced(ctx, viewer_id, shown), ids
 
 
@@ -116,7 +122,9 @@ async def tag_timeline(
     loaded: Loaded | None = None,
 ) -> tuple[list[Status], list[int]]:
     ids = await ctx.store.tag_timeline(tags, page, only_media=only_media)
-    shown = await load_visible(ctx, ids, viewer_id, loaded=loaded, screen=True)
+    shown = await load_visible(
+        ctx, ids, viewer_id, loaded=loaded, screen=True, filter_context="public"
+    )
     return await without_silenced(ctx, viewer_id, shown), ids
 
 

@@ -1,7 +1,7 @@
 """Bus topics: the names of the audiences realtime events go to.
 
 A topic is an audience: `user:<id>` (a home timeline and its notifications), `direct:<id>`,
-`public`, `hashtag:<key>`, `status:<id>` (live counters, a Chirp extension), `live:<id>` (a live
+`list:<id>` (a list's timeline), `public`, `hashtag:<key>`, `status:<id>` (live counters, a Chirp extension), `live:<id>` (a live
 stream's chat, viewer count and end, a Chirp extension) and `token:<id>` (control: the token was
 revoked). Visibility is decided when choosing topics at publish time,
 so every subscriber of a topic may see every event on it.
@@ -25,6 +25,9 @@ ANNOUNCEMENT_EVENTS = frozenset({"announcement", "announcement.reaction", "annou
 # Control event on `shunning:<account>`: the account's hidden accounts changed (a block or a
 # mute); its payload lists them all ("1,2,3"), and every node refilters that account's streams.
 SHUNNING = "chirp.shunning"
+# Control event on the same topic: the account's content filters changed; its payload is
+# them all (`filter_matching.filters_to_wire`), and every node refilters that account's streams.
+FILTERS = "chirp.filters"
 
 
 def shunning(account_id: int) -> str:
@@ -37,6 +40,10 @@ def user(account_id: int) -> str:
 
 def direct(account_id: int) -> str:
     return f"direct:{account_id}"
+
+
+def list_(list_id: int) -> str:
+    return f"list:{list_id}"
 
 
 def hashtag(name: str) -> str:

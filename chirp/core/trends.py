@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from chirp.core import ranking
 from chirp.core.context import Context
 from chirp.core.ids import id_at, id_time
-from chirp.core.models import Status, Tag
+from chirp.core.models import PreviewCard, Status, Tag
 from chirp.core.text import tag_key
 from chirp.core.views import load_visible
 
@@ -56,20 +56,47 @@ async def trending_tags(ctx: Context, *, limit: int, offset: int) -> list[TagTre
     for use in uses:
         by_tag[use[0].casefold()].append(use)
     trends = []
-    day_ago = id_at(now - timedelta(days=1))
     for tag_uses in by_tag.values():
-        latest_per_account: dict[int, int] = {}
-        for _, status_id, account_id in tag_uses:
-            if status_id > day_ago:
-                latest_per_account[account_id] = max(
-                    status_id, latest_per_account.get(account_id, 0)
-                )
-        score = sum(
-            ranking.decayed_weight("favourite", sid, now) for sid in latest_per_account.values()
-        )
+        score = _use_score(tag_uses, now)
         if score > 0:
             trends.append(TagTrend(Tag(name=tag_uses[0][0]), _history(tag_uses, now), score))
     trends.sort(key=lambda t: t.score, reverse=True)
+    return trends[offset : offset + limit]
+
+
+def _use_score(uses: list[tuple[str, int, int]], now: datetime) -> float:
+    """Distinct accounts using a tag or link in the last day, each one's latest use decaying
+    with age."""
+    day_ago = id_at(now - timedelta(days=1))
+    latest_per_account: dict[int, int] = {}
+    for _, status_id, account_id in uses:
+        if status_id > day_ago:
+            latest_per_account[account_id] = max(status_id, latest_per_account.get(account_id, 0))
+    return sum(ranking.decayed_weight("favourite", sid, now) for sid in latest_per_account.values())
+
+
+@dataclass(slots=True)
+class LinkTrend:
+    card: PreviewCard
+    history: list[TagHistory]
+    score: float
+
+
+async def trending_links(ctx: Context, *, limit: int, offset: int) -> list[LinkTrend]:
+    """Links ranked as tags are (`_use_score`), among those whose card Chirp has read."""
+    now = ctx.now()
+    uses = await ctx.store.link_uses(id_at(now - timedelta(days=HISTORY_DAYS)), SCAN_LIMIT)
+    by_link: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+    for use in uses:
+        by_link[use[0]].append(use)
+    scored = {key: score for key, found in by_link.items() if (score := _use_score(found, now)) > 0}
+    ranked = sorted(scored, key=lambda key: scored[key], reverse=True)
+    cards = await ctx.store.get_cards(ranked)
+    trends = [
+        LinkTrend(cards[key], _history(by_link[key], now), scored[key])
+        for key in ranked
+        if key in cards and not cards[key].failed
+    ]
     return trends[offset : offset + limit]
 
 

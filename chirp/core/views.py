@@ -11,8 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from chirp.core.cards import status_cards
 from chirp.core.context import Context
 from chirp.core.emojis import EmojiSet, current_emojis
+from chirp.core.filter_matching import ContextFilters, FilterMatch, hides
+from chirp.core.filtering import context_filters, filter_results, match_statuses
 from chirp.core.live import playback_url
 from chirp.core.media import media_urls
 from chirp.core.models import (
@@ -21,6 +24,7 @@ from chirp.core.models import (
     MediaAttachment,
     Notification,
     Poll,
+    PreviewCard,
     Report,
     Status,
 )
@@ -50,6 +54,10 @@ class StatusBundle:
     reports: dict[int, Report] = field(default_factory=dict)
     own_votes: dict[int, tuple[int, ...]] = field(default_factory=dict)
     now: datetime | None = None
+    # The viewer's filter results (`filtered`) by status id, in the page's filter context.
+    filtered: dict[int, list[FilterMatch]] = field(default_factory=dict)
+    # Link preview cards by status id.
+    cards: dict[int, PreviewCard] = field(default_factory=dict)
 
 
 async def load_bundle(
@@ -59,13 +67,17 @@ async def load_bundle(
     *,
     extra_account_ids: Iterable[int] = (),
     loaded: Loaded | None = None,
+    filter_context: str | None = None,
 ) -> StatusBundle:
-    """`loaded`: what `load_visible` already fetched and judged for this viewer, not asked again."""
+    """`loaded`: what `load_visible` already fetched and judged for this viewer, not asked again.
+    `filter_context`: where the page is shown, for the viewer's `filtered` results (else those
+    of the context `loaded` was screened for)."""
     if loaded is not None and loaded.viewer_id != viewer_id:
         loaded = None
     known = loaded.statuses if loaded is not None else {}
     bundle = StatusBundle(viewer_id=viewer_id)
     level = list(statuses)
+    level_zero = level
     # Two hops cover wrapper -> original -> quoted status (deeper quotes render as shallow ids).
     for _ in range(3):
         bundle.statuses.update((s.id, s) for s in level)
@@ -113,6 +125,20 @@ async def load_bundle(
     bundle.media = await ctx.store.get_media_batch(m for s in everything for m in s.media_ids)
     bundle.media_urls = await media_urls(ctx, bundle.media.values())
     bundle.emojis = await current_emojis(ctx)
+    compiled = loaded.filters if loaded is not None else None
+    if compiled is None and filter_context is not None:
+        compiled = await context_filters(ctx, viewer_id, filter_context)
+    if compiled is not None:
+        bundle.filtered = match_statuses(
+            compiled,
+            level_zero,
+            bundle.statuses,
+            bundle.polls,
+            bundle.media,
+            bundle.now,
+            viewer_id,
+        )
+    bundle.cards = await status_cards(ctx, everything)
     return bundle
 
 
@@ -124,6 +150,8 @@ class Loaded:
     viewer_id: int | None
     statuses: dict[int, Status] = field(default_factory=dict)
     visible: set[int] = field(default_factory=set)
+    # The viewer's filters in the page's context (`filter_context`), for `filtered`.
+    filters: ContextFilters | None = None
 
 
 async def load_visible(
@@ -133,11 +161,14 @@ async def load_visible(
     *,
     loaded: Loaded | None = None,
     screen: bool = False,
+    filter_context: str | None = None,
 ) -> list[Status]:
     """The statuses with these ids that still exist and the viewer may see, in the given order.
     A retweet is visible only if its original is too. `loaded`, if given, receives what was
     fetched and judged (for `load_bundle`). With `screen` (timelines, threads, search), also
-    without what the viewer blocks or mutes (`visibility.screened_ids`)."""
+    without what the viewer blocks or mutes (`visibility.screened_ids`). With `filter_context`
+    (home, notifications, public, thread, account), also without what the viewer's `hide`
+    filters of that context match; `loaded` then carries those filters, for `filtered`."""
     ids = list(ids)
     found = await ctx.store.get_statuses(ids)
     originals = await ctx.store.get_statuses(
@@ -148,18 +179,24 @@ async def load_visible(
     visible = await visible_ids(ctx, viewer_id, everything, shunning=shunning)
     if screen:
         visible -= screened_ids(viewer_id, shunning, found.values(), originals)
+    compiled = await context_filters(ctx, viewer_id, filter_context)
     if loaded is not None:
         loaded.viewer_id = viewer_id
         loaded.statuses.update(originals)
         loaded.statuses.update(found)
         loaded.visible |= visible
-    return [
+        loaded.filters = compiled
+    shown = [
         found[i]
         for i in ids
         if i in found
         and i in visible
         and (found[i].reblog_of_id is None or found[i].reblog_of_id in visible)
     ]
+    if compiled is not None and any(r.filter.action == "hide" for r in compiled.rules):
+        results = await filter_results(ctx, compiled, shown, viewer_id)
+        shown = [s for s in shown if not hides(results.get(s.id, ()))]
+    return shown
 
 
 async def load_notification_bundle(
@@ -178,6 +215,7 @@ async def load_notification_bundle(
         viewer_id,
         extra_account_ids=[n.from_account_id for n in rows]
         + [r.target_account_id for r in reports.values()],
+        filter_context="notifications",
     )
     bundle.reports = reports
     bundle.streams = await ctx.store.get_live_streams(

@@ -22,10 +22,16 @@ async def serializer_for(
     *,
     account_ids: list[int] | None = None,
     loaded: Loaded | None = None,
+    filter_context: str | None = None,
 ) -> StatusSerializer:
     context = ctx(request)
     bundle = await load_bundle(
-        context, statuses, viewer_id, extra_account_ids=account_ids or (), loaded=loaded
+        context,
+        statuses,
+        viewer_id,
+        extra_account_ids=account_ids or (),
+        loaded=loaded,
+        filter_context=filter_context,
     )
     return StatusSerializer(bundle, context.settings, request.app[RENDER_CACHE])
 
@@ -36,15 +42,25 @@ async def render_statuses(
     viewer_id: int | None,
     *,
     loaded: Loaded | None = None,
+    filter_context: str | None = None,
 ) -> orjson.Fragment:
-    """A JSON array, to embed in a response body as it is."""
-    return (await serializer_for(request, statuses, viewer_id, loaded=loaded)).many(statuses)
+    """A JSON array, to embed in a response body as it is. `filter_context`: where the
+    statuses are shown, for the viewer's `filtered` results."""
+    serializer = await serializer_for(
+        request, statuses, viewer_id, loaded=loaded, filter_context=filter_context
+    )
+    return serializer.many(statuses)
 
 
 async def render_status(
-    request: web.Request, status: Status, viewer_id: int | None
+    request: web.Request,
+    status: Status,
+    viewer_id: int | None,
+    *,
+    filter_context: str | None = None,
 ) -> dict[str, Any]:
-    return (await serializer_for(request, [status], viewer_id)).status(status)
+    serializer = await serializer_for(request, [status], viewer_id, filter_context=filter_context)
+    return serializer.status(status)
 
 
 async def render_notifications(

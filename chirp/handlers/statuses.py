@@ -123,7 +123,7 @@ async def show_status(request: web.Request) -> web.Response:
     principal = await optional_principal(request)
     viewer = principal.account.id if principal and principal.account else None
     status = await statuses.get_tweet(ctx(request), viewer, parse_id(request.match_info["id"]))
-    return json_response(await render_status(request, status, viewer))
+    return json_response(await render_status(request, status, viewer, filter_context="thread"))
 
 
 @routes.put(r"/api/v1/statuses/{id}")
@@ -170,7 +170,9 @@ async def status_context(request: web.Request) -> web.Response:
     ancestors, descendants = await statuses.thread_context(
         ctx(request), viewer, parse_id(request.match_info["id"])
     )
-    serializer = await serializer_for(request, [*ancestors, *descendants], viewer)
+    serializer = await serializer_for(
+        request, [*ancestors, *descendants], viewer, filter_context="thread"
+    )
     return json_response(
         {"ancestors": serializer.many(ancestors), "descendants": serializer.many(descendants)}
     )

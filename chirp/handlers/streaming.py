@@ -27,8 +27,9 @@ from typing import Any
 import orjson
 from aiohttp import WSMsgType, web
 
-from chirp.core import blocks, live, statuses, topics
+from chirp.core import blocks, lists, live, statuses, topics
 from chirp.core.errors import ChirpError, InvalidInput, NotAuthenticated, NotFound, RateLimited
+from chirp.core.filtering import account_filters
 from chirp.core.models import Principal
 from chirp.core.oauth import authenticate_bearer, require_scope
 from chirp.core.secrets import digest
@@ -55,6 +56,7 @@ SSE_STREAMS = {
     "hashtag": "hashtag",
     "hashtag/local": "hashtag:local",
     "direct": "direct",
+    "list": "list",
     "status": "status",
 }
 
@@ -181,11 +183,17 @@ async def _principal(request: web.Request, token: str | None) -> Principal | Non
 
 
 async def _shunning(request: web.Request, principal: Principal | None) -> Viewer:
-    """The signed-in account and whose tweets its streams drop (blocks both ways, mutes)."""
+    """The signed-in account, whose tweets its streams drop (blocks both ways, mutes), and its
+    content filters."""
     account_id = _viewer(principal)
     if account_id is None:
         return Viewer()
-    return Viewer(account_id, await blocks.hidden_accounts(ctx(request), account_id))
+    context = ctx(request)
+    return Viewer(
+        account_id,
+        await blocks.hidden_accounts(context, account_id),
+        await account_filters(context, account_id),
+    )
 
 
 def _close_at_expiry(principal: Principal | None, outlet: _Outlet) -> asyncio.TimerHandle | None:
@@ -209,19 +217,28 @@ async def _stream_request(
     request: web.Request, name: str, principal: Principal | None, params: dict[str, Any]
 ) -> StreamRequest:
     tag = params.get("tag")
-    status_id = stream_id = None
-    if name == "status":
+    status_id = stream_id = list_id = None
+    if name == "list" and params.get("list") and principal and principal.account:
+        list_id = parse_id(str(params["list"]))
+        await lists.get_list(ctx(request), principal.account, list_id)  # 404 unless its owner
+    elif name == "status":
         status_id = _record_id(params)
         await statuses.get_tweet(ctx(request), _viewer(principal), status_id)  # 404 unless visible
     elif name == "chirp:live":
         stream_id = _record_id(params)
         await live.get_stream(ctx(request), _viewer(principal), stream_id)  # 404 unless watchable
+    elif name == "chirp:live:health":
+        stream_id = _record_id(params)
+        watched = await live.get_stream(ctx(request), _viewer(principal), stream_id)
+        if watched.account_id != _viewer(principal):
+            raise NotFound("Record not found")  # only the streamer hears their stream's health
     return resolve_stream(
         name,
         principal,
         tag=str(tag) if tag else None,
         status_id=status_id,
         stream_id=stream_id,
+        list_id=list_id,
     )
 
 
@@ -404,7 +421,7 @@ async def health(request: web.Request) -> web.Response:
     return web.Response(text="OK", content_type="text/plain")
 
 
-@routes.get(r"/api/v1/streaming/{stream:(?:user|public|hashtag|direct|status)(?:/[a-z/]+)?}")
+@routes.get(r"/api/v1/streaming/{stream:(?:user|public|hashtag|direct|list|status)(?:/[a-z/]+)?}")
 @documented(produces="text/event-stream")
 async def sse(request: web.Request) -> web.StreamResponse:
     with _stream_slot(request, request.query.get("access_token") or bearer_token(request)):

@@ -20,6 +20,7 @@ from chirp.handlers.forms import FormBool, StrList
 from chirp.handlers.openapi import documented
 from chirp.handlers.paging import PageQuery, link_header, offset_link_header, parse_page
 from chirp.handlers.rendering import render_statuses
+from chirp.serializers.cards import link_trend_json
 from chirp.serializers.tags import tag_view_json
 
 routes = web.RouteTableDef()
@@ -68,7 +69,8 @@ async def home(request: web.Request) -> web.Response:
             context, account, limit=page.limit, offset=query.offset
         )
         headers = offset_link_header(request, query.offset + page.limit) if found else {}
-        return json_response(await render_statuses(request, found, account.id), headers=headers)
+        rendered = await render_statuses(request, found, account.id, filter_context="home")
+        return json_response(rendered, headers=headers)
     loaded = Loaded(account.id)
     found, cursors = await timelines.home_timeline(context, account, page, loaded=loaded)
     return json_response(
@@ -140,6 +142,16 @@ async def trending_statuses(request: web.Request) -> web.Response:
         ctx(request), viewer, limit=page.limit, offset=query.offset
     )
     return json_response(await render_statuses(request, found, viewer))
+
+
+@routes.get("/api/v1/trends/links")
+@documented(query=(OffsetQuery, PageQuery))
+async def trending_links(request: web.Request) -> web.Response:
+    """Links shared lately by many accounts, as their preview cards with a daily history."""
+    query = validate(OffsetQuery, {k: v for k, v in query_params(request).items() if k == "offset"})
+    page = parse_page(request, default=10, maximum=20)
+    found = await trends.trending_links(ctx(request), limit=page.limit, offset=query.offset)
+    return json_response([link_trend_json(trend) for trend in found])
 
 
 @routes.get("/api/v1/timelines/link")

@@ -13,14 +13,17 @@ import asyncio
 import logging
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Literal, Protocol
 
 import orjson
 
+from chirp.core.filter_matching import EMPTY, FilterSet, filters_from_wire, hides
 from chirp.core.ports.bus import EventBus, Message, position_key
-from chirp.core.topics import REVOKED, SHUNNING, shunning
+from chirp.core.topics import FILTERS, REVOKED, SHUNNING, shunning
 from chirp.realtime import involved as involvement
 from chirp.realtime.subscriptions import StreamRequest
+from chirp.serializers.filters import filter_result_json
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +65,8 @@ class Viewer:
 
     account_id: int | None = None
     hidden: frozenset[int] = frozenset()
+    # Its content filters, compiled (`topics.FILTERS` replaces them when they change).
+    filters: FilterSet = field(default_factory=lambda: EMPTY)
 
 
 @dataclass(eq=False, slots=True)
@@ -80,6 +85,17 @@ class Subscription:
 
 
 Frames = dict[tuple[Format, tuple[str, ...]], bytes]
+
+
+def stream_filter_context(label: tuple[str, ...]) -> str | None:
+    """The filter context of a Mastodon stream: home for `user` and `list`, public for the
+    public and hashtag streams (notifications are filtered when rendered per recipient)."""
+    name = label[0] if label else ""
+    if name in ("user", "list"):
+        return "home"
+    if name.startswith(("public", "hashtag")):
+        return "public"
+    return None
 
 
 @dataclass(slots=True)
@@ -105,6 +121,7 @@ class Hub:
         # The last message without its involved accounts, and those (`chirp.realtime.involved`).
         self._clean: Message = Message("", "", "")
         self._involved: tuple[int, ...] = ()
+        self._subject: involvement.Subject | None = None
         # `shunning:<account>` -> the connections of that account on this node.
         self._viewers: dict[str, set[Outlet]] = {}
 
@@ -229,14 +246,21 @@ class Hub:
         if message.event == SHUNNING:
             self._viewer_changed(topics, message.payload)
             return
+        if message.event == FILTERS:
+            self._filters_changed(topics, message.payload)
+            return
         encoded_from = (message.position, message.event, message.payload)
         if encoded_from != self._frames_of:
             self._frames_of, self._frames = encoded_from, {}
             involved, payload = involvement.split(message.payload)
-            self._involved = involved
-            self._clean = message if not involved else replace(message, payload=payload)
+            subject, payload = involvement.split_subject(payload)
+            self._involved, self._subject = involved, subject
+            self._clean = (
+                message if payload == message.payload else replace(message, payload=payload)
+            )
         frames = self._frames
         raw, involved, message = message, self._involved, self._clean
+        subject = self._subject
         key = position_key(message.position) if message.position else None
         by_topic = self._by_topic
         for topic in topics:
@@ -245,7 +269,7 @@ class Hub:
                 if subscription.held is not None:
                     subscription.held.append(raw)
                 else:
-                    self._offer(subscription, message, frames, key, involved)
+                    self._offer(subscription, message, frames, key, involved, subject)
 
     def _viewer_changed(self, topics: Collection[str], payload: str) -> None:
         """An account's blocks or mutes changed: its connections here drop the new set."""
@@ -257,13 +281,23 @@ class Hub:
                     # In place: its subscriptions hold the same `Viewer`.
                     connection.viewer.hidden = hidden
 
+    def _filters_changed(self, topics: Collection[str], payload: str) -> None:
+        """An account's content filters changed: compiled once, for its connections here."""
+        compiled = FilterSet(filters_from_wire(orjson.loads(payload)))
+        for topic in topics:
+            for outlet in self._viewers.get(topic, ()):
+                connection = self._connections.get(outlet)
+                if connection is not None:
+                    connection.viewer.filters = compiled
+
     def _offer_split(self, subscription: Subscription, message: Message) -> None:
         """A replayed or held message: its involved accounts split off here (live ones once
         per message in `deliver`)."""
         involved, payload = involvement.split(message.payload)
-        if involved:
+        subject, payload = involvement.split_subject(payload)
+        if payload != message.payload:
             message = replace(message, payload=payload)
-        self._offer(subscription, message, {}, None, involved)
+        self._offer(subscription, message, {}, None, involved, subject)
 
     def _offer(
         self,
@@ -272,6 +306,7 @@ class Hub:
         frames: Frames,
         key: tuple[int, int] | None = None,
         involved: tuple[int, ...] = (),
+        subject: involvement.Subject | None = None,
     ) -> None:
         events = subscription.stream.events
         if events is not None and message.event not in events:
@@ -279,6 +314,16 @@ class Hub:
         viewer = subscription.viewer
         if viewer.hidden and involvement.hides(viewer.hidden, viewer.account_id, involved):
             return
+        if (
+            subject is not None
+            and not viewer.filters.empty
+            and involved[:1] != (viewer.account_id,)
+        ):
+            filtered = self._filtered(subscription, message, subject)
+            if filtered is None:
+                return  # a `hide` filter matched
+            if filtered is not message:
+                message, frames = filtered, {}  # this subscriber's own frame
         if message.position:
             if key is None:
                 key = position_key(message.position)
@@ -286,6 +331,27 @@ class Hub:
                 return  # already delivered (replay and live overlap)
             subscription.last = key
         self._send(subscription, message, frames)
+
+    def _filtered(
+        self, subscription: Subscription, message: Message, subject: involvement.Subject
+    ) -> Message | None:
+        """The message as this subscriber gets it under their content filters: None if a
+        `hide` filter matches, with `filtered` results if another does, else unchanged."""
+        context = stream_filter_context(subscription.stream.label)
+        compiled = subscription.viewer.filters.context(context) if context else None
+        if compiled is None:
+            return message
+        matches = compiled.match(subject.status_ids, subject.text, datetime.now(UTC))
+        if not matches:
+            return message
+        if hides(matches):
+            return None
+        body = orjson.loads(message.payload)
+        results = [filter_result_json(m) for m in matches]
+        body["filtered"] = results
+        if isinstance(body.get("reblog"), dict):
+            body["reblog"]["filtered"] = results
+        return replace(message, payload=orjson.dumps(body).decode())
 
     def _send(self, subscription: Subscription, message: Message, frames: Frames) -> None:
         frame = frames.get(subscription.frame_key)

@@ -10,14 +10,43 @@ a set intersection per subscriber, with no JSON parsing.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 MARK = "\x1f"  # never the first character of JSON text or of a bare id
+SUBJECT = "\x1e"
 NONE: tuple[int, ...] = ()
 
 
-def tag(payload: str, account_ids: Iterable[int]) -> str:
-    """`payload` with the involved accounts (the author first) in front."""
-    return f"{MARK}{','.join(map(str, dict.fromkeys(account_ids)))}{MARK}{payload}"
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """What content filters match a streamed tweet on: its id (and its original's, for a
+    retweet) and its text (`filter_matching.subject_text`)."""
+
+    status_ids: tuple[int, ...]
+    text: str
+
+
+def tag(payload: str, account_ids: Iterable[int], subject: Subject | None = None) -> str:
+    """`payload` with the involved accounts (the author first) in front, and the `subject`
+    for content filters after them."""
+    head = f"{MARK}{','.join(map(str, dict.fromkeys(account_ids)))}{MARK}"
+    if subject is None:
+        return head + payload
+    text = subject.text.replace(SUBJECT, " ").replace(MARK, " ")
+    ids = ",".join(map(str, subject.status_ids))
+    return f"{head}{SUBJECT}{ids}{SUBJECT}{text}{SUBJECT}{payload}"
+
+
+def split_subject(payload: str) -> tuple[Subject | None, str]:
+    """The filters' subject of a payload `split` left (None if it carries none)."""
+    if not payload.startswith(SUBJECT):
+        return None, payload
+    ids_end = payload.find(SUBJECT, 1)
+    text_end = payload.find(SUBJECT, ids_end + 1) if ids_end > 0 else -1
+    if text_end < 0:
+        return None, payload
+    ids = tuple(int(i) for i in payload[1:ids_end].split(",") if i)
+    return Subject(ids, payload[ids_end + 1 : text_end]), payload[text_end + 1 :]
 
 
 def split(payload: str) -> tuple[tuple[int, ...], str]:

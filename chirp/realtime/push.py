@@ -7,11 +7,14 @@ Who receives what is decided here, from the same visibility rules as the REST re
                        `public`/`hashtag:*` if public and not a retweet
                        (tweets that are neither retweets nor direct go out from the post path
                        already, `posted`, before the fan-out; the bus drops the second copy);
-                       `conversation` to the participants of a direct tweet; live counters of
-                       the replied-to, retweeted or quoted tweet
+                       `update` to the `list:*` topics of the lists it went into
+                       (`FanOut.list_ids`); live counters of the replied-to, retweeted or
+                       quoted tweet
     status.updated  -> `status.update` to followers, tag followers (`feeds.tag_audience`),
-                       mentioned accounts and public streams
+                       mentioned accounts, public streams and the lists holding its author
     status.deleted  -> `delete` to the same audience
+    conversations   -> `conversation` to its reader's `direct` stream, for each conversation a
+                       new, edited or deleted direct tweet changed (`Batch.conversations`)
     favourite.*     -> live counters of the tweet
     every event     -> `notification` to each recipient of a notification it created
 
@@ -31,11 +34,14 @@ import orjson
 
 from chirp.core import feeds, topics
 from chirp.core.context import Context
+from chirp.core.direct_conversations import participants_shown
 from chirp.core.dispatch import Batch, Step
-from chirp.core.models import Event, Notification, Status
+from chirp.core.filter_matching import hides, subject_text
+from chirp.core.models import Conversation, Event, Notification, Status
 from chirp.core.ports.bus import EventBus
-from chirp.core.views import load_bundle, load_notification_bundle
+from chirp.core.views import StatusBundle, load_bundle, load_notification_bundle, load_visible
 from chirp.realtime import involved
+from chirp.serializers.conversations import conversation_json
 from chirp.serializers.notifications import notification_json
 from chirp.serializers.polls import poll_counts_json
 from chirp.serializers.statuses import StatusSerializer
@@ -100,6 +106,16 @@ def _involved(status: Status, statuses: dict[int, Status]) -> list[int]:
     return ids
 
 
+def _subject(status: Status, bundle: StatusBundle) -> involved.Subject:
+    """What each subscriber's content filters match the tweet on (its original's text)."""
+    original = bundle.statuses.get(status.reblog_of_id or 0)
+    subject = original or status
+    media = (bundle.media[m] for m in subject.media_ids if m in bundle.media)
+    text = subject_text(subject, bundle.polls.get(subject.id), media)
+    ids = (status.id, subject.id) if subject is not status else (status.id,)
+    return involved.Subject(ids, text)
+
+
 class Pusher:
     """The push steps, plus the live-counter coalescer they feed."""
 
@@ -117,7 +133,9 @@ class Pusher:
         self._posting: dict[int, asyncio.Task[None]] = {}
         self._last_posting: asyncio.Task[None] | None = None
         self._flusher: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[None]] = set()  # held until done
         self._home_topic_lists: dict[int, tuple[list[int], list[str]]] = {}
+        self._card_pushes: set[asyncio.Task[None]] = set()
 
     def steps(self) -> dict[str, list[Step]]:
         """Each event is queued on the batch and pushed by `flush`, after the batch's fan-out
@@ -148,6 +166,9 @@ class Pusher:
         notes, batch.notifications = batch.notifications, []
         for notification in notes:
             await self._notification(notification)
+        changed, batch.conversations = batch.conversations, []
+        for conversation in {c.id: c for c in changed}.values():  # each as it was last
+            await self._conversation(conversation)
 
     async def _skip_pushed_elsewhere(self, events: list[Event]) -> None:
         """Tweets another node's post path pushed: one bus lookup for the batch, instead of a
@@ -178,9 +199,16 @@ class Pusher:
             readers = set(batch.delivered.get(status.id, [])) | {status.account_id}
             if status.visibility != "direct" and await self._too_big_to_fan_out(status.account_id):
                 readers.update(await self.ctx.store.follower_ids(status.account_id))
+                readers -= await feeds.exclusive_owners(self.ctx, status.account_id)
             await self._publish_update(status, _user_topics(readers))
-        if status.visibility == "direct":
-            await self._conversations(status)
+        if listed := batch.listed.get(status.id):
+            await publish_best_effort(
+                self.bus,
+                [topics.list_(i) for i in listed],
+                "update",
+                await self._render(status),
+                once=f"list:{status.id}",
+            )
         for parent in (status.in_reply_to_id, status.reblog_of_id, status.quote_of_id):
             if parent is not None:
                 self.counts_changed(parent)
@@ -195,6 +223,18 @@ class Pusher:
         self._last_posting = task
         self._posting[status.id] = task
         task.add_done_callback(lambda _: self._posting.pop(status.id, None))
+
+    def conversation_changed(self, conversation: Conversation) -> None:
+        """`TweetPush`: in the background, so the response does not wait."""
+        task = asyncio.create_task(self._push_conversation(conversation))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _push_conversation(self, conversation: Conversation) -> None:
+        try:
+            await self._conversation(conversation)
+        except Exception:  # best effort: the REST read shows it
+            log.exception("conversation push failed", extra={"conversation_id": conversation.id})
 
     async def _push_posted(self, posted: Status, previous: asyncio.Task[None] | None) -> None:
         status_id = posted.id
@@ -222,10 +262,15 @@ class Pusher:
         same rule as the fan-out (`FanOut`, `feeds.plan_fan_out`): replies to someone else only
         reach followers who follow them too; authors too big to fan out reach every follower,
         as `status_created` does; followers of its hashtags get it too."""
-        home, tagged = await asyncio.gather(
+        home, tagged, exclusive = await asyncio.gather(
             self._followers_home_topics(status),
             feeds.tag_audience(self.ctx, status.account_id, status.visibility, status.tags),
+            feeds.exclusive_owners(self.ctx, status.account_id),
         )
+        if exclusive:  # they read the author in an exclusive list, not at home
+            excluded = set(_user_topics(exclusive))
+            home = [t for t in home if t not in excluded]
+            tagged = [a for a in tagged if a not in exclusive]
         if not tagged:
             return home
         return list(dict.fromkeys([*home, *_user_topics(tagged)]))
@@ -273,7 +318,16 @@ class Pusher:
         )
 
     async def status_updated(self, event: Event, batch: Batch) -> None:
-        status = await self.ctx.store.get_status(cast(int, event.payload["status_id"]))
+        await self._push_update(cast(int, event.payload["status_id"]))
+
+    def card_arrived(self, status_id: int) -> None:
+        """`TweetPush`: in the background, like the post path's push."""
+        task = asyncio.create_task(self._push_update(status_id), name="chirp-card-push")
+        self._card_pushes.add(task)
+        task.add_done_callback(self._card_pushes.discard)
+
+    async def _push_update(self, status_id: int) -> None:
+        status = await self.ctx.store.get_status(status_id)
         if status is not None:
             targets = await self._audience(
                 status.account_id, status.visibility, status.mention_ids, status.tags
@@ -315,10 +369,14 @@ class Pusher:
         """The tweet's JSON, with the accounts it involves beside it for the hub's filters."""
         bundle = await load_bundle(self.ctx, [status], None)
         body = dumps(StatusSerializer(bundle, self.ctx.settings).status(status))
-        return involved.tag(body, _involved(status, bundle.statuses))
+        return involved.tag(body, _involved(status, bundle.statuses), _subject(status, bundle))
 
     async def _notification(self, notification: Notification) -> None:
         bundle = await load_notification_bundle(self.ctx, [notification], notification.account_id)
+        if notification.status_id is not None and hides(
+            bundle.filtered.get(notification.status_id, ())
+        ):
+            return  # the recipient's `hide` filters leave it out of notifications
         body = notification_json(notification, StatusSerializer(bundle, self.ctx.settings))
         if body is not None:
             await publish_best_effort(
@@ -339,36 +397,30 @@ class Pusher:
         tags = list(tags)  # read twice
         readers.update(await feeds.tag_audience(self.ctx, author_id, visibility, tags))
         targets = [topics.user(r) for r in readers]
+        if visibility != "direct":
+            member_of = await self.ctx.store.member_lists([author_id])
+            targets += [topics.list_(lst.id) for lst in member_of.get(author_id, [])]
         if visibility == "public":
             targets += [topics.PUBLIC, *(topics.hashtag(t) for t in tags)]
         if visibility == "direct":
             targets += [topics.direct(r) for r in (author_id, *mention_ids)]
         return targets
 
-    async def _conversations(self, status: Status) -> None:
-        """Mastodon's `direct` stream carries conversations, one view per participant."""
-        bundle = await load_bundle(self.ctx, [status], None)
-        serializer = StatusSerializer(bundle, self.ctx.settings)
-        rendered = serializer.status(status)
-        participants = [status.account_id, *status.mention_ids]
-        for participant in dict.fromkeys(participants):
-            others = [
-                serializer.account(bundle.accounts[p])
-                for p in dict.fromkeys(participants)
-                if p != participant and p in bundle.accounts
-            ]
-            conversation = {
-                "id": str(status.conversation_id or status.id),
-                "unread": participant != status.account_id,
-                "accounts": others,
-                "last_status": rendered,
-            }
-            await publish_best_effort(
-                self.bus,
-                [topics.direct(participant)],
-                "conversation",
-                involved.tag(dumps(conversation), _involved(status, bundle.statuses)),
-            )
+    async def _conversation(self, conversation: Conversation) -> None:
+        """Mastodon's `direct` stream carries conversations: the reader's own, as its REST
+        read shows it (`conversation_json` for that reader)."""
+        reader = conversation.account_id
+        shown = await load_visible(self.ctx, [conversation.last_status_id], reader)
+        bundle = await load_bundle(
+            self.ctx, shown, reader, extra_account_ids=participants_shown(conversation)
+        )
+        body = conversation_json(
+            conversation, StatusSerializer(bundle, self.ctx.settings), shown[0] if shown else None
+        )
+        who = _involved(shown[0], bundle.statuses) if shown else []
+        await publish_best_effort(
+            self.bus, [topics.direct(reader)], "conversation", involved.tag(dumps(body), who)
+        )
 
     # -- live counters -------------------------------------------------------------------------
 
@@ -407,8 +459,8 @@ class Pusher:
         self._flusher = asyncio.create_task(self.run_counts(), name="chirp-live-counters")
 
     async def stop(self) -> None:
-        for task in list(self._posting.values()):  # the outbox pushes these after a restart
-            task.cancel()
+        for task in [*self._posting.values(), *self._card_pushes]:
+            task.cancel()  # the outbox pushes new tweets after a restart
         if self._flusher is not None:
             self._flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):

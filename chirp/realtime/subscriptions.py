@@ -16,6 +16,7 @@ from chirp.core.topics import (
     REMOTE,
     direct,
     hashtag,
+    list_,
     live,
     status,
     user,
@@ -48,11 +49,14 @@ STREAMS = (
     "hashtag",
     "hashtag:local",
     "direct",
+    "list",
     "status",
     "chirp:live",
+    "chirp:live:health",  # the streamer's own: their stream's health (chirp.video.health)
 )
 
 LIVE_EVENTS = frozenset({"stream.chat", "stream.chat.delete", "stream.viewers", "stream.ended"})
+HEALTH_EVENTS = frozenset({"stream.health", "stream.ended"})
 
 
 def companions(stream: StreamRequest) -> list[StreamRequest]:
@@ -78,10 +82,11 @@ def resolve_stream(
     tag: str | None = None,
     status_id: int | None = None,
     stream_id: int | None = None,
+    list_id: int | None = None,
 ) -> StreamRequest:
-    """Map a Mastodon stream name (plus `tag`, or `id` for `status` and `chirp:live`) to its
-    topic; raise on unknown streams, missing parameters or missing rights (the caller checked
-    that the viewer may see the tweet or watch the live stream)."""
+    """Map a Mastodon stream name (plus `tag`, `list`, or `id` for `status` and `chirp:live`)
+    to its topic; raise on unknown streams, missing parameters or missing rights (the caller
+    checked that the viewer owns the list, may see the tweet or watch the live stream)."""
     if name in ("user", "user:notification", "direct"):
         who = _need(
             principal,
@@ -93,6 +98,11 @@ def resolve_stream(
         if name == "user":
             return StreamRequest(user(who.account.id), ("user",))
         return StreamRequest(user(who.account.id), (name,), frozenset({"notification"}))
+    if name == "list":
+        _need(principal, "read:lists", "read:statuses")
+        if list_id is None:
+            raise InvalidInput("Missing list parameter")
+        return StreamRequest(list_(list_id), ("list", str(list_id)))
     if name in ("public", "public:local"):
         return StreamRequest(PUBLIC, (name,))
     if name in ("public:media", "public:local:media"):
@@ -114,4 +124,9 @@ def resolve_stream(
         if stream_id is None:
             raise InvalidInput("Missing live stream id parameter")
         return StreamRequest(live(stream_id), ("chirp:live", str(stream_id)), LIVE_EVENTS)
+    if name == "chirp:live:health":  # the caller checked that the viewer is the streamer
+        _need(principal, "read:statuses")
+        if stream_id is None:
+            raise InvalidInput("Missing live stream id parameter")
+        return StreamRequest(live(stream_id), (name, str(stream_id)), HEALTH_EVENTS)
     raise UnknownStream("Unknown stream type")

@@ -8,12 +8,14 @@ from typing import Any
 import orjson
 
 from chirp.config import Settings
-from chirp.core.models import Account, Status, StatusEdit
+from chirp.core.models import Account, PreviewCard, Status, StatusEdit
 from chirp.core.views import StatusBundle
 from chirp.serializers.accounts import account_json
 from chirp.serializers.cache import RenderCache
+from chirp.serializers.cards import card_json
 from chirp.serializers.common import iso
 from chirp.serializers.emojis import emojis_json
+from chirp.serializers.filters import filter_result_json
 from chirp.serializers.media import media_attachment_json
 from chirp.serializers.polls import poll_json
 from chirp.serializers.tags import tag_ref_json
@@ -73,10 +75,11 @@ class StatusSerializer:
             and status.quote_of_id is None
             and not status.media_ids
             and sid not in b.polls  # a poll's counts and `voted` change under the same row
+            and sid not in b.filtered
         ):
             # Most of a page: a tweet without retweet, quote or media that the viewer did not
             # touch reads the same for every such viewer, so it is kept whole.
-            source = (status, author, mentions, b.emojis.version)
+            source = (status, author, mentions, b.emojis.version, b.cards.get(sid))
             body = self.cache.plain.get(sid, source)
             if body is None:
                 body = self._members(status, author, mentions) + b"," + self._own(status, author)
@@ -124,6 +127,7 @@ class StatusSerializer:
             ],
             "quote": self._quote(status, quote_depth),
             "poll": self._poll(status),
+            "filtered": [filter_result_json(m) for m in b.filtered.get(status.id, ())],
         }
         # Both are JSON objects: the caller splices these members after the shared ones.
         return orjson.dumps(own)[1:]
@@ -146,15 +150,20 @@ class StatusSerializer:
     ) -> bytes:
         """`{` and the members that depend on the status, its author's handle and the handles
         it mentions only (no closing brace)."""
-        source = (status, author.username, mentions, self.bundle.emojis.version)
+        card = self.bundle.cards.get(status.id)
+        source = (status, author.username, mentions, self.bundle.emojis.version, card)
         body = self.cache.statuses.get(status.id, source)
         if body is None:
-            body = orjson.dumps(self._shared(status, author, mentions))[:-1]
+            body = orjson.dumps(self._shared(status, author, mentions, card))[:-1]
             self.cache.statuses.put(status.id, source, body)
         return body
 
     def _shared(
-        self, status: Status, author: Account, mentions: tuple[tuple[int, str], ...]
+        self,
+        status: Status,
+        author: Account,
+        mentions: tuple[tuple[int, str], ...],
+        card: PreviewCard | None,
     ) -> dict[str, Any]:
         base = self.settings.base_url
         return {
@@ -176,7 +185,6 @@ class StatusSerializer:
             "quotes_count": status.quotes_count,
             "edited_at": iso(status.edited_at),
             "content": status.content,
-            "filtered": [],
             "application": None,
             "mentions": [
                 {
@@ -189,7 +197,7 @@ class StatusSerializer:
             ],
             "tags": [tag_ref_json(name, self.settings) for name in status.tags],
             "emojis": emojis_json(self.bundle.emojis, status.spoiler_text, status.text),
-            "card": None,
+            "card": card_json(card) if card is not None else None,
             "quote_approval": {"automatic": ["public"], "manual": [], "current_user": "automatic"},
         }
 

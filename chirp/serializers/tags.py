@@ -33,13 +33,18 @@ def tag_json(
         "id": tag_key(name),
         "name": name,
         "url": tag_url(name, settings),
-        "history": [
-            {"day": str(int(h.day.timestamp())), "uses": str(h.uses), "accounts": str(h.accounts)}
-            for h in history
-        ],
+        "history": history_json(history),
         "following": following,
         "featuring": featuring,
     }
+
+
+def history_json(history: list[TagHistory]) -> list[dict[str, str]]:
+    """Mastodon's daily usage history (of a tag or a trending link), newest day first."""
+    return [
+        {"day": str(int(h.day.timestamp())), "uses": str(h.uses), "accounts": str(h.accounts)}
+        for h in history
+    ]
 
 
 def tag_view_json(view: TagView, settings: Settings) -> dict[str, Any]:

@@ -10,11 +10,16 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+import chirp
 from chirp.blobs import open_blobs
 from chirp.bus import open_bus
+from chirp.cards.fetcher import LinkCardFetcher
+from chirp.cards.guarded import GuardedClient, public_or
+from chirp.cards.guarded import Limits as GuardLimits
 from chirp.config import Settings
 from chirp.core.backlog import OutboxGate
 from chirp.core.blocks import SWEEP_SECONDS, sweep_expired_mutes
+from chirp.core.cards import CardQueue
 from chirp.core.context import Context
 from chirp.core.dispatch import Dispatcher, Step
 from chirp.core.ids import SnowflakeGenerator
@@ -30,10 +35,16 @@ from chirp.handlers import (
     assets,
     blocks,
     conversation_mutes,
+    conversations,
     custom_emojis,
+    embed,
+    filters,
     follow_requests,
     instance,
+    lists,
     live_ingest,
+    live_lowlatency,
+    live_moderators,
     live_playback,
     live_streams,
     markers,
@@ -71,6 +82,7 @@ from chirp.observability.tracing import install_tracing
 from chirp.realtime.announcements import announcement_steps
 from chirp.realtime.hub import Hub
 from chirp.realtime.live import LiveRealtime, RelayWatch
+from chirp.realtime.lowlatency import PartsBus
 from chirp.realtime.push import Pusher
 from chirp.realtime.slots import StreamSlots
 from chirp.serializers.cache import RenderCache
@@ -84,6 +96,7 @@ from chirp.server.keys import (
     LIVE_REALTIME,
     MEDIA_WORKERS,
     METRICS,
+    ORIGIN,
     PUSHER,
     RELAY,
     RENDER_CACHE,
@@ -97,6 +110,7 @@ from chirp.server.rate_limits import add_rate_limit_headers, open_rate_limits, r
 from chirp.storage import open_store
 from chirp.video import playback
 from chirp.video.ladder import parse_ladder
+from chirp.video.origin import Origin
 from chirp.video.relay import Relay, RelayConfig
 from chirp.video.rtmp import RtmpServer
 from chirp.webpush.delivery import WebPushDelivery
@@ -120,15 +134,20 @@ ROUTE_MODULES = (
     notification_policy,  # `/api/v2/notifications/policy` before the groups' `/:group_key`
     notification_groups,
     conversation_mutes,
+    conversations,
     blocks,
     search,
     streaming,
     assets,
     media,
     live_playback,
+    live_lowlatency,
+    live_moderators,
     live_ingest,
+    lists,
     live_streams,
     studio,  # `/live/studio` before the watch page's `/live/<stream id>`
+    embed,
     watch,
     well_known,
     follow_requests,
@@ -138,6 +157,7 @@ ROUTE_MODULES = (
     admin,
     polls,
     scheduled_statuses,
+    filters,
     push_subscriptions,
     openapi,
     webapp,  # the app's routes, and `/`, `/@<user>`, `/tags/...` for signed-in browsers
@@ -192,6 +212,31 @@ async def _realtime(app: web.Application) -> AsyncIterator[None]:
         await live.stop()
         await pusher.stop()
         await bus.close()
+
+
+async def _link_cards(app: web.Application) -> AsyncIterator[None]:
+    """The web client that reads linked pages for their preview cards (never this network)."""
+    settings = app[SETTINGS]
+    if not settings.link_cards:
+        yield
+        return
+    client = GuardedClient(
+        f"Chirp/{chirp.__version__} (link preview; +{settings.base_url}/)",
+        limits=GuardLimits(
+            max_bytes=settings.link_card_max_bytes,
+            timeout_seconds=settings.link_card_timeout_seconds,
+        ),
+        allowed=public_or(settings.link_card_allowed_private),
+    )
+    context = app[CONTEXT]
+    context.card_fetcher = LinkCardFetcher(client, settings, context.blobs, context.media_workers)
+    context.card_queue = CardQueue(context)
+    try:
+        yield
+    finally:
+        await context.card_queue.close()
+        context.card_fetcher, context.card_queue = None, None
+        await client.close()
 
 
 async def _media(app: web.Application) -> AsyncIterator[None]:
@@ -278,9 +323,21 @@ async def _live_relay(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     blobs = app[CONTEXT].blobs
     hooks = app.get(LIVE_HOOKS)
+    parts_bus = origin = None
+    if blobs is not None and settings.live_low_latency:
+        parts_bus = PartsBus(app[HUB], app[PUSHER].bus)
+        origin = Origin(
+            blobs, broadcast=parts_bus.broadcast, watch=parts_bus.watch, unwatch=parts_bus.unwatch
+        )
+        parts_bus.attach(origin)
+        app[ORIGIN] = origin
     if hooks is None or blobs is None:
         log.info("live video relay off: no LiveHooks wired")
-        yield
+        try:
+            yield
+        finally:
+            if parts_bus is not None:
+                await parts_bus.close()
         return
     # The domain's hooks also hear, through the bus, streams ended on other nodes.
     watch = RelayWatch(hooks, app[HUB]) if isinstance(hooks, LiveService) else None
@@ -294,7 +351,10 @@ async def _live_relay(app: web.Application) -> AsyncIterator[None]:
             ladder=parse_ladder(settings.live_ladder),
             passthrough=settings.live_passthrough,
             private_prefix=functools.partial(playback.private_prefix, settings),
+            part_seconds=settings.live_part_seconds if origin is not None else 0.0,
         ),
+        origin,
+        app[LIVE_REALTIME].health,
     )
     app[RELAY] = relay
     leases = None
@@ -324,6 +384,8 @@ async def _live_relay(app: web.Application) -> AsyncIterator[None]:
         await relay.close()
         if watch is not None:
             await watch.detach()
+        if parts_bus is not None:
+            await parts_bus.close()
 
 
 async def _close_streams(app: web.Application) -> None:
@@ -398,6 +460,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.cleanup_ctx.append(open_rate_limits)
     app.cleanup_ctx.append(_realtime)
     app.cleanup_ctx.append(_media)
+    app.cleanup_ctx.append(_link_cards)
     app.cleanup_ctx.append(_web_push)
     app.cleanup_ctx.append(_dispatcher)
     app.cleanup_ctx.append(_live_relay)

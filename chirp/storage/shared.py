@@ -54,6 +54,11 @@ def profile_fields_from_values(values: Iterable[Sequence[str]]) -> tuple[Profile
     return tuple(ProfileField(name, value, html) for name, value, html in values)
 
 
+def participants_key(participant_ids: Iterable[int]) -> str:
+    """A conversation's other participants as one value ("1,2,3", sorted), part of its key."""
+    return ",".join(str(i) for i in sorted(set(participant_ids)))
+
+
 class FanOutOne(ABC):
     """`fan_out` as a batch of one `fan_out_many`, which each store implements."""
 

@@ -13,7 +13,9 @@ from chirp.core import (
     account_deletion,
     blocks,
     engagement,
+    filters,
     follows,
+    lists,
     moderation,
     scheduled_statuses,
     statuses,
@@ -54,8 +56,22 @@ async def test_a_suspended_account_s_data_is_deleted(store: Store) -> None:
     await blocks.mute_account(ctx, ada, cy.id, notifications=True, duration=0)
     at = ctx.now() + scheduled_statuses.MIN_LEAD * 2
     await scheduled_statuses.schedule_tweet(ctx, ada, statuses.TweetDraft(text="later"), at)
+    await filters.create_filter(
+        ctx,
+        ada,
+        filters.FilterDraft(
+            title="f", context=["home"], keywords=[filters.KeywordChange(keyword="x")]
+        ),
+    )
     await statuses.post_tweet(ctx, bob, statuses.TweetDraft(text="@ada hi"))
+    await statuses.post_tweet(ctx, bob, statuses.TweetDraft(text="@ada psst", visibility="direct"))
+    owned = await lists.create_list(ctx, ada, "Mine")
+    await lists.add_list_members(ctx, ada, owned.id, [bob.id])
+    theirs_list = await lists.create_list(ctx, cy, "Cy's")
+    await lists.add_list_members(ctx, cy, theirs_list.id, [ada.id])
     await drain(ctx)
+    assert len(await store.list_conversations(ada.id, Page())) == 2
+    assert len(await store.list_conversations(bob.id, Page())) == 2
     assert await store.list_notifications(ada.id, Page()) != []
     assert await store.list_notifications(bob.id, Page()) != []
 
@@ -77,7 +93,15 @@ async def test_a_suspended_account_s_data_is_deleted(store: Store) -> None:
     assert await store.list_blocks(ada.id, Page()) == []
     assert await store.list_mutes(ada.id, Page(), ctx.now()) == []
     assert await store.list_scheduled_statuses(ada.id, Page()) == []
+    assert await store.get_filters(ada.id) == []
     assert await store.list_notifications(ada.id, Page()) == []
+    # Her lists, her conversations, her place in others' lists; bob keeps his own direct tweet.
+    assert await store.get_lists(ada.id) == []
+    assert await store.list_conversations(ada.id, Page()) == []
+    assert [c.participant_ids for c in await store.list_conversations(bob.id, Page())] == [
+        (ada.id,)
+    ]
+    assert await store.list_members(theirs_list.id, Page()) == []
     # Bob's mentions by ada went with her tweets.
     assert [n.from_account_id for n in await store.list_notifications(bob.id, Page())] == []
     kept = await store.get_account(ada.id)

@@ -50,6 +50,7 @@ class ChirpProcess:
             "CHIRP_LOG_LEVEL": "DEBUG",
             "CHIRP_RTMP_PORT": "0",  # tests that publish video pick a free port
             "CHIRP_RATE_LIMITS": "false",  # on only in the tests about them
+            "CHIRP_LINK_CARDS": "false",  # no test reaches the web; the card tests serve theirs
             **self.env,
         }
         self._log = self.log_path.open("ab")

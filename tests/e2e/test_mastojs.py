@@ -192,6 +192,34 @@ def _streaming(facts: Facts, url: str) -> None:
     assert facts["accountAcct"] == "bob"
 
 
+@check("lists")
+def _lists(facts: Facts, url: str) -> None:
+    assert (facts["title"], facts["repliesPolicy"], facts["exclusive"]) == (
+        "Masto friends",
+        "list",
+        False,
+    )
+    assert facts["listed"] is True
+    assert facts["notFollowedStatus"] == 404  # only accounts one follows
+    assert facts["members"] == ["bob"]
+    assert facts["bobsLists"] == ["Masto friends"]
+    assert facts["timelineHasIt"] is True
+    assert facts["streamed"] is True
+    assert facts["streamedStream"] == ["list", facts["listId"]]
+    assert facts["renamed"] == "Renamed"
+    assert (facts["membersAfter"], facts["listedAfter"]) == (0, False)
+
+
+@check("conversations")
+def _conversations(facts: Facts, url: str) -> None:
+    assert (facts["unread"], facts["accounts"]) == (True, ["ada"])
+    assert facts["readUnread"] is False
+    assert facts["streamed"] is True
+    assert (facts["streamedUnread"], facts["streamedAccounts"]) == (True, ["cy"])
+    assert facts["streamedIsMine"] is True
+    assert facts["theirsAfter"] == 0
+
+
 def _header_items(value: str | None) -> set[str]:
     return {item.strip().lower() for item in (value or "").split(",") if item.strip()}
 

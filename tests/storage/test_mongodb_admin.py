@@ -39,7 +39,9 @@ from chirp.core.models import (
     ScheduledStatus,
     StatusEdit,
     StreamKey,
+    UserList,
 )
+from chirp.core.ports.timelines import FanOut
 from chirp.storage import Store, mongo_options, open_store
 from chirp.storage.admin import AdminError, copy_store, init_store
 from chirp.storage.mongodb import MongoStore
@@ -224,6 +226,8 @@ async def _embedded_deployment(store: Store) -> dict[str, int]:
         window_limit=5,
     )
     await store.ban_from_chat(alice.id, carol.id, now())
+    await store.add_chat_moderator(alice.id, bob.id, now())
+    await store.record_viewer_counts({stream.id: 2}, now().replace(second=0, microsecond=0))
     await store.save_marker(alice.id, "home", root.id, now())
     await store.create_custom_emoji(
         CustomEmoji("blobcat", "emojis/blobcat/a.png", "emojis/blobcat/a-static.png", now())
@@ -271,7 +275,17 @@ async def _embedded_deployment(store: Store) -> dict[str, int]:
         ids.next_id(), alice.id, now() + timedelta(hours=1), {"text": "later"}, (held.id,)
     )
     await store.create_scheduled_status(later, event=event())
+    friends = UserList(ids.next_id(), carol.id, "Friends", "followed", True)
+    await store.create_list(friends)
+    await store.add_list_members(friends.id, [(ids.next_id(), alice.id)], now())
+    await store.fan_out_many([FanOut(root, to_followers=False, list_ids=(friends.id,))])
+    dm = await post(store, alice, "psst", visibility="direct", mentions=(bob.id,))
+    await store.add_conversation_status(
+        bob.id, dm.id, [alice.id], dm.id, unread=True, new_id=ids.next_id()
+    )
     return {
+        "list": friends.id,
+        "dm": dm.id,
         "scheduled": later.id,
         "poll": ballot.id,
         "alice": alice.id,
@@ -308,9 +322,9 @@ async def test_db_copy_moves_sqlite_into_the_standin_without_loss(tmp_path: Path
     text = out.getvalue()
     assert report.ok, text
     assert "100%" in text and "0 mismatches" in text
-    assert report.counts["statuses"] == (6, 6) and report.counts["reblogs"] == (1, 1)
+    assert report.counts["statuses"] == (7, 7) and report.counts["reblogs"] == (1, 1)
     assert report.counts["follows"] == (2, 2) and report.counts["live_chat"] == (1, 1)
-    assert report.checked["account"] == 3 and report.checked["status"] == 6
+    assert report.checked["account"] == 3 and report.checked["status"] == 7
     assert all(
         rows > 0 for collection, (rows, _) in report.counts.items() if collection != "outbox"
     )
@@ -371,6 +385,17 @@ async def test_db_copy_moves_sqlite_into_the_standin_without_loss(tmp_path: Path
     assert [s.id for s in await store.list_scheduled_statuses(made["alice"], Page())] == [later.id]
     held = db_media_doc(client, later.media_ids[0])
     assert held["scheduled_status_id"] == later.id  # still held: not collectable
+    assert await store.get_lists(made["carol"]) == [
+        UserList(made["list"], made["carol"], "Friends", "followed", True)
+    ]
+    assert await store.exclusive_list_members(made["carol"]) == {made["alice"]}
+    assert await store.list_timeline(made["list"], Page()) == [made["root"]]
+    (conversation,) = await store.list_conversations(made["bob"], Page())
+    assert (conversation.participant_ids, conversation.status_ids, conversation.unread) == (
+        (made["alice"],),
+        (made["dm"],),
+        True,
+    )
     live = await store.list_live_streams(Page())
     assert [s.id for s in live] == [made["stream"]]
     # Every document of a sharded collection carries its shard key.

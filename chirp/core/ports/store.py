@@ -10,11 +10,16 @@ from chirp.core.ports.accounts import AccountStore, InstanceStatsStore, ProfileI
 from chirp.core.ports.announcements import AnnouncementStore
 from chirp.core.ports.apps import AppStore
 from chirp.core.ports.blocks import BlockMuteStore
+from chirp.core.ports.cards import CardStore
 from chirp.core.ports.conversations import ConversationMuteStore
+from chirp.core.ports.direct_conversations import ConversationStore
 from chirp.core.ports.emojis import CustomEmojiStore
 from chirp.core.ports.engagement import EngagementStore
+from chirp.core.ports.filters import FilterStore
 from chirp.core.ports.follows import FollowRequestStore, FollowStore
+from chirp.core.ports.lists import ListStore
 from chirp.core.ports.live import LiveStore
+from chirp.core.ports.live_audience import LiveAudienceStore
 from chirp.core.ports.markers import MarkerStore
 from chirp.core.ports.media import MediaRemovalStore, MediaStore
 from chirp.core.ports.moderation import ModerationStore
@@ -48,6 +53,7 @@ class Store(
     OutboxStore,
     MediaStore,
     LiveStore,
+    LiveAudienceStore,
     MarkerStore,
     CustomEmojiStore,
     AnnouncementStore,
@@ -64,6 +70,10 @@ class Store(
     BlockMuteStore,
     PollStore,
     ScheduledStatusStore,
+    ListStore,
+    ConversationStore,
+    FilterStore,
+    CardStore,
     PushSubscriptionStore,
     Protocol,
 ):

@@ -21,6 +21,8 @@ class FanOut:
     original_author_id: int | None = None
     # Followers whose feeds it must not reach: they block or mute someone it involves.
     skip_owner_ids: frozenset[int] = frozenset()
+    # The lists whose timelines it goes into (`UserList`; `feeds.list_audience` decides).
+    list_ids: tuple[int, ...] = ()
 
 
 @dataclass(slots=True)

@@ -14,14 +14,19 @@ from chirp.storage.mongodb.announcements import MongoAnnouncements
 from chirp.storage.mongodb.apps import MongoApps
 from chirp.storage.mongodb.base import Doc
 from chirp.storage.mongodb.blocks import MongoBlocks
+from chirp.storage.mongodb.cards import MongoCards
 from chirp.storage.mongodb.conversation_mutes import MongoConversationMutes
+from chirp.storage.mongodb.conversations import MongoConversations
 from chirp.storage.mongodb.emojis import MongoCustomEmojis
 from chirp.storage.mongodb.engagement import MongoEngagement
+from chirp.storage.mongodb.filters import MongoFilters
 from chirp.storage.mongodb.follow_requests import MongoFollowRequests
 from chirp.storage.mongodb.follows import MongoFollows
 from chirp.storage.mongodb.instance import MongoInstance
 from chirp.storage.mongodb.links import MongoLinks, add_missing_link_keys
+from chirp.storage.mongodb.lists import MongoLists
 from chirp.storage.mongodb.live import MongoLive
+from chirp.storage.mongodb.live_audience import MongoLiveAudience
 from chirp.storage.mongodb.markers import MongoMarkers
 from chirp.storage.mongodb.media import MongoMedia
 from chirp.storage.mongodb.moderation import MongoModeration
@@ -84,6 +89,7 @@ class MongoStore(
     MongoOutbox,
     MongoMedia,
     MongoLive,
+    MongoLiveAudience,
     MongoMarkers,
     MongoCustomEmojis,
     MongoAnnouncements,
@@ -99,6 +105,10 @@ class MongoStore(
     MongoBlocks,
     MongoPolls,
     MongoScheduledStatuses,
+    MongoLists,
+    MongoConversations,
+    MongoFilters,
+    MongoCards,
     MongoWebPush,
 ):
     """Implements `chirp.core.ports.store.Store`; one mixin per aggregate. Holds the process's one

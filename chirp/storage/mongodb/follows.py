@@ -24,6 +24,7 @@ from chirp.storage.mongodb.base import (
     ts,
     unique_ids,
 )
+from chirp.storage.mongodb.lists import remove_unfollowed_from_lists
 from chirp.storage.mongodb.schema import insert_new
 from chirp.storage.mongodb.statuses import inc_counter
 
@@ -96,6 +97,7 @@ class MongoFollows(MongoBase):
             await db.home_feed.delete_many(
                 {"owner_id": account_id, "author_id": target_account_id}, session=session
             )
+            await remove_unfollowed_from_lists(db, session, account_id, target_account_id)
             await record_event(db, session, event, id_time(event.id))
             return True
 

@@ -78,6 +78,9 @@ INDEXES: dict[str, list[IndexModel]] = {
     "polls": [_index(("status_id", ASC), unique=True)],
     "poll_votes": [_index(("poll_id", ASC))],
     "scheduled_statuses": [_index(("account_id", ASC), ("_id", DESC))],
+    "filters": [_index(("account_id", ASC), ("_id", ASC))],
+    "filter_versions": [],  # `_id` the account
+    "preview_cards": [],  # `_id` the link key
     "push_subscriptions": [_index(("account_id", ASC)), _index(("id", ASC), unique=True)],
     "instance_secrets": [],  # `_id` the name
     "media": [
@@ -96,6 +99,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "chat_senders": [],
     "chat_bans": [],
+    "chat_moderators": [_index(("streamer_id", ASC), ("created_at", ASC))],
+    "viewer_history": [_index(("stream_id", ASC), ("minute_ms", DESC))],
     "markers": [],  # `_id` "<account>:<timeline>"
     "custom_emojis": [],  # `_id` the shortcode
     "announcements": [],
@@ -128,6 +133,25 @@ INDEXES: dict[str, list[IndexModel]] = {
     "account_moderation": [_index(("approved", ASC)), _index(("suspended_at", ASC))],  # `_id`
     "reports": [_index(("target_account_id", ASC), ("_id", DESC)), _index(("resolved", ASC))],
     "audit_log": [],
+    "lists": [_index(("account_id", ASC), ("_id", ASC))],  # `_id`: the list id
+    # `_id`: "<list>:<account>"; a list's members, the lists of an author (the fan-out), an
+    # owner's memberships of an account (its lists of it; an unfollow)
+    "list_accounts": [
+        _index(("list_id", ASC), ("account_id", DESC)),
+        _index(("account_id", ASC)),
+        _index(("owner_id", ASC), ("account_id", ASC)),
+    ],
+    # `_id`: "<list>:<status>"
+    "list_feed": [
+        _index(("list_id", ASC), ("status_id", DESC)),
+        _index(("status_id", ASC)),
+        _index(("owner_id", ASC), ("author_id", ASC)),
+    ],
+    "conversations": [
+        _index(("account_id", ASC), ("thread_id", ASC), ("key", ASC), unique=True),
+        _index(("account_id", ASC), ("last_status_id", DESC)),
+        _index(("status_ids", ASC)),
+    ],
 }
 
 # Shard keys of the collections that grow with activity. The rest stay unsharded on the

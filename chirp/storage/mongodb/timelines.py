@@ -21,6 +21,7 @@ from chirp.storage.mongodb.base import (
     page_sort,
     unique_ids,
 )
+from chirp.storage.mongodb.lists import write_list_entries
 from chirp.storage.mongodb.schema import insert_new
 from chirp.storage.shared import FanOutOne
 
@@ -65,6 +66,7 @@ class MongoTimelines(MongoBase, FanOutOne):
         status = request.status
         if await self.db.statuses.find_one({"_id": status.id}, {"_id": 1}) is None:
             return []
+        await write_list_entries(self.db, request)
         owners: list[int] = []
         if request.to_followers:
             query: Doc = {"target_account_id": status.account_id}

@@ -13,15 +13,20 @@ from chirp.storage.sqlite.accounts import ACCOUNT_COLUMNS, SqliteAccounts, accou
 from chirp.storage.sqlite.announcements import SqliteAnnouncements
 from chirp.storage.sqlite.apps import SqliteApps
 from chirp.storage.sqlite.blocks import SqliteBlocks
+from chirp.storage.sqlite.cards import SqliteCards
 from chirp.storage.sqlite.conversation_mutes import SqliteConversationMutes
+from chirp.storage.sqlite.conversations import SqliteConversations
 from chirp.storage.sqlite.db import Database, make_scratch_dir
 from chirp.storage.sqlite.emojis import SqliteCustomEmojis
 from chirp.storage.sqlite.engagement import SqliteEngagement
+from chirp.storage.sqlite.filters import SqliteFilters
 from chirp.storage.sqlite.follow_requests import SqliteFollowRequests
 from chirp.storage.sqlite.follows import SqliteFollows
 from chirp.storage.sqlite.instance import SqliteInstance
 from chirp.storage.sqlite.links import SqliteLinks
+from chirp.storage.sqlite.lists import SqliteLists
 from chirp.storage.sqlite.live import SqliteLive
+from chirp.storage.sqlite.live_audience import SqliteLiveAudience
 from chirp.storage.sqlite.markers import SqliteMarkers
 from chirp.storage.sqlite.media import SqliteMedia
 from chirp.storage.sqlite.moderation import SqliteModeration
@@ -54,6 +59,7 @@ class SqliteStore(
     SqliteOutbox,
     SqliteMedia,
     SqliteLive,
+    SqliteLiveAudience,
     SqliteMarkers,
     SqliteCustomEmojis,
     SqliteAnnouncements,
@@ -69,6 +75,10 @@ class SqliteStore(
     SqliteBlocks,
     SqlitePolls,
     SqliteScheduledStatuses,
+    SqliteLists,
+    SqliteConversations,
+    SqliteFilters,
+    SqliteCards,
     SqliteWebPush,
 ):
     """Implements `chirp.core.ports.store.Store`; one mixin per aggregate."""

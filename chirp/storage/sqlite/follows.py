@@ -14,6 +14,7 @@ from chirp.core.ports.follows import Relationship
 from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.convert import req_dt, ts
 from chirp.storage.sqlite.db import placeholders
+from chirp.storage.sqlite.lists import remove_unfollowed_from_lists
 from chirp.storage.sqlite.paging import newest_first, page_bounds, page_order
 from chirp.storage.sqlite.statuses import record_event
 
@@ -74,6 +75,7 @@ class SqliteFollows(SqliteBase):
                 "UPDATE accounts SET followers_count = max(0, followers_count - 1) WHERE id = ?",
                 (target_account_id,),
             )
+            await remove_unfollowed_from_lists(tx, account_id, target_account_id)
             await record_event(tx, event, id_time(event.id))
         # The feed is in its own file, so its entries go in a transaction of their own: now,
         # and again from the unfollow's event (should this fail, or the process stop first).

@@ -14,6 +14,7 @@ from chirp.core.text import tag_key
 from chirp.storage.shared import FanOutOne
 from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.db import Database, placeholders, statement
+from chirp.storage.sqlite.lists import write_list_entries
 from chirp.storage.sqlite.paging import newest_first, page_bounds, page_order
 
 # A reply to someone reaches a home feed only if its owner follows that someone too (or it's a
@@ -147,6 +148,10 @@ class SqliteTimelines(SqliteBase, FanOutOne):
         await self.feeds.write_each(
             [self._write_pieces(pieces, reached) for pieces in transactions if pieces]
         )
+        if any(request.list_ids for request in requests):
+            # The lists live in the main file (their members go with the follows there).
+            async with self.db.transaction() as tx:
+                await write_list_entries(tx, requests)
         return reached
 
     async def _pieces(self, requests: Sequence[FanOut]) -> list[_Piece]:

@@ -412,6 +412,125 @@ await step("streaming_from_a_web_client", async () => {
   }
 });
 
+// --- Lists and direct conversations (Elk's and Phanpy's menus), with their streams -----------
+
+/** The first event of a subscription that `check` accepts, while `act` runs (retried until one
+ * arrives: the subscription reaches the server a moment after the socket opens). */
+async function firstEvent(subscribe, act, check) {
+  const instance = await anonymous.v2.instance.fetch();
+  const streaming = createStreamingAPIClient({
+    streamingApiUrl: instance.configuration.urls.streaming,
+    accessToken: tokens.ada,
+    implementation: BrowserWebSocket,
+    retry: 1,
+  });
+  const seen = [];
+  let failure = null;
+  const subscription = subscribe(streaming);
+  const reading = (async () => {
+    for await (const event of subscription) seen.push(event);
+  })().catch((error) => {
+    failure = error;
+  });
+  try {
+    let found = null;
+    for (let attempt = 0; attempt < 5 && !found && !failure; attempt++) {
+      const made = await act(attempt);
+      found =
+        (await eventually(
+          async () => seen.find((event) => check(event, made)),
+          (event) => event !== undefined || failure !== null,
+          2000,
+        )) ?? null;
+    }
+    if (failure) throw failure;
+    return found;
+  } finally {
+    subscription.unsubscribe();
+    streaming.close();
+    await Promise.race([reading, sleep(1000)]);
+  }
+}
+
+await step("lists", async () => {
+  const made = await ada().v1.lists.create({ title: "Masto friends", exclusive: false });
+  const all = await ada().v1.lists.list();
+  await ada().v1.lists.$select(made.id).accounts.create({ accountIds: [ids.bob] });
+  let refused = null;
+  try {
+    await ada().v1.lists.$select(made.id).accounts.create({ accountIds: [ids.dan] });
+  } catch (error) {
+    refused = error instanceof MastoHttpError ? error.statusCode : String(error);
+  }
+  const members = await ada().v1.lists.$select(made.id).accounts.list();
+  const bobsLists = await ada().v1.accounts.$select(ids.bob).lists.list();
+  const listed = await bob().v1.statuses.create({ status: "for my listeners" });
+  const timeline = await eventually(
+    () => ada().v1.timelines.list.$select(made.id).list({ limit: 5 }),
+    (page) => page.some((status) => status.id === listed.id),
+  );
+  const streamed = await firstEvent(
+    (streaming) => streaming.list.subscribe({ list: made.id }),
+    (attempt) => bob().v1.statuses.create({ status: `list live ${attempt}` }),
+    (event, made) => event.event === "update" && event.payload.id === made.id,
+  );
+  const renamed = await ada().v1.lists.$select(made.id).update({ title: "Renamed" });
+  await ada().v1.lists.$select(made.id).accounts.remove({ accountIds: [ids.bob] });
+  const membersAfter = await ada().v1.lists.$select(made.id).accounts.list();
+  await ada().v1.lists.$select(made.id).remove();
+  const listsAfter = await ada().v1.lists.list();
+  return {
+    title: made.title,
+    repliesPolicy: made.repliesPolicy,
+    exclusive: made.exclusive,
+    listed: all.map((list) => list.id).includes(made.id),
+    notFollowedStatus: refused,
+    members: members.map((account) => account.acct),
+    bobsLists: bobsLists.map((list) => list.title),
+    timelineHasIt: timeline.some((status) => status.id === listed.id),
+    streamed: streamed !== null,
+    streamedStream: streamed?.stream ?? null,
+    listId: made.id,
+    renamed: renamed.title,
+    membersAfter: membersAfter.length,
+    listedAfter: listsAfter.some((list) => list.id === made.id),
+  };
+});
+
+await step("conversations", async () => {
+  const acct = (await cy().v1.accounts.verifyCredentials()).acct;
+  const dm = await ada().v1.statuses.create({ status: `@${acct} just us`, visibility: "direct" });
+  const theirs = await eventually(
+    () => cy().v1.conversations.list(),
+    (page) => page.some((c) => c.lastStatus?.id === dm.id),
+  );
+  const conversation = theirs.find((c) => c.lastStatus?.id === dm.id);
+  const read = await cy().v1.conversations.$select(conversation.id).read();
+  const streamed = await firstEvent(
+    (streaming) => streaming.direct.subscribe(),
+    (attempt) =>
+      cy().v1.statuses.create({
+        status: `@ada reply ${attempt}`,
+        visibility: "direct",
+        inReplyToId: dm.id,
+      }),
+    (event, made) => event.event === "conversation" && event.payload.lastStatus?.id === made.id,
+  );
+  const mine = await ada().v1.conversations.list();
+  await cy().v1.conversations.$select(conversation.id).remove();
+  const theirsAfter = await cy().v1.conversations.list();
+  return {
+    unread: conversation.unread,
+    accounts: conversation.accounts.map((account) => account.acct),
+    readUnread: read.unread,
+    streamed: streamed !== null,
+    streamedUnread: streamed?.payload.unread ?? null,
+    streamedAccounts: streamed?.payload.accounts.map((account) => account.acct) ?? null,
+    streamedIsMine: mine.some((c) => c.id === streamed?.payload.id),
+    theirsAfter: theirsAfter.length,
+  };
+});
+
 // --- CORS: what a browser asks before a web client's first authenticated call -----------------
 
 await step("cors_preflight", async () => {
