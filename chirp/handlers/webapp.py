@@ -3,7 +3,7 @@
 
 GET /app/assets/:name      hashed bundles: cached for a year, immutable
 GET /home, /notifications, /search, /bookmarks, /favourites, /settings, /compose, /explore,
-    /login, /signup, /oauth-callback, /follow_requests, /live-now, /app
+    /login, /signup, /oauth-callback, /follow_requests, /live-now, /lists, /app
                            the app's `index.html` (`no-cache`: a deploy shows at once)
 GET /, /@:user, /@:user/with_replies, /@:user/:id, /tags/:name
                            the app for a browser that holds the `chirp_app=1` hint cookie (set by
@@ -20,6 +20,7 @@ https.
 from __future__ import annotations
 
 import functools
+import gzip
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +53,7 @@ APP_PATHS = (
     "/oauth-callback",
     "/follow_requests",
     "/live-now",
+    "/lists",
 )
 _TYPES = {
     ".js": "text/javascript",
@@ -70,6 +72,18 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 class Built:
     body: bytes
     content_type: str
+    gzipped: bytes  # compressed once, at first use: a phone on a slow link gets a third
+
+
+def _gzip(body: bytes) -> bytes:
+    return gzip.compress(body, 9, mtime=0)
+
+
+def _encoded(request: web.Request, built: Built) -> tuple[bytes, dict[str, str]]:
+    """The gzipped body for a client that accepts it (every browser), the plain one otherwise."""
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        return built.gzipped, {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+    return built.body, {"Vary": "Accept-Encoding"}
 
 
 @functools.cache
@@ -84,7 +98,8 @@ def _built_asset(name: str) -> Built | None:
     content_type = _TYPES.get(path.suffix)
     if content_type is None or not path.is_file() or path.parent != WEB_DIST / "assets":
         return None
-    return Built(path.read_bytes(), content_type)
+    body = path.read_bytes()
+    return Built(body, content_type, _gzip(body))
 
 
 def content_security_policy(settings: Settings, media_origins: list[str]) -> str:
@@ -145,14 +160,15 @@ async def built_asset(request: web.Request) -> web.StreamResponse:
     found = _built_asset(request.match_info["name"])
     if found is None:
         raise web.HTTPNotFound()
+    body, encoding = _encoded(request, found)
     return web.Response(
-        body=found.body,
+        body=body,
         content_type=found.content_type,
-        headers={"Cache-Control": IMMUTABLE, **NO_SNIFF},
+        headers={"Cache-Control": IMMUTABLE, **encoding, **NO_SNIFF},
     )
 
 
-def _app_or_public(public: Handler) -> Handler:
+def app_or_public(public: Handler) -> Handler:
     """The app for a signed-in browser (the hint cookie), the public page for anyone else."""
 
     async def page(request: web.Request) -> web.StreamResponse:
@@ -166,8 +182,8 @@ def _app_or_public(public: Handler) -> Handler:
 
 
 # Before `public_pages` in ROUTE_MODULES: the first route that matches a path answers it.
-routes.get("/")(_app_or_public(public_pages.home))
-routes.get(r"/@{username}")(_app_or_public(public_pages.profile))
-routes.get(r"/@{username}/with_replies")(_app_or_public(public_pages.profile_with_replies))
-routes.get(r"/@{username}/{id}")(_app_or_public(public_pages.status))
-routes.get(r"/tags/{name}")(_app_or_public(public_pages.tag))
+routes.get("/")(app_or_public(public_pages.home))
+routes.get(r"/@{username}")(app_or_public(public_pages.profile))
+routes.get(r"/@{username}/with_replies")(app_or_public(public_pages.profile_with_replies))
+routes.get(r"/@{username}/{id}")(app_or_public(public_pages.status))
+routes.get(r"/tags/{name}")(app_or_public(public_pages.tag))

@@ -18,9 +18,16 @@ from tests.web.node import WEB, require_chromium, require_node
 SCENARIOS = {
     "signup_login": "sign up, sign out (the token is revoked), sign in through the consent page",
     "live": "A posts a tag, a mention and a picture; B (390x844) follows A from the profile, sees "
-    "it arrive live and likes it; A's counter and notification update live",
+    "it arrive live, opens the picture in the lightbox and likes it; A's counter and "
+    "notification update live",
     "thread_edit_delete": "reply, the thread, an edit and a delete reach the other browser live",
-    "search": "search people and hashtags, open the hashtag page (390x844)",
+    "search": "search people and hashtags, the hashtag page gets a tweet live (390x844)",
+    "long_timeline": "3,000 tweets in the home timeline (390x844): all reachable by scrolling, "
+    "at most 60 cards and 3,000 DOM nodes in the document (a virtual list)",
+    "quality": "a poll posted and voted on; mute (undone in the settings), report and block; a "
+    "failed like rolled back with its message; 429 with its wait and offline worded; relative "
+    "times move on",
+    "lists": "A makes a list and adds B; B's tweet arrives live on the list's page; axe on both",
     "axe": "axe-core on every screen at 390x844 and 1280x900: no serious or critical violation",
 }
 
@@ -86,3 +93,28 @@ def test_reconnect_after_a_restart_misses_no_tweet(tmp_path: Path) -> None:
         if browser is not None and browser.poll() is None:
             browser.kill()
         server.stop()
+
+
+def test_live_video_inside_the_app(tmp_path: Path) -> None:
+    """A followers-only stream published over RTMP: the follower finds it under "Live now",
+    watches it inside the app (the video plays) and chats with the streamer both ways."""
+    from tests.e2e.test_watch_chromium import live_stream
+
+    node = require_node()
+    require_chromium()
+    with live_stream(tmp_path, visibility="private", title="tone", size="640x360") as live:
+        assert live.fan is not None
+        result = subprocess.run(
+            [node, "e2e/run.mjs", live.node.url, "watch"],
+            cwd=WEB,
+            env={
+                **os.environ,
+                "CHIRP_E2E_FAN_TOKEN": live.fan["token"],
+                "CHIRP_E2E_STREAMER_TOKEN": live.streamer["token"],
+                "CHIRP_E2E_STREAM_ID": str(live.stream["id"]),
+            },
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr

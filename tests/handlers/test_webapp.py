@@ -57,6 +57,20 @@ async def test_the_shell_loads_only_external_scripts_that_are_served_immutable(
         assert len(await response.read()) > 100
 
 
+async def test_assets_are_gzipped_for_clients_that_accept_it(client: TestClient) -> None:
+    html = await (await client.get("/home")).text()
+    script = re.findall(r'src="(/app/assets/[^"]+\.js)"', html)[0]
+    plain = await client.get(script, headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers
+    assert plain.headers["Vary"] == "Accept-Encoding"
+    zipped = await client.get(script, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert zipped.headers["Vary"] == "Accept-Encoding"
+    assert zipped.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert int(zipped.headers["Content-Length"]) < len(await plain.read()) / 2
+    assert await zipped.read() == await plain.read()  # the client inflates it
+
+
 async def test_unknown_and_traversing_asset_names_are_404(client: TestClient) -> None:
     for name in ("nope.js", "..%2Findex.html", "index.html", "x.exe"):
         response = await client.get(f"/app/assets/{name}")
@@ -106,3 +120,24 @@ async def test_an_unbuilt_checkout_says_how_to_build(
     assert "npm" in await response.text()
     # and the public pages still answer, cookie or not
     assert (await client.get("/", headers=HINT)).status == 200
+
+
+async def test_a_live_streams_page_hands_over_to_the_apps_watch_screen(
+    client: TestClient, alice: User
+) -> None:
+    created = await client.post(
+        "/api/v1/chirp/streams", headers=alice.headers, json={"title": "birds live"}
+    )
+    assert created.status == 200, await created.text()
+    path = f"/live/{(await created.json())['id']}"
+    public = await client.get(path)
+    assert public.status == 200
+    assert not is_app(await public.text())
+    assert "birds live" in await public.text()  # the standalone watch page, for link previews
+    assert public.headers["Vary"] == "Cookie"
+    app = await client.get(path, headers=HINT)
+    assert app.status == 200
+    assert is_app(await app.text())
+    studio = await client.get("/live/studio", headers=HINT)
+    assert studio.status == 200
+    assert not is_app(await studio.text())  # the studio stays its own page

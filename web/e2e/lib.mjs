@@ -19,6 +19,7 @@ export async function open(browser, base, options = DESKTOP) {
   page.on("console", (m) => m.type() === "error" && !/Failed to load resource/.test(m.text()) && page.problems.push(m.text()));
   page.on("pageerror", (e) => page.problems.push(String(e)));
   page.setDefaultTimeout(15000);
+  page.setDefaultNavigationTimeout(30000); // a loaded CI machine can take long to answer a page
   return page;
 }
 
@@ -47,4 +48,29 @@ export async function logIn(page, username, password = "correct horse battery") 
 
 export function check(condition, message) {
   if (!condition) throw new Error(`check failed: ${message}`);
+}
+
+/** Signs a page in with a token made over the API (the test's own users): as after a sign in. */
+export async function useToken(page, token) {
+  await page.goto("/healthz");
+  await page.evaluate((t) => {
+    localStorage.setItem("chirp.token", t);
+    document.cookie = "chirp_app=1; path=/; SameSite=Lax";
+  }, token);
+}
+
+let axeSource = null;
+/** axe-core on the page as it is: the serious and critical violations, worded. */
+export async function axeViolations(page) {
+  if (!axeSource) {
+    const { readFile } = await import("node:fs/promises");
+    const { createRequire } = await import("node:module");
+    axeSource = await readFile(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+  }
+  // Evaluated through the DevTools protocol: the page's CSP (no inline script) stays on.
+  await page.evaluate(axeSource);
+  return page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
+  });
 }

@@ -15,7 +15,7 @@ try {
     document.cookie = "chirp_app=1; path=/";
   }, tokenB);
   await page.goto("/home");
-  await page.locator(".banner.quiet").waitFor({ state: "detached" });
+  await page.locator("html[data-stream=open]").waitFor();
   await page.evaluate(() => {
     window.__seen = {};
     new MutationObserver(() => {

@@ -92,6 +92,7 @@ export function keep(accessToken: string): void {
 
 export function forget(): void {
   localStorage.removeItem("chirp.token");
+  localStorage.removeItem("chirp.me");
   document.cookie = `${HINT_COOKIE}=; path=/; max-age=0; SameSite=Lax`;
   token.value = null;
 }

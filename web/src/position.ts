@@ -21,20 +21,32 @@ export function comparePositions(a: string, b: string): number {
  */
 export class StreamCursor {
   last: string | null;
+  // One event can reach a tab on several of its streams (a tweet with a followed hashtag: on
+  // `user` and on `hashtag`), each frame with the event's position: which streams had the last.
+  private seenAtLast = new Set<string>();
   constructor(last: string | null = null) {
     this.last = last;
   }
 
-  accept(id: string | undefined): boolean {
+  accept(id: string | undefined, stream = ""): boolean {
     if (!id) return true;
-    if (this.last !== null && comparePositions(id, this.last) <= 0) return false;
+    if (this.last !== null) {
+      const order = comparePositions(id, this.last);
+      if (order < 0 || (order === 0 && (this.seenAtLast.has(stream) || this.seenAtLast.size === 0))) return false;
+      if (order === 0) {
+        this.seenAtLast.add(stream);
+        return true;
+      }
+    }
     this.last = id;
+    this.seenAtLast = new Set([stream]);
     return true;
   }
 
   /** After `chirp.reset` the history no longer reaches back: start again from REST. */
   reset(): void {
     this.last = null;
+    this.seenAtLast.clear();
   }
 }
 

@@ -5,10 +5,10 @@ import { signal } from "@preact/signals";
 
 export const route = signal<URL>(new URL(location.href));
 
-const APP_PREFIXES = ["/home", "/notifications", "/search", "/explore", "/bookmarks", "/favourites", "/settings", "/compose", "/@", "/tags/", "/live-now", "/login", "/signup", "/follow_requests"];
+const APP_PREFIXES = ["/home", "/notifications", "/search", "/explore", "/bookmarks", "/favourites", "/settings", "/compose", "/@", "/tags/", "/live-now", "/login", "/signup", "/follow_requests", "/lists"];
 
 export function isAppPath(path: string): boolean {
-  return path === "/" || APP_PREFIXES.some((p) => path === p || path.startsWith(p.endsWith("/") || p === "/@" ? p : p + "/") || path.startsWith(p + "?"));
+  return path === "/" || /^\/live\/\d+$/.test(path) || APP_PREFIXES.some((p) => path === p || path.startsWith(p.endsWith("/") || p === "/@" ? p : p + "/") || path.startsWith(p + "?"));
 }
 
 export function navigate(to: string, replace = false): void {

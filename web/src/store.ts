@@ -7,7 +7,18 @@ import type { Account, Status } from "./types";
 // the stream edits it or its counters change, and an optimistic like shows everywhere at once.
 
 const statuses = new Map<string, Signal<Status>>();
-export const me = signal<Account | null>(null);
+// The signed-in account, remembered between visits so the first screen (navigation, compose)
+// is drawn complete at once and does not shift when verify_credentials answers.
+const ME_KEY = "chirp.me";
+function remembered(): Account | null {
+  try {
+    return localStorage.getItem("chirp.token") ? (JSON.parse(localStorage.getItem(ME_KEY) ?? "null") as Account | null) : null;
+  } catch {
+    return null;
+  }
+}
+export const me = signal<Account | null>(remembered());
+me.subscribe((a) => (a ? localStorage.setItem(ME_KEY, JSON.stringify(a)) : localStorage.removeItem(ME_KEY)));
 export const toasts = signal<{ id: number; text: string; error: boolean }[]>([]);
 let toastId = 0;
 
@@ -34,6 +45,8 @@ export function remember(status: Status): Signal<Status> {
       reblogged: status.reblogged ?? old.reblogged,
       bookmarked: status.bookmarked ?? old.bookmarked,
       pinned: status.pinned ?? old.pinned,
+      // A vote cannot be taken back: a payload without the viewer's vote keeps ours.
+      poll: status.poll && old.poll?.voted && status.poll.id === old.poll.id && !status.poll.voted ? { ...status.poll, voted: true, own_votes: old.poll.own_votes ?? [] } : status.poll,
     };
     return known;
   }
@@ -54,6 +67,12 @@ export const deleted = signal<Set<string>>(new Set());
 
 export function forgetStatus(id: string): void {
   deleted.value = new Set([...deleted.value, id]);
+}
+
+/** After a block or mute: that account's tweets (and retweets of them) leave every list at once. */
+export function hideAccount(accountId: string): void {
+  const gone = [...statuses.values()].filter((s) => s.value.account.id === accountId || s.value.reblog?.account.id === accountId).map((s) => s.value.id);
+  deleted.value = new Set([...deleted.value, ...gone]);
 }
 
 export function applyCounts(counts: { id: string; replies_count: number; reblogs_count: number; favourites_count: number; quotes_count?: number }): void {

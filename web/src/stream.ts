@@ -11,10 +11,16 @@ export type StreamEvent = { event: string; payload: unknown; stream: string[] };
 type Listener = (e: StreamEvent) => void;
 
 export const connected = signal(false);
+/** A socket that was open (or never opened) dropped and a retry is pending: worth a banner. */
+export const reconnecting = signal(false);
+// Also on the document, for tests and tools that wait for the live connection.
+connected.subscribe((open) => (document.documentElement.dataset.stream = open ? "open" : "closed"));
 const listeners = new Set<Listener>();
 const cursor = new StreamCursor(sessionStorage.getItem("chirp.stream.last"));
 const counted = new Map<string, number>(); // status id -> how many views show it
 const tags = new Map<string, number>();
+const lives = new Set<string>();
+const lists = new Map<string, number>(); // live streams whose chat and viewer count this tab follows
 let socket: WebSocket | null = null;
 let retry = 0;
 let openedBefore = false;
@@ -44,12 +50,16 @@ export function connect(): void {
   ws.onopen = () => {
     retry = 0;
     connected.value = true;
+    reconnecting.value = false;
     // A reconnect with no position to resume from (nothing had arrived yet) cannot be
     // replayed: reload over REST as after `chirp.reset`.
     if (openedBefore && !cursor.last) dispatch({ event: "chirp.reset", payload: {}, stream: ["user"] });
     openedBefore = true;
     for (const id of counted.keys()) send({ type: "subscribe", stream: "status", id });
     for (const tag of tags.keys()) send({ type: "subscribe", stream: "hashtag", tag });
+    for (const id of lives) send({ type: "subscribe", stream: "chirp:live", id });
+    for (const list of lists.keys()) send({ type: "subscribe", stream: "list", list });
+    if (lives.size) dispatch({ event: "chirp.live.resubscribed", payload: {}, stream: ["chirp:live"] });
   };
   ws.onmessage = (message) => {
     let frame: { event?: string; payload?: string; stream?: string[]; id?: string };
@@ -58,7 +68,7 @@ export function connect(): void {
     } catch {
       return;
     }
-    if (!frame.event || !cursor.accept(frame.id)) return;
+    if (!frame.event || !cursor.accept(frame.id, (frame.stream ?? []).join(":"))) return;
     if (frame.id) sessionStorage.setItem("chirp.stream.last", frame.id);
     if (frame.event === "chirp.reset") {
       cursor.reset();
@@ -79,6 +89,7 @@ export function connect(): void {
     socket = null;
     connected.value = false;
     if (!token.value || event.code === 1008) return; // signed out or token revoked
+    reconnecting.value = true;
     const delay = Math.min(30_000, 500 * 2 ** retry++) * (0.5 + Math.random() / 2);
     timer = setTimeout(connect, delay);
   };
@@ -88,35 +99,45 @@ export function disconnect(): void {
   if (timer) clearTimeout(timer);
   socket?.close();
   socket = null;
+  reconnecting.value = false;
+}
+
+/** A subscription shared by every view that needs it: sent with the first, dropped with the last. */
+function shared(held: Map<string, number>, key: string, frame: Record<string, string>): () => void {
+  const n = held.get(key) ?? 0;
+  held.set(key, n + 1);
+  if (n === 0) send({ type: "subscribe", ...frame });
+  return () => {
+    const left = (held.get(key) ?? 1) - 1;
+    if (left > 0) held.set(key, left);
+    else {
+      held.delete(key);
+      send({ type: "unsubscribe", ...frame });
+    }
+  };
 }
 
 /** Live counters for a tweet while a view shows it. */
-export function watchCounts(id: string): () => void {
-  const n = counted.get(id) ?? 0;
-  counted.set(id, n + 1);
-  if (n === 0) send({ type: "subscribe", stream: "status", id });
+export const watchCounts = (id: string) => shared(counted, id, { stream: "status", id });
+export const watchTag = (tag: string) => shared(tags, tag, { stream: "hashtag", tag });
+/** A list's timeline, live, while its page is open. */
+export const watchList = (list: string) => shared(lists, list, { stream: "list", list });
+
+/** A live stream's chat, viewer count and end (Chirp's `chirp:live` stream) while its page is open. */
+export function watchLive(id: string): () => void {
+  lives.add(id);
+  send({ type: "subscribe", stream: "chirp:live", id });
   return () => {
-    const left = (counted.get(id) ?? 1) - 1;
-    if (left > 0) counted.set(id, left);
-    else {
-      counted.delete(id);
-      send({ type: "unsubscribe", stream: "status", id });
-    }
+    lives.delete(id);
+    send({ type: "unsubscribe", stream: "chirp:live", id });
   };
 }
 
-export function watchTag(tag: string): () => void {
-  const n = tags.get(tag) ?? 0;
-  tags.set(tag, n + 1);
-  if (n === 0) send({ type: "subscribe", stream: "hashtag", tag });
-  return () => {
-    const left = (tags.get(tag) ?? 1) - 1;
-    if (left > 0) tags.set(tag, left);
-    else {
-      tags.delete(tag);
-      send({ type: "unsubscribe", stream: "hashtag", tag });
-    }
-  };
+/** Sends a chat line over the socket; false when it is not open (the caller posts over REST). */
+export function sendChat(id: string, text: string): boolean {
+  if (socket?.readyState !== WebSocket.OPEN) return false;
+  socket.send(JSON.stringify({ type: "chat", id, text }));
+  return true;
 }
 
 addEventListener("online", () => {

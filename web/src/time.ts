@@ -10,3 +10,8 @@ export function relativeTime(iso: string, now = Date.now()): string {
   if (s < 7 * 86400) return t.time.d(Math.floor(s / 86400));
   return new Date(iso).toLocaleDateString(undefined, { day: "numeric", month: "short", year: new Date(iso).getFullYear() === new Date(now).getFullYear() ? undefined : "numeric" });
 }
+
+/** How long until `iso` (a poll's end), in the same short words. */
+export function timeLeft(iso: string, now = Date.now()): string {
+  return relativeTime(new Date(now - Math.max(0, Date.parse(iso) - now)).toISOString(), now);
+}

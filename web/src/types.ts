@@ -14,6 +14,10 @@ export interface Attachment {
 }
 export interface Tag { name: string; url: string; following?: boolean; history?: { day: string; uses: string; accounts: string }[] }
 export interface Mention { id: string; username: string; acct: string; url: string }
+export interface Poll {
+  id: string; expires_at: string | null; expired: boolean; multiple: boolean; votes_count: number; voters_count: number | null;
+  options: { title: string; votes_count: number | null }[]; voted?: boolean; own_votes?: number[];
+}
 export interface Status {
   id: string; uri: string; url: string | null; created_at: string; edited_at: string | null; account: Account;
   content: string; spoiler_text: string; sensitive: boolean; visibility: "public" | "unlisted" | "private" | "direct";
@@ -22,6 +26,7 @@ export interface Status {
   replies_count: number; reblogs_count: number; favourites_count: number; quotes_count?: number;
   favourited?: boolean; reblogged?: boolean; bookmarked?: boolean; pinned?: boolean;
   quote?: { state: string; quoted_status: Status | null } | null;
+  poll?: Poll | null;
 }
 export interface Relationship { id: string; following: boolean; followed_by: boolean; requested: boolean; blocking?: boolean; muting?: boolean }
 export interface Notification { id: string; type: string; created_at: string; account: Account; status?: Status | null; group_key?: string }
@@ -32,5 +37,5 @@ export interface NotificationGroup {
 }
 export interface GroupedNotifications { accounts: Account[]; statuses: Status[]; notification_groups: NotificationGroup[] }
 export interface Token { access_token: string; token_type: string; scope: string; created_at: number }
-export interface LiveStream { id: string; title?: string; account: Account; url?: string; viewers_count?: number; state?: string; poster_url?: string | null; preview_url?: string | null }
+export interface LiveStream { id: string; title?: string; account: Account; url?: string; viewers_count?: number; state?: "created" | "live" | "ended"; playback_url?: string | null; watch_url?: string; poster_url?: string | null; preview_url?: string | null }
 export interface StatusEdit { content: string; spoiler_text: string; created_at: string; account: Account; media_attachments: Attachment[] }

@@ -25,6 +25,18 @@ describe("StreamCursor: filling the gap after a reconnect", () => {
     expect(c.accept("1-6")).toBe(false);
     expect(c.last).toBe("1-7");
   });
+  it("passes one event once on each stream it reaches (user and hashtag), never twice on one", () => {
+    const c = new StreamCursor();
+    expect(c.accept("1-7", "user")).toBe(true);
+    expect(c.accept("1-7", "hashtag:birds")).toBe(true);
+    expect(c.accept("1-7", "user")).toBe(false);
+    expect(c.accept("1-8", "user")).toBe(true);
+    expect(c.accept("1-7", "hashtag:birds")).toBe(false); // older than the last: a replay
+  });
+  it("after a reload, the remembered position alone drops its own replay", () => {
+    const c = new StreamCursor("1-7");
+    expect(c.accept("1-7", "user")).toBe(false);
+  });
   it("passes frames without an id (live counters) without moving", () => {
     const c = new StreamCursor("1-5");
     expect(c.accept(undefined)).toBe(true);

@@ -1,7 +1,7 @@
 // Every string the app shows, in one place, ready for translation.
 export const en = {
   appName: "Chirp",
-  nav: { home: "Home", notifications: "Notifications", search: "Search", explore: "Explore", bookmarks: "Bookmarks", favourites: "Likes", profile: "Profile", settings: "Settings", live: "Live now", compose: "Post", main: "Main navigation", more: "More", signOut: "Sign out" },
+  nav: { home: "Home", notifications: "Notifications", search: "Search", explore: "Explore", bookmarks: "Bookmarks", favourites: "Likes", profile: "Profile", settings: "Settings", live: "Live now", compose: "Post", main: "Main navigation", more: "More", signOut: "Sign out", skip: "Skip to content", lists: "Lists" },
   time: { now: "now", s: (n: number) => `${n}s`, m: (n: number) => `${n}m`, h: (n: number) => `${n}h`, d: (n: number) => `${n}d` },
   errors: {
     offline: "You are offline. Chirp will catch up when the connection is back.",
@@ -70,6 +70,33 @@ export const en = {
   explore: { title: "Explore", trendingTags: "Trending hashtags", trendingPosts: "Trending posts", uses: (n: string) => (n === "1" ? "1 post" : `${n} posts`) },
   tag: { follow: "Follow hashtag", unfollow: "Unfollow hashtag" },
   live: { title: "Live now", none: "Nobody you follow is live right now.", watch: "Watch", studio: "Go live", viewers: (n: number) => `${n} watching` },
+  safety: {
+    block: (acct: string) => `Block @${acct}`, unblock: "Unblock", mute: (acct: string) => `Mute @${acct}`, unmute: "Unmute",
+    report: (acct: string) => `Report @${acct}`, reportPost: "Report post", reportTitle: (acct: string) => `Report @${acct}`,
+    blocked: (acct: string) => `Blocked @${acct}`, unblocked: (acct: string) => `Unblocked @${acct}`,
+    muted: (acct: string) => `Muted @${acct}`, unmuted: (acct: string) => `Unmuted @${acct}`,
+    category: "Why", spam: "Spam", violation: "It breaks the server's rules", other: "Something else",
+    comment: "Anything the moderators should know", send: "Send report", reported: "Report sent to the moderators",
+    blockedTitle: "Blocked accounts", mutedTitle: "Muted accounts", none: "Nobody here.", profileMenu: "More options for this account",
+  },
+  lists: {
+    title: "Lists", newTitle: "New list's name", create: "Create", none: "No lists yet.", members: "Members",
+    addPlaceholder: "Add someone you follow: @handle", add: "Add", remove: "Remove", added: (acct: string) => `Added @${acct}`,
+    empty: "Nothing in this list yet.",
+  },
+  poll: {
+    label: "Poll", add: "Add a poll", remove: "Remove the poll", option: (n: number) => `Choice ${n}`, removeOption: (n: number) => `Remove choice ${n}`,
+    addOption: "Add a choice", duration: "Poll length", multiple: "Allow several choices", vote: "Vote", yourVote: "your vote",
+    voters: (n: number) => (n === 1 ? "1 person" : `${n} people`), closed: "Closed", open: "Open", endsIn: (d: string) => `ends in ${d}`,
+  },
+  watch: {
+    live: "LIVE", ended: "Ended", soon: "Starting soon", chat: "Chat", say: "Say something", send: "Send",
+    delete: "Delete", deleteMessage: "Delete this message", chatClosed: "The stream has ended; chat is closed.",
+    notFound: "This stream does not exist, or it is for its streamer's followers only.",
+    notYet: "The stream has not started yet. It will play here as soon as it goes live.", over: "The stream has ended.",
+    cannotPlay: "This browser cannot play live video.", pressPlay: "Press play to start watching.",
+    slowDown: (s: number) => `Slow down: you can send again in ${s} s.`, player: (who: string) => `${who}'s live video`,
+  },
   settings: {
     title: "Settings", profile: "Profile", displayName: "Display name", bio: "Bio", avatar: "Avatar", header: "Header",
     fields: "Profile fields", fieldName: "Label", fieldValue: "Content", locked: "Approve followers manually",

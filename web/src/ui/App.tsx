@@ -6,30 +6,64 @@ import { t } from "../i18n";
 import { countLive, loadUnread, unread } from "../notifications";
 import { navigate, route } from "../router";
 import { forgetStatus, loadMe, me, remember, toasts, applyCounts } from "../store";
-import { connect, connected, disconnect, onStream } from "../stream";
+import { connect, disconnect, onStream, reconnecting } from "../stream";
 import type { Status } from "../types";
 import { ComposeModal } from "./Compose";
 import { composing, openCompose } from "./compose-state";
 import { Lightbox } from "./Lightbox";
-import * as S from "./screens";
+import { Home, SearchBox, SideTrends } from "./home";
 import { Avatar } from "./Status";
 import { Icon, type IconName } from "./icons";
+import { lazy } from "./lazy";
+import { ReportDialog, ShunnedList } from "./Safety";
+
+const Watch = lazy(() => import("./Watch").then((m) => m.Watch));
+const screens = () => import("./screens");
+const S = {
+  Callback: lazy(() => screens().then((m) => m.Callback)),
+  Welcome: lazy(() => screens().then((m) => m.Welcome)),
+  Notifications: lazy(() => screens().then((m) => m.Notifications)),
+  Search: lazy(() => screens().then((m) => m.Search)),
+  Explore: lazy(() => screens().then((m) => m.Explore)),
+  Bookmarks: lazy(() => screens().then((m) => m.Bookmarks)),
+  Favourites: lazy(() => screens().then((m) => m.Favourites)),
+  Settings: lazy(() => screens().then((m) => m.Settings)),
+  LiveNow: lazy(() => screens().then((m) => m.LiveNow)),
+  FollowRequests: lazy(() => screens().then((m) => m.FollowRequests)),
+  TagPage: lazy(() => screens().then((m) => m.TagPage)),
+  Thread: lazy(() => screens().then((m) => m.Thread)),
+  Profile: lazy(() => screens().then((m) => m.Profile)),
+  Lists: lazy(() => import("./Lists").then((m) => m.Lists)),
+  ListPage: lazy(() => import("./Lists").then((m) => m.ListPage)),
+};
+// Fetched once the first screen is up, so moving to another screen needs no round trip.
+// A failure (offline) is no error: the screen asks again when it is shown.
+const prefetch = () => void screens().catch(() => undefined);
+if ("requestIdleCallback" in window) requestIdleCallback(prefetch);
+else setTimeout(prefetch, 1000);
 
 function Screen() {
   const url = route.value;
   const path = decodeURIComponent(url.pathname);
   if (path === "/oauth-callback") return <S.Callback />;
   if (!token.value) return <S.Welcome mode={path === "/signup" ? "signup" : "login"} />;
-  if (path === "/" || path === "/home" || path === "/app" || path === "/login" || path === "/signup") return <S.Home />;
+  if (path === "/" || path === "/home" || path === "/app" || path === "/login" || path === "/signup") return <Home />;
   if (path === "/notifications") return <S.Notifications />;
   if (path === "/search") return <S.Search />;
   if (path === "/explore") return <S.Explore />;
   if (path === "/bookmarks") return <S.Bookmarks />;
   if (path === "/favourites") return <S.Favourites />;
   if (path === "/settings") return <S.Settings />;
+  if (path === "/settings/blocks") return <ShunnedList kind="blocks" />;
+  if (path === "/settings/mutes") return <ShunnedList kind="mutes" />;
   if (path === "/live-now") return <S.LiveNow />;
   if (path === "/follow_requests") return <S.FollowRequests />;
-  if (path === "/compose") return <S.Home />;
+  if (path === "/compose") return <Home />;
+  if (path === "/lists") return <S.Lists />;
+  const list = /^\/lists\/(\d+)$/.exec(path);
+  if (list) return <S.ListPage id={list[1]!} />;
+  const live = /^\/live\/(\d+)$/.exec(path);
+  if (live) return <Watch id={live[1]!} />;
   const tag = /^\/tags\/([^/]+)$/.exec(path);
   if (tag) return <S.TagPage name={tag[1]!} />;
   const profile = /^\/@([^/]+)(?:\/(with_replies|followers|following|\d+))?$/.exec(path);
@@ -46,9 +80,12 @@ function NavLink({ href, label, icon, badge = 0 }: { href: string; label: string
   const path = route.value.pathname;
   const current = path === href || (href === "/home" && path === "/");
   return (
-    <a href={href} class={`nav-link${current ? " current" : ""}`} aria-current={current ? "page" : undefined} aria-label={badge ? `${label}, ${t.notifications.unread(badge)}` : label}>
-      <span class="nav-icon" aria-hidden="true"><Icon name={icon} filled={current && icon !== "hash" && icon !== "search"} size={24} />{badge > 0 && <span class="badge-dot">{badge > 99 ? "99+" : badge}</span>}</span>
+    <a href={href} class={`nav-link${current ? " current" : ""}`} aria-current={current ? "page" : undefined} aria-label={badge ? `${label} ${t.notifications.unread(badge)}` : label}>
+      <span class="nav-icon" aria-hidden="true"><Icon name={icon} filled={current && icon !== "hash" && icon !== "search"} size={24} /></span>
       <span class="nav-label">{label}</span>
+      {/* After the label, drawn over the icon: the visible text reads in the name's order. */}
+      {badge > 0 && " "}
+      {badge > 0 && <span class="badge-dot">{badge > 99 ? "99+" : badge}</span>}
     </a>
   );
 }
@@ -124,7 +161,7 @@ export function App() {
   if (!token.value) return <><Screen /><Toasts /></>;
   return (
     <div class="layout">
-      <a class="skip" href="#main">Skip to content</a>
+      <a class="skip" href="#main">{t.nav.skip}</a>
       <nav class="sidebar" aria-label={t.nav.main}>
         <a class="brand" href="/home" aria-label={t.appName}><Icon name="logo" filled size={30} /></a>
         <NavLink href="/home" label={t.nav.home} icon="home" />
@@ -134,6 +171,7 @@ export function App() {
         <NavLink href="/bookmarks" label={t.nav.bookmarks} icon="bookmark" />
         <NavLink href="/favourites" label={t.nav.favourites} icon="heart" />
         <NavLink href="/live-now" label={t.nav.live} icon="live" />
+        <NavLink href="/lists" label={t.nav.lists} icon="list" />
         {me.value && <NavLink href={`/@${me.value.acct}`} label={t.nav.profile} icon="user" />}
         <NavLink href="/settings" label={t.nav.settings} icon="settings" />
         <button class="primary compose-button" onClick={() => openCompose()} aria-label={t.nav.compose}><span aria-hidden="true"><Icon name="compose" size={24} /></span><span class="nav-label">{t.nav.compose}</span></button>
@@ -144,17 +182,18 @@ export function App() {
         )}
       </nav>
       <main id="main" tabIndex={-1}>
-        {!online.value ? <p class="banner" role="status">{t.banner.offline}</p> : !connected.value && <p class="banner quiet" role="status">{t.banner.reconnecting}</p>}
+        {!online.value ? <p class="banner" role="status">{t.banner.offline}</p> : reconnecting.value && <p class="banner quiet" role="status">{t.banner.reconnecting}</p>}
         <Screen />
       </main>
       <aside class="side">
-        <S.SearchBox />
-        <S.SideTrends />
+        <SearchBox />
+        <SideTrends />
         <p class="muted"><button class="link" onClick={() => (help.value = true)}>{t.help.open}</button></p>
       </aside>
       {composing.value && <ComposeModal target={composing.value} />}
       {help.value && <Help onClose={() => (help.value = false)} />}
       <Lightbox />
+      <ReportDialog />
       <Toasts />
     </div>
   );

@@ -8,19 +8,22 @@ import type { Attachment, Status } from "../types";
 import { type ComposeTarget, closeCompose } from "./compose-state";
 import { Avatar } from "./Status";
 import { Icon } from "./icons";
+import { type PollDraft, PollEditor } from "./Poll";
 
 type Visibility = Status["visibility"];
 interface Draft { key: string; file: File; preview: string; progress: number; media: Attachment | null; alt: string; error: string | null }
 
-const limits = { characters: 500, attachments: 4 };
+const limits = { characters: 500, attachments: 4, pollOptions: 4, pollOptionLength: 50 };
 let limitsLoaded = false;
 async function loadLimits() {
   if (limitsLoaded) return;
   limitsLoaded = true;
   try {
-    const i = await get<{ configuration: { statuses: { max_characters: number; max_media_attachments: number } } }>("/api/v2/instance");
+    const i = await get<{ configuration: { statuses: { max_characters: number; max_media_attachments: number }; polls?: { max_options: number; max_characters_per_option: number } } }>("/api/v2/instance");
     limits.characters = i.configuration.statuses.max_characters;
     limits.attachments = i.configuration.statuses.max_media_attachments;
+    limits.pollOptions = i.configuration.polls?.max_options ?? limits.pollOptions;
+    limits.pollOptionLength = i.configuration.polls?.max_characters_per_option ?? limits.pollOptionLength;
   } catch {
     limitsLoaded = false;
   }
@@ -41,6 +44,7 @@ export function Compose({ target, inline = false }: { target: ComposeTarget; inl
   const visibility = useSignal<Visibility>(edit?.visibility ?? (replyTo && replyTo.visibility !== "public" ? replyTo.visibility : defaultVisibility));
   const sensitive = useSignal(edit?.sensitive ?? me.value?.source?.sensitive ?? false);
   const drafts = useSignal<Draft[]>(edit ? edit.media_attachments.map((m) => ({ key: m.id, file: new File([], ""), preview: m.preview_url ?? "", progress: 1, media: m, alt: m.description ?? "", error: null })) : []);
+  const poll = useSignal<PollDraft | null>(null);
   const busy = useSignal(false);
   const area = useRef<HTMLTextAreaElement>(null);
   const fileInput = useRef<HTMLInputElement>(null);
@@ -55,6 +59,7 @@ export function Compose({ target, inline = false }: { target: ComposeTarget; inl
   const left = limits.characters - used;
   const uploading = drafts.value.some((d) => !d.media && !d.error);
   const empty = !text.value.trim() && !drafts.value.length;
+  const pollIncomplete = !!poll.value && poll.value.options.filter((o) => o.trim()).length < 2;
 
   const setDraft = (key: string, change: Partial<Draft>) => (drafts.value = drafts.value.map((d) => (d.key === key ? { ...d, ...change } : d)));
   const addFiles = (files: FileList | null) => {
@@ -72,7 +77,7 @@ export function Compose({ target, inline = false }: { target: ComposeTarget; inl
 
   const submit = async (e?: Event) => {
     e?.preventDefault();
-    if (busy.value || left < 0 || empty || uploading) return;
+    if (busy.value || left < 0 || empty || uploading || pollIncomplete) return;
     busy.value = true;
     try {
       const media = drafts.value.filter((d) => d.media);
@@ -83,6 +88,7 @@ export function Compose({ target, inline = false }: { target: ComposeTarget; inl
         sensitive: sensitive.value || (cwOn.value && !!cw.value),
         media_ids: media.map((d) => d.media!.id),
       };
+      if (poll.value) body.poll = { options: poll.value.options.map((o) => o.trim()).filter(Boolean), expires_in: poll.value.expiresIn, multiple: poll.value.multiple };
       let posted: Status;
       if (edit) posted = (await request<Status>("PUT", `/api/v1/statuses/${edit.id}`, body)).data;
       else {
@@ -96,6 +102,7 @@ export function Compose({ target, inline = false }: { target: ComposeTarget; inl
       text.value = "";
       cw.value = "";
       drafts.value = [];
+      poll.value = null;
       if (!inline) closeCompose();
     } catch (error) {
       failed(error);
@@ -136,9 +143,11 @@ export function Compose({ target, inline = false }: { target: ComposeTarget; inl
               ))}
             </ul>
           )}
+          {poll.value && <PollEditor draft={poll.value} change={(d) => (poll.value = d)} maxOptions={limits.pollOptions} maxLength={limits.pollOptionLength} />}
           <div class="tools">
             <input ref={fileInput} type="file" accept="image/*,video/*" multiple hidden onChange={(e) => { addFiles(e.currentTarget.files); e.currentTarget.value = ""; }} />
-            <button type="button" class="icon" aria-label={t.compose.addMedia} title={t.compose.addMedia} disabled={drafts.value.length >= limits.attachments} onClick={() => fileInput.current?.click()}><Icon name="image" /></button>
+            <button type="button" class="icon" aria-label={t.compose.addMedia} title={t.compose.addMedia} disabled={drafts.value.length >= limits.attachments || !!poll.value} onClick={() => fileInput.current?.click()}><Icon name="image" /></button>
+            {!edit && <button type="button" class={`icon${poll.value ? " on" : ""}`} aria-pressed={!!poll.value} aria-label={poll.value ? t.poll.remove : t.poll.add} title={t.poll.add} disabled={drafts.value.length > 0} onClick={() => (poll.value = poll.value ? null : { options: ["", ""], expiresIn: 86400, multiple: false })}>{t.poll.label}</button>}
             <button type="button" class={`icon${cwOn.value ? " on" : ""}`} aria-pressed={cwOn.value} aria-label={t.compose.cwButton} title={t.compose.cw} onClick={() => (cwOn.value = !cwOn.value)}>CW</button>
             {drafts.value.length > 0 && <label class="check"><input type="checkbox" checked={sensitive.value} onChange={(e) => (sensitive.value = e.currentTarget.checked)} /> {t.compose.sensitive}</label>}
             {!edit && (
@@ -147,7 +156,7 @@ export function Compose({ target, inline = false }: { target: ComposeTarget; inl
               </select>
             )}
             <span class={`counter${left < 0 ? " over" : left < 20 ? " near" : ""}`} aria-live="polite" aria-label={left < 0 ? t.compose.tooLong(-left) : t.compose.left(left)}>{left}</span>
-            <button type="submit" class="primary" disabled={busy.value || left < 0 || empty || uploading}>{busy.value ? t.compose.posting : edit ? t.compose.save : replyTo ? t.compose.reply : t.compose.post}</button>
+            <button type="submit" class="primary" disabled={busy.value || left < 0 || empty || uploading || pollIncomplete}>{busy.value ? t.compose.posting : edit ? t.compose.save : replyTo ? t.compose.reply : t.compose.post}</button>
           </div>
         </div>
       </div>

@@ -7,6 +7,7 @@ import { failed, rememberAll, remember } from "../store";
 import { onStream, type StreamEvent } from "../stream";
 import type { Status } from "../types";
 import { StatusCard } from "./Status";
+import { VirtualList } from "./VirtualList";
 
 export interface FeedProps {
   /** First page's URL; later pages follow the Link header. */
@@ -19,8 +20,8 @@ export interface FeedProps {
 
 /**
  * A timeline: pages as you scroll, new tweets from the stream on top (or behind an "N new"
- * pill when you have scrolled down, so nothing jumps under your eyes). Off-screen tweets skip
- * layout and paint (`content-visibility: auto`), so thousands stay smooth.
+ * pill when you have scrolled down, so nothing jumps under your eyes). A virtual list: only the
+ * tweets near the viewport are in the DOM, so thousands stay smooth.
  */
 export function Feed({ url, live = null, empty = t.feed.empty, header }: FeedProps) {
   const ids = useSignal<string[]>([]);
@@ -88,7 +89,7 @@ export function Feed({ url, live = null, empty = t.feed.empty, header }: FeedPro
       {header}
       {pending.value.length > 0 && <button class="pill" onClick={showPending}>↑ {t.feed.newPosts(pending.value.length)}</button>}
       <div role={ids.value.length ? "feed" : undefined} aria-label={ids.value.length ? t.feed.label : undefined}>
-        {ids.value.map((id) => <StatusCard key={id} id={id} />)}
+        <VirtualList keys={ids.value} render={(id, i) => <StatusCard id={id} position={[i + 1, done.value ? ids.value.length : -1]} />} />
       </div>
       {error.value && ids.value.length === 0 && <ErrorState message={error.value} retry={() => void load(true)} />}
       {!loading.value && !error.value && ids.value.length === 0 && <p class="empty">{empty}</p>}

@@ -1,4 +1,4 @@
-import { useSignal } from "@preact/signals";
+import { signal, useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import { get } from "../api";
 import { t } from "../i18n";
@@ -10,6 +10,8 @@ import type { Account, Attachment, Status, StatusEdit } from "../types";
 import { openCompose } from "./compose-state";
 import { openLightbox } from "./Lightbox";
 import { Icon } from "./icons";
+import { PollView } from "./Poll";
+import { openReport, setBlock, setMute } from "./Safety";
 
 // Live counters only for the tweets on screen: one `status` subscription per visible card,
 // dropped when it scrolls away, so a long timeline costs the server nothing extra.
@@ -32,6 +34,10 @@ function stopWatching(el: Element): void {
   watching.get(el)?.();
   watching.delete(el);
 }
+
+// Relative times move on while the page is open: every card on screen reads this clock.
+const clock = signal(Date.now());
+setInterval(() => (clock.value = Date.now()), 15_000);
 
 export const profilePath = (a: Account) => `/@${a.acct}`;
 export const statusPath = (s: Status) => `/@${s.account.acct}/${s.id}`;
@@ -102,7 +108,8 @@ function count(n: number) {
   return n > 0 ? <span class="count">{n >= 10000 ? `${Math.round(n / 1000)}k` : n}</span> : null;
 }
 
-export function StatusCard({ id, focused = false, pinned = false }: { id: string; focused?: boolean; pinned?: boolean }) {
+/** `position`: [place, count] in a feed (count -1 while more can load), for screen readers. */
+export function StatusCard({ id, focused = false, pinned = false, position }: { id: string; focused?: boolean; pinned?: boolean; position?: [number, number] }) {
   const outer = statusSignal(id);
   const menu = useSignal(false);
   const history = useSignal(false);
@@ -137,7 +144,7 @@ export function StatusCard({ id, focused = false, pinned = false }: { id: string
     navigate(statusPath(s));
   };
   return (
-    <article ref={article} class={`status${focused ? " focused" : ""}${menu.value ? " menu-open" : ""}`} tabIndex={0} data-id={s.id} aria-label={`${s.account.display_name || s.account.username}: ${s.spoiler_text || s.content.replace(/<[^>]+>/g, " ").slice(0, 140)}`} onClick={openThread}>
+    <article ref={article} class={`status${focused ? " focused" : ""}${menu.value ? " menu-open" : ""}`} tabIndex={0} data-id={s.id} aria-posinset={position?.[0]} aria-setsize={position?.[1]} aria-label={`${s.account.display_name || s.account.username}: ${s.spoiler_text || s.content.replace(/<[^>]+>/g, " ").slice(0, 140)}`} onClick={openThread}>
       {wrapper.reblog && <p class="context"><Icon name="retweet" size={14} /> <a href={profilePath(wrapper.account)}>{t.status.retweetedBy(wrapper.account.display_name || wrapper.account.username)}</a></p>}
       {pinned && <p class="context"><Icon name="pin" size={14} /> {t.status.pinned}</p>}
       <div class="row">
@@ -145,7 +152,7 @@ export function StatusCard({ id, focused = false, pinned = false }: { id: string
         <div class="body">
           <header>
             <Name account={s.account} />
-            <a class="time" href={statusPath(s)}><time dateTime={s.created_at} title={new Date(s.created_at).toLocaleString()}>{relativeTime(s.created_at)}</time></a>
+            <a class="time" href={statusPath(s)}><time dateTime={s.created_at} title={new Date(s.created_at).toLocaleString()}>{relativeTime(s.created_at, clock.value)}</time></a>
             {s.edited_at && <button class="link edited" onClick={() => (history.value = true)}>{t.status.edited}</button>}
           </header>
           {cw ? (
@@ -160,6 +167,7 @@ export function StatusCard({ id, focused = false, pinned = false }: { id: string
               <Media items={s.media_attachments} sensitive={s.sensitive} />
             </>
           )}
+          {s.poll && <PollView status={s} />}
           <Quote status={s} />
           {focused && <p class="muted full-time">{new Date(s.created_at).toLocaleString()} · {t.status.visibility[s.visibility]}</p>}
           <footer class="actions" aria-label={t.status.counts(s.replies_count, s.reblogs_count, s.favourites_count)}>
@@ -176,6 +184,9 @@ export function StatusCard({ id, focused = false, pinned = false }: { id: string
                   {mine && <button role="menuitem" onClick={() => { menu.value = false; openCompose({ edit: s }); }}>{t.status.edit}</button>}
                   {mine && (s.visibility === "public" || s.visibility === "unlisted") && <button role="menuitem" onClick={() => { menu.value = false; void toggle(s.id, "pinned"); }}>{s.pinned ? t.status.unpin : t.status.pin}</button>}
                   {mine && <button role="menuitem" class="danger" onClick={() => { menu.value = false; if (confirm(t.status.confirmDelete)) void deleteStatus(s.id); }}>{t.status.delete}</button>}
+                  {!mine && me.value && <button role="menuitem" onClick={() => { menu.value = false; void setMute(s.account, true); }}>{t.safety.mute(s.account.acct)}</button>}
+                  {!mine && me.value && <button role="menuitem" class="danger" onClick={() => { menu.value = false; void setBlock(s.account, true); }}>{t.safety.block(s.account.acct)}</button>}
+                  {!mine && me.value && <button role="menuitem" class="danger" onClick={() => { menu.value = false; openReport(s.account, s.id); }}>{t.safety.reportPost}</button>}
                 </div>
               )}
             </span>
@@ -184,5 +195,14 @@ export function StatusCard({ id, focused = false, pinned = false }: { id: string
       </div>
       {history.value && <History id={s.id} onClose={() => (history.value = false)} />}
     </article>
+  );
+}
+
+export function AccountRow({ account }: { account: Account }) {
+  return (
+    <div class="account-row">
+      <a href={profilePath(account)} tabIndex={-1} aria-hidden="true"><Avatar account={account} size={40} /></a>
+      <div><Name account={account} /><div class="note" dangerouslySetInnerHTML={{ __html: account.note }} /></div>
+    </div>
   );
 }

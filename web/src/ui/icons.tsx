@@ -3,6 +3,7 @@
 const PATHS = {
   home: "M3 11l9-8 9 8v10h-6v-6H9v6H3z",
   hash: "M5 9h15M4 15h15M10 3L8 21M16 3l-2 18",
+  list: "M8 6h13M8 12h13M8 18h13M3 6h1M3 12h1M3 18h1",
   bell: "M6 17V11a6 6 0 0 1 12 0v6l2 2H4zM10 21h4",
   search: "M11 4a7 7 0 1 1 0 14 7 7 0 0 1 0-14zM16 16l5 5",
   bookmark: "M6 3h12v18l-6-4-6 4z",

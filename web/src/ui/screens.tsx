@@ -9,36 +9,11 @@ import { onStream, watchTag } from "../stream";
 import { loadGrouped, unread, markAllRead } from "../notifications";
 import { relativeTime } from "../time";
 import type { Account, GroupedNotifications, LiveStream, Relationship, Status, Tag } from "../types";
-import { Compose } from "./Compose";
 import { ErrorState, Feed } from "./Feed";
-import { Avatar, Name, StatusCard, profilePath } from "./Status";
+import { AccountRow, Avatar, Name, StatusCard, profilePath } from "./Status";
 import { Icon } from "./icons";
-
-function Title({ text }: { text: string }) {
-  useEffect(() => {
-    document.title = `${text} · ${t.appName}`;
-  }, [text]);
-  return <h1 class="page-title">{text}</h1>;
-}
-
-export function Home() {
-  const ranked = route.value.searchParams.get("tab") === "for-you";
-  return (
-    <>
-      <Title text={t.nav.home} />
-      <div class="tabs" role="tablist" aria-label={t.home.tabs}>
-        <a role="tab" aria-selected={!ranked} href="/home">{t.home.latest}</a>
-        <a role="tab" aria-selected={ranked} href="/home?tab=for-you">{t.home.forYou}</a>
-      </div>
-      <div class="inline-compose"><Compose target={{}} inline /></div>
-      <Feed
-        url={ranked ? "/api/v1/timelines/home?order=ranked&limit=20" : "/api/v1/timelines/home?limit=20"}
-        live={ranked ? null : (e) => e.stream[0] === "user"}
-        empty={t.home.empty}
-      />
-    </>
-  );
-}
+import { SearchBox, Title, Trends } from "./home";
+import { openReport, setBlock, setMute } from "./Safety";
 
 function notificationText(type: string, who: string, n: number): string {
   const n_ = t.notifications;
@@ -135,23 +110,6 @@ export function Search() {
   );
 }
 
-export function SearchBox({ initial = "" }: { initial?: string }) {
-  return (
-    <form class="search" role="search" onSubmit={(e) => { e.preventDefault(); const v = new FormData(e.currentTarget).get("q"); navigate(`/search?q=${encodeURIComponent(String(v ?? ""))}`); }}>
-      <input type="search" name="q" value={initial} placeholder={t.search.placeholder} aria-label={t.search.label} />
-    </form>
-  );
-}
-
-export function AccountRow({ account }: { account: Account }) {
-  return (
-    <div class="account-row">
-      <a href={profilePath(account)} tabIndex={-1} aria-hidden="true"><Avatar account={account} size={40} /></a>
-      <div><Name account={account} /><div class="note" dangerouslySetInnerHTML={{ __html: account.note }} /></div>
-    </div>
-  );
-}
-
 export function Explore() {
   const tags = useSignal<Tag[]>([]);
   const statuses = useSignal<string[]>([]);
@@ -167,22 +125,6 @@ export function Explore() {
       <section><h2>{t.explore.trendingPosts}</h2>{statuses.value.map((id) => <StatusCard id={id} key={id} />)}</section>
     </>
   );
-}
-
-export function Trends({ tags }: { tags: Tag[] }) {
-  if (!tags.length) return null;
-  return (
-    <section class="trends">
-      <h2>{t.explore.trendingTags}</h2>
-      <ul>{tags.map((tag) => <li key={tag.name}><a href={`/tags/${encodeURIComponent(tag.name)}`}>#{tag.name}</a> <span class="muted">{t.explore.uses(tag.history?.reduce((n, d) => n + Number(d.uses), 0).toString() ?? "0")}</span></li>)}</ul>
-    </section>
-  );
-}
-
-export function SideTrends() {
-  const tags = useSignal<Tag[]>([]);
-  useEffect(() => void get<Tag[]>("/api/v1/trends/tags?limit=5").then((x) => (tags.value = x), () => undefined), []);
-  return <Trends tags={tags.value} />;
 }
 
 export function Bookmarks() {
@@ -221,6 +163,7 @@ export function Profile({ acct, tab }: { acct: string; tab: "posts" | "replies" 
   const pinned = useSignal<string[]>([]);
   const error = useSignal<string | null>(null);
   const people = useSignal<Account[] | null>(null);
+  const menu = useSignal(false);
   useEffect(() => {
     account.value = null;
     error.value = null;
@@ -269,9 +212,23 @@ export function Profile({ acct, tab }: { acct: string; tab: "posts" | "replies" 
         <div class="profile-top">
           <Avatar account={a} size={88} />
           {me.value?.id === a.id ? <a class="button" href="/settings">{t.profile.edit}</a> : rel.value && (
-            <button class={rel.value.following || rel.value.requested ? "" : "primary"} onClick={follow}>
-              {rel.value.following ? t.profile.unfollow : rel.value.requested ? t.profile.requested : t.profile.follow}
-            </button>
+            <span class="profile-actions">
+              <span class="menu-wrap">
+                <button class="icon" aria-label={t.safety.profileMenu} aria-haspopup="menu" aria-expanded={menu.value} onClick={() => (menu.value = !menu.value)}><Icon name="more" /></button>
+                {menu.value && (
+                  <div class="menu" role="menu" onKeyDown={(e) => e.key === "Escape" && (menu.value = false)}>
+                    <button role="menuitem" onClick={async () => { menu.value = false; rel.value = (await setMute(a, !rel.value?.muting)) ?? rel.value; }}>{rel.value.muting ? t.safety.unmute : t.safety.mute(a.acct)}</button>
+                    <button role="menuitem" class="danger" onClick={async () => { menu.value = false; rel.value = (await setBlock(a, !rel.value?.blocking)) ?? rel.value; }}>{rel.value.blocking ? t.safety.unblock : t.safety.block(a.acct)}</button>
+                    <button role="menuitem" class="danger" onClick={() => { menu.value = false; openReport(a); }}>{t.safety.report(a.acct)}</button>
+                  </div>
+                )}
+              </span>
+              {!rel.value.blocking && (
+                <button class={rel.value.following || rel.value.requested ? "" : "primary"} onClick={follow}>
+                  {rel.value.following ? t.profile.unfollow : rel.value.requested ? t.profile.requested : t.profile.follow}
+                </button>
+              )}
+            </span>
           )}
         </div>
         <h2 class="display">{a.display_name || a.username} {a.locked && <span title={t.profile.locked} role="img" aria-label={t.profile.locked}><Icon name="lock" size={16} /></span>}</h2>
@@ -360,7 +317,10 @@ function LivePoster({ stream }: { stream: LiveStream }) {
 export function LiveNow() {
   const streams = useSignal<LiveStream[] | null>(null);
   useEffect(() => {
-    get<LiveStream[]>("/api/v1/chirp/streams?scope=following").then((x) => (streams.value = x), (e) => { streams.value = []; failed(e); });
+    const load = () => get<LiveStream[]>("/api/v1/chirp/streams?scope=following").then((x) => (streams.value = x), (e) => { streams.value ??= []; failed(e); });
+    void load();
+    const every = setInterval(load, 30_000); // who is live changes while the list is open
+    return () => clearInterval(every);
   }, []);
   return (
     <>
@@ -406,8 +366,10 @@ export function Settings() {
         <a class="button" href="/favourites">{t.nav.favourites}</a>
         <a class="button" href="/live-now">{t.nav.live}</a>
         <a class="button" href="/search">{t.nav.search}</a>
+        <a class="button" href="/lists">{t.nav.lists}</a>
       </nav>
       {a.locked && <p class="pad"><a class="button" href="/follow_requests">{t.followRequests.title}</a></p>}
+      <p class="pad"><a class="button" href="/settings/blocks">{t.safety.blockedTitle}</a> <a class="button" href="/settings/mutes">{t.safety.mutedTitle}</a></p>
       <form class="settings" onSubmit={save}>
         <h2>{t.settings.profile}</h2>
         <label>{t.settings.displayName}<input name="display_name" value={a.display_name} maxLength={30} /></label>
