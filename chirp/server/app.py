@@ -464,7 +464,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.on_response_prepare.append(add_nosniff)
     app[SETTINGS] = settings
     app[READINESS] = Readiness()
-    app[RENDER_CACHE] = RenderCache()
+    app[RENDER_CACHE] = RenderCache.within(settings.render_cache_mb)
     app[STREAM_SLOTS] = StreamSlots(
         per_token=settings.stream_max_per_token, per_ip=settings.stream_max_per_ip
     )
