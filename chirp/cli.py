@@ -25,6 +25,11 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         help="processes sharing the port (CHIRP_WORKERS, default 1; more needs CHIRP_BUS=redis://)",
     )
+    serve.add_argument(
+        "--rtmp-port",
+        type=int,
+        help="RTMP ingest port (CHIRP_RTMP_PORT, default 1935; 0 turns RTMP ingest off)",
+    )
     db = commands.add_parser(
         "db", help="prepare the store, or copy it into another"
     ).add_subparsers(dest="db_command", required=True)
@@ -115,7 +120,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     elif args.command in ("emoji", "announcement", "admin"):
         _operator(args)
     elif args.command == "serve":
-        from chirp.server.run import ConfigError, serve
+        from chirp.config import ConfigError
+        from chirp.server.run import serve
 
         overrides = {
             name: value
@@ -124,6 +130,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 ("port", args.port),
                 ("data_dir", args.data_dir),
                 ("workers", args.workers),
+                ("rtmp_port", args.rtmp_port),
             )
             if value is not None
         }

@@ -22,8 +22,8 @@ class MemoryBus:
         self._sequence = 0
         self._history = history
         self._per_topic = per_topic
-        # position -> (event, payload); insertion-ordered, oldest evicted first.
-        self._kept: dict[int, tuple[str, str]] = {}
+        # position -> (event, payload, once); insertion-ordered, oldest evicted first.
+        self._kept: dict[int, tuple[str, str, str]] = {}
         self._topic_positions: dict[str, deque[int]] = {}
         # Topics whose index was dropped (all of it evicted from the ring): their last sequence,
         # oldest drop first. Bounded too: a replay from before the drops it forgot resets.
@@ -61,13 +61,13 @@ class MemoryBus:
             self._end_watches()
             self._sequence += 1
             position = f"{self._epoch}-{self._sequence}"
-            self._keep(self._sequence, topics, event, payload)
+            self._keep(self._sequence, topics, event, payload, once or "")
         if once is not None:
             self._remember_once(once, now, position)
         if self._deliver is not None:
             listened = self._listened.intersection(topics)
             if listened:
-                self._deliver(listened, Message(position, event, payload))
+                self._deliver(listened, Message(position, event, payload, once or ""))
         return position
 
     def _remember_once(self, key: str, now: float, position: str) -> None:
@@ -81,8 +81,10 @@ class MemoryBus:
                 break
             del once[oldest]
 
-    def _keep(self, sequence: int, topics: Sequence[str], event: str, payload: str) -> None:
-        self._kept[sequence] = (event, payload)
+    def _keep(
+        self, sequence: int, topics: Sequence[str], event: str, payload: str, once: str
+    ) -> None:
+        self._kept[sequence] = (event, payload, once)
         while len(self._kept) > self._history:
             oldest = next(iter(self._kept))
             del self._kept[oldest]

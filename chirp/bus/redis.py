@@ -16,10 +16,20 @@ writes (two workers posting had Redis at 100% of a core on those). The topics go
 as one argument, a line each: redis-py frames each argument in Python, and a thousand of them
 cost a worker more than posting the tweet did.
 
-A node subscribes to `chirp:topic:<topic>` only while it `listen`s to that topic. If Redis goes
-away, publishing falls back to this node's own listeners (local delivery keeps working), the
-listener loop reconnects with backoff and resubscribes, and errors are logged, never raised to
-REST handlers.
+A node subscribes to `chirp:topic:<topic>` only while it `listen`s to that topic.
+
+Positions are `<epoch>-<sequence>` (stream ids given as `<epoch>-*`): the epoch (`chirp:epoch`)
+is the Redis time when the dataset's history began, set by whichever script finds it missing. A
+Redis restarted empty begins a new epoch, so positions handed out before reset on replay instead
+of passing for a history that is simply empty.
+
+If Redis goes away, `publish` raises `BusUnavailable` (delivering to this node's own sockets
+only would leave other nodes' sockets silently behind), and the listener loop reconnects with
+backoff. Before it hands on anything new, it re-watches and resubscribes every listened topic,
+then replays each from the last position it delivered there (or since it listened), so sockets
+get what was published while the link was down; topics whose history cannot say (another epoch,
+trimmed, not watched) get a `RESET` message instead. Errors are logged, never raised to REST
+handlers.
 
 One Redis (or a primary with replicas) is assumed: the script touches keys it is not given, which
 Redis Cluster would reject.
@@ -36,7 +46,15 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from chirp.core.ports.bus import ONCE_SECONDS, WATCH_SECONDS, Deliver, Message, position_key
+from chirp.core.ports.bus import (
+    ONCE_SECONDS,
+    RESET,
+    WATCH_SECONDS,
+    BusUnavailable,
+    Deliver,
+    Message,
+    position_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +63,42 @@ INDEX = "chirp:idx:"
 CHANNEL = "chirp:topic:"
 ONCE = "chirp:once:"
 WATCHED = "chirp:watched:"
+EPOCH = "chirp:epoch"
 INDEX_TTL_S = 86_400
 # Watches of listened topics are renewed this often (a few times per expiry).
 WATCH_RENEW_S = WATCH_SECONDS / 4
+# For this long after Redis came back empty, every topic is indexed (longer than a node's
+# reconnection takes: its backoff tops out at `RECONNECT_MAX_S`).
+YOUNG_EPOCH_S = 10.0
+RECONNECT_MAX_S = 2.0
+# A reconnect whose resubscriptions are not all confirmed by then is dropped and tried again.
+RESUBSCRIBE_TIMEOUT_S = 10.0
 
-_PUBLISH = """
+# The current epoch, begun now if there is none (after any id the events stream holds, so new
+# ids stay above old ones). `ARGV`-free: spliced into both scripts, with KEYS[1] the events
+# stream and KEYS[4] the epoch key.
+_EPOCH = """
+local epoch = redis.call('GET', KEYS[4])
+if not epoch then
+  local t = redis.call('TIME')
+  epoch = t[1] .. string.format('%03d', math.floor(tonumber(t[2]) / 1000))
+  local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+  if #newest > 0 then
+    local ms = string.match(newest[1][1], '^(%d+)-')
+    if #ms > #epoch or (#ms == #epoch and ms >= epoch) then
+      epoch = string.format('%.0f', tonumber(ms) + 1)
+    end
+  end
+  redis.call('SET', KEYS[4], epoch)
+  -- Its first entry, `<epoch>-0`, is nobody's message: positions "before anything" (a watch
+  -- begun on an empty history) are below every message's.
+  redis.call('XADD', KEYS[1], epoch .. '-0', 'e', '', 'p', '', 'o', '')
+end
+"""
+
+_PUBLISH = (
+    _EPOCH
+    + """
 local keep = ARGV[3] == '1'
 local once = ARGV[8]
 if once ~= '' then
@@ -58,13 +107,26 @@ if once ~= '' then
 end
 local id = ''
 if keep then
-  id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[4], '*', 'e', ARGV[1], 'p', ARGV[2])
+  id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[4], epoch .. '-*',
+    'e', ARGV[1], 'p', ARGV[2], 'o', once)
 end
 if once ~= '' then
   redis.call('SET', KEYS[3] .. once, id, 'EX', ARGV[9])
 end
-local message = id .. '\\n' .. ARGV[1] .. '\\n' .. ARGV[2]
+local message = id .. '\\n' .. once .. '\\n' .. ARGV[1] .. '\\n' .. ARGV[2]
+-- A young epoch (Redis came back empty moments ago) indexes every topic, watched or not,
+-- until the nodes have had time to reconnect and watch theirs again: what they missed since
+-- the epoch began is then in the history (see `_catch_up`).
+local young = false
+if keep then
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  young = now - tonumber(epoch) < tonumber(ARGV[12])
+end
 for topic in string.gmatch(ARGV[11], '[^\\n]+') do
+  if young then
+    redis.call('SET', ARGV[10] .. topic, epoch .. '-0', 'NX', 'EX', ARGV[13])
+  end
   if keep and redis.call('EXISTS', ARGV[10] .. topic) == 1 then
     local index = ARGV[6] .. topic
     local last = redis.call('XREVRANGE', index, '+', '-', 'COUNT', 1)
@@ -77,13 +139,17 @@ for topic in string.gmatch(ARGV[11], '[^\\n]+') do
 end
 return id
 """
+)
 
 
-# KEYS: the global stream; ARGV: the watch prefix, the expiry, then topics. A watch already
-# there is renewed; a new one starts after the last position so far.
-_WATCH = """
+# KEYS: the global stream, -, -, the epoch; ARGV: the watch prefix, the expiry, then topics. A
+# watch already there is renewed; a new one starts after the last position so far, which is
+# returned.
+_WATCH = (
+    _EPOCH
+    + """
+local since = epoch .. '-0'
 local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
-local since = '0-0'
 if #last > 0 then since = last[1][1] end
 for i = 3, #ARGV do
   local key = ARGV[1] .. ARGV[i]
@@ -91,11 +157,28 @@ for i = 3, #ARGV do
     redis.call('EXPIRE', key, ARGV[2])
   end
 end
+return since
 """
+)
 
 
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
+
+
+async def _confirmed(pubsub: Any, channels: int) -> list[dict[str, Any]]:
+    """Wait until Redis confirmed `channels` subscriptions; returns the messages read meanwhile."""
+    early: list[dict[str, Any]] = []
+    async with asyncio.timeout(RESUBSCRIBE_TIMEOUT_S):
+        while channels > 0:
+            message = await pubsub.get_message(timeout=1.0)
+            if message is None:
+                continue
+            if message["type"] == "subscribe":
+                channels -= 1
+            else:
+                early.append(message)
+    return early
 
 
 class RedisBus:
@@ -109,12 +192,16 @@ class RedisBus:
         self._watch_script = self._client.register_script(_WATCH)
         self._renewer: asyncio.Task[None] | None = None
         self._listened: set[str] = set()
+        # Per listened topic, the last position this node handed on (or the bus's position when
+        # it began listening); None: listened while Redis was away, so what it missed is unknown.
+        self._last: dict[str, str | None] = {}
         self._deliver: Deliver | None = None
         self._pubsub: Any = None
         self._reader: asyncio.Task[None] | None = None
         # Subscriptions not yet confirmed by Redis: `listen` waits for them, so a replay that
         # follows cannot race past a message published meanwhile.
         self._pending: dict[str, asyncio.Future[None]] = {}
+        self.reconnects = 0
 
     async def start(self, deliver: Deliver) -> None:
         self._deliver = deliver
@@ -127,18 +214,77 @@ class RedisBus:
 
     async def _connect(self) -> None:
         pubsub = self._client.pubsub()
-        # A private channel keeps the connection in subscribed mode even with no topic listened.
-        await pubsub.subscribe("chirp:node-keepalive")
-        if self._listened:
-            # Redis may have restarted meanwhile (its keys gone): watch them again first.
-            await self._watch(list(self._listened))
-            await pubsub.subscribe(*(CHANNEL + t for t in self._listened))
+        try:
+            # A private channel keeps the connection in subscribed mode even with no topic.
+            await pubsub.subscribe("chirp:node-keepalive")
+            early: list[dict[str, Any]] = []
+            topics = list(self._listened)
+            if topics:
+                # Redis may have restarted meanwhile (its keys gone): watch them again first.
+                now = await self._watch(topics)
+                await pubsub.subscribe(*(CHANNEL + t for t in topics))
+                early = await _confirmed(pubsub, len(topics) + 1)
+                await self._catch_up(topics, now)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await pubsub.aclose()
+            raise
         self._pubsub = pubsub
+        for message in early:  # published after the resubscription: after the catch-up
+            if message["type"] == "message":
+                self._handle(message)
 
-    async def _watch(self, topics: Sequence[str]) -> None:
+    async def _catch_up(self, topics: list[str], now: str) -> None:
+        """Hand on what each topic got while this node was not subscribed. A topic whose last
+        position is of an earlier epoch (Redis came back empty) or unknown gets `RESET` (what
+        was in flight when the link broke is lost), then what the new epoch holds for it, when
+        its history is whole since the epoch began (a young epoch indexes every topic)."""
+        epoch = _text(await self._client.get(EPOCH) or b"")
+        lost: list[str] = []
+        fresh: dict[str, list[Message]] = {}
+
+        async def one(topic: str) -> None:
+            last = self._last.get(topic)
+            if last is not None and last.partition("-")[0] == epoch:
+                missed = await self._replay(topic, last)
+                if missed is not None:
+                    for message in missed:
+                        self._hand_on((topic,), message)
+                    return
+                lost.append(topic)
+                return
+            lost.append(topic)
+            since_epoch = await self._replay(topic, f"{epoch}-0")
+            if since_epoch is not None:
+                fresh[topic] = since_epoch
+
+        for start in range(0, len(topics), 64):
+            await asyncio.gather(*(one(t) for t in topics[start : start + 64]))
+        if not lost:
+            return
+        log.warning(
+            "redis history lost for listened topics",
+            extra={"topics": len(lost), "replayed_since_epoch": len(fresh)},
+        )
+        for topic in lost:
+            self._last[topic] = f"{epoch}-0" if topic in fresh else now
+        if self._deliver is not None:
+            self._deliver(lost, Message("", RESET, "{}"))
+        for topic, messages in fresh.items():
+            for message in messages:
+                self._hand_on((topic,), message)
+
+    async def _watch(self, topics: Sequence[str]) -> str:
+        """Watch `topics`; returns the bus's position now (their history is complete after)."""
+        now = ""
         for start in range(0, len(topics), 1000):
             chunk = topics[start : start + 1000]
-            await self._watch_script(keys=[EVENTS], args=[WATCHED, WATCH_SECONDS, *chunk])
+            now = _text(
+                await self._watch_script(
+                    keys=[EVENTS, CHANNEL, ONCE, EPOCH], args=[WATCHED, WATCH_SECONDS, *chunk]
+                )
+            )
+        return now
 
     async def _renew_watches(self) -> None:
         while True:
@@ -163,6 +309,8 @@ class RedisBus:
         joined = "\n".join(topics)
         if joined.count("\n") != len(topics) - 1 or "" in topics:
             raise ValueError("bus topics must be non-empty and hold no line break")
+        if once is not None and ("\n" in once or not once):
+            raise ValueError("a once key must be non-empty and hold no line break")
         args = [
             event,
             payload,
@@ -175,27 +323,23 @@ class RedisBus:
             ONCE_SECONDS,
             WATCHED,
             joined,
+            int(YOUNG_EPOCH_S * 1000),
+            int(YOUNG_EPOCH_S * 6),
         ]
         try:
-            position = _text(await self._script(keys=[EVENTS, CHANNEL, ONCE], args=args))
+            return _text(await self._script(keys=[EVENTS, CHANNEL, ONCE, EPOCH], args=args))
         except (RedisError, OSError) as error:
-            # Redis is away: this node's own listeners still get the event (without a position,
-            # so a reconnect replays from the last one Redis gave them).
-            log.warning("redis publish failed; delivering locally", extra={"error": str(error)})
-            listened = self._listened.intersection(topics)
-            if self._deliver is not None and listened:
-                self._deliver(listened, Message("", event, payload))
-            return ""
-        return position
+            raise BusUnavailable(str(error)) from error
 
     async def listen(self, topic: str) -> None:
         if topic in self._listened:
             return
         self._listened.add(topic)
+        self._last[topic] = None
         if self._pubsub is None:
             return  # the reader watches and subscribes to every listened topic when it reconnects
         try:
-            await self._watch([topic])
+            self._last[topic] = await self._watch([topic])
         except (RedisError, OSError) as error:  # replays of it reset until the reconnect
             log.warning("redis watch failed", extra={"topic": topic, "error": str(error)})
         confirmed = self._pending.setdefault(
@@ -205,7 +349,8 @@ class RedisBus:
             await self._pubsub.subscribe(CHANNEL + topic)
             async with asyncio.timeout(2.0):
                 await asyncio.shield(confirmed)
-        except (RedisError, OSError, TimeoutError) as error:
+        except (RedisError, OSError, TimeoutError, AttributeError) as error:
+            # AttributeError: the reader dropped the link meanwhile (it resubscribes)
             log.warning("redis subscribe unconfirmed", extra={"topic": topic, "error": str(error)})
         finally:
             self._pending.pop(CHANNEL + topic, None)
@@ -214,6 +359,7 @@ class RedisBus:
         if topic not in self._listened:
             return
         self._listened.discard(topic)
+        self._last.pop(topic, None)
         if self._pubsub is not None:
             with contextlib.suppress(RedisError, OSError):
                 await self._pubsub.unsubscribe(CHANNEL + topic)
@@ -230,42 +376,38 @@ class RedisBus:
         return {key for key, value in zip(once, found, strict=True) if value is not None}
 
     async def replay(self, topic: str, after: str) -> list[Message] | None:
-        after_ms = position_key(after)[0]
-        index = INDEX + topic
         try:
-            # Topic indexes expire a day after their last message: older positions (and
-            # positions from the future, i.e. not ours) reset.
-            now_ms = await self._now_ms()
-            if after_ms < 0 or not 0 <= now_ms - after_ms <= INDEX_TTL_S * 1000:
-                return None
-            since = await self._client.get(WATCHED + topic)
-            if since is None or position_key(after) < position_key(_text(since)):
-                return None  # not kept then: nobody was watching the topic
-            entries = await self._client.xrange(index, min=f"({after}", max="+")
-            if not entries:
-                return []
-            previous = _text((entries[0][1] or {}).get(b"prev", b"0-0"))
-            if position_key(previous) > position_key(after):
-                return None  # the topic had a message after `after` that has been trimmed
-            ids = [_text(entry_id) for entry_id, _ in entries]
-            async with self._client.pipeline(transaction=False) as pipe:
-                for entry_id in ids:
-                    pipe.xrange(EVENTS, min=entry_id, max=entry_id)
-                found = await pipe.execute()
+            return await self._replay(topic, after)
         except (RedisError, OSError) as error:
             log.warning("redis replay failed", extra={"error": str(error)})
             return None
+
+    async def _replay(self, topic: str, after: str) -> list[Message] | None:
+        if position_key(after)[0] < 0:
+            return None
+        epoch, since = await self._client.mget([EPOCH, WATCHED + topic])
+        if epoch is None or after.partition("-")[0] != _text(epoch):
+            return None  # from another life of the history (Redis restarted empty), or not ours
+        if since is None or position_key(after) < position_key(_text(since)):
+            return None  # not kept then: nobody was watching the topic
+        entries = await self._client.xrange(INDEX + topic, min=f"({after}", max="+")
+        if not entries:
+            return []
+        previous = _text((entries[0][1] or {}).get(b"prev", b"0-0"))
+        if position_key(previous) > position_key(after):
+            return None  # the topic had a message after `after` that has been trimmed
+        ids = [_text(entry_id) for entry_id, _ in entries]
+        async with self._client.pipeline(transaction=False) as pipe:
+            for entry_id in ids:
+                pipe.xrange(EVENTS, min=entry_id, max=entry_id)
+            found = await pipe.execute()
         out = []
         for entry_id, rows in zip(ids, found, strict=True):
             if not rows:
                 return None  # the payload was trimmed from the global history
             fields = {_text(k): _text(v) for k, v in rows[0][1].items()}
-            out.append(Message(entry_id, fields["e"], fields["p"]))
+            out.append(Message(entry_id, fields["e"], fields["p"], fields.get("o", "")))
         return out
-
-    async def _now_ms(self) -> int:
-        seconds, micros = await self._client.time()
-        return int(seconds) * 1000 + int(micros) // 1000
 
     async def _read_forever(self) -> None:
         backoff = 0.1
@@ -273,8 +415,9 @@ class RedisBus:
             try:
                 if self._pubsub is None:
                     await self._connect()
-                if backoff > 0.1:
-                    log.info("redis bus reconnected", extra={"topics": len(self._listened)})
+                    if backoff > 0.1:
+                        self.reconnects += 1
+                        log.info("redis bus reconnected", extra={"topics": len(self._listened)})
                 backoff = 0.1
                 while True:
                     message = await self._pubsub.get_message(timeout=1.0)
@@ -288,7 +431,7 @@ class RedisBus:
                             waiting.set_result(None)
             except asyncio.CancelledError:
                 raise
-            except (RedisError, OSError) as error:
+            except (RedisError, OSError, TimeoutError) as error:
                 log.warning(
                     "redis bus disconnected; retrying",
                     extra={"error": str(error), "retry_in_s": backoff},
@@ -299,15 +442,24 @@ class RedisBus:
                     with contextlib.suppress(Exception):
                         await pubsub.aclose()
             await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 5.0)
+            backoff = min(backoff * 2, RECONNECT_MAX_S)
 
     def _handle(self, message: dict[str, Any]) -> None:
         topic = _text(message["channel"])[len(CHANNEL) :]
-        if topic not in self._listened or self._deliver is None:
+        if topic not in self._listened:
             return
-        position, event, payload = _text(message["data"]).split("\n", 2)
+        position, once, event, payload = _text(message["data"]).split("\n", 3)
         # One pub/sub message per topic: the hub encodes a frame once for a run of them.
-        self._deliver((topic,), Message(position, event, payload))
+        self._hand_on((topic,), Message(position, event, payload, once))
+
+    def _hand_on(self, topics: tuple[str], message: Message) -> None:
+        if message.position:
+            last = self._last.get(topics[0])
+            if last is not None and position_key(message.position) <= position_key(last):
+                return  # replayed by the catch-up already
+            self._last[topics[0]] = message.position
+        if self._deliver is not None:
+            self._deliver(topics, message)
 
     async def reachable(self) -> bool:
         try:

@@ -12,6 +12,10 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+class ConfigError(Exception):
+    """Settings that cannot run together; the message says what to change."""
+
+
 class Settings(BaseSettings):
     """Every knob Chirp has. Documented, one line each, in the README's configuration table."""
 
@@ -41,6 +45,16 @@ class Settings(BaseSettings):
     node_id: int | None = Field(None, ge=0, le=63)
     # Processes serving the same port (SO_REUSEPORT); more than one needs the Redis bus.
     workers: int = Field(1, ge=1, le=64)
+    # Every node records a heartbeat in the store this often; one silent for `dead_after` is
+    # dead, and the outbox leases it held go to the others (`chirp.server.nodes`).
+    node_heartbeat_seconds: float = Field(1.0, gt=0)
+    node_dead_after_seconds: float = Field(5.0, gt=0)
+    # On SIGTERM, `/readyz` answers 503 this long before the server stops accepting (let the
+    # load balancer's health checks see it); 0 behind none.
+    drain_seconds: float = Field(0.0, ge=0)
+    # Under Cloud Run (K_SERVICE set) the embedded SQLite store lives on a throwaway disk and is
+    # refused unless this says it is meant (a demo).
+    allow_ephemeral_store: bool = False
 
     instance_title: str = "Chirp"
     instance_description: str = "A realtime microblogging server."

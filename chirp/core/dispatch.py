@@ -100,6 +100,9 @@ class Batch:
         return {a: self._member_lists[a] for a in account_ids if self._member_lists[a]}
 
 
+# The longest pause of the dispatcher loop after errors in a row.
+ERROR_BACKOFF_MAX = 5.0
+
 Step = Callable[[Context, Event, Batch], Awaitable[None]]
 BatchDone = Callable[[Context, Batch], Awaitable[None]]
 
@@ -116,8 +119,11 @@ class Dispatcher:
         idle_poll_seconds: float = 1.0,
         metrics: DispatchMetrics | None = None,
         tracer: DispatchTracer | None = None,
+        owner: str = "",
     ) -> None:
         self.ctx = ctx
+        # This node's key (`chirp.server.nodes`): its leases are released when it stops beating.
+        self.owner = owner
         self.steps = steps
         self.after_batch = after_batch or []
         self.batch_size = batch_size
@@ -139,7 +145,10 @@ class Dispatcher:
 
     async def _run_batch(self) -> int:
         events = await self.ctx.store.claim_events(
-            limit=self.batch_size, now=self.ctx.now(), lease_seconds=self.lease_seconds
+            limit=self.batch_size,
+            now=self.ctx.now(),
+            lease_seconds=self.lease_seconds,
+            owner=self.owner,
         )
         if not events:
             return 0
@@ -207,6 +216,7 @@ class Dispatcher:
     async def run(self) -> None:
         """Forever: handle what is due, then sleep until woken (or the poll interval passes,
         which also picks up events other nodes recorded or leases that expired)."""
+        failures = 0
         while True:
             try:
                 # Another process may be this store's dispatcher: then this one only waits to
@@ -218,10 +228,15 @@ class Dispatcher:
                     and await self.run_once()
                 ):
                     pass
+                failures = 0
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("dispatcher loop error")
+                # The store is likely away: back off, deaf to wake-ups (each new post would
+                # otherwise queue another claim behind the requests that wait for the store).
+                failures += 1
+                await asyncio.sleep(min(0.1 * 2**failures, ERROR_BACKOFF_MAX))
             self._wake.clear()
             # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation
             # that lands as the wake-up does (a stream ending at shutdown wakes us just as the

@@ -162,3 +162,13 @@ async def probe_health(ctx: Context) -> list[str]:
         log.warning("health check: store unreachable", extra={"error": repr(error)})
         problems.append("store unreachable")
     return problems
+
+
+async def probe_readiness(ctx: Context) -> list[str]:
+    """What keeps this node from taking traffic: the store's and the event bus's reachability
+    (a node cut off from the bus would serve sockets that miss other nodes' events)."""
+    problems = await probe_health(ctx)
+    if ctx.bus is not None and not await ctx.bus.reachable():
+        log.warning("readiness check: event bus unreachable")
+        problems.append("event bus unreachable")
+    return problems

@@ -285,6 +285,17 @@ class Event:
     attempts: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class RunningNode:
+    """A `chirp serve` process sharing the store, as its heartbeats record it."""
+
+    key: str  # unique to one run of one process
+    host: str
+    pid: int
+    shared_bus: bool  # its event bus reaches the other nodes (Redis), not only itself
+    seen_at: datetime  # its latest heartbeat
+
+
 @dataclass(slots=True)
 class Page:
     """Mastodon pagination: results newer than `since_id`/`min_id`, older than `max_id`."""

@@ -21,6 +21,7 @@ from chirp.serializers.instance import (
     rule_json,
     terms_of_service_json,
 )
+from chirp.server.keys import READINESS
 
 routes = web.RouteTableDef()
 
@@ -111,6 +112,18 @@ async def terms_of_service_page(request: web.Request) -> web.Response:
     terms = _terms(request)
     effective = f"<p>Effective {terms.effective_date.isoformat()}.</p>"
     return _page(request, "Terms of service", effective + terms.content)
+
+
+@routes.get("/readyz")
+async def readyz(request: web.Request) -> web.Response:
+    """Readiness, for load balancers: 503 while the store or the event bus is unreachable, and
+    from SIGTERM on (`CHIRP_DRAIN_SECONDS` before the server stops accepting)."""
+    if request.app[READINESS].draining:
+        return json_response({"status": "draining", "error": "shutting down"}, status=503)
+    problems = await instance.probe_readiness(ctx(request))
+    if problems:
+        return json_response({"status": "unavailable", "error": "; ".join(problems)}, status=503)
+    return json_response({"status": "ok"})
 
 
 @routes.get("/healthz")

@@ -19,7 +19,7 @@ from typing import Literal, Protocol
 import orjson
 
 from chirp.core.filter_matching import EMPTY, FilterSet, filters_from_wire, hides
-from chirp.core.ports.bus import EventBus, Message, position_key
+from chirp.core.ports.bus import RESET, EventBus, Message, position_key
 from chirp.core.topics import FILTERS, REVOKED, SHUNNING, shunning
 from chirp.realtime import involved as involvement
 from chirp.realtime.subscriptions import StreamRequest
@@ -28,7 +28,8 @@ from chirp.serializers.filters import filter_result_json
 log = logging.getLogger(__name__)
 
 Format = Literal["ws", "sse"]
-RESET = "chirp.reset"
+# `once` keys of messages delivered here lately, to know a repeat (see `Hub.deliver`).
+ONCE_MEMORY = 50_000
 
 
 class Outlet(Protocol):
@@ -77,6 +78,8 @@ class Subscription:
     last: tuple[int, int] = (-1, -1)
     # While a replay is running, live messages wait here so none is lost or doubled.
     held: list[Message] | None = None
+    # The hub's `once` generation when it subscribed (which first copies it was there for).
+    joined: int = 0
     # Which encoding of a message this subscription gets (frames are encoded once per key).
     frame_key: tuple[Format, tuple[str, ...]] = field(init=False)
 
@@ -124,6 +127,9 @@ class Hub:
         self._subject: involvement.Subject | None = None
         # `shunning:<account>` -> the connections of that account on this node.
         self._viewers: dict[str, set[Outlet]] = {}
+        # `once` key -> (position, generation) of the first copy delivered here, oldest first.
+        self._once_seen: dict[str, tuple[str, int]] = {}
+        self._generation = 0
 
     # -- connections ---------------------------------------------------------------------------
 
@@ -190,7 +196,11 @@ class Hub:
         if any(s.stream == stream for s in connection.subscriptions):
             return None
         subscription = Subscription(
-            outlet, stream, viewer=connection.viewer, held=[] if since else None
+            outlet,
+            stream,
+            viewer=connection.viewer,
+            held=[] if since else None,
+            joined=self._generation,
         )
         connection.subscriptions.append(subscription)
         async with self._topic_locks.setdefault(stream.topic, asyncio.Lock()):
@@ -246,6 +256,9 @@ class Hub:
         if message.event == SHUNNING:
             self._viewer_changed(topics, message.payload)
             return
+        if message.event == RESET:
+            self._reset(topics, message)
+            return
         if message.event == FILTERS:
             self._filters_changed(topics, message.payload)
             return
@@ -262,14 +275,47 @@ class Hub:
         raw, involved, message = message, self._involved, self._clean
         subject = self._subject
         key = position_key(message.position) if message.position else None
+        had_first = self._repeat_of(raw) if raw.once and raw.position else 0
         by_topic = self._by_topic
         for topic in topics:
             # No await below: the subscriber lists cannot change while they are walked.
             for subscription in by_topic.get(topic, ()):
+                if subscription.joined < had_first:
+                    continue  # it got the first copy
                 if subscription.held is not None:
                     subscription.held.append(raw)
                 else:
                     self._offer(subscription, message, frames, key, involved, subject)
+
+    def _reset(self, topics: Collection[str], message: Message) -> None:
+        """The bus lost these topics' history: each stream on them is told once (a `user`
+        stream holds its account's topic and the announcements' under one label)."""
+        told: set[tuple[Outlet, tuple[str, ...]]] = set()
+        for topic in topics:
+            for subscription in self._by_topic.get(topic, ()):
+                subscription.last = (-1, -1)
+                stream = (subscription.outlet, subscription.stream.label)
+                if stream in told:
+                    continue
+                told.add(stream)
+                if subscription.held is not None:
+                    subscription.held.append(message)
+                else:
+                    self._offer(subscription, message, {})
+
+    def _repeat_of(self, message: Message) -> int:
+        """For a message published again under the same `once` key at another position (the
+        bus forgot the key: Redis restarted empty between the post path's push and the
+        outbox's), the generation of the first copy: subscriptions older than it had that one.
+        0 for a first copy, or the same copy on another topic."""
+        first = self._once_seen.get(message.once)
+        if first is not None:
+            return first[1] if first[0] != message.position else 0
+        self._generation += 1
+        self._once_seen[message.once] = (message.position, self._generation)
+        if len(self._once_seen) > ONCE_MEMORY:
+            del self._once_seen[next(iter(self._once_seen))]
+        return 0
 
     def _viewer_changed(self, topics: Collection[str], payload: str) -> None:
         """An account's blocks or mutes changed: its connections here drop the new set."""
@@ -308,6 +354,10 @@ class Hub:
         involved: tuple[int, ...] = (),
         subject: involvement.Subject | None = None,
     ) -> None:
+        if message.event == RESET:  # the bus lost the topic's history: what follows is anew
+            subscription.last = (-1, -1)
+            self._send(subscription, message, frames)
+            return
         events = subscription.stream.events
         if events is not None and message.event not in events:
             return

@@ -33,7 +33,7 @@ from chirp.core.models import ChatMessage, Event
 from chirp.core.ports.bus import EventBus
 from chirp.core.ports.video import LiveHooks, PublishGrant
 from chirp.realtime.hub import Format, Hub
-from chirp.realtime.push import dumps, publish_best_effort
+from chirp.realtime.push import dumps, publish_best_effort, publish_surely
 from chirp.realtime.subscriptions import StreamRequest
 from chirp.serializers.live import LiveSerializer
 from chirp.video.playback import blob_prefix
@@ -140,7 +140,7 @@ class LiveRealtime:
         """Ended through the API (or its relay's lease ran out): the node relaying it, if any,
         drops the publisher and writes the replay."""
         stream_id = cast(int, event.payload["stream_id"])
-        await publish_best_effort(self.bus, [topics.live(stream_id)], RELAY_STOP, str(stream_id))
+        await publish_surely(self.bus, [topics.live(stream_id)], RELAY_STOP, str(stream_id))
 
     async def ended(self, ctx: Context, event: Event, batch: Batch) -> None:
         """Announced once the replay is complete, so a player told "ended" finds EXT-X-ENDLIST;
@@ -187,7 +187,7 @@ class LiveRealtime:
         targets = [topics.user(a) for a in audience]
         if watchers:
             targets.append(topics.live(stream.id))
-        await publish_best_effort(self.bus, targets, kind, dumps(body))
+        await publish_surely(self.bus, targets, kind, dumps(body))
 
 
 class _RelayOutlet:

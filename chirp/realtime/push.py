@@ -38,7 +38,7 @@ from chirp.core.direct_conversations import participants_shown
 from chirp.core.dispatch import Batch, Step
 from chirp.core.filter_matching import hides, subject_text
 from chirp.core.models import Conversation, Event, Notification, Status
-from chirp.core.ports.bus import EventBus
+from chirp.core.ports.bus import BusUnavailable, EventBus
 from chirp.core.views import StatusBundle, load_bundle, load_notification_bundle, load_visible
 from chirp.realtime import involved
 from chirp.serializers.conversations import conversation_json
@@ -53,6 +53,8 @@ PUSHED_MEMORY = 10_000
 TOPIC_LISTS = 256
 # How long the outbox waits for the post path to push a tweet before pushing it itself.
 POSTING_WAIT = 5.0
+# The longest pause between tries of a push the bus refused (its server away).
+BUS_RETRY_MAX = 2.0
 
 
 def dumps(value: object) -> str:
@@ -74,10 +76,40 @@ async def publish_best_effort(
         return True
     try:
         await bus.publish(targets, event, payload, keep=keep, once=once)
+    except BusUnavailable as error:
+        log.warning(
+            "realtime publish failed: bus away", extra={"event": event, "error": str(error)}
+        )
+        return False
     except Exception:  # realtime is best effort; REST and the replay history stay correct
         log.exception("realtime publish failed", extra={"event": event})
         return False
     return True
+
+
+async def publish_surely(
+    bus: EventBus, targets: Iterable[str], event: str, payload: str, *, once: str | None = None
+) -> None:
+    """The outbox's pushes: while the bus is away, wait and try again, holding up the
+    dispatcher (its events stay leased), so every socket gets every event, in order, once the
+    bus is back, and none is delivered to this node's sockets alone. Other failures are logged
+    and dropped, as `publish_best_effort` does."""
+    targets = list(dict.fromkeys(targets))
+    pause = 0.1
+    while targets:
+        try:
+            await bus.publish(targets, event, payload, once=once)
+            return
+        except BusUnavailable as error:
+            log.warning(
+                "realtime push waits for the bus",
+                extra={"event": event, "error": str(error), "retry_in_s": pause},
+            )
+        except Exception:
+            log.exception("realtime publish failed", extra={"event": event})
+            return
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, BUS_RETRY_MAX)
 
 
 def _user_topics(readers: Iterable[int]) -> list[str]:
@@ -168,7 +200,7 @@ class Pusher:
             await self._notification(notification)
         changed, batch.conversations = batch.conversations, []
         for conversation in {c.id: c for c in changed}.values():  # each as it was last
-            await self._conversation(conversation)
+            await self._conversation(conversation, surely=True)
 
     async def _skip_pushed_elsewhere(self, events: list[Event]) -> None:
         """Tweets another node's post path pushed: one bus lookup for the batch, instead of a
@@ -200,9 +232,9 @@ class Pusher:
             if status.visibility != "direct" and await self._too_big_to_fan_out(status.account_id):
                 readers.update(await self.ctx.store.follower_ids(status.account_id))
                 readers -= await feeds.exclusive_owners(self.ctx, status.account_id)
-            await self._publish_update(status, _user_topics(readers))
+            await self._publish_update(status, _user_topics(readers), surely=True)
         if listed := batch.listed.get(status.id):
-            await publish_best_effort(
+            await publish_surely(
                 self.bus,
                 [topics.list_(i) for i in listed],
                 "update",
@@ -299,9 +331,15 @@ class Pusher:
         return kept[1]
 
     async def _publish_update(
-        self, status: Status, user_topics: list[str], payload: str | None = None
+        self,
+        status: Status,
+        user_topics: list[str],
+        payload: str | None = None,
+        *,
+        surely: bool = False,
     ) -> bool:
-        """`user_topics`: distinct, as `_user_topics` makes them."""
+        """`user_topics`: distinct, as `_user_topics` makes them; `surely`: the outbox's push
+        (`publish_surely`), else the post path's (best effort)."""
         targets = user_topics
         if (
             status.visibility == "public"
@@ -309,12 +347,12 @@ class Pusher:
             and await feeds.reaches_the_public(self.ctx, status.account_id)
         ):
             targets = [*targets, topics.PUBLIC, *(topics.hashtag(t) for t in status.tags)]
+        body = payload if payload is not None else await self._render(status)
+        if surely:
+            await publish_surely(self.bus, targets, "update", body, once=_once_key(status.id))
+            return True
         return await publish_best_effort(
-            self.bus,
-            targets,
-            "update",
-            payload if payload is not None else await self._render(status),
-            once=_once_key(status.id),
+            self.bus, targets, "update", body, once=_once_key(status.id)
         )
 
     async def status_updated(self, event: Event, batch: Batch) -> None:
@@ -332,9 +370,7 @@ class Pusher:
             targets = await self._audience(
                 status.account_id, status.visibility, status.mention_ids, status.tags
             )
-            await publish_best_effort(
-                self.bus, targets, "status.update", await self._render(status)
-            )
+            await publish_surely(self.bus, targets, "status.update", await self._render(status))
 
     async def status_deleted(self, event: Event, batch: Batch) -> None:
         payload = event.payload
@@ -347,7 +383,7 @@ class Pusher:
         )
         deleted = cast(list[int], payload.get("deleted_ids") or [payload["status_id"]])
         for status_id in deleted:
-            await publish_best_effort(self.bus, targets, "delete", str(status_id))
+            await publish_surely(self.bus, targets, "delete", str(status_id))
         # Each retweet went to its retweeter's followers, who may not follow the original author.
         reblogs = zip(
             cast(list[int], payload.get("reblog_ids") or []),
@@ -356,7 +392,7 @@ class Pusher:
         )
         for reblog_id, reblogger_id in reblogs:
             home = await self._audience(reblogger_id, "private", [], [])
-            await publish_best_effort(self.bus, home, "delete", str(reblog_id))
+            await publish_surely(self.bus, home, "delete", str(reblog_id))
         if payload.get("reblog_of_id") is not None:
             self.counts_changed(cast(int, payload["reblog_of_id"]))
 
@@ -379,8 +415,12 @@ class Pusher:
             return  # the recipient's `hide` filters leave it out of notifications
         body = notification_json(notification, StatusSerializer(bundle, self.ctx.settings))
         if body is not None:
-            await publish_best_effort(
-                self.bus, [topics.user(notification.account_id)], "notification", dumps(body)
+            await publish_surely(
+                self.bus,
+                [topics.user(notification.account_id)],
+                "notification",
+                dumps(body),
+                once=f"notification:{notification.id}",
             )
 
     async def _too_big_to_fan_out(self, account_id: int) -> bool:
@@ -406,9 +446,10 @@ class Pusher:
             targets += [topics.direct(r) for r in (author_id, *mention_ids)]
         return targets
 
-    async def _conversation(self, conversation: Conversation) -> None:
+    async def _conversation(self, conversation: Conversation, *, surely: bool = False) -> None:
         """Mastodon's `direct` stream carries conversations: the reader's own, as its REST
-        read shows it (`conversation_json` for that reader)."""
+        read shows it (`conversation_json` for that reader). `surely`: from the outbox
+        (`publish_surely`); else a change outside it, best effort."""
         reader = conversation.account_id
         shown = await load_visible(self.ctx, [conversation.last_status_id], reader)
         bundle = await load_bundle(
@@ -418,7 +459,8 @@ class Pusher:
             conversation, StatusSerializer(bundle, self.ctx.settings), shown[0] if shown else None
         )
         who = _involved(shown[0], bundle.statuses) if shown else []
-        await publish_best_effort(
+        publish = publish_surely if surely else publish_best_effort
+        await publish(
             self.bus, [topics.direct(reader)], "conversation", involved.tag(dumps(body), who)
         )
 

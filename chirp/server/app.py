@@ -16,7 +16,7 @@ from chirp.bus import open_bus
 from chirp.cards.fetcher import LinkCardFetcher
 from chirp.cards.guarded import GuardedClient, public_or
 from chirp.cards.guarded import Limits as GuardLimits
-from chirp.config import Settings
+from chirp.config import ConfigError, Settings
 from chirp.core.backlog import OutboxGate
 from chirp.core.blocks import SWEEP_SECONDS, sweep_expired_mutes
 from chirp.core.cards import CardQueue
@@ -100,14 +100,17 @@ from chirp.server.keys import (
     METRICS,
     ORIGIN,
     PUSHER,
+    READINESS,
     RELAY,
     RENDER_CACHE,
     SETTINGS,
     STREAM_SLOTS,
     TRACING,
     WEB_PUSH,
+    Readiness,
 )
 from chirp.server.middleware import json_errors
+from chirp.server.nodes import NODE_KEY, node_registry
 from chirp.server.rate_limits import add_rate_limit_headers, open_rate_limits, rate_limits
 from chirp.storage import open_store
 from chirp.video import playback
@@ -375,7 +378,14 @@ async def _live_relay(app: web.Application) -> AsyncIterator[None]:
             settings.rtmp_port,
             reuse_port=settings.workers > 1,
         )
-        await rtmp.start()
+        try:
+            await rtmp.start()
+        except OSError as error:
+            raise ConfigError(
+                f"cannot listen for RTMP on port {settings.rtmp_port} ({error.strerror}): set"
+                " CHIRP_RTMP_PORT (or chirp serve --rtmp-port) to a free port, or 0 to turn RTMP"
+                " ingest off on this node"
+            ) from None
     try:
         yield
     finally:
@@ -425,6 +435,7 @@ async def _dispatcher(app: web.Application) -> AsyncIterator[None]:
         idle_poll_seconds=0.1 if app[SETTINGS].store_url.startswith("sqlite") else 1.0,
         metrics=app.get(METRICS),
         tracer=app.get(TRACING),
+        owner=app[NODE_KEY].me.key,
     )
     app[DISPATCHER] = dispatcher
     context.wake_dispatcher = dispatcher.wake
@@ -454,6 +465,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.on_response_prepare.append(add_rate_limit_headers)
     app.on_response_prepare.append(add_nosniff)
     app[SETTINGS] = settings
+    app[READINESS] = Readiness()
     app[RENDER_CACHE] = RenderCache()
     app[STREAM_SLOTS] = StreamSlots(
         per_token=settings.stream_max_per_token, per_ip=settings.stream_max_per_ip
@@ -461,6 +473,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     # The relay runs (RTMP on CHIRP_RTMP_PORT, browser ingest) with the domain's live hooks.
     app[LIVE_HOOKS] = LiveService(lambda: app[CONTEXT])
     app.cleanup_ctx.append(_domain_context)
+    app.cleanup_ctx.append(node_registry)
     app.cleanup_ctx.append(open_rate_limits)
     app.cleanup_ctx.append(_realtime)
     app.cleanup_ctx.append(_media)

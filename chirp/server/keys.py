@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aiohttp import web
 
 from chirp.config import Settings
@@ -21,7 +23,16 @@ from chirp.video.origin import Origin
 from chirp.video.relay import Relay
 from chirp.webpush.delivery import WebPushDelivery
 
+
+@dataclass(slots=True)
+class Readiness:
+    """Whether the node is draining (SIGTERM received): `/readyz` then answers 503."""
+
+    draining: bool = False
+
+
 SETTINGS = web.AppKey("settings", Settings)
+READINESS = web.AppKey("readiness", Readiness)
 CONTEXT = web.AppKey("context", Context)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 HUB = web.AppKey("hub", Hub)

@@ -12,6 +12,7 @@ from chirp.core.errors import ChirpError, OAuthError, RateLimited
 from chirp.handlers.common import json_response
 from chirp.server.cors import request_id
 from chirp.server.keys import SETTINGS
+from chirp.storage.unavailable import RETRY_AFTER_SECONDS, store_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,21 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return json_response(
             {"error": _http_message(error, request)}, status=error.status, headers=headers
         )
-    except Exception:
+    except Exception as error:
+        if store_unavailable(error):
+            log.warning(
+                "store unavailable",
+                extra={
+                    "path": request.path,
+                    "error": repr(error),
+                    "request_id": request_id(request),
+                },
+            )
+            return json_response(
+                {"error": "The service is briefly unavailable; try again shortly"},
+                status=503,
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
         log.exception(
             "unhandled error",
             extra={

@@ -17,11 +17,12 @@ from collections.abc import Callable
 from aiohttp import web
 
 from chirp import __version__
-from chirp.config import Settings
+from chirp.config import ConfigError, Settings
 from chirp.observability.multiproc import multiprocess_dir, worker_exited
 from chirp.observability.server import metrics_app
 from chirp.server.app import create_app
 from chirp.server.connections import GuardedAppRunner
+from chirp.server.keys import READINESS
 from chirp.server.logs import AccessLogger, configure_logging
 from chirp.storage import open_store
 from chirp.webpush.vapid import VapidKeyError, configured_keys
@@ -81,7 +82,13 @@ async def _serve(settings: Settings, *, reuse_port: bool = False) -> None:
             reuse_address=True,
             reuse_port=reuse_port or None,
         )
-        await site.start()
+        try:
+            await site.start()
+        except OSError as error:
+            raise ConfigError(
+                f"cannot listen on {settings.host}:{settings.port} ({error.strerror}): set"
+                " CHIRP_PORT (or chirp serve --port) to a free port"
+            ) from None
         if metrics_runner is not None:
             await web.TCPSite(
                 metrics_runner,
@@ -100,6 +107,12 @@ async def _serve(settings: Settings, *, reuse_port: bool = False) -> None:
         gc.set_threshold(*GC_THRESHOLDS)
         log.info("listening", extra={"url": f"http://{settings.host}:{settings.port}"})
         await stopping.wait()
+        # Draining: `/readyz` fails so the load balancer sends new requests elsewhere, while
+        # this node still serves what reaches it meanwhile.
+        app[READINESS].draining = True
+        if settings.drain_seconds:
+            log.info("draining", extra={"seconds": settings.drain_seconds})
+            await asyncio.sleep(settings.drain_seconds)
     finally:
         # Stop accepting, let in-flight requests finish (up to the timeout), then run the
         # app's cleanup contexts: background work stops and the store closes last.
@@ -118,10 +131,6 @@ def _serve_until_stopped(settings: Settings, *, reuse_port: bool = False) -> Non
         signal.signal(sig, signal.SIG_IGN)
 
 
-class ConfigError(Exception):
-    """Settings that cannot run together; the message says what to change."""
-
-
 def serve(settings: Settings) -> None:
     """Serve until SIGTERM/SIGINT; then shut down gracefully and return."""
     configure_logging(settings.log_level, settings.log_format)
@@ -135,6 +144,17 @@ def serve(settings: Settings) -> None:
         raise ConfigError(
             f"CHIRP_WORKERS={settings.workers} needs a store the workers share, not a throwaway"
             " in-memory one: set CHIRP_STORE to a file (or leave it empty)."
+        )
+    if (
+        os.environ.get("K_SERVICE")
+        and settings.store_url.startswith("sqlite")
+        and not settings.allow_ephemeral_store
+    ):
+        raise ConfigError(
+            "this is Cloud Run (K_SERVICE is set), whose disk is thrown away with each instance:"
+            " the embedded SQLite store would lose every account and tweet. Set CHIRP_STORE to"
+            " a shared database (postgresql://... or mongodb://...), or CHIRP_ALLOW_EPHEMERAL_STORE"
+            "=true for a throwaway demo"
         )
     try:
         configured_keys(settings)  # said now, not at the first push

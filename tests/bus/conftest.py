@@ -80,12 +80,19 @@ async def open_node(bus_url: str, redis_url_flush: None) -> AsyncIterator[object
 
 @pytest.fixture
 async def redis_url_flush(bus_url: str) -> None:
-    """Each test starts from an empty Redis."""
+    """Each test starts from an empty Redis whose history began a minute ago (a young one
+    indexes every topic: `chirp.bus.redis.YOUNG_EPOCH_S`)."""
     if bus_url.startswith("redis"):
         import redis.asyncio as aioredis
 
+        from chirp.bus.redis import EPOCH, EVENTS
+
         client = aioredis.Redis.from_url(bus_url)
         await client.flushall()
+        seconds, micros = await client.time()
+        epoch = int(seconds) * 1000 + int(micros) // 1000 - 60_000
+        await client.set(EPOCH, str(epoch))
+        await client.xadd(EVENTS, {"e": "", "p": "", "o": ""}, id=f"{epoch}-0")  # as the bus does
         await client.aclose()
 
 

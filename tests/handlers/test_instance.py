@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 import pytest
@@ -99,3 +100,39 @@ async def test_healthz_reports_a_dead_store(client: TestClient, store: Any) -> N
     body = await response.json()
     assert body["status"] == "unavailable"
     assert body["error"] == "store unreachable"
+
+
+async def test_readyz_answers_ok_then_503_while_draining(client: TestClient) -> None:
+    from chirp.server.keys import READINESS
+
+    response = await client.get("/readyz")
+    assert (response.status, await response.json()) == (200, {"status": "ok"})
+    client.app[READINESS].draining = True  # SIGTERM received (`chirp.server.run`)
+    response = await client.get("/readyz")
+    assert response.status == 503
+    assert (await response.json())["status"] == "draining"
+
+
+async def test_readyz_reports_a_dead_store(client: TestClient, store: Any) -> None:
+    await store.close()
+    response = await client.get("/readyz")
+    assert response.status == 503
+    assert (await response.json())["error"] == "store unreachable"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [ConnectionRefusedError(111, "Connection refused"), sqlite3.OperationalError("disk I/O error")],
+)
+async def test_a_store_out_of_reach_is_503_with_retry_after_never_500(
+    client: TestClient, store: Any, alice: User, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    async def unreachable(*args: object, **kwargs: object) -> None:
+        raise error
+
+    monkeypatch.setattr(store, "get_statuses", unreachable)
+    monkeypatch.setattr(store, "home_timeline", unreachable, raising=False)
+    response = await client.get("/api/v1/statuses/1", headers=alice.headers)
+    assert response.status == 503
+    assert response.headers["Retry-After"] == "5"
+    assert "error" in await response.json()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import orjson
 
 from chirp.bus import open_bus
+from chirp.core.ports.bus import RESET, Message
 from chirp.core.topics import user
 from chirp.realtime.hub import Format, Hub
 from chirp.realtime.subscriptions import StreamRequest
@@ -87,3 +88,60 @@ async def test_replay_then_live_without_gaps_or_doubles() -> None:
     await hub.subscribe(outlet, StreamRequest(user(1), ("user",)), since=first)
     await bus.publish([user(1), user(2)], "update", '"3"')
     assert [orjson.loads(f)["payload"] for f in outlet.frames] == ['"2"', '"3"']
+
+
+async def test_a_reset_from_the_bus_reaches_every_subscription_of_its_topics_whatever_events() -> (
+    None
+):
+    bus = open_bus("memory://", history=100, per_topic=10)
+    hub = Hub(bus)
+    await bus.start(hub.deliver)
+    home, notes, other = RecordingOutlet(), RecordingOutlet(), RecordingOutlet()
+    for outlet in (home, notes, other):
+        await hub.connect(outlet)
+    await hub.subscribe(home, StreamRequest(user(1), ("user",)))
+    await hub.subscribe(
+        notes, StreamRequest(user(1), ("user:notification",), frozenset({"notification"}))
+    )
+    await hub.subscribe(other, StreamRequest(user(2), ("user",)))
+    await bus.publish([user(1)], "update", '"a"')
+    # What the Redis bus hands on when it cannot know what a topic missed while away.
+    hub.deliver([user(1)], Message("", RESET, "{}"))
+    later = await bus.publish([user(1)], "update", '"b"')
+    assert [orjson.loads(f)["event"] for f in home.frames] == ["update", RESET, "update"]
+    assert orjson.loads(home.frames[-1])["id"] == later
+    assert [orjson.loads(f)["event"] for f in notes.frames] == [RESET]
+    assert other.frames == []
+
+
+async def test_an_event_published_again_under_its_once_key_is_not_delivered_twice() -> None:
+    """Redis restarted empty between a tweet's two pushes (the post path's, the outbox's): the
+    bus forgot the key and lets the second copy out at another position; sockets that had the
+    first do not get it again, sockets that came later do."""
+    bus = open_bus("memory://", history=100, per_topic=10)
+    hub = Hub(bus)
+    await bus.start(hub.deliver)
+    early, late = RecordingOutlet(), RecordingOutlet()
+    await hub.connect(early)
+    await hub.subscribe(early, StreamRequest(user(1), ("user",)))
+    await bus.listen(user(1))
+    hub.deliver([user(1)], Message("1-1", "update", '"t"', "status.created:9"))
+    hub.deliver([user(1)], Message("1-1", "update", '"t"', "status.created:9"))  # same copy
+    await hub.connect(late)
+    await hub.subscribe(late, StreamRequest(user(1), ("user",)))
+    hub.deliver([user(1)], Message("2-1", "update", '"t"', "status.created:9"))
+    assert len(early.frames) == 1
+    assert [orjson.loads(f)["id"] for f in late.frames] == ["2-1"]
+
+
+async def test_a_stream_on_several_lost_topics_is_reset_once() -> None:
+    bus = open_bus("memory://", history=100, per_topic=10)
+    hub = Hub(bus)
+    await bus.start(hub.deliver)
+    outlet = RecordingOutlet()
+    await hub.connect(outlet)
+    # A `user` stream: its account's topic and, under the same label, the announcements'.
+    await hub.subscribe(outlet, StreamRequest(user(1), ("user",)))
+    await hub.subscribe(outlet, StreamRequest("announcements", ("user",)))
+    hub.deliver([user(1), "announcements"], Message("", RESET, "{}"))
+    assert [orjson.loads(f)["event"] for f in outlet.frames] == [RESET]

@@ -18,6 +18,15 @@ A node `listen`s to a topic only while one of its own sockets needs it; messages
 it listens to reach the `deliver` callback given to `start`, in position order per topic. A
 message published to many topics may arrive in one call with all of them (a tweet to 5,000
 followers' `user:<id>` is then one call and one `Message`, not 5,000), or topic by topic.
+
+Positions are `<epoch>-<sequence>`: the epoch names one life of the history (an in-process
+bus's start, a Redis dataset's creation), so a position from a history since lost (a restart,
+a Redis restarted empty) resets instead of replaying a silent gap, as Centrifugo's epochs do.
+A bus that loses its server neither delivers locally only (other nodes' sockets would miss the
+message without knowing) nor drops the message: `publish` raises `BusUnavailable`, and the
+caller retries (the outbox) or gives up knowingly (ephemeral counters, chat). When a node's link
+to the server comes back, it hands its listeners, per topic, what they missed meanwhile, or a
+`RESET` message when that cannot be known (the epoch changed).
 """
 
 from __future__ import annotations
@@ -37,7 +46,18 @@ class Message:
     # The payload exactly as it goes on the wire: JSON text for most events, a bare id for
     # `delete`, as Mastodon sends them.
     payload: str
+    # The publish's `once` key ("" if none): the same event published again (the key lost with
+    # an emptied history) is recognised by the hub (`chirp.realtime.hub`).
+    once: str = ""
 
+
+class BusUnavailable(Exception):
+    """The bus's server cannot be reached: the message was not published."""
+
+
+# Delivered (position "") for topics whose missed messages are unknown after a reconnect: the
+# hub tells their subscribers to reload (`chirp.reset`).
+RESET = "chirp.reset"
 
 # `deliver(topics, message)`: `message` for those of its topics this node listens to.
 Deliver = Callable[[Collection[str], Message], None]
@@ -49,7 +69,8 @@ WATCH_SECONDS = 3600
 
 
 def position_key(position: str) -> tuple[int, int]:
-    """Positions are `<int>-<int>`; this orders them. Malformed positions sort first."""
+    """Positions are `<epoch>-<sequence>`; this orders them (an epoch begins after the one it
+    replaces, unless a clock went back: a reset is sent then anyway). Malformed ones sort first."""
     high, _, low = position.partition("-")
     try:
         return int(high), int(low or 0)
@@ -71,6 +92,7 @@ class EventBus(Protocol):
         once: str | None = None,
     ) -> str:
         """Send to every listener of `topics`; returns the position ("" when not kept).
+        Raises `BusUnavailable` when the bus's server cannot be reached.
 
         With `once`, a key naming the event, only the first publish with that key goes out (for
         at least `ONCE_SECONDS`); repeats are dropped and return the first one's position. Two

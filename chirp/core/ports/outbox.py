@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from chirp.core.models import Event
+from chirp.core.models import Event, RunningNode
 
 
 class OutboxStore(Protocol):
@@ -15,8 +15,24 @@ class OutboxStore(Protocol):
         backoff are not counted)."""
         ...
 
-    async def claim_events(self, *, limit: int, now: datetime, lease_seconds: float) -> list[Event]:
-        """Lease up to `limit` due events, oldest first; a lease that expires makes them due again."""
+    async def claim_events(
+        self, *, limit: int, now: datetime, lease_seconds: float, owner: str = ""
+    ) -> list[Event]:
+        """Lease up to `limit` due events, oldest first, to `owner` (a `RunningNode.key`); a
+        lease that expires, or that `remove_node` releases, makes them due again."""
+        ...
+
+    async def beat_node(self, node: RunningNode) -> None:
+        """Record a node's heartbeat: insert it, or replace the record with the same key."""
+        ...
+
+    async def list_nodes(self) -> list[RunningNode]:
+        """Every node recorded (live or not yet removed), in no particular order."""
+        ...
+
+    async def remove_node(self, key: str) -> int:
+        """Forget a node (it stopped, or stopped beating) and release the outbox leases it held,
+        due at once; returns how many it held. Idempotent."""
         ...
 
     async def complete_event(self, event_id: int) -> None: ...
