@@ -62,6 +62,7 @@ from chirp.handlers import (
     reports,
     scheduled_statuses,
     search,
+    sessions,
     statuses,
     streaming,
     studio,
@@ -133,6 +134,7 @@ ROUTE_MODULES = (
     timelines,
     notifications,
     markers,
+    sessions,
     custom_emojis,
     announcements,
     notification_policy,  # `/api/v2/notifications/policy` before the groups' `/:group_key`
