@@ -25,6 +25,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
 
+from bench.rest import MIX
 from chirp.core.ports.bus import Message
 from chirp.observability.metrics import ChirpMetrics
 from chirp.observability.multiproc import multiprocess_dir
@@ -107,7 +108,27 @@ async def calls_per_request() -> dict[str, float]:
             await post(client, author, f"more {n}")
         await app[DISPATCHER].drain()  # the fan-out's own calls count too
         posting = (store_calls() - before) / 20
-    return {"home_timeline": home, "post_status": posting}
+        # The other reads of bench.rest's realistic mix, each as its share there.
+        tweets = await (
+            await client.get(f"/api/v1/accounts/{author.id}/statuses", headers=reader.headers)
+        ).json()
+        oldest = tweets[-1]["id"]
+        reads = {
+            "home_older": f"/api/v1/timelines/home?limit=20&max_id={oldest}",
+            "account": f"/api/v1/accounts/{author.id}/statuses?limit=20",
+            "thread": f"/api/v1/statuses/{oldest}/context",
+            "status": f"/api/v1/statuses/{oldest}",
+            "notifications": "/api/v1/notifications?limit=20",
+        }
+        per_kind = {"home": home, "post": posting}
+        for kind, path in reads.items():
+            before = store_calls()
+            for _ in range(20):
+                response = await client.get(path, headers=reader.headers)
+                assert response.status == 200, (path, response.status)
+            per_kind[kind] = (store_calls() - before) / 20
+    mix = sum(MIX[kind] * calls for kind, calls in per_kind.items())
+    return {"home_timeline": home, "post_status": posting, "mix": mix}
 
 
 def main() -> None:
@@ -115,8 +136,9 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=200_000, help="iterations per hook")
     parser.add_argument(
         "--cpu-ms",
-        default="home_timeline=0.79,post_status=2.52",
-        help="server CPU ms per request with metrics off (bench.rest's CPU ms column)",
+        default="home_timeline=0.79,post_status=2.52,mix=1.5",
+        help="server CPU ms per request with metrics off (bench.rest's CPU ms column;"
+        " mix: `bench.rest --metrics off`)",
     )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()

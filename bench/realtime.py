@@ -79,8 +79,9 @@ def _cpu_seconds(pid: int) -> float:
 # -- seeding ---------------------------------------------------------------------------------
 
 
-def seed_followers(out_dir: Path, clients: int) -> dict[str, Any]:
-    """One author and `clients` followers, each with a token; counters match the rows."""
+def seed_followers(out_dir: Path, clients: int, muting: int = 0) -> dict[str, Any]:
+    """One author and `clients` followers, each with a token; counters match the rows. The
+    first `muting` followers mute the author (their streams filter every one of its tweets)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     db_path = out_dir / "chirp.db"
     for suffix in ("", "-wal", "-shm"):
@@ -165,6 +166,14 @@ def seed_followers(out_dir: Path, clients: int) -> dict[str, Any]:
                 token_at,
             )
             for aid, s in zip(account_ids, secrets, strict=True)
+        ),
+    )
+    conn.executemany(
+        "INSERT INTO account_mutes(id, account_id, target_account_id, notifications, created_at)"
+        " VALUES (?,?,?,?,?)",
+        (
+            (ids.at(now_ms - 30_000), aid, account_ids[0], 1, token_at)
+            for aid in account_ids[1 : 1 + muting]
         ),
     )
     conn.execute("COMMIT")
@@ -436,8 +445,9 @@ async def _post_chirp(base_url: str, token: str, rate: float, duration: float) -
         base_url, headers={"Authorization": f"Bearer {token}"}
     ) as session:
 
-        async def one(n: int) -> None:
-            sent = time.time_ns()
+        async def one(n: int, scheduled: int) -> None:
+            # The tweet carries its scheduled time: latency counts any wait for the schedule.
+            sent = scheduled
             body = {"status": f"realtime bench #{n} ts={sent}", "visibility": "public"}
             try:
                 async with session.post("/api/v1/statuses", data=body) as response:
@@ -454,34 +464,44 @@ async def _post_chirp(base_url: str, token: str, rate: float, duration: float) -
 
 
 async def _post_raw(port: int, template: bytes, rate: float, duration: float) -> dict[str, Any]:
+    """Open loop like `_post_chirp`: each frame goes out at its slot of the same schedule,
+    without waiting for the previous broadcast; the server's answers (one per frame, in order)
+    are read beside it and timed from the slot."""
     count = max(1, round(rate * duration))
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    lock = asyncio.Lock()
     latencies: list[float] = []
+    slots: list[int] = []
 
-    async def one(n: int) -> None:
-        async with lock:
-            sent = time.time_ns()
-            writer.write(TS_RE.sub(b"ts=%d" % sent, template) + b"\n")
+    async def answers() -> None:
+        for n in range(count):
             await reader.readline()
-            latencies.append((time.time_ns() - sent) / 1e6)
+            latencies.append((time.time_ns() - slots[n]) / 1e6)
+
+    reading = asyncio.create_task(answers())
+
+    async def one(n: int, scheduled: int) -> None:
+        slots.append(scheduled)
+        writer.write(TS_RE.sub(b"ts=%d" % scheduled, template) + b"\n")
 
     tasks = await _at_rate(one, count, rate)
     await asyncio.gather(*tasks)
+    await reading
     writer.close()
     return {"posts": count, "post_ms": _percentiles(latencies), "errors": {}}
 
 
 async def _at_rate(one: Any, count: int, rate: float) -> list[asyncio.Task[None]]:
-    """Start `one(n)` at t0 + n / rate, without waiting for earlier ones (open-loop load)."""
+    """Start `one(n, scheduled_ns)` at t0 + n / rate, without waiting for earlier ones
+    (open-loop load); `scheduled_ns` is that slot on the wall clock, the time latencies count
+    from (a late start is the server's or the machine's wait, not hidden)."""
     loop = asyncio.get_running_loop()
-    t0 = loop.time()
+    t0, wall0 = loop.time(), time.time_ns()
     tasks = []
     for n in range(count):
         delay = t0 + n / rate - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(n)))
+        tasks.append(asyncio.create_task(one(n, wall0 + round(n * 1e9 / rate))))
     return tasks
 
 
@@ -508,6 +528,7 @@ def _phase(
     args: argparse.Namespace,
 ) -> dict[str, Any]:
     memory_before = _proc_memory(pid)
+    loadavg_before = os.getloadavg()
     print(f"[{name}] connecting {len(urls):,} clients over {args.procs} processes …", flush=True)
     t0 = time.perf_counter()
     fleet = ClientFleet(urls, args.procs, args.connect_concurrency, args.client)
@@ -523,7 +544,9 @@ def _phase(
             f" = {per_conn_kib:.1f} KiB/connection",
             flush=True,
         )
-        expected = round(args.rate * args.duration) * connected
+        # Subscribers muting the author receive none of its tweets.
+        receivers = max(0, connected - getattr(args, "muting_clients", 0))
+        expected = round(args.rate * args.duration) * receivers
         profiler = start_profiler(pid, args.profile) if args.profile and name == "chirp" else None
         server_cpu0, fleet_cpu0 = _cpu_seconds(pid), fleet.cpu_seconds()
         machine0 = _machine_busy_seconds()
@@ -573,7 +596,8 @@ def _phase(
         # deliveries over the time from the first to the last delivery: the rate the server
         # actually pushed (equals the offered rate when it keeps up).
         "deliveries_per_s": marked / span if span else 0.0,
-        "offered_per_s": args.rate * connected,
+        "offered_per_s": args.rate * receivers,
+        "muting_clients": connected - receivers,
         "delivery_span_s": round(span, 3),
         "drain_after_last_post_s": round(drained_s, 3),
         "latency_ms": {k: (v / 1000 if k != "count" else v) for k, v in lat.items()},
@@ -590,6 +614,8 @@ def _phase(
         # everything else on the machine (other sessions, the poster, the kernel's softirqs)
         "other_cpu_pct": 100 * (machine - server_cpu - fleet_cpu) / wall,
         "wall_s": round(wall, 2),
+        "loadavg_before": loadavg_before,
+        "loadavg_after": os.getloadavg(),
         "client_errors": {k: v for r in results for k, v in r.errors.items()},
     }
     sample = next((r.sample for r in results if r.sample), b"")
@@ -634,6 +660,7 @@ def _table(
     raw: dict[str, Any] | None,
     ratios: dict[str, float] | None,
     capacity: dict[str, Any] | None = None,
+    raw_capacity: dict[str, Any] | None = None,
 ) -> str:
     def row(name: str, s: dict[str, Any]) -> str:
         lat = s["latency_ms"]
@@ -642,6 +669,7 @@ def _table(
             f" {s['deliveries_per_s']:>11,.0f} {lat['p50']:>8.1f} {lat['p99']:>8.1f}"
             f" {lat['max']:>8.1f} {s['kib_per_connection']:>9.1f} {s['server_cpu_pct']:>7.0f}%"
             f" {s['generator_cpu_pct']:>8.0f}% {s['other_cpu_pct']:>8.0f}%"
+            f" {s['loadavg_before'][0]:>6.2f}/{s['loadavg_after'][0]:<6.2f}"
         )
 
     v = _verdicts(chirp, ratios, capacity)
@@ -653,8 +681,8 @@ def _table(
         [
             f"{'server':<8} {'clients':>7} {'delivered':>9} {'lost':>6} {'deliv/s':>11}"
             f" {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'KiB/conn':>9} {'srv CPU':>8}"
-            f" {'gen CPU':>9} {'other CPU':>9}",
-            "-" * 114,
+            f" {'gen CPU':>9} {'other CPU':>9} {'load':>13}",
+            "-" * 128,
             row("chirp", chirp),
             row("raw", raw) if raw is not None else "raw      (skipped)",
             *(
@@ -666,6 +694,17 @@ def _table(
                     f" {capacity['latency_ms']['p99']:.1f} ms (throughput verdict from this)"
                 ]
                 if capacity is not None
+                else []
+            ),
+            *(
+                [
+                    f"capacity: raw   offered {raw_capacity['offered_per_s']:,.0f} deliveries/s,"
+                    f" delivered {raw_capacity['deliveries']:,} ({raw_capacity['lost']:,} lost) at"
+                    f" {raw_capacity['deliveries_per_s']:,.0f}/s; latency p50"
+                    f" {raw_capacity['latency_ms']['p50']:.1f} ms p99"
+                    f" {raw_capacity['latency_ms']['p99']:.1f} ms"
+                ]
+                if raw_capacity is not None
                 else []
             ),
             (
@@ -680,8 +719,9 @@ def _table(
             f" <= {TARGETS['kib_per_connection_max']:g} KiB/connection"
             f" {ok('kib_per_connection')}; >= {TARGETS['ratio_to_raw_min']:g} of raw deliveries/s"
             f" {ok('ratio_to_raw')}",
-            "deliv/s: deliveries / (last - first delivery); latency: tweet POSTed (or frame sent"
-            " to raw) -> frame received;\nKiB/conn: server RSS delta (idle, all connected) / clients;"
+            "deliv/s: deliveries / (last - first delivery); latency: the post's scheduled time"
+            " (both open loop, one schedule) -> frame received;\nload: 1-minute load average"
+            " before connecting / after the drain;\nKiB/conn: server RSS delta (idle, all connected) / clients;"
             " CPU: % of one core over the posting window\n(2 cores in all; other = the rest of the machine: other sessions, the poster, kernel).",
         ]
     )
@@ -723,6 +763,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--capacity-duration", type=float, default=10.0)
     parser.add_argument("--skip-raw", action="store_true", help="only chirp (no ceiling)")
+    parser.add_argument(
+        "--muting",
+        type=float,
+        default=0.0,
+        help="share of subscribers muting the author (0.1: the per-subscriber filter's cost)",
+    )
     parser.add_argument("--quick", action="store_true", help="500 clients, 5 s")
     parser.add_argument("--out", type=Path, default=BENCH / "results" / "realtime.json")
     args = parser.parse_args(argv)
@@ -733,7 +779,8 @@ def main(argv: list[str] | None = None) -> None:
 
     data = BENCH / ".data" / f"realtime-c{args.clients}"
     started = time.perf_counter()
-    tokens = seed_followers(data, args.clients)
+    args.muting_clients = round(args.muting * args.clients)
+    tokens = seed_followers(data, args.clients, args.muting_clients)
     print(
         f"seeded 1 author + {args.clients:,} followers in {time.perf_counter() - started:.1f}s"
         f" ({data.relative_to(ROOT)})",
@@ -791,6 +838,7 @@ def main(argv: list[str] | None = None) -> None:
         print("chirp log (last lines):\n" + "\n".join(server_log.splitlines()[-10:]))
 
     raw: dict[str, Any] | None = None
+    raw_capacity: dict[str, Any] | None = None
     if not args.skip_raw:
         template = chirp["sample"]
         if not TS_RE.search(template):
@@ -800,13 +848,35 @@ def main(argv: list[str] | None = None) -> None:
             raw_urls = [
                 f"{raw_server.url}?access_token={t}&stream=user" for t in tokens["followers"]
             ]
+            raw_args = argparse.Namespace(**{**vars(args), "muting_clients": 0})
             raw = _phase(
                 "raw",
                 raw_server.proc.pid,
                 raw_urls,
                 lambda: _post_raw(raw_server.control_port, template, args.rate, args.duration),
-                args,
+                raw_args,
             )
+            if args.capacity_rate > 0:  # the same capacity phase as chirp's
+                time.sleep(1.0)
+                capacity_args = argparse.Namespace(
+                    **{
+                        **vars(raw_args),
+                        "rate": args.capacity_rate,
+                        "duration": args.capacity_duration,
+                    }
+                )
+                raw_capacity = _phase(
+                    "raw capacity",
+                    raw_server.proc.pid,
+                    raw_urls,
+                    lambda: _post_raw(
+                        raw_server.control_port,
+                        template,
+                        args.capacity_rate,
+                        args.capacity_duration,
+                    ),
+                    capacity_args,
+                )["summary"]
         finally:
             raw_server.stop()
     shutil.rmtree(work, ignore_errors=True)
@@ -827,7 +897,7 @@ def main(argv: list[str] | None = None) -> None:
         if r is not None
         else None
     )
-    table = _table(c, r, ratios, capacity)
+    table = _table(c, r, ratios, capacity, raw_capacity)
     print("\n" + table)
     report = {
         "benchmark": "realtime",
@@ -844,6 +914,7 @@ def main(argv: list[str] | None = None) -> None:
         "chirp": c,
         "chirp_capacity": capacity,
         "raw": raw["summary"] if raw else None,
+        "raw_capacity": raw_capacity,
         "ratios_chirp_to_raw": ratios,
         "verdicts": _verdicts(c, ratios, capacity),
         "frame_sample": chirp["sample"][:2000].decode(errors="replace"),

@@ -1,4 +1,5 @@
-"""REST benchmark: home timeline reads and tweet posting against a real `chirp serve`.
+"""REST benchmark: a realistic mix of reads and posts (the default), the home timeline's best
+case and posting, against a real `chirp serve`.
 
     .venv/bin/python -m bench.rest            # 10k accounts, 200k tweets, 3 x 10 s per scenario
     .venv/bin/python -m bench.rest --quick    # small data set, short runs: a smoke test
@@ -17,6 +18,7 @@ import contextlib
 import json
 import os
 import platform
+import resource
 import shutil
 import signal
 import socket
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
 LUA = BENCH / "lua"
 TARGETS = {
     "home_timeline": {"p99_ms_max": 10.0, "rps_min": 2000.0},
+    "mix": {},  # no target yet: the honest figure comes first
     "post_status": {"rps_min": 500.0},
 }
 
@@ -207,6 +210,119 @@ def _seeded(args: argparse.Namespace) -> Path:
     return folder
 
 
+MIX_VERSION = 1
+# The realistic mix's shares of requests (see `_mix_requests`).
+MIX = {
+    "home": 0.40,  # a home page 1
+    "home_older": 0.15,  # an older home page, through max_id
+    "account": 0.15,  # an account's tweets
+    "thread": 0.10,  # a tweet's context (ancestors and replies)
+    "status": 0.05,  # one tweet
+    "notifications": 0.10,
+    "post": 0.05,  # a tweet by the reader (fans out to the reader's followers)
+}
+
+
+def _mix_store(seeded: Path) -> Path:
+    """The seeded store plus what the mix needs and the seed leaves out: a token for every
+    account (readers come from all of them) and the mention notifications the seeded tweets
+    would have made. Built once beside the seed, on a copy, so the seed's scenarios keep it."""
+    folder = seeded.with_name(f"{seeded.name}-mix{MIX_VERSION}")
+    if (folder / "mix.json").exists():
+        return folder
+    print(f"preparing the mix's store {folder.relative_to(ROOT)} …", flush=True)
+    from chirp.core.secrets import digest, new_secret
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("chirp.db", "chirp-feeds.db", "tokens.json", "seed.json"):
+        if (seeded / name).exists():
+            shutil.copyfile(seeded / name, folder / name)
+    conn = sqlite3.connect(folder / "chirp.db")
+    try:
+        app_id, scopes = conn.execute("SELECT app_id, scopes FROM tokens LIMIT 1").fetchone()
+        next_id = conn.execute("SELECT max(id) FROM tokens").fetchone()[0] + 1
+        issued = {}
+        rows = []
+        for (account_id,) in conn.execute("SELECT id FROM accounts ORDER BY id").fetchall():
+            secret = new_secret()
+            issued[account_id] = secret
+            rows.append(
+                (next_id, digest(secret), app_id, account_id, scopes, "2026-01-01T00:00:00Z")
+            )
+            next_id += 1
+        conn.executemany(
+            "INSERT INTO tokens(id, digest, app_id, account_id, scopes, created_at)"
+            " VALUES (?,?,?,?,?,?)",
+            rows,
+        )
+        # A mention notifies the mentioned account (the seed writes mentions, not their
+        # notifications); ids from the tweet's, nudged per recipient.
+        conn.execute(
+            "INSERT OR IGNORE INTO notifications(id, account_id, type, from_account_id, status_id,"
+            " created_at) SELECT s.id + m.account_id % 4096, m.account_id, 'mention',"
+            " s.account_id, s.id, s.created_at FROM status_mentions m"
+            " JOIN statuses s ON s.id = m.status_id WHERE m.account_id != s.account_id"
+        )
+        conn.commit()
+    finally:
+        conn.close()
+    (folder / "mix.json").write_text(
+        json.dumps({"tokens": {str(k): v for k, v in issued.items()}}, indent=0)
+    )
+    return folder
+
+
+def _mix_requests(store: Path, count: int, seed: int = 26) -> list[str]:
+    """`count` requests in the shares of MIX, as lines for bench/lua/mix.lua."""
+    import random
+
+    rng = random.Random(seed)
+    tokens = json.loads((store / "mix.json").read_text())["tokens"]
+    accounts = list(tokens)
+    conn = sqlite3.connect(f"file:{store / 'chirp.db'}?mode=ro", uri=True)
+    try:
+        # Tweets picked at random: their authors (as often as they tweet), threads, cursors.
+        statuses = [
+            (str(i), str(a))
+            for i, a in conn.execute(
+                "SELECT id, account_id FROM statuses WHERE visibility = 'public'"
+                " ORDER BY random() LIMIT 20000"
+            )
+        ]
+        replies = [
+            str(r[0])
+            for r in conn.execute(
+                "SELECT id FROM statuses WHERE in_reply_to_id IS NOT NULL AND visibility = 'public'"
+                " ORDER BY random() LIMIT 5000"
+            )
+        ]
+    finally:
+        conn.close()
+    kinds = list(MIX)
+    lines = []
+    for kind in rng.choices(kinds, weights=[MIX[k] for k in kinds], k=count):
+        token = tokens[rng.choice(accounts)]
+        status_id, author = rng.choice(statuses)
+        method, path, body = "GET", "", ""
+        if kind == "home":
+            path = "/api/v1/timelines/home?limit=20"
+        elif kind == "home_older":
+            path = f"/api/v1/timelines/home?limit=20&max_id={status_id}"
+        elif kind == "account":
+            path = f"/api/v1/accounts/{author}/statuses?limit=20"
+        elif kind == "thread":
+            path = f"/api/v1/statuses/{rng.choice(replies) if rng.random() < 0.5 else status_id}/context"
+        elif kind == "status":
+            path = f"/api/v1/statuses/{status_id}"
+        elif kind == "notifications":
+            path = "/api/v1/notifications?limit=20"
+        else:
+            method, path = "POST", "/api/v1/statuses"
+            body = "visibility=public&status=A+benchmark+tweet+about+%23python"
+        lines.append(f"{method}\t{path}\t{token}\t{body}")
+    return lines
+
+
 UNLIMITED = str(10**9)
 
 
@@ -325,6 +441,7 @@ class Server:
             "CHIRP_PUBLIC_URL": PUBLIC_URL,
             "CHIRP_LOG_LEVEL": "WARNING",  # also silences the access log (INFO)
             "CHIRP_LOG_FORMAT": "text",
+            "CHIRP_METRICS_SAMPLE_SECONDS": "1",  # fresh render-cache figures after each run
             **extra_env,
         }
         self.log_path = work / "server.log"
@@ -370,6 +487,24 @@ class Server:
     def memory(self) -> dict[str, int]:
         return _proc_memory(self.proc.pid)
 
+    def render_cache_lookups(self) -> tuple[float, float] | None:
+        """(hits, misses) of the render cache so far, from `/metrics` (sampled every second
+        here: waits for a fresh sample). None when the server has no such series."""
+        time.sleep(1.2)
+        try:
+            with urllib.request.urlopen(self.url + "/metrics", timeout=5) as response:
+                text = response.read().decode()
+        except OSError:
+            return None
+        found = {"hit": 0.0, "miss": 0.0}
+        seen = False
+        for line in text.splitlines():
+            if line.startswith("chirp_render_cache_lookups_total{"):
+                seen = True
+                kind = line.split('result="', 1)[1].split('"', 1)[0]
+                found[kind] = float(line.rsplit(" ", 1)[1])
+        return (found["hit"], found["miss"]) if seen else None
+
     def cpu_seconds(self) -> float:
         return _proc_cpu_seconds(self.proc.pid)
 
@@ -382,6 +517,13 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         self._log.close()
+
+
+def loadavg() -> list[float]:
+    """The 1, 5 and 15 minute load averages, so a busy machine shows in the result."""
+    with contextlib.suppress(OSError):
+        return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+    return []
 
 
 def _wrk(
@@ -406,12 +548,25 @@ def _wrk(
         str(LUA / script),
         url,
     ]
+    loadavg_before = loadavg()
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(
         command, cwd=LUA, env={**os.environ, **env}, capture_output=True, text=True, check=False
     )
+    children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     for line in done.stdout.splitlines():
         if line.startswith("WRK_JSON "):
             result = json.loads(line.removeprefix("WRK_JSON "))
+            # What the machine was doing meanwhile, and what the load generator itself used.
+            result["loadavg_before"] = loadavg_before
+            result["loadavg_after"] = loadavg()
+            result["load_generator_cpu_s"] = round(
+                children_after.ru_utime
+                + children_after.ru_stime
+                - children_before.ru_utime
+                - children_before.ru_stime,
+                3,
+            )
             if done.stderr.strip():
                 result["stderr"] = done.stderr.strip()[-500:]
             return result
@@ -446,6 +601,7 @@ def _scenario(
         if args.profile and n == 0:
             profiler = start_profiler(server.proc.pid, _profile_path(args.profile, name))
         cpu_before = server.cpu_seconds()
+        cache_before = server.render_cache_lookups()
         result = _wrk(
             wrk,
             server.url,
@@ -456,6 +612,11 @@ def _scenario(
             env={**env, "RUN_ID": f"{name}-{n}-{time.time_ns()}"},
         )
         result["server_memory_kib"] = server.memory()
+        cache_after = server.render_cache_lookups()
+        if cache_before is not None and cache_after is not None:
+            hits = cache_after[0] - cache_before[0]
+            misses = cache_after[1] - cache_before[1]
+            result["render_cache_hit_rate"] = hits / (hits + misses) if hits + misses else None
         # Writes are only done when their side effects are: wait for the outbox to drain, and
         # count the wait, so "sustained" is what the server keeps up with (fan-out included).
         result["outbox_backlog_at_end"] = server.outbox_backlog()
@@ -491,8 +652,19 @@ def _scenario(
             r["server_cpu_ms_per_request"] for r in runs
         ),
         "offered_rps": args.rate if env.get("RATE_PER_THREAD") else None,
+        "loadavg_before": runs[0]["loadavg_before"],
+        "loadavg_after": runs[-1]["loadavg_after"],
+        "load_generator_cpu_ms_per_request": statistics.median(
+            1000 * r["load_generator_cpu_s"] / max(r["requests"], 1) for r in runs
+        ),
+        "render_cache_hit_rate": _median_or_none(r.get("render_cache_hit_rate") for r in runs),
     }
     return {"summary": summary, "runs": runs}
+
+
+def _median_or_none(values: object) -> float | None:
+    known = [v for v in values if v is not None]  # type: ignore[attr-defined]
+    return statistics.median(known) if known else None
 
 
 def _profile_path(path: Path, scenario: str) -> Path:
@@ -522,11 +694,16 @@ def _verdict(name: str, summary: dict) -> str:
     return "met" if ok and not summary["errors"] else "MISSED"
 
 
+def _percent(rate: float | None) -> str:
+    return "-" if rate is None else f"{100 * rate:.0f}%"
+
+
 def _table(results: dict, memory: dict) -> str:
     lines = [
         f"{'scenario':<16} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>9} {'sustained':>9}"
-        f" {'backlog':>8} {'errors':>7} {'CPU ms':>7}  {'target':<26} verdict",
-        "-" * 115,
+        f" {'backlog':>8} {'errors':>7} {'CPU ms':>7} {'gen ms':>7} {'cache':>6}"
+        f" {'load before/after':>18}  {'target':<26} verdict",
+        "-" * 150,
     ]
     for name, result in results.items():
         s = result["summary"]
@@ -542,12 +719,17 @@ def _table(results: dict, memory: dict) -> str:
         lines.append(
             f"{name:<16} {s['p50_ms']:>8.2f} {s['p99_ms']:>8.2f} {s['rps']:>9.0f}"
             f" {s['sustained_rps']:>9.0f} {s['outbox_backlog']:>8.0f} {s['errors']:>7}"
-            f" {s['server_cpu_ms_per_request']:>7.2f}  {want:<26} {_verdict(name, s)}"
+            f" {s['server_cpu_ms_per_request']:>7.2f} {s['load_generator_cpu_ms_per_request']:>7.3f}"
+            f" {_percent(s['render_cache_hit_rate']):>6}"
+            f" {s['loadavg_before'][0]:>8.2f} /{s['loadavg_after'][0]:>8.2f}"
+            f"  {want:<26} {_verdict(name, s)}"
         )
     lines.append(
         "req/s: accepted by the server; sustained: requests / (run + time to drain the outbox,"
         " i.e. fan-out done);\nbacklog: outbox events still pending when the run ended;"
-        " CPU ms: server CPU time per request, drain included.\nFigures are medians of the runs."
+        " CPU ms: server CPU time per request, drain included;\ngen ms: the load generator's"
+        " CPU per request; cache: render cache hit rate; load: 1-minute load average at the"
+        " first run's start and the last run's end.\nFigures are medians of the runs."
     )
     lines.append(
         f"server memory: RSS {memory.get('VmRSS', 0) / 1024:.0f} MiB now,"
@@ -576,7 +758,7 @@ def main(argv: list[str] | None = None) -> None:
         "--rate",
         type=float,
         default=0.0,
-        help="home_timeline open loop: requests/s on a fixed schedule (0: closed loop)",
+        help="mix and home_timeline open loop: requests/s on a fixed schedule (0: closed loop)",
     )
     parser.add_argument(
         "--threads", type=int, default=1, help="wrk threads (the server has 2 cores too)"
@@ -591,13 +773,25 @@ def main(argv: list[str] | None = None) -> None:
         default="sqlite",
         help="postgresql: the seeded store copied into a PostgreSQL server the bench starts",
     )
-    parser.add_argument("--scenarios", default="home_timeline,post_status")
+    parser.add_argument(
+        "--scenarios",
+        default="mix",
+        help="mix (default: the realistic mix), home_timeline (the best case: page 1 of the"
+        " same --readers feeds again and again), post_status",
+    )
     parser.add_argument(
         "--rate-limits",
         choices=("off", "on"),
         default="off",
         help="on: chirp's rate limits count every request (their budgets raised above the"
         " offered load, so none is refused): what counting costs",
+    )
+    parser.add_argument(
+        "--metrics",
+        choices=("off", "on"),
+        default="on",
+        help="chirp's Prometheus metrics (CHIRP_METRICS_ENABLED; on, as deployed): off to"
+        " measure what they cost (the render cache's hit rate is read from them)",
     )
     parser.add_argument("--reseed", action="store_true", help="rebuild the cached seeded store")
     parser.add_argument("--quick", action="store_true", help="small data set and short runs")
@@ -630,8 +824,14 @@ def main(argv: list[str] | None = None) -> None:
         "home_timeline": ("home_timeline.lua", {"TOKENS_FILE": str(reader_file), **paced}),
         "post_status": ("post_status.lua", {"TOKENS_FILE": str(author_file)}),
     }
+    if "mix" in args.scenarios.split(","):
+        seeded = _mix_store(seeded)
+        requests_file = work / "mix.txt"
+        requests_file.write_text("\n".join(_mix_requests(seeded, 50_000)) + "\n")
+        scenarios["mix"] = ("mix.lua", {"REQUESTS_FILE": str(requests_file), **paced})
 
     extra_env: dict[str, str] = rate_limit_env(args.rate_limits == "on")
+    extra_env["CHIRP_METRICS_ENABLED"] = "true" if args.metrics == "on" else "false"
     redis = None
     if args.workers > 1:  # workers share realtime events through Redis, as nodes do
         redis = RedisServer(work / "redis")

@@ -189,6 +189,9 @@ class Settings(BaseSettings):
     # Custom emojis are read whole and kept in each process for this long: an emoji the
     # operator adds or removes shows on every node within it (0: read on every request).
     custom_emojis_cache_seconds: float = Field(10.0, ge=0)
+    # Memory for rendered statuses and accounts kept between requests, per process (a hit spares
+    # re-rendering a record that has not changed; the store is read either way).
+    render_cache_mb: float = Field(64.0, gt=0)
     # Prometheus metrics at `/metrics`: on the main port, or only on `metrics_port` when set
     # (keep them off the public port); per-process state (connections, memory) is sampled
     # every `metrics_sample_seconds`.

@@ -234,7 +234,7 @@ async def grant_refresh_token(
     token, access, refresh = _new_token(ctx, app, old.account_id, scopes)
     if not await ctx.store.rotate_token(old.id, token, ctx.now()):
         raise _invalid_grant()
-    await _announce_revoked(ctx, old.id)
+    await announce_revoked(ctx, old.id)
     return IssuedToken(token, access, refresh)
 
 
@@ -250,10 +250,10 @@ async def revoke_token(ctx: Context, app: App, token: str) -> None:
             "unauthorized_client", "You are not authorized to revoke this token", status=403
         )
     await ctx.store.revoke_token(found.id, ctx.now())
-    await _announce_revoked(ctx, found.id)
+    await announce_revoked(ctx, found.id)
 
 
-async def _announce_revoked(ctx: Context, token_id: int) -> None:
+async def announce_revoked(ctx: Context, token_id: int) -> None:
     """Streams opened with the token close at once, on every node (REST checks the store)."""
     if ctx.bus is None:
         return

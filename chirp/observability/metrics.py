@@ -100,6 +100,13 @@ class ChirpMetrics:
             ["route"],
             registry=r,
         )
+        self.render_cache_lookups = Counter(
+            "chirp_render_cache_lookups",
+            "Rendered statuses and accounts looked up in the render cache, by result (hit, miss)",
+            ["result"],
+            registry=r,
+        )
+        self._render_cache_seen = (0, 0)
         self.in_flight = Gauge(
             "chirp_http_requests_in_flight",
             "Requests being handled (streams excluded)",
@@ -352,6 +359,15 @@ class ChirpMetrics:
         if dropped > self._dropped:
             self.slow_disconnects.inc(dropped - self._dropped)
         self._delivered, self._dropped = delivered, dropped
+
+    def sample_render_cache(self, hits: int, misses: int) -> None:
+        """The render cache's running totals of hits and misses."""
+        seen_hits, seen_misses = self._render_cache_seen
+        if hits > seen_hits:
+            self.render_cache_lookups.labels("hit").inc(hits - seen_hits)
+        if misses > seen_misses:
+            self.render_cache_lookups.labels("miss").inc(misses - seen_misses)
+        self._render_cache_seen = (hits, misses)
 
     def install_gc_callback(self) -> None:
         if self.gc_callback not in gc.callbacks:

@@ -36,6 +36,7 @@ from chirp.server.keys import (
     METRICS,
     METRICS_OF,
     RELAY,
+    RENDER_CACHE,
     SETTINGS,
     TRACING,
 )
@@ -256,6 +257,7 @@ async def _sampler(app: web.Application) -> AsyncIterator[None]:
 
     def sample() -> None:
         metrics.sample_process()
+        metrics.sample_render_cache(*app[RENDER_CACHE].lookups())
         hub = app.get(HUB)
         if hub is not None:
             metrics.sample_streams(hub.delivered, hub.dropped_slow)

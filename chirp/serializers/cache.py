@@ -12,11 +12,20 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-# Entries are ~2 KB (the JSON and the record it came from). A home-timeline page reaches ~20
-# statuses and ~15 accounts; 2,000 readers' first pages in the REST benchmark reach 3,400
-# statuses and 2,200 accounts.
-STATUS_ENTRIES = 20_000
-ACCOUNT_ENTRIES = 10_000
+# An entry holds the JSON and the record it came from: ~2 KB. The budget (`render_cache_mb`)
+# is split so that a page's ~20 statuses and ~15 accounts find room in the same proportion:
+# half for statuses' shared members, a quarter for whole plain statuses, a quarter for accounts.
+ENTRY_BYTES = 2048
+DEFAULT_MB = 64
+
+
+def entries_for(megabytes: float) -> tuple[int, int]:
+    """(status entries, account entries) that fit in a budget of `megabytes`."""
+    total = max(int(megabytes * 1024 * 1024 / ENTRY_BYTES), 4)
+    return total // 2, total // 4
+
+
+STATUS_ENTRIES, ACCOUNT_ENTRIES = entries_for(DEFAULT_MB)
 
 
 class Rendered:
@@ -66,3 +75,13 @@ class RenderCache:
         # quote or media): most of a page.
         self.plain = Rendered(statuses // 2)
         self.accounts = Rendered(accounts)
+
+    @classmethod
+    def within(cls, megabytes: float) -> RenderCache:
+        statuses, accounts = entries_for(megabytes)
+        return cls(statuses=statuses, accounts=accounts)
+
+    def lookups(self) -> tuple[int, int]:
+        """(hits, misses) so far over the three maps."""
+        parts = (self.statuses, self.plain, self.accounts)
+        return sum(p.hits for p in parts), sum(p.misses for p in parts)

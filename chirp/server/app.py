@@ -62,6 +62,7 @@ from chirp.handlers import (
     reports,
     scheduled_statuses,
     search,
+    sessions,
     statuses,
     streaming,
     studio,
@@ -133,6 +134,7 @@ ROUTE_MODULES = (
     timelines,
     notifications,
     markers,
+    sessions,
     custom_emojis,
     announcements,
     notification_policy,  # `/api/v2/notifications/policy` before the groups' `/:group_key`
@@ -464,7 +466,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.on_response_prepare.append(add_nosniff)
     app[SETTINGS] = settings
     app[READINESS] = Readiness()
-    app[RENDER_CACHE] = RenderCache()
+    app[RENDER_CACHE] = RenderCache.within(settings.render_cache_mb)
     app[STREAM_SLOTS] = StreamSlots(
         per_token=settings.stream_max_per_token, per_ip=settings.stream_max_per_ip
     )

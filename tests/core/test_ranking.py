@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -12,7 +11,7 @@ import pytest
 
 from chirp.core import trends
 from chirp.core.context import Context
-from chirp.core.ids import SnowflakeGenerator, id_at
+from chirp.core.ids import id_at
 from chirp.core.models import Account, Event, Status, Tag
 from chirp.core.ranking import (
     GRAVITY,
@@ -22,9 +21,6 @@ from chirp.core.ranking import (
     engagement,
     hot_score,
 )
-from chirp.core.secrets import Passwords
-from chirp.storage import open_store
-from tests.helpers import make_settings
 from tests.storage.factories import make_account
 
 NOW = datetime(2026, 3, 14, 15, 9, 26, tzinfo=UTC)
@@ -168,18 +164,6 @@ def test_tag_history_counts_uses_and_distinct_accounts_per_day() -> None:
 
 
 # --- Trending tags against a real store ----------------------------------------------------------
-
-
-@pytest.fixture
-async def ctx() -> AsyncIterator[Context]:
-    store = await open_store("sqlite://:memory:")
-    yield Context(
-        make_settings(),
-        store,
-        SnowflakeGenerator(3),
-        Passwords(time_cost=1, memory_kib=8, parallelism=1),
-    )
-    await store.close()
 
 
 _seq = itertools.count(1)

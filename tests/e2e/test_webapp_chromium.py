@@ -28,6 +28,10 @@ SCENARIOS = {
     "failed like rolled back with its message; 429 with its wait and offline worded; relative "
     "times move on",
     "lists": "A makes a list and adds B; B's tweet arrives live on the list's page; axe on both",
+    "list_manage": "from a profile, add B to a list and remove B again; rename and delete the "
+    "list; axe on the dialog and the list page",
+    "sessions": "Settings > Sessions lists a phone's and a desktop's sessions; signing the phone "
+    "out revokes its token, signing this browser out logs it out; axe on the screen",
     "axe": "axe-core on every screen at 390x844 and 1280x900: no serious or critical violation",
 }
 

@@ -221,3 +221,14 @@ async def test_sse_streams_are_counted_apart_from_websockets(
     assert value(samples, "chirp_http_requests_in_flight") == 1  # the scrape, not the stream
     response.close()
     await until(client, lambda s: value(s, "chirp_stream_connections", transport="sse") == 0)
+
+
+async def test_render_cache_hits_and_misses_are_counted(client: TestClient, alice: User) -> None:
+    tweet = await post(client, alice, "rendered once, then kept")
+    for _ in range(3):
+        assert (await client.get(f"/api/v1/statuses/{tweet['id']}")).status == 200
+    samples = await until(
+        client,
+        lambda s: (value(s, "chirp_render_cache_lookups_total", result="hit") or 0) >= 2,
+    )
+    assert (value(samples, "chirp_render_cache_lookups_total", result="miss") or 0) >= 1

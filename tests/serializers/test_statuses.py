@@ -163,3 +163,14 @@ def test_a_tweet_kept_whole_for_viewers_who_did_nothing_is_not_shown_to_one_who_
         assert body == render(bundle(TWEET, viewer_id=2, viewer=state), TWEET, None)
     pinned = render(bundle(TWEET, viewer_id=1, viewer=ViewerState(pinned={10})), TWEET, cache)
     assert pinned["pinned"] is True
+
+
+def test_the_cache_is_sized_by_its_memory_budget() -> None:
+    small, large = RenderCache.within(1), RenderCache.within(64)
+    assert 0 < small.statuses.capacity < large.statuses.capacity
+    assert small.accounts.capacity * 2 == small.statuses.capacity
+    status = replace(TWEET, id=500)
+    render(bundle(status), status, small)
+    render(bundle(status), status, small)
+    hits, misses = small.lookups()
+    assert hits >= 1 and misses >= 1

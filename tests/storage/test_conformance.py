@@ -192,3 +192,16 @@ async def test_authorization_codes_are_single_use(store: Store) -> None:
 
 async def test_ping_answers(store: Store) -> None:
     await store.ping()
+
+
+async def test_an_accounts_unrevoked_tokens_with_their_apps_newest_first(store: Store) -> None:
+    app, other_app = await make_app(store), await make_app(store)
+    alice, bob = await make_account(store), await make_account(store)
+    first, second = make_token(app, alice), make_token(other_app, alice, refresh="r-2")
+    revoked, bobs, app_only = make_token(app, alice), make_token(app, bob), make_token(app, None)
+    for token in (first, second, revoked, bobs, app_only):
+        await store.create_token(token)
+    assert await store.revoke_token(revoked.id, now())
+    assert await store.list_account_tokens(alice.id) == [(second, other_app), (first, app)]
+    assert await store.list_account_tokens(bob.id) == [(bobs, app)]
+    assert await store.list_account_tokens(12345) == []

@@ -348,6 +348,108 @@ const scenarios = {
     check(a.problems.length === 0 && b.problems.length === 0, `console: ${a.problems} ${b.problems}`);
   },
 
+  /** Lists managed: from B's profile A puts B in a list and takes B out again (the dialog
+   * checked with axe), then renames the list and deletes it. */
+  async list_manage(browser) {
+    const a = await open(browser, base, MOBILE);
+    const an = name("max"), bn = name("ned");
+    const b = await open(browser, base, DESKTOP);
+    await signUp(b, bn);
+    await signUp(a, an);
+    const token = await a.evaluate(() => localStorage.getItem("chirp.token"));
+    const api = async (path) => (await fetch(base + path, { headers: { Authorization: `Bearer ${token}` } })).json();
+    await a.goto(`/@${bn}`);
+    await a.getByRole("button", { name: "Follow" }).click();
+    await a.getByRole("button", { name: "Unfollow" }).waitFor();
+    for (const title of [`zoo ${stamp}`, `art ${stamp}`]) {
+      await a.goto("/lists");
+      await a.getByRole("textbox", { name: "New list's name" }).fill(title);
+      await a.getByRole("button", { name: "Create" }).click();
+      await a.getByRole("link", { name: title }).waitFor();
+    }
+    const [list] = (await api("/api/v1/lists")).filter((l) => l.title === `art ${stamp}`);
+    await a.goto(`/@${bn}`);
+    await a.getByRole("button", { name: "More options for this account" }).click();
+    await a.getByRole("menuitem", { name: `Lists with @${bn}` }).click();
+    const dialog = a.getByRole("dialog", { name: `Lists with @${bn}` });
+    const add = dialog.getByRole("button", { name: `Add to art ${stamp}` });
+    await add.waitFor();
+    const order = await dialog.locator("li span").allTextContents();
+    check(order.join("|") === `art ${stamp}|zoo ${stamp}`, `lists alphabetically: ${order}`);
+    const violations = (await axeViolations(a)).map((v) => `lists dialog ${v}`);
+    await add.click();
+    const remove = dialog.getByRole("button", { name: `Remove from art ${stamp}` });
+    await remove.waitFor();
+    check((await remove.getAttribute("aria-pressed")) === "true", "pressed once a member");
+    let members = await api(`/api/v1/lists/${list.id}/accounts`);
+    check(members.map((m) => m.acct).join() === bn, `B in the list: ${members.map((m) => m.acct)}`);
+    const containing = await api(`/api/v1/accounts/${members[0].id}/lists`);
+    check(containing.map((l) => l.id).join() === list.id, "only in that list");
+    // Reopened, the dialog shows what the server holds.
+    await a.keyboard.press("Escape");
+    await dialog.waitFor({ state: "detached" });
+    await a.getByRole("button", { name: "More options for this account" }).click();
+    await a.getByRole("menuitem", { name: `Lists with @${bn}` }).click();
+    await dialog.getByRole("button", { name: `Remove from art ${stamp}` }).click();
+    await dialog.getByRole("button", { name: `Add to art ${stamp}` }).waitFor();
+    members = await api(`/api/v1/lists/${list.id}/accounts`);
+    check(members.length === 0, "B out of the list");
+    await dialog.getByRole("button", { name: "Close" }).click();
+    // Rename, then delete (confirmed).
+    await a.goto(`/lists/${list.id}`);
+    await a.getByRole("button", { name: "Rename" }).click();
+    await a.getByRole("textbox", { name: "List name" }).fill(`  best ${stamp} `);
+    await a.getByRole("button", { name: "Save" }).click();
+    await a.locator("main h1", { hasText: `best ${stamp}` }).waitFor();
+    check((await api(`/api/v1/lists/${list.id}`)).title === `best ${stamp}`, "renamed on the server");
+    violations.push(...(await axeViolations(a)).map((v) => `list page ${v}`));
+    a.once("dialog", (d) => void d.accept());
+    await a.getByRole("button", { name: "Delete list" }).click();
+    await a.waitForURL(/\/lists$/);
+    await a.getByRole("link", { name: `zoo ${stamp}` }).waitFor();
+    check((await a.getByRole("link", { name: `best ${stamp}` }).count()) === 0, "gone from the lists");
+    check((await api("/api/v1/lists")).every((l) => l.id !== list.id), "deleted on the server");
+    check(violations.length === 0, `axe violations:\n${violations.join("\n")}`);
+    check(a.problems.length === 0 && b.problems.length === 0, `console: ${a.problems} ${b.problems}`);
+  },
+
+  /** Settings → Sessions: one person signed in on a phone and a desktop; the desktop lists
+   * both, signs the phone out (its token stops working), then signs itself out. */
+  async sessions(browser) {
+    const desk = await open(browser, base, DESKTOP);
+    const phone = await open(browser, base, MOBILE);
+    const me = name("ola");
+    await signUp(desk, me);
+    await logIn(phone, me);
+    const phoneToken = await phone.evaluate(() => localStorage.getItem("chirp.token"));
+    const deskToken = await desk.evaluate(() => localStorage.getItem("chirp.token"));
+    const status = async (t) => (await fetch(`${base}/api/v1/accounts/verify_credentials`, { headers: { Authorization: `Bearer ${t}` } })).status;
+    await desk.goto("/settings");
+    await desk.getByRole("link", { name: "Sessions" }).click();
+    await desk.waitForURL("**/settings/sessions");
+    const rows = desk.locator("main ul.sessions li");
+    await rows.nth(1).waitFor();
+    check((await rows.count()) === 2, `two sessions (got ${await rows.count()})`);
+    check((await rows.first().textContent()).includes("This browser"), "this browser first");
+    const text = await desk.locator("main").textContent();
+    check(!text.includes(phoneToken) && !text.includes(deskToken), "no token on the screen");
+    const violations = (await axeViolations(desk)).map((v) => `sessions ${v}`);
+    await rows.nth(1).getByRole("button").click();
+    await desk.getByText(/^Signed out of /).waitFor();
+    check((await rows.count()) === 1, "the phone's session is gone");
+    check((await status(phoneToken)) === 401, "the phone's token is revoked");
+    check((await status(deskToken)) === 200, "this browser still signed in");
+    // The phone notices at its next request: back to the sign-in screen.
+    await phone.goto("/notifications");
+    await phone.getByRole("button", { name: "Sign in" }).waitFor();
+    await rows.first().getByRole("button").click();
+    await desk.waitForURL(base + "/");
+    check((await status(deskToken)) === 401, "signing out this browser revokes its token");
+    check((await desk.evaluate(() => localStorage.getItem("chirp.token"))) === null, "token forgotten");
+    check(violations.length === 0, `axe violations:\n${violations.join("\n")}`);
+    check(desk.problems.length === 0, `console: ${desk.problems}`);
+  },
+
   /** axe-core on every screen, phone and desktop: no serious or critical violation. */
   async axe(browser) {
     const found = [];
@@ -368,7 +470,7 @@ const scenarios = {
       const tweet = card(page, "an accessible post");
       await tweet.waitFor();
       const id = await tweet.getAttribute("data-id");
-      for (const path of ["/home", "/home?tab=for-you", "/explore", "/notifications", `/search?q=a11y${stamp}`, "/bookmarks", "/favourites", "/settings", "/settings/blocks", "/settings/mutes", "/follow_requests", "/live-now", `/@${me}`, `/@${me}/${id}`, `/tags/a11y${stamp}`]) {
+      for (const path of ["/home", "/home?tab=for-you", "/explore", "/notifications", `/search?q=a11y${stamp}`, "/bookmarks", "/favourites", "/settings", "/settings/blocks", "/settings/mutes", "/settings/sessions", "/follow_requests", "/live-now", `/@${me}`, `/@${me}/${id}`, `/tags/a11y${stamp}`]) {
         await page.goto(path);
         await page.locator("main h1").waitFor();
         await audit(path);

@@ -35,6 +35,10 @@ class TokenStore(Protocol):
         """Revoke every live token of an account; returns how many."""
         ...
 
+    async def list_account_tokens(self, account_id: int) -> list[tuple[Token, App | None]]:
+        """The account's unrevoked tokens (expired ones too) with their apps, newest first."""
+        ...
+
     async def create_authorization_code(self, code: AuthorizationCode) -> None: ...
 
     async def take_authorization_code(self, digest: str) -> AuthorizationCode | None:

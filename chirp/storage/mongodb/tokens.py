@@ -118,6 +118,16 @@ class MongoTokens(MongoBase):
         )
         return result.modified_count
 
+    async def list_account_tokens(self, account_id: int) -> list[tuple[Token, App | None]]:
+        docs = await self.db.tokens.find(
+            {"account_id": account_id, "revoked_at": None}, sort=[("_id", -1)]
+        ).to_list(None)
+        tokens = [_token(doc) for doc in docs]
+        app_ids = sorted({token.app_id for token in tokens})
+        app_docs = await self.db.apps.find({"_id": {"$in": app_ids}}).to_list(None)
+        apps = {doc["_id"]: app_from_doc(doc) for doc in app_docs}
+        return [(token, apps.get(token.app_id)) for token in tokens]
+
     async def create_authorization_code(self, code: AuthorizationCode) -> None:
         await self.db.authorization_codes.insert_one(code_doc(code))
 

@@ -34,7 +34,7 @@ class SqliteConversationMutes(SqliteBase):
         wanted = list(set(conversation_ids))
         if not wanted:
             return set()
-        rows = await self.db.fetchall(
+        rows = await self.db.fetchall_now(
             "SELECT conversation_id FROM conversation_mutes WHERE account_id = ?"
             f" AND conversation_id IN ({placeholders(wanted)})",
             (account_id, *wanted),

@@ -103,7 +103,7 @@ class SqliteMedia(SqliteBase):
         ids = list(dict.fromkeys(media_ids))
         if not ids:
             return {}
-        rows = await self.db.fetchall(
+        rows = await self.db.fetchall_now(
             f"SELECT * FROM media_attachments WHERE id IN ({placeholders(ids)})", ids
         )
         return {row["id"]: media_from_row(row) for row in rows}

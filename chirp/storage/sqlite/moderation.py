@@ -112,7 +112,7 @@ class SqliteModeration(SqliteBase):
         ids = list(set(account_ids))
         if not ids:
             return {}
-        rows = await self.db.fetchall(
+        rows = await self.db.fetchall_now(
             f"SELECT * FROM account_moderation WHERE account_id IN ({placeholders(ids)})", ids
         )
         return {row["account_id"]: moderation_from_row(row) for row in rows}

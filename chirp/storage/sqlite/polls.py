@@ -88,13 +88,13 @@ class SqlitePolls(SqliteBase):
     async def _polls(self, column: str, keys: list[int]) -> list[Poll]:
         if not keys:
             return []
-        rows = await self.db.fetchall(
+        rows = await self.db.fetchall_now(
             f"SELECT * FROM polls WHERE {column} IN ({placeholders(keys)})", keys
         )
         if not rows:
             return []
         ids = [row["id"] for row in rows]
-        options = await self.db.fetchall(
+        options = await self.db.fetchall_now(
             f"SELECT * FROM poll_options WHERE poll_id IN ({placeholders(ids)})"
             " ORDER BY poll_id, position",
             ids,
@@ -117,7 +117,7 @@ class SqlitePolls(SqliteBase):
         ids = list(set(poll_ids))
         if not ids:
             return {}
-        rows = await self.db.fetchall(
+        rows = await self.db.fetchall_now(
             "SELECT poll_id, choice FROM poll_votes WHERE account_id = ?"
             f" AND poll_id IN ({placeholders(ids)}) ORDER BY poll_id, choice",
             (account_id, *ids),

@@ -410,11 +410,13 @@ class SqliteStatuses(SqliteBase):
     async def get_thread(
         self, status: Status, *, max_ancestors: int, max_descendants: int
     ) -> tuple[list[Status], list[Status]]:
+        # Each step looks its parent up by primary key in a subquery: written as a join,
+        # SQLite (3.38+) builds a Bloom filter over the whole statuses table at every step.
         ancestors = await self.db.fetchall(
             "WITH RECURSIVE up(id, depth) AS ("
             " SELECT ?, 1 UNION ALL"
-            " SELECT s.in_reply_to_id, up.depth + 1 FROM statuses s JOIN up ON s.id = up.id"
-            " WHERE s.in_reply_to_id IS NOT NULL AND up.depth <= ?)"
+            " SELECT (SELECT s.in_reply_to_id FROM statuses s WHERE s.id = up.id), up.depth + 1"
+            " FROM up WHERE up.id IS NOT NULL AND up.depth <= ?)"
             " SELECT s.* FROM up JOIN statuses s ON s.id = up.id WHERE up.depth > 1 ORDER BY up.depth DESC",
             (status.id, max_ancestors),
         )

@@ -112,6 +112,22 @@ class SqliteTokens(SqliteBase):
             )
             return cursor.rowcount
 
+    async def list_account_tokens(self, account_id: int) -> list[tuple[Token, App | None]]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM tokens WHERE account_id = ? AND revoked_at IS NULL ORDER BY id DESC",
+            (account_id,),
+        )
+        tokens = [token_from_row(row) for row in rows]
+        app_ids = sorted({token.app_id for token in tokens})
+        marks = ",".join("?" * len(app_ids))
+        app_rows = (
+            await self.db.fetchall(f"SELECT * FROM apps WHERE id IN ({marks})", tuple(app_ids))
+            if app_ids
+            else []
+        )
+        apps = {app.id: app for app in map(app_from_row, app_rows)}
+        return [(token, apps.get(token.app_id)) for token in tokens]
+
     async def create_authorization_code(self, code: AuthorizationCode) -> None:
         async with self.db.transaction() as tx:
             await tx.execute(

@@ -83,6 +83,16 @@ export const en = {
     title: "Lists", newTitle: "New list's name", create: "Create", none: "No lists yet.", members: "Members",
     addPlaceholder: "Add someone you follow: @handle", add: "Add", remove: "Remove", added: (acct: string) => `Added @${acct}`,
     empty: "Nothing in this list yet.",
+    rename: "Rename", renameLabel: "List name", save: "Save", renamed: "List renamed", delete: "Delete list",
+    confirmDelete: (title: string) => `Delete the list "${title}"? Its members stay followed.`, deleted: (title: string) => `Deleted "${title}"`,
+    manage: (acct: string) => `Lists with @${acct}`, addTo: (title: string) => `Add to ${title}`, removeFrom: (title: string) => `Remove from ${title}`,
+    addedTo: (acct: string, title: string) => `Added @${acct} to ${title}`, removedFrom: (acct: string, title: string) => `Removed @${acct} from ${title}`,
+    followFirst: "Only accounts you follow can be in your lists.", close: "Close",
+  },
+  sessions: {
+    title: "Sessions", intro: "Apps and browsers signed in to your account.", thisBrowser: "This browser", unknownApp: "Unknown app",
+    since: (when: string) => `Signed in ${when}`, signOut: "Sign out", signOutOf: (name: string) => `Sign out of ${name}`,
+    signedOut: (name: string) => `Signed out of ${name}`,
   },
   poll: {
     label: "Poll", add: "Add a poll", remove: "Remove the poll", option: (n: number) => `Choice ${n}`, removeOption: (n: number) => `Remove choice ${n}`,

@@ -35,6 +35,7 @@ const S = {
   Profile: lazy(() => screens().then((m) => m.Profile)),
   Lists: lazy(() => import("./Lists").then((m) => m.Lists)),
   ListPage: lazy(() => import("./Lists").then((m) => m.ListPage)),
+  Sessions: lazy(() => import("./Sessions").then((m) => m.Sessions)),
 };
 // Fetched once the first screen is up, so moving to another screen needs no round trip.
 // A failure (offline) is no error: the screen asks again when it is shown.
@@ -56,6 +57,7 @@ function Screen() {
   if (path === "/settings") return <S.Settings />;
   if (path === "/settings/blocks") return <ShunnedList kind="blocks" />;
   if (path === "/settings/mutes") return <ShunnedList kind="mutes" />;
+  if (path === "/settings/sessions") return <S.Sessions />;
   if (path === "/live-now") return <S.LiveNow />;
   if (path === "/follow_requests") return <S.FollowRequests />;
   if (path === "/compose") return <Home />;

@@ -13,7 +13,10 @@ import { ErrorState, Feed } from "./Feed";
 import { AccountRow, Avatar, Name, StatusCard, profilePath } from "./Status";
 import { Icon } from "./icons";
 import { SearchBox, Title, Trends } from "./home";
+import { lazy } from "./lazy";
 import { openReport, setBlock, setMute } from "./Safety";
+
+const ListMembership = lazy(() => import("./Lists").then((m) => m.ListMembership));
 
 function notificationText(type: string, who: string, n: number): string {
   const n_ = t.notifications;
@@ -164,6 +167,7 @@ export function Profile({ acct, tab }: { acct: string; tab: "posts" | "replies" 
   const error = useSignal<string | null>(null);
   const people = useSignal<Account[] | null>(null);
   const menu = useSignal(false);
+  const listing = useSignal(false);
   useEffect(() => {
     account.value = null;
     error.value = null;
@@ -219,6 +223,7 @@ export function Profile({ acct, tab }: { acct: string; tab: "posts" | "replies" 
                   <div class="menu" role="menu" onKeyDown={(e) => e.key === "Escape" && (menu.value = false)}>
                     <button role="menuitem" onClick={async () => { menu.value = false; rel.value = (await setMute(a, !rel.value?.muting)) ?? rel.value; }}>{rel.value.muting ? t.safety.unmute : t.safety.mute(a.acct)}</button>
                     <button role="menuitem" class="danger" onClick={async () => { menu.value = false; rel.value = (await setBlock(a, !rel.value?.blocking)) ?? rel.value; }}>{rel.value.blocking ? t.safety.unblock : t.safety.block(a.acct)}</button>
+                    <button role="menuitem" onClick={() => { menu.value = false; listing.value = true; }}>{t.lists.manage(a.acct)}</button>
                     <button role="menuitem" class="danger" onClick={() => { menu.value = false; openReport(a); }}>{t.safety.report(a.acct)}</button>
                   </div>
                 )}
@@ -231,6 +236,7 @@ export function Profile({ acct, tab }: { acct: string; tab: "posts" | "replies" 
             </span>
           )}
         </div>
+        {listing.value && <ListMembership account={a} onClose={() => (listing.value = false)} />}
         <h2 class="display">{a.display_name || a.username} {a.locked && <span title={t.profile.locked} role="img" aria-label={t.profile.locked}><Icon name="lock" size={16} /></span>}</h2>
         <p class="acct">@{a.acct} {rel.value?.followed_by && <span class="badge">{t.profile.followsYou}</span>}</p>
         <div class="note" dangerouslySetInnerHTML={{ __html: a.note }} />
@@ -369,7 +375,7 @@ export function Settings() {
         <a class="button" href="/lists">{t.nav.lists}</a>
       </nav>
       {a.locked && <p class="pad"><a class="button" href="/follow_requests">{t.followRequests.title}</a></p>}
-      <p class="pad"><a class="button" href="/settings/blocks">{t.safety.blockedTitle}</a> <a class="button" href="/settings/mutes">{t.safety.mutedTitle}</a></p>
+      <p class="pad"><a class="button" href="/settings/blocks">{t.safety.blockedTitle}</a> <a class="button" href="/settings/mutes">{t.safety.mutedTitle}</a> <a class="button" href="/settings/sessions">{t.sessions.title}</a></p>
       <form class="settings" onSubmit={save}>
         <h2>{t.settings.profile}</h2>
         <label>{t.settings.displayName}<input name="display_name" value={a.display_name} maxLength={30} /></label>
