@@ -99,8 +99,9 @@ class PostgresCluster:
             "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync",
         )  # fmt: skip
 
-    def start(self) -> str:
-        self.port = _free_port()
+    def start(self, port: int = 0) -> str:
+        """Start on `port` (a free one when 0); a restart passes the port it had."""
+        self.port = port or _free_port()
         sockets = self.data.parent
         options = (
             f"-p {self.port} -k {sockets} -c listen_addresses=127.0.0.1"

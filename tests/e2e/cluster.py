@@ -1,12 +1,13 @@
-"""A real cluster on one machine: a shared store, a real `redis-server`, the GCS emulator for
+"""A real cluster on one machine: a PostgreSQL server as the shared store, a real `redis-server`, the GCS emulator for
 media, three `chirp serve` nodes with distinct node ids, and Debian's HAProxy in front
 (websocket upgrade, health checks on `/readyz`, least connections)."""
 
 from __future__ import annotations
 
+import shutil
 import socket
-import sqlite3
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
@@ -17,6 +18,7 @@ from typing import Protocol
 from tests.e2e.process import ChirpProcess, free_port
 from tests.gcs_emulator import gcs_emulator
 from tests.helpers import require_tool
+from tests.postgresql_server import PostgresCluster
 from tests.redis_server import RedisProcess
 
 HAPROXY_CONFIG = """
@@ -53,27 +55,37 @@ class ClusterStore(Protocol):
 
 
 @dataclass
-class SqliteStore:
-    """Every node on one SQLite file (one machine). Out of reach: another process holds the
-    file's write lock. With the PostgreSQL store, a class beside this one gives
-    `CHIRP_STORE=postgresql://...` of a server the test starts, and its outage restarts that
-    server (`pg_ctl restart -m fast`); the `store` fixture then returns it instead."""
+class PostgresqlStore:
+    """Every node on one PostgreSQL server the test starts. Out of reach: the server is stopped
+    (`pg_ctl stop -m fast`, which closes every node's connections) and started again on the
+    same port when the outage ends, a restart as a failover or an upgrade makes one."""
 
-    path: Path
+    server: PostgresCluster
+
+    @classmethod
+    def started(cls) -> PostgresqlStore:
+        # Not under pytest's tmp_path: as root the server runs as another user, who cannot
+        # enter root's private temporary folders.
+        server = PostgresCluster(Path(tempfile.mkdtemp(prefix="chirp-cluster-pg-")) / "data")
+        server.init()
+        server.start()
+        return cls(server)
 
     @property
     def env(self) -> dict[str, str]:
-        return {"CHIRP_STORE": f"sqlite:///{self.path}"}
+        return {"CHIRP_STORE": self.server.url}
 
     @contextmanager
     def outage(self) -> Iterator[None]:
-        lock = sqlite3.connect(self.path, timeout=1)
-        lock.execute("BEGIN EXCLUSIVE")
+        self.server.stop("fast")
         try:
             yield
         finally:
-            lock.rollback()
-            lock.close()
+            self.server.start(self.server.port)
+
+    def stop(self) -> None:
+        self.server.stop("immediate")
+        shutil.rmtree(self.server.data.parent, ignore_errors=True)
 
 
 @dataclass

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import re
@@ -25,6 +26,13 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 TUPLES_OK = pq.ExecStatus.TUPLES_OK
 Params = Sequence[Any] | dict[str, Any]
+
+# When the server is away (a restart, a failover): a request waits this long for a connection,
+# then fails as unavailable (503 and Retry-After) instead of hanging; and the pool retries a
+# lost connection with backoff for this long only, then on demand, so a node reconnects within
+# a second or two of the server's return however long it was gone.
+WAIT_SECONDS = 5.0
+RECONNECT_SECONDS = 5.0
 
 # Any 64-bit key: every node takes the same lock while it migrates.
 MIGRATION_LOCK = 0x43_68_69_72_70_4D_69_67  # "ChirpMig"
@@ -207,6 +215,7 @@ class PgDatabase:
         self.pool = pool
         self.url = url
         self.path = url
+        self._checking: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, url: str, *, min_size: int = 2, max_size: int = 10) -> PgDatabase:
@@ -214,6 +223,8 @@ class PgDatabase:
             url,
             min_size=min_size,
             max_size=max_size,
+            timeout=WAIT_SECONDS,
+            reconnect_timeout=RECONNECT_SECONDS,
             open=False,
             configure=_configure,
             kwargs={
@@ -233,13 +244,28 @@ class PgDatabase:
         return db
 
     async def close(self) -> None:
+        if self._checking is not None:
+            self._checking.cancel()
         await self.pool.close()
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        """A pooled connection. A connection lost (the server restarted) tells that the idle
+        ones are likely lost too: they are checked at once, in the background, so that the
+        requests after the server's return do not each fail on one of them."""
+        try:
+            async with self.pool.connection() as conn:
+                yield conn
+        except psycopg.OperationalError:
+            if self._checking is None or self._checking.done():
+                self._checking = asyncio.create_task(self.pool.check(), name="chirp-pool-check")
+            raise
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         statement = translate(sql, isinstance(params, dict))
         if statement is None:
             return []
-        async with self.pool.connection() as conn:
+        async with self.connection() as conn:
             return (await run(conn, statement, params))._rows
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
@@ -257,7 +283,7 @@ class PgDatabase:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         """One transaction, rolled back on any exception (no partial writes)."""
-        async with self.pool.connection() as conn, conn.transaction():
+        async with self.connection() as conn, conn.transaction():
             yield Transaction(conn)
 
     async def write(self, body: Callable[[Transaction], Awaitable[T]]) -> T:
@@ -265,10 +291,10 @@ class PgDatabase:
         (SQLite lets a transaction continue; PostgreSQL aborts it) is run again from the start
         with a savepoint around each statement."""
         try:
-            async with self.pool.connection() as conn, conn.transaction():
+            async with self.connection() as conn, conn.transaction():
                 return await body(Transaction(conn))
         except SwallowedError:
-            async with self.pool.connection() as conn, conn.transaction():
+            async with self.connection() as conn, conn.transaction():
                 return await body(Transaction(conn, savepoints=True))
 
     write_now = write

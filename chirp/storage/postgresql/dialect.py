@@ -32,6 +32,7 @@ _REPLACE_KEYS = {
     "account_moderation": ("account_id",),
     "reports": ("id",),
     "notification_policies": ("account_id",),
+    "nodes": ("key",),
 }
 
 _NOT_AN_ALIAS = {

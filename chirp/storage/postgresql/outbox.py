@@ -15,16 +15,19 @@ from chirp.storage.sqlite.outbox import SqliteOutbox
 
 
 class PgOutbox(SqliteOutbox, SqliteBase):
-    async def claim_events(self, *, limit: int, now: datetime, lease_seconds: float) -> list[Event]:
+    async def claim_events(
+        self, *, limit: int, now: datetime, lease_seconds: float, owner: str = ""
+    ) -> list[Event]:
         at = ts(now)
         async with self.db.transaction() as tx:
             cursor = await tx.execute(
-                "UPDATE outbox SET claimed_until = ?, attempts = attempts + 1 WHERE id IN"
+                "UPDATE outbox SET claimed_until = ?, claimed_by = ?, attempts = attempts + 1"
+                " WHERE id IN"
                 " (SELECT id FROM outbox WHERE available_at <= ?"
                 " AND (claimed_until IS NULL OR claimed_until < ?)"
                 " ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)"
                 " RETURNING id, kind, payload, attempts",
-                (ts(now + timedelta(seconds=lease_seconds)), at, at, limit),
+                (ts(now + timedelta(seconds=lease_seconds)), owner or None, at, at, limit),
             )
             rows = await cursor.fetchall()
         events = [
