@@ -28,12 +28,16 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.seed import PUBLIC_URL, SEED_VERSION, seed  # noqa: E402
+
+if TYPE_CHECKING:
+    from tests.postgresql_server import PostgresCluster
 
 LUA = BENCH / "lua"
 TARGETS = {
@@ -214,21 +218,108 @@ def rate_limit_env(on: bool) -> dict[str, str]:
     return {"CHIRP_RATE_LIMITS": "true", **{f"CHIRP_RATE_LIMIT_{b}": UNLIMITED for b in budgets}}
 
 
+class PostgresStore:
+    """`--store postgresql`: a PostgreSQL server of the bench's own (Debian's initdb/pg_ctl) on
+    a copy of a cluster holding the seeded store. The cluster is made once per data set (the
+    SQLite seed moved in with `chirp db copy`) and cached beside the seed, as the seed is."""
+
+    def __init__(self, seeded: Path, work: Path) -> None:
+        from tests.postgresql_server import DURABLE, PostgresCluster, postgresql_bindir
+
+        bindir = postgresql_bindir()
+        if bindir is None:
+            sys.exit("--store postgresql needs PostgreSQL: sudo apt-get install -y postgresql")
+        cached = seeded / "postgresql" / "data"
+        if not cached.exists():
+            self._make(seeded, PostgresCluster(cached, bindir, DURABLE))
+        # Its own directory: the server's user (not root) must reach it, not the bench's files.
+        self.workdir = Path(tempfile.mkdtemp(prefix="chirp-bench-pg-"))
+        data = self.workdir / "data"
+        shutil.copytree(cached, data, symlinks=True)
+        self.cluster = PostgresCluster(data, bindir, DURABLE)
+        self.cluster.own(data.parent)
+        self.url = self.cluster.start().rsplit("/", 1)[0] + "/chirp"
+
+    @staticmethod
+    def _make(seeded: Path, cluster: PostgresCluster) -> None:
+        import asyncio
+        import io
+
+        import psycopg
+
+        from chirp.config import Settings
+        from chirp.storage.admin import copy_store
+
+        print("copying the seeded store into PostgreSQL (once per data set) …")
+        started = time.monotonic()
+        cluster.init()
+        try:
+            admin_url = cluster.start()
+            with psycopg.connect(admin_url, autocommit=True) as conn:
+                conn.execute("CREATE DATABASE chirp")
+            source = Path(tempfile.mkdtemp(prefix="chirp-bench-seed-"))
+            try:
+                for name in ("chirp.db", "chirp-feeds.db"):
+                    shutil.copyfile(seeded / name, source / name)
+                out = io.StringIO()
+                report = asyncio.run(
+                    copy_store(
+                        f"sqlite:///{source / 'chirp.db'}",
+                        admin_url.rsplit("/", 1)[0] + "/chirp",
+                        Settings(),
+                        out,
+                    )
+                )
+            finally:
+                shutil.rmtree(source, ignore_errors=True)
+            if not report.ok:
+                raise RuntimeError(out.getvalue())
+            with psycopg.connect(admin_url.rsplit("/", 1)[0] + "/chirp", autocommit=True) as conn:
+                conn.execute("VACUUM (ANALYZE)")  # visibility map: index-only feed reads
+        except BaseException:
+            cluster.stop("immediate")
+            shutil.rmtree(cluster.data.parent, ignore_errors=True)
+            raise
+        cluster.stop()
+        print(f"copied in {time.monotonic() - started:.0f}s")
+
+    def outbox_backlog(self) -> int:
+        import psycopg
+
+        with psycopg.connect(self.url, connect_timeout=5) as conn:
+            row = conn.execute("SELECT count(*) FROM outbox").fetchone()
+            return int(row[0]) if row else 0
+
+    def stop(self) -> None:
+        self.cluster.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
 class Server:
     """`chirp serve` on a copy of the seeded store; stopped with SIGTERM."""
 
-    def __init__(self, seeded: Path, work: Path, port: int, extra_env: dict[str, str]):
+    def __init__(
+        self,
+        seeded: Path,
+        work: Path,
+        port: int,
+        extra_env: dict[str, str],
+        postgresql: PostgresStore | None = None,
+    ):
         data = work / "data"
         data.mkdir(parents=True)
-        for name in ("chirp.db", "chirp-feeds.db"):  # the store and its home feeds' file
-            shutil.copyfile(seeded / name, data / name)
+        self.postgresql = postgresql
+        if postgresql is None:
+            for name in ("chirp.db", "chirp-feeds.db"):  # the store and its home feeds' file
+                shutil.copyfile(seeded / name, data / name)
         self.port = port
         self.db_path = data / "chirp.db"
         self.url = f"http://127.0.0.1:{port}"
+        store = postgresql.url if postgresql else f"sqlite:///{data / 'chirp.db'}"
         env = {
             **os.environ,
             "CHIRP_DATA_DIR": str(data),
-            "CHIRP_STORE": f"sqlite:///{data / 'chirp.db'}",
+            "CHIRP_STORE": store,
             "CHIRP_HOST": "127.0.0.1",
             "CHIRP_PORT": str(port),
             "CHIRP_PUBLIC_URL": PUBLIC_URL,
@@ -261,6 +352,8 @@ class Server:
 
     def outbox_backlog(self) -> int:
         """Events written but not yet handled (fan-out, notifications), read beside the server."""
+        if self.postgresql is not None:
+            return self.postgresql.outbox_backlog()
         conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=5)
         try:
             return int(conn.execute("SELECT count(*) FROM outbox").fetchone()[0])
@@ -492,6 +585,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--workers", type=int, default=1, help="server processes (CHIRP_WORKERS; >1 starts Redis)"
     )
+    parser.add_argument(
+        "--store",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="postgresql: the seeded store copied into a PostgreSQL server the bench starts",
+    )
     parser.add_argument("--scenarios", default="home_timeline,post_status")
     parser.add_argument(
         "--rate-limits",
@@ -537,13 +636,14 @@ def main(argv: list[str] | None = None) -> None:
     if args.workers > 1:  # workers share realtime events through Redis, as nodes do
         redis = RedisServer(work / "redis")
         extra_env |= {"CHIRP_WORKERS": str(args.workers), "CHIRP_BUS": redis.url}
-    server = Server(seeded, work, _free_port(), extra_env)
+    postgresql = PostgresStore(seeded, work) if args.store == "postgresql" else None
+    server = Server(seeded, work, _free_port(), extra_env, postgresql)
     results: dict[str, dict] = {}
     try:
         server.wait_healthy()
         memory_idle = server.memory()
         print(
-            f"chirp serve pid {server.proc.pid} ({args.workers} worker(s)) on {server.url}; idle RSS {memory_idle.get('VmRSS', 0) / 1024:.0f} MiB"
+            f"chirp serve pid {server.proc.pid} ({args.workers} worker(s), {args.store}) on {server.url}; idle RSS {memory_idle.get('VmRSS', 0) / 1024:.0f} MiB"
         )
         for name in args.scenarios.split(","):
             script, env = scenarios[name]
@@ -553,6 +653,8 @@ def main(argv: list[str] | None = None) -> None:
         server.stop()
         if redis is not None:
             redis.stop()
+        if postgresql is not None:
+            postgresql.stop()
         server_log = server.log_path.read_text(errors="replace")
         shutil.rmtree(work, ignore_errors=True)
     if server_log.strip():

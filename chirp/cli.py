@@ -30,7 +30,8 @@ def _parser() -> argparse.ArgumentParser:
     ).add_subparsers(dest="db_command", required=True)
     init = db.add_parser(
         "init",
-        help="create the store's schema: SQLite migrations, or MongoDB collections and indexes"
+        help="create the store's schema: SQLite or PostgreSQL migrations, or MongoDB collections"
+        " and indexes"
         " (idempotent)",
     )
     init.add_argument("--store", help="store URL (default CHIRP_STORE)")
@@ -40,10 +41,21 @@ def _parser() -> argparse.ArgumentParser:
         help="MongoDB: also enable sharding and shard the large collections (needs a mongos)",
     )
     copy = db.add_parser(
-        "copy", help="copy an embedded SQLite store into an empty MongoDB database"
+        "copy",
+        help="copy a SQLite or PostgreSQL store into an empty SQLite, PostgreSQL or MongoDB store",
     )
-    copy.add_argument("--from", dest="source", required=True, help="sqlite:///path/to/chirp.db")
-    copy.add_argument("--to", dest="target", required=True, help="mongodb://... (a replica set)")
+    copy.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        help="sqlite:///path/to/chirp.db or postgresql://...",
+    )
+    copy.add_argument(
+        "--to",
+        dest="target",
+        required=True,
+        help="sqlite:///..., postgresql://... or mongodb://... (a replica set)",
+    )
     from chirp.operator_commands import add_parsers
 
     add_parsers(commands)

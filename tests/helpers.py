@@ -41,6 +41,11 @@ def make_settings(**overrides: Any) -> Settings:
         **CHEAP_ARGON2,
     }
     values.update(overrides)
+    if os.environ.get("CHIRP_TEST_STORE") == "postgresql" and "store" not in overrides:
+        # The API tests on the PostgreSQL store: a fresh database each (tests/postgresql_server).
+        from tests.postgresql_server import SHARED
+
+        values["store"] = SHARED.fresh_database_now()
     return Settings(**values)
 
 

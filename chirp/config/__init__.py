@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,8 +23,13 @@ class Settings(BaseSettings):
     public_url: str = ""
     data_dir: Path = Path("chirp-data")
     # `sqlite:///path/to/file.db` (empty means `<data_dir>/chirp.db`), or
-    # `mongodb://...` / `mongodb+srv://...` (a replica set or sharded cluster).
+    # `mongodb://...` / `mongodb+srv://...` (a replica set or sharded cluster), or
+    # `postgresql://user:password@host:5432/chirp` (docs/postgresql.md).
     store: str = ""
+    # PostgreSQL: connections per process (each `--workers` process has its own pool; keep
+    # nodes x workers x max under the server's `max_connections`).
+    postgresql_min_pool_size: int = Field(2, ge=0)
+    postgresql_max_pool_size: int = Field(10, ge=1)
     # MongoDB: database (empty: the URI's, else `chirp`), the connection pool per server,
     # timeouts (`mongodb_timeout_seconds` 0: no client-side limit per operation).
     mongodb_database: str = ""
@@ -129,6 +135,13 @@ class Settings(BaseSettings):
     # An H.264 source that fits the ladder's top rung (size and bit rate) is copied into it, not
     # re-encoded (its encoder must then send a keyframe every segment duration).
     live_passthrough: bool = True
+    # Low-Latency HLS beside regular HLS (fMP4 partial segments of `live_part_seconds`, served
+    # with blocking reloads by every node's origin, `/api/v1/chirp/streams/<id>/ll/...`).
+    live_low_latency: bool = True
+    live_part_seconds: float = Field(1 / 3, ge=0.1, le=1.0)
+    # Who may frame the embeddable player of public streams (`/live/<id>/embed`): the CSP
+    # `frame-ancestors` sources, space-separated (`https://blog.example.com 'self'`, `'none'`).
+    live_embed_ancestors: str = "*"
     # What the streams API tells encoders to publish to (ingest nodes behind a TCP load
     # balancer); empty: `rtmp://<public host>:<rtmp_port>/live`, or none when RTMP is off here.
     live_rtmp_url: str = ""
@@ -242,6 +255,18 @@ class Settings(BaseSettings):
 
         parse_ladder(value)  # a ValueError names the wrong rung
         return value
+
+    @field_validator("live_embed_ancestors")
+    @classmethod
+    def _frame_ancestors(cls, value: str) -> str:
+        sources = value.split()
+        source = re.compile(
+            r"\*|'self'|'none'|https?://(\*\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?|https?:"
+        )
+        bad = [s for s in sources if not source.fullmatch(s)]
+        if not sources or bad or ("'none'" in sources and len(sources) > 1):
+            raise ValueError(f"not CSP frame-ancestors sources: {value!r}")
+        return " ".join(sources)
 
     @field_validator("trusted_proxies", "link_card_allowed_private")
     @classmethod

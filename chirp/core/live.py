@@ -102,6 +102,20 @@ async def get_stream(ctx: Context, viewer_id: int | None, stream_id: int) -> Liv
     return stream
 
 
+async def can_moderate(ctx: Context, account_id: int, stream: LiveStream) -> bool:
+    """The streamer, and the chat moderators they appointed (`chirp.core.live_moderators`)."""
+    return account_id == stream.account_id or await ctx.store.is_chat_moderator(
+        stream.account_id, account_id
+    )
+
+
+async def _moderated_stream(ctx: Context, account: Account, stream_id: int) -> LiveStream:
+    stream = await get_stream(ctx, account.id, stream_id)
+    if not await can_moderate(ctx, account.id, stream):
+        raise Forbidden("Only the streamer or a moderator can do this")
+    return stream
+
+
 async def _own_stream(ctx: Context, account: Account, stream_id: int) -> LiveStream:
     stream = await get_stream(ctx, account.id, stream_id)
     if stream.account_id != account.id:
@@ -209,12 +223,33 @@ def playback_url(ctx: Context, stream: LiveStream) -> str | None:
     return ctx.playback.playback_url(stream.id, private=private)
 
 
+def low_latency_url(ctx: Context, stream: LiveStream, playback_url: str | None) -> str | None:
+    """Low-Latency HLS, while the stream is live and the server serves it; signed as
+    `playback_url` is."""
+    if stream.state != "live" or playback_url is None or not ctx.settings.live_low_latency:
+        return None
+    if ctx.playback is None:
+        return None
+    return ctx.playback.low_latency_url(stream.id, playback_url)
+
+
+async def preview_urls(ctx: Context, stream: LiveStream) -> tuple[str, str] | None:
+    """(poster, animated preview) once the stream went live (the relay makes the first ones
+    before it does); signed like its playback for a followers-only stream. Only for viewers
+    who may watch it."""
+    if stream.started_at is None or ctx.playback is None:
+        return None
+    return await ctx.playback.preview_urls(stream.id, private=stream.visibility != "public")
+
+
 @dataclass(slots=True)
 class StreamView:
     """What serializing streams and chat needs, loaded at once: accounts and playback URLs."""
 
     accounts: dict[int, Account] = field(default_factory=dict)
     playback: dict[int, str | None] = field(default_factory=dict)
+    low_latency: dict[int, str | None] = field(default_factory=dict)
+    previews: dict[int, tuple[str, str] | None] = field(default_factory=dict)
     emojis: EmojiSet = field(default_factory=EmojiSet)  # for the accounts' `emojis`
 
 
@@ -225,8 +260,13 @@ async def load_view(
     accounts = await ctx.store.get_accounts(
         {s.account_id for s in streams} | {m.account_id for m in messages}
     )
+    urls = {s.id: playback_url(ctx, s) for s in streams}
     return StreamView(
-        accounts, {s.id: playback_url(ctx, s) for s in streams}, await current_emojis(ctx)
+        accounts,
+        urls,
+        {s.id: low_latency_url(ctx, s, urls[s.id]) for s in streams},
+        {s.id: await preview_urls(ctx, s) for s in streams},
+        await current_emojis(ctx),
     )
 
 
@@ -327,8 +367,11 @@ async def heartbeat(ctx: Context, viewer_id: int | None, stream_id: int, viewer:
 async def refresh_viewer_counts(ctx: Context) -> list[int]:
     """Viewers whose heartbeats stopped stop counting: store each live stream's current count
     where it changed. Returns those streams (for the push). Safe to run on every node."""
-    since = ctx.now() - timedelta(seconds=ctx.settings.live_viewer_ttl_seconds)
+    now = ctx.now()
+    since = now - timedelta(seconds=ctx.settings.live_viewer_ttl_seconds)
     counts = await ctx.store.count_live_viewers(since)
+    # The history: this minute's peak, whichever node samples it (`viewer_history`).
+    await ctx.store.record_viewer_counts(counts, now.replace(second=0, microsecond=0))
     stored = await ctx.store.get_live_streams(counts)
     return [
         stream_id
@@ -387,22 +430,31 @@ async def list_chat(
 
 
 async def delete_chat(ctx: Context, account: Account, stream_id: int, message_id: int) -> None:
-    """The streamer deletes any message of their stream; an author their own."""
+    """The streamer and their moderators delete any message of their stream; an author their
+    own."""
     stream = await get_stream(ctx, account.id, stream_id)
     message = await ctx.store.get_chat_message(message_id)
     if message is None or message.stream_id != stream.id:
         raise NotFound("Record not found")
-    if account.id not in (stream.account_id, message.account_id):
-        raise Forbidden("Only the streamer or the author can delete this message")
+    if account.id != message.account_id and not await can_moderate(ctx, account.id, stream):
+        raise Forbidden("Only the streamer, a moderator or the author can delete this message")
     if await ctx.store.delete_chat_message(message.id, ctx.now()) and ctx.live_push is not None:
         await ctx.live_push.chat_deleted(stream.id, message.id)
 
 
 async def ban_from_chat(ctx: Context, account: Account, stream_id: int, target_id: int) -> None:
-    """The streamer bans an account from the chat of all their streams (it may still watch)."""
-    stream = await _own_stream(ctx, account, stream_id)
+    """The streamer (or a moderator) bans an account from the chat of all the streamer's
+    streams (it may still watch). Nobody bans the streamer; only the streamer bans a
+    moderator."""
+    stream = await _moderated_stream(ctx, account, stream_id)
     if target_id == account.id:
         raise InvalidInput("You cannot ban yourself")
+    if target_id == stream.account_id:
+        raise Forbidden("The streamer cannot be banned from their own chat")
+    if account.id != stream.account_id and await ctx.store.is_chat_moderator(
+        stream.account_id, target_id
+    ):
+        raise Forbidden("Only the streamer can ban a moderator")
     try:
         await ctx.store.ban_from_chat(stream.account_id, target_id, ctx.now())
     except MissingRecord as gone:
@@ -410,5 +462,5 @@ async def ban_from_chat(ctx: Context, account: Account, stream_id: int, target_i
 
 
 async def unban_from_chat(ctx: Context, account: Account, stream_id: int, target_id: int) -> None:
-    stream = await _own_stream(ctx, account, stream_id)
+    stream = await _moderated_stream(ctx, account, stream_id)
     await ctx.store.unban_from_chat(stream.account_id, target_id)

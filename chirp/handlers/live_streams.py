@@ -7,9 +7,10 @@ POST   /api/v1/chirp/streams/:id/end                 the streamer ends it
 POST   /api/v1/chirp/streams/:id/heartbeat           a player is watching -> viewers_count
 GET    /api/v1/chirp/streams/:id/chat                recent chat, newest first
 POST   /api/v1/chirp/streams/:id/chat                send
-DELETE /api/v1/chirp/streams/:id/chat/:message_id    streamer or author
-POST   /api/v1/chirp/streams/:id/bans                streamer bans an account from chat
+DELETE /api/v1/chirp/streams/:id/chat/:message_id    streamer, moderator or author
+POST   /api/v1/chirp/streams/:id/bans                streamer or moderator bans from chat
 DELETE /api/v1/chirp/streams/:id/bans/:account_id    and lifts it
+(moderators and viewer count history: chirp/handlers/live_moderators.py)
 POST   /api/v1/chirp/stream_key                      create or rotate (the key shown once)
 GET    /api/v1/chirp/stream_key                      whether there is one, and where to publish
 """
@@ -77,7 +78,7 @@ async def _render(request: web.Request, stream: LiveStream) -> web.Response:
     return json_response((await _serializer(request, [stream])).streams([stream])[0])
 
 
-async def _viewer_id(request: web.Request) -> int | None:
+async def viewer_id(request: web.Request) -> int | None:
     principal = await optional_principal(request)
     return principal.account.id if principal and principal.account else None
 
@@ -95,7 +96,7 @@ async def create_stream(request: web.Request) -> web.Response:
 @documented(query=(ListQuery, PageQuery))
 async def list_streams(request: web.Request) -> web.Response:
     query = validate(ListQuery, {k: v for k, v in query_params(request).items() if k == "scope"})
-    viewer = await _viewer_id(request)
+    viewer = await viewer_id(request)
     if query.scope == "following" and viewer is None:
         raise NotAuthenticated("The access token is invalid")
     page = parse_page(request, maximum=40)
@@ -108,7 +109,7 @@ async def list_streams(request: web.Request) -> web.Response:
 
 @routes.get(STREAM)
 async def show_stream(request: web.Request) -> web.Response:
-    viewer = await _viewer_id(request)
+    viewer = await viewer_id(request)
     stream = await live.get_stream(ctx(request), viewer, parse_id(request.match_info["id"]))
     return await _render(request, stream)
 
@@ -123,7 +124,7 @@ async def end_stream(request: web.Request) -> web.Response:
 @routes.post(STREAM + "/heartbeat")
 @documented(body=HeartbeatForm)
 async def heartbeat(request: web.Request) -> web.Response:
-    viewer = await _viewer_id(request)
+    viewer = await viewer_id(request)
     form = validate(HeartbeatForm, await params(request))
     count = await live.heartbeat(
         ctx(request), viewer, parse_id(request.match_info["id"]), form.viewer
@@ -134,7 +135,7 @@ async def heartbeat(request: web.Request) -> web.Response:
 @routes.get(STREAM + "/chat")
 @documented(query=PageQuery)
 async def list_chat(request: web.Request) -> web.Response:
-    viewer = await _viewer_id(request)
+    viewer = await viewer_id(request)
     page = parse_page(request, default=40, maximum=100)
     messages, _ = await live.list_chat(
         ctx(request), viewer, parse_id(request.match_info["id"]), page

@@ -227,6 +227,11 @@ async def _stream_request(
     elif name == "chirp:live":
         stream_id = _record_id(params)
         await live.get_stream(ctx(request), _viewer(principal), stream_id)  # 404 unless watchable
+    elif name == "chirp:live:health":
+        stream_id = _record_id(params)
+        watched = await live.get_stream(ctx(request), _viewer(principal), stream_id)
+        if watched.account_id != _viewer(principal):
+            raise NotFound("Record not found")  # only the streamer hears their stream's health
     return resolve_stream(
         name,
         principal,

@@ -8,9 +8,12 @@ the state and viewer count, and ends the stream. Same strict Content-Security-Po
 
 from __future__ import annotations
 
+from html import escape
+
 from aiohttp import web
 
 from chirp.handlers.watch import NO_SNIFF, asset_url
+from chirp.server.keys import SETTINGS
 
 routes = web.RouteTableDef()
 
@@ -39,7 +42,7 @@ _PAGE = (
     '<link rel=stylesheet href="{studio_css}">'
     '<script defer src="{session_js}"></script>'
     '<script defer src="{studio_js}"></script>'
-    "</head><body><main id=studio>"
+    '</head><body><main id=studio data-streaming="{streaming}">'
     '<section class=stage aria-label="Camera">'
     "<header class=info><div class=who><h1>Go live</h1>"
     "<p id=who></p></div>"
@@ -72,6 +75,11 @@ _PAGE = (
     "<p id=watchlink class=note hidden>Viewers watch at <a id=watchurl target=_blank "
     "rel=noopener></a></p>"
     "<p id=note class=note></p>"
+    "<section id=health hidden aria-label='Stream health'><h2>Stream health</h2><dl>"
+    "<dt>Ingest</dt><dd id=h-ingest></dd><dt>Frames in</dt><dd id=h-fps></dd>"
+    "<dt>Frames lost</dt><dd id=h-dropped></dd><dt>Transcoder</dt><dd id=h-speed></dd></dl>"
+    "<table><thead><tr><th>Rung</th><th>Speed</th><th>Bit rate</th></tr></thead>"
+    "<tbody id=h-rungs></tbody></table></section>"
     "</aside></main>"
     "<noscript><p class=note>Going live needs JavaScript.</p></noscript>"
     "</body></html>"
@@ -85,6 +93,7 @@ async def studio_page(request: web.Request) -> web.Response:
         studio_css=asset_url("studio.css"),
         session_js=asset_url("session.js"),
         studio_js=asset_url("studio.js"),
+        streaming=escape(request.app[SETTINGS].streaming_url),
     )
     headers = {
         "Content-Security-Policy": _POLICY,

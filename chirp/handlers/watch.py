@@ -40,6 +40,8 @@ _TYPES = {
     "studio.css": "text/css",
     "hls.js.LICENSE": "text/plain",
     "public.css": "text/css",  # the public pages' (chirp.handlers.public_pages)
+    "embed.js": "text/javascript",  # the embeddable player's (chirp.handlers.embed)
+    "embed.css": "text/css",
 }
 NO_SNIFF = {"X-Content-Type-Options": "nosniff"}
 _ERROR_PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
@@ -95,9 +97,11 @@ def content_security_policy(media_origins: list[str], streaming_origin: str) -> 
     )
 
 
-def render_page(stream_id: int, streaming_url: str, stream: LiveStream | None) -> str:
+def render_page(
+    stream_id: int, streaming_url: str, stream: LiveStream | None, poster: str | None = None
+) -> str:
     """The page; `stream` only when anyone may see it (then its title shows before the script
-    runs). Every value is escaped."""
+    runs, and link previews get its `poster`). Every value is escaped."""
     title = f"{stream.title} · live on Chirp" if stream else "Live on Chirp"
     heading = escape(stream.title) if stream else "Live stream"
     preview = ""
@@ -106,6 +110,12 @@ def render_page(stream_id: int, streaming_url: str, stream: LiveStream | None) -
             f'<meta property="og:title" content="{escape(stream.title)}">'
             '<meta property="og:type" content="video.other">'
         )
+        if poster:
+            preview += (
+                f'<meta property="og:image" content="{escape(poster)}">'
+                '<meta property="og:image:type" content="image/jpeg">'
+                '<meta name="twitter:card" content="summary_large_image">'
+            )
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         '<meta name=viewport content="width=device-width,initial-scale=1">'
@@ -178,8 +188,9 @@ async def watch_page(request: web.Request) -> web.Response:
         stream: LiveStream | None = await live.get_stream(context, None, stream_id)
     except NotFound:
         stream = None
+    images = await live.preview_urls(context, stream) if stream else None
     return web.Response(
-        text=render_page(stream_id, settings.streaming_url, stream),
+        text=render_page(stream_id, settings.streaming_url, stream, images[0] if images else None),
         content_type="text/html",
         headers=headers,
     )

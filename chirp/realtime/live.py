@@ -81,6 +81,15 @@ class LiveRealtime:
             self.bus, [topics.live(stream_id)], "stream.chat.delete", str(message_id)
         )
 
+    # -- stream health (the relay's `on_health`) ---------------------------------------------
+
+    async def health(self, stream_id: int, report: dict[str, object]) -> None:
+        """To the streamer's `chirp:live:health` subscriptions; worth nothing late: not kept."""
+        body = {"stream_id": str(stream_id), **report}
+        await publish_best_effort(
+            self.bus, [topics.live(stream_id)], "stream.health", dumps(body), keep=False
+        )
+
     # -- viewer counts -----------------------------------------------------------------------
 
     def viewers_changed(self, stream_id: int) -> None:

@@ -52,9 +52,11 @@ STREAMS = (
     "list",
     "status",
     "chirp:live",
+    "chirp:live:health",  # the streamer's own: their stream's health (chirp.video.health)
 )
 
 LIVE_EVENTS = frozenset({"stream.chat", "stream.chat.delete", "stream.viewers", "stream.ended"})
+HEALTH_EVENTS = frozenset({"stream.health", "stream.ended"})
 
 
 def companions(stream: StreamRequest) -> list[StreamRequest]:
@@ -122,4 +124,9 @@ def resolve_stream(
         if stream_id is None:
             raise InvalidInput("Missing live stream id parameter")
         return StreamRequest(live(stream_id), ("chirp:live", str(stream_id)), LIVE_EVENTS)
+    if name == "chirp:live:health":  # the caller checked that the viewer is the streamer
+        _need(principal, "read:statuses")
+        if stream_id is None:
+            raise InvalidInput("Missing live stream id parameter")
+        return StreamRequest(live(stream_id), (name, str(stream_id)), HEALTH_EVENTS)
     raise UnknownStream("Unknown stream type")

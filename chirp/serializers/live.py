@@ -13,7 +13,12 @@ from chirp.serializers.common import iso
 
 
 def stream_json(
-    stream: LiveStream, account: dict[str, Any], playback_url: str | None, settings: Settings
+    stream: LiveStream,
+    account: dict[str, Any],
+    playback_url: str | None,
+    settings: Settings,
+    low_latency_url: str | None = None,
+    previews: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
     return {
         "id": str(stream.id),
@@ -26,6 +31,11 @@ def stream_json(
         "ended_at": iso(stream.ended_at),
         "viewers_count": stream.viewers_count if stream.state == "live" else 0,
         "playback_url": playback_url,
+        # Low-Latency HLS while live (null otherwise, or when the server has it off).
+        "low_latency_url": low_latency_url,
+        # A still frame and a few animated seconds, renewed while live (null before).
+        "poster_url": previews[0] if previews else None,
+        "preview_url": previews[1] if previews else None,
         "watch_url": f"{settings.base_url}/live/{stream.id}",
     }
 
@@ -65,7 +75,14 @@ class LiveSerializer:
         account = self._account(stream.account_id)
         if account is None:
             return None
-        return stream_json(stream, account, self.view.playback.get(stream.id), self.settings)
+        return stream_json(
+            stream,
+            account,
+            self.view.playback.get(stream.id),
+            self.settings,
+            self.view.low_latency.get(stream.id),
+            self.view.previews.get(stream.id),
+        )
 
     def streams(self, streams: list[LiveStream]) -> list[dict[str, Any]]:
         return [body for s in streams if (body := self.stream(s)) is not None]

@@ -37,11 +37,14 @@ from chirp.handlers import (
     conversation_mutes,
     conversations,
     custom_emojis,
+    embed,
     filters,
     follow_requests,
     instance,
     lists,
     live_ingest,
+    live_lowlatency,
+    live_moderators,
     live_playback,
     live_streams,
     markers,
@@ -79,6 +82,7 @@ from chirp.observability.tracing import install_tracing
 from chirp.realtime.announcements import announcement_steps
 from chirp.realtime.hub import Hub
 from chirp.realtime.live import LiveRealtime, RelayWatch
+from chirp.realtime.lowlatency import PartsBus
 from chirp.realtime.push import Pusher
 from chirp.realtime.slots import StreamSlots
 from chirp.serializers.cache import RenderCache
@@ -92,6 +96,7 @@ from chirp.server.keys import (
     LIVE_REALTIME,
     MEDIA_WORKERS,
     METRICS,
+    ORIGIN,
     PUSHER,
     RELAY,
     RENDER_CACHE,
@@ -105,6 +110,7 @@ from chirp.server.rate_limits import add_rate_limit_headers, open_rate_limits, r
 from chirp.storage import open_store
 from chirp.video import playback
 from chirp.video.ladder import parse_ladder
+from chirp.video.origin import Origin
 from chirp.video.relay import Relay, RelayConfig
 from chirp.video.rtmp import RtmpServer
 from chirp.webpush.delivery import WebPushDelivery
@@ -135,10 +141,13 @@ ROUTE_MODULES = (
     assets,
     media,
     live_playback,
+    live_lowlatency,
+    live_moderators,
     live_ingest,
     lists,
     live_streams,
     studio,  # `/live/studio` before the watch page's `/live/<stream id>`
+    embed,
     watch,
     well_known,
     follow_requests,
@@ -148,8 +157,6 @@ ROUTE_MODULES = (
     admin,
     polls,
     scheduled_statuses,
-    lists,
-    conversations,
     filters,
     push_subscriptions,
     openapi,
@@ -316,9 +323,21 @@ async def _live_relay(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     blobs = app[CONTEXT].blobs
     hooks = app.get(LIVE_HOOKS)
+    parts_bus = origin = None
+    if blobs is not None and settings.live_low_latency:
+        parts_bus = PartsBus(app[HUB], app[PUSHER].bus)
+        origin = Origin(
+            blobs, broadcast=parts_bus.broadcast, watch=parts_bus.watch, unwatch=parts_bus.unwatch
+        )
+        parts_bus.attach(origin)
+        app[ORIGIN] = origin
     if hooks is None or blobs is None:
         log.info("live video relay off: no LiveHooks wired")
-        yield
+        try:
+            yield
+        finally:
+            if parts_bus is not None:
+                await parts_bus.close()
         return
     # The domain's hooks also hear, through the bus, streams ended on other nodes.
     watch = RelayWatch(hooks, app[HUB]) if isinstance(hooks, LiveService) else None
@@ -332,7 +351,10 @@ async def _live_relay(app: web.Application) -> AsyncIterator[None]:
             ladder=parse_ladder(settings.live_ladder),
             passthrough=settings.live_passthrough,
             private_prefix=functools.partial(playback.private_prefix, settings),
+            part_seconds=settings.live_part_seconds if origin is not None else 0.0,
         ),
+        origin,
+        app[LIVE_REALTIME].health,
     )
     app[RELAY] = relay
     leases = None
@@ -362,6 +384,8 @@ async def _live_relay(app: web.Application) -> AsyncIterator[None]:
         await relay.close()
         if watch is not None:
             await watch.detach()
+        if parts_bus is not None:
+            await parts_bus.close()
 
 
 async def _close_streams(app: web.Application) -> None:

@@ -17,6 +17,7 @@ from chirp.realtime.live import LiveRealtime
 from chirp.realtime.push import Pusher
 from chirp.realtime.slots import StreamSlots
 from chirp.serializers.cache import RenderCache
+from chirp.video.origin import Origin
 from chirp.video.relay import Relay
 from chirp.webpush.delivery import WebPushDelivery
 
@@ -30,6 +31,8 @@ WEB_PUSH = web.AppKey("web_push", WebPushDelivery)
 # The domain's side of the live-video seam; the relay (RTMP ingest, transcoding) runs when set.
 LIVE_HOOKS = web.AppKey("live_hooks", LiveHooks)
 RELAY = web.AppKey("relay", Relay)
+# Low-Latency HLS: what this node knows of every low-latency rendition (absent when off).
+ORIGIN = web.AppKey("origin", Origin)
 LIVE_REALTIME = web.AppKey("live_realtime", LiveRealtime)
 # The media worker processes (the context holds them as its `MediaProcessor` port).
 MEDIA_WORKERS = web.AppKey("media_workers", MediaWorkers)

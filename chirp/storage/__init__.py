@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 __all__ = ["Store", "UniqueViolation", "open_store"]
 
 MONGODB_SCHEMES = ("mongodb://", "mongodb+srv://")
+POSTGRESQL_SCHEMES = ("postgresql://", "postgres://")
 
 
 def mongo_options(settings: Settings | None) -> MongoOptions:
@@ -33,12 +34,22 @@ def mongo_options(settings: Settings | None) -> MongoOptions:
 
 async def open_store(url: str, settings: Settings | None = None) -> Store:
     """Open (and migrate) the store named by `url`: `sqlite:///path/to/chirp.db`,
-    `sqlite://:memory:`, or `mongodb://...` / `mongodb+srv://...` (with `settings`' MongoDB
+    `sqlite://:memory:`, `postgresql://...` (a libpq URL), or `mongodb://...` / `mongodb+srv://...` (with `settings`' MongoDB
     options; its indexes are created if missing)."""
     if url.startswith(MONGODB_SCHEMES):
         from chirp.storage.mongodb import MongoStore
 
         return await MongoStore.open(url, mongo_options(settings))
+    if url.startswith(POSTGRESQL_SCHEMES):
+        from chirp.storage.postgresql import PostgresStore
+
+        if settings is None:
+            return await PostgresStore.open(url)
+        return await PostgresStore.open(
+            url,
+            min_pool=settings.postgresql_min_pool_size,
+            max_pool=settings.postgresql_max_pool_size,
+        )
     if url.startswith("sqlite://"):
         from chirp.storage.sqlite import SqliteStore
 

@@ -7,14 +7,15 @@ import os
 from typing import TYPE_CHECKING, TextIO
 
 from chirp.storage import MONGODB_SCHEMES, mongo_options, open_store
+from chirp.storage.copy import store_kind
 
 if TYPE_CHECKING:
     from pymongo.asynchronous.mongo_client import AsyncMongoClient
 
     from chirp.config import Settings
+    from chirp.storage.copy import CopyReport
     from chirp.storage.mongodb import MongoStore
     from chirp.storage.mongodb.base import Doc
-    from chirp.storage.mongodb.copy import CopyReport
 
 
 class AdminError(Exception):
@@ -42,7 +43,7 @@ async def init_store(
     shard: bool = False,
     client: AsyncMongoClient[Doc] | None = None,
 ) -> None:
-    """Create what the store needs, idempotently: SQLite migrations, or MongoDB collections
+    """Create what the store needs, idempotently: SQLite or PostgreSQL migrations, or MongoDB collections
     and indexes (and with `shard`, the shard keys on a sharded cluster)."""
     if not url.startswith(MONGODB_SCHEMES):
         if shard:
@@ -79,26 +80,59 @@ async def copy_store(
     *,
     client: AsyncMongoClient[Doc] | None = None,
 ) -> CopyReport:
-    """Copy an embedded SQLite deployment into an empty MongoDB database (indexed first)."""
-    from chirp.storage.mongodb.copy import CopyRefused, copy_sqlite_to_mongo, format_report
+    """Copy a SQL store (SQLite or PostgreSQL) into an empty store of any kind: SQLite,
+    PostgreSQL, or MongoDB (indexed first)."""
+    from chirp.storage.copy import CopyRefused, copy_sql_to_sql, format_report, sqlite_path
+
+    source_kind, target_kind = store_kind(source_url), store_kind(target_url)
+    path = sqlite_path(source_url)
+    if source_kind == "mongodb":
+        raise AdminError(
+            "--from a MongoDB store is not supported yet: copy from sqlite:///... or postgresql://..."
+        )
+    if source_kind not in ("sqlite", "postgresql") or (
+        source_kind == "sqlite" and (not path or path == ":memory:")
+    ):
+        raise AdminError(
+            "--from must name a SQLite file (sqlite:///path/to/chirp.db) or a PostgreSQL"
+            " database (postgresql://...)"
+        )
+    if target_kind is None:
+        raise AdminError(
+            "--to must be a store URL: sqlite:///..., postgresql://... or mongodb://..."
+        )
+    if source_kind == "sqlite" and not await asyncio.to_thread(os.path.isfile, path):
+        raise AdminError(f"no SQLite store at {path}")
+    if target_url == source_url:
+        raise AdminError("--from and --to name the same store")
+    try:
+        if target_kind == "mongodb":
+            report = await _copy_to_mongo(source_url, target_url, settings, out, client)
+        else:
+            target = await open_store(target_url, settings)
+            try:
+                report = await copy_sql_to_sql(source_url, target, target_kind, out)
+            finally:
+                await target.close()
+    except CopyRefused as error:
+        raise AdminError(str(error)) from error
+    out.write(format_report(report) + "\n")
+    return report
+
+
+async def _copy_to_mongo(
+    source_url: str,
+    target_url: str,
+    settings: Settings,
+    out: TextIO,
+    client: AsyncMongoClient[Doc] | None,
+) -> CopyReport:
+    from chirp.storage.mongodb.copy import copy_sql_to_mongo
     from chirp.storage.mongodb.schema import init_indexes
 
-    # As `open_store` reads it: sqlite:///relative/path, sqlite:////absolute/path.
-    path = source_url.removeprefix("sqlite://").removeprefix("/")
-    if not source_url.startswith("sqlite://") or not path or path == ":memory:":
-        raise AdminError("--from must name a SQLite file: sqlite:///path/to/chirp.db")
-    if not target_url.startswith(MONGODB_SCHEMES):
-        raise AdminError("--to must be a MongoDB URL: mongodb://... or mongodb+srv://...")
-    if not await asyncio.to_thread(os.path.isfile, path):
-        raise AdminError(f"no SQLite store at {path}")
     store = _mongo_store(target_url, settings, client)
     try:
         await init_indexes(store.db)
-        try:
-            report = await copy_sqlite_to_mongo(path, store, out)
-        except CopyRefused as error:
-            raise AdminError(str(error)) from error
-        out.write(format_report(report) + "\n")
-        return report
+        return await copy_sql_to_mongo(source_url, store, out)
     finally:
         await store.close()

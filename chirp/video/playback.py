@@ -25,6 +25,7 @@ from urllib.parse import urlencode, urlsplit
 
 from chirp.config import Settings
 from chirp.core.ports.blobs import BlobStore
+from chirp.video import previews
 from chirp.video.relay import stream_prefix
 
 MASTER = "master.m3u8"
@@ -78,6 +79,14 @@ def playback_url(blobs: BlobStore, settings: Settings, stream_id: int, private: 
     return f"{base}?{playback_query(settings, stream_id)}"
 
 
+def low_latency_url(settings: Settings, stream_id: int, playback_url: str) -> str:
+    """The Low-Latency HLS master of a live stream, always on Chirp's origin (blocking reloads
+    need one), with the signature of `playback_url` when it has one."""
+    query = urlsplit(playback_url).query
+    base = f"{settings.base_url}/api/v1/chirp/streams/{stream_id}/ll/{MASTER}"
+    return f"{base}?{query}" if "signature=" in query else base
+
+
 @dataclass(frozen=True, slots=True)
 class HlsPlayback:
     """`chirp.core.ports.video.LivePlayback` on the relay's HLS in the blob store."""
@@ -87,6 +96,20 @@ class HlsPlayback:
 
     def playback_url(self, stream_id: int, *, private: bool) -> str:
         return playback_url(self.blobs, self.settings, stream_id, private)
+
+    def low_latency_url(self, stream_id: int, playback_url: str) -> str:
+        return low_latency_url(self.settings, stream_id, playback_url)
+
+    async def preview_urls(self, stream_id: int, *, private: bool) -> tuple[str, str]:
+        """The poster and animated preview the relay keeps beside the stream's playlists
+        (`chirp.video.previews`); signed for a followers-only stream."""
+        folder = blob_prefix(self.settings, stream_id, private=private)
+        keys = (f"{folder}/{previews.POSTER}", f"{folder}/{previews.PREVIEW}")
+        if not private and not self.settings.media_signed_urls:
+            return self.blobs.public_url(keys[0]), self.blobs.public_url(keys[1])
+        ttl = self.settings.live_signed_url_ttl_seconds
+        signed = [await self.blobs.signed_url(key, ttl_seconds=ttl) for key in keys]
+        return signed[0], signed[1]
 
 
 def playback_origins(blobs: BlobStore, settings: Settings) -> list[str]:

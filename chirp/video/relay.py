@@ -18,13 +18,15 @@ import logging
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 from chirp.core.ports.blobs import IMMUTABLE, BlobStore
 from chirp.core.ports.video import AccountLiveHooks, LiveHooks, PublishGrant
-from chirp.video import hls
+from chirp.video import hls, llhls
+from chirp.video.health import HEALTH_SECONDS, Health
 from chirp.video.ladder import (
     CODECS,
     DEFAULT_LADDER,
@@ -34,6 +36,8 @@ from chirp.video.ladder import (
     available_cores,
     plan_ladder,
 )
+from chirp.video.parts import PartSink, PartWriter
+from chirp.video.previews import Previews
 from chirp.video.transcoder import (
     FFMPEG_PLAYLIST,
     Transcoder,
@@ -50,6 +54,7 @@ LIVE_PLAYLIST_CACHE = "public, max-age=1"
 # master included, never change again.
 MASTER_CACHE = "public, max-age=5"
 ENDED_MAX_AGE = "max-age=86400"
+LIVE_PREVIEW_CACHE = "public, max-age=10"
 ENDED_PLAYLIST_CACHE = f"public, {ENDED_MAX_AGE}"
 MIN_WRITE_INTERVAL = 1.0  # GCS allows one write per second per object
 POLL_INTERVAL = 0.1
@@ -70,6 +75,15 @@ class RelayConfig:
     # Where a followers-only stream's objects go, by stream id: a folder nobody can guess, so
     # even a public bucket does not give them away. None: `live/<id>` like public streams.
     private_prefix: Callable[[int], str] | None = None
+    # Low-Latency HLS: the partial segment length ffmpeg fragments at (0: regular HLS only).
+    part_seconds: float = 0.0
+    preview_seconds: float = 30.0  # how often the poster and animated preview are redone
+
+    @property
+    def low_latency_window(self) -> int:
+        """Complete segments a low-latency playlist keeps: enough that delta updates skip
+        some (CAN-SKIP-UNTIL is six target durations)."""
+        return max(self.window_segments, 2 * llhls.SKIP_TARGETS)
 
 
 def stream_prefix(stream_id: int) -> str:
@@ -83,6 +97,13 @@ async def replay_pending(blobs: BlobStore, prefix: str) -> bool:
     video was written."""
     info = await blobs.stat(f"{prefix}/master.m3u8")
     return info is not None and not info.cache_control.endswith(ENDED_MAX_AGE)
+
+
+class RelayParts(PartSink, Protocol):
+    """The origin as the relay uses it."""
+
+    def forget(self, stream_id: int) -> None:
+        """The stream ended here; its last state was published."""
 
 
 class _ThrottledWriter:
@@ -121,6 +142,11 @@ class Broadcast:
         self.went_live = False
         self.frame_rate: float | None = None
         self.codecs: dict[str, str] = {}  # of passthrough rungs, probed
+        self.renditions: dict[str, llhls.Rendition] = {}  # low-latency playlists, by rung
+        # Poster and animated preview (the cache of a live playlist: they are replaced).
+        self.previews = Previews(
+            relay.blobs, self.prefix, self.cache(LIVE_PREVIEW_CACHE), relay.config.preview_seconds
+        )
         self._advertised: dict[str, hls.Bitrates] = {}  # in the master as last written
         # Held while a session publishes: a reconnected run waits for the last one's final
         # segments, so runs never interleave in the playlists.
@@ -136,6 +162,24 @@ class Broadcast:
         """A followers-only stream's objects are `private`: no shared cache keeps them, and the
         media route serves them only through signed links (`chirp.core.media.serve_blob`)."""
         return policy.replace("public", "private", 1) if self.grant.private else policy
+
+    def rendition(self, rung: Rung) -> llhls.Rendition:
+        found = self.renditions.get(rung.name)
+        if found is None:
+            found = self.renditions[rung.name] = llhls.Rendition(
+                stream_id=self.id,
+                rung=rung.name,
+                prefix=self.prefix,
+                private=self.grant.private,
+                configured_target=self.relay.config.segment_seconds,
+            )
+        return found
+
+    def preview_rung(self) -> Rung:
+        """The second rung (480p in the default ladder): enough for a 640-pixel poster, cheaper
+        to decode than the top one."""
+        assert self.plan is not None
+        return self.plan.rungs[min(1, len(self.plan.rungs) - 1)]
 
     def rung_key(self, rung: Rung, name: str) -> str:
         return f"{self.prefix}/{rung.name}/{name}"
@@ -162,9 +206,16 @@ class Broadcast:
             content_type=SEGMENT_TYPE,
             cache_control=self.cache(IMMUTABLE),
         )
+        if rung == self.preview_rung() and self.previews.due():
+            if self.went_live:
+                self.previews.update_later(path)
+            else:  # the first: stream lists show it as soon as the stream is live
+                await self.previews.update(path)
         await asyncio.to_thread(path.unlink, True)
         segment = hls.Segment(path.name, duration, discontinuity, size)
         listed.append(segment)
+        if self.session is not None and self.session.health is not None:
+            self.session.health.segment(rung.name, duration, size)
         await self._write_playlist(rung, ended=False)
         for observer in self.on_listed:
             observer(rung, segment)
@@ -265,7 +316,15 @@ class Broadcast:
                         await self._write_playlist(rung, ended=True)
                 if self.went_live:  # the VOD master: bit rates measured over every segment
                     await self.write_master(ended=True)
+            parts = self.relay.parts
+            if parts is not None and self.renditions:
+                for rendition in self.renditions.values():
+                    rendition.ended = True
+                    rendition.version += 1
+                    await parts.publish(rendition, {})
+                parts.forget(self.id)
         finally:
+            await self.previews.close()
             await asyncio.to_thread(shutil.rmtree, self.workdir, True)
             try:
                 await self.relay.hooks.ended(self.id)
@@ -280,6 +339,9 @@ class Session:
     def __init__(self, stream: Broadcast, run: int) -> None:
         self.stream, self.run = stream, run
         self.transcoder: Transcoder | None = None
+        self._part_tasks: list[asyncio.Task[None]] = []
+        self.health: Health | None = None
+        self._health_task: asyncio.Task[None] | None = None
         self._watcher: asyncio.Task[None] | None = None
         self._closed = False
         self.kick: Callable[[], None] = lambda: None  # set by the ingest: drop the publisher
@@ -314,20 +376,56 @@ class Session:
             plan = dataclasses.replace(
                 plan, rungs=(dataclasses.replace(top, passthrough=False), *plan.rungs[1:])
             )
+        config, parts = stream.relay.config, stream.relay.parts
+        low_latency = parts is not None and config.part_seconds > 0
         self.transcoder = Transcoder(
             plan,
             input_format,
             stream.workdir,
-            stream.relay.config.segment_seconds,
+            config.segment_seconds,
             self.run,
+            part_seconds=config.part_seconds if low_latency else 0.0,
         )
+        self.health = Health([(rung.name, rung.passthrough) for rung in plan.rungs])
+        self.transcoder.on_progress = self.health.progress
         await self.transcoder.start()
+        if stream.relay.on_health is not None:
+            self._health_task = asyncio.create_task(self._report_health())
+        for rung in plan.rungs:
+            reader = self.transcoder.part_readers.get(rung.name)
+            if reader is None or parts is None:
+                continue
+            writer = PartWriter(
+                stream.relay.blobs,
+                stream.rendition(rung),
+                self.run,
+                fragment_seconds=config.part_seconds,
+                window=config.low_latency_window,
+                cache_control=stream.cache(IMMUTABLE),
+                sink=parts,
+            )
+            self._part_tasks.append(
+                asyncio.create_task(writer.consume(reader), name=f"chirp-parts-{stream.id}")
+            )
         self._watcher = asyncio.create_task(self._watch(), name=f"chirp-live-{stream.id}")
 
     async def write(self, data: bytes) -> None:
         if self.transcoder is None or self._closed:
             raise ConnectionError("session closed")
+        if self.health is not None:
+            self.health.ingested(len(data))
         await self.transcoder.write(data)
+
+    async def _report_health(self) -> None:
+        """While this publisher is on, its stream's health every HEALTH_SECONDS."""
+        report = self.stream.relay.on_health
+        assert report is not None and self.health is not None
+        while True:
+            await asyncio.sleep(HEALTH_SECONDS)
+            try:
+                await report(self.stream.id, self.health.report())
+            except Exception:
+                log.exception("stream health report failed", extra={"stream": self.stream.id})
 
     async def _watch(self) -> None:
         """Follow ffmpeg's own playlists; publish each segment once ffmpeg lists it (finished)."""
@@ -368,13 +466,20 @@ class Session:
         self._closed = True
         if self.stream.session is self:  # a reconnecting publisher may take over while we flush
             self.stream.session = None
-        if self._watcher is not None:
-            self._watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watcher
+        for task in (self._watcher, self._health_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self.transcoder is not None:
             async with self.stream.publishing:
                 await self.transcoder.finish()
+                # ffmpeg is gone, its pipes closed: the last parts are read by now or soon.
+                for task in self._part_tasks:
+                    try:
+                        await task
+                    except Exception:
+                        log.exception("low-latency parts failed", extra={"stream": self.stream.id})
                 try:
                     await self._collect()
                 except Exception:
@@ -385,8 +490,18 @@ class Session:
 
 
 class Relay:
-    def __init__(self, hooks: LiveHooks, blobs: BlobStore, config: RelayConfig) -> None:
-        self.hooks, self.blobs, self.config = hooks, blobs, config
+    def __init__(
+        self,
+        hooks: LiveHooks,
+        blobs: BlobStore,
+        config: RelayConfig,
+        parts: RelayParts | None = None,
+        on_health: Callable[[int, dict[str, Any]], Awaitable[None]] | None = None,
+    ) -> None:
+        """`parts`: where low-latency renditions go (the origin); None: regular HLS only.
+        `on_health`: hears each publisher's stream health (`chirp.video.health`)."""
+        self.hooks, self.blobs, self.config, self.parts = hooks, blobs, config, parts
+        self.on_health = on_health
         self.writer = _ThrottledWriter(blobs)
         self.streams: dict[int, Broadcast] = {}
 

@@ -1,6 +1,10 @@
 """One ffmpeg process per publisher connection: FLV (RTMP) or WebM (browser) on stdin, an HLS
 ladder of MPEG-TS segments on disk, keyframes forced at every segment boundary in every rung
-(closed GOPs, aligned, so players switch renditions at any segment)."""
+(closed GOPs, aligned, so players switch renditions at any segment).
+
+With low latency on (`part_seconds`), each rung's encoded streams also go, through ffmpeg's
+`tee` muxer (encoded once, muxed twice), as fragmented MP4 to a pipe of their own: a fragment
+every `part_seconds` and at each keyframe, read by `chirp.video.parts`."""
 
 from __future__ import annotations
 
@@ -8,9 +12,12 @@ import asyncio
 import collections
 import contextlib
 import logging
+import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
+from chirp.video.health import parse_progress
 from chirp.video.ladder import MAXRATE_FACTOR, Plan, Rung
 
 log = logging.getLogger(__name__)
@@ -19,8 +26,15 @@ FFMPEG_PLAYLIST = "ffmpeg.m3u8"
 
 
 def ffmpeg_args(
-    plan: Plan, input_format: str, workdir: Path, segment_seconds: float, run: int
+    plan: Plan,
+    input_format: str,
+    workdir: Path,
+    segment_seconds: float,
+    run: int,
+    part_fds: dict[str, int] | None = None,
+    part_seconds: float = 0.0,
 ) -> list[str]:
+    """`part_fds`: by rung name, the pipe each rung's fragmented MP4 goes to (low latency)."""
     encoded = [i for i, rung in enumerate(plan.rungs) if not rung.passthrough]
     splits = "".join(f"[s{i}]" for i in encoded)
     graph = [f"[0:v:0]split={len(encoded)}{splits}" if len(encoded) > 1 else f"[0:v:0]null{splits}"]
@@ -29,12 +43,21 @@ def ffmpeg_args(
     ]
     args = [
         "ffmpeg", "-hide_banner", "-nostats", "-loglevel", "error", "-nostdin",
+        # Progress (frames, drops, speed) on stdout each second: the streamer's stream health.
+        "-progress", "pipe:1", "-stats_period", "1",
         "-fflags", "+genpts", "-f", input_format, "-i", "pipe:0",
     ]  # fmt: skip
     if encoded:
         args += ["-filter_complex", ";".join(graph)]
     for i, rung in enumerate(plan.rungs):
-        args += _rung_args(plan, rung, i, workdir / rung.name, segment_seconds, run)
+        fd = (part_fds or {}).get(rung.name)
+        args += _video_args(plan, rung, i, segment_seconds)
+        args += _audio_args(rung)
+        if fd is not None:
+            # MP4 needs the codecs' headers up front (avcC, AudioSpecificConfig); MPEG-TS
+            # repeats them in band by itself.
+            args += ["-flags:v", "+cgop+global_header", "-flags:a", "+global_header"]
+        args += _output_args(workdir / rung.name, segment_seconds, run, fd, part_seconds)
     return args
 
 
@@ -53,29 +76,65 @@ def _video_args(plan: Plan, rung: Rung, index: int, segment_seconds: float) -> l
     ]  # fmt: skip
 
 
-def _rung_args(
-    plan: Plan, rung: Rung, index: int, folder: Path, segment_seconds: float, run: int
-) -> list[str]:
+def _audio_args(rung: Rung) -> list[str]:
     return [
-        *_video_args(plan, rung, index, segment_seconds),
         "-map", "0:a:0?",
         "-c:a", "aac", "-b:a", f"{rung.audio_kbps}k", "-ac", "2", "-ar", "48000",
-        "-f", "hls", "-hls_time", str(segment_seconds), "-hls_list_size", "0",
-        "-hls_segment_type", "mpegts", "-hls_flags", "independent_segments",
-        "-hls_segment_filename", str(folder / f"r{run:03d}-%05d.ts"),
-        str(folder / FFMPEG_PLAYLIST),
     ]  # fmt: skip
+
+
+def _output_args(
+    folder: Path, segment_seconds: float, run: int, part_fd: int | None, part_seconds: float
+) -> list[str]:
+    hls = {
+        "hls_time": str(segment_seconds),
+        "hls_list_size": "0",
+        "hls_segment_type": "mpegts",
+        "hls_flags": "independent_segments",
+        "hls_segment_filename": str(folder / f"r{run:03d}-%05d.ts"),
+    }
+    playlist = str(folder / FFMPEG_PLAYLIST)
+    if part_fd is None:
+        return ["-f", "hls", *(x for k, v in hls.items() for x in (f"-{k}", v)), playlist]
+    for value in (*hls.values(), playlist):
+        if any(c in value for c in ":|[]\\'"):  # the tee muxer's separators
+            raise ValueError(f"cannot pass {value!r} through ffmpeg's tee muxer")
+    mp4 = {
+        "f": "mp4",
+        "movflags": "+frag_keyframe+empty_moov+default_base_moof",
+        "frag_duration": str(round(part_seconds * 1_000_000)),
+        "flush_packets": "1",  # each fragment leaves ffmpeg as soon as it is complete
+        "onfail": "ignore",  # parts failing must not stop regular HLS
+    }
+    slaves = [
+        "[f=hls:" + ":".join(f"{k}={v}" for k, v in hls.items()) + f"]{playlist}",
+        "[" + ":".join(f"{k}={v}" for k, v in mp4.items()) + f"]pipe:{part_fd}",
+    ]
+    return ["-f", "tee", "|".join(slaves)]
 
 
 class Transcoder:
     def __init__(
-        self, plan: Plan, input_format: str, workdir: Path, segment_seconds: float, run: int
+        self,
+        plan: Plan,
+        input_format: str,
+        workdir: Path,
+        segment_seconds: float,
+        run: int,
+        part_seconds: float = 0.0,
     ) -> None:
+        """`part_seconds` > 0: low latency, `part_readers` then hold each rung's parts."""
         self.plan, self.workdir = plan, workdir
+        self.input_format, self.segment_seconds, self.run = input_format, segment_seconds, run
+        self.part_seconds = part_seconds
+        self.part_readers: dict[str, asyncio.StreamReader] = {}
         self.args = ffmpeg_args(plan, input_format, workdir, segment_seconds, run)
         self.process: asyncio.subprocess.Process | None = None
         self._errors: collections.deque[str] = collections.deque(maxlen=20)
         self._stderr_task: asyncio.Task[None] | None = None
+        self._progress_task: asyncio.Task[None] | None = None
+        # Called with each block of ffmpeg's progress report (see `chirp.video.health`).
+        self.on_progress: Callable[[dict[str, str]], None] = lambda block: None
 
     async def start(self) -> None:
         for rung in self.plan.rungs:
@@ -83,14 +142,50 @@ class Transcoder:
         binary = shutil.which("ffmpeg")
         if binary is None:
             raise RuntimeError("ffmpeg is not installed (apt-get install ffmpeg)")
-        self.process = await asyncio.create_subprocess_exec(
-            binary,
-            *self.args[1:],
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        pipes: dict[str, tuple[int, int]] = {}
+        if self.part_seconds > 0:
+            pipes = {rung.name: os.pipe() for rung in self.plan.rungs}
+            self.args = ffmpeg_args(
+                self.plan,
+                self.input_format,
+                self.workdir,
+                self.segment_seconds,
+                self.run,
+                {name: write for name, (_, write) in pipes.items()},
+                self.part_seconds,
+            )
+        try:
+            self.process = await asyncio.create_subprocess_exec(
+                binary,
+                *self.args[1:],
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                pass_fds=[write for _, write in pipes.values()],
+            )
+        finally:
+            for _, write in pipes.values():
+                os.close(write)  # ffmpeg holds its copies: its exit ends the readers
+        loop = asyncio.get_running_loop()
+        for name, (read, _) in pipes.items():
+            reader = asyncio.StreamReader(limit=1 << 24)
+            await loop.connect_read_pipe(
+                lambda reader=reader: asyncio.StreamReaderProtocol(reader),  # type: ignore[misc]
+                os.fdopen(read, "rb", buffering=0),
+            )
+            self.part_readers[name] = reader
         self._stderr_task = asyncio.create_task(self._drain_stderr())
+        self._progress_task = asyncio.create_task(self._read_progress())
+
+    async def _read_progress(self) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        block: list[str] = []
+        async for raw in self.process.stdout:
+            line = raw.decode(errors="replace")
+            block.append(line)
+            if line.startswith("progress="):
+                self.on_progress(parse_progress(block))
+                block = []
 
     async def _drain_stderr(self) -> None:
         assert self.process is not None and self.process.stderr is not None
@@ -121,6 +216,8 @@ class Transcoder:
             await self.process.wait()
         if self._stderr_task is not None:
             await self._stderr_task
+        if self._progress_task is not None:
+            await self._progress_task
         if self.process.returncode not in (0, None) and self._errors:
             log.warning(
                 "transcoder exited with errors",

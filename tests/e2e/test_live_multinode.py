@@ -18,6 +18,7 @@ import websockets
 from tests.e2e.process import ChirpProcess, free_port, register
 from tests.e2e.test_live_streaming import _headers, _next, _send
 from tests.redis_server import redis_server
+from tests.video import hls_checker
 from tests.video.publisher import publish
 
 
@@ -76,6 +77,7 @@ async def _scenario(ingest: ChirpProcess, api: ChirpProcess, rtmp_port: int, med
             try:
                 live = await _next(fan_ws, "stream.live", timeout=30)
                 assert orjson.loads(live["payload"])["id"] == stream["id"]
+                await _low_latency_on_the_other_node(http, api, stream["id"])
 
                 chat_url = f"{ingest.url}/api/v1/chirp/streams/{stream['id']}/chat"
                 said = await http.post(chat_url, headers=_headers(streamer), json={"text": "hi B"})
@@ -136,3 +138,37 @@ async def _scenario(ingest: ChirpProcess, api: ChirpProcess, rtmp_port: int, med
                 await encoder.wait()
         shown = await (await http.get(f"{api.url}/api/v1/chirp/streams?limit=40")).json()
         assert shown == []  # nothing stays "live" forever
+
+
+async def _low_latency_on_the_other_node(
+    http: aiohttp.ClientSession, api: ChirpProcess, stream_id: str
+) -> None:
+    """Node B relays nothing: its origin hears node A's parts on the bus and answers a blocking
+    reload for the hinted part when that part exists, then serves the part itself."""
+    shown = await (await http.get(f"{api.url}/api/v1/chirp/streams/{stream_id}")).json()
+    master_url = shown["low_latency_url"]
+    assert master_url.startswith(f"{api.url}/api/v1/chirp/streams/{stream_id}/ll/")
+    async with asyncio.timeout(20):
+        while True:
+            async with http.get(master_url) as response:
+                if response.status == 200:
+                    master = await response.text()
+                    break
+            await asyncio.sleep(0.2)
+    variant = master.splitlines()[-1]
+    playlist_url = master_url.rsplit("/", 1)[0] + "/" + variant
+    text = await (await http.get(playlist_url)).text()
+    assert hls_checker.check_ll_media("node B", text) == []
+    hint = hls_checker.parse_ll(text).hints[0]["URI"]
+    msn, part = int(hint[6:11]), int(hint[12:].split(".")[0])
+    started = time.monotonic()
+    async with http.get(playlist_url, params={"_HLS_msn": msn, "_HLS_part": part}) as response:
+        assert response.status == 200
+        blocked = await response.text()
+    assert time.monotonic() - started < 3.5
+    assert hls_checker.check_ll_blocking("node B", blocked, msn, part) == []
+    part_url = playlist_url.rsplit("/", 1)[0] + "/" + hint
+    async with http.get(part_url) as response:
+        assert response.status == 200
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert b"moof" in (await response.read())[:64]

@@ -59,6 +59,22 @@ def wait_for(
     raise AssertionError(f"timed out after {timeout}s waiting for {what}{detail}")
 
 
+EMBED_FRAMES = """
+const v = document.querySelector('video');
+const h = window.chirpEmbed.hls;
+return h && h.config.lowLatencyMode ? v.getVideoPlaybackQuality().totalVideoFrames : 0;
+"""
+LOW_LATENCY = """
+const w = window.chirpWatch;
+return {mode: w.mode, lowLatencyMode: w.hls.config.lowLatencyMode};
+"""
+PARTS = """
+const h = window.chirpWatch.hls;
+const level = h.levels[Math.max(h.currentLevel, 0)];
+return level && level.details && level.details.partList ? level.details.partList.length : 0;
+"""
+
+
 # What the player was doing, for failure messages.
 MEDIA_STATE = """
 const v = document.querySelector('video');
@@ -195,6 +211,9 @@ def _watch(
         lambda: driver.execute_script(MEDIA_STATE),
     )
     assert sorted(first["levels"]) == [240, 480, 720], first  # the whole ladder, capped at 720p
+    # Low-Latency HLS by default: hls.js in low-latency mode, on playlists with parts.
+    assert driver.execute_script(LOW_LATENCY) == {"mode": "low", "lowLatencyMode": True}, first
+    wait_for(lambda: driver.execute_script(PARTS) > 0, 10, "parts in the playlist hls.js loaded")
     later = wait_for(
         lambda: (s := driver.execute_script(PLAYBACK))["time"] > first["time"] + 2 and s,
         20,
@@ -335,6 +354,25 @@ def test_native_hls_fallback_plays_a_public_stream_logged_out(tmp_path: Path) ->
         chromium() as driver,
     ):
         stream, api = live.stream, live.api
+        # Regular HLS on request, where low latency is on offer: MPEG-TS segments, no parts.
+        driver.get(f"{live.node.url}/live/{stream['id']}?latency=regular")
+        regular = wait_for(
+            lambda: (s := driver.execute_script(PLAYBACK))["frames"] > 0 and s,
+            40,
+            "regular playback to start",
+            lambda: driver.execute_script(MEDIA_STATE),
+        )
+        assert driver.execute_script("return window.chirpWatch.mode") == "regular", regular
+        assert driver.execute_script(PARTS) == 0
+        # The embeddable player plays it too (hls.js, low latency), under its frame policy.
+        driver.get(f"{live.node.url}/live/{stream['id']}/embed")
+        wait_for(
+            lambda: driver.execute_script(EMBED_FRAMES) > 0,
+            40,
+            "the embedded player to play",
+            lambda: driver.execute_script(MEDIA_STATE),
+        )
+        assert driver.find_element(By.ID, "state").text == "LIVE"
         driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": NO_MSE})
         driver.get(f"{live.node.url}/live/{stream['id']}")
         first = wait_for(
@@ -363,8 +401,9 @@ def test_native_hls_fallback_plays_a_public_stream_logged_out(tmp_path: Path) ->
             timeout=10,
         ).json()
         wait_for(lambda: driver.find_elements(By.ID, f"m{said['id']}"), 10, "chat, logged out")
+        # This page, the regular-HLS one and the embed before it (their heartbeats are fresh).
         wait_for(
-            lambda: driver.find_element(By.ID, "viewers").text == "1 watching",
+            lambda: driver.find_element(By.ID, "viewers").text == "3 watching",
             15,
             "the viewer count",
             lambda: driver.find_element(By.ID, "viewers").text,

@@ -32,7 +32,11 @@ def sha256(secret: str) -> str:
 
 async def dump_store(store: Any) -> str:
     """Every value of every table, as one string, to search for leaked plaintext."""
-    tables = await store.db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
+    tables = await store.db.fetchall(
+        "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'"
+        if hasattr(store, "pg")  # the PostgreSQL store (CHIRP_TEST_STORE=postgresql)
+        else "SELECT name FROM sqlite_master WHERE type = 'table'"
+    )
     out = []
     for table in tables:
         rows = await store.db.fetchall(f'SELECT * FROM "{table["name"]}"')

@@ -11,6 +11,7 @@ from pathlib import Path
 from chirp.storage import Store, open_store
 from chirp.storage.mongodb import MongoOptions, MongoStore
 from chirp.storage.mongodb.schema import init_indexes
+from tests.postgresql_server import SHARED as POSTGRESQL
 from tests.storage.mongo_standin import StandInClient
 
 BackendFactory = Callable[[Path], AbstractAsyncContextManager[Store]]
@@ -62,10 +63,24 @@ async def mongodb_server(tmp: Path) -> AsyncIterator[Store]:
         await store.close()
 
 
+@asynccontextmanager
+async def postgresql(tmp: Path) -> AsyncIterator[Store]:
+    """A fresh database per test on a real PostgreSQL server the tests start themselves
+    (`tests/postgresql_server.py`), dropped afterwards."""
+    url = await POSTGRESQL.fresh_database()
+    store = await open_store(url)
+    try:
+        yield store
+    finally:
+        await store.close()
+        await POSTGRESQL.drop_database(url)
+
+
 BACKENDS: dict[str, BackendFactory] = {
     "sqlite-file": sqlite_file,
     "sqlite-memory": sqlite_memory,
     "mongodb-standin": mongodb_standin,
+    "postgresql": postgresql,
 }
 if MONGODB_URL:
     BACKENDS["mongodb-server"] = mongodb_server

@@ -226,6 +226,8 @@ async def _embedded_deployment(store: Store) -> dict[str, int]:
         window_limit=5,
     )
     await store.ban_from_chat(alice.id, carol.id, now())
+    await store.add_chat_moderator(alice.id, bob.id, now())
+    await store.record_viewer_counts({stream.id: 2}, now().replace(second=0, microsecond=0))
     await store.save_marker(alice.id, "home", root.id, now())
     await store.create_custom_emoji(
         CustomEmoji("blobcat", "emojis/blobcat/a.png", "emojis/blobcat/a-static.png", now())

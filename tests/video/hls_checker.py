@@ -32,6 +32,31 @@ Rules (`Problem.rule` names them):
 - `media`: each segment's video, decoded (ffprobe), lasts its EXTINF within 50 ms (§4.3.2.1:
   EXTINF is the segment's duration) and starts with a keyframe (EXT-X-INDEPENDENT-SEGMENTS,
   §4.3.5.1, which our playlists declare).
+
+Low-Latency HLS rules (draft-pantos-hls-rfc8216bis, "8216bis" below; `check_ll_*`):
+- `ll-version`: EXT-X-VERSION at least 6 with EXT-X-MAP and at least 9 with EXT-X-SKIP (§7).
+- `ll-server-control`: EXT-X-SERVER-CONTROL has CAN-BLOCK-RELOAD=YES (the origin blocks),
+  PART-HOLD-BACK at least twice PART-TARGET (§4.4.3.8; we also hold it to Apple's three
+  times at most plus a frame), CAN-SKIP-UNTIL at least six target durations (§4.4.3.8).
+- `ll-part-inf`: a playlist with EXT-X-PART has EXT-X-PART-INF (§4.4.3.7), and PART-TARGET
+  never changes between reloads.
+- `ll-part-duration`: every part lasts at most PART-TARGET, and at least 85% of it unless it is
+  INDEPENDENT=YES or the last part of its parent segment (§4.4.4.9).
+- `ll-parts`: a complete segment's parts add up to its EXTINF (1 ms per part of rounding), its
+  first part is INDEPENDENT=YES (EXT-X-INDEPENDENT-SEGMENTS), part URIs are unique, and across
+  reloads a part keeps its URI and duration (§6.2.2: parts are immutable).
+- `ll-preload-hint`: at most one EXT-X-PRELOAD-HINT of TYPE=PART, naming a part not listed yet,
+  and none once EXT-X-ENDLIST is there (§4.4.5.3).
+- `ll-rendition-report`: one EXT-X-RENDITION-REPORT per other variant, its LAST-MSN and
+  LAST-PART naming a part that variant lists at that moment or lists later (§4.4.5.4).
+- `ll-map`: an EXT-X-MAP before the first segment or part listed (§4.4.4.5, fMP4 §3.3).
+- `ll-skip`: a delta update (`_HLS_skip=YES`) skips only segments more than CAN-SKIP-UNTIL from
+  its end, SKIPPED-SEGMENTS equals the segments left out, and what follows is the full
+  playlist's own tail (§4.4.5.2, §6.2.5.1); a playlist not asked for a delta has no EXT-X-SKIP.
+- `ll-blocking`: a request with `_HLS_msn`=M and `_HLS_part`=P is answered with a playlist that
+  holds part P of segment M or a later segment (§6.2.5.2).
+- `media` (for parts): the init section plus a whole low-latency segment decodes to its EXTINF
+  within 50 ms, starting with a keyframe.
 """
 
 from __future__ import annotations
@@ -296,3 +321,263 @@ def check_media_segments(
         if not keyframe_first:
             problems.append(Problem("media", name, f"{uri} does not start with a keyframe"))
     return problems
+
+
+# -- Low-Latency HLS --------------------------------------------------------------------------
+
+PART_SHORT = 0.85  # 8216bis §4.4.4.9
+
+
+@dataclass(slots=True)
+class LLPart:
+    uri: str
+    duration: float
+    independent: bool
+
+
+@dataclass(slots=True)
+class LLSegment:
+    msn: int
+    parts: list[LLPart] = field(default_factory=list)
+    uri: str | None = None  # None: still being written
+    duration: float | None = None
+
+
+@dataclass(slots=True)
+class LLPlaylist:
+    version: int = 0
+    target: int = 0
+    media_sequence: int = 0
+    part_target: float | None = None
+    server_control: dict[str, str] = field(default_factory=dict)
+    skipped: int = 0
+    maps_before_first: bool = False
+    segments: list[LLSegment] = field(default_factory=list)
+    hints: list[dict[str, str]] = field(default_factory=list)
+    reports: list[dict[str, str]] = field(default_factory=list)
+    ended: bool = False
+    has_map: bool = False
+
+
+def _attributes(value: str) -> dict[str, str]:
+    return {k: v.strip('"') for k, v in _ATTRIBUTE.findall(value)}
+
+
+def parse_ll(text: str) -> LLPlaylist:
+    out = LLPlaylist()
+    current: LLSegment | None = None
+    seen_map = False
+    for line in (raw.strip() for raw in text.splitlines()):
+        tag, _, value = line.partition(":")
+        if tag == "#EXT-X-VERSION":
+            out.version = int(value)
+        elif tag == "#EXT-X-TARGETDURATION":
+            out.target = int(value)
+        elif tag == "#EXT-X-MEDIA-SEQUENCE":
+            out.media_sequence = int(value)
+        elif tag == "#EXT-X-PART-INF":
+            out.part_target = float(_attributes(value)["PART-TARGET"])
+        elif tag == "#EXT-X-SERVER-CONTROL":
+            out.server_control = _attributes(value)
+        elif tag == "#EXT-X-SKIP":
+            out.skipped = int(_attributes(value)["SKIPPED-SEGMENTS"])
+        elif tag == "#EXT-X-MAP":
+            seen_map = out.has_map = True
+        elif tag == "#EXT-X-PART":
+            attributes = _attributes(value)
+            if current is None:
+                msn = out.media_sequence + out.skipped + len(out.segments)
+                current = LLSegment(msn)
+                if not out.segments:
+                    out.maps_before_first = seen_map
+            current.parts.append(
+                LLPart(
+                    attributes["URI"],
+                    float(attributes["DURATION"]),
+                    attributes.get("INDEPENDENT") == "YES",
+                )
+            )
+        elif tag == "#EXTINF":
+            if current is None:
+                current = LLSegment(out.media_sequence + out.skipped + len(out.segments))
+                if not out.segments:
+                    out.maps_before_first = seen_map
+            current.duration = float(value.split(",", 1)[0])
+        elif tag == "#EXT-X-PRELOAD-HINT":
+            out.hints.append(_attributes(value))
+        elif tag == "#EXT-X-RENDITION-REPORT":
+            out.reports.append(_attributes(value))
+        elif tag == "#EXT-X-ENDLIST":
+            out.ended = True
+        elif line and not line.startswith("#") and current is not None:
+            current.uri = line
+            out.segments.append(current)
+            current = None
+    if current is not None:  # parts of the segment being written
+        out.segments.append(current)
+    return out
+
+
+def check_ll_media(name: str, text: str, *, delta: bool = False) -> list[Problem]:
+    """The rules one low-latency playlist obeys on its own."""
+    playlist = parse_ll(text)
+    problems = []
+    needed = 9 if playlist.skipped or "#EXT-X-SKIP" in text else 6 if playlist.has_map else 1
+    if playlist.version < needed:
+        problems.append(Problem("ll-version", name, f"version {playlist.version} < {needed}"))
+    control, part_target = playlist.server_control, playlist.part_target
+    if control.get("CAN-BLOCK-RELOAD") != "YES":
+        problems.append(Problem("ll-server-control", name, "no CAN-BLOCK-RELOAD=YES"))
+    if part_target is None:
+        problems.append(Problem("ll-part-inf", name, "no EXT-X-PART-INF"))
+        return problems
+    hold_back = float(control.get("PART-HOLD-BACK", "0"))
+    if not 2 * part_target <= hold_back <= 3 * part_target + 0.05:
+        problems.append(
+            Problem(
+                "ll-server-control", name, f"PART-HOLD-BACK={hold_back}, PART-TARGET={part_target}"
+            )
+        )
+    if float(control.get("CAN-SKIP-UNTIL", "0")) < 6 * playlist.target:
+        problems.append(Problem("ll-server-control", name, "CAN-SKIP-UNTIL under 6 targets"))
+    if not playlist.maps_before_first:
+        problems.append(Problem("ll-map", name, "no EXT-X-MAP before the first segment"))
+    uris: list[str] = []
+    for segment in playlist.segments:
+        for index, part in enumerate(segment.parts):
+            uris.append(part.uri)
+            # The newest part of the segment being written may yet be its last (ffmpeg cuts a
+            # short fragment only before a keyframe); once complete, the rule applies as is.
+            last = index == len(segment.parts) - 1
+            if part.duration > part_target + 1e-6:
+                problems.append(
+                    Problem(
+                        "ll-part-duration", name, f"{part.uri}: {part.duration} > {part_target}"
+                    )
+                )
+            if part.duration < PART_SHORT * part_target and not (part.independent or last):
+                problems.append(
+                    Problem("ll-part-duration", name, f"{part.uri}: {part.duration} under 85%")
+                )
+        if segment.parts and not segment.parts[0].independent:
+            problems.append(Problem("ll-parts", name, f"segment {segment.msn} starts dependent"))
+        if segment.parts and segment.duration is not None:
+            total = sum(p.duration for p in segment.parts)
+            if abs(total - segment.duration) > 0.001 * len(segment.parts) + 0.001:
+                problems.append(
+                    Problem(
+                        "ll-parts",
+                        name,
+                        f"segment {segment.msn}: parts {total}, EXTINF {segment.duration}",
+                    )
+                )
+    if len(set(uris)) != len(uris):
+        problems.append(Problem("ll-parts", name, "a part is listed twice"))
+    if len(playlist.hints) > 1 or any(h.get("TYPE") != "PART" for h in playlist.hints):
+        problems.append(Problem("ll-preload-hint", name, f"hints {playlist.hints}"))
+    if playlist.hints and (playlist.ended or playlist.hints[0]["URI"] in uris):
+        problems.append(Problem("ll-preload-hint", name, "hint after the end or already listed"))
+    if playlist.skipped and not delta:
+        problems.append(Problem("ll-skip", name, "EXT-X-SKIP in a playlist not asked for a delta"))
+    return problems
+
+
+def check_ll_reloads(name: str, texts: Sequence[str]) -> list[Problem]:
+    """Between successive versions of one low-latency playlist (full ones, no deltas)."""
+    problems = []
+    parts: dict[str, float] = {}
+    part_targets: set[float | None] = set()
+    targets: set[int] = set()
+    previous_sequence = -1
+    for index, text in enumerate(texts):
+        playlist = parse_ll(text)
+        where = f"{name} (version {index + 1} of {len(texts)})"
+        part_targets.add(playlist.part_target)
+        targets.add(playlist.target)
+        if playlist.media_sequence < previous_sequence:
+            problems.append(Problem("media-sequence", where, "went down"))
+        previous_sequence = playlist.media_sequence
+        for segment in playlist.segments:
+            for part in segment.parts:
+                if parts.setdefault(part.uri, part.duration) != part.duration:
+                    problems.append(Problem("ll-parts", where, f"{part.uri} changed duration"))
+    if len(part_targets) > 1:
+        problems.append(Problem("ll-part-inf", name, f"PART-TARGET changed: {part_targets}"))
+    if len(targets) > 1:
+        problems.append(Problem("target", name, f"target changed: {targets}"))
+    return problems
+
+
+def check_ll_delta(name: str, full: str, delta: str) -> list[Problem]:
+    """A delta update against the full playlist of the same moment."""
+    whole, part = parse_ll(full), parse_ll(delta)
+    problems = check_ll_media(name, delta, delta=True)
+    if part.media_sequence != whole.media_sequence:
+        problems.append(Problem("ll-skip", name, "media sequences differ"))
+    skipped = whole.segments[: part.skipped]
+    if len(skipped) != part.skipped:
+        problems.append(Problem("ll-skip", name, "skipped more segments than there are"))
+    total = sum(s.duration or sum(p.duration for p in s.parts) for s in whole.segments)
+    start = 0.0
+    skip_until = float(whole.server_control.get("CAN-SKIP-UNTIL", "0"))
+    for segment in skipped:
+        if total - start <= skip_until:
+            problems.append(
+                Problem("ll-skip", name, f"skipped {segment.msn}, within CAN-SKIP-UNTIL")
+            )
+        start += segment.duration or 0.0
+    tail = [(s.msn, s.uri) for s in whole.segments[part.skipped :]]
+    if [(s.msn, s.uri) for s in part.segments] != tail:
+        problems.append(Problem("ll-skip", name, "the delta's segments are not the full tail"))
+    return problems
+
+
+def check_ll_reports(name: str, text: str, siblings: Mapping[str, str]) -> list[Problem]:
+    """Rendition reports against the sibling playlists fetched right after (`siblings` by the
+    report's URI without its query)."""
+    playlist = parse_ll(text)
+    problems = []
+    reported = {r["URI"].split("?", 1)[0]: r for r in playlist.reports}
+    if set(reported) != set(siblings):
+        problems.append(
+            Problem(
+                "ll-rendition-report",
+                name,
+                f"reports {sorted(reported)}, variants {sorted(siblings)}",
+            )
+        )
+    for uri, report in reported.items():
+        if uri not in siblings:
+            continue
+        sibling = parse_ll(siblings[uri])
+        msn, index = int(report["LAST-MSN"]), int(report["LAST-PART"])
+        # The sibling, fetched after, holds that part or has moved past it.
+        listed = {(s.msn, i) for s in sibling.segments for i in range(len(s.parts))}
+        newest = max(listed, default=(-1, -1))
+        if (msn, index) not in listed and (msn, index) > newest:
+            problems.append(Problem("ll-rendition-report", name, f"{uri}: {msn}.{index} ahead"))
+    return problems
+
+
+def check_ll_blocking(name: str, text: str, msn: int, part: int) -> list[Problem]:
+    playlist = parse_ll(text)
+    for segment in playlist.segments:
+        if segment.msn > msn or (segment.msn == msn and (len(segment.parts) > part or segment.uri)):
+            return []
+    return [Problem("ll-blocking", name, f"answered without part {part} of segment {msn}")]
+
+
+def probe_fragmented(ffprobe: str, path: Path) -> tuple[float, bool]:
+    """`probe_segment` for an init section joined to a fragmented-MP4 segment: its timestamps
+    start where the stream was, so the duration is measured over its video packets."""
+    out = subprocess.run(
+        [ffprobe, "-v", "error", "-select_streams", "v:0",
+         "-show_entries", "packet=pts_time,duration_time,flags", "-of", "json", str(path)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    packets = json.loads(out.stdout).get("packets") or []
+    if not packets:
+        return 0.0, False
+    starts = [float(p["pts_time"]) for p in packets]
+    end = max(float(p["pts_time"]) + float(p["duration_time"]) for p in packets)
+    return end - min(starts), packets[0].get("flags", "").startswith("K")

@@ -3,6 +3,8 @@ something)."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.video import hls_checker
 
 
@@ -117,3 +119,101 @@ def test_segments_against_their_decoded_media() -> None:
     assert _rules(hls_checker.check_media_segments("p", text, off)) == {"media"}
     no_key = {"s0.ts": (2.002, False), "s1.ts": (2.002, True)}
     assert _rules(hls_checker.check_media_segments("p", text, no_key)) == {"media"}
+
+
+# -- Low-Latency HLS rules: each catches its violation ------------------------------------------
+
+LL_GOOD = """#EXTM3U
+#EXT-X-VERSION:9
+#EXT-X-TARGETDURATION:2
+#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.101,CAN-SKIP-UNTIL=12
+#EXT-X-PART-INF:PART-TARGET=0.367
+#EXT-X-MEDIA-SEQUENCE:10
+#EXT-X-DISCONTINUITY-SEQUENCE:0
+#EXT-X-INDEPENDENT-SEGMENTS
+#EXT-X-MAP:URI="ll000-init.mp4"
+#EXTINF:2.00000,
+ll000-00010.m4s
+#EXT-X-PART:DURATION=0.33367,URI="ll000-00011.0.m4s",INDEPENDENT=YES
+#EXT-X-PART:DURATION=0.33367,URI="ll000-00011.1.m4s"
+#EXT-X-PART:DURATION=0.2,URI="ll000-00011.2.m4s"
+#EXTINF:0.86734,
+ll000-00011.m4s
+#EXT-X-PART:DURATION=0.33367,URI="ll000-00012.0.m4s",INDEPENDENT=YES
+#EXT-X-PRELOAD-HINT:TYPE=PART,URI="ll000-00012.1.m4s"
+#EXT-X-RENDITION-REPORT:URI="../240p/index.m3u8",LAST-MSN=12,LAST-PART=0
+"""
+
+
+def ll_rules(text: str, **kwargs: bool) -> set[str]:
+    return {p.rule for p in hls_checker.check_ll_media("t", text, **kwargs)}
+
+
+def test_ll_rules_pass_a_good_playlist() -> None:
+    assert ll_rules(LL_GOOD) == set()
+    assert hls_checker.check_ll_blocking("t", LL_GOOD, 12, 0) == []
+    assert hls_checker.check_ll_reports("t", LL_GOOD, {"../240p/index.m3u8": LL_GOOD}) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "rule"),
+    [
+        ("#EXT-X-VERSION:9", "#EXT-X-VERSION:5", "ll-version"),
+        ("CAN-BLOCK-RELOAD=YES,", "", "ll-server-control"),
+        ("PART-HOLD-BACK=1.101", "PART-HOLD-BACK=0.5", "ll-server-control"),
+        ("CAN-SKIP-UNTIL=12", "CAN-SKIP-UNTIL=6", "ll-server-control"),
+        ("#EXT-X-PART-INF:PART-TARGET=0.367\n", "", "ll-part-inf"),
+        (
+            'DURATION=0.33367,URI="ll000-00011.1.m4s"',
+            'DURATION=0.4,URI="ll000-00011.1.m4s"',
+            "ll-part-duration",
+        ),
+        (
+            'DURATION=0.33367,URI="ll000-00011.1.m4s"',
+            'DURATION=0.2,URI="ll000-00011.1.m4s"',
+            "ll-part-duration",
+        ),
+        ("#EXTINF:0.86734,", "#EXTINF:1.5,", "ll-parts"),
+        ('URI="ll000-00011.0.m4s",INDEPENDENT=YES', 'URI="ll000-00011.0.m4s"', "ll-parts"),
+        ('URI="ll000-00012.1.m4s"', 'URI="ll000-00012.0.m4s"', "ll-preload-hint"),
+        ('#EXT-X-MAP:URI="ll000-init.mp4"\n', "", "ll-map"),
+        (
+            "#EXT-X-DISCONTINUITY-SEQUENCE:0\n",
+            "#EXT-X-DISCONTINUITY-SEQUENCE:0\n#EXT-X-SKIP:SKIPPED-SEGMENTS=1\n",
+            "ll-skip",
+        ),
+    ],
+)
+def test_ll_rules_catch_their_violation(old: str, new: str, rule: str) -> None:
+    assert old in LL_GOOD
+    assert rule in ll_rules(LL_GOOD.replace(old, new, 1))
+
+
+def test_ll_hint_after_the_end_blocking_and_reports() -> None:
+    ended = LL_GOOD.replace("#EXT-X-RENDITION-REPORT", "#EXT-X-ENDLIST\n#EXT-X-RENDITION-REPORT")
+    assert "ll-preload-hint" in ll_rules(ended)
+    assert hls_checker.check_ll_blocking("t", LL_GOOD, 12, 1) != []  # part 1 is only hinted
+    assert hls_checker.check_ll_blocking("t", LL_GOOD, 13, 0) != []
+    ahead = LL_GOOD.replace("LAST-MSN=12,LAST-PART=0", "LAST-MSN=12,LAST-PART=4")
+    reports = hls_checker.check_ll_reports("t", ahead, {"../240p/index.m3u8": LL_GOOD})
+    assert [p.rule for p in reports] == ["ll-rendition-report"]
+    missing = hls_checker.check_ll_reports(
+        "t", LL_GOOD, {"../240p/index.m3u8": LL_GOOD, "../480p/index.m3u8": LL_GOOD}
+    )
+    assert [p.rule for p in missing] == ["ll-rendition-report"]
+
+
+def test_ll_delta_update_rules() -> None:
+    base = LL_GOOD.replace("CAN-SKIP-UNTIL=12", "CAN-SKIP-UNTIL=0.5")  # only for this check
+    delta = base.replace('#EXT-X-MAP:URI="ll000-init.mp4"\n#EXTINF:2.00000,\nll000-00010.m4s\n',
+                         '#EXT-X-SKIP:SKIPPED-SEGMENTS=1\n#EXT-X-MAP:URI="ll000-init.mp4"\n')  # fmt: skip
+    rules = {p.rule for p in hls_checker.check_ll_delta("t", base, delta)}
+    assert "ll-skip" not in rules
+    assert "ll-skip" in {
+        p.rule
+        for p in hls_checker.check_ll_delta(
+            "t", LL_GOOD, delta.replace("CAN-SKIP-UNTIL=0.5", "CAN-SKIP-UNTIL=12")
+        )
+    }
+    wrong = delta.replace("SKIPPED-SEGMENTS=1", "SKIPPED-SEGMENTS=2")
+    assert "ll-skip" in {p.rule for p in hls_checker.check_ll_delta("t", base, wrong)}

@@ -32,5 +32,5 @@ export interface NotificationGroup {
 }
 export interface GroupedNotifications { accounts: Account[]; statuses: Status[]; notification_groups: NotificationGroup[] }
 export interface Token { access_token: string; token_type: string; scope: string; created_at: number }
-export interface LiveStream { id: string; title?: string; account: Account; url?: string; viewers_count?: number; state?: string }
+export interface LiveStream { id: string; title?: string; account: Account; url?: string; viewers_count?: number; state?: string; poster_url?: string | null; preview_url?: string | null }
 export interface StatusEdit { content: string; spoiler_text: string; created_at: string; account: Account; media_attachments: Attachment[] }

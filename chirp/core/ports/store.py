@@ -19,6 +19,7 @@ from chirp.core.ports.filters import FilterStore
 from chirp.core.ports.follows import FollowRequestStore, FollowStore
 from chirp.core.ports.lists import ListStore
 from chirp.core.ports.live import LiveStore
+from chirp.core.ports.live_audience import LiveAudienceStore
 from chirp.core.ports.markers import MarkerStore
 from chirp.core.ports.media import MediaRemovalStore, MediaStore
 from chirp.core.ports.moderation import ModerationStore
@@ -52,6 +53,7 @@ class Store(
     OutboxStore,
     MediaStore,
     LiveStore,
+    LiveAudienceStore,
     MarkerStore,
     CustomEmojiStore,
     AnnouncementStore,

@@ -51,3 +51,11 @@ class LivePlayback(Protocol):
         """The master playlist a player opens. Asked for private streams only after the viewer
         passed the access check: whoever holds a signed URL can watch until it expires."""
         ...
+
+    def low_latency_url(self, stream_id: int, playback_url: str) -> str:
+        """The stream's Low-Latency HLS master (on Chirp's origin), signed as `playback_url`."""
+        ...
+
+    async def preview_urls(self, stream_id: int, *, private: bool) -> tuple[str, str]:
+        """(poster, animated preview) of a stream that went live; same access as playback."""
+        ...

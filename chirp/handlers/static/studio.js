@@ -28,6 +28,8 @@
     preview: $("preview"), setup: $("setup"), title: $("title"), visibility: $("visibility"),
     camera: $("camera"), microphone: $("microphone"), quality: $("quality"), start: $("start"),
     stop: $("stop"), watchlink: $("watchlink"), watchurl: $("watchurl"), note: $("note"),
+    health: $("health"), ingest: $("h-ingest"), fps: $("h-fps"), dropped: $("h-dropped"),
+    speed: $("h-speed"), rungs: $("h-rungs"),
   };
 
   // The access token (`#access_token=…`, kept for this tab) and API calls: session.js.
@@ -176,6 +178,7 @@
     showState(stream.state);
     say("Connecting…");
     publish();
+    watchHealth(stream.id);
     poller = setInterval(refresh, POLL_MS);
   }
 
@@ -204,6 +207,67 @@
     ui.start.disabled = !media;
   }
 
+  // -- stream health, pushed by the relay over the streaming websocket -------------------------
+  let healthSocket = null;
+  let healthOf = null;
+
+  function showHealth(report) {
+    const dash = (value, unit = "") => (value === null || value === undefined ? "–" : `${value}${unit}`);
+    ui.ingest.textContent = dash(report.ingest_kbps, " kbit/s");
+    ui.fps.textContent = dash(report.frame_rate, " fps");
+    ui.dropped.textContent = `${report.dropped_frames} dropped, ${report.duplicated_frames} duplicated`;
+    ui.speed.textContent = dash(report.encoder_speed, "×");
+    ui.rungs.replaceChildren(...report.rungs.map((rung) => {
+      const row = document.createElement("tr");
+      const slow = rung.speed !== null && rung.speed < 0.95;
+      for (const text of [rung.name + (rung.passthrough ? " (copy)" : ""), dash(rung.speed, "×"), dash(rung.kbps, " kbit/s")]) {
+        const cell = document.createElement("td");
+        cell.textContent = text;
+        row.append(cell);
+      }
+      if (slow) row.className = "slow";
+      return row;
+    }));
+    ui.health.hidden = false;
+  }
+
+  function watchHealth(id) {
+    if (healthOf === id && healthSocket) return;
+    if (healthSocket) healthSocket.close();
+    healthOf = id;
+    const streaming = document.getElementById("studio").dataset.streaming;
+    healthSocket = new WebSocket(`${streaming}/api/v1/streaming`, [token]);
+    healthSocket.addEventListener("open", () => {
+      healthSocket.send(JSON.stringify({ type: "subscribe", stream: "chirp:live:health", id }));
+    });
+    healthSocket.addEventListener("message", (event) => {
+      let frame = null;
+      try { frame = JSON.parse(event.data); } catch (e) { return; }
+      if (frame.event === "stream.health") showHealth(JSON.parse(frame.payload));
+      if (frame.event === "stream.ended") healthSocket.close();
+    });
+    healthSocket.addEventListener("close", () => {
+      healthSocket = null;
+      if (healthOf === id && stream && stream.state !== "ended") setTimeout(() => watchHealth(id), 3000);
+    });
+  }
+
+  // A stream already live from an encoder (OBS): show its state and health here too.
+  async function findLiveStream(me) {
+    try {
+      const live = await call("GET", "/api/v1/chirp/streams?limit=40");
+      const own = live.find((s) => s.account.id === me.id);
+      if (!own || stream) return;
+      stream = own;
+      showState(own.state);
+      ui.watchurl.href = own.watch_url;
+      ui.watchurl.textContent = own.watch_url;
+      ui.watchlink.hidden = false;
+      watchHealth(own.id);
+      poller = poller || setInterval(refresh, POLL_MS);
+    } catch (e) { /* nothing live */ }
+  }
+
   // -- start-up -------------------------------------------------------------------------------
   async function main() {
     if (!token) {
@@ -214,6 +278,7 @@
     try {
       const me = await call("GET", "/api/v1/accounts/verify_credentials");
       ui.who.textContent = `@${me.acct}`;
+      await findLiveStream(me);
     } catch (e) {
       ui.who.textContent = "Not signed in";
       say(`This token does not work: ${e.message}`);
@@ -237,6 +302,8 @@
     ui.stop.addEventListener("click", stop);
   }
 
-  window.chirpStudio = { state: () => ({ stream, recording: !!recorder, socket: !!socket }) };
+  window.chirpStudio = {
+    state: () => ({ stream, recording: !!recorder, socket: !!socket, health: !ui.health.hidden }),
+  };
   main();
 })();

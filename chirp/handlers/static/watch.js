@@ -23,6 +23,19 @@
     levelLoadingMaxRetry: 4,
     fragLoadingMaxRetry: 6,
   };
+  // Low-Latency HLS (the stream's `low_latency_url`): hls.js keeps PART-HOLD-BACK behind the
+  // live edge itself, so none of the segment-count targets above.
+  const LL_CONFIG = {
+    enableWorker: false,
+    lowLatencyMode: true,
+    maxLiveSyncPlaybackRate: 1.15,
+    backBufferLength: 30,
+    manifestLoadingMaxRetry: 4,
+    levelLoadingMaxRetry: 4,
+    fragLoadingMaxRetry: 6,
+  };
+  // `?latency=regular` on the page's URL plays regular HLS even where low latency is offered.
+  const WANTS_REGULAR = new URLSearchParams(location.search).get("latency") === "regular";
 
   const $ = (id) => document.getElementById(id);
   const video = $("video");
@@ -107,7 +120,8 @@
     showStream(s);
     if (s.playback_url) {
       status("");
-      play(s.playback_url);
+      const low = s.low_latency_url && !WANTS_REGULAR && window.Hls && window.Hls.isSupported();
+      play(low ? s.low_latency_url : s.playback_url, low ? "low" : "regular");
       scheduleUrlRefresh(s.playback_url);
     } else {
       status("The stream has not started yet. It will play here as soon as it goes live.");
@@ -130,11 +144,16 @@
   let native = false;
   let source = null;
 
-  function play(url) {
+  function play(url, mode) {
     if (url === source) return;
     source = url;
     if (window.Hls && window.Hls.isSupported()) {
-      if (!hls) startHls();
+      if (hls && window.chirpWatch.mode !== mode) {
+        hls.destroy();
+        hls = null;
+      }
+      window.chirpWatch.mode = mode;
+      if (!hls) startHls(mode === "low" ? LL_CONFIG : HLS_CONFIG);
       hls.loadSource(url);
     } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
       native = true; // Safari / iOS: the browser plays HLS and picks renditions itself
@@ -148,9 +167,9 @@
     if (started) started.catch(() => status("Press play to start watching."));
   }
 
-  function startHls() {
+  function startHls(config) {
     const Hls = window.Hls;
-    hls = new Hls(HLS_CONFIG);
+    hls = new Hls(config);
     window.chirpWatch.hls = hls;
     hls.attachMedia(video);
     hls.on(Hls.Events.MANIFEST_PARSED, () => fillLevels());
@@ -282,9 +301,28 @@
   let lastEventId = null;
   let mutedUntil = 0;
 
+  // The streamer's chat moderators (ids): they delete and ban too, and wear a badge.
+  let moderators = new Set();
+
+  async function loadModerators() {
+    try {
+      const found = await call("GET", `${API}/moderators`);
+      moderators = new Set(found.map((account) => account.id));
+    } catch (error) { /* no badges, no moderator buttons */ }
+  }
+
+  function moderates() {
+    return Boolean(me && stream && (me.id === stream.account.id || moderators.has(me.id)));
+  }
+
   function canModerate(message) {
     if (!me || !stream) return false;
-    return me.id === stream.account.id || me.id === (message.account || {}).id;
+    return moderates() || me.id === (message.account || {}).id;
+  }
+
+  function canBan(account) {
+    if (!moderates() || account.id === me.id || account.id === stream.account.id) return false;
+    return me.id === stream.account.id || !moderators.has(account.id);
   }
 
   function addMessage(message) {
@@ -298,6 +336,10 @@
     who.textContent = account.display_name || account.username || "?";
     who.title = account.acct ? `@${account.acct}` : "";
     if (stream && account.id === stream.account.id) who.classList.add("streamer");
+    if (moderators.has(account.id)) {
+      who.classList.add("moderator");
+      who.title = `${who.title} (moderator)`.trim();
+    }
     const text = document.createElement("span");
     text.className = "text";
     text.textContent = unescapeHtml(message.content);
@@ -311,7 +353,7 @@
         call("DELETE", `${API}/chat/${message.id}`).catch((error) => note(error.message));
       });
       item.append(" ", remove);
-      if (me.id === stream.account.id && account.id !== me.id) {
+      if (canBan(account)) {
         const ban = document.createElement("button");
         ban.type = "button";
         ban.className = "ban";
@@ -431,7 +473,7 @@
   });
 
   // -- start ----------------------------------------------------------------------------------
-  window.chirpWatch = { video, hls: null, viewer };
+  window.chirpWatch = { video, hls: null, viewer, mode: null };
 
   async function start() {
     video.muted = true; // autoplay is allowed muted; the viewer unmutes with the controls
@@ -446,6 +488,7 @@
     } else if (!me && s.state !== "ended") {
       note("Read-only: open this page with your access token to chat.");
     }
+    await loadModerators();
     await loadChat();
     connect();
     heartbeat();

@@ -26,6 +26,7 @@ from chirp.storage.mongodb.instance import MongoInstance
 from chirp.storage.mongodb.links import MongoLinks, add_missing_link_keys
 from chirp.storage.mongodb.lists import MongoLists
 from chirp.storage.mongodb.live import MongoLive
+from chirp.storage.mongodb.live_audience import MongoLiveAudience
 from chirp.storage.mongodb.markers import MongoMarkers
 from chirp.storage.mongodb.media import MongoMedia
 from chirp.storage.mongodb.moderation import MongoModeration
@@ -88,6 +89,7 @@ class MongoStore(
     MongoOutbox,
     MongoMedia,
     MongoLive,
+    MongoLiveAudience,
     MongoMarkers,
     MongoCustomEmojis,
     MongoAnnouncements,

@@ -1,4 +1,4 @@
-"""`chirp db copy`: move an embedded (SQLite) deployment into MongoDB without loss.
+"""`chirp db copy`: move a SQL deployment (SQLite or PostgreSQL) into MongoDB without loss.
 
 Every table is streamed in id order and written in batches (unordered `insert_many`); derived
 data is rebuilt on the way (the retweet markers, tag use counts, the text index). At the end
@@ -8,12 +8,11 @@ storage port from both stores and compared."""
 
 from __future__ import annotations
 
-import random
 import sqlite3
 import sys
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any, TextIO
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TextIO
 
 import orjson
 
@@ -23,10 +22,20 @@ from chirp.core.models import (
     Event,
     FeaturedTag,
     FollowRequest,
-    Page,
     Poll,
 )
-from chirp.core.ports.store import Store
+from chirp.storage.copy import (
+    CopyRefused,
+    CopyReport,
+    Progress,
+    batches,
+    connect_source,
+    count,
+    format_report,
+    sample,
+    spot_check,
+    store_kind,
+)
 from chirp.storage.mongodb import MongoStore
 from chirp.storage.mongodb.accounts import account_doc, credentials_doc
 from chirp.storage.mongodb.announcements import announcement_doc, dismissal_doc, reaction_doc
@@ -61,8 +70,9 @@ from chirp.storage.sqlite.statuses import edit_from_row, status_from_row
 from chirp.storage.sqlite.tokens import token_from_row
 from chirp.storage.sqlite.web_push import subscription_from_row
 
-BATCH = 1000
-SPOT_CHECKS = 25
+# As the shared copy code names them (the tests reach them here).
+_sample, _spot_check = sample, spot_check
+__all__ = ["CopyRefused", "CopyReport", "copy_sql_to_mongo", "format_report"]
 
 
 def _words(value: str) -> tuple[str, ...]:
@@ -286,6 +296,26 @@ PARTS = (
         },
     ),
     Part(
+        "chat_moderators",
+        "SELECT * FROM live_chat_moderators ORDER BY streamer_id, account_id",
+        lambda r: {
+            "_id": edge(r["streamer_id"], r["account_id"]),
+            "streamer_id": r["streamer_id"],
+            "account_id": r["account_id"],
+            "created_at": ts(dt(r["created_at"])),
+        },
+    ),
+    Part(
+        "viewer_history",
+        "SELECT * FROM live_viewer_history ORDER BY stream_id, minute_ms",
+        lambda r: {
+            "_id": edge(r["stream_id"], r["minute_ms"]),
+            "stream_id": r["stream_id"],
+            "minute_ms": r["minute_ms"],
+            "viewers": r["viewers"],
+        },
+    ),
+    Part(
         "markers",
         "SELECT * FROM markers ORDER BY account_id, timeline",
         lambda r: marker_doc(r["account_id"], marker_from_row(r)),
@@ -486,48 +516,6 @@ LIST_PARTS = (
 PARTS = PARTS + LIST_PARTS
 
 
-class CopyRefused(Exception):
-    """The copy cannot start (the target already holds data)."""
-
-
-@dataclass(slots=True)
-class CopyReport:
-    counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # collection: (rows, docs)
-    checked: dict[str, int] = field(default_factory=dict)  # what: how many compared
-    mismatches: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.mismatches and all(a == b for a, b in self.counts.values())
-
-
-class Progress:
-    """A one-line text progress bar on a terminal (plain lines otherwise)."""
-
-    def __init__(self, total: int, out: TextIO, width: int = 30) -> None:
-        self.total, self.done, self.out, self.width = max(total, 1), 0, out, width
-        self.live = out.isatty()
-        self._shown = -1
-
-    def advance(self, n: int, label: str) -> None:
-        self.done += n
-        percent = self.done * 100 // self.total
-        if not self.live and percent // 10 == self._shown // 10 and self.done < self.total:
-            return  # a log, not a terminal: a line per 10 %
-        self._shown = percent
-        filled = self.width * self.done // self.total
-        bar = "#" * filled + "-" * (self.width - filled)
-        end = "\r" if self.live and self.done < self.total else "\n"
-        self.out.write(f"[{bar}] {percent:3d}% {self.done}/{self.total} {label:<20}{end}")
-        self.out.flush()
-
-
-def _rows(conn: sqlite3.Connection, sql: str) -> Iterator[list[sqlite3.Row]]:
-    cursor = conn.execute(sql)
-    while batch := cursor.fetchmany(BATCH):
-        yield batch
-
-
 def connect_read_only(sqlite_path: str) -> sqlite3.Connection:
     """The SQLite store at `sqlite_path`, read-only, with its home feeds' file attached."""
     conn = sqlite3.connect(f"file:{sqlite_path}?mode=ro", uri=True)
@@ -536,121 +524,37 @@ def connect_read_only(sqlite_path: str) -> sqlite3.Connection:
     return conn
 
 
-async def copy_sqlite_to_mongo(
-    sqlite_path: str, target: MongoStore, out: TextIO = sys.stderr
+async def copy_sql_to_mongo(
+    source_url: str, target: MongoStore, out: TextIO = sys.stderr
 ) -> CopyReport:
-    """Copy every table of the SQLite store at `sqlite_path` (migrated first) into `target`'s
-    database, which must hold no Chirp data yet; then count and spot-check."""
+    """Copy every table of the SQL store (SQLite or PostgreSQL) at `source_url` (migrated
+    first) into `target`'s database, which must hold no Chirp data yet; then count and
+    spot-check."""
     from chirp.storage import open_store
 
-    source = await open_store(f"sqlite:///{sqlite_path}")  # applies pending migrations
+    source = await open_store(source_url)  # applies pending migrations
     try:
         for part in PARTS:
             if await target.db[part.collection].count_documents({}):
                 raise CopyRefused(
                     f"the target database already holds {part.collection}: copy into an empty one"
                 )
-        conn = connect_read_only(sqlite_path)
+        conn = connect_source(source_url)
         try:
-            report = CopyReport()
-            totals = {
-                part.collection: conn.execute(f"SELECT count(*) FROM ({part.sql})").fetchone()[0]
-                for part in PARTS
-            }
+            report = CopyReport(source=store_kind(source_url) or "source")
+            totals = {part.collection: count(conn, part.sql) for part in PARTS}
             progress = Progress(sum(totals.values()), out)
             for part in PARTS:
-                for batch in _rows(conn, part.sql):
+                for batch in batches(conn, part.sql):
                     docs = [part.to_doc(row) for row in batch]
                     await target.db[part.collection].insert_many(docs, ordered=False)
                     progress.advance(len(docs), part.collection)
                 copied = await target.db[part.collection].count_documents({})
                 report.counts[part.collection] = (totals[part.collection], copied)
-            sample = _sample(conn)
+            picked = sample(conn)
         finally:
             conn.close()
-        await _spot_check(source, target, sample, report)
+        await spot_check(source, target, picked, report)
         return report
     finally:
         await source.close()
-
-
-def _sample(conn: sqlite3.Connection) -> dict[str, list[Any]]:
-    def pick(sql: str) -> list[Any]:
-        rows = [tuple(row) for row in conn.execute(sql).fetchall()]
-        return random.sample(rows, min(SPOT_CHECKS, len(rows)))
-
-    return {
-        "accounts": pick("SELECT id FROM accounts"),
-        "statuses": pick("SELECT id FROM statuses"),
-        "follows": pick("SELECT account_id, target_account_id FROM follows"),
-        "favourites": pick("SELECT account_id, status_id FROM favourites"),
-        "feeds": pick("SELECT DISTINCT owner_id FROM home_feed"),
-        "media": pick("SELECT id FROM media_attachments"),
-        "streams": pick("SELECT id FROM live_streams"),
-    }
-
-
-async def _spot_check(
-    source: Store, target: Store, sample: dict[str, list[Any]], report: CopyReport
-) -> None:
-    """Read the sampled records through the storage port from both stores and compare."""
-
-    def compare(what: str, key: object, a: object, b: object) -> None:
-        report.checked[what] = report.checked.get(what, 0) + 1
-        if a != b:
-            report.mismatches.append(f"{what} {key}: sqlite {a!r} != mongodb {b!r}")
-
-    for (account_id,) in sample["accounts"]:
-        compare("account", account_id, *[await s.get_account(account_id) for s in (source, target)])
-        compare(
-            "credentials",
-            account_id,
-            *[await s.get_credentials(account_id) for s in (source, target)],
-        )
-    for (status_id,) in sample["statuses"]:
-        compare("status", status_id, *[await s.get_status(status_id) for s in (source, target)])
-        compare(
-            "edits", status_id, *[await s.get_status_edits(status_id) for s in (source, target)]
-        )
-    for account_id, target_id in sample["follows"]:
-        pair = (account_id, target_id)
-        compare(
-            "relationship",
-            pair,
-            *[await s.get_relationships(account_id, [target_id]) for s in (source, target)],
-        )
-    for account_id, status_id in sample["favourites"]:
-        pair = (account_id, status_id)
-        compare(
-            "viewer state",
-            pair,
-            *[await s.get_viewer_state(account_id, [status_id]) for s in (source, target)],
-        )
-    for (owner_id,) in sample["feeds"]:
-        compare(
-            "home timeline",
-            owner_id,
-            *[
-                await s.home_timeline(owner_id, Page(limit=40), pull_account_ids=())
-                for s in (source, target)
-            ],
-        )
-    for (media_id,) in sample["media"]:
-        compare("media", media_id, *[await s.get_media(media_id) for s in (source, target)])
-    for (stream_id,) in sample["streams"]:
-        compare(
-            "live stream",
-            stream_id,
-            *[await s.get_live_stream(stream_id) for s in (source, target)],
-        )
-
-
-def format_report(report: CopyReport) -> str:
-    lines = [f"{'collection':<22}{'sqlite rows':>12}{'mongodb docs':>14}"]
-    for collection, (rows, docs) in report.counts.items():
-        flag = "" if rows == docs else "  MISMATCH"
-        lines.append(f"{collection:<22}{rows:>12}{docs:>14}{flag}")
-    checked = ", ".join(f"{n} {what}" for what, n in report.checked.items()) or "nothing to check"
-    lines.append(f"spot checks: {checked}: {len(report.mismatches)} mismatches")
-    lines += [f"  {m}" for m in report.mismatches[:20]]
-    return "\n".join(lines)

@@ -99,6 +99,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "chat_senders": [],
     "chat_bans": [],
+    "chat_moderators": [_index(("streamer_id", ASC), ("created_at", ASC))],
+    "viewer_history": [_index(("stream_id", ASC), ("minute_ms", DESC))],
     "markers": [],  # `_id` "<account>:<timeline>"
     "custom_emojis": [],  # `_id` the shortcode
     "announcements": [],

@@ -26,6 +26,7 @@ from chirp.storage.sqlite.instance import SqliteInstance
 from chirp.storage.sqlite.links import SqliteLinks
 from chirp.storage.sqlite.lists import SqliteLists
 from chirp.storage.sqlite.live import SqliteLive
+from chirp.storage.sqlite.live_audience import SqliteLiveAudience
 from chirp.storage.sqlite.markers import SqliteMarkers
 from chirp.storage.sqlite.media import SqliteMedia
 from chirp.storage.sqlite.moderation import SqliteModeration
@@ -58,6 +59,7 @@ class SqliteStore(
     SqliteOutbox,
     SqliteMedia,
     SqliteLive,
+    SqliteLiveAudience,
     SqliteMarkers,
     SqliteCustomEmojis,
     SqliteAnnouncements,

@@ -343,6 +343,20 @@ export function Thread({ id }: { id: string }) {
   );
 }
 
+// A live stream's poster in the list; its animated preview while pointed at or focused, unless
+// the reader asked for less motion.
+function LivePoster({ stream }: { stream: LiveStream }) {
+  const moving = useSignal(false);
+  const still = !stream.preview_url || matchMedia("(prefers-reduced-motion: reduce)").matches;
+  const src = moving.value && !still ? stream.preview_url : stream.poster_url;
+  return (
+    <a class="live-poster" href={`/live/${stream.id}`} tabIndex={-1} aria-hidden="true"
+      onMouseEnter={() => (moving.value = true)} onMouseLeave={() => (moving.value = false)}>
+      <img src={src ?? undefined} alt="" width={128} height={72} loading="lazy" />
+    </a>
+  );
+}
+
 export function LiveNow() {
   const streams = useSignal<LiveStream[] | null>(null);
   useEffect(() => {
@@ -355,7 +369,7 @@ export function LiveNow() {
       {streams.value?.length === 0 && <p class="empty">{t.live.none}</p>}
       <ul class="live-list">
         {streams.value?.map((s) => (
-          <li key={s.id}><Avatar account={s.account} size={40} /> <div><b>{s.title || s.account.display_name}</b> <Name account={s.account} />{s.viewers_count !== undefined && <span class="muted"> · {t.live.viewers(s.viewers_count)}</span>}</div><a class="button" href={`/live/${s.id}`}>{t.live.watch}</a></li>
+          <li key={s.id}>{s.poster_url ? <LivePoster stream={s} /> : <Avatar account={s.account} size={40} />} <div><b>{s.title || s.account.display_name}</b> <Name account={s.account} />{s.viewers_count !== undefined && <span class="muted"> · {t.live.viewers(s.viewers_count)}</span>}</div><a class="button" href={`/live/${s.id}`}>{t.live.watch}</a></li>
         ))}
       </ul>
     </>
