@@ -37,7 +37,7 @@ class _Page(BaseHTTPRequestHandler):
         pass
 
 
-def _serve(host: str) -> tuple[ThreadingHTTPServer, list[str]]:
+def serve_page(host: str) -> tuple[ThreadingHTTPServer, list[str]]:
     seen: list[str] = []
     handler = type("Page", (_Page,), {"seen": seen})
     server = ThreadingHTTPServer((host, 0), handler)
@@ -56,8 +56,8 @@ def carded_server(tmp_path: Path) -> Iterator[ChirpProcess]:
 
 
 def test_link_cards_with_mastodon_py(carded_server: ChirpProcess) -> None:
-    allowed, allowed_seen = _serve(ALLOWED)
-    refused, refused_seen = _serve(REFUSED)
+    allowed, allowed_seen = serve_page(ALLOWED)
+    refused, refused_seen = serve_page(REFUSED)
     try:
         url = carded_server.url
         app = Mastodon.create_app("chirp cards e2e", scopes=SCOPES, api_base_url=url)

@@ -1,6 +1,7 @@
 """masto.js (the npm `masto` package, the client library of Elk and Phanpy) against a real
 `chirp serve`. A Node script, tests/e2e/mastojs/scenario.mjs, walks what those web clients do
-at start-up and on their main screens and prints what it saw; this test judges it.
+at start-up and on their main screens (and filters, polls, scheduled posts, Web Push, lists,
+conversations and link cards) and prints what it saw; this test judges it.
 
 Needs Node 18.17 or newer (masto.js calls `AbortSignal.any`; Debian bookworm's apt `nodejs` is
 18.20) and the pinned packages (`npm ci` in tests/e2e/mastojs); without them the test is
@@ -13,7 +14,7 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +22,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.e2e.process import ChirpProcess
+from tests.e2e.test_link_cards_mastodon_py import ALLOWED as PAGE_HOST
+from tests.e2e.test_link_cards_mastodon_py import serve_page
 
 MASTOJS = Path(__file__).parent / "mastojs"
 NODE_MIN = (18, 17)
@@ -220,6 +223,61 @@ def _conversations(facts: Facts, url: str) -> None:
     assert facts["theirsAfter"] == 0
 
 
+@check("filters_v2")
+def _filters_v2(facts: Facts, url: str) -> None:
+    assert facts["keywords"] == ["finale"]
+    assert facts["hideAction"] == "hide"
+    assert facts["titles"] == ["TV", "Never"]
+    assert facts["warnedFilterIds"] == [facts["warnId"]]
+    assert facts["keywordMatches"] == ["Finale"]
+    assert facts["markerFiltered"] == []
+    assert facts["hiddenShown"] is False  # a `hide` filter drops the status
+    assert facts["hiddenShownAfter"] is True  # and it comes back once the filter is gone
+    assert facts["filtersAfter"] == 0
+
+
+@check("polls")
+def _polls(facts: Facts, url: str) -> None:
+    assert facts["options"] == ["tea", "coffee", "water"]
+    assert (facts["multiple"], facts["expired"]) == (True, False)
+    assert facts["votedBefore"] is False
+    assert facts["ownVotes"] == [0, 2]
+    assert facts["counts"] == [1, 0, 1]
+    assert (facts["votesCount"], facts["votersCount"]) == (2, 1)
+    assert facts["secondVoteStatus"] == 422  # once per account
+    assert facts["statusVotesCount"] == 2
+
+
+@check("scheduled_statuses")
+def _scheduled_statuses(facts: Facts, url: str) -> None:
+    assert (facts["text"], facts["visibility"]) == ("Good morning!", "unlisted")
+    assert facts["offsetMs"] < 1000 and facts["movedOffsetMs"] < 1000
+    assert facts["listedIds"] == [facts["id"]]
+    assert facts["othersStatus"] == 404
+    assert facts["tooSoonStatus"] == 422  # at least five minutes ahead, as Mastodon
+    assert facts["after"] == 0
+
+
+@check("push_subscription")
+def _push_subscription(facts: Facts, url: str) -> None:
+    assert facts["serverKey"] and facts["serverKey"] == facts["vapidKey"]
+    assert facts["endpoint"] == "https://push.example.invalid/ada"
+    alerts = facts["alerts"]
+    assert (alerts["mention"], alerts["follow"], alerts["favourite"]) == (True, True, False)
+    assert facts["policy"] == "all"
+    assert facts["shownId"] == facts["madeId"]
+    changed = facts["changedAlerts"]
+    assert (changed["follow"], changed["mention"]) == (True, False)
+    assert facts["afterStatus"] == 404
+
+
+@check("link_card")
+def _link_card(facts: Facts, url: str) -> None:
+    assert facts["cardUrl"] == facts["page"]
+    assert (facts["title"], facts["description"]) == ("Harbour news", "Boats came back.")
+    assert facts["type"] == "link"
+
+
 def _header_items(value: str | None) -> set[str]:
     return {item.strip().lower() for item in (value or "").split(",") if item.strip()}
 
@@ -247,9 +305,31 @@ def _cors_preflight(facts: Facts, url: str) -> None:
     assert facts["nodeinfoAllowOrigin"] in origins
 
 
-def test_mastojs_walks_the_start_up_screens(node: str, chirp_server: ChirpProcess) -> None:
+@pytest.fixture
+def page() -> Iterator[str]:
+    """A page with Open Graph tags on a loopback address the server is told to allow."""
+    server, _ = serve_page(PAGE_HOST)
+    try:
+        yield f"http://{PAGE_HOST}:{server.server_address[1]}/harbour"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture
+def chirp_server(tmp_path: Path) -> Iterator[ChirpProcess]:
+    env = {"CHIRP_LINK_CARDS": "true", "CHIRP_LINK_CARD_ALLOWED_PRIVATE": f"{PAGE_HOST}/32"}
+    node = ChirpProcess(tmp_path / "data", env=env).start()
+    try:
+        yield node
+    finally:
+        node.stop()
+
+
+def test_mastojs_walks_the_start_up_screens(
+    node: str, page: str, chirp_server: ChirpProcess
+) -> None:
     completed = subprocess.run(
-        [node, "scenario.mjs", chirp_server.url],
+        [node, "scenario.mjs", chirp_server.url, page],
         cwd=MASTOJS,
         capture_output=True,
         text=True,

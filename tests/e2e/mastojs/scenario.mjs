@@ -1,6 +1,8 @@
 // Drives a running Chirp server the way Elk and Phanpy do: through masto.js.
 //
-//   node scenario.mjs http://127.0.0.1:8080
+//   node scenario.mjs http://127.0.0.1:8080 http://127.0.0.2:8081/page
+//
+// The second address serves a page with Open Graph tags, for the link card step.
 //
 // Every step runs even when an earlier one failed, and the script prints one JSON object on
 // stdout: {"steps": {"<name>": {"ok": true, "facts": {...}} | {"ok": false, "error": "..."}}}.
@@ -13,11 +15,12 @@ import {
   createRestAPIClient,
   createStreamingAPIClient,
 } from "masto";
+import crypto from "node:crypto";
 import WebSocket from "ws";
 
-const url = process.argv[2];
-if (!url) {
-  console.error("usage: node scenario.mjs <server url>");
+const [url, page] = process.argv.slice(2);
+if (!url || !page) {
+  console.error("usage: node scenario.mjs <server url> <page url>");
   process.exit(2);
 }
 
@@ -72,7 +75,7 @@ await step("app", async () => {
   app = await anonymous.v1.apps.create({
     clientName: "chirp masto.js e2e",
     redirectUris: REDIRECT_URI,
-    scopes: SCOPES,
+    scopes: `${SCOPES} push`, // push: a token of its own subscribes to Web Push
     website: "https://github.com/neet/masto.js",
   });
   const token = await oauth.token.create({
@@ -528,6 +531,184 @@ await step("conversations", async () => {
     streamedAccounts: streamed?.payload.accounts.map((account) => account.acct) ?? null,
     streamedIsMine: mine.some((c) => c.id === streamed?.payload.id),
     theirsAfter: theirsAfter.length,
+  };
+});
+
+// --- Features beyond the start-up screens: filters, polls, scheduled posts, push, cards ------
+
+await step("filters_v2", async () => {
+  const warn = await ada().v2.filters.create({
+    title: "TV",
+    context: ["home", "public"],
+    filterAction: "warn",
+    keywordsAttributes: [{ keyword: "finale", wholeWord: true }],
+  });
+  const hide = await ada().v2.filters.create({
+    title: "Never",
+    context: ["home"],
+    filterAction: "hide",
+    keywordsAttributes: [{ keyword: "cryptocoins", wholeWord: false }],
+  });
+  const titles = (await ada().v2.filters.list()).map((filter) => filter.title);
+  const spoiled = await bob().v1.statuses.create({ status: "That Finale!" });
+  const hidden = await bob().v1.statuses.create({ status: "cryptocoinsmania tips" });
+  const marker = await bob().v1.statuses.create({ status: "after the filtered ones" });
+  const home = await eventually(
+    () => ada().v1.timelines.home.list({ limit: 10 }),
+    (page) => page.some((status) => status.id === marker.id),
+  );
+  const warned = home.find((status) => status.id === spoiled.id);
+  await ada().v2.filters.$select(warn.id).remove();
+  await ada().v2.filters.$select(hide.id).remove();
+  const homeAfter = await ada().v1.timelines.home.list({ limit: 10 });
+  return {
+    keywords: warn.keywords.map((keyword) => keyword.keyword),
+    hideAction: hide.filterAction,
+    titles,
+    warnedFilterIds: warned?.filtered?.map((result) => result.filter.id) ?? null,
+    warnId: warn.id,
+    keywordMatches: warned?.filtered?.[0]?.keywordMatches ?? null,
+    markerFiltered: home.find((status) => status.id === marker.id).filtered,
+    hiddenShown: home.some((status) => status.id === hidden.id),
+    hiddenShownAfter: homeAfter.some((status) => status.id === hidden.id),
+    filtersAfter: (await ada().v2.filters.list()).length,
+  };
+});
+
+await step("polls", async () => {
+  const made = await ada().v1.statuses.create({
+    status: "What do you drink?",
+    poll: { options: ["tea", "coffee", "water"], expiresIn: 600, multiple: true },
+  });
+  const pollId = made.poll.id;
+  const before = await bob().v1.polls.$select(pollId).fetch();
+  const voted = await bob().v1.polls.$select(pollId).votes.create({ choices: [0, 2] });
+  let again = null;
+  try {
+    await bob().v1.polls.$select(pollId).votes.create({ choices: [1] });
+  } catch (error) {
+    again = error instanceof MastoHttpError ? error.statusCode : String(error);
+  }
+  const results = await ada().v1.polls.$select(pollId).fetch();
+  const onStatus = await ada().v1.statuses.$select(made.id).fetch();
+  return {
+    options: made.poll.options.map((option) => option.title),
+    multiple: made.poll.multiple,
+    expired: made.poll.expired,
+    votedBefore: before.voted,
+    ownVotes: voted.ownVotes,
+    counts: results.options.map((option) => option.votesCount),
+    votesCount: results.votesCount,
+    votersCount: results.votersCount,
+    secondVoteStatus: again,
+    statusVotesCount: onStatus.poll.votesCount,
+  };
+});
+
+await step("scheduled_statuses", async () => {
+  const at = new Date(Date.now() + 3600_000);
+  const later = new Date(Date.now() + 7200_000);
+  const made = await ada().v1.statuses.create({
+    status: "Good morning!",
+    visibility: "unlisted",
+    scheduledAt: at.toISOString(),
+  });
+  const listed = await ada().v1.scheduledStatuses.list();
+  const fetched = await ada().v1.scheduledStatuses.$select(made.id).fetch();
+  let othersStatus = null;
+  try {
+    await bob().v1.scheduledStatuses.$select(made.id).fetch();
+  } catch (error) {
+    othersStatus = error instanceof MastoHttpError ? error.statusCode : String(error);
+  }
+  const moved = await ada()
+    .v1.scheduledStatuses.$select(made.id)
+    .update({ scheduledAt: later.toISOString() });
+  let tooSoon = null;
+  try {
+    await ada().v1.statuses.create({
+      status: "too soon",
+      scheduledAt: new Date(Date.now() + 60_000).toISOString(),
+    });
+  } catch (error) {
+    tooSoon = error instanceof MastoHttpError ? error.statusCode : String(error);
+  }
+  await ada().v1.scheduledStatuses.$select(made.id).remove();
+  const after = await ada().v1.scheduledStatuses.list();
+  return {
+    text: made.params.text,
+    visibility: fetched.params.visibility,
+    offsetMs: Math.abs(Date.parse(made.scheduledAt) - at.getTime()),
+    listedIds: listed.map((scheduled) => scheduled.id),
+    id: made.id,
+    othersStatus,
+    movedOffsetMs: Math.abs(Date.parse(moved.scheduledAt) - later.getTime()),
+    tooSoonStatus: tooSoon,
+    after: after.length,
+  };
+});
+
+await step("push_subscription", async () => {
+  // A browser's subscription: its P-256 key and auth secret, and an endpoint never reached
+  // (nothing is pushed: the step ends before anything notifies ada).
+  const ecdh = crypto.createECDH("prime256v1");
+  const b64url = (buffer) => buffer.toString("base64url");
+  const token = await oauth.token.create({
+    grantType: "password",
+    clientId: app.clientId,
+    clientSecret: app.clientSecret,
+    redirectUri: REDIRECT_URI,
+    scope: "push",
+    username: "ada@example.com",
+    password: PASSWORD,
+  });
+  const pusher = as(token.accessToken);
+  const instance = await pusher.v2.instance.fetch();
+  const made = await pusher.v1.push.subscription.create({
+    subscription: {
+      endpoint: "https://push.example.invalid/ada",
+      keys: { p256dh: b64url(ecdh.generateKeys()), auth: b64url(crypto.randomBytes(16)) },
+    },
+    data: { alerts: { mention: true, follow: true, favourite: false } },
+    policy: "all",
+  });
+  const shown = await pusher.v1.push.subscription.fetch();
+  const changed = await pusher.v1.push.subscription.update({
+    data: { alerts: { follow: true, mention: false } },
+  });
+  await pusher.v1.push.subscription.remove();
+  let afterStatus = null;
+  try {
+    await pusher.v1.push.subscription.fetch();
+  } catch (error) {
+    afterStatus = error instanceof MastoHttpError ? error.statusCode : String(error);
+  }
+  return {
+    serverKey: made.serverKey,
+    vapidKey: instance.configuration.vapid?.publicKey ?? null,
+    endpoint: made.endpoint,
+    alerts: made.alerts,
+    policy: made.policy,
+    shownId: shown.id,
+    madeId: made.id,
+    changedAlerts: changed.alerts,
+    afterStatus,
+  };
+});
+
+await step("link_card", async () => {
+  const made = await ada().v1.statuses.create({ status: `Read this: ${page}` });
+  const seen = await eventually(
+    () => bob().v1.statuses.$select(made.id).fetch(),
+    (status) => status.card !== null && status.card !== undefined,
+    15000,
+  );
+  return {
+    page,
+    cardUrl: seen.card?.url ?? null,
+    title: seen.card?.title ?? null,
+    description: seen.card?.description ?? null,
+    type: seen.card?.type ?? null,
   };
 });
 
