@@ -140,8 +140,12 @@ async def edit_status(request: web.Request) -> web.Response:
 @routes.delete(r"/api/v1/statuses/{id}")
 async def delete_status(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "write:statuses")
-    status = await statuses.delete_tweet(ctx(request), account, parse_id(request.match_info["id"]))
-    serializer = await serializer_for(request, [status], account.id)
+    status_id = parse_id(request.match_info["id"])
+    # What the reply shows (poll, media) is read before the delete: the outbox's side effects
+    # remove them once the delete commits, possibly before the reply would be built.
+    shown = await statuses.get_tweet(ctx(request), account.id, status_id)
+    serializer = await serializer_for(request, [shown], account.id)
+    status = await statuses.delete_tweet(ctx(request), account, status_id)
     return json_response(deleted_status_json(serializer, status))
 
 
