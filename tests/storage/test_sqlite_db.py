@@ -363,3 +363,45 @@ def _two_inserts(first: int, second: int) -> Callable[[aiosqlite.Connection], Aw
         await tx.execute("INSERT INTO t VALUES (?)", (second,))
 
     return body
+
+
+async def test_a_transaction_cancelled_while_it_waits_to_begin_leaves_the_writer_free(
+    tmp_path: Path,
+) -> None:
+    """A task cancelled while its BEGIN waits behind the writer's job in hand (a heartbeat
+    stopped at shutdown): the BEGIN still runs later; its transaction and the writer lock must
+    be let go, or every later write waits forever."""
+    path = tmp_path / "chirp.db"
+    db = await Database.open(str(path))
+    try:
+        async with db.transaction() as tx:
+            await tx.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+        busy = threading.Event()
+
+        async def hold_the_writer(tx: aiosqlite.Connection) -> None:
+            busy.set()
+            time.sleep(0.3)
+
+        holding = asyncio.ensure_future(db.write(hold_the_writer))
+        while not busy.is_set():
+            await asyncio.sleep(0.005)
+
+        async def insert_one() -> None:
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO t VALUES (1)")
+
+        cancelled = asyncio.ensure_future(insert_one())
+        await asyncio.sleep(0.05)  # its BEGIN is queued behind `hold_the_writer`
+        cancelled.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await cancelled
+        await holding
+
+        async with asyncio.timeout(5):
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO t VALUES (2)")
+            await db.write(_insert(3))
+        assert not _held_by_someone(Path(str(path) + "-writer.lock"))
+        assert [r[0] for r in await db.fetchall("SELECT id FROM t ORDER BY id")] == [2, 3]
+    finally:
+        await db.close()

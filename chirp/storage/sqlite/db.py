@@ -391,12 +391,26 @@ class Database:
         """`BEGIN IMMEDIATE` … `COMMIT`, rolled back on any exception (no partial writes)."""
         async with self._write_lock:
             conn = self._writer._conn
-            begin = self._counted(lambda: self._begin(conn))  # hops give way to it too
-            await self._writer._execute(begin)  # type: ignore[no-untyped-call]
+            began = False
+
+            def begin() -> None:
+                nonlocal began
+                self._begin(conn)
+                began = True
+
+            def roll_back() -> None:
+                if began:
+                    self._end(conn, "ROLLBACK")
+
             try:
+                # A cancelled wait for the BEGIN leaves the job queued: it still runs, takes
+                # the writer lock and opens a transaction. The ROLLBACK queued behind it (the
+                # writer's thread runs its jobs in order) ends them; without it the next
+                # transaction waited for the lock forever.
+                await self._writer._execute(self._counted(begin))  # type: ignore[no-untyped-call]
                 yield self._writer
             except BaseException:
-                await self._writer._execute(lambda: self._end(conn, "ROLLBACK"))  # type: ignore[no-untyped-call]
+                await self._writer._execute(roll_back)  # type: ignore[no-untyped-call]
                 raise
             await self._writer._execute(lambda: self._end(conn, "COMMIT"))  # type: ignore[no-untyped-call]
         self._committed()
