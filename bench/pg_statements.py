@@ -79,7 +79,9 @@ def _install(tally: Tally) -> None:
     pg_db.psycopg.AsyncConnection.transaction = counted_transaction  # type: ignore[method-assign]
 
 
-def _report(title: str, taken: tuple[list[tuple[str, str]], int], times: int, verbose: bool) -> dict:
+def _report(
+    title: str, taken: tuple[list[tuple[str, str]], int], times: int, verbose: bool
+) -> dict:
     statements, transactions = taken
     per_caller = collections.Counter(caller for _, caller in statements)
     print(
@@ -178,7 +180,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     postgresql = rest.PostgresStore(seeded, Path(tempfile.mkdtemp()))
     try:
-        results = asyncio.run(measure(postgresql.url, seeded, args.repeat, args.verbose, args.profile))
+        results = asyncio.run(
+            measure(postgresql.url, seeded, args.repeat, args.verbose, args.profile)
+        )
     finally:
         postgresql.stop()
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -28,8 +28,16 @@ from chirp.core.models import (
     Report,
     Status,
 )
+from chirp.core.ports.blocks import Shunning
 from chirp.core.ports.engagement import ViewerState
-from chirp.core.visibility import load_shunning, screened_ids, visible_ids
+from chirp.core.ports.relations import PageRelations, RelationsWanted
+from chirp.core.visibility import (
+    involved_accounts,
+    restricted_among,
+    screened_ids,
+    visible_among,
+    visible_ids,
+)
 
 
 @dataclass(slots=True)
@@ -99,7 +107,26 @@ async def load_bundle(
     }
     account_ids.update(extra_account_ids)
     bundle.accounts = await ctx.store.get_accounts(account_ids)
-    if viewer_id is not None:
+    relations = loaded.relations if loaded is not None else None
+    if viewer_id is not None and relations is not None:
+        # Read with the page's other relations; only statuses found since (quotes) are asked.
+        bundle.viewer = relations.viewer
+        muted = relations.muted_conversations
+        later = [s for s in everything if s.id not in known]
+        if later:
+            more = await ctx.store.get_viewer_state(viewer_id, (s.id for s in later))
+            for mine, theirs in (
+                (bundle.viewer.favourited, more.favourited),
+                (bundle.viewer.reblogged, more.reblogged),
+                (bundle.viewer.bookmarked, more.bookmarked),
+                (bundle.viewer.pinned, more.pinned),
+            ):
+                mine |= theirs
+            muted = muted | await ctx.store.get_muted_conversations(
+                viewer_id, {s.conversation_id for s in later if s.conversation_id is not None}
+            )
+        bundle.muted = {s.id for s in everything if s.conversation_id in muted}
+    elif viewer_id is not None:
         bundle.viewer = await ctx.store.get_viewer_state(viewer_id, bundle.statuses)
         muted = await ctx.store.get_muted_conversations(
             viewer_id, {s.conversation_id for s in everything if s.conversation_id is not None}
@@ -152,6 +179,28 @@ class Loaded:
     visible: set[int] = field(default_factory=set)
     # The viewer's filters in the page's context (`filter_context`), for `filtered`.
     filters: ContextFilters | None = None
+    # The viewer's relations to those statuses (None: an anonymous viewer).
+    relations: PageRelations | None = None
+
+
+async def load_page_relations(
+    ctx: Context, viewer_id: int, statuses: Iterable[Status]
+) -> PageRelations:
+    """Everything the viewer's relations decide about these statuses, in one query: who
+    blocks or mutes whom, suspended authors, the follows and mentions that private and direct
+    statuses need (`visibility`), and the viewer's likes, retweets, bookmarks, pins and muted
+    conversations (the serializer's flags)."""
+    statuses = list(statuses)
+    restricted = restricted_among(viewer_id, statuses)
+    wanted = RelationsWanted(
+        others=involved_accounts(viewer_id, statuses),
+        authors={s.account_id for s in statuses},
+        restricted_authors={s.account_id for s in restricted},
+        restricted_ids=[s.id for s in restricted],
+        status_ids=[s.id for s in statuses],
+        conversation_ids={s.conversation_id for s in statuses if s.conversation_id is not None},
+    )
+    return await ctx.store.get_page_relations(viewer_id, wanted, ctx.now())
 
 
 async def load_visible(
@@ -175,8 +224,21 @@ async def load_visible(
         s.reblog_of_id for s in found.values() if s.reblog_of_id is not None
     )
     everything = [*found.values(), *originals.values()]
-    shunning = await load_shunning(ctx, viewer_id, everything)
-    visible = await visible_ids(ctx, viewer_id, everything, shunning=shunning)
+    relations = None
+    if viewer_id is None:
+        shunning = Shunning()
+        visible = await visible_ids(ctx, viewer_id, everything, shunning=shunning)
+    else:
+        relations = await load_page_relations(ctx, viewer_id, everything)
+        shunning = relations.shunning
+        visible = visible_among(
+            viewer_id,
+            everything,
+            shunning,
+            relations.suspended,
+            relations.following,
+            relations.mentioned,
+        )
     if screen:
         visible -= screened_ids(viewer_id, shunning, found.values(), originals)
     compiled = await context_filters(ctx, viewer_id, filter_context)
@@ -186,6 +248,7 @@ async def load_visible(
         loaded.statuses.update(found)
         loaded.visible |= visible
         loaded.filters = compiled
+        loaded.relations = relations
     shown = [
         found[i]
         for i in ids

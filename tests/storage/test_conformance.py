@@ -124,9 +124,10 @@ async def test_token_with_its_app_and_account_in_one_read(store: Store) -> None:
     suspended = AccountModeration(alice.id, suspended_at=now(), updated_at=now())
     await store.save_moderation(suspended)
     found = await store.get_token_with_owners(token.digest)
-    assert found is not None and found.moderation == (await store.get_moderations([alice.id]))[
-        alice.id
-    ]
+    assert (
+        found is not None
+        and found.moderation == (await store.get_moderations([alice.id]))[alice.id]
+    )
     assert found.moderation.suspended_at is not None
 
 

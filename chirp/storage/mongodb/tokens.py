@@ -8,8 +8,8 @@ from chirp.core.models import App, AuthorizationCode, Token
 from chirp.core.ports.tokens import TokenOwners
 from chirp.storage.mongodb.accounts import account_from_doc
 from chirp.storage.mongodb.apps import app_from_doc
-from chirp.storage.mongodb.moderation import moderation_from_doc
 from chirp.storage.mongodb.base import Doc, MongoBase, Session, dt, dt_or_none, ts, ts_or_none
+from chirp.storage.mongodb.moderation import moderation_from_doc
 
 
 def token_doc(token: Token) -> Doc:

@@ -9,10 +9,10 @@ from chirp.core.models import App, AuthorizationCode, Token
 from chirp.core.ports.tokens import TokenOwners
 from chirp.storage.sqlite.accounts import account_from_row
 from chirp.storage.sqlite.apps import app_from_row
-from chirp.storage.sqlite.moderation import moderation_from_row
 from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.convert import dt, req_dt, ts, words
 from chirp.storage.sqlite.db import Row
+from chirp.storage.sqlite.moderation import moderation_from_row
 
 _INSERT_TOKEN = (
     "INSERT INTO tokens(id, digest, refresh_digest, app_id, account_id, scopes, created_at,"
@@ -76,7 +76,11 @@ class SqliteTokens(SqliteBase):
         token = dict(zip(keys[:app_at], values[:app_at], strict=True))
         app = dict(zip(keys[app_at + 1 : account_at], values[app_at + 1 : account_at], strict=True))
         account = dict(
-            zip(keys[account_at + 1 : moderation_at], values[account_at + 1 : moderation_at], strict=True)
+            zip(
+                keys[account_at + 1 : moderation_at],
+                values[account_at + 1 : moderation_at],
+                strict=True,
+            )
         )
         moderation = dict(zip(keys[moderation_at + 1 :], values[moderation_at + 1 :], strict=True))
         return TokenOwners(
