@@ -107,39 +107,35 @@ async def load_bundle(
     }
     account_ids.update(extra_account_ids)
     bundle.accounts = await ctx.store.get_accounts(account_ids)
-    relations = loaded.relations if loaded is not None else None
-    if viewer_id is not None and relations is not None:
-        # Read with the page's other relations; only statuses found since (quotes) are asked.
+    if viewer_id is None:
+        if loaded is None:
+            bundle.visible = await visible_ids(ctx, viewer_id, everything)
+        else:  # one visibility verdict per status and page
+            bundle.visible = {s.id for s in everything if s.id in known and s.id in loaded.visible}
+            unjudged = [s for s in everything if s.id not in known]
+            if unjudged:
+                bundle.visible |= await visible_ids(ctx, viewer_id, unjudged)
+    else:
+        relations = loaded.relations if loaded is not None else None
+        if loaded is None or relations is None:
+            # Nothing judged before (one tweet, notifications, a post's reply): all the
+            # viewer's relations to the page in one query.
+            relations = await load_page_relations(ctx, viewer_id, everything)
+            bundle.visible = visible_by(viewer_id, everything, relations)
+        else:  # one visibility verdict per status and page; quotes found since are read
+            bundle.visible = {s.id for s in everything if s.id in known and s.id in loaded.visible}
+            later = [s for s in everything if s.id not in known]
+            if later:
+                more = await load_page_relations(ctx, viewer_id, later)
+                bundle.visible |= visible_by(viewer_id, later, more)
+                relations.viewer.favourited |= more.viewer.favourited
+                relations.viewer.reblogged |= more.viewer.reblogged
+                relations.viewer.bookmarked |= more.viewer.bookmarked
+                relations.viewer.pinned |= more.viewer.pinned
+                relations.muted_conversations |= more.muted_conversations
         bundle.viewer = relations.viewer
         muted = relations.muted_conversations
-        later = [s for s in everything if s.id not in known]
-        if later:
-            more = await ctx.store.get_viewer_state(viewer_id, (s.id for s in later))
-            for mine, theirs in (
-                (bundle.viewer.favourited, more.favourited),
-                (bundle.viewer.reblogged, more.reblogged),
-                (bundle.viewer.bookmarked, more.bookmarked),
-                (bundle.viewer.pinned, more.pinned),
-            ):
-                mine |= theirs
-            muted = muted | await ctx.store.get_muted_conversations(
-                viewer_id, {s.conversation_id for s in later if s.conversation_id is not None}
-            )
         bundle.muted = {s.id for s in everything if s.conversation_id in muted}
-    elif viewer_id is not None:
-        bundle.viewer = await ctx.store.get_viewer_state(viewer_id, bundle.statuses)
-        muted = await ctx.store.get_muted_conversations(
-            viewer_id, {s.conversation_id for s in everything if s.conversation_id is not None}
-        )
-        bundle.muted = {s.id for s in everything if s.conversation_id in muted}
-    if loaded is None:
-        bundle.visible = await visible_ids(ctx, viewer_id, everything)
-    else:  # one visibility verdict per status and page
-        judged = loaded.visible
-        bundle.visible = {s.id for s in everything if s.id in known and s.id in judged}
-        unjudged = [s for s in everything if s.id not in known]
-        if unjudged:
-            bundle.visible |= await visible_ids(ctx, viewer_id, unjudged)
     bundle.polls = await ctx.store.get_polls_of_statuses(
         s.id for s in everything if s.reblog_of_id is None
     )
@@ -181,6 +177,18 @@ class Loaded:
     filters: ContextFilters | None = None
     # The viewer's relations to those statuses (None: an anonymous viewer).
     relations: PageRelations | None = None
+
+
+def visible_by(viewer_id: int, statuses: list[Status], relations: PageRelations) -> set[int]:
+    """`visibility.visible_among`, given the page's relations."""
+    return visible_among(
+        viewer_id,
+        statuses,
+        relations.shunning,
+        relations.suspended,
+        relations.following,
+        relations.mentioned,
+    )
 
 
 async def load_page_relations(
@@ -231,14 +239,7 @@ async def load_visible(
     else:
         relations = await load_page_relations(ctx, viewer_id, everything)
         shunning = relations.shunning
-        visible = visible_among(
-            viewer_id,
-            everything,
-            shunning,
-            relations.suspended,
-            relations.following,
-            relations.mentioned,
-        )
+        visible = visible_by(viewer_id, everything, relations)
     if screen:
         visible -= screened_ids(viewer_id, shunning, found.values(), originals)
     compiled = await context_filters(ctx, viewer_id, filter_context)
