@@ -107,6 +107,7 @@ async def load_bundle(
     }
     account_ids.update(extra_account_ids)
     bundle.accounts = await ctx.store.get_accounts(account_ids)
+    filters_version = None
     if viewer_id is None:
         if loaded is None:
             bundle.visible = await visible_ids(ctx, viewer_id, everything)
@@ -120,8 +121,11 @@ async def load_bundle(
         if loaded is None or relations is None:
             # Nothing judged before (one tweet, notifications, a post's reply): all the
             # viewer's relations to the page in one query.
-            relations = await load_page_relations(ctx, viewer_id, everything)
+            relations = await load_page_relations(
+                ctx, viewer_id, everything, filters_version=filter_context is not None
+            )
             bundle.visible = visible_by(viewer_id, everything, relations)
+            filters_version = relations.filters_version
         else:  # one visibility verdict per status and page; quotes found since are read
             bundle.visible = {s.id for s in everything if s.id in known and s.id in loaded.visible}
             later = [s for s in everything if s.id not in known]
@@ -150,7 +154,7 @@ async def load_bundle(
     bundle.emojis = await current_emojis(ctx)
     compiled = loaded.filters if loaded is not None else None
     if compiled is None and filter_context is not None:
-        compiled = await context_filters(ctx, viewer_id, filter_context)
+        compiled = await context_filters(ctx, viewer_id, filter_context, version=filters_version)
     if compiled is not None:
         bundle.filtered = match_statuses(
             compiled,
@@ -192,12 +196,13 @@ def visible_by(viewer_id: int, statuses: list[Status], relations: PageRelations)
 
 
 async def load_page_relations(
-    ctx: Context, viewer_id: int, statuses: Iterable[Status]
+    ctx: Context, viewer_id: int, statuses: Iterable[Status], *, filters_version: bool = False
 ) -> PageRelations:
     """Everything the viewer's relations decide about these statuses, in one query: who
     blocks or mutes whom, suspended authors, the follows and mentions that private and direct
     statuses need (`visibility`), and the viewer's likes, retweets, bookmarks, pins and muted
-    conversations (the serializer's flags)."""
+    conversations (the serializer's flags); with `filters_version`, the viewer's filters
+    version too (`filtering.account_filters`)."""
     statuses = list(statuses)
     restricted = restricted_among(viewer_id, statuses)
     wanted = RelationsWanted(
@@ -207,6 +212,7 @@ async def load_page_relations(
         restricted_ids=[s.id for s in restricted],
         status_ids=[s.id for s in statuses],
         conversation_ids={s.conversation_id for s in statuses if s.conversation_id is not None},
+        filters_version=filters_version,
     )
     return await ctx.store.get_page_relations(viewer_id, wanted, ctx.now())
 
@@ -237,12 +243,15 @@ async def load_visible(
         shunning = Shunning()
         visible = await visible_ids(ctx, viewer_id, everything, shunning=shunning)
     else:
-        relations = await load_page_relations(ctx, viewer_id, everything)
+        relations = await load_page_relations(
+            ctx, viewer_id, everything, filters_version=filter_context is not None
+        )
         shunning = relations.shunning
         visible = visible_by(viewer_id, everything, relations)
     if screen:
         visible -= screened_ids(viewer_id, shunning, found.values(), originals)
-    compiled = await context_filters(ctx, viewer_id, filter_context)
+    version = relations.filters_version if relations is not None else None
+    compiled = await context_filters(ctx, viewer_id, filter_context, version=version)
     if loaded is not None:
         loaded.viewer_id = viewer_id
         loaded.statuses.update(originals)

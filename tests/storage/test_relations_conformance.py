@@ -63,6 +63,9 @@ async def test_page_relations_match_the_reads_one_by_one(store: Store) -> None:
     assert found.viewer == await store.get_viewer_state(viewer.id, wanted.status_ids)
     assert (found.viewer.favourited, found.viewer.bookmarked) == ({public.id}, {private.id})
     assert found.muted_conversations == {public.conversation_id}
+    assert found.filters_version is None  # not asked
+    asked = await store.get_page_relations(viewer.id, RelationsWanted(filters_version=True), now())
+    assert asked.filters_version == await store.filters_version(viewer.id) == 0
 
 
 async def test_page_relations_of_nothing(store: Store) -> None:

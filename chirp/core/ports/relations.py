@@ -23,6 +23,7 @@ class RelationsWanted:
     restricted_ids: Collection[int] = ()  # private and direct tweets: do they mention the viewer
     status_ids: Collection[int] = ()  # the viewer's likes, retweets, bookmarks and pins
     conversation_ids: Collection[int] = ()  # muted by the viewer
+    filters_version: bool = False  # the viewer's (`FilterStore.filters_version`)
 
 
 @dataclass(slots=True)
@@ -33,6 +34,7 @@ class PageRelations:
     mentioned: set[int] = field(default_factory=set)
     viewer: ViewerState = field(default_factory=ViewerState)
     muted_conversations: set[int] = field(default_factory=set)
+    filters_version: int | None = None  # when asked: 0 before the viewer's first filter
 
 
 class PageRelationStore(Protocol):
@@ -41,5 +43,6 @@ class PageRelationStore(Protocol):
     ) -> PageRelations:
         """Everything `wanted` asks about the viewer in one round trip (mutes in force at
         `now`): the same answers as `get_shunning`, `get_moderations`, `get_relationships`,
-        `get_mentioned_status_ids`, `get_viewer_state` and `get_muted_conversations`."""
+        `get_mentioned_status_ids`, `get_viewer_state`, `get_muted_conversations` and
+        `filters_version`."""
         ...

@@ -35,4 +35,6 @@ class MongoPageRelations(MongoBase):
             found.muted_conversations = await store.get_muted_conversations(
                 viewer_id, wanted.conversation_ids
             )
+        if wanted.filters_version:
+            found.filters_version = await store.filters_version(viewer_id)
         return found

@@ -10,7 +10,8 @@ from chirp.core.ports.relations import PageRelations, RelationsWanted
 from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.blocks import at
 
-# (kind, SQL with ?1 the viewer, ?2 `now` and {ids} the branch's values)
+# Per set of `RelationsWanted`, its branches: ?1 is the viewer, {ids} the set's values and
+# {now} the number of `now`'s parameter.
 _BRANCHES = {
     "others": (
         "SELECT 'blocking', target_account_id, 0 FROM account_blocks"
@@ -19,7 +20,7 @@ _BRANCHES = {
         " WHERE target_account_id = ?1 AND account_id IN ({ids})",
         "SELECT 'muting', target_account_id, notifications FROM account_mutes"
         " WHERE account_id = ?1 AND target_account_id IN ({ids})"
-        " AND (expires_at IS NULL OR expires_at > ?2)",
+        " AND (expires_at IS NULL OR expires_at > ?{now})",
     ),
     "authors": (
         "SELECT 'suspended', account_id, 0 FROM account_moderation"
@@ -52,7 +53,7 @@ class SqlitePageRelations(SqliteBase):
         self, viewer_id: int, wanted: RelationsWanted, now: datetime
     ) -> PageRelations:
         branches: list[str] = []
-        params: list[Any] = [viewer_id, at(now)]
+        params: list[Any] = [viewer_id]
         for name, sqls in _BRANCHES.items():
             ids: Collection[int] = list(dict.fromkeys(getattr(wanted, name)))
             if not ids:
@@ -60,8 +61,14 @@ class SqlitePageRelations(SqliteBase):
             first = len(params) + 1
             marks = ",".join(f"?{n}" for n in range(first, first + len(ids)))
             params.extend(ids)
-            branches.extend(sql.format(ids=marks) for sql in sqls)
-        found = PageRelations()
+            if name == "others":
+                params.append(at(now))
+            branches.extend(sql.format(ids=marks, now=len(params)) for sql in sqls)
+        if wanted.filters_version:
+            branches.append(
+                "SELECT 'filters', version, 0 FROM filter_versions WHERE account_id = ?1"
+            )
+        found = PageRelations(filters_version=0 if wanted.filters_version else None)
         if not branches:
             return found
         rows = await self.db.fetchall_now(" UNION ALL ".join(branches), params)
@@ -80,6 +87,9 @@ class SqlitePageRelations(SqliteBase):
             "conversation": found.muted_conversations,
         }
         for kind, other, notifications in rows:
+            if kind == "filters":
+                found.filters_version = int(other)
+                continue
             into[kind].add(other)
             if kind == "muting" and notifications:
                 shunning.muting_notifications.add(other)
