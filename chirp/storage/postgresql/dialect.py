@@ -12,6 +12,8 @@ statements is small and mechanical, and is rewritten here once per distinct stat
 - SQLite's two-argument `max`/`min` -> `GREATEST`/`LEAST`; `max` of a comparison -> of 0/1;
   `group_concat` -> `string_agg`; `printf('%020d', x)` -> `lpad`;
 - a subquery in FROM gets the alias PostgreSQL requires; `WHERE 1` -> `WHERE TRUE`;
+- `x IN (?, ?, ...)` -> `x = ANY(%s)` with the values as one array (`NOT IN` -> `<> ALL`): one
+  prepared statement per query whatever its batch's size;
 - the FTS5 index's upkeep (`status_search`) has no statement here: the generated `search`
   column keeps itself (`None`: nothing to run).
 
