@@ -8,7 +8,7 @@ import pytest
 
 from chirp.core.models import Account, ChatMessage, LiveStream, Notification, Page, StreamKey
 from chirp.core.ports.errors import MissingRecord
-from chirp.core.ports.live import ChatBanned, ChatRateLimited
+from chirp.core.ports.live_chat import ChatBanned, ChatRateLimited
 from chirp.storage import Store
 from tests.storage.factories import event, follow, ids, make_account, now
 
