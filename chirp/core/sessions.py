@@ -10,7 +10,7 @@ from datetime import datetime
 from chirp.core.context import Context
 from chirp.core.errors import NotFound
 from chirp.core.models import App, Principal, Token
-from chirp.core.oauth import announce_revoked
+from chirp.core.revocation import announce_revoked
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +56,6 @@ async def revoke_session(ctx: Context, principal: Principal, id: str) -> None:
     for token, _ in await ctx.store.list_account_tokens(principal.account.id):
         if session_id(token) == id:
             await ctx.store.revoke_token(token.id, ctx.now())
-            await announce_revoked(ctx, token.id)
+            await announce_revoked(ctx, [token.id])
             return
     raise NotFound("Record not found")
