@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import tempfile
 from collections.abc import AsyncIterable, AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -33,6 +34,7 @@ from chirp.core.ports.blobs import (
     DEFAULT_CACHE_CONTROL,
     BlobInfo,
     BlobNotFound,
+    UrlSigner,
     check_key,
 )
 
@@ -54,6 +56,7 @@ class GcsBlobStore:
         prefix: str = "",
         base_url: str = "",
         signing_credentials: Credentials | None = None,
+        signing_key: str = "",
         resumable_threshold: int = RESUMABLE_THRESHOLD,
         chunk_size: int = RESUMABLE_CHUNK,
     ) -> None:
@@ -64,6 +67,11 @@ class GcsBlobStore:
         self._endpoint = emulator or "https://storage.googleapis.com"
         self.base_url = (base_url or f"{self._endpoint}/{bucket}").rstrip("/")
         self._signer = signing_credentials
+        # Chirp's own signatures (live playlists); V4 URLs are signed by `signing_credentials`.
+        # Without CHIRP_MEDIA_SIGNING_KEY, a key per process: one node only (the bucket, maybe
+        # public behind a CDN, is no place for a secret).
+        secret = signing_key.encode() if signing_key else secrets.token_bytes(32)
+        self.signer = UrlSigner(lambda: secret)
         self.resumable_threshold = resumable_threshold
         self.chunk_size = chunk_size
 
