@@ -26,7 +26,7 @@ from chirp.core.models import (
 )
 from chirp.core.ports.moderation import AdminAccountFilter
 from chirp.core.reports import check_category
-from chirp.core.revocation import announce_revoked
+from chirp.core.revocation import close_streams_of, tokens_revoked
 
 ACTIONS = ("none", "sensitive", "disable", "silence", "suspend")
 ADMIN_STATUSES = ("active", "pending", "disabled", "silenced", "suspended")
@@ -236,9 +236,12 @@ async def revoke_sessions(ctx: Context, account_id: int, *, revoke: bool = True)
     """Close the account's streams on every node (`token.revoked`), and with `revoke` its
     tokens too (refused by REST at once: every request reads its token from the store)."""
     token_ids = await ctx.store.live_token_ids(account_id)
-    if revoke:
-        await ctx.store.revoke_account_tokens(account_id, ctx.now())
-    await announce_revoked(ctx, token_ids)
+    if not revoke:
+        await close_streams_of(ctx, token_ids)
+    else:  # every unrevoked token, even one issued since the read: only those read had streams
+        event = tokens_revoked(ctx, token_ids) if token_ids else None
+        await ctx.store.revoke_account_tokens(account_id, ctx.now(), event=event)
+        ctx.wake_dispatcher()
     return len(token_ids)
 
 
