@@ -36,6 +36,7 @@ from chirp.core.ports.blobs import (
     BlobNotFound,
     UrlSigner,
     check_key,
+    origin_of,
 )
 
 RESUMABLE_THRESHOLD = 8 * 1024 * 1024
@@ -213,6 +214,10 @@ class GcsBlobStore:
 
     def public_url(self, key: str) -> str:
         return f"{self.base_url}/{quote(self._name(key))}"
+
+    def url_origins(self) -> list[str]:
+        """Public URLs at the CDN (or the bucket); V4-signed ones at the storage endpoint."""
+        return list(dict.fromkeys([origin_of(self.base_url), origin_of(self._endpoint)]))
 
     async def signed_url(self, key: str, *, ttl_seconds: int) -> str:
         blob = self._blob(key)

@@ -30,6 +30,7 @@ from chirp.core.ports.blobs import (
     BlobNotFound,
     UrlSigner,
     check_key,
+    origin_of,
 )
 
 
@@ -233,6 +234,9 @@ class LocalBlobStore:
 
     def public_url(self, key: str) -> str:
         return f"{self.base_url}/{quote(check_key(key))}"
+
+    def url_origins(self) -> list[str]:
+        return [origin_of(self.base_url)]
 
     async def signed_url(self, key: str, *, ttl_seconds: int) -> str:
         # In a thread: the first signature may read (or make) the key file.

@@ -17,13 +17,12 @@ Every signature and the hidden folder's name come from the blob store's signer
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 from chirp.config import Settings
-from chirp.core.ports.blobs import BlobStore
+from chirp.core.ports.blobs import BlobStore, origin_of
 from chirp.video import previews
 from chirp.video.relay import stream_prefix
 
@@ -103,18 +102,9 @@ class HlsPlayback:
 
 def playback_origins(blobs: BlobStore, settings: Settings) -> list[str]:
     """Every origin a player fetches playlists and segments from: Chirp itself (signed
-    playlists, local media), the blob store's public base (the CDN), and for GCS the host of
-    V4-signed URLs. The watch page's Content-Security-Policy allows exactly these."""
-
-    def origin(url: str) -> str:
-        parts = urlsplit(url)
-        return f"{parts.scheme}://{parts.netloc}"
-
-    origins = [origin(settings.base_url), origin(blobs.public_url(master_key(0)))]
-    if settings.media_store.startswith("gs://"):
-        emulator = os.environ.get("STORAGE_EMULATOR_HOST", "")
-        origins.append(origin(emulator) if emulator else "https://storage.googleapis.com")
-    return list(dict.fromkeys(origins))
+    playlists, local media) and the blob store's (its public base, the CDN, and where its
+    signed URLs point). The watch page's Content-Security-Policy allows exactly these."""
+    return list(dict.fromkeys([origin_of(settings.base_url), *blobs.url_origins()]))
 
 
 def verify_playback(blobs: BlobStore, stream_id: int, expires: str, signature: str) -> bool:

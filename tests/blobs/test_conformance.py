@@ -224,3 +224,14 @@ async def test_the_signer_signs_what_chirp_serves_with_one_rule(blobs: BlobStore
         signed = await blobs.signed_url("media/7/a.webp", ttl_seconds=600)
         blob = parse_qs(urlsplit(signed).query)
         assert blobs.signer.verify("media/7/a.webp", blob["expires"][0], blob["signature"][0])
+
+
+async def test_url_origins_cover_every_url_it_hands_out(blobs: BlobStore) -> None:
+    """Pages allow these origins in their Content-Security-Policy: a URL outside them would not
+    load in the watch page or the web app."""
+    origins = blobs.url_origins()
+    public = blobs.public_url("live/1/master.m3u8")
+    signed = await blobs.signed_url("live/1/master.m3u8", ttl_seconds=60)
+    for url in (public, signed):
+        parts = urlsplit(url)
+        assert f"{parts.scheme}://{parts.netloc}" in origins, url

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol, runtime_checkable
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 # For keys whose name contains a digest of their bytes: they never change, so caches keep them.
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -40,6 +40,12 @@ class InvalidKey(ValueError):
 
 class BlobNotFound(LookupError):
     """No object under this key."""
+
+
+def origin_of(url: str) -> str:
+    """`scheme://host[:port]` of a URL."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def check_key(key: str) -> str:
@@ -138,6 +144,11 @@ class BlobStore(Protocol):
     async def signed_url(self, key: str, *, ttl_seconds: int) -> str:
         """A URL that works for `ttl_seconds` without other credentials (V4 signature on GCS,
         `signer` on local disk), for buckets that are not public."""
+        ...
+
+    def url_origins(self) -> list[str]:
+        """Every origin (`scheme://host[:port]`) its public and signed URLs point at: what a
+        page's Content-Security-Policy must allow for media and live video."""
         ...
 
     # Signs what Chirp serves for this store (its own blob URLs, live playlists); its secret is
