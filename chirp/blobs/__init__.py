@@ -37,6 +37,7 @@ def open_blobs(settings: Settings) -> BlobStore:
             parts.netloc,
             prefix=parts.path.strip("/"),
             base_url=settings.media_base_url,
+            signing_key=settings.media_signing_key,
         )
     raise ValueError(f"unsupported media store URL: {url.split(':', 1)[0]}://")
 

@@ -357,7 +357,7 @@ async def _live_relay(app: web.Application) -> AsyncIterator[None]:
             window_segments=settings.live_window_segments,
             ladder=parse_ladder(settings.live_ladder),
             passthrough=settings.live_passthrough,
-            private_prefix=functools.partial(playback.private_prefix, settings),
+            private_prefix=functools.partial(playback.private_prefix, blobs),
             part_seconds=settings.live_part_seconds if origin is not None else 0.0,
         ),
         origin,

@@ -16,7 +16,7 @@ import orjson
 import websockets
 
 from tests.e2e.process import ChirpProcess, free_port, register
-from tests.e2e.test_live_streaming import _headers, _next, _send
+from tests.e2e.test_live_video import _headers, _next, _send
 from tests.redis_server import redis_server
 from tests.video import hls_checker
 from tests.video.publisher import publish
