@@ -69,8 +69,9 @@ class GcsBlobStore:
         self.base_url = (base_url or f"{self._endpoint}/{bucket}").rstrip("/")
         self._signer = signing_credentials
         # Chirp's own signatures (live playlists); V4 URLs are signed by `signing_credentials`.
-        # Without CHIRP_MEDIA_SIGNING_KEY, a key per process: one node only (the bucket, maybe
-        # public behind a CDN, is no place for a secret).
+        # A server passes the instance's key (`chirp.blobs.signing_key`); without one (tools,
+        # benchmarks), a key per process: the bucket, maybe public behind a CDN, is no place
+        # for a secret.
         secret = signing_key.encode() if signing_key else secrets.token_bytes(32)
         self.signer = UrlSigner(lambda: secret)
         self.resumable_threshold = resumable_threshold
