@@ -13,7 +13,7 @@ from tests.helpers import make_settings
 async def test_without_a_setting_every_node_signs_with_the_key_kept_in_the_store(
     tmp_path: Path,
 ) -> None:
-    store = await open_store(f"sqlite://{tmp_path / 'chirp.db'}")
+    store = await open_store(f"sqlite:///{tmp_path / 'chirp.db'}")
     try:
         settings = make_settings(media_store=f"file://{tmp_path / 'media'}")
         first = await signing_key(settings, store)
