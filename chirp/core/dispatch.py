@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from chirp.core.audience import Audience, Reads
 from chirp.core.context import Context
 from chirp.core.ids import id_time
 from chirp.core.models import Account, Conversation, Event, Notification, Status, UserList
@@ -38,11 +39,11 @@ class Batch:
 
     # Home feed owner -> entries the batch added to the feed (for the trimming).
     added_to_feeds: dict[int, int] = field(default_factory=dict)
-    # Tweets to fan out together when the batch ends, then the home feeds each one reached.
+    # Tweets to fan out together when the batch ends.
     fan_outs: list[FanOut] = field(default_factory=list)
-    delivered: dict[int, list[int]] = field(default_factory=dict)
-    # Per tweet fanned out, the lists whose timelines it went into (`FanOut.list_ids`).
-    listed: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    # Who each new or edited tweet of the batch reaches (`core.audience`), by tweet: the
+    # fan-out, the notifications and the realtime push all go by it.
+    audiences: dict[int, Audience] = field(default_factory=dict)
     # Notifications created and events to push, for the realtime push when the batch ends.
     notifications: list[Notification] = field(default_factory=list)
     pushes: list[Event] = field(default_factory=list)
@@ -58,6 +59,21 @@ class Batch:
     _accounts: dict[int, Account | None] = field(default_factory=dict)
     _tag_followers: dict[str, list[int]] = field(default_factory=dict)  # by `tag_key`
     _member_lists: dict[int, list[UserList]] = field(default_factory=dict)
+    _followers: dict[int, list[int]] = field(default_factory=dict)
+
+    def reads(self, ctx: Context) -> Reads:
+        """The audience rule's reads, each made once for the batch."""
+        return Reads(
+            lambda account_id: self.follower_ids(ctx, account_id),
+            lambda names: self.tag_followers(ctx, names),
+            lambda accounts: self.member_lists(ctx, accounts),
+        )
+
+    async def follower_ids(self, ctx: Context, account_id: int) -> list[int]:
+        """An account's followers, read once for the batch (one author's tweets of a burst)."""
+        if account_id not in self._followers:
+            self._followers[account_id] = await ctx.store.follower_ids(account_id)
+        return self._followers[account_id]
 
     async def status(self, ctx: Context, status_id: int) -> Status | None:
         """A tweet, read with those of every other event of the batch."""

@@ -42,6 +42,7 @@ from typing import cast
 
 from chirp.core import (
     account_deletion,
+    audience,
     direct_conversations,
     feeds,
     follow_requests,
@@ -53,62 +54,56 @@ from chirp.core import (
 )
 from chirp.core.context import Context
 from chirp.core.dispatch import Batch, BatchDone, Step
-from chirp.core.models import Event, Page
+from chirp.core.models import Event
 
 
 def _id(event: Event, key: str) -> int:
     return cast(int, event.payload[key])
 
 
-async def fan_out(ctx: Context, event: Event, batch: Batch) -> None:
-    """Planned per tweet, done for the whole batch by `fan_out_batch`."""
+async def reach(ctx: Context, event: Event, batch: Batch) -> None:
+    """Who a new tweet reaches (`core.audience`, kept on the batch for the notifications and
+    the push); its fan-out is planned here and done for the whole batch by `fan_out_batch`."""
     status = await batch.status(ctx, _id(event, "status_id"))
     if status is None:
         return
-    author = await batch.account(ctx, status.account_id)
-    plan = await feeds.plan_fan_out(
-        ctx,
-        status,
-        author,
-        tag_followers=lambda names: batch.tag_followers(ctx, names),
-        member_lists=lambda accounts: batch.member_lists(ctx, accounts),
-    )
-    if plan is not None:
-        batch.fan_outs.append(plan)
+    reached = await audience.audience(ctx, status, reads=batch.reads(ctx))
+    batch.audiences[status.id] = reached
+    if reached.feed_ids or reached.list_ids:
+        batch.fan_outs.append(feeds.fan_out_of(status, reached))
+
+
+async def reach_after_edit(ctx: Context, event: Event, batch: Batch) -> None:
+    """Who an edited tweet reaches: where it went, and the accounts it newly mentions."""
+    status = await batch.status(ctx, _id(event, "status_id"))
+    if status is not None:
+        batch.audiences[status.id] = await audience.audience(
+            ctx,
+            status,
+            new_mentions=cast(list[int], event.payload.get("new_mentions") or []),
+            reads=batch.reads(ctx),
+        )
 
 
 async def fan_out_batch(ctx: Context, batch: Batch) -> None:
     plans = batch.fan_outs
     reached = await feeds.fan_out_statuses(ctx, plans)
     batch.fan_outs = []
-    listed = {plan.status.id: plan.list_ids for plan in plans if plan.list_ids}
-    batch.listed.update(listed)
+    listed = {i for plan in plans for i in plan.list_ids}
     if listed:
-        await feeds.trim_lists(ctx, {i for ids in listed.values() for i in ids})
-    batch.delivered.update(reached)
+        await feeds.trim_lists(ctx, listed)
     added = batch.added_to_feeds
     for owners in reached.values():
         for owner in owners:
             added[owner] = added.get(owner, 0) + 1
 
 
-async def notify_new_status(ctx: Context, event: Event, batch: Batch) -> None:
+async def notify_audience(ctx: Context, event: Event, batch: Batch) -> None:
+    """The notifications of a new or edited tweet (`Audience.notices`)."""
     status = await batch.status(ctx, _id(event, "status_id"))
-    if status is not None:
-        batch.notifications += await notifications.notify_new_status(ctx, status)
-
-
-async def notify_edit(ctx: Context, event: Event, batch: Batch) -> None:
-    status = await batch.status(ctx, _id(event, "status_id"))
-    if status is None:
-        return
-    batch.notifications += await notifications.notify_mentions(
-        ctx, status, cast(list[int], event.payload.get("new_mentions") or [])
-    )
-    rebloggers = await ctx.store.list_reblogged_by(status.id, Page(limit=1000))
-    for _, account_id in rebloggers:
-        batch.notifications += await notifications.notify(
-            ctx, account_id, "update", status.account_id, status.id
+    if status is not None and (reached := batch.audiences.get(status.id)) is not None:
+        batch.notifications += await notifications.notify_audience(
+            ctx, status.account_id, reached.notices
         )
 
 
@@ -230,8 +225,13 @@ async def publish_scheduled(ctx: Context, event: Event, batch: Batch) -> None:
 
 def default_steps() -> dict[str, list[Step]]:
     return {
-        "status.created": [fan_out, notify_new_status, join_conversations, fetch_link_card],
-        "status.updated": [notify_edit, join_conversations_after_edit, fetch_link_card],
+        "status.created": [reach, notify_audience, join_conversations, fetch_link_card],
+        "status.updated": [
+            reach_after_edit,
+            notify_audience,
+            join_conversations_after_edit,
+            fetch_link_card,
+        ],
         "status.deleted": [withdraw_reblog, remove_poll, leave_lists_and_conversations],
         "favourite.created": [notify_favourite],
         "favourite.removed": [withdraw_favourite],

@@ -213,9 +213,7 @@ async def post_tweet(
     except MissingRecord as gone:
         await _drop_poll(ctx, draft, status_id)
         raise NotFound("Record not found") from gone
-    ctx.wake_dispatcher()
-    if ctx.tweet_push is not None:
-        ctx.tweet_push.posted(status)
+    ctx.wake_dispatcher()  # its push, fan-out and notifications follow from the event
     return status
 
 
@@ -318,6 +316,7 @@ async def remove_status(ctx: Context, status: Status) -> list[Status]:
             "reblog_of_id": status.reblog_of_id,
             "visibility": status.visibility,
             # Who saw it, for the realtime `delete` (the row is gone when that is sent).
+            "in_reply_to_account_id": status.in_reply_to_account_id,
             "mention_ids": list(status.mention_ids),
             "tags": ",".join(status.tags),
         },

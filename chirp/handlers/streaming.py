@@ -36,7 +36,7 @@ from chirp.core.secrets import digest
 from chirp.handlers.common import bearer_token, ctx, parse_id
 from chirp.handlers.openapi import WEBSOCKET, documented
 from chirp.realtime.hub import Format, Hub, Viewer
-from chirp.realtime.push import dumps
+from chirp.realtime.publish import dumps
 from chirp.realtime.subscriptions import StreamRequest, companions, resolve_stream
 from chirp.server.client_ip import client_ip, parse_networks
 from chirp.server.keys import HUB, SETTINGS, STREAM_SLOTS

@@ -18,7 +18,7 @@ from chirp.core.context import Context
 from chirp.core.dispatch import Batch, Step
 from chirp.core.models import Event
 from chirp.core.ports.bus import EventBus
-from chirp.realtime.push import dumps, publish_surely
+from chirp.realtime.publish import dumps, publish_surely
 from chirp.serializers.announcements import announcement_json
 
 

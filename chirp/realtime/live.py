@@ -33,7 +33,7 @@ from chirp.core.models import ChatMessage, Event
 from chirp.core.ports.bus import EventBus
 from chirp.core.ports.video import LiveHooks, PublishGrant
 from chirp.realtime.hub import Format, Hub
-from chirp.realtime.push import dumps, publish_best_effort, publish_surely
+from chirp.realtime.publish import dumps, publish_best_effort, publish_surely
 from chirp.realtime.subscriptions import StreamRequest
 from chirp.serializers.live import LiveSerializer
 from chirp.video.playback import blob_prefix

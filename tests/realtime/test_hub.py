@@ -115,7 +115,7 @@ async def test_a_reset_from_the_bus_reaches_every_subscription_of_its_topics_wha
 
 
 async def test_an_event_published_again_under_its_once_key_is_not_delivered_twice() -> None:
-    """Redis restarted empty between a tweet's two pushes (the post path's, the outbox's): the
+    """Redis restarted empty between a tweet's two pushes (a batch the outbox ran again): the
     bus forgot the key and lets the second copy out at another position; sockets that had the
     first do not get it again, sockets that came later do."""
     bus = open_bus("memory://", history=100, per_topic=10)

@@ -11,9 +11,18 @@ import pytest
 
 from chirp.core.models import Account, Credentials, Notification, Page, StatusEdit
 from chirp.core.ports.errors import MissingRecord
-from chirp.core.ports.timelines import AccountFilter, FanOut
+from chirp.core.ports.timelines import AccountFilter
 from chirp.storage import Store, UniqueViolation
-from tests.storage.factories import event, follow, ids, make_account, now, post
+from tests.storage.factories import (
+    event,
+    fan_out,
+    follow,
+    ids,
+    make_account,
+    now,
+    planned,
+    post,
+)
 
 
 async def test_status_round_trip_with_entities(store: Store) -> None:
@@ -144,7 +153,7 @@ async def test_delete_removes_retweets_and_fixes_every_counter(store: Store) -> 
     await store.add_favourite(ids.next_id(), bob.id, status.id, event=event())
     await store.add_bookmark(ids.next_id(), bob.id, status.id)
     await follow(store, bob, alice)
-    await store.fan_out(status, to_followers=True)
+    await fan_out(store, status)
     await store.add_notifications(
         [Notification(ids.next_id(), alice.id, "favourite", bob.id, now(), status.id)]
     )
@@ -292,19 +301,20 @@ async def test_fan_out_rules(store: Store) -> None:
     await follow(store, f2, author)
     await follow(store, f1, other)
     tweet = await post(store, author)
-    assert sorted(await store.fan_out(tweet, to_followers=True)) == sorted([f1.id, f2.id])
-    assert await store.fan_out(tweet, to_followers=True) == []  # idempotent
+    assert sorted(await fan_out(store, tweet)) == sorted([f1.id, f2.id])
+    assert await fan_out(store, tweet) == []  # idempotent
     other_tweet = await post(store, other)
     reply = await post(store, author, reply_to=other_tweet)
     # Only followers who also follow the replied-to account get the reply.
-    assert await store.fan_out(reply, to_followers=True) == [f1.id]
-    retweet = await post(store, author, reblog_of=other_tweet)
-    assert await store.fan_out(retweet, to_followers=True, original_author_id=f2.id) == [f1.id]
+    assert await fan_out(store, reply) == [f1.id]
+    # A retweet skips the original's author.
+    retweet = await post(store, author, reblog_of=await post(store, f2))
+    assert await fan_out(store, retweet) == [f1.id]
     direct = await post(store, author, visibility="direct", mentions=(other.id,))
-    assert await store.fan_out(direct, owner_ids=[other.id], to_followers=False) == [other.id]
+    assert await store.fan_out(direct, owner_ids=[other.id]) == [other.id]
     gone = await post(store, author)
     await store.delete_status(gone.id, event=event())
-    assert await store.fan_out(gone, to_followers=True) == []
+    assert await fan_out(store, gone) == []
 
 
 async def test_feeds_are_trimmed_to_the_cap(store: Store) -> None:
@@ -312,7 +322,7 @@ async def test_feeds_are_trimmed_to_the_cap(store: Store) -> None:
     await follow(store, reader, author)
     tweets = [await post(store, author, f"t{i}") for i in range(12)]
     for tweet in tweets:
-        await store.fan_out(tweet, to_followers=True)
+        await fan_out(store, tweet)
     assert await store.trim_home_feeds([reader.id], 5, slack=7) == 0  # within the slack
     assert await store.trim_home_feeds([reader.id], 5, slack=6) == 7
     assert await store.trim_home_feeds([reader.id], 5) == 0
@@ -327,7 +337,7 @@ async def test_home_merges_own_and_pulled_tweets(store: Store) -> None:
     await follow(store, me, celebrity)
     mine = await post(store, me, "mine")
     theirs = await post(store, friend, "friend")
-    await store.fan_out(theirs, to_followers=True)
+    await fan_out(store, theirs)
     famous = await post(store, celebrity, "famous")
     await post(store, celebrity, "direct", visibility="direct", mentions=(stranger.id,))
     await post(store, stranger, "unrelated")
@@ -550,15 +560,15 @@ async def test_fan_out_many_in_one_go(store: Store) -> None:
     direct = await post(store, author, visibility="direct", mentions=(friend.id,))
     reached = await store.fan_out_many(
         [
-            FanOut(first),
-            FanOut(second),
-            FanOut(direct, owner_ids=(friend.id,), to_followers=False),
+            await planned(store, first),
+            await planned(store, second),
+            await planned(store, direct),
         ]
     )
     assert sorted(reached[first.id]) == sorted(reached[second.id]) == sorted([f1.id, f2.id])
     assert reached[direct.id] == [friend.id]
     assert await store.home_timeline(f1.id, Page(), pull_account_ids=[]) == [second.id, first.id]
-    assert await store.fan_out_many([FanOut(first)]) == {first.id: []}  # idempotent
+    assert await store.fan_out_many([await planned(store, first)]) == {first.id: []}  # idempotent
     assert await store.fan_out_many([]) == {}
 
 
@@ -571,9 +581,9 @@ async def test_a_deleted_tweet_leaves_every_feed_it_reached(store: Store) -> Non
     tweet = await post(store, author)
     retweet = await post(store, retweeter, reblog_of=tweet)
     direct = await post(store, author, visibility="direct", mentions=(mentioned.id,))
-    await store.fan_out(tweet, to_followers=True)
-    await store.fan_out(retweet, to_followers=True, original_author_id=author.id)
-    await store.fan_out(direct, owner_ids=[mentioned.id], to_followers=False)
+    await fan_out(store, tweet)
+    await fan_out(store, retweet)
+    await store.fan_out(direct, owner_ids=[mentioned.id])
     feed = lambda owner: store.home_timeline(owner.id, Page(), pull_account_ids=())  # noqa: E731
     assert await feed(followers[0]) == [retweet.id, tweet.id]
     assert await feed(mentioned) == [direct.id]

@@ -67,29 +67,8 @@ class MongoTimelines(MongoBase, FanOutOne):
         if await self.db.statuses.find_one({"_id": status.id}, {"_id": 1}) is None:
             return []
         await write_list_entries(self.db, request)
-        owners: list[int] = []
-        if request.to_followers:
-            query: Doc = {"target_account_id": status.account_id}
-            if status.reblog_of_id is not None:
-                query["show_reblogs"] = True
-                query["account_id"] = {"$ne": request.original_author_id or 0}
-            followers = [
-                doc["account_id"]
-                for doc in await self.db.follows.find(query, {"account_id": 1}).to_list(None)
-            ]
-            replied_to = status.in_reply_to_account_id
-            if replied_to not in (None, status.account_id) and followers:
-                also = await self.db.follows.find(
-                    {"_id": {"$in": [edge(f, replied_to) for f in followers]}},
-                    {"account_id": 1},
-                ).to_list(None)
-                keep = {doc["account_id"] for doc in also} | {replied_to}
-                followers = [f for f in followers if f in keep]
-            skip = request.skip_owner_ids
-            owners += [f for f in followers if f not in skip] if skip else followers
-        owners += request.owner_ids
         return await self._insert_entries(
-            unique_ids(owners), status.id, status.account_id, status.reblog_of_id
+            unique_ids(request.owner_ids), status.id, status.account_id, status.reblog_of_id
         )
 
     async def _insert_entries(
