@@ -22,14 +22,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import cast
 
 import orjson
 
 from chirp.core import live, topics
 from chirp.core.context import Context
-from chirp.core.dispatch import Batch, Step
-from chirp.core.models import ChatMessage, Event
+from chirp.core.dispatch import Batch
+from chirp.core.events import StreamEnded, StreamLive
+from chirp.core.models import ChatMessage
 from chirp.core.ports.bus import EventBus
 from chirp.core.ports.video import LiveHooks, PublishGrant
 from chirp.realtime.hub import Format, Hub
@@ -130,27 +130,24 @@ class LiveRealtime:
 
     # -- going live and ending (dispatcher steps) --------------------------------------------
 
-    def steps(self) -> dict[str, list[Step]]:
-        return {"stream.live": [self.went_live], "stream.ended": [self.stop_relay, self.ended]}
+    async def went_live(self, ctx: Context, event: StreamLive, batch: Batch) -> None:
+        await self._announce(event.stream_id, "stream.live", watchers=False)
 
-    async def went_live(self, ctx: Context, event: Event, batch: Batch) -> None:
-        await self._announce(cast(int, event.payload["stream_id"]), "stream.live", watchers=False)
-
-    async def stop_relay(self, ctx: Context, event: Event, batch: Batch) -> None:
+    async def stop_relay(self, ctx: Context, event: StreamEnded, batch: Batch) -> None:
         """Ended through the API (or its relay's lease ran out): the node relaying it, if any,
         drops the publisher and writes the replay."""
-        stream_id = cast(int, event.payload["stream_id"])
+        stream_id = event.stream_id
         await publish_surely(self.bus, [topics.live(stream_id)], RELAY_STOP, str(stream_id))
 
-    async def ended(self, ctx: Context, event: Event, batch: Batch) -> None:
+    async def ended(self, ctx: Context, event: StreamEnded, batch: Batch) -> None:
         """Announced once the replay is complete, so a player told "ended" finds EXT-X-ENDLIST;
         the wait runs beside the dispatcher, never holding up other events."""
-        stream_id = cast(int, event.payload["stream_id"])
+        stream_id = event.stream_id
         blobs = self.ctx.blobs
         stream = await self.ctx.store.get_live_stream(stream_id)
         private = stream is not None and stream.visibility != "public"
         prefix = blob_prefix(self.ctx.settings, stream_id, private=private)
-        relay_gone = bool(event.payload.get("relay_gone"))
+        relay_gone = event.relay_gone
         if blobs is None or relay_gone or not await replay_pending(blobs, prefix):
             await self._announce(stream_id, "stream.ended", watchers=True)
             return

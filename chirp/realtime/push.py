@@ -24,33 +24,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from typing import cast
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from chirp.core import topics
 from chirp.core.audience import Audience, TweetRef, audience
 from chirp.core.context import Context
-from chirp.core.dispatch import Batch, Step
-from chirp.core.models import Conversation, Event, Notification
+from chirp.core.dispatch import Batch
+from chirp.core.events import (
+    DomainEvent,
+    FavouriteCreated,
+    FavouriteRemoved,
+    PollVoted,
+    StatusCreated,
+    StatusDeleted,
+    StatusUpdated,
+)
+from chirp.core.models import Conversation, Notification
 from chirp.core.ports.bus import EventBus
 from chirp.realtime.publish import publish_best_effort, publish_surely
 from chirp.realtime.render import Renderer
 
 log = logging.getLogger(__name__)
-
-
-def deleted_tweet(payload: Mapping[str, object]) -> TweetRef:
-    """The deleted tweet a `status.deleted` event describes."""
-    tags = str(payload.get("tags") or "")
-    return TweetRef(
-        id=cast(int, payload["status_id"]),
-        account_id=cast(int, payload["account_id"]),
-        visibility=str(payload.get("visibility") or "public"),
-        reblog_of_id=cast("int | None", payload.get("reblog_of_id")),
-        in_reply_to_account_id=cast("int | None", payload.get("in_reply_to_account_id")),
-        mention_ids=tuple(cast(list[int], payload.get("mention_ids") or [])),
-        tags=tuple(t for t in tags.split(",") if t),
-    )
 
 
 class Pusher:
@@ -65,23 +60,20 @@ class Pusher:
         self._flusher: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[None]] = set()  # held until done
 
-    def steps(self) -> dict[str, list[Step]]:
-        """Each event is queued on the batch and pushed by `flush`, after the batch's fan-out
-        and notifications."""
-        return {kind: [self.defer] for kind in self._handlers}
-
     @property
-    def _handlers(self) -> dict[str, Callable[[Event, Batch], Awaitable[None]]]:
+    def _handlers(self) -> dict[str, Callable[[Any, Batch], Awaitable[None]]]:
         return {
-            "status.created": self.status_created,
-            "status.updated": self.status_updated,
-            "status.deleted": self.status_deleted,
-            "favourite.created": self.engagement_changed,
-            "favourite.removed": self.engagement_changed,
-            "poll.voted": self.engagement_changed,
+            StatusCreated.KIND: self.status_created,
+            StatusUpdated.KIND: self.status_updated,
+            StatusDeleted.KIND: self.status_deleted,
+            FavouriteCreated.KIND: self.engagement_changed,
+            FavouriteRemoved.KIND: self.engagement_changed,
+            PollVoted.KIND: self.engagement_changed,
         }
 
-    async def defer(self, ctx: Context, event: Event, batch: Batch) -> None:
+    async def defer(self, ctx: Context, event: DomainEvent, batch: Batch) -> None:
+        """The step (`side_effects.Pushes.tweets`): queued on the batch and pushed by `flush`,
+        after the batch's fan-out and notifications."""
         batch.pushes.append(event)
 
     async def flush(self, ctx: Context, batch: Batch) -> None:
@@ -89,7 +81,7 @@ class Pusher:
         handlers = self._handlers
         pending, batch.pushes = batch.pushes, []
         for event in pending:
-            await handlers[event.kind](event, batch)
+            await handlers[event.KIND](event, batch)
         notes, batch.notifications = batch.notifications, []
         for notification in notes:
             await self._notification(notification)
@@ -99,8 +91,8 @@ class Pusher:
 
     # -- per event -----------------------------------------------------------------------------
 
-    async def status_created(self, event: Event, batch: Batch) -> None:
-        status = await batch.status(self.ctx, cast(int, event.payload["status_id"]))
+    async def status_created(self, event: StatusCreated, batch: Batch) -> None:
+        status = await batch.status(self.ctx, event.status_id)
         reached = batch.audiences.get(status.id) if status is not None else None
         if status is None or reached is None:
             return
@@ -115,9 +107,9 @@ class Pusher:
             if parent is not None:
                 self.counts_changed(parent)
 
-    async def status_updated(self, event: Event, batch: Batch) -> None:
-        status_id = cast(int, event.payload["status_id"])
-        await self._push_update(status_id, batch.audiences.get(status_id), surely=True)
+    async def status_updated(self, event: StatusUpdated, batch: Batch) -> None:
+        reached = batch.audiences.get(event.status_id)
+        await self._push_update(event.status_id, reached, surely=True)
 
     def card_arrived(self, status_id: int) -> None:
         """`TweetPush`: in the background, so the card's reader does not wait."""
@@ -135,28 +127,23 @@ class Pusher:
             self.bus, reached.topics(direct=True), "status.update", await self.render.status(status)
         )
 
-    async def status_deleted(self, event: Event, batch: Batch) -> None:
-        payload = event.payload
-        tweet = deleted_tweet(payload)
+    async def status_deleted(self, event: StatusDeleted, batch: Batch) -> None:
+        tweet = event.tweet
         reached = await audience(self.ctx, tweet)
-        deleted = cast(list[int], payload.get("deleted_ids") or [tweet.id])
-        for status_id in deleted:
+        for status_id in event.removed_ids or (tweet.id,):
             await publish_surely(self.bus, reached.topics(direct=True), "delete", str(status_id))
         # Each retweet went to its retweeter's audience, who may not follow the original author.
-        reblogs = zip(
-            cast(list[int], payload.get("reblog_ids") or []),
-            cast(list[int], payload.get("reblogger_ids") or []),
-            strict=True,
-        )
-        for reblog_id, reblogger_id in reblogs:
+        for reblog_id, reblogger_id in event.retweets:
             retweet = TweetRef(reblog_id, reblogger_id, "public", reblog_of_id=tweet.id)
             theirs = await audience(self.ctx, retweet, original_author_id=tweet.account_id)
             await publish_surely(self.bus, theirs.topics(), "delete", str(reblog_id))
         if tweet.reblog_of_id is not None:
             self.counts_changed(tweet.reblog_of_id)
 
-    async def engagement_changed(self, event: Event, batch: Batch) -> None:
-        self.counts_changed(cast(int, event.payload["status_id"]))
+    async def engagement_changed(
+        self, event: FavouriteCreated | FavouriteRemoved | PollVoted, batch: Batch
+    ) -> None:
+        self.counts_changed(event.status_id)
 
     # -- notifications and conversations --------------------------------------------------------
 

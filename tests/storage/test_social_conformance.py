@@ -4,12 +4,13 @@ notifications, search, outbox). Only port methods and domain models are used."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
-from chirp.core.models import Account, Credentials, Notification, Page, StatusEdit
+from chirp.core.models import Account, Credentials, Event, Notification, Page, Status, StatusEdit
 from chirp.core.ports.errors import MissingRecord
 from chirp.core.ports.timelines import AccountFilter
 from chirp.storage import Store, UniqueViolation
@@ -67,7 +68,7 @@ async def test_reply_quote_and_retweet_counters(store: Store) -> None:
 async def test_missing_parent_is_reported(store: Store) -> None:
     alice = await make_account(store)
     ghost = await post(store, alice)
-    await store.delete_status(ghost.id, event=event("status.deleted"))
+    await store.delete_status(ghost.id, event=lambda _: event("status.deleted"))
     with pytest.raises(MissingRecord):
         await post(store, alice, reply_to=ghost)
 
@@ -157,14 +158,17 @@ async def test_delete_removes_retweets_and_fixes_every_counter(store: Store) -> 
     await store.add_notifications(
         [Notification(ids.next_id(), alice.id, "favourite", bob.id, now(), status.id)]
     )
-    deletion = event("status.deleted")
+    handed: list[list[int]] = []
+
+    def deletion(found: Sequence[Status]) -> Event:
+        # What the delete removed goes to the use case, which builds the event from it.
+        handed.append([s.id for s in found])
+        return event("status.deleted")
+
     removed = await store.delete_status(status.id, event=deletion)
-    assert {s.id for s in removed} == {status.id, retweet.id}
-    assert deletion.payload["deleted_ids"] == [status.id, retweet.id]
-    assert (deletion.payload["reblog_ids"], deletion.payload["reblogger_ids"]) == (
-        [retweet.id],
-        [bob.id],
-    )
+    assert [s.id for s in removed] == [status.id, retweet.id]  # the tweet first
+    assert handed == [[status.id, retweet.id]]
+    assert removed[1].account_id == bob.id and removed[1].reblog_of_id == status.id
     assert await store.get_status(retweet.id) is None
     assert (await store.get_status(parent.id)).replies_count == 0  # type: ignore[union-attr]
     assert (await store.get_account(alice.id)).statuses_count == 0  # type: ignore[union-attr]
@@ -173,14 +177,14 @@ async def test_delete_removes_retweets_and_fixes_every_counter(store: Store) -> 
     assert await store.list_notifications(alice.id, Page()) == []
     assert await store.home_timeline(bob.id, Page(), pull_account_ids=[]) == []
     assert await store.search_statuses("doomed", viewer_id=None, limit=5, offset=0) == []
-    assert await store.delete_status(status.id, event=event()) == []
+    assert await store.delete_status(status.id, event=lambda _: event()) == []
 
 
 async def test_deleting_a_retweet_only_decrements_its_original(store: Store) -> None:
     alice, bob = await make_account(store), await make_account(store)
     original = await post(store, alice)
     retweet = await post(store, bob, reblog_of=original)
-    await store.delete_status(retweet.id, event=event())
+    await store.delete_status(retweet.id, event=lambda _: event())
     loaded = await store.get_status(original.id)
     assert loaded is not None and loaded.reblogs_count == 0
     assert await store.find_reblog(bob.id, original.id) is None
@@ -313,7 +317,7 @@ async def test_fan_out_rules(store: Store) -> None:
     direct = await post(store, author, visibility="direct", mentions=(other.id,))
     assert await store.fan_out(direct, owner_ids=[other.id]) == [other.id]
     gone = await post(store, author)
-    await store.delete_status(gone.id, event=event())
+    await store.delete_status(gone.id, event=lambda _: event())
     assert await fan_out(store, gone) == []
 
 
@@ -587,8 +591,8 @@ async def test_a_deleted_tweet_leaves_every_feed_it_reached(store: Store) -> Non
     feed = lambda owner: store.home_timeline(owner.id, Page(), pull_account_ids=())  # noqa: E731
     assert await feed(followers[0]) == [retweet.id, tweet.id]
     assert await feed(mentioned) == [direct.id]
-    await store.delete_status(tweet.id, event=event())  # and its retweet with it
-    await store.delete_status(direct.id, event=event())
+    await store.delete_status(tweet.id, event=lambda _: event())  # and its retweet with it
+    await store.delete_status(direct.id, event=lambda _: event())
     for owner in (*followers, mentioned):
         assert await feed(owner) == []
 

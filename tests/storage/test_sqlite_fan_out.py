@@ -114,5 +114,5 @@ async def test_an_edit_that_drops_a_mention_takes_the_direct_tweet_out_of_their_
     assert await feed(dropped) == []
     assert await feed(kept) == [direct.id]
     # A delete looks for its entries in the feeds of the accounts it mentions now.
-    await store.delete_status(direct.id, event=event())
+    await store.delete_status(direct.id, event=lambda _: event())
     assert await feed(kept) == []
