@@ -87,12 +87,14 @@ from chirp.realtime.live import LiveRealtime, RelayWatch
 from chirp.realtime.lowlatency import PartsBus
 from chirp.realtime.push import Pusher
 from chirp.realtime.slots import StreamSlots
+from chirp.realtime.wire import Flusher
 from chirp.serializers.cache import RenderCache
 from chirp.server.content_types import add_nosniff
 from chirp.server.cors import add_browser_headers, cors_preflight, request_ids
 from chirp.server.keys import (
     CONTEXT,
     DISPATCHER,
+    FLUSHER,
     HUB,
     LIVE_HOOKS,
     LIVE_REALTIME,
@@ -211,6 +213,7 @@ async def _realtime(app: web.Application) -> AsyncIterator[None]:
     live = LiveRealtime(context, bus, sweep_interval=min(5.0, settings.live_viewer_ttl_seconds / 2))
     live.start()
     app[HUB], app[PUSHER], app[LIVE_REALTIME] = hub, pusher, live
+    app[FLUSHER] = Flusher()
     context.bus, context.live_push, context.tweet_push = bus, live, pusher
     try:
         yield
