@@ -339,8 +339,7 @@ class Hub:
 
     def _repeat_of(self, message: Message) -> int:
         """For a message published again under the same `once` key at another position (the
-        bus forgot the key: Redis restarted empty between the post path's push and the
-        outbox's), the generation of the first copy: subscriptions older than it had that one.
+        bus forgot the key: Redis restarted empty between a batch's push and its retry), the generation of the first copy: subscriptions older than it had that one.
         0 for a first copy, or the same copy on another topic."""
         first = self._once_seen.get(message.once)
         if first is not None:
