@@ -157,7 +157,13 @@ async def _low_latency_on_the_other_node(
             await asyncio.sleep(0.2)
     variant = master.splitlines()[-1]
     playlist_url = master_url.rsplit("/", 1)[0] + "/" + variant
-    text = await (await http.get(playlist_url)).text()
+    async with asyncio.timeout(20):  # the master lists every rung before its first part is out
+        while True:
+            async with http.get(playlist_url) as response:
+                if response.status == 200:
+                    text = await response.text()
+                    break
+            await asyncio.sleep(0.2)
     assert hls_checker.check_ll_media("node B", text) == []
     hint = hls_checker.parse_ll(text).hints[0]["URI"]
     msn, part = int(hint[6:11]), int(hint[12:].split(".")[0])
