@@ -34,7 +34,7 @@ from typing import Protocol
 
 from chirp.core import topics
 from chirp.core.context import Context
-from chirp.core.models import Page, UserList
+from chirp.core.models import Account, Page, UserList
 
 # The retweeters an edit notifies (the newest).
 REBLOGGERS_NOTIFIED = 1000
@@ -270,15 +270,31 @@ def _notices(
 
 @dataclass(slots=True)
 class Reads:
-    """The store reads the rule needs, replaceable by a batch's copies (`dispatch.Batch`)."""
+    """The store reads the rule needs, replaceable by a batch's copies (`dispatch.Batch`: one
+    author's burst of tweets reads its followers, shunners and standing once)."""
 
     follower_ids: FollowerIds
     tag_followers: TagFollowers
     member_lists: MemberLists
+    # An account (None if gone), those blocking or muting it (mutes in force), whether it is
+    # silenced.
+    account: Callable[[int], Awaitable[Account | None]]
+    shunners: Callable[[int], Awaitable[set[int]]]
+    silenced: Callable[[int], Awaitable[bool]]
 
     @classmethod
     def of(cls, ctx: Context) -> Reads:
-        return cls(ctx.store.follower_ids, ctx.store.tag_followers, ctx.store.member_lists)
+        async def shunners(account_id: int) -> set[int]:
+            return await ctx.store.get_shunners(account_id, None, ctx.now())
+
+        return cls(
+            ctx.store.follower_ids,
+            ctx.store.tag_followers,
+            ctx.store.member_lists,
+            ctx.store.get_account,
+            shunners,
+            lambda account_id: silenced(ctx, account_id),
+        )
 
 
 async def load_relationships(
@@ -307,7 +323,7 @@ async def load_relationships(
         return Relationships(
             shunners=frozenset(shunning), quoted_author_id=quoted_author, rebloggers=rebloggers
         )
-    account = await ctx.store.get_account(author)
+    account = await reads.account(author)
     if account is None:
         return Relationships(author_exists=False)
     if tweet.reblog_of_id is not None and original_author_id is None:
@@ -320,7 +336,7 @@ async def load_relationships(
     involved = dict.fromkeys(a for a in (author, original_author_id, replied_to) if a is not None)
     shunners: set[int] = set()
     for account_id in involved:
-        shunners |= await ctx.store.get_shunners(account_id, None, now)
+        shunners |= await reads.shunners(account_id)
     member_of = (await reads.member_lists([author])).get(author, [])
     follows_replied_to: set[int] = set()
     replied_to_lists: set[int] = set()
@@ -333,9 +349,9 @@ async def load_relationships(
     hiding: set[int] = set()
     if tweet.reblog_of_id is not None:
         hiding = await ctx.store.followers_hiding_reblogs(author)
-    silenced = await _silenced(ctx, author)
+    is_silenced = await reads.silenced(author)
     tagged: list[int] = []
-    if tweet.tags and reaches_the_public(tweet, silenced=silenced):
+    if tweet.tags and reaches_the_public(tweet, silenced=is_silenced):
         by_tag = await reads.tag_followers(list(tweet.tags))
         tagged = list(dict.fromkeys(a for ids in by_tag.values() for a in ids))
     return Relationships(
@@ -348,13 +364,14 @@ async def load_relationships(
         member_lists=tuple(member_of),
         replied_to_lists=frozenset(replied_to_lists),
         tag_followers=tuple(tagged),
-        silenced=silenced,
+        silenced=is_silenced,
         pulled=account.followers_count >= ctx.settings.fanout_follower_threshold,
         rebloggers=rebloggers,
     )
 
 
-async def _silenced(ctx: Context, author_id: int) -> bool:
+async def silenced(ctx: Context, author_id: int) -> bool:
+    """Whether moderators silenced the account (`visibility.silenced_for` with no viewer)."""
     found = await ctx.store.get_moderations([author_id])
     return author_id in found and found[author_id].silenced_at is not None
 

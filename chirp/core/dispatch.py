@@ -24,6 +24,7 @@ from datetime import timedelta
 from typing import Any
 
 from chirp.core.audience import Audience, Reads
+from chirp.core.audience import silenced as audience_silenced
 from chirp.core.context import Context
 from chirp.core.events import DomainEvent, WebPushDue, decode
 from chirp.core.ids import id_time
@@ -62,6 +63,8 @@ class Batch:
     _tag_followers: dict[str, list[int]] = field(default_factory=dict)  # by `tag_key`
     _member_lists: dict[int, list[UserList]] = field(default_factory=dict)
     _followers: dict[int, list[int]] = field(default_factory=dict)
+    _shunners: dict[int, set[int]] = field(default_factory=dict)
+    _silenced: dict[int, bool] = field(default_factory=dict)
 
     def reads(self, ctx: Context) -> Reads:
         """The audience rule's reads, each made once for the batch."""
@@ -69,7 +72,23 @@ class Batch:
             lambda account_id: self.follower_ids(ctx, account_id),
             lambda names: self.tag_followers(ctx, names),
             lambda accounts: self.member_lists(ctx, accounts),
+            lambda account_id: self.account(ctx, account_id),
+            lambda account_id: self.shunners(ctx, account_id),
+            lambda account_id: self.silenced(ctx, account_id),
         )
+
+    async def shunners(self, ctx: Context, account_id: int) -> set[int]:
+        """Those blocking or muting an account, read once for the batch."""
+        if account_id not in self._shunners:
+            found = await ctx.store.get_shunners(account_id, None, ctx.now())
+            self._shunners[account_id] = found
+        return self._shunners[account_id]
+
+    async def silenced(self, ctx: Context, account_id: int) -> bool:
+        """Whether an account is silenced, read once for the batch."""
+        if account_id not in self._silenced:
+            self._silenced[account_id] = await audience_silenced(ctx, account_id)
+        return self._silenced[account_id]
 
     async def follower_ids(self, ctx: Context, account_id: int) -> list[int]:
         """An account's followers, read once for the batch (one author's tweets of a burst)."""

@@ -323,21 +323,22 @@ def default_steps(pushes: Pushes | None = None) -> dict[str, list[Step]]:
 
 
 def default_after_batch(pushes: Pushes | None = None) -> list[BatchDone]:
-    """In order: fan out the batch's tweets, trim the feeds that grew enough (the trimmer
-    counts across batches, so one per dispatcher), queue the Web Push of its notifications;
-    then the realtime pushes (after the fan-out and notifications they report) and the Web
-    Pushes due."""
+    """In order: the realtime pushes of the batch's events, notifications and conversations
+    (their audiences are known from the steps: readers do not wait for the feeds' writes);
+    fan out the batch's tweets, trim the feeds that grew enough (the trimmer counts across
+    batches, so one per dispatcher), queue the Web Push of its notifications, and send the Web
+    Pushes due. A batch run again after a failure pushes nothing twice (`once` keys)."""
     trimmer = feeds.FeedTrimmer()
 
     async def trim_grown_feeds(ctx: Context, batch: Batch) -> None:
         await trimmer.trim(ctx, batch.added_to_feeds)
 
     hooks: list[BatchDone] = [fan_out_batch, trim_grown_feeds, queue_web_pushes]
-    if pushes is not None:
-        hooks += [pushes.tweets_sent, pushes.web_pushes_sent]
-    return hooks
+    if pushes is None:
+        return hooks
+    return [pushes.tweets_sent, *hooks, pushes.web_pushes_sent]
 
 
 async def queue_web_pushes(ctx: Context, batch: Batch) -> None:
-    """Read, not taken: the realtime push sends the same notifications afterwards."""
+    """The notifications the realtime push sent too."""
     await web_push.queue_web_pushes(ctx, batch.notifications)

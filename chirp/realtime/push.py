@@ -77,16 +77,14 @@ class Pusher:
         batch.pushes.append(event)
 
     async def flush(self, ctx: Context, batch: Batch) -> None:
-        """The batch hook: push its events in order, then the notifications it created."""
+        """The batch hook: push its events in order, then the notifications and conversations
+        it made (read, not taken: Web Push queues the same notifications)."""
         handlers = self._handlers
-        pending, batch.pushes = batch.pushes, []
-        for event in pending:
+        for event in batch.pushes:
             await handlers[event.KIND](event, batch)
-        notes, batch.notifications = batch.notifications, []
-        for notification in notes:
+        for notification in batch.notifications:
             await self._notification(notification)
-        changed, batch.conversations = batch.conversations, []
-        for conversation in {c.id: c for c in changed}.values():  # each as it was last
+        for conversation in {c.id: c for c in batch.conversations}.values():  # as it was last
             await self._conversation(conversation, surely=True)
 
     # -- per event -----------------------------------------------------------------------------
