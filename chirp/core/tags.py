@@ -1,5 +1,5 @@
 """Hashtags as a viewer sees them: show, follow/unfollow (followed tags reach the home feed,
-see `feeds.tag_audience`), and featured tags on a profile (feature/unfeature, suggestions).
+see `core.audience`), and featured tags on a profile (feature/unfeature, suggestions).
 
 A tag is named in a URL or a form as written, with or without its `#`, in any case; a name
 that could not be a hashtag in a tweet is refused. A tag nobody has used yet exists all the

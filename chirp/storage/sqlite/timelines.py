@@ -95,7 +95,7 @@ async def remove_from_feeds(db: Database, feeds: Database, statuses: Sequence[St
                 if status.mention_ids:
                     owners += f" UNION VALUES {','.join('(?)' for _ in status.mention_ids)}"
                     params += status.mention_ids
-                if status.tags:  # whoever `feeds.tag_audience` may have given it to
+                if status.tags:  # hashtag followers the audience rule may have given it to
                     keys = list(dict.fromkeys(tag_key(name) for name in status.tags))
                     owners += (
                         " UNION SELECT account_id FROM tag_follows"
