@@ -28,13 +28,13 @@ The rule, as Mastodon's fan-out:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from chirp.core import topics
 from chirp.core.context import Context
-from chirp.core.models import Account, Page, UserList
+from chirp.core.models import Account, Page, Status, UserList
 
 # The retweeters an edit notifies (the newest).
 REBLOGGERS_NOTIFIED = 1000
@@ -390,3 +390,41 @@ async def audience(
         edited=new_mentions is not None,
     )  # fmt: skip
     return audience_of(tweet, facts, new_mentions=new_mentions)
+
+
+async def reaching(ctx: Context, owner_id: int, tweets: Sequence[Status]) -> list[Status]:
+    """Those of one author's `tweets` whose home audience holds `owner_id` (a new follower:
+    `feeds.merge_after_follow`), by the same rule for that one reader (a constant number of
+    reads)."""
+    if not tweets:
+        return []
+    author = tweets[0].account_id
+    originals = await ctx.store.get_statuses(t.reblog_of_id for t in tweets if t.reblog_of_id)
+    involved = {author} | {o.account_id for o in originals.values()}
+    involved |= {r for t in tweets if (r := replies_to_other(t)) is not None}
+    involved.discard(owner_id)
+    relations = await ctx.store.get_relationships(owner_id, involved)
+    follows = {a for a, r in relations.items() if r.following is not None}
+    shunning = await ctx.store.get_shunning(owner_id, involved, ctx.now()) if involved else None
+    shunned = (shunning.blocking | shunning.muting) if shunning else set()
+    member_of = tuple(await ctx.store.lists_with_member(owner_id, author))
+    hiding = owner_id in await ctx.store.followers_hiding_reblogs(author)
+    kept = []
+    for tweet in tweets:
+        original = originals.get(tweet.reblog_of_id or 0)
+        replied_to = replies_to_other(tweet)
+        # Whom a reader shunning keeps it from them (a direct tweet: its author alone).
+        mine = (tweet.account_id, original.account_id if original else None, replied_to)
+        if tweet.visibility == "direct":
+            mine = (tweet.account_id, None, None)
+        facts = Relationships(
+            original_author_id=original.account_id if original else None,
+            followers=(owner_id,) if author in follows else (),
+            hiding_reblogs=frozenset({owner_id} if hiding else ()),
+            follows_replied_to=frozenset({owner_id} if replied_to in follows else ()),
+            shunners=frozenset({owner_id} if shunned & {a for a in mine if a} else ()),
+            member_lists=member_of,
+        )
+        if owner_id in audience_of(tweet, facts).feed_ids:
+            kept.append(tweet)
+    return kept

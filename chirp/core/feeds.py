@@ -9,10 +9,10 @@ accounts too big to fan out (`fanout_follower_threshold`), which are pulled at r
 
 from __future__ import annotations
 
-from chirp.core.audience import Audience, Reads, audience
+from chirp.core.audience import Audience, Reads, audience, reaching
 from chirp.core.context import Context
-from chirp.core.models import Account, Page, Status
-from chirp.core.ports.timelines import FanOut
+from chirp.core.models import VISIBILITIES, Account, Page, Status
+from chirp.core.ports.timelines import AccountFilter, FanOut
 
 MERGE_ON_FOLLOW = 40
 
@@ -80,11 +80,18 @@ class FeedTrimmer:
 
 
 async def merge_after_follow(ctx: Context, owner_id: int, author_id: int) -> int:
-    """A new follow brings the author's recent tweets into the follower's feed at once."""
+    """A new follow brings the author's recent tweets into the follower's feed at once: those
+    the audience rule gives the follower (`audience.reaching`)."""
     author = await ctx.store.get_account(author_id)
     if author is None or author.followers_count >= ctx.settings.fanout_follower_threshold:
         return 0  # big accounts are pulled at read time anyway
-    return await ctx.store.merge_into_home_feed(owner_id, author_id, limit=MERGE_ON_FOLLOW)
+    recent = await ctx.store.account_timeline(
+        author_id, Page(limit=MERGE_ON_FOLLOW), AccountFilter(VISIBILITIES)
+    )
+    found = await ctx.store.get_statuses(recent)
+    tweets = [found[i] for i in recent if i in found]
+    kept = await reaching(ctx, owner_id, tweets)
+    return await ctx.store.merge_into_home_feed(owner_id, author_id, kept) if kept else 0
 
 
 async def withdraw_after_unfollow(ctx: Context, owner_id: int, author_id: int) -> int:

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chirp.core import feeds
-from chirp.core.audience import Audience, Relationships, audience, audience_of
+from chirp.core.audience import Audience, Relationships, audience, audience_of, reaching
 from chirp.core.models import (
     Account,
     AccountBlock,
@@ -255,6 +255,13 @@ async def scenario(store: Store, world: World) -> None:
 
     if new_mentions is not None:
         return  # an edit writes no feed: it goes where the tweet went
+    # A new follower's merge (`audience.reaching`) is the same rule for one reader (hashtags
+    # aside: following a tag is no follow of the author).
+    if not status.tags:
+        for person in people:
+            if person.id != status.account_id:
+                kept = await reaching(ctx, person.id, [status])
+                assert (kept == [status]) == (person.id in expected.feed_ids), person
     plan = await feeds.plan_fan_out(ctx, status, people[world.author])
     assert plan is not None
     await feeds.fan_out_statuses(ctx, [plan])

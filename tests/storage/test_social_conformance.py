@@ -361,19 +361,21 @@ async def test_home_merges_own_and_pulled_tweets(store: Store) -> None:
 async def test_unfollow_and_merge_after_follow(store: Store) -> None:
     reader, author = await make_account(store), await make_account(store)
     old = [await post(store, author, f"old {i}") for i in range(3)]
-    await post(store, author, "private", visibility="private")
-    await post(store, author, "dm", visibility="direct")
+    private = await post(store, author, "private", visibility="private")
+    gone = await post(store, author, "deleted before the merge")
+    await store.delete_status(gone.id, event=lambda _: event())
+    merged = [*old, private, gone]  # what the audience rule gave the reader (`feeds`)
     await follow(store, reader, author)
-    assert await store.merge_into_home_feed(reader.id, author.id, limit=40) == 4
+    assert await store.merge_into_home_feed(reader.id, author.id, merged) == 4
     assert len(await store.home_timeline(reader.id, Page(), pull_account_ids=[])) == 4
     assert await store.remove_follow(reader.id, author.id, event=event())
     assert await store.home_timeline(reader.id, Page(), pull_account_ids=[]) == []
     # A merge that comes after the unfollow (the follow's event handled late) adds nothing.
-    assert await store.merge_into_home_feed(reader.id, author.id, limit=40) == 0
+    assert await store.merge_into_home_feed(reader.id, author.id, merged) == 0
     assert await store.home_timeline(reader.id, Page(), pull_account_ids=[]) == []
     # The unfollow's event, handled after a follow again, leaves the merged entries alone.
     await follow(store, reader, author)
-    assert await store.merge_into_home_feed(reader.id, author.id, limit=40) == 4
+    assert await store.merge_into_home_feed(reader.id, author.id, merged) == 4
     assert await store.remove_unfollowed_from_feed(reader.id, author.id) == 0
     assert len(await store.home_timeline(reader.id, Page(), pull_account_ids=[])) == 4
     assert old

@@ -48,8 +48,12 @@ class TimelineStore(Protocol):
         lets a feed be trimmed once per many tweets, not after each); returns entries removed."""
         ...
 
-    async def merge_into_home_feed(self, owner_id: int, author_id: int, *, limit: int) -> int:
-        """After a follow: copy the author's latest `limit` posts the owner may see into the feed."""
+    async def merge_into_home_feed(
+        self, owner_id: int, author_id: int, statuses: Sequence[Status]
+    ) -> int:
+        """After a follow: put these tweets of the author (those the audience rule gives the
+        owner) into the owner's feed, only while the follow stands and for tweets not deleted
+        meanwhile; returns the entries added."""
         ...
 
     async def remove_unfollowed_from_feed(self, owner_id: int, author_id: int) -> int:

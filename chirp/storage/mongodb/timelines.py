@@ -8,7 +8,7 @@ from typing import Any
 
 from pymongo.errors import BulkWriteError
 
-from chirp.core.models import Page
+from chirp.core.models import Page, Status
 from chirp.core.ports.timelines import AccountFilter, FanOut
 from chirp.core.text import tag_key
 from chirp.storage.mongodb.base import (
@@ -120,23 +120,22 @@ class MongoTimelines(MongoBase, FanOutOne):
                 removed += result.deleted_count
         return removed
 
-    async def merge_into_home_feed(self, owner_id: int, author_id: int, *, limit: int) -> int:
+    async def merge_into_home_feed(
+        self, owner_id: int, author_id: int, statuses: Sequence[Status]
+    ) -> int:
         if not await self._follows(owner_id, author_id):
             return 0  # unfollowed since: nothing to merge
-        docs = await self.db.statuses.find(
-            {
-                "account_id": author_id,
-                "visibility": {"$in": _FOLLOWER_VISIBLE},
-                **await self._reply_visible_to(owner_id),
-            },
-            {"account_id": 1, "reblog_of_id": 1},
-            sort=[("_id", -1)],
-            limit=limit,
-        ).to_list(None)
+        alive = {
+            doc["_id"]
+            for doc in await self.db.statuses.find(
+                {"_id": {"$in": [s.id for s in statuses]}}, {"_id": 1}
+            ).to_list(None)
+        }
         added = 0
-        for doc in docs:
-            entry = feed_entry(owner_id, doc["_id"], doc["account_id"], doc["reblog_of_id"])
-            added += await insert_new(self.db, "home_feed", entry)
+        for status in statuses:
+            if status.id in alive:
+                entry = feed_entry(owner_id, status.id, author_id, status.reblog_of_id)
+                added += await insert_new(self.db, "home_feed", entry)
         return added
 
     async def remove_unfollowed_from_feed(self, owner_id: int, author_id: int) -> int:

@@ -233,18 +233,21 @@ class SqliteTimelines(SqliteBase, FanOutOne):
         )
         return removed
 
-    async def merge_into_home_feed(self, owner_id: int, author_id: int, *, limit: int) -> int:
+    async def merge_into_home_feed(
+        self, owner_id: int, author_id: int, statuses: Sequence[Status]
+    ) -> int:
+        entries = json.dumps([[s.id, s.reblog_of_id] for s in statuses])
+
         async def merge(tx: Any) -> int:
             # Only while the follow stands: an unfollow made since removed what it found, in a
             # transaction of this file before this one or after it.
             cursor = await tx.execute(
                 "INSERT OR IGNORE INTO home_feed(owner_id, status_id, author_id, reblog_of_id)"
-                " SELECT ?1, s.id, s.account_id, s.reblog_of_id FROM statuses s"
-                " WHERE s.account_id = ?2 AND s.visibility IN ('public', 'unlisted', 'private')"
-                f" AND {_REPLY_VISIBLE_TO.format(s='s', owner='?1')}"
+                " SELECT ?1, e.value ->> 0, ?2, e.value ->> 1 FROM json_each(?3) e"
+                " WHERE EXISTS (SELECT 1 FROM statuses WHERE id = e.value ->> 0)"
                 " AND EXISTS (SELECT 1 FROM follows WHERE account_id = ?1"
-                " AND target_account_id = ?2) ORDER BY s.id DESC LIMIT ?3",
-                (owner_id, author_id, limit),
+                " AND target_account_id = ?2)",
+                (owner_id, author_id, entries),
             )
             return int(max(cursor.rowcount, 0))
 
