@@ -188,6 +188,15 @@ class AccountDeleted:
 
 
 @dataclass(frozen=True, slots=True)
+class TokensRevoked:
+    """Tokens that stopped working (revoked, rotated, or their account disabled): their
+    streams close on every node (`core.revocation`)."""
+
+    KIND: ClassVar[str] = "token.revoked"
+    token_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class WebPushDue:
     """`attempt` counts the tries before it (the retries are new events)."""
 
@@ -238,6 +247,7 @@ DomainEvent = (
     | AccountCreated
     | ReportCreated
     | AccountDeleted
+    | TokensRevoked
     | WebPushDue
     | AnnouncementPublished
     | AnnouncementDeleted

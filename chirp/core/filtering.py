@@ -16,14 +16,18 @@ from chirp.core.filter_matching import (
     subject_text,
 )
 from chirp.core.models import MediaAttachment, Poll, Status
+from chirp.core.originals import load_originals, original_of
 
 
-async def account_filters(ctx: Context, account_id: int | None) -> FilterSet:
-    """The account's filters, compiled: one read of the account's filters version, and of the
-    filters themselves only after a write changed them."""
+async def account_filters(
+    ctx: Context, account_id: int | None, *, version: int | None = None
+) -> FilterSet:
+    """The account's filters, compiled: one read of the account's filters version (unless the
+    caller read it, `version`), and of the filters themselves only after a write changed them."""
     if account_id is None:
         return EMPTY
-    version = await ctx.store.filters_version(account_id)
+    if version is None:
+        version = await ctx.store.filters_version(account_id)
     if version == 0:
         return EMPTY  # never had a filter
     found = ctx.filter_cache.get(account_id, version)
@@ -34,11 +38,11 @@ async def account_filters(ctx: Context, account_id: int | None) -> FilterSet:
 
 
 async def context_filters(
-    ctx: Context, account_id: int | None, context: str | None
+    ctx: Context, account_id: int | None, context: str | None, *, version: int | None = None
 ) -> ContextFilters | None:
     if context is None or account_id is None:
         return None
-    return (await account_filters(ctx, account_id)).context(context)
+    return (await account_filters(ctx, account_id, version=version)).context(context)
 
 
 def match_statuses(
@@ -57,7 +61,7 @@ def match_statuses(
     for status in statuses:
         if status.account_id == viewer_id:
             continue
-        subject = originals.get(status.reblog_of_id or 0, status)
+        subject = original_of(status, originals)
         text = subject_text(
             subject, polls.get(subject.id), (media[m] for m in subject.media_ids if m in media)
         )
@@ -79,8 +83,8 @@ async def filter_results(
     statuses = list(statuses)
     if compiled is None or not statuses:
         return {}
-    originals = await ctx.store.get_statuses(s.reblog_of_id for s in statuses if s.reblog_of_id)
-    subjects = [originals.get(s.reblog_of_id or 0, s) for s in statuses]
+    originals = await load_originals(ctx, statuses)
+    subjects = [original_of(s, originals) for s in statuses]
     polls: dict[int, Poll] = {}
     media: dict[int, MediaAttachment] = {}
     if compiled.any_keyword is not None:

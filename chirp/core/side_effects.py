@@ -29,6 +29,8 @@
     report.created    -> `admin.report` notification to every staff member (not the reporter
                          nor the reported)
     account.deleted   -> delete a suspended account's data (`account_deletion.purge_account`)
+    token.revoked     -> close the streams opened with the tokens, on every node (a control
+                         message on each `token:<id>`; `revocation.close_revoked_streams`)
     web_push.due      -> (sent by `chirp.webpush.delivery`, retried as a new event)
     every batch       -> its new notifications queue a `web_push.due` per subscription taking
                          them (`web_push.queue_web_pushes`)
@@ -52,6 +54,7 @@ from chirp.core import (
     follow_requests,
     notifications,
     polls,
+    revocation,
     scheduled_statuses,
     staff_notifications,
     web_push,
@@ -82,6 +85,7 @@ from chirp.core.events import (
     StreamEnded,
     StreamLive,
     TagFollowRemoved,
+    TokensRevoked,
     WebPushDue,
 )
 
@@ -241,6 +245,10 @@ async def purge_account(ctx: Context, event: AccountDeleted, batch: Batch) -> No
     await account_deletion.purge_account(ctx, event.account_id)
 
 
+async def close_revoked_streams(ctx: Context, event: TokensRevoked, batch: Batch) -> None:
+    await revocation.close_revoked_streams(ctx, event.token_ids)
+
+
 async def publish_scheduled(ctx: Context, event: ScheduledStatusDue, batch: Batch) -> None:
     await scheduled_statuses.publish_scheduled_tweet(ctx, event)
 
@@ -319,6 +327,7 @@ def default_steps(pushes: Pushes | None = None) -> dict[str, list[Step]]:
         AnnouncementPublished.KIND: push(lambda p: p.announcement_published),
         AnnouncementReaction.KIND: push(lambda p: p.announcement_reaction),
         AnnouncementDeleted.KIND: push(lambda p: p.announcement_deleted),
+        TokensRevoked.KIND: [close_revoked_streams],
     }
 
 

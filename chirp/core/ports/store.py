@@ -18,8 +18,11 @@ from chirp.core.ports.engagement import EngagementStore
 from chirp.core.ports.filters import FilterStore
 from chirp.core.ports.follows import FollowRequestStore, FollowStore
 from chirp.core.ports.lists import ListStore
-from chirp.core.ports.live import LiveStore
-from chirp.core.ports.live_audience import LiveAudienceStore
+from chirp.core.ports.live_chat import LiveChatStore
+from chirp.core.ports.live_chat_moderation import LiveChatModerationStore
+from chirp.core.ports.live_keys import LiveKeyStore
+from chirp.core.ports.live_streams import LiveStreamStore
+from chirp.core.ports.live_viewers import LiveViewerStore
 from chirp.core.ports.markers import MarkerStore
 from chirp.core.ports.media import MediaRemovalStore, MediaStore
 from chirp.core.ports.moderation import ModerationStore
@@ -30,6 +33,7 @@ from chirp.core.ports.notifications import (
 )
 from chirp.core.ports.outbox import OutboxStore
 from chirp.core.ports.polls import PollStore
+from chirp.core.ports.relations import PageRelationStore
 from chirp.core.ports.scheduled_statuses import ScheduledStatusStore
 from chirp.core.ports.search import SearchStore
 from chirp.core.ports.statuses import StatusStore
@@ -52,8 +56,11 @@ class Store(
     SearchStore,
     OutboxStore,
     MediaStore,
-    LiveStore,
-    LiveAudienceStore,
+    LiveStreamStore,
+    LiveKeyStore,
+    LiveViewerStore,
+    LiveChatStore,
+    LiveChatModerationStore,
     MarkerStore,
     CustomEmojiStore,
     AnnouncementStore,
@@ -75,6 +82,7 @@ class Store(
     FilterStore,
     CardStore,
     PushSubscriptionStore,
+    PageRelationStore,
     Protocol,
 ):
     """Everything the domain persists. Backends compose the per-aggregate parts."""

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from chirp.core.models import Account, App, AuthorizationCode, Token
+from chirp.core.models import Account, AccountModeration, App, AuthorizationCode, Event, Token
+
+
+@dataclass(frozen=True, slots=True)
+class TokenOwners:
+    """A token with its app and account (None if gone, or an app-only token), and what
+    moderators decided about that account (None: nothing): all bearer auth needs."""
+
+    token: Token
+    app: App | None
+    account: Account | None
+    moderation: AccountModeration | None = None
 
 
 class TokenStore(Protocol):
@@ -15,24 +27,32 @@ class TokenStore(Protocol):
         """The token whose access-secret digest is `digest`, revoked or not."""
         ...
 
-    async def get_token_with_owners(
-        self, digest: str
-    ) -> tuple[Token, App | None, Account | None] | None:
-        """`get_token` with its app and account (None if gone), in one round trip: bearer auth."""
+    async def get_token_with_owners(self, digest: str) -> TokenOwners | None:
+        """`get_token` with its app, account and the account's moderation, in one round trip:
+        bearer auth, on every authenticated request."""
         ...
 
     async def get_token_by_refresh(self, refresh_digest: str) -> Token | None: ...
 
-    async def revoke_token(self, token_id: int, revoked_at: datetime) -> bool:
-        """Mark revoked; False if it already was (or does not exist)."""
+    async def revoke_token(
+        self, token_id: int, revoked_at: datetime, *, event: Event | None = None
+    ) -> bool:
+        """Mark revoked, recording `event` with it; False (and no write) if it already was (or
+        does not exist)."""
         ...
 
-    async def rotate_token(self, old_token_id: int, new: Token, revoked_at: datetime) -> bool:
-        """Revoke `old` and insert `new` atomically; False (and no insert) if `old` was not live."""
+    async def rotate_token(
+        self, old_token_id: int, new: Token, revoked_at: datetime, *, event: Event | None = None
+    ) -> bool:
+        """Revoke `old`, insert `new` and record `event` atomically; False (and no write) if
+        `old` was not live."""
         ...
 
-    async def revoke_account_tokens(self, account_id: int, revoked_at: datetime) -> int:
-        """Revoke every live token of an account; returns how many."""
+    async def revoke_account_tokens(
+        self, account_id: int, revoked_at: datetime, *, event: Event | None = None
+    ) -> int:
+        """Revoke every live token of an account, recording `event` with them (not when there
+        was none); returns how many."""
         ...
 
     async def list_account_tokens(self, account_id: int) -> list[tuple[Token, App | None]]:

@@ -27,8 +27,11 @@ from chirp.storage.sqlite.follows import SqliteFollows
 from chirp.storage.sqlite.instance import SqliteInstance
 from chirp.storage.sqlite.links import SqliteLinks
 from chirp.storage.sqlite.lists import SqliteLists
-from chirp.storage.sqlite.live import SqliteLive
-from chirp.storage.sqlite.live_audience import SqliteLiveAudience
+from chirp.storage.sqlite.live_chat import SqliteLiveChat
+from chirp.storage.sqlite.live_chat_moderation import SqliteLiveChatModeration
+from chirp.storage.sqlite.live_keys import SqliteLiveKeys
+from chirp.storage.sqlite.live_streams import SqliteLiveStreams
+from chirp.storage.sqlite.live_viewers import SqliteLiveViewers
 from chirp.storage.sqlite.markers import SqliteMarkers
 from chirp.storage.sqlite.media import SqliteMedia
 from chirp.storage.sqlite.moderation import SqliteModeration
@@ -38,6 +41,7 @@ from chirp.storage.sqlite.notifications import SqliteNotifications
 from chirp.storage.sqlite.polls import SqlitePolls
 from chirp.storage.sqlite.profiles import SqliteProfileImages
 from chirp.storage.sqlite.records import FollowerLists, VersionedRecords
+from chirp.storage.sqlite.relations import SqlitePageRelations
 from chirp.storage.sqlite.scheduled_statuses import SqliteScheduledStatuses
 from chirp.storage.sqlite.statuses import STATUS_COLUMNS, SqliteStatuses, status_from_values
 from chirp.storage.sqlite.tags import SqliteTags
@@ -58,7 +62,11 @@ class PostgresStore(
     SqliteFollows,
     SqliteNotifications,
     SqliteMedia,
-    SqliteLive,
+    SqliteLiveStreams,
+    SqliteLiveKeys,
+    SqliteLiveViewers,
+    SqliteLiveChat,
+    SqliteLiveChatModeration,
     SqliteMarkers,
     SqliteCustomEmojis,
     SqliteAnnouncements,
@@ -75,11 +83,11 @@ class PostgresStore(
     SqlitePolls,
     SqliteScheduledStatuses,
     SqliteWebPush,
+    SqlitePageRelations,
     SqliteLists,
     SqliteConversations,
     SqliteFilters,
     SqliteCards,
-    SqliteLiveAudience,
 ):
     """Implements `chirp.core.ports.store.Store`. The aggregates the two SQL stores share run their
     statements through `dialect.translate`; home feeds, the outbox and search are PostgreSQL's

@@ -25,8 +25,11 @@ from chirp.storage.sqlite.follows import SqliteFollows
 from chirp.storage.sqlite.instance import SqliteInstance
 from chirp.storage.sqlite.links import SqliteLinks
 from chirp.storage.sqlite.lists import SqliteLists
-from chirp.storage.sqlite.live import SqliteLive
-from chirp.storage.sqlite.live_audience import SqliteLiveAudience
+from chirp.storage.sqlite.live_chat import SqliteLiveChat
+from chirp.storage.sqlite.live_chat_moderation import SqliteLiveChatModeration
+from chirp.storage.sqlite.live_keys import SqliteLiveKeys
+from chirp.storage.sqlite.live_streams import SqliteLiveStreams
+from chirp.storage.sqlite.live_viewers import SqliteLiveViewers
 from chirp.storage.sqlite.markers import SqliteMarkers
 from chirp.storage.sqlite.media import SqliteMedia
 from chirp.storage.sqlite.moderation import SqliteModeration
@@ -37,6 +40,7 @@ from chirp.storage.sqlite.outbox import SqliteOutbox
 from chirp.storage.sqlite.polls import SqlitePolls
 from chirp.storage.sqlite.profiles import SqliteProfileImages
 from chirp.storage.sqlite.records import FollowerLists, VersionedRecords
+from chirp.storage.sqlite.relations import SqlitePageRelations
 from chirp.storage.sqlite.scheduled_statuses import SqliteScheduledStatuses
 from chirp.storage.sqlite.search import SqliteSearch
 from chirp.storage.sqlite.statuses import STATUS_COLUMNS, SqliteStatuses, status_from_values
@@ -58,8 +62,11 @@ class SqliteStore(
     SqliteSearch,
     SqliteOutbox,
     SqliteMedia,
-    SqliteLive,
-    SqliteLiveAudience,
+    SqliteLiveStreams,
+    SqliteLiveKeys,
+    SqliteLiveViewers,
+    SqliteLiveChat,
+    SqliteLiveChatModeration,
     SqliteMarkers,
     SqliteCustomEmojis,
     SqliteAnnouncements,
@@ -80,6 +87,7 @@ class SqliteStore(
     SqliteFilters,
     SqliteCards,
     SqliteWebPush,
+    SqlitePageRelations,
 ):
     """Implements `chirp.core.ports.store.Store`; one mixin per aggregate."""
 
