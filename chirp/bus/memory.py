@@ -106,10 +106,6 @@ class MemoryBus:
                 forgotten = next(iter(evicted))
                 self._forgotten_upto = max(self._forgotten_upto, evicted.pop(forgotten))
 
-    async def published(self, once: Sequence[str]) -> set[str]:
-        now, seen = time.monotonic(), self._once
-        return {key for key in once if key in seen and now - seen[key][0] < ONCE_SECONDS}
-
     async def listen(self, topic: str) -> None:
         self._listened.add(topic)
         self._unwatching.pop(topic, None)

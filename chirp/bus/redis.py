@@ -364,17 +364,6 @@ class RedisBus:
             with contextlib.suppress(RedisError, OSError):
                 await self._pubsub.unsubscribe(CHANNEL + topic)
 
-    async def published(self, once: Sequence[str]) -> set[str]:
-        if not once:
-            return set()
-        try:
-            found = await self._client.mget([ONCE + key for key in once])
-        except (RedisError, OSError) as error:
-            # Unknown: the caller publishes, and the script still drops a repeat.
-            log.warning("redis once lookup failed", extra={"error": str(error)})
-            return set()
-        return {key for key, value in zip(once, found, strict=True) if value is not None}
-
     async def replay(self, topic: str, after: str) -> list[Message] | None:
         try:
             return await self._replay(topic, after)

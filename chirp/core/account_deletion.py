@@ -17,7 +17,14 @@ from dataclasses import replace
 from chirp.core import moderation
 from chirp.core.context import Context
 from chirp.core.errors import Forbidden
-from chirp.core.models import Account, Event, Page
+from chirp.core.events import (
+    AccountDeleted,
+    FavouriteRemoved,
+    FollowRemoved,
+    FollowRequestRemoved,
+    outbox_row,
+)
+from chirp.core.models import Account, Page
 from chirp.core.ports.timelines import AccountFilter
 from chirp.core.profiles import clear_profile_images
 from chirp.core.statuses import remove_status
@@ -37,14 +44,10 @@ async def delete_account_data(ctx: Context, actor: Account | None, target_id: in
         raise Forbidden("This action is not allowed")
     entry = moderation.audit_entry(ctx, actor, "destroy_account", "account", target_id)
     await ctx.store.save_moderation(replace(record, updated_at=ctx.now()), audit=entry)
-    event = Event(id=ctx.new_id(), kind=EVENT, payload={"account_id": target_id})
+    event = outbox_row(ctx, AccountDeleted(target_id))
     await ctx.store.record_events([event], ctx.now())
     ctx.wake_dispatcher()
     return target
-
-
-def _event(ctx: Context, kind: str, **payload: int) -> Event:
-    return Event(id=ctx.new_id(), kind=kind, payload=dict(payload))
 
 
 async def purge_account(ctx: Context, account_id: int) -> None:
@@ -61,30 +64,22 @@ async def purge_account(ctx: Context, account_id: int) -> None:
         statuses = await ctx.store.get_statuses(s for _, s in liked)
         for _, status_id in liked:
             author = statuses[status_id].account_id if status_id in statuses else account_id
-            event = _event(
-                ctx,
-                "favourite.removed",
-                status_id=status_id,
-                account_id=account_id,
-                author_id=author,
-            )
+            event = outbox_row(ctx, FavouriteRemoved(status_id, account_id, author))
             await ctx.store.remove_favourite(account_id, status_id, event=event)
     while saved := await ctx.store.list_bookmarks(account_id, first):
         for _, status_id in saved:
             await ctx.store.remove_bookmark(account_id, status_id)
     while followed := await ctx.store.list_following(account_id, first):
         for _, target in followed:
-            event = _event(ctx, "follow.removed", account_id=account_id, target_account_id=target)
+            event = outbox_row(ctx, FollowRemoved(account_id, target))
             await ctx.store.remove_follow(account_id, target, event=event)
     while followers := await ctx.store.list_followers(account_id, first):
         for _, follower in followers:
-            event = _event(ctx, "follow.removed", account_id=follower, target_account_id=account_id)
+            event = outbox_row(ctx, FollowRemoved(follower, account_id))
             await ctx.store.remove_follow(follower, account_id, event=event)
     while asking := await ctx.store.list_follow_requests(account_id, first):
         for _, requester in asking:
-            event = _event(
-                ctx, "follow_request.removed", account_id=requester, target_account_id=account_id
-            )
+            event = outbox_row(ctx, FollowRequestRemoved(requester, account_id))
             await ctx.store.remove_follow_request(requester, account_id, event=event)
     while blocked := await ctx.store.list_blocks(account_id, first):
         for _, target in blocked:

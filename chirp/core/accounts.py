@@ -10,6 +10,7 @@ from chirp.core import staff_notifications
 from chirp.core import text as text_rules
 from chirp.core.context import Context
 from chirp.core.errors import Forbidden, InvalidInput, NotFound, ValidationFailed
+from chirp.core.events import AccountUnlocked, outbox_row
 from chirp.core.languages import is_language
 from chirp.core.models import (
     Account,
@@ -17,7 +18,6 @@ from chirp.core.models import (
     AccountSource,
     App,
     Credentials,
-    Event,
     ProfileField,
 )
 from chirp.core.moderation import may_log_in
@@ -299,7 +299,7 @@ async def update_profile(
     rendered = await _profile_fields(ctx, fields) if fields is not None else None
     event = None
     if locked is False and account.locked:
-        event = Event(id=ctx.new_id(), kind="account.unlocked", payload={"account_id": account.id})
+        event = outbox_row(ctx, AccountUnlocked(account.id))
     updated = await ctx.store.update_account_profile(
         account.id,
         updated_at=ctx.now(),

@@ -17,7 +17,13 @@ from chirp.core import text as text_rules
 from chirp.core.context import Context
 from chirp.core.emojis import EmojiSet, current_emojis
 from chirp.core.errors import InvalidInput, NotFound
-from chirp.core.models import Account, Announcement, CustomEmoji, Event, ReactionCount, Status
+from chirp.core.events import (
+    AnnouncementDeleted,
+    AnnouncementPublished,
+    AnnouncementReaction,
+    outbox_row,
+)
+from chirp.core.models import Account, Announcement, CustomEmoji, ReactionCount, Status
 from chirp.core.ports.announcements import TooManyReactions
 from chirp.core.ports.errors import MissingRecord
 
@@ -38,13 +44,6 @@ _GRAPHEME = regex.compile(r"\X")
 
 def is_unicode_emoji(name: str) -> bool:
     return bool(_UNICODE_EMOJI.fullmatch(name)) and len(_GRAPHEME.findall(name)) == 1
-
-
-def _event(ctx: Context, kind: str, announcement_id: int, name: str | None = None) -> Event:
-    payload: dict[str, int | str | list[int] | None] = {"announcement_id": announcement_id}
-    if name is not None:
-        payload["name"] = name
-    return Event(id=ctx.new_id(), kind=kind, payload=payload)
 
 
 async def add_announcement(
@@ -77,7 +76,7 @@ async def add_announcement(
         all_day=all_day,
     )
     await ctx.store.create_announcement(
-        announcement, event=_event(ctx, "announcement.published", announcement.id)
+        announcement, event=outbox_row(ctx, AnnouncementPublished(announcement.id))
     )
     ctx.wake_dispatcher()
     return announcement
@@ -85,7 +84,7 @@ async def add_announcement(
 
 async def remove_announcement(ctx: Context, announcement_id: int) -> None:
     if not await ctx.store.delete_announcement(
-        announcement_id, event=_event(ctx, "announcement.deleted", announcement_id)
+        announcement_id, event=outbox_row(ctx, AnnouncementDeleted(announcement_id))
     ):
         raise NotFound("Record not found")
     ctx.wake_dispatcher()
@@ -128,7 +127,7 @@ async def add_reaction(ctx: Context, account: Account, announcement_id: int, nam
             name,
             ctx.now(),
             max_names=MAX_REACTION_NAMES,
-            event=_event(ctx, "announcement.reaction", announcement_id, name),
+            event=outbox_row(ctx, AnnouncementReaction(announcement_id, name)),
         )
     except TooManyReactions:
         raise InvalidInput("Validation failed: Maximum number of reactions reached") from None
@@ -146,7 +145,7 @@ async def remove_reaction(ctx: Context, account: Account, announcement_id: int, 
         announcement_id,
         account.id,
         name,
-        event=_event(ctx, "announcement.reaction", announcement_id, name),
+        event=outbox_row(ctx, AnnouncementReaction(announcement_id, name)),
     )
     if not removed:
         raise NotFound("Record not found")

@@ -22,8 +22,9 @@ from chirp.core import topics
 from chirp.core.accounts import get_account
 from chirp.core.context import Context
 from chirp.core.errors import Forbidden
+from chirp.core.events import FollowRemoved, outbox_row
 from chirp.core.follows import relationships, withdraw_follow_request
-from chirp.core.models import Account, AccountBlock, AccountMute, Event, Page
+from chirp.core.models import Account, AccountBlock, AccountMute, Page
 from chirp.core.ports.follows import Relationship
 
 log = logging.getLogger(__name__)
@@ -57,11 +58,7 @@ async def block_account(ctx: Context, account: Account, target_id: int) -> Relat
 
 
 async def _unfollow(ctx: Context, follower_id: int, followed_id: int) -> None:
-    event = Event(
-        id=ctx.new_id(),
-        kind="follow.removed",
-        payload={"account_id": follower_id, "target_account_id": followed_id},
-    )
+    event = outbox_row(ctx, FollowRemoved(follower_id, followed_id))
     if await ctx.store.remove_follow(follower_id, followed_id, event=event):
         ctx.wake_dispatcher()
 

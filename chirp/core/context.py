@@ -11,7 +11,7 @@ from chirp.config import Settings
 from chirp.core.emojis import EmojiCache
 from chirp.core.filter_matching import FilterCache
 from chirp.core.ids import SnowflakeGenerator
-from chirp.core.models import ChatMessage, Conversation, Status
+from chirp.core.models import ChatMessage, Conversation
 from chirp.core.ports.blobs import BlobStore
 from chirp.core.ports.bus import EventBus
 from chirp.core.ports.cards import CardFetcher
@@ -39,11 +39,8 @@ class LivePush(Protocol):
 
 
 class TweetPush(Protocol):
-    """Realtime `update` of a new tweet straight from the post path (`chirp.realtime.push`),
-    without waiting for the outbox's home-feed fan-out. Best effort and in the background: the
-    outbox still pushes every tweet, and the bus lets only the first copy through."""
-
-    def posted(self, status: Status) -> None: ...
+    """Realtime pushes of changes made outside the outbox (`chirp.realtime.push`): best effort
+    and in the background. New, edited and deleted tweets are pushed by their events."""
 
     def conversation_changed(self, conversation: Conversation) -> None:
         """A conversation its reader changed (read it): pushed to the reader's `direct`
@@ -69,7 +66,8 @@ class Context:
     playback: LivePlayback | None = None
     # Live chat and viewer counts to watchers; None where nothing listens.
     live_push: LivePush | None = None
-    # New tweets to their readers' sockets at once; None where nothing listens.
+    # Conversations read and link cards fetched, to their readers' sockets; None where
+    # nothing listens.
     tweet_push: TweetPush | None = None
     # Called after a write recorded an outbox event, so the dispatcher handles it without delay.
     wake_dispatcher: Callable[[], None] = field(default=lambda: None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from chirp.core import feeds
+from chirp.core.audience import audience
 from chirp.core.context import Context
 from chirp.core.errors import NotFound
 from chirp.core.models import Account, Conversation, Page, Status
@@ -24,7 +24,7 @@ async def add_direct_tweet(
 ) -> list[Conversation]:
     """Put a direct tweet in the conversation of each of its recipients (`only` some of
     them: those an edit newly mentions). Idempotent."""
-    recipients = await feeds.direct_recipients(ctx, status)
+    recipients = (await audience(ctx, status)).direct_ids
     everyone = sorted({status.account_id, *status.mention_ids})
     wanted = recipients if only is None else [r for r in recipients if r in set(only)]
     updated = []

@@ -21,8 +21,12 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
+from chirp.core.audience import Audience, Reads
+from chirp.core.audience import silenced as audience_silenced
 from chirp.core.context import Context
+from chirp.core.events import DomainEvent, WebPushDue, decode
 from chirp.core.ids import id_time
 from chirp.core.models import Account, Conversation, Event, Notification, Status, UserList
 from chirp.core.observing import DispatchMetrics, DispatchTracer
@@ -38,33 +42,66 @@ class Batch:
 
     # Home feed owner -> entries the batch added to the feed (for the trimming).
     added_to_feeds: dict[int, int] = field(default_factory=dict)
-    # Tweets to fan out together when the batch ends, then the home feeds each one reached.
+    # Tweets to fan out together when the batch ends.
     fan_outs: list[FanOut] = field(default_factory=list)
-    delivered: dict[int, list[int]] = field(default_factory=dict)
-    # Per tweet fanned out, the lists whose timelines it went into (`FanOut.list_ids`).
-    listed: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    # Who each new or edited tweet of the batch reaches (`core.audience`), by tweet: the
+    # fan-out, the notifications and the realtime push all go by it.
+    audiences: dict[int, Audience] = field(default_factory=dict)
     # Notifications created and events to push, for the realtime push when the batch ends.
     notifications: list[Notification] = field(default_factory=list)
-    pushes: list[Event] = field(default_factory=list)
+    pushes: list[DomainEvent] = field(default_factory=list)
     # Direct conversations the batch changed, to push to their readers' `direct` streams.
     conversations: list[Conversation] = field(default_factory=list)
     # `web_push.due` events, sent together (concurrently) when the batch ends.
-    web_pushes: list[Event] = field(default_factory=list)
+    web_pushes: list[WebPushDue] = field(default_factory=list)
     # The batch's events, and the tweets and accounts steps read, loaded once for the batch:
     # a read per event and step was a trip through a busy event loop each, and under posting
     # load those trips, not the fan-out, held the dispatcher back.
-    events: list[Event] = field(default_factory=list)
+    events: list[DomainEvent] = field(default_factory=list)
     _statuses: dict[int, Status | None] = field(default_factory=dict)
     _accounts: dict[int, Account | None] = field(default_factory=dict)
     _tag_followers: dict[str, list[int]] = field(default_factory=dict)  # by `tag_key`
     _member_lists: dict[int, list[UserList]] = field(default_factory=dict)
+    _followers: dict[int, list[int]] = field(default_factory=dict)
+    _shunners: dict[int, set[int]] = field(default_factory=dict)
+    _silenced: dict[int, bool] = field(default_factory=dict)
+
+    def reads(self, ctx: Context) -> Reads:
+        """The audience rule's reads, each made once for the batch."""
+        return Reads(
+            lambda account_id: self.follower_ids(ctx, account_id),
+            lambda names: self.tag_followers(ctx, names),
+            lambda accounts: self.member_lists(ctx, accounts),
+            lambda account_id: self.account(ctx, account_id),
+            lambda account_id: self.shunners(ctx, account_id),
+            lambda account_id: self.silenced(ctx, account_id),
+        )
+
+    async def shunners(self, ctx: Context, account_id: int) -> set[int]:
+        """Those blocking or muting an account, read once for the batch."""
+        if account_id not in self._shunners:
+            found = await ctx.store.get_shunners(account_id, None, ctx.now())
+            self._shunners[account_id] = found
+        return self._shunners[account_id]
+
+    async def silenced(self, ctx: Context, account_id: int) -> bool:
+        """Whether an account is silenced, read once for the batch."""
+        if account_id not in self._silenced:
+            self._silenced[account_id] = await audience_silenced(ctx, account_id)
+        return self._silenced[account_id]
+
+    async def follower_ids(self, ctx: Context, account_id: int) -> list[int]:
+        """An account's followers, read once for the batch (one author's tweets of a burst)."""
+        if account_id not in self._followers:
+            self._followers[account_id] = await ctx.store.follower_ids(account_id)
+        return self._followers[account_id]
 
     async def status(self, ctx: Context, status_id: int) -> Status | None:
         """A tweet, read with those of every other event of the batch."""
         if status_id not in self._statuses:
             wanted = {status_id}
             for event in self.events:
-                if isinstance(other := event.payload.get("status_id"), int):
+                if isinstance(other := getattr(event, "status_id", None), int):
                     wanted.add(other)
             wanted -= self._statuses.keys()
             found = await ctx.store.get_statuses(wanted)
@@ -103,7 +140,9 @@ class Batch:
 # The longest pause of the dispatcher loop after errors in a row.
 ERROR_BACKOFF_MAX = 5.0
 
-Step = Callable[[Context, Event, Batch], Awaitable[None]]
+# A side effect of one event: called with the typed event (`chirp.core.events`), whose type
+# the registry (`side_effects.default_steps`) keys it by.
+Step = Callable[[Context, Any, Batch], Awaitable[None]]
 BatchDone = Callable[[Context, Batch], Awaitable[None]]
 
 
@@ -165,8 +204,9 @@ class Dispatcher:
     async def _handle_together(self, events: list[Event]) -> list[Event]:
         """Steps per event, then the batch hooks. Returns the events whose steps succeeded but
         whose batch failed (events whose own steps failed are already scheduled for retry)."""
-        batch = Batch(events=events)
-        handled = [event for event in events if await self._steps(event, batch)]
+        typed = {event.id: self._decode(event) for event in events}
+        batch = Batch(events=[e for e in typed.values() if e is not None])
+        handled = [event for event in events if await self._steps(event, typed[event.id], batch)]
         try:
             for done in self.after_batch:
                 await done(self.ctx, batch)
@@ -183,11 +223,21 @@ class Dispatcher:
                 self.metrics.event_done(event.kind, (now - id_time(event.id)).total_seconds())
         return []
 
-    async def _steps(self, event: Event, batch: Batch) -> bool:
+    @staticmethod
+    def _decode(event: Event) -> DomainEvent | None:
         try:
+            return decode(event)
+        except Exception:  # a kind or shape this version cannot read: retried, not lost
+            log.exception("undecodable event", extra={"event_id": event.id, "kind": event.kind})
+            return None
+
+    async def _steps(self, event: Event, typed: DomainEvent | None, batch: Batch) -> bool:
+        try:
+            if typed is None:
+                raise ValueError(f"undecodable event of kind {event.kind!r}")
             with self.tracer.handling(event) if self.tracer else contextlib.nullcontext():
                 for step in self.steps.get(event.kind, []):
-                    await step(self.ctx, event, batch)
+                    await step(self.ctx, typed, batch)
         except Exception:
             log.exception("event step failed", extra={"event_id": event.id, "kind": event.kind})
             if self.metrics is not None:

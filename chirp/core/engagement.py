@@ -8,7 +8,8 @@ from dataclasses import replace
 from chirp.core.accounts import get_accounts
 from chirp.core.context import Context
 from chirp.core.errors import Forbidden, InvalidInput, NotFound
-from chirp.core.models import Account, Event, Page, Status
+from chirp.core.events import FavouriteCreated, FavouriteRemoved, StatusCreated, outbox_row
+from chirp.core.models import Account, Page, Status
 from chirp.core.ports.errors import MissingRecord, UniqueViolation
 from chirp.core.statuses import get_original_tweet, get_tweet, remove_status
 from chirp.core.views import load_visible
@@ -33,11 +34,7 @@ async def _refuse_if_blocking(ctx: Context, account: Account, status: Status) ->
 async def like_tweet(ctx: Context, account: Account, status_id: int) -> Status:
     status = await get_original_tweet(ctx, account.id, status_id)
     await _refuse_if_blocking(ctx, account, status)
-    event = Event(
-        id=ctx.new_id(),
-        kind="favourite.created",
-        payload={"status_id": status.id, "account_id": account.id, "author_id": status.account_id},
-    )
+    event = outbox_row(ctx, FavouriteCreated(status.id, account.id, status.account_id))
     try:
         if await ctx.store.add_favourite(ctx.new_id(), account.id, status.id, event=event):
             ctx.wake_dispatcher()
@@ -48,11 +45,7 @@ async def like_tweet(ctx: Context, account: Account, status_id: int) -> Status:
 
 async def unlike_tweet(ctx: Context, account: Account, status_id: int) -> Status:
     status = await get_original_tweet(ctx, account.id, status_id)
-    event = Event(
-        id=ctx.new_id(),
-        kind="favourite.removed",
-        payload={"status_id": status.id, "account_id": account.id, "author_id": status.account_id},
-    )
+    event = outbox_row(ctx, FavouriteRemoved(status.id, account.id, status.account_id))
     if await ctx.store.remove_favourite(account.id, status.id, event=event):
         ctx.wake_dispatcher()
     return await _reload(ctx, status)
@@ -85,7 +78,7 @@ async def retweet(
         conversation_id=original.conversation_id,
         application_id=None,
     )
-    event = Event(id=ctx.new_id(), kind="status.created", payload={"status_id": wrapper.id})
+    event = outbox_row(ctx, StatusCreated(wrapper.id))
     if ctx.outbox_gate is not None:
         await ctx.outbox_gate.wait_for_room(ctx)
     try:

@@ -6,8 +6,9 @@ from __future__ import annotations
 from chirp.core.accounts import get_account, get_accounts
 from chirp.core.context import Context
 from chirp.core.errors import NotFound
+from chirp.core.events import FollowRequestAuthorized, outbox_row
 from chirp.core.follows import relationships, withdraw_follow_request
-from chirp.core.models import Account, Event, Follow, Page
+from chirp.core.models import Account, Follow, Page
 from chirp.core.ports.follows import Relationship
 
 # Requests authorized per read when an account is unlocked.
@@ -29,11 +30,7 @@ async def _authorize(ctx: Context, requester_id: int, target_id: int) -> bool:
     edge = Follow(
         id=ctx.new_id(), account_id=requester_id, target_account_id=target_id, created_at=ctx.now()
     )
-    event = Event(
-        id=ctx.new_id(),
-        kind="follow_request.authorized",
-        payload={"account_id": requester_id, "target_account_id": target_id},
-    )
+    event = outbox_row(ctx, FollowRequestAuthorized(requester_id, target_id))
     if not await ctx.store.authorize_follow_request(requester_id, target_id, edge, event=event):
         return False
     ctx.wake_dispatcher()

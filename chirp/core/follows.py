@@ -5,7 +5,14 @@ from __future__ import annotations
 from chirp.core.accounts import get_account, get_accounts
 from chirp.core.context import Context
 from chirp.core.errors import Forbidden, NotFound
-from chirp.core.models import Account, Event, Follow, FollowRequest, Page
+from chirp.core.events import (
+    FollowCreated,
+    FollowRemoved,
+    FollowRequestCreated,
+    FollowRequestRemoved,
+    outbox_row,
+)
+from chirp.core.models import Account, Follow, FollowRequest, Page
 from chirp.core.ports.errors import MissingRecord
 from chirp.core.ports.follows import Relationship
 from chirp.core.visibility import shunned_accounts
@@ -23,11 +30,7 @@ async def follow(ctx: Context, account: Account, target_id: int) -> Relationship
     edge = Follow(
         id=ctx.new_id(), account_id=account.id, target_account_id=target.id, created_at=ctx.now()
     )
-    event = Event(
-        id=ctx.new_id(),
-        kind="follow.created",
-        payload={"account_id": account.id, "target_account_id": target.id},
-    )
+    event = outbox_row(ctx, FollowCreated(account.id, target.id))
     try:
         if await ctx.store.add_follow(edge, event=event):
             ctx.wake_dispatcher()
@@ -50,11 +53,7 @@ async def request_follow(ctx: Context, account: Account, target: Account) -> Non
     request = FollowRequest(
         id=ctx.new_id(), account_id=account.id, target_account_id=target.id, created_at=ctx.now()
     )
-    event = Event(
-        id=ctx.new_id(),
-        kind="follow_request.created",
-        payload={"account_id": account.id, "target_account_id": target.id},
-    )
+    event = outbox_row(ctx, FollowRequestCreated(account.id, target.id))
     try:
         if await ctx.store.add_follow_request(request, event=event):
             ctx.wake_dispatcher()
@@ -64,11 +63,7 @@ async def request_follow(ctx: Context, account: Account, target: Account) -> Non
 
 async def withdraw_follow_request(ctx: Context, account_id: int, target_id: int) -> bool:
     """Withdraw (or, for the target, reject) a pending request; False if none was pending."""
-    event = Event(
-        id=ctx.new_id(),
-        kind="follow_request.removed",
-        payload={"account_id": account_id, "target_account_id": target_id},
-    )
+    event = outbox_row(ctx, FollowRequestRemoved(account_id, target_id))
     if not await ctx.store.remove_follow_request(account_id, target_id, event=event):
         return False
     ctx.wake_dispatcher()
@@ -77,11 +72,7 @@ async def withdraw_follow_request(ctx: Context, account_id: int, target_id: int)
 
 async def unfollow(ctx: Context, account: Account, target_id: int) -> Relationship:
     target = await get_account(ctx, target_id)
-    event = Event(
-        id=ctx.new_id(),
-        kind="follow.removed",
-        payload={"account_id": account.id, "target_account_id": target.id},
-    )
+    event = outbox_row(ctx, FollowRemoved(account.id, target.id))
     if await ctx.store.remove_follow(account.id, target.id, event=event):
         ctx.wake_dispatcher()
     else:  # not following: withdraw a pending request, if any, as Mastodon does
@@ -92,11 +83,7 @@ async def unfollow(ctx: Context, account: Account, target_id: int) -> Relationsh
 async def remove_from_followers(ctx: Context, account: Account, follower_id: int) -> Relationship:
     """Make `follower_id` stop following the account (its tweets leave their home feed)."""
     follower = await get_account(ctx, follower_id)
-    event = Event(
-        id=ctx.new_id(),
-        kind="follow.removed",
-        payload={"account_id": follower.id, "target_account_id": account.id},
-    )
+    event = outbox_row(ctx, FollowRemoved(follower.id, account.id))
     if await ctx.store.remove_follow(follower.id, account.id, event=event):
         ctx.wake_dispatcher()
     return (await relationships(ctx, account, [follower.id]))[follower.id]

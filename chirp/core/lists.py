@@ -1,5 +1,5 @@
 """Lists: an account's named sets of accounts it follows, each read as a timeline of their
-tweets (Mastodon's lists). The fan-out fills the timelines (`feeds.list_audience`); an
+tweets (Mastodon's lists). The fan-out fills the timelines (the audience rule, `core.audience`); an
 unfollow takes the account out of the follower's lists (`Store.remove_follow`)."""
 
 from __future__ import annotations

@@ -29,11 +29,11 @@ from urllib.parse import urlsplit
 from chirp.core.context import Context
 from chirp.core.emojis import EmojiSet, current_emojis
 from chirp.core.errors import Forbidden, InvalidInput, NotFound, RateLimited
+from chirp.core.events import StreamEnded, StreamLive, outbox_row
 from chirp.core.models import (
     LIVE_VISIBILITIES,
     Account,
     ChatMessage,
-    Event,
     LiveStream,
     Page,
     StreamKey,
@@ -168,7 +168,7 @@ async def end_stream(ctx: Context, account: Account, stream_id: int) -> LiveStre
 
 async def start_stream(ctx: Context, stream_id: int) -> LiveStream | None:
     """The relay listed the stream's first segment: live now (once)."""
-    event = Event(id=ctx.new_id(), kind="stream.live", payload={"stream_id": stream_id})
+    event = outbox_row(ctx, StreamLive(stream_id))
     started = await ctx.store.start_live_stream(stream_id, ctx.now(), event=event)
     if started is not None:
         ctx.wake_dispatcher()
@@ -180,10 +180,7 @@ async def finish_stream(
 ) -> LiveStream | None:
     """Ended (once); None if it already was. `relay_gone`: its relay died, so no replay will
     be completed and `stream.ended` need not wait for one."""
-    payload: dict[str, int | str | list[int] | None] = {"stream_id": stream_id}
-    if relay_gone:
-        payload["relay_gone"] = True
-    event = Event(id=ctx.new_id(), kind="stream.ended", payload=payload)
+    event = outbox_row(ctx, StreamEnded(stream_id, relay_gone))
     ended = await ctx.store.end_live_stream(stream_id, ctx.now(), event=event)
     if ended is not None:
         ctx.wake_dispatcher()

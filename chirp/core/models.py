@@ -281,7 +281,7 @@ class Event:
 
     id: int
     kind: str
-    payload: dict[str, int | str | list[int] | None]
+    payload: dict[str, Any]  # JSON: `chirp.core.events` encodes and decodes it
     attempts: int = 0
 
 

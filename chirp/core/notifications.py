@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from chirp.core.audience import Notice
 from chirp.core.context import Context
 from chirp.core.errors import InvalidInput, NotFound
 from chirp.core.filtering import without_hidden
 from chirp.core.live import watchable_ids
-from chirp.core.models import Account, Notification, Page, Status
+from chirp.core.models import Account, Notification, Page
 from chirp.core.notification_policy import open_requests, screen
 from chirp.core.visibility import silenced_for, suspended_among, visible_ids
 
@@ -75,42 +76,17 @@ async def without_silenced_senders(ctx: Context, pending: list[Notification]) ->
     return [n for n in kept if n.from_account_id not in judged[n.account_id]]
 
 
-async def notify_new_status(ctx: Context, status: Status) -> list[Notification]:
-    """Mentions (replies included: the replied-to author is mentioned), retweets and quotes."""
-    author = status.account_id
-    pending = [
-        new_notification(ctx, m, "mention", author, status.id)
-        for m in status.mention_ids
-        if m != author
-    ]
-    for ref, kind in ((status.reblog_of_id, "reblog"), (status.quote_of_id, "quote")):
-        if ref is None:
-            continue
-        original = await ctx.store.get_status(ref)
-        if original is not None and original.account_id != author:
-            # A retweet notification points at the original; a quote at the quoting tweet.
-            pending.append(
-                new_notification(
-                    ctx,
-                    original.account_id,
-                    kind,
-                    author,
-                    original.id if kind == "reblog" else status.id,
-                )
-            )
-    return await deliver(ctx, pending)
-
-
-async def notify_mentions(
-    ctx: Context, status: Status, account_ids: Iterable[int]
+async def notify_audience(
+    ctx: Context, sender_id: int, notices: Iterable[Notice]
 ) -> list[Notification]:
-    """Accounts newly mentioned by an edit."""
+    """The notifications a tweet causes (`Audience.notices`: mentions, replies, retweets,
+    quotes, an edit's new mentions), from its author."""
     return await deliver(
         ctx,
         [
-            new_notification(ctx, m, "mention", status.account_id, status.id)
-            for m in account_ids
-            if m != status.account_id
+            new_notification(ctx, n.recipient_id, n.type, sender_id, n.status_id)
+            for n in notices
+            if n.recipient_id != sender_id
         ],
     )
 

@@ -11,6 +11,7 @@ from datetime import timedelta
 from chirp.core import notifications
 from chirp.core.context import Context
 from chirp.core.errors import InvalidInput, NotFound
+from chirp.core.events import PollEnded, PollVoted, outbox_row
 from chirp.core.models import Account, Event, Notification, Poll
 from chirp.core.ports.errors import MissingRecord, UniqueViolation
 from chirp.core.text import grapheme_length
@@ -55,15 +56,7 @@ def check_poll(draft: PollDraft) -> None:
 
 def _ended(ctx: Context, poll: Poll) -> Event:
     """The poll's end, due at `expires_at`: whichever node's dispatcher is free runs it once."""
-    return Event(
-        id=ctx.new_id(),
-        kind="poll.ended",
-        payload={
-            "poll_id": poll.id,
-            "status_id": poll.status_id,
-            "expires_at": poll.expires_at.isoformat(),
-        },
-    )
+    return outbox_row(ctx, PollEnded(poll.id, poll.status_id, poll.expires_at.isoformat()))
 
 
 def _from_draft(ctx: Context, poll_id: int, author: Account, status_id: int, d: PollDraft) -> Poll:
@@ -133,11 +126,7 @@ async def vote_in_poll(ctx: Context, voter: Account, poll_id: int, choices: Sequ
         raise InvalidInput("Validation failed: The chosen vote option does not exist")
     if len(set(choices)) != len(choices) or (len(choices) > 1 and not poll.multiple):
         raise InvalidInput("Validation failed: You have already voted on this poll")
-    event = Event(
-        id=ctx.new_id(),
-        kind="poll.voted",
-        payload={"poll_id": poll.id, "status_id": poll.status_id, "account_id": voter.id},
-    )
+    event = outbox_row(ctx, PollVoted(poll.id, poll.status_id, voter.id))
     try:
         voted = await ctx.store.add_poll_votes(
             poll.id, voter.id, sorted(choices), at=ctx.now(), event=event
@@ -150,11 +139,11 @@ async def vote_in_poll(ctx: Context, voter: Account, poll_id: int, choices: Sequ
     return voted
 
 
-async def notify_poll_ended(ctx: Context, event: Event) -> list[Notification]:
+async def notify_poll_ended(ctx: Context, event: PollEnded) -> list[Notification]:
     """`poll` notifications to every voter and to the author, once the poll has ended (an end
     the poll's edit moved is left to the newer event)."""
-    poll = await ctx.store.get_poll(int(str(event.payload["poll_id"])))
-    if poll is None or poll.expires_at.isoformat() != event.payload.get("expires_at"):
+    poll = await ctx.store.get_poll(event.poll_id)
+    if poll is None or poll.expires_at.isoformat() != event.expires_at:
         return []
     if not poll.expired(ctx.now()):
         return []

@@ -13,14 +13,15 @@ from collections.abc import Collection
 
 from chirp.core import topics
 from chirp.core.context import Context
+from chirp.core.events import TokensRevoked, outbox_row
 from chirp.core.models import Event
 
-TOKENS_REVOKED = "token.revoked"  # payload: {"token_ids": [...]}
+TOKENS_REVOKED = TokensRevoked.KIND
 
 
 def tokens_revoked(ctx: Context, token_ids: Collection[int]) -> Event:
     """The event to record with the write that ends these tokens."""
-    return Event(id=ctx.new_id(), kind=TOKENS_REVOKED, payload={"token_ids": sorted(token_ids)})
+    return outbox_row(ctx, TokensRevoked(tuple(sorted(token_ids))))
 
 
 async def close_streams_of(ctx: Context, token_ids: Collection[int]) -> None:

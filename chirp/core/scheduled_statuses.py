@@ -12,6 +12,7 @@ from typing import Any
 from chirp.core import statuses
 from chirp.core.context import Context
 from chirp.core.errors import ChirpError, InvalidInput, NotFound
+from chirp.core.events import ScheduledStatusDue, outbox_row
 from chirp.core.models import Account, Event, Page, ScheduledStatus
 from chirp.core.polls import PollDraft
 from chirp.core.ports.media import MediaNotAttachable
@@ -100,11 +101,7 @@ def _draft(params: dict[str, Any]) -> statuses.TweetDraft:
 
 
 def _due(ctx: Context, scheduled: ScheduledStatus) -> Event:
-    return Event(
-        id=ctx.new_id(),
-        kind="scheduled_status.due",
-        payload={"scheduled_id": scheduled.id, "scheduled_at": scheduled.scheduled_at.isoformat()},
-    )
+    return outbox_row(ctx, ScheduledStatusDue(scheduled.id, scheduled.scheduled_at.isoformat()))
 
 
 async def schedule_tweet(
@@ -165,11 +162,11 @@ async def cancel_scheduled_tweet(ctx: Context, owner: Account, scheduled_id: int
     await ctx.store.remove_scheduled_status(found.id, ctx.now())
 
 
-async def publish_scheduled_tweet(ctx: Context, event: Event) -> None:
+async def publish_scheduled_tweet(ctx: Context, event: ScheduledStatusDue) -> None:
     """The due event: post the tweet, then drop the row. An event the tweet was moved away
     from, or one for a tweet published or cancelled already, does nothing."""
-    scheduled = await ctx.store.get_scheduled_status(int(str(event.payload["scheduled_id"])))
-    if scheduled is None or scheduled.scheduled_at.isoformat() != event.payload["scheduled_at"]:
+    scheduled = await ctx.store.get_scheduled_status(event.scheduled_id)
+    if scheduled is None or scheduled.scheduled_at.isoformat() != event.scheduled_at:
         return
     author = await ctx.store.get_account(scheduled.account_id)
     if author is not None:

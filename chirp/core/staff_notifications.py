@@ -10,10 +10,9 @@ account or the report, which staff see in their lists either way."""
 
 from __future__ import annotations
 
-from typing import cast
-
 from chirp.core.context import Context
-from chirp.core.models import Event, Notification, Page, Report
+from chirp.core.events import AccountCreated, ReportCreated, outbox_row
+from chirp.core.models import Notification, Page, Report
 from chirp.core.notifications import deliver, new_notification
 from chirp.core.ports.moderation import AdminAccountFilter
 
@@ -23,19 +22,18 @@ STAFF_PAGE = 200
 
 
 async def announce_sign_up(ctx: Context, account_id: int) -> None:
-    await _record(ctx, SIGNED_UP, {"account_id": account_id})
+    await _record(ctx, AccountCreated(account_id))
 
 
 async def announce_report(ctx: Context, report: Report) -> None:
-    await _record(ctx, REPORTED, {"report_id": report.id, "account_id": report.account_id})
+    await _record(ctx, ReportCreated(report.id, report.account_id))
 
 
-async def _record(ctx: Context, kind: str, payload: dict[str, int]) -> None:
+async def _record(ctx: Context, event: AccountCreated | ReportCreated) -> None:
     """Only where someone has a staff role (a server without staff records nothing)."""
     if not await ctx.store.list_admin_accounts(AdminAccountFilter(staff=True), Page(limit=1)):
         return
-    event = Event(id=ctx.new_id(), kind=kind, payload=dict(payload))
-    await ctx.store.record_events([event], ctx.now())
+    await ctx.store.record_events([outbox_row(ctx, event)], ctx.now())
     ctx.wake_dispatcher()
 
 
@@ -48,8 +46,8 @@ async def staff_ids(ctx: Context) -> list[int]:
     return found
 
 
-async def notify_staff_of_sign_up(ctx: Context, event: Event) -> list[Notification]:
-    account_id = cast(int, event.payload["account_id"])
+async def notify_staff_of_sign_up(ctx: Context, event: AccountCreated) -> list[Notification]:
+    account_id = event.account_id
     return await deliver(
         ctx,
         [
@@ -60,8 +58,8 @@ async def notify_staff_of_sign_up(ctx: Context, event: Event) -> list[Notificati
     )
 
 
-async def notify_staff_of_report(ctx: Context, event: Event) -> list[Notification]:
-    report = await ctx.store.get_report(cast(int, event.payload["report_id"]))
+async def notify_staff_of_report(ctx: Context, event: ReportCreated) -> list[Notification]:
+    report = await ctx.store.get_report(event.report_id)
     if report is None:
         return []
     # Neither the reporter nor the reported staff member hears of it.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -10,6 +11,7 @@ from chirp.core import polls
 from chirp.core import text as text_rules
 from chirp.core.context import Context
 from chirp.core.errors import Forbidden, InvalidInput, NotFound
+from chirp.core.events import StatusCreated, StatusDeleted, StatusUpdated, outbox_row
 from chirp.core.filtering import without_hidden
 from chirp.core.models import VISIBILITIES, Account, Event, Status, StatusEdit
 from chirp.core.ports.errors import MissingRecord, UniqueViolation
@@ -191,7 +193,7 @@ async def post_tweet(
         media_ids=media_ids,
         conversation_id=(parent.conversation_id or parent.id) if parent else status_id,
     )
-    event = Event(id=ctx.new_id(), kind="status.created", payload={"status_id": status.id})
+    event = outbox_row(ctx, StatusCreated(status.id))
     if ctx.outbox_gate is not None:
         await ctx.outbox_gate.wait_for_room(ctx)
     if draft.poll is not None:  # first: no reader sees the tweet without its poll
@@ -213,9 +215,7 @@ async def post_tweet(
     except MissingRecord as gone:
         await _drop_poll(ctx, draft, status_id)
         raise NotFound("Record not found") from gone
-    ctx.wake_dispatcher()
-    if ctx.tweet_push is not None:
-        ctx.tweet_push.posted(status)
+    ctx.wake_dispatcher()  # its push, fan-out and notifications follow from the event
     return status
 
 
@@ -270,11 +270,7 @@ async def edit_tweet(ctx: Context, editor: Account, status_id: int, draft: Tweet
     )
     history.append(_version(ctx, status, now))
     added = [m for m in status.mention_ids if m not in previous_mentions]
-    event = Event(
-        id=ctx.new_id(),
-        kind="status.updated",
-        payload={"status_id": status.id, "new_mentions": added},
-    )
+    event = outbox_row(ctx, StatusUpdated(status.id, tuple(added)))
     try:
         updated = await ctx.store.update_status(status, history=history, event=event)
     except MediaNotAttachable:
@@ -309,19 +305,23 @@ async def delete_tweet(ctx: Context, actor: Account, status_id: int) -> Status:
 
 
 async def remove_status(ctx: Context, status: Status) -> list[Status]:
-    event = Event(
-        id=ctx.new_id(),
-        kind="status.deleted",
-        payload={
-            "status_id": status.id,
-            "account_id": status.account_id,
-            "reblog_of_id": status.reblog_of_id,
-            "visibility": status.visibility,
-            # Who saw it, for the realtime `delete` (the row is gone when that is sent).
-            "mention_ids": list(status.mention_ids),
-            "tags": ",".join(status.tags),
-        },
-    )
+    def event(removed: Sequence[Status]) -> Event:
+        """Built from what the delete removed (in its transaction): the tweet as the audience
+        rule reads it (gone when the side effects run), and its retweets."""
+        retweets = tuple((s.id, s.account_id) for s in removed if s.reblog_of_id == status.id)
+        deleted = StatusDeleted(
+            status.id,
+            status.account_id,
+            status.visibility,
+            status.reblog_of_id,
+            status.in_reply_to_account_id,
+            status.mention_ids,
+            status.tags,
+            removed_ids=tuple(s.id for s in removed),
+            retweets=retweets,
+        )
+        return outbox_row(ctx, deleted)
+
     removed = await ctx.store.delete_status(status.id, event=event)
     ctx.wake_dispatcher()
     return removed

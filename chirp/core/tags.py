@@ -1,5 +1,5 @@
 """Hashtags as a viewer sees them: show, follow/unfollow (followed tags reach the home feed,
-see `feeds.tag_audience`), and featured tags on a profile (feature/unfeature, suggestions).
+see `core.audience`), and featured tags on a profile (feature/unfeature, suggestions).
 
 A tag is named in a URL or a form as written, with or without its `#`, in any case; a name
 that could not be a hashtag in a tweet is refused. A tag nobody has used yet exists all the
@@ -14,7 +14,8 @@ from chirp.core import trends
 from chirp.core.accounts import get_account
 from chirp.core.context import Context
 from chirp.core.errors import InvalidInput, NotFound
-from chirp.core.models import Account, Event, FeaturedTag, Page, Tag
+from chirp.core.events import TagFollowRemoved, outbox_row
+from chirp.core.models import Account, FeaturedTag, Page, Tag
 from chirp.core.text import HASHTAG_RE, TAG_MAX, tag_key
 
 FEATURED_LIMIT = 10  # tags an account may feature, as Mastodon
@@ -86,11 +87,7 @@ async def follow_tag(ctx: Context, account: Account, raw: str) -> TagView:
 async def unfollow_tag(ctx: Context, account: Account, raw: str) -> TagView:
     """Tweets carrying the tag stop reaching the home feed, and those it brought leave it."""
     name = tag_name(raw)
-    event = Event(
-        id=ctx.new_id(),
-        kind="tag_follow.removed",
-        payload={"account_id": account.id, "name": tag_key(name)},
-    )
+    event = outbox_row(ctx, TagFollowRemoved(account.id, tag_key(name)))
     if await ctx.store.unfollow_tag(account.id, name, event=event):
         ctx.wake_dispatcher()  # `feeds.withdraw_after_tag_unfollow` takes its tweets out
     return await _view(ctx, account, name)

@@ -14,11 +14,33 @@ search, notifications):
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from chirp.core.context import Context
 from chirp.core.models import Status
 from chirp.core.originals import original_of
 from chirp.core.ports.blocks import Shunning
+
+
+@dataclass(frozen=True, slots=True)
+class Findable:
+    """The tweets a viewer may find by searching, as terms of a query that every backend
+    translates as they are (`Store.search_statuses`), deciding nothing: `can_see`'s rule, but
+    that unlisted tweets stay out of search (as in Mastodon) unless they are the viewer's own
+    or mention them. The results still pass `visible_ids`."""
+
+    viewer_id: int | None
+    # Visibilities found by everyone, by the author's followers, by the accounts mentioned
+    # (the viewer's own tweets are always found).
+    to_everyone: tuple[str, ...]
+    to_followers: tuple[str, ...] = ()
+    to_mentioned: tuple[str, ...] = ()
+
+
+def findable(viewer_id: int | None) -> Findable:
+    if viewer_id is None:
+        return Findable(None, ("public",))
+    return Findable(viewer_id, ("public",), ("private",), ("private", "direct", "unlisted"))
 
 
 def can_see(

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from chirp.core.context import Context
 from chirp.core.errors import InvalidInput, NotFound
+from chirp.core.events import WebPushDue, outbox_row
 from chirp.core.models import Event, Notification, Principal, PushSubscription
 
 # The notification types a subscription may ask for (Mastodon's alerts), in its order.
@@ -209,16 +210,7 @@ def push_event(
     ctx: Context, subscription_id: int, account_id: int, notification_id: int, attempt: int
 ) -> Event:
     """A push due: `attempt` counts the tries before it (the retries are new events)."""
-    return Event(
-        id=ctx.new_id(),
-        kind=EVENT,
-        payload={
-            "subscription_id": subscription_id,
-            "account_id": account_id,
-            "notification_id": notification_id,
-            "attempt": attempt,
-        },
-    )
+    return outbox_row(ctx, WebPushDue(subscription_id, account_id, notification_id, attempt))
 
 
 async def queue_web_pushes(ctx: Context, notifications: list[Notification]) -> int:

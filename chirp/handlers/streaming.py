@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
-import struct
-from collections import deque
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
@@ -35,11 +32,12 @@ from chirp.core.oauth import authenticate_bearer, require_scope
 from chirp.core.secrets import digest
 from chirp.handlers.common import bearer_token, ctx, parse_id
 from chirp.handlers.openapi import WEBSOCKET, documented
-from chirp.realtime.hub import Format, Hub, Viewer
-from chirp.realtime.push import dumps
+from chirp.realtime.hub import Hub, Viewer
+from chirp.realtime.publish import dumps
 from chirp.realtime.subscriptions import StreamRequest, companions, resolve_stream
+from chirp.realtime.wire import SocketOutlet, write_sse, write_ws
 from chirp.server.client_ip import client_ip, parse_networks
-from chirp.server.keys import HUB, SETTINGS, STREAM_SLOTS
+from chirp.server.keys import FLUSHER, HUB, SETTINGS, STREAM_SLOTS
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -59,121 +57,6 @@ SSE_STREAMS = {
     "list": "list",
     "status": "status",
 }
-
-
-class _Outlet:
-    """A bounded frame queue drained by one writer coroutine per connection."""
-
-    # Slots: a tweet to 5,000 sockets reads these attributes tens of thousands of times.
-    __slots__ = (
-        "_flush_due",
-        "closing",
-        "format",
-        "limit",
-        "loop",
-        "queue",
-        "ready",
-        "transport",
-        "writing",
-        "ws",
-    )
-
-    format: Format
-
-    def __init__(
-        self,
-        fmt: Format,
-        limit: int,
-        ws: web.WebSocketResponse | None = None,
-        transport: asyncio.Transport | None = None,
-    ) -> None:
-        self.format = fmt
-        self.limit = limit
-        self.queue: deque[bytes] = deque()
-        self.ready = asyncio.Event()
-        self.closing: tuple[int, str] | None = None
-        # Websockets only: frames pushed in one loop iteration are written by one callback, with
-        # no task switch, while the socket keeps up; the writer task takes over when it backs up.
-        self.ws = ws
-        self.transport = transport  # uvloop's transports are not asyncio.Transport subclasses
-        self.writing = False
-        self._flush_due = False
-        # Looked up once: `get_running_loop` costs a getpid() system call on Python 3.11.
-        self.loop = asyncio.get_running_loop()
-
-    def push(self, frame: bytes) -> bool:
-        if self.closing is not None:
-            return True  # being closed anyway; drop quietly
-        queue = self.queue
-        if len(queue) >= self.limit:
-            return False
-        queue.append(frame)
-        if self.writing or self.transport is None:
-            self.ready.set()
-        elif not self._flush_due:
-            self._flush_due = True
-            _flush_soon(self)
-        return True
-
-    def flush(self) -> None:
-        self._flush_due = False
-        transport = self.transport
-        if self.writing or self.closing is not None or transport is None:
-            return
-        if transport.is_closing() or (self.ws is not None and self.ws.closed):
-            return  # no data frames after a close frame
-        if transport.get_write_buffer_size():
-            self.ready.set()  # backed up: the writer task waits for the socket to drain
-            return
-        queue = self.queue
-        if len(queue) == 1:
-            transport.write(_ws_text_frame(queue.popleft()))
-        elif queue:  # several frames since the last flush: one system call
-            transport.write(b"".join([_ws_text_frame(frame) for frame in queue]))
-            queue.clear()
-
-    def close(self, code: int, reason: str) -> None:
-        if self.closing is None:
-            self.closing = (code, reason)
-            self.ready.set()
-
-
-# Outlets with frames to write, per event loop: one callback flushes them (a callback per
-# socket per frame was a measurable cost at thousands of sockets), a slice at a time, so that
-# what else is ready (requests, SQLite threads handing results back) runs between the slices
-# of a tweet's writes to thousands of sockets instead of waiting for all of them.
-_due: dict[asyncio.AbstractEventLoop, deque[_Outlet]] = {}
-FLUSH_SLICE = 256
-
-
-def _flush_soon(outlet: _Outlet) -> None:
-    loop = outlet.loop
-    due = _due.get(loop)
-    if due is None:
-        due = _due[loop] = deque()
-        loop.call_soon(_flush_due, loop)
-    due.append(outlet)
-
-
-def _flush_due(loop: asyncio.AbstractEventLoop) -> None:
-    due = _due[loop]
-    for _ in range(min(len(due), FLUSH_SLICE)):
-        due.popleft().flush()
-    if due:
-        loop.call_soon(_flush_due, loop)
-    else:
-        del _due[loop]
-
-
-@functools.lru_cache(maxsize=8)
-def _ws_text_frame(payload: bytes) -> bytes:
-    """An unmasked final text frame (RFC 6455 5.2); cached, as every socket gets the same bytes."""
-    size = len(payload)
-    if size < 126:
-        return struct.pack("!BB", 0x81, size) + payload
-    if size < 65536:
-        return struct.pack("!BBH", 0x81, 126, size) + payload
-    return struct.pack("!BBQ", 0x81, 127, size) + payload
 
 
 async def _principal(request: web.Request, token: str | None) -> Principal | None:
@@ -196,7 +79,9 @@ async def _shunning(request: web.Request, principal: Principal | None) -> Viewer
     )
 
 
-def _close_at_expiry(principal: Principal | None, outlet: _Outlet) -> asyncio.TimerHandle | None:
+def _close_at_expiry(
+    principal: Principal | None, outlet: SocketOutlet
+) -> asyncio.TimerHandle | None:
     """Tokens with a lifetime end their streams when they expire."""
     expires = principal.token.expires_at if principal else None
     if expires is None:
@@ -300,11 +185,13 @@ async def _websocket(request: web.Request) -> web.StreamResponse:
     )
     await ws.prepare(request)
     hub = request.app[HUB]
-    outlet = _Outlet("ws", settings.stream_queue_frames, ws, request.transport)
+    outlet = SocketOutlet(
+        "ws", settings.stream_queue_frames, request.app[FLUSHER], ws, request.transport
+    )
     control = topics.token(principal.token.id) if principal else None
     await hub.connect(outlet, control, await _shunning(request, principal))
     expiry = _close_at_expiry(principal, outlet)
-    writer = asyncio.create_task(_write_ws(ws, outlet))
+    writer = asyncio.create_task(write_ws(ws, outlet))
     try:
         if "stream" in request.query:
             await _handle_command(
@@ -343,7 +230,7 @@ async def _handle_command(
     request: web.Request,
     ws: web.WebSocketResponse,
     hub: Hub,
-    outlet: _Outlet,
+    outlet: SocketOutlet,
     principal: Principal | None,
     command: dict[str, Any],
 ) -> None:
@@ -396,23 +283,6 @@ async def _send_chat(
             await ws.send_frame(orjson.dumps(frame), WSMsgType.TEXT)
 
 
-async def _write_ws(ws: web.WebSocketResponse, outlet: _Outlet) -> None:
-    try:
-        while True:
-            await outlet.ready.wait()
-            outlet.ready.clear()
-            outlet.writing = True
-            while outlet.queue and outlet.closing is None:
-                await ws.send_frame(outlet.queue.popleft(), WSMsgType.TEXT)
-            outlet.writing = False
-            if outlet.closing is not None:
-                code, reason = outlet.closing
-                await ws.close(code=code, message=reason.encode())
-                return
-    except (ConnectionError, RuntimeError):
-        return  # the peer went away; the reader side cleans up
-
-
 # -- server-sent events ----------------------------------------------------------------------
 
 
@@ -446,7 +316,7 @@ async def _sse(request: web.Request) -> web.StreamResponse:
     )
     await response.prepare(request)
     hub = request.app[HUB]
-    outlet = _Outlet("sse", settings.stream_queue_frames)
+    outlet = SocketOutlet("sse", settings.stream_queue_frames, request.app[FLUSHER])
     control = topics.token(principal.token.id) if principal else None
     await hub.connect(outlet, control, await _shunning(request, principal))
     expiry = _close_at_expiry(principal, outlet)
@@ -455,27 +325,9 @@ async def _sse(request: web.Request) -> web.StreamResponse:
         await hub.subscribe(outlet, stream, since)
         for companion in companions(stream):
             await hub.subscribe(outlet, companion)
-        await _write_sse(response, outlet, settings.stream_heartbeat_seconds)
+        await write_sse(response, outlet, settings.stream_heartbeat_seconds)
     finally:
         if expiry is not None:
             expiry.cancel()
         await hub.disconnect(outlet)
     return response
-
-
-async def _write_sse(response: web.StreamResponse, outlet: _Outlet, heartbeat: float) -> None:
-    try:
-        while True:
-            try:
-                async with asyncio.timeout(heartbeat):
-                    await outlet.ready.wait()
-            except TimeoutError:
-                await response.write(b":thump\n")
-                continue
-            outlet.ready.clear()
-            if outlet.closing is not None:
-                return
-            while outlet.queue:
-                await response.write(outlet.queue.popleft())
-    except (ConnectionError, RuntimeError):
-        return

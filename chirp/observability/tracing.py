@@ -21,7 +21,7 @@ import contextlib
 import functools
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -212,12 +212,24 @@ def _traced_call(method: Method, tracer: Tracer, span_name: str) -> Method:
         if not current_span().is_recording():
             return await method(*args, **kwargs)
         with tracer.start_as_current_span(span_name, kind=SpanKind.CLIENT) as span:
+            context = span.get_span_context()
+            traceparent = (
+                f"00-{context.trace_id:032x}-{context.span_id:016x}-{context.trace_flags:02x}"
+            )
             event = kwargs.get("event")
             if isinstance(event, Event):
-                context = span.get_span_context()
-                event.payload[EVENT_TRACE] = (
-                    f"00-{context.trace_id:032x}-{context.span_id:016x}-{context.trace_flags:02x}"
-                )
+                event.payload[EVENT_TRACE] = traceparent
+            elif callable(event):  # built from what the write found (`Store.delete_status`)
+                kwargs["event"] = _stamped(event, traceparent)
             return await method(*args, **kwargs)
 
     return call
+
+
+def _stamped(build: Callable[..., Event], traceparent: str) -> Callable[..., Event]:
+    def stamped(*args: Any) -> Event:
+        event = build(*args)
+        event.payload[EVENT_TRACE] = traceparent
+        return event
+
+    return stamped

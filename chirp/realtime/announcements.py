@@ -10,44 +10,40 @@ subscription also listens to (`chirp.realtime.subscriptions.companions`), not to
 
 from __future__ import annotations
 
-from typing import cast
-
 from chirp.core import topics
 from chirp.core.announcements import get_announcement_view
 from chirp.core.context import Context
-from chirp.core.dispatch import Batch, Step
-from chirp.core.models import Event
+from chirp.core.dispatch import Batch
+from chirp.core.events import AnnouncementDeleted, AnnouncementPublished, AnnouncementReaction
 from chirp.core.ports.bus import EventBus
-from chirp.realtime.push import dumps, publish_surely
+from chirp.realtime.publish import dumps, publish_surely
 from chirp.serializers.announcements import announcement_json
 
 
-def announcement_steps(bus: EventBus) -> dict[str, list[Step]]:
-    """One push step per announcement event (held while the bus is away, as every push from the outbox)."""
+class AnnouncementPushes:
+    """One push per announcement event, to every `user` stream (held while the bus is away, as
+    every push from the outbox): steps of `side_effects.Pushes`."""
 
-    async def published(ctx: Context, event: Event, batch: Batch) -> None:
-        found = await get_announcement_view(ctx, _id(event))
+    def __init__(self, bus: EventBus) -> None:
+        self.bus = bus
+
+    async def published(self, ctx: Context, event: AnnouncementPublished, batch: Batch) -> None:
+        found = await get_announcement_view(ctx, event.announcement_id)
         if found is None:  # withdrawn meanwhile: its `announcement.delete` follows
             return
         body = announcement_json(found.views[0], found.emoji_set, ctx.settings)
-        await publish_surely(bus, [topics.ANNOUNCEMENTS], "announcement", dumps(body))
+        await publish_surely(self.bus, [topics.ANNOUNCEMENTS], "announcement", dumps(body))
 
-    async def reacted(ctx: Context, event: Event, batch: Batch) -> None:
-        name = cast(str, event.payload["name"])
-        counts = (await ctx.store.announcement_reactions([_id(event)], None)).get(_id(event), [])
+    async def reacted(self, ctx: Context, event: AnnouncementReaction, batch: Batch) -> None:
+        name, announcement_id = event.name, event.announcement_id
+        counts = (await ctx.store.announcement_reactions([announcement_id], None)).get(
+            announcement_id, []
+        )
         count = next((r.count for r in counts if r.name == name), 0)
-        body = {"name": name, "count": count, "announcement_id": str(_id(event))}
-        await publish_surely(bus, [topics.ANNOUNCEMENTS], "announcement.reaction", dumps(body))
+        body = {"name": name, "count": count, "announcement_id": str(announcement_id)}
+        await publish_surely(self.bus, [topics.ANNOUNCEMENTS], "announcement.reaction", dumps(body))
 
-    async def deleted(ctx: Context, event: Event, batch: Batch) -> None:
-        await publish_surely(bus, [topics.ANNOUNCEMENTS], "announcement.delete", str(_id(event)))
-
-    return {
-        "announcement.published": [published],
-        "announcement.reaction": [reacted],
-        "announcement.deleted": [deleted],
-    }
-
-
-def _id(event: Event) -> int:
-    return cast(int, event.payload["announcement_id"])
+    async def deleted(self, ctx: Context, event: AnnouncementDeleted, batch: Batch) -> None:
+        await publish_surely(
+            self.bus, [topics.ANNOUNCEMENTS], "announcement.delete", str(event.announcement_id)
+        )

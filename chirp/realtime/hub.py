@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Literal, Protocol
@@ -28,6 +28,9 @@ from chirp.serializers.filters import filter_result_json
 log = logging.getLogger(__name__)
 
 Format = Literal["ws", "sse"]
+# An internal listener of a topic (`Hub.watch`): called with the topic and the message, no
+# frame made.
+Watcher = Callable[[str, Message], None]
 # `once` keys of messages delivered here lately, to know a repeat (see `Hub.deliver`).
 ONCE_MEMORY = 50_000
 
@@ -130,6 +133,8 @@ class Hub:
         # `once` key -> (position, generation) of the first copy delivered here, oldest first.
         self._once_seen: dict[str, tuple[str, int]] = {}
         self._generation = 0
+        # Internal listeners (`watch`): topic -> {watcher: the events it takes}.
+        self._watchers: dict[str, dict[Watcher, frozenset[str]]] = {}
 
     # -- connections ---------------------------------------------------------------------------
 
@@ -206,7 +211,7 @@ class Hub:
         async with self._topic_locks.setdefault(stream.topic, asyncio.Lock()):
             subscribers = self._by_topic.setdefault(stream.topic, [])
             subscribers.append(subscription)
-            if len(subscribers) == 1:
+            if len(subscribers) == 1 and stream.topic not in self._watchers:
                 await self.bus.listen(stream.topic)
         if since:
             missed = await self.bus.replay(stream.topic, since)
@@ -240,8 +245,35 @@ class Hub:
             subscribers.remove(subscription)
             if not subscribers:
                 del self._by_topic[topic]
-                await self.bus.unlisten(topic)
-                self._topic_locks.pop(topic, None)
+                if topic not in self._watchers:
+                    await self.bus.unlisten(topic)
+                    self._topic_locks.pop(topic, None)
+
+    # -- internal listeners -------------------------------------------------------------------
+
+    async def watch(self, topic: str, events: frozenset[str], watcher: Watcher) -> None:
+        """Call `watcher` with each message of these `events` on `topic` (this node's own
+        control, as the relay's: a typed call, not a socket's frame parsed back)."""
+        async with self._topic_locks.setdefault(topic, asyncio.Lock()):
+            if topic not in self._by_topic and topic not in self._watchers:
+                await self.bus.listen(topic)
+            self._watchers.setdefault(topic, {})[watcher] = events
+
+    async def unwatch(self, topic: str, watcher: Watcher) -> None:
+        async with self._topic_locks.setdefault(topic, asyncio.Lock()):
+            watchers = self._watchers.get(topic)
+            if watchers is None or watchers.pop(watcher, None) is None:
+                return
+            if not watchers:
+                del self._watchers[topic]
+                if topic not in self._by_topic:
+                    await self.bus.unlisten(topic)
+
+    def _call_watchers(self, topics: Collection[str], message: Message) -> None:
+        for topic in topics:
+            for watcher, events in list(self._watchers.get(topic, {}).items()):
+                if message.event in events:
+                    watcher(topic, message)
 
     # -- delivery (the bus callback) -----------------------------------------------------------
 
@@ -262,6 +294,8 @@ class Hub:
         if message.event == FILTERS:
             self._filters_changed(topics, message.payload)
             return
+        if self._watchers:
+            self._call_watchers(topics, message)
         encoded_from = (message.position, message.event, message.payload)
         if encoded_from != self._frames_of:
             self._frames_of, self._frames = encoded_from, {}
@@ -305,8 +339,7 @@ class Hub:
 
     def _repeat_of(self, message: Message) -> int:
         """For a message published again under the same `once` key at another position (the
-        bus forgot the key: Redis restarted empty between the post path's push and the
-        outbox's), the generation of the first copy: subscriptions older than it had that one.
+        bus forgot the key: Redis restarted empty between a batch's push and its retry), the generation of the first copy: subscriptions older than it had that one.
         0 for a first copy, or the same copy on another topic."""
         first = self._once_seen.get(message.once)
         if first is not None:

@@ -22,19 +22,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import cast
-
-import orjson
 
 from chirp.core import live, topics
 from chirp.core.context import Context
-from chirp.core.dispatch import Batch, Step
-from chirp.core.models import ChatMessage, Event
-from chirp.core.ports.bus import EventBus
+from chirp.core.dispatch import Batch
+from chirp.core.events import StreamEnded, StreamLive
+from chirp.core.models import ChatMessage
+from chirp.core.ports.bus import EventBus, Message
 from chirp.core.ports.video import LiveHooks, PublishGrant
-from chirp.realtime.hub import Format, Hub
-from chirp.realtime.push import dumps, publish_best_effort, publish_surely
-from chirp.realtime.subscriptions import StreamRequest
+from chirp.realtime.hub import Hub
+from chirp.realtime.publish import dumps, publish_best_effort, publish_surely
 from chirp.serializers.live import LiveSerializer
 from chirp.video.playback import blob_prefix
 from chirp.video.relay import Relay, replay_pending
@@ -130,26 +127,23 @@ class LiveRealtime:
 
     # -- going live and ending (dispatcher steps) --------------------------------------------
 
-    def steps(self) -> dict[str, list[Step]]:
-        return {"stream.live": [self.went_live], "stream.ended": [self.stop_relay, self.ended]}
+    async def went_live(self, ctx: Context, event: StreamLive, batch: Batch) -> None:
+        await self._announce(event.stream_id, "stream.live", watchers=False)
 
-    async def went_live(self, ctx: Context, event: Event, batch: Batch) -> None:
-        await self._announce(cast(int, event.payload["stream_id"]), "stream.live", watchers=False)
-
-    async def stop_relay(self, ctx: Context, event: Event, batch: Batch) -> None:
+    async def stop_relay(self, ctx: Context, event: StreamEnded, batch: Batch) -> None:
         """Ended through the API (or its relay's lease ran out): the node relaying it, if any,
         drops the publisher and writes the replay."""
-        stream_id = cast(int, event.payload["stream_id"])
+        stream_id = event.stream_id
         await publish_surely(self.bus, [topics.live(stream_id)], RELAY_STOP, str(stream_id))
 
-    async def ended(self, ctx: Context, event: Event, batch: Batch) -> None:
+    async def ended(self, ctx: Context, event: StreamEnded, batch: Batch) -> None:
         """Announced once the replay is complete, so a player told "ended" finds EXT-X-ENDLIST;
         the wait runs beside the dispatcher, never holding up other events."""
-        stream_id = cast(int, event.payload["stream_id"])
+        stream_id = event.stream_id
         blobs = self.ctx.blobs
         stream = await self.ctx.store.get_live_stream(stream_id)
         private = stream is not None and stream.visibility != "public"
-        relay_gone = bool(event.payload.get("relay_gone"))
+        relay_gone = event.relay_gone
         prefix = "" if blobs is None else blob_prefix(blobs, stream_id, private=private)
         if blobs is None or relay_gone or not await replay_pending(blobs, prefix):
             await self._announce(stream_id, "stream.ended", watchers=True)
@@ -190,76 +184,55 @@ class LiveRealtime:
         await publish_surely(self.bus, targets, kind, dumps(body))
 
 
-class _RelayOutlet:
-    """Stands for the relay among the hub's connections: hears `stream.ending` (or, from an
-    older node, `stream.ended`) of the streams this node relays and has the relay drop their
-    publishers."""
-
-    format: Format = "ws"
-
-    def __init__(self, relay: Relay) -> None:
-        self.relay = relay
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    def push(self, frame: bytes) -> bool:
-        message = orjson.loads(frame)
-        if message.get("event") in (RELAY_STOP, "stream.ended"):
-            task = asyncio.create_task(self.relay.end(int(message["stream"][1])))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-        return True
-
-    def close(self, code: int, reason: str) -> None:
-        pass
-
-
 class RelayWatch:
-    """The relay's hooks: the domain's (`LiveService`), plus listening for `stream.ending` on
-    every stream from the moment its publisher is authorized until the relay ends it. The relay
-    is among the hub's connections only while it relays something."""
+    """The relay's hooks: the domain's (`LiveService`), plus watching each stream it relays,
+    from the moment its publisher is authorized until the relay ends it, for `stream.ending`
+    (or, from an older node, `stream.ended`): the hub calls `_stop` for it (`Hub.watch`), and
+    the relay drops the stream's publisher."""
+
+    EVENTS = frozenset({RELAY_STOP, "stream.ended"})
 
     def __init__(self, hooks: live.LiveService, hub: Hub) -> None:
         self.hooks, self.hub = hooks, hub
-        self._outlet: _RelayOutlet | None = None
-        self._watched: set[int] = set()
+        self.relay: Relay | None = None
+        self._watched: dict[str, int] = {}  # topic -> stream id
+        self._tasks: set[asyncio.Task[None]] = set()
         self._lock = asyncio.Lock()
 
     def attach(self, relay: Relay) -> None:
-        self._outlet = _RelayOutlet(relay)
+        self.relay = relay
 
     async def detach(self) -> None:
         async with self._lock:
-            if self._outlet is not None and self._watched:
-                await self.hub.disconnect(self._outlet)
+            for topic in list(self._watched):
+                await self.hub.unwatch(topic, self._stop)
             self._watched.clear()
+            self.relay = None
 
-    @staticmethod
-    def _request(stream_id: int) -> StreamRequest:
-        return StreamRequest(
-            topics.live(stream_id),
-            ("chirp:live", str(stream_id)),
-            frozenset({RELAY_STOP, "stream.ended"}),
-        )
+    def _stop(self, topic: str, message: Message) -> None:
+        """The hub's call: a stream this node relays is ending."""
+        stream_id = self._watched.get(topic)
+        if stream_id is None or self.relay is None:
+            return
+        task = asyncio.create_task(self.relay.end(stream_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _watch(self, grant: PublishGrant | None) -> PublishGrant | None:
-        if grant is None or self._outlet is None:
+        if grant is None or self.relay is None:
             return grant
+        topic = topics.live(grant.stream_id)
         async with self._lock:
-            if grant.stream_id not in self._watched:
-                if not self._watched:
-                    await self.hub.connect(self._outlet)
-                self._watched.add(grant.stream_id)
-                await self.hub.subscribe(self._outlet, self._request(grant.stream_id))
+            if topic not in self._watched:
+                self._watched[topic] = grant.stream_id
+                await self.hub.watch(topic, self.EVENTS, self._stop)
         return grant
 
     async def _unwatch(self, stream_id: int) -> None:
+        topic = topics.live(stream_id)
         async with self._lock:
-            if self._outlet is None or stream_id not in self._watched:
-                return
-            self._watched.discard(stream_id)
-            await self.hub.unsubscribe(self._outlet, self._request(stream_id))
-            if not self._watched:
-                await self.hub.disconnect(self._outlet)
+            if self._watched.pop(topic, None) is not None:
+                await self.hub.unwatch(topic, self._stop)
 
     async def authorize(self, stream_key: str) -> PublishGrant | None:
         return await self._watch(await self.hooks.authorize(stream_key))

@@ -12,7 +12,7 @@ import orjson
 
 from chirp.core.ports.bus import EventBus
 from chirp.realtime.hub import Format, Hub
-from chirp.realtime.push import publish_best_effort
+from chirp.realtime.publish import publish_best_effort
 from chirp.realtime.subscriptions import StreamRequest
 from chirp.video.llhls import Rendition
 from chirp.video.origin import Origin

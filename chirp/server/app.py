@@ -22,12 +22,12 @@ from chirp.core.backlog import OutboxGate
 from chirp.core.blocks import SWEEP_SECONDS, sweep_expired_mutes
 from chirp.core.cards import CardQueue
 from chirp.core.context import Context
-from chirp.core.dispatch import Dispatcher, Step
+from chirp.core.dispatch import Dispatcher
 from chirp.core.ids import SnowflakeGenerator
 from chirp.core.live import LiveService, keep_relay_leases
 from chirp.core.media import collect_unattached_media
 from chirp.core.secrets import Passwords
-from chirp.core.side_effects import default_after_batch, default_steps
+from chirp.core.side_effects import Pushes, default_after_batch, default_steps
 from chirp.handlers import (
     accounts,
     admin,
@@ -82,18 +82,20 @@ from chirp.observability.server import (
     observed_store,
 )
 from chirp.observability.tracing import install_tracing
-from chirp.realtime.announcements import announcement_steps
+from chirp.realtime.announcements import AnnouncementPushes
 from chirp.realtime.hub import Hub
 from chirp.realtime.live import LiveRealtime, RelayWatch
 from chirp.realtime.lowlatency import PartsBus
 from chirp.realtime.push import Pusher
 from chirp.realtime.slots import StreamSlots
+from chirp.realtime.wire import Flusher
 from chirp.serializers.cache import RenderCache
 from chirp.server.content_types import add_nosniff
 from chirp.server.cors import add_browser_headers, cors_preflight, request_ids
 from chirp.server.keys import (
     CONTEXT,
     DISPATCHER,
+    FLUSHER,
     HUB,
     LIVE_HOOKS,
     LIVE_REALTIME,
@@ -212,6 +214,7 @@ async def _realtime(app: web.Application) -> AsyncIterator[None]:
     live = LiveRealtime(context, bus, sweep_interval=min(5.0, settings.live_viewer_ttl_seconds / 2))
     live.start()
     app[HUB], app[PUSHER], app[LIVE_REALTIME] = hub, pusher, live
+    app[FLUSHER] = Flusher()
     context.bus, context.live_push, context.tweet_push = bus, live, pusher
     try:
         yield
@@ -409,18 +412,22 @@ async def _close_streams(app: web.Application) -> None:
     await app[HUB].close_all(1001, "server shutting down")
 
 
-def _steps(app: web.Application) -> dict[str, list[Step]]:
-    steps = default_steps()
-    pushes_of = (
-        app[PUSHER].steps(),
-        app[LIVE_REALTIME].steps(),
-        announcement_steps(app[PUSHER].bus),
-        app[WEB_PUSH].steps(),
+def _pushes(app: web.Application) -> Pushes:
+    """The realtime and Web Push steps, for the one table of side effects."""
+    pusher, live, web_push = app[PUSHER], app[LIVE_REALTIME], app[WEB_PUSH]
+    announcements = AnnouncementPushes(pusher.bus)
+    return Pushes(
+        tweets=pusher.defer,
+        tweets_sent=pusher.flush,
+        went_live=live.went_live,
+        stop_relay=live.stop_relay,
+        stream_ended=live.ended,
+        announcement_published=announcements.published,
+        announcement_reaction=announcements.reacted,
+        announcement_deleted=announcements.deleted,
+        web_push=web_push.defer,
+        web_pushes_sent=web_push.flush,
     )
-    for pushes in pushes_of:
-        for kind, extra in pushes.items():
-            steps[kind] = [*steps.get(kind, []), *extra]
-    return steps
 
 
 async def _dispatcher(app: web.Application) -> AsyncIterator[None]:
@@ -429,8 +436,8 @@ async def _dispatcher(app: web.Application) -> AsyncIterator[None]:
     context = app[CONTEXT]
     dispatcher = Dispatcher(
         context,
-        _steps(app),
-        after_batch=[*default_after_batch(), app[PUSHER].flush, app[WEB_PUSH].flush],
+        default_steps(pushes := _pushes(app)),
+        after_batch=default_after_batch(pushes),
         # One process may dispatch for every process on a SQLite file (`Store.lead_dispatch`):
         # the others' events do not wake it, so it looks for them often (a count, inline).
         idle_poll_seconds=0.1 if app[SETTINGS].store_url.startswith("sqlite") else 1.0,

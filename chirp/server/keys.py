@@ -18,6 +18,7 @@ from chirp.realtime.hub import Hub
 from chirp.realtime.live import LiveRealtime
 from chirp.realtime.push import Pusher
 from chirp.realtime.slots import StreamSlots
+from chirp.realtime.wire import Flusher
 from chirp.serializers.cache import RenderCache
 from chirp.video.origin import Origin
 from chirp.video.relay import Relay
@@ -36,6 +37,7 @@ READINESS = web.AppKey("readiness", Readiness)
 CONTEXT = web.AppKey("context", Context)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 HUB = web.AppKey("hub", Hub)
+FLUSHER = web.AppKey("flusher", Flusher)
 PUSHER = web.AppKey("pusher", Pusher)
 # Web Push: the sending of queued pushes (`chirp.webpush.delivery`).
 WEB_PUSH = web.AppKey("web_push", WebPushDelivery)

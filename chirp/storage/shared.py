@@ -65,16 +65,8 @@ class FanOutOne(ABC):
     @abstractmethod
     async def fan_out_many(self, requests: Sequence[FanOut]) -> dict[int, list[int]]: ...
 
-    async def fan_out(
-        self,
-        status: Status,
-        *,
-        owner_ids: Iterable[int] = (),
-        to_followers: bool,
-        original_author_id: int | None = None,
-    ) -> list[int]:
-        request = FanOut(status, tuple(owner_ids), to_followers, original_author_id)
-        return (await self.fan_out_many([request]))[status.id]
+    async def fan_out(self, status: Status, *, owner_ids: Iterable[int]) -> list[int]:
+        return (await self.fan_out_many([FanOut(status, tuple(owner_ids))]))[status.id]
 
 
 def chronological(announcement: Announcement) -> tuple[datetime, int]:

@@ -14,14 +14,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
-from typing import cast
 
 import orjson
 
 from chirp.core.context import Context
-from chirp.core.dispatch import Batch, Step
+from chirp.core.dispatch import Batch
+from chirp.core.events import WebPushDue
 from chirp.core.models import Event, PushSubscription
-from chirp.core.web_push import EVENT, MAX_ATTEMPTS, push_event
+from chirp.core.web_push import MAX_ATTEMPTS, push_event
 from chirp.serializers.web_push import push_payload
 from chirp.webpush.sender import PushUnreachable, WebPushSender
 
@@ -40,19 +40,14 @@ class WebPushDelivery:
         self.retry_seconds = retry_seconds
         self._slots = asyncio.Semaphore(concurrency)
 
-    def steps(self) -> dict[str, list[Step]]:
-        return {EVENT: [self.defer]}
-
-    async def defer(self, ctx: Context, event: Event, batch: Batch) -> None:
+    async def defer(self, ctx: Context, event: WebPushDue, batch: Batch) -> None:
         batch.web_pushes.append(event)
 
     async def flush(self, ctx: Context, batch: Batch) -> None:
         events, batch.web_pushes = batch.web_pushes, []
         if not events:
             return
-        subscriptions = await ctx.store.get_push_subscriptions(
-            cast(int, e.payload["subscription_id"]) for e in events
-        )
+        subscriptions = await ctx.store.get_push_subscriptions(e.subscription_id for e in events)
         outcomes = await asyncio.gather(
             *(self._push(ctx, event, subscriptions) for event in events)
         )
@@ -60,14 +55,14 @@ class WebPushDelivery:
             await ctx.store.record_events(retries, ctx.now() + timedelta(seconds=delay))
 
     async def _push(
-        self, ctx: Context, event: Event, subscriptions: dict[int, PushSubscription]
+        self, ctx: Context, event: WebPushDue, subscriptions: dict[int, PushSubscription]
     ) -> tuple[float, Event] | None:
         """Send one push; a retry (its delay and event) if it should be tried again."""
-        subscription = subscriptions.get(cast(int, event.payload["subscription_id"]))
+        subscription = subscriptions.get(event.subscription_id)
         if subscription is None:
             return None  # unsubscribed (or gone) since it was queued
         notification = await ctx.store.get_notification(
-            subscription.account_id, cast(int, event.payload["notification_id"])
+            subscription.account_id, event.notification_id
         )
         if notification is None:
             return None  # dismissed or withdrawn since
@@ -87,7 +82,7 @@ class WebPushDelivery:
             ctx.settings,
             credentials.locale if credentials is not None else "en",
         )
-        attempt = cast(int, event.payload.get("attempt") or 0)
+        attempt = event.attempt
         async with self._slots:
             try:
                 response = await self.sender.send(subscription, orjson.dumps(payload))
@@ -111,9 +106,9 @@ class WebPushDelivery:
         return None
 
     def _retry(
-        self, ctx: Context, event: Event, attempt: int, retry_after: str | None, why: str
+        self, ctx: Context, event: WebPushDue, attempt: int, retry_after: str | None, why: str
     ) -> tuple[float, Event] | None:
-        subscription_id = cast(int, event.payload["subscription_id"])
+        subscription_id = event.subscription_id
         if attempt + 1 >= MAX_ATTEMPTS:
             log.warning("push given up", extra={"subscription_id": subscription_id, "reason": why})
             return None
@@ -127,8 +122,8 @@ class WebPushDelivery:
         again = push_event(
             ctx,
             subscription_id,
-            cast(int, event.payload["account_id"]),
-            cast(int, event.payload["notification_id"]),
+            event.account_id,
+            event.notification_id,
             attempt + 1,
         )
         return delay, again

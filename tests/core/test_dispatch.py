@@ -19,6 +19,7 @@ from chirp.core import engagement, follows, statuses
 from chirp.core.accounts import SignUp, register_account
 from chirp.core.context import Context
 from chirp.core.dispatch import Batch, BatchDone, Dispatcher, Step
+from chirp.core.events import DomainEvent, FollowCreated, StatusCreated, decode
 from chirp.core.ids import SnowflakeGenerator
 from chirp.core.models import Account, Event, Page
 from chirp.core.secrets import Passwords
@@ -87,8 +88,8 @@ async def home_feed(ctx: Context, account: Account) -> list[int]:
     return await ctx.store.home_timeline(account.id, Page(limit=100), pull_account_ids=())
 
 
-def recorder(seen: list[Event]) -> Step:
-    async def step(_: Context, event: Event, __: Batch) -> None:
+def recorder(seen: list[DomainEvent]) -> Step:
+    async def step(_: Context, event: DomainEvent, __: Batch) -> None:
         seen.append(event)
 
     return step
@@ -201,8 +202,8 @@ async def test_a_failed_event_does_not_block_the_others(ctx: ClockedContext) -> 
     await follows.follow(ctx, bob, alice.id)
     await follows.follow(ctx, carol, alice.id)
 
-    async def refuse_bob(_: Context, event: Event, __: Batch) -> None:
-        if event.payload["account_id"] == bob.id:
+    async def refuse_bob(_: Context, event: FollowCreated, __: Batch) -> None:
+        if event.account_id == bob.id:
             raise RuntimeError("bob's event breaks")
 
     await Dispatcher(ctx, real_steps({"follow.created": [refuse_bob]})).drain()
@@ -247,7 +248,7 @@ async def test_steps_run_twice_leave_one_result(ctx: ClockedContext) -> None:
     for event in handled:
         batch = Batch()
         for step in default_steps()[event.kind]:
-            await step(ctx, event, batch)
+            await step(ctx, decode(event), batch)
         for done in default_after_batch():
             await done(ctx, batch)
 
@@ -259,7 +260,7 @@ async def test_steps_run_twice_leave_one_result(ctx: ClockedContext) -> None:
 async def test_completed_events_are_not_handled_again(ctx: ClockedContext) -> None:
     alice = await register(ctx, "alice")
     await statuses.post_tweet(ctx, alice, statuses.TweetDraft(text="once"))
-    seen: list[Event] = []
+    seen: list[DomainEvent] = []
     dispatcher = Dispatcher(ctx, real_steps({"status.created": [recorder(seen)]}))
     await dispatcher.drain()
     ctx.advance(days=2)  # long after any lease or backoff
@@ -282,18 +283,17 @@ async def test_events_are_handled_in_the_order_they_were_recorded(ctx: ClockedCo
             recorded.append(("follow.created", None))
             await engagement.like_tweet(ctx, bob, tweet.id)
             recorded.append(("favourite.created", tweet.id))
-    seen: list[Event] = []
+    seen: list[DomainEvent] = []
     extra = {k: [recorder(seen)] for k in ("status.created", "follow.created", "favourite.created")}
     await Dispatcher(ctx, real_steps(extra), batch_size=3).drain()
-    assert [(e.kind, e.payload.get("status_id")) for e in seen] == recorded
-    assert [e.id for e in seen] == sorted(e.id for e in seen)
+    assert [(e.KIND, getattr(e, "status_id", None)) for e in seen] == recorded
 
 
 async def test_drain_takes_everything_in_several_batches(ctx: ClockedContext) -> None:
     authors = [await register(ctx, f"user{n}") for n in range(3)]
     for n in range(25):
         await statuses.post_tweet(ctx, authors[n % 3], statuses.TweetDraft(text=f"#n{n}"))
-    seen: list[Event] = []
+    seen: list[DomainEvent] = []
     batches: list[int] = []
 
     async def count(_: Context, batch: Batch) -> None:
@@ -306,7 +306,7 @@ async def test_drain_takes_everything_in_several_batches(ctx: ClockedContext) ->
         batch_size=4,
     )
     await dispatcher.drain()
-    assert len(seen) == 25 and len({e.id for e in seen}) == 25
+    assert len(seen) == 25 and len({getattr(e, "status_id", None) for e in seen}) == 25
     assert len(batches) == 7 and max(batches) <= 4
     assert await pending(ctx) == []
     assert await dispatcher.run_once() == 0
@@ -318,11 +318,11 @@ async def test_steps_share_the_batch_and_after_batch_hooks_run_once(ctx: Clocked
         await statuses.post_tweet(ctx, author, statuses.TweetDraft(text="hi"))
     batches: list[list[int]] = []
 
-    async def note(_: Context, event: Event, batch: Batch) -> None:
+    async def note(_: Context, event: StatusCreated, batch: Batch) -> None:
         batch.pushes.append(event)
 
     async def done(_: Context, batch: Batch) -> None:
-        batches.append([e.id for e in batch.pushes])
+        batches.append([e.status_id for e in batch.pushes if isinstance(e, StatusCreated)])
 
     await Dispatcher(ctx, {"status.created": [note]}, after_batch=[done]).drain()
     assert len(batches) == 1 and len(batches[0]) == 3
@@ -337,13 +337,14 @@ async def test_a_failing_batch_hook_isolates_the_poisonous_event(ctx: ClockedCon
     poison = tweets[2].id
     finished: list[int] = []
 
-    async def note(_: Context, event: Event, batch: Batch) -> None:
+    async def note(_: Context, event: StatusCreated, batch: Batch) -> None:
         batch.pushes.append(event)
 
     async def flush(_: Context, batch: Batch) -> None:
-        if any(e.payload.get("status_id") == poison for e in batch.pushes):
+        created = [e for e in batch.pushes if isinstance(e, StatusCreated)]
+        if any(e.status_id == poison for e in created):
             raise RuntimeError("this event breaks whatever batch it is in")
-        finished.extend(int(e.payload["status_id"]) for e in batch.pushes)  # type: ignore[arg-type]
+        finished.extend(e.status_id for e in created)
 
     await Dispatcher(ctx, {"status.created": [note]}, after_batch=[flush]).drain()
     # The others went through alone; the poisonous one waits for its retry.
@@ -368,8 +369,8 @@ async def test_an_event_in_hand_is_not_claimed_by_another_dispatcher(store: Stor
     alice = await register(first_ctx, "alice")
     await statuses.post_tweet(first_ctx, alice, statuses.TweetDraft(text="hi"))
     started, release = asyncio.Event(), asyncio.Event()
-    first_seen: list[Event] = []
-    second_seen: list[Event] = []
+    first_seen: list[DomainEvent] = []
+    second_seen: list[DomainEvent] = []
 
     async def slow(_: Context, event: Event, __: Batch) -> None:
         first_seen.append(event)
@@ -411,21 +412,22 @@ async def test_concurrent_dispatchers_handle_each_event_once(store: Store) -> No
     alice = await register(ctxs[0], "alice")
     for n in range(30):
         await statuses.post_tweet(ctxs[0], alice, statuses.TweetDraft(text=f"{n}"))
-    seen: list[Event] = []
+    seen: list[DomainEvent] = []
 
-    async def step(_: Context, event: Event, __: Batch) -> None:
+    async def step(_: Context, event: StatusCreated, __: Batch) -> None:
         seen.append(event)
         await asyncio.sleep(0)  # let the other dispatchers interleave
 
     dispatchers = [Dispatcher(c, {"status.created": [step]}, batch_size=4) for c in ctxs]
     await asyncio.gather(*(d.drain() for d in dispatchers))
-    assert sorted(e.id for e in seen) == sorted({e.id for e in seen})
+    tweets = [e.status_id for e in seen if isinstance(e, StatusCreated)]
+    assert sorted(tweets) == sorted(set(tweets))
     assert len(seen) == 30
 
 
 async def test_the_run_loop_handles_events_when_woken(ctx: ClockedContext) -> None:
     alice = await register(ctx, "alice")
-    seen: list[Event] = []
+    seen: list[DomainEvent] = []
     arrived = asyncio.Event()
 
     async def step(_: Context, event: Event, __: Batch) -> None:
@@ -443,7 +445,7 @@ async def test_the_run_loop_handles_events_when_woken(ctx: ClockedContext) -> No
         loop.cancel()
         with pytest.raises(asyncio.CancelledError):
             await loop
-    assert [e.payload["status_id"] for e in seen] == [tweet.id]
+    assert [e.status_id for e in seen if isinstance(e, StatusCreated)] == [tweet.id]
 
 
 async def test_home_feeds_are_measured_once_grown_and_stay_near_the_cap(

@@ -1,11 +1,12 @@
-"""Followed hashtags in the fan-out: the audience rule (`feeds.tag_audience`), and the
+"""Followed hashtags in the fan-out: the audience rule (`core.audience`), and the
 dispatcher reading the tag followers of a whole batch of tweets at once."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from chirp.core import feeds, statuses, tags
+from chirp.core import statuses, tags
+from chirp.core.audience import TweetRef, audience
 from chirp.core.dispatch import Dispatcher
 from chirp.core.side_effects import default_after_batch, default_steps
 from tests.core.test_dispatch import ClockedContext, ctx, home_feed, register, store
@@ -20,13 +21,22 @@ async def test_tag_audience_is_public_tweets_followers_but_the_author(
     for account in (alice, bob):
         await tags.follow_tag(ctx, account, "cats")
     await tags.follow_tag(ctx, carol, "dogs")
-    assert sorted(await feeds.tag_audience(ctx, bob.id, "public", ["Cats", "dogs"])) == sorted(
-        [alice.id, carol.id]
-    )
+    original = await statuses.post_tweet(ctx, alice, statuses.TweetDraft(text="#cats"))
+
+    async def tagged(
+        visibility: str, names: tuple[str, ...], *, retweet: bool = False
+    ) -> list[int]:
+        tweet = TweetRef(
+            ctx.new_id(), bob.id, visibility, original.id if retweet else None, tags=names
+        )
+        reached = await audience(ctx, tweet)
+        return sorted(a for a in reached.feed_ids if a != bob.id)
+
+    assert await tagged("public", ("Cats", "dogs")) == sorted([alice.id, carol.id])
     for visibility in ("unlisted", "private", "direct"):
-        assert await feeds.tag_audience(ctx, bob.id, visibility, ["cats"]) == []
-    assert await feeds.tag_audience(ctx, bob.id, "public", ["cats"], retweet=True) == []
-    assert await feeds.tag_audience(ctx, bob.id, "public", []) == []
+        assert await tagged(visibility, ("cats",)) == []
+    assert await tagged("public", ("cats",), retweet=True) == []
+    assert await tagged("public", ()) == []
 
 
 async def test_a_batch_reads_its_tweets_tag_followers_once(ctx: ClockedContext) -> None:

@@ -190,3 +190,29 @@ async def test_side_effects_join_the_trace_of_the_request_that_caused_them(
         if s.parent is not None and s.parent.span_id == handled.context.span_id
     ]
     assert under and all(s.name.startswith(("store.", "bus.")) for s in under)
+
+
+async def test_a_deletes_side_effects_join_its_trace_too(
+    aiohttp_client: ClientFactory,
+    app: web.Application,
+    exporter: InMemorySpanExporter,
+    log_lines: io.StringIO,
+) -> None:
+    """A delete's event is built from what the write removed (`Store.delete_status` takes a
+    builder): the trace still reaches it."""
+    client = await served(aiohttp_client, app, log_lines)
+    author = await sign_up(client, username="author")
+    posted = await client.post("/api/v1/statuses", headers=author.headers, json={"status": "x"})
+    status_id = (await posted.json())["id"]
+    await app[DISPATCHER].drain()
+    async with app[DISPATCHER]._batch_lock:
+        response = await client.delete(
+            f"/api/v1/statuses/{status_id}",
+            headers={**author.headers, "traceparent": f"00-{TRACE_ID}-{PARENT_ID}-01"},
+        )
+        assert response.status == 200
+    await app[DISPATCHER].drain()
+    written = finished(app, exporter, "store.delete_status")
+    handled = finished(app, exporter, "outbox status.deleted")
+    assert f"{handled.context.trace_id:032x}" == TRACE_ID
+    assert handled.parent is not None and handled.parent.span_id == written.context.span_id

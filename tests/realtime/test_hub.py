@@ -115,7 +115,7 @@ async def test_a_reset_from_the_bus_reaches_every_subscription_of_its_topics_wha
 
 
 async def test_an_event_published_again_under_its_once_key_is_not_delivered_twice() -> None:
-    """Redis restarted empty between a tweet's two pushes (the post path's, the outbox's): the
+    """Redis restarted empty between a tweet's two pushes (a batch the outbox ran again): the
     bus forgot the key and lets the second copy out at another position; sockets that had the
     first do not get it again, sockets that came later do."""
     bus = open_bus("memory://", history=100, per_topic=10)
@@ -145,3 +145,31 @@ async def test_a_stream_on_several_lost_topics_is_reset_once() -> None:
     await hub.subscribe(outlet, StreamRequest("announcements", ("user",)))
     hub.deliver([user(1), "announcements"], Message("", RESET, "{}"))
     assert [orjson.loads(f)["event"] for f in outlet.frames] == [RESET]
+
+
+async def test_a_watcher_is_called_with_its_events_and_shares_the_topic_with_sockets() -> None:
+    """Internal control (the relay's `stream.ending`) is a call on this node, not a frame a fake
+    socket parses back; the topic stays listened to while a watcher or a socket needs it."""
+    bus = open_bus("memory://", history=100, per_topic=10)
+    hub = Hub(bus)
+    await bus.start(hub.deliver)
+    calls: list[tuple[str, str, str]] = []
+
+    def watcher(topic: str, message: Message) -> None:
+        calls.append((topic, message.event, message.payload))
+
+    viewer = RecordingOutlet()
+    await hub.connect(viewer)
+    request = StreamRequest("live:7", ("chirp:live", "7"), frozenset({"stream.chat"}))
+    await hub.subscribe(viewer, request)
+    await hub.watch("live:7", frozenset({"stream.ending"}), watcher)
+    await bus.publish(["live:7"], "stream.ending", "7")
+    await bus.publish(["live:7"], "stream.chat", '{"text": "hi"}')
+    assert calls == [("live:7", "stream.ending", "7")]
+    assert [orjson.loads(f)["event"] for f in viewer.frames] == ["stream.chat"]
+    await hub.unsubscribe(viewer, request)  # the watcher still needs the topic
+    await bus.publish(["live:7"], "stream.ending", "7")
+    assert len(calls) == 2
+    await hub.unwatch("live:7", watcher)
+    await bus.publish(["live:7"], "stream.ending", "7")
+    assert len(calls) == 2

@@ -10,7 +10,7 @@ import pytest
 from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestClient
 
-from chirp.server.keys import DISPATCHER, HUB, PUSHER, SETTINGS
+from chirp.server.keys import HUB, PUSHER, SETTINGS
 from tests.helpers import Drain, User, follow, post, sign_up
 
 
@@ -53,8 +53,8 @@ async def test_user_stream_gets_followed_tweets_and_notifications(
         assert notification["status"]["id"] == tweet["id"]
 
 
-async def test_new_tweets_reach_readers_before_the_outbox_fans_them_out(
-    app: web.Application, client: TestClient, alice: User, bob: User, carol: User, drain: Drain
+async def test_new_tweets_reach_their_audience_from_their_event(
+    client: TestClient, alice: User, bob: User, carol: User, drain: Drain
 ) -> None:
     await follow(client, alice, bob)
     await follow(client, carol, bob)
@@ -67,23 +67,22 @@ async def test_new_tweets_reach_readers_before_the_outbox_fans_them_out(
         client.ws_connect(f"/api/v1/streaming?access_token={carol.token}&stream=user") as other,
     ):
         await asyncio.sleep(0.05)
-        async with app[DISPATCHER]._batch_lock:  # the outbox handles nothing meanwhile
-            tweet = await post(client, bob, "straight from the post path")
-            to_carol = await post(client, bob, "answer", in_reply_to_id=by_carol["id"])
-            to_alice = await post(client, bob, "answer", in_reply_to_id=by_alice["id"])
-            got = await frames(fan, 3)
-            assert [(f["event"], orjson.loads(f["payload"])["id"]) for f in got] == [
-                ("update", tweet["id"]),
-                ("update", to_carol["id"]),  # alice follows carol too
-                ("update", to_alice["id"]),
-            ]
-            # Replies reach followers who follow the replied-to account too (the fan-out's
-            # rule): carol does not get bob's answer to alice.
-            got = await frames(other, 2)
-            assert [orjson.loads(f["payload"])["id"] for f in got] == [tweet["id"], to_carol["id"]]
-        await drain()  # the outbox's copies are dropped; the mentions come from it
-        assert [f["event"] for f in await frames(fan, 1)] == ["notification"]
-        assert [f["event"] for f in await frames(other, 1)] == ["notification"]
+        tweet = await post(client, bob, "from the outbox")
+        to_carol = await post(client, bob, "answer", in_reply_to_id=by_carol["id"])
+        to_alice = await post(client, bob, "answer", in_reply_to_id=by_alice["id"])
+        await drain()
+        got = await frames(fan, 4)
+        assert [(f["event"], orjson.loads(f["payload"])["id"]) for f in got[:3]] == [
+            ("update", tweet["id"]),
+            ("update", to_carol["id"]),  # alice follows carol too
+            ("update", to_alice["id"]),
+        ]
+        assert got[3]["event"] == "notification"
+        # Replies reach followers who follow the replied-to account too (the audience rule):
+        # carol does not get bob's answer to alice.
+        got = await frames(other, 3)
+        assert [orjson.loads(f["payload"])["id"] for f in got[:2]] == [tweet["id"], to_carol["id"]]
+        assert got[2]["event"] == "notification"
         await quiet(fan)
         await quiet(other)
 
@@ -378,56 +377,27 @@ async def test_oversized_client_messages_close_the_socket(client: TestClient) ->
         assert ws.close_code == 1009
 
 
-async def test_the_outbox_skips_tweets_another_node_pushed_first(
+async def test_a_new_tweet_is_rendered_and_published_once(
     app: web.Application, client: TestClient, alice: User, bob: User, drain: Drain
 ) -> None:
-    """Another node's post path pushed the tweet (its `once` key is on the shared bus): this
-    node's outbox step asks the bus once for the batch and publishes nothing for it."""
-    await follow(client, alice, bob)
-    await drain()
-    pusher, bus = app[PUSHER], app[PUSHER].bus
-    published: list[tuple[str, ...]] = []
-    real_publish = bus.publish
-
-    async def spy(topics: Any, event: str, payload: str, **kwargs: Any) -> str:
-        published.append(tuple(topics))
-        return await real_publish(topics, event, payload, **kwargs)
-
-    async with client.ws_connect(f"/api/v1/streaming?access_token={alice.token}&stream=user") as ws:
-        await asyncio.sleep(0.05)
-        async with app[DISPATCHER]._batch_lock:
-            await post(client, bob, "pushed by the post path")
-            await frames(ws, 1)
-            pusher._pushed.clear()  # as on a node that did not post it
-            bus.publish = spy  # type: ignore[method-assign]
-        await drain()
-        assert published == []
-        await quiet(ws)
-
-
-async def test_the_outbox_waits_for_the_post_paths_push_instead_of_pushing_again(
-    app: web.Application, client: TestClient, alice: User, bob: User, drain: Drain
-) -> None:
-    """The post path's push is slow (a busy node): the outbox step, reaching the tweet first,
-    waits for it instead of rendering and publishing the tweet a second time."""
+    """One road: the tweet's event pushes it, to every topic of its audience in one publish."""
     await follow(client, alice, bob)
     await drain()
     bus = app[PUSHER].bus
-    updates: list[str] = []
+    updates: list[tuple[str, ...]] = []
     real_publish = bus.publish
 
-    async def slow(topics: Any, event: str, payload: str, **kwargs: Any) -> str:
+    async def spy(topics: Any, event: str, payload: str, **kwargs: Any) -> str:
         if event == "update":
-            updates.append(payload)
-            await asyncio.sleep(0.3)
+            updates.append(tuple(topics))
         return await real_publish(topics, event, payload, **kwargs)
 
-    bus.publish = slow  # type: ignore[method-assign]
+    bus.publish = spy  # type: ignore[method-assign]
     async with client.ws_connect(f"/api/v1/streaming?access_token={alice.token}&stream=user") as ws:
         await asyncio.sleep(0.05)
         await post(client, bob, "pushed once")
-        await drain()  # runs while the post path's publish is still under way
+        await drain()
         (frame,) = await frames(ws, 1)
         assert frame["event"] == "update"
-        assert len(updates) == 1
+        assert len(updates) == 1 and f"user:{alice.id}" in updates[0]
         await quiet(ws)

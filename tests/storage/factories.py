@@ -6,9 +6,14 @@ import itertools
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from chirp.core.audience import audience
+from chirp.core.context import Context
 from chirp.core.ids import SnowflakeGenerator
 from chirp.core.models import Account, App, Credentials, Event, Follow, Status, Token
+from chirp.core.ports.timelines import FanOut
+from chirp.core.secrets import Passwords
 from chirp.storage import Store
+from tests.helpers import make_settings
 
 ids = SnowflakeGenerator(7)
 _n = itertools.count()
@@ -117,3 +122,26 @@ async def follow(store: Store, who: Account, whom: Account) -> None:
         Follow(id=ids.next_id(), account_id=who.id, target_account_id=whom.id, created_at=now()),
         event=event("follow.created"),
     )
+
+
+def rule_context(store: Store) -> Context:
+    """A context over `store` for the core's rules (`core.audience`) in storage tests."""
+    return Context(
+        make_settings(),
+        store,
+        SnowflakeGenerator(1),
+        Passwords(time_cost=1, memory_kib=8, parallelism=1),
+    )
+
+
+async def fan_out(store: Store, status: Status) -> list[int]:
+    """Push `status` into the home feeds the audience rule (`core.audience`) gives it: what the
+    dispatcher does for a new tweet. Returns the feeds it reached."""
+    reached = await audience(rule_context(store), status)
+    return await store.fan_out(status, owner_ids=reached.feed_ids)
+
+
+async def planned(store: Store, status: Status) -> FanOut:
+    """The fan-out of `status` by the audience rule (`feeds.plan_fan_out` without lists)."""
+    reached = await audience(rule_context(store), status)
+    return FanOut(status, reached.feed_ids)

@@ -79,7 +79,7 @@ async def test_list_timelines(store: Store) -> None:
     tweets = [await post(store, bob, f"t{i}") for i in range(4)]
     by_carol = await post(store, carol, "c")
     gone = await post(store, bob, "gone")
-    await store.delete_status(gone.id, event=event("status.deleted"))
+    await store.delete_status(gone.id, event=lambda _: event("status.deleted"))
     plans = [FanOut(t, list_ids=(friends.id,)) for t in [*tweets, by_carol, gone]]
     plans.append(FanOut(tweets[0], list_ids=(other.id, 12345)))  # an unknown list: nothing
     await store.fan_out_many(plans)

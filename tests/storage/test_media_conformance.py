@@ -116,7 +116,7 @@ async def test_editing_swaps_attachments_and_deleting_detaches_them(store: Store
         status.id,
         status.id,
     )
-    await store.delete_status(status.id, event=event("status.deleted"))
+    await store.delete_status(status.id, event=lambda _: event("status.deleted"))
     rows = await store.get_media_batch([a.id, b.id, c.id])
     assert all(m.status_id is None for m in rows.values())  # kept for delete-and-redraft
 

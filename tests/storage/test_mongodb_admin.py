@@ -49,6 +49,7 @@ from chirp.storage.mongodb.schema import INDEXES, SHARD_KEYS, shard_commands
 from tests.storage.backends import MONGODB_URL
 from tests.storage.factories import (
     event,
+    fan_out,
     follow,
     ids,
     make_account,
@@ -196,8 +197,8 @@ async def _embedded_deployment(store: Store) -> dict[str, int]:
     await store.add_favourite(ids.next_id(), bob.id, root.id, event=event())
     await store.add_bookmark(ids.next_id(), bob.id, root.id)
     await store.add_pin(ids.next_id(), alice.id, root.id)
-    await store.fan_out(root, to_followers=True)
-    await store.fan_out(reply, to_followers=True)
+    await fan_out(store, root)
+    await fan_out(store, reply)
     await store.add_notifications(
         [
             Notification(ids.next_id(), alice.id, "favourite", bob.id, now(), root.id),
@@ -278,7 +279,7 @@ async def _embedded_deployment(store: Store) -> dict[str, int]:
     friends = UserList(ids.next_id(), carol.id, "Friends", "followed", True)
     await store.create_list(friends)
     await store.add_list_members(friends.id, [(ids.next_id(), alice.id)], now())
-    await store.fan_out_many([FanOut(root, to_followers=False, list_ids=(friends.id,))])
+    await store.fan_out_many([FanOut(root, list_ids=(friends.id,))])
     dm = await post(store, alice, "psst", visibility="direct", mentions=(bob.id,))
     await store.add_conversation_status(
         bob.id, dm.id, [alice.id], dm.id, unread=True, new_id=ids.next_id()

@@ -4,16 +4,26 @@ notifications, search, outbox). Only port methods and domain models are used."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
-from chirp.core.models import Account, Credentials, Notification, Page, StatusEdit
+from chirp.core.models import Account, Credentials, Event, Notification, Page, Status, StatusEdit
 from chirp.core.ports.errors import MissingRecord
-from chirp.core.ports.timelines import AccountFilter, FanOut
+from chirp.core.ports.timelines import AccountFilter
 from chirp.storage import Store, UniqueViolation
-from tests.storage.factories import event, follow, ids, make_account, now, post
+from tests.storage.factories import (
+    event,
+    fan_out,
+    follow,
+    ids,
+    make_account,
+    now,
+    planned,
+    post,
+)
 
 
 async def test_status_round_trip_with_entities(store: Store) -> None:
@@ -58,7 +68,7 @@ async def test_reply_quote_and_retweet_counters(store: Store) -> None:
 async def test_missing_parent_is_reported(store: Store) -> None:
     alice = await make_account(store)
     ghost = await post(store, alice)
-    await store.delete_status(ghost.id, event=event("status.deleted"))
+    await store.delete_status(ghost.id, event=lambda _: event("status.deleted"))
     with pytest.raises(MissingRecord):
         await post(store, alice, reply_to=ghost)
 
@@ -144,18 +154,21 @@ async def test_delete_removes_retweets_and_fixes_every_counter(store: Store) -> 
     await store.add_favourite(ids.next_id(), bob.id, status.id, event=event())
     await store.add_bookmark(ids.next_id(), bob.id, status.id)
     await follow(store, bob, alice)
-    await store.fan_out(status, to_followers=True)
+    await fan_out(store, status)
     await store.add_notifications(
         [Notification(ids.next_id(), alice.id, "favourite", bob.id, now(), status.id)]
     )
-    deletion = event("status.deleted")
+    handed: list[list[int]] = []
+
+    def deletion(found: Sequence[Status]) -> Event:
+        # What the delete removed goes to the use case, which builds the event from it.
+        handed.append([s.id for s in found])
+        return event("status.deleted")
+
     removed = await store.delete_status(status.id, event=deletion)
-    assert {s.id for s in removed} == {status.id, retweet.id}
-    assert deletion.payload["deleted_ids"] == [status.id, retweet.id]
-    assert (deletion.payload["reblog_ids"], deletion.payload["reblogger_ids"]) == (
-        [retweet.id],
-        [bob.id],
-    )
+    assert [s.id for s in removed] == [status.id, retweet.id]  # the tweet first
+    assert handed == [[status.id, retweet.id]]
+    assert removed[1].account_id == bob.id and removed[1].reblog_of_id == status.id
     assert await store.get_status(retweet.id) is None
     assert (await store.get_status(parent.id)).replies_count == 0  # type: ignore[union-attr]
     assert (await store.get_account(alice.id)).statuses_count == 0  # type: ignore[union-attr]
@@ -164,14 +177,14 @@ async def test_delete_removes_retweets_and_fixes_every_counter(store: Store) -> 
     assert await store.list_notifications(alice.id, Page()) == []
     assert await store.home_timeline(bob.id, Page(), pull_account_ids=[]) == []
     assert await store.search_statuses("doomed", viewer_id=None, limit=5, offset=0) == []
-    assert await store.delete_status(status.id, event=event()) == []
+    assert await store.delete_status(status.id, event=lambda _: event()) == []
 
 
 async def test_deleting_a_retweet_only_decrements_its_original(store: Store) -> None:
     alice, bob = await make_account(store), await make_account(store)
     original = await post(store, alice)
     retweet = await post(store, bob, reblog_of=original)
-    await store.delete_status(retweet.id, event=event())
+    await store.delete_status(retweet.id, event=lambda _: event())
     loaded = await store.get_status(original.id)
     assert loaded is not None and loaded.reblogs_count == 0
     assert await store.find_reblog(bob.id, original.id) is None
@@ -292,19 +305,20 @@ async def test_fan_out_rules(store: Store) -> None:
     await follow(store, f2, author)
     await follow(store, f1, other)
     tweet = await post(store, author)
-    assert sorted(await store.fan_out(tweet, to_followers=True)) == sorted([f1.id, f2.id])
-    assert await store.fan_out(tweet, to_followers=True) == []  # idempotent
+    assert sorted(await fan_out(store, tweet)) == sorted([f1.id, f2.id])
+    assert await fan_out(store, tweet) == []  # idempotent
     other_tweet = await post(store, other)
     reply = await post(store, author, reply_to=other_tweet)
     # Only followers who also follow the replied-to account get the reply.
-    assert await store.fan_out(reply, to_followers=True) == [f1.id]
-    retweet = await post(store, author, reblog_of=other_tweet)
-    assert await store.fan_out(retweet, to_followers=True, original_author_id=f2.id) == [f1.id]
+    assert await fan_out(store, reply) == [f1.id]
+    # A retweet skips the original's author.
+    retweet = await post(store, author, reblog_of=await post(store, f2))
+    assert await fan_out(store, retweet) == [f1.id]
     direct = await post(store, author, visibility="direct", mentions=(other.id,))
-    assert await store.fan_out(direct, owner_ids=[other.id], to_followers=False) == [other.id]
+    assert await store.fan_out(direct, owner_ids=[other.id]) == [other.id]
     gone = await post(store, author)
-    await store.delete_status(gone.id, event=event())
-    assert await store.fan_out(gone, to_followers=True) == []
+    await store.delete_status(gone.id, event=lambda _: event())
+    assert await fan_out(store, gone) == []
 
 
 async def test_feeds_are_trimmed_to_the_cap(store: Store) -> None:
@@ -312,7 +326,7 @@ async def test_feeds_are_trimmed_to_the_cap(store: Store) -> None:
     await follow(store, reader, author)
     tweets = [await post(store, author, f"t{i}") for i in range(12)]
     for tweet in tweets:
-        await store.fan_out(tweet, to_followers=True)
+        await fan_out(store, tweet)
     assert await store.trim_home_feeds([reader.id], 5, slack=7) == 0  # within the slack
     assert await store.trim_home_feeds([reader.id], 5, slack=6) == 7
     assert await store.trim_home_feeds([reader.id], 5) == 0
@@ -327,7 +341,7 @@ async def test_home_merges_own_and_pulled_tweets(store: Store) -> None:
     await follow(store, me, celebrity)
     mine = await post(store, me, "mine")
     theirs = await post(store, friend, "friend")
-    await store.fan_out(theirs, to_followers=True)
+    await fan_out(store, theirs)
     famous = await post(store, celebrity, "famous")
     await post(store, celebrity, "direct", visibility="direct", mentions=(stranger.id,))
     await post(store, stranger, "unrelated")
@@ -347,19 +361,21 @@ async def test_home_merges_own_and_pulled_tweets(store: Store) -> None:
 async def test_unfollow_and_merge_after_follow(store: Store) -> None:
     reader, author = await make_account(store), await make_account(store)
     old = [await post(store, author, f"old {i}") for i in range(3)]
-    await post(store, author, "private", visibility="private")
-    await post(store, author, "dm", visibility="direct")
+    private = await post(store, author, "private", visibility="private")
+    gone = await post(store, author, "deleted before the merge")
+    await store.delete_status(gone.id, event=lambda _: event())
+    merged = [*old, private, gone]  # what the audience rule gave the reader (`feeds`)
     await follow(store, reader, author)
-    assert await store.merge_into_home_feed(reader.id, author.id, limit=40) == 4
+    assert await store.merge_into_home_feed(reader.id, author.id, merged) == 4
     assert len(await store.home_timeline(reader.id, Page(), pull_account_ids=[])) == 4
     assert await store.remove_follow(reader.id, author.id, event=event())
     assert await store.home_timeline(reader.id, Page(), pull_account_ids=[]) == []
     # A merge that comes after the unfollow (the follow's event handled late) adds nothing.
-    assert await store.merge_into_home_feed(reader.id, author.id, limit=40) == 0
+    assert await store.merge_into_home_feed(reader.id, author.id, merged) == 0
     assert await store.home_timeline(reader.id, Page(), pull_account_ids=[]) == []
     # The unfollow's event, handled after a follow again, leaves the merged entries alone.
     await follow(store, reader, author)
-    assert await store.merge_into_home_feed(reader.id, author.id, limit=40) == 4
+    assert await store.merge_into_home_feed(reader.id, author.id, merged) == 4
     assert await store.remove_unfollowed_from_feed(reader.id, author.id) == 0
     assert len(await store.home_timeline(reader.id, Page(), pull_account_ids=[])) == 4
     assert old
@@ -550,15 +566,15 @@ async def test_fan_out_many_in_one_go(store: Store) -> None:
     direct = await post(store, author, visibility="direct", mentions=(friend.id,))
     reached = await store.fan_out_many(
         [
-            FanOut(first),
-            FanOut(second),
-            FanOut(direct, owner_ids=(friend.id,), to_followers=False),
+            await planned(store, first),
+            await planned(store, second),
+            await planned(store, direct),
         ]
     )
     assert sorted(reached[first.id]) == sorted(reached[second.id]) == sorted([f1.id, f2.id])
     assert reached[direct.id] == [friend.id]
     assert await store.home_timeline(f1.id, Page(), pull_account_ids=[]) == [second.id, first.id]
-    assert await store.fan_out_many([FanOut(first)]) == {first.id: []}  # idempotent
+    assert await store.fan_out_many([await planned(store, first)]) == {first.id: []}  # idempotent
     assert await store.fan_out_many([]) == {}
 
 
@@ -571,14 +587,14 @@ async def test_a_deleted_tweet_leaves_every_feed_it_reached(store: Store) -> Non
     tweet = await post(store, author)
     retweet = await post(store, retweeter, reblog_of=tweet)
     direct = await post(store, author, visibility="direct", mentions=(mentioned.id,))
-    await store.fan_out(tweet, to_followers=True)
-    await store.fan_out(retweet, to_followers=True, original_author_id=author.id)
-    await store.fan_out(direct, owner_ids=[mentioned.id], to_followers=False)
+    await fan_out(store, tweet)
+    await fan_out(store, retweet)
+    await store.fan_out(direct, owner_ids=[mentioned.id])
     feed = lambda owner: store.home_timeline(owner.id, Page(), pull_account_ids=())  # noqa: E731
     assert await feed(followers[0]) == [retweet.id, tweet.id]
     assert await feed(mentioned) == [direct.id]
-    await store.delete_status(tweet.id, event=event())  # and its retweet with it
-    await store.delete_status(direct.id, event=event())
+    await store.delete_status(tweet.id, event=lambda _: event())  # and its retweet with it
+    await store.delete_status(direct.id, event=lambda _: event())
     for owner in (*followers, mentioned):
         assert await feed(owner) == []
 

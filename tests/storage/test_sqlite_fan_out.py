@@ -10,11 +10,10 @@ from pathlib import Path
 import pytest
 
 from chirp.core.models import Page
-from chirp.core.ports.timelines import FanOut
 from chirp.storage import Store
 from chirp.storage.sqlite import timelines
 from tests.storage.backends import BACKENDS
-from tests.storage.factories import event, follow, make_account, post
+from tests.storage.factories import event, fan_out, follow, make_account, planned, post
 
 
 @pytest.fixture
@@ -49,17 +48,17 @@ async def test_a_big_fan_out_is_written_in_ranges(
     await follow(store, followers[5], friend)
     tweet = await post(store, author)
     transactions = await _count_transactions(store, monkeypatch)
-    reached = await store.fan_out(tweet, to_followers=True, owner_ids=[friend.id])
+    reached = await store.fan_out(
+        tweet, owner_ids=[*(await planned(store, tweet)).owner_ids, friend.id]
+    )
     assert sorted(reached) == sorted([f.id for f in followers] + [friend.id])
     assert len(transactions) == 4  # ranges of 3, 3, 3 and 1 follower(s) (+ the owner)
     for follower in followers:
         assert await store.home_timeline(follower.id, Page(), pull_account_ids=[]) == [tweet.id]
     # A reply to `friend` reaches, in every range, only followers who follow `friend` too.
     reply = await post(store, author, reply_to=await post(store, friend))
-    assert sorted(await store.fan_out(reply, to_followers=True)) == sorted(
-        [followers[0].id, followers[5].id]
-    )
-    assert await store.fan_out(tweet, to_followers=True) == []  # idempotent
+    assert sorted(await fan_out(store, reply)) == sorted([followers[0].id, followers[5].id])
+    assert await fan_out(store, tweet) == []  # idempotent
 
 
 async def test_small_fan_outs_share_a_transaction(
@@ -71,7 +70,7 @@ async def test_small_fan_outs_share_a_transaction(
         await follow(store, reader, author)
     tweets = [await post(store, author) for author in authors]
     transactions = await _count_transactions(store, monkeypatch)
-    reached = await store.fan_out_many([FanOut(t) for t in tweets])
+    reached = await store.fan_out_many([await planned(store, t) for t in tweets])
     assert reached == {t.id: [reader.id] for t in tweets}
     assert len(transactions) == 1
 
@@ -87,7 +86,7 @@ async def test_tweets_of_one_author_share_each_follower_range(
     tweets = [await post(store, author, f"t{i}") for i in range(3)]
     elsewhere = await post(store, other)
     transactions = await _count_transactions(store, monkeypatch)
-    reached = await store.fan_out_many([FanOut(t) for t in (*tweets, elsewhere)])
+    reached = await store.fan_out_many([await planned(store, t) for t in (*tweets, elsewhere)])
     # 3 tweets x ranges of FAN_OUT_ROWS // 3 = 1 follower: 4 transactions of 3 rows, and
     # the other author's tweet (1 row) in a fifth.
     assert len(transactions) == 5
@@ -98,7 +97,9 @@ async def test_tweets_of_one_author_share_each_follower_range(
     for follower in followers[1:]:
         timeline = await store.home_timeline(follower.id, Page(), pull_account_ids=[])
         assert timeline == [t.id for t in reversed(tweets)]
-    assert await store.fan_out_many([FanOut(t) for t in tweets]) == {t.id: [] for t in tweets}
+    assert await store.fan_out_many([await planned(store, t) for t in tweets]) == {
+        t.id: [] for t in tweets
+    }
 
 
 async def test_an_edit_that_drops_a_mention_takes_the_direct_tweet_out_of_their_feed(
@@ -106,12 +107,12 @@ async def test_an_edit_that_drops_a_mention_takes_the_direct_tweet_out_of_their_
 ) -> None:
     author, kept, dropped = [await make_account(store) for _ in range(3)]
     direct = await post(store, author, visibility="direct", mentions=(kept.id, dropped.id))
-    await store.fan_out(direct, owner_ids=[kept.id, dropped.id], to_followers=False)
+    await store.fan_out(direct, owner_ids=[kept.id, dropped.id])
     edited = replace(direct, mention_ids=(kept.id,))
     await store.update_status(edited, history=[], event=event("status.updated"))
     feed = lambda owner: store.home_timeline(owner.id, Page(), pull_account_ids=())  # noqa: E731
     assert await feed(dropped) == []
     assert await feed(kept) == [direct.id]
     # A delete looks for its entries in the feeds of the accounts it mentions now.
-    await store.delete_status(direct.id, event=event())
+    await store.delete_status(direct.id, event=lambda _: event())
     assert await feed(kept) == []

@@ -15,7 +15,7 @@ from chirp.core.models import Page
 from chirp.storage.sqlite import SqliteStore, feeds_file
 from chirp.storage.sqlite import db as db_module
 from chirp.storage.sqlite.db import Database, statement
-from tests.storage.factories import event, follow, make_account, post
+from tests.storage.factories import event, fan_out, follow, make_account, post
 
 
 def test_the_feeds_file_sits_beside_the_store() -> None:
@@ -40,7 +40,7 @@ async def test_a_tweet_is_written_while_a_fan_out_holds_the_feeds(tmp_path: Path
             holding.set()
             release.wait(10)
 
-        fan_out = asyncio.ensure_future(store.feeds.write(long_fan_out))
+        writing = asyncio.ensure_future(store.feeds.write(long_fan_out))
         assert await asyncio.to_thread(holding.wait, 10)
         on_writer: list[object] = []
         main_write = store.db.write
@@ -64,8 +64,8 @@ async def test_a_tweet_is_written_while_a_fan_out_holds_the_feeds(tmp_path: Path
         finally:
             store.db.write = main_write  # type: ignore[method-assign]
             release.set()
-            await fan_out
-        assert await store.fan_out(second, to_followers=True) == [reader.id, other.id]
+            await writing
+        assert await fan_out(store, second) == [reader.id, other.id]
         assert await store.home_timeline(reader.id, Page(), pull_account_ids=[]) == [
             second.id,
             first.id,
@@ -84,7 +84,7 @@ async def test_feeds_of_a_store_made_before_the_feeds_file_are_moved_there(
         await follow(store, reader, author)
         tweets = [await post(store, author) for _ in range(3)]
         for tweet in tweets:
-            await store.fan_out(tweet, to_followers=True)
+            await fan_out(store, tweet)
     finally:
         await store.close()
     _back_to_one_file(path)

@@ -59,7 +59,7 @@ async def test_every_kind_of_update_is_read_again(store: Store) -> None:
     assert accounts[author.id].followers_count == 1
     assert accounts[fan.id].following_count == 1 and accounts[fan.id].statuses_count == 3
 
-    await store.delete_status(tweet.id, event=event())
+    await store.delete_status(tweet.id, event=lambda _: event())
     assert await store.get_statuses([tweet.id]) == {}
 
 

@@ -95,13 +95,8 @@ class EventBus(Protocol):
         Raises `BusUnavailable` when the bus's server cannot be reached.
 
         With `once`, a key naming the event, only the first publish with that key goes out (for
-        at least `ONCE_SECONDS`); repeats are dropped and return the first one's position. Two
-        paths may then push the same event (a fast one, and the outbox that guarantees it)."""
-
-    async def published(self, once: Sequence[str]) -> set[str]:
-        """Which of these `once` keys a publish has used (within `ONCE_SECONDS`): in one call,
-        so a batch of events another node pushed first is skipped before its topics (a big
-        account's thousands) are even listed."""
+        at least `ONCE_SECONDS`); repeats are dropped and return the first one's position: an
+        outbox batch run again (a later step failed) pushes nothing twice."""
 
     async def listen(self, topic: str) -> None: ...
 

@@ -52,6 +52,14 @@ class FollowStore(Protocol):
         """Accounts `account_id` follows that have at least `min_followers` followers."""
         ...
 
+    async def following_among(self, target_account_id: int, account_ids: Iterable[int]) -> set[int]:
+        """Which of `account_ids` follow the target (the audience of a reply, `core.audience`)."""
+        ...
+
+    async def followers_hiding_reblogs(self, account_id: int) -> set[int]:
+        """The followers who turned the account's retweets off (`show_reblogs`)."""
+        ...
+
 
 class FollowRequestStore(Protocol):
     """Requests to follow locked accounts, private notes on accounts, and graph questions about

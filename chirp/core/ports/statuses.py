@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -48,12 +48,14 @@ class StatusStore(Protocol):
         in `status.media_ids` are detached, new ones attached (as in `create_status`)."""
         ...
 
-    async def delete_status(self, status_id: int, *, event: Event) -> list[Status]:
-        """Delete a status and its retweets, fixing every counter; record `event` with
-        `payload["deleted_ids"]` = ids of every removed status and `payload["reblog_ids"]`
-        / `payload["reblogger_ids"]` = each removed retweet and its retweeter, aligned (their
-        followers saw those, not the original's audience). Returns the removed rows.
-        Its attachments are detached (kept for delete-and-redraft until collected)."""
+    async def delete_status(
+        self, status_id: int, *, event: Callable[[Sequence[Status]], Event]
+    ) -> list[Status]:
+        """Delete a status and its retweets, fixing every counter, and record the event
+        `event` builds from the removed rows (the status first, then its retweets: what the
+        store learns while writing goes to the use case, which builds the event) in the same
+        transaction. Returns the removed rows ([] if it was gone). Its attachments are
+        detached (kept for delete-and-redraft until collected)."""
         ...
 
     async def get_status_edits(self, status_id: int) -> list[StatusEdit]:

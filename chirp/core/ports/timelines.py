@@ -11,17 +11,11 @@ from chirp.core.models import Page, Status
 
 @dataclass(frozen=True, slots=True)
 class FanOut:
-    """One tweet to push into home feeds: explicit owners, and/or every follower of its author
-    (retweets skip followers who hide retweets and the original's author; replies reach only
-    followers who also follow the replied-to account)."""
+    """One tweet to push into home feeds and list timelines: whose, `core.audience` decided
+    (`Audience.feed_ids`, `Audience.list_ids`)."""
 
     status: Status
     owner_ids: tuple[int, ...] = ()
-    to_followers: bool = True
-    original_author_id: int | None = None
-    # Followers whose feeds it must not reach: they block or mute someone it involves.
-    skip_owner_ids: frozenset[int] = frozenset()
-    # The lists whose timelines it goes into (`UserList`; `feeds.list_audience` decides).
     list_ids: tuple[int, ...] = ()
 
 
@@ -39,18 +33,9 @@ class AccountFilter:
 
 
 class TimelineStore(Protocol):
-    async def fan_out(
-        self,
-        status: Status,
-        *,
-        owner_ids: Iterable[int] = (),
-        to_followers: bool,
-        original_author_id: int | None = None,
-    ) -> list[int]:
-        """Push `status` onto home feeds: of `owner_ids`, and of the author's followers when
-        `to_followers` (replies reach only followers who also follow the replied-to account;
-        retweets skip followers who turned retweets off and `original_author_id`). A status
-        that no longer exists is not pushed. Returns the owners whose feeds changed."""
+    async def fan_out(self, status: Status, *, owner_ids: Iterable[int]) -> list[int]:
+        """Push `status` onto the home feeds of `owner_ids` (a status that no longer exists is
+        not pushed). Returns the owners whose feeds changed."""
         ...
 
     async def fan_out_many(self, requests: Sequence[FanOut]) -> dict[int, list[int]]:
@@ -63,8 +48,12 @@ class TimelineStore(Protocol):
         lets a feed be trimmed once per many tweets, not after each); returns entries removed."""
         ...
 
-    async def merge_into_home_feed(self, owner_id: int, author_id: int, *, limit: int) -> int:
-        """After a follow: copy the author's latest `limit` posts the owner may see into the feed."""
+    async def merge_into_home_feed(
+        self, owner_id: int, author_id: int, statuses: Sequence[Status]
+    ) -> int:
+        """After a follow: put these tweets of the author (those the audience rule gives the
+        owner) into the owner's feed, only while the follow stands and for tweets not deleted
+        meanwhile; returns the entries added."""
         ...
 
     async def remove_unfollowed_from_feed(self, owner_id: int, author_id: int) -> int:

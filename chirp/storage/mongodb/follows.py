@@ -143,6 +143,22 @@ class MongoFollows(MongoBase):
         ).to_list(None)
         return [doc["account_id"] for doc in docs]
 
+    async def following_among(self, target_account_id: int, account_ids: Iterable[int]) -> set[int]:
+        edges = [edge(a, target_account_id) for a in dict.fromkeys(account_ids)]
+        found: set[int] = set()
+        for start in range(0, len(edges), 5_000):
+            docs = await self.db.follows.find(
+                {"_id": {"$in": edges[start : start + 5_000]}}, {"account_id": 1}
+            ).to_list(None)
+            found.update(doc["account_id"] for doc in docs)
+        return found
+
+    async def followers_hiding_reblogs(self, account_id: int) -> set[int]:
+        docs = await self.db.follows.find(
+            {"target_account_id": account_id, "show_reblogs": False}, {"account_id": 1}
+        ).to_list(None)
+        return {doc["account_id"] for doc in docs}
+
     async def followee_ids(self, account_id: int, session: Session | None = None) -> list[int]:
         docs = await self.db.follows.find(
             {"account_id": account_id}, {"target_account_id": 1}, session=session

@@ -9,6 +9,7 @@ from typing import Any
 
 from chirp.core.models import Account, Tag
 from chirp.core.text import tag_key
+from chirp.core.visibility import findable
 from chirp.storage.mongodb.accounts import account_from_doc
 from chirp.storage.mongodb.base import Doc, MongoBase
 
@@ -29,27 +30,30 @@ def _prefix(field: str, prefix: str) -> Doc:
 
 class MongoSearch(MongoBase):
     async def _visible_to(self, viewer_id: int | None) -> Doc:
-        """Who may find a status: everyone for public posts; the author; followers for private
-        posts; mentioned accounts for private and direct ones. Unlisted posts stay out."""
-        if viewer_id is None:
-            return {"visibility": "public"}
-        followees = await self.db.follows.find(
-            {"account_id": viewer_id}, {"target_account_id": 1}
-        ).to_list(None)
-        return {
-            "$or": [
-                {"visibility": "public"},
-                {"account_id": viewer_id},
-                {
-                    "visibility": "private",
-                    "account_id": {"$in": [doc["target_account_id"] for doc in followees]},
-                },
-                {
-                    "visibility": {"$in": ["private", "direct", "unlisted"]},
-                    "mention_ids": viewer_id,
-                },
-            ]
-        }
+        """What the viewer may find (`visibility.findable`, the rule; this only writes it as a
+        query)."""
+        scope = findable(viewer_id)
+        terms: list[Doc] = [{"visibility": {"$in": list(scope.to_everyone)}}]
+        if scope.viewer_id is not None:
+            terms.append({"account_id": scope.viewer_id})
+            if scope.to_followers:
+                followees = await self.db.follows.find(
+                    {"account_id": scope.viewer_id}, {"target_account_id": 1}
+                ).to_list(None)
+                terms.append(
+                    {
+                        "visibility": {"$in": list(scope.to_followers)},
+                        "account_id": {"$in": [doc["target_account_id"] for doc in followees]},
+                    }
+                )
+            if scope.to_mentioned:
+                terms.append(
+                    {
+                        "visibility": {"$in": list(scope.to_mentioned)},
+                        "mention_ids": scope.viewer_id,
+                    }
+                )
+        return {"$or": terms}
 
     async def search_statuses(
         self, query: str, *, viewer_id: int | None, limit: int, offset: int

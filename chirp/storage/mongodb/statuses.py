@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -324,7 +324,9 @@ class MongoStatuses(MongoBase):
 
         return await self._transaction(update)
 
-    async def delete_status(self, status_id: int, *, event: Event) -> list[Status]:
+    async def delete_status(
+        self, status_id: int, *, event: Callable[[Sequence[Status]], Event]
+    ) -> list[Status]:
         db = self.db
 
         async def delete(session: Session) -> list[Status]:
@@ -356,11 +358,7 @@ class MongoStatuses(MongoBase):
             await db.reblogs.delete_many(
                 {"$or": [{"status_id": {"$in": gone}}, {"id": {"$in": gone}}]}, session=session
             )
-            event.payload["deleted_ids"] = gone
-            reblogs = [s for s in removed if s.reblog_of_id == status_id]
-            event.payload["reblog_ids"] = [s.id for s in reblogs]
-            event.payload["reblogger_ids"] = [s.account_id for s in reblogs]
-            await record_event(db, session, event, removed[0].created_at)
+            await record_event(db, session, event(removed), removed[0].created_at)
             return removed
 
         return await self._transaction(delete)

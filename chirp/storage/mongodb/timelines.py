@@ -8,7 +8,7 @@ from typing import Any
 
 from pymongo.errors import BulkWriteError
 
-from chirp.core.models import Page
+from chirp.core.models import Page, Status
 from chirp.core.ports.timelines import AccountFilter, FanOut
 from chirp.core.text import tag_key
 from chirp.storage.mongodb.base import (
@@ -67,29 +67,8 @@ class MongoTimelines(MongoBase, FanOutOne):
         if await self.db.statuses.find_one({"_id": status.id}, {"_id": 1}) is None:
             return []
         await write_list_entries(self.db, request)
-        owners: list[int] = []
-        if request.to_followers:
-            query: Doc = {"target_account_id": status.account_id}
-            if status.reblog_of_id is not None:
-                query["show_reblogs"] = True
-                query["account_id"] = {"$ne": request.original_author_id or 0}
-            followers = [
-                doc["account_id"]
-                for doc in await self.db.follows.find(query, {"account_id": 1}).to_list(None)
-            ]
-            replied_to = status.in_reply_to_account_id
-            if replied_to not in (None, status.account_id) and followers:
-                also = await self.db.follows.find(
-                    {"_id": {"$in": [edge(f, replied_to) for f in followers]}},
-                    {"account_id": 1},
-                ).to_list(None)
-                keep = {doc["account_id"] for doc in also} | {replied_to}
-                followers = [f for f in followers if f in keep]
-            skip = request.skip_owner_ids
-            owners += [f for f in followers if f not in skip] if skip else followers
-        owners += request.owner_ids
         return await self._insert_entries(
-            unique_ids(owners), status.id, status.account_id, status.reblog_of_id
+            unique_ids(request.owner_ids), status.id, status.account_id, status.reblog_of_id
         )
 
     async def _insert_entries(
@@ -141,23 +120,22 @@ class MongoTimelines(MongoBase, FanOutOne):
                 removed += result.deleted_count
         return removed
 
-    async def merge_into_home_feed(self, owner_id: int, author_id: int, *, limit: int) -> int:
+    async def merge_into_home_feed(
+        self, owner_id: int, author_id: int, statuses: Sequence[Status]
+    ) -> int:
         if not await self._follows(owner_id, author_id):
             return 0  # unfollowed since: nothing to merge
-        docs = await self.db.statuses.find(
-            {
-                "account_id": author_id,
-                "visibility": {"$in": _FOLLOWER_VISIBLE},
-                **await self._reply_visible_to(owner_id),
-            },
-            {"account_id": 1, "reblog_of_id": 1},
-            sort=[("_id", -1)],
-            limit=limit,
-        ).to_list(None)
+        alive = {
+            doc["_id"]
+            for doc in await self.db.statuses.find(
+                {"_id": {"$in": [s.id for s in statuses]}}, {"_id": 1}
+            ).to_list(None)
+        }
         added = 0
-        for doc in docs:
-            entry = feed_entry(owner_id, doc["_id"], doc["account_id"], doc["reblog_of_id"])
-            added += await insert_new(self.db, "home_feed", entry)
+        for status in statuses:
+            if status.id in alive:
+                entry = feed_entry(owner_id, status.id, author_id, status.reblog_of_id)
+                added += await insert_new(self.db, "home_feed", entry)
         return added
 
     async def remove_unfollowed_from_feed(self, owner_id: int, author_id: int) -> int:

@@ -5,7 +5,7 @@ ranges on their keys, which compare in byte order here too: "C" collation)."""
 from __future__ import annotations
 
 from chirp.storage.sqlite.base import SqliteBase
-from chirp.storage.sqlite.search import _MAX_TERMS, _VISIBLE, _WORD, SqliteSearch
+from chirp.storage.sqlite.search import _MAX_TERMS, _WORD, SqliteSearch, findable_sql
 
 
 class PgSearch(SqliteSearch, SqliteBase):
@@ -20,7 +20,7 @@ class PgSearch(SqliteSearch, SqliteBase):
         rows = await self.db.fetchall(
             "SELECT s.id FROM statuses s,"
             " plainto_tsquery('chirp_search', :text) AS q"
-            f" WHERE s.search @@ q AND {_VISIBLE}"
+            f" WHERE s.search @@ q AND {findable_sql(viewer_id)}"
             " ORDER BY ts_rank_cd(s.search, q) DESC, s.id DESC LIMIT :limit OFFSET :offset",
             {"text": " ".join(words), "viewer": viewer_id or 0, "limit": limit, "offset": offset},
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from collections.abc import Iterable
@@ -17,6 +18,9 @@ from chirp.storage.sqlite.db import placeholders
 from chirp.storage.sqlite.lists import remove_unfollowed_from_lists
 from chirp.storage.sqlite.paging import newest_first, page_bounds, page_order
 from chirp.storage.sqlite.statuses import record_event
+
+# Accounts per statement asking who among them follows an account.
+FOLLOWING_AMONG_CHUNK = 5_000
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +166,25 @@ class SqliteFollows(SqliteBase):
         followers = list(map(int, row[1].split(","))) if row[1] else []
         self.follower_lists.keep(account_id, row[0], followers)
         return followers
+
+    async def following_among(self, target_account_id: int, account_ids: Iterable[int]) -> set[int]:
+        ids = list(dict.fromkeys(account_ids))
+        found: set[int] = set()
+        for start in range(0, len(ids), FOLLOWING_AMONG_CHUNK):
+            rows = await self.db.fetchall(
+                "SELECT f.account_id FROM json_each(?) e JOIN follows f"
+                " ON f.account_id = e.value AND f.target_account_id = ?",
+                (json.dumps(ids[start : start + FOLLOWING_AMONG_CHUNK]), target_account_id),
+            )
+            found.update(row[0] for row in rows)
+        return found
+
+    async def followers_hiding_reblogs(self, account_id: int) -> set[int]:
+        rows = await self.db.fetchall(
+            "SELECT account_id FROM follows WHERE target_account_id = ? AND show_reblogs = 0",
+            (account_id,),
+        )
+        return {row[0] for row in rows}
 
     async def list_following(self, account_id: int, page: Page) -> list[tuple[int, int]]:
         return await self._follow_pairs(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from chirp.core.models import Account, Tag
+from chirp.core.models import VISIBILITIES, Account, Tag
 from chirp.core.text import tag_key
+from chirp.core.visibility import findable
 from chirp.storage.sqlite.accounts import account_from_row
 from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.db import placeholders
@@ -25,15 +26,30 @@ def _prefix_range(prefix: str) -> tuple[str, str]:
     return prefix, prefix + "\U0010ffff"
 
 
-# Who may find a status: everyone for public posts; the author; followers for private posts;
-# mentioned accounts for private and direct ones. Unlisted posts stay out of search, as in Mastodon.
-_VISIBLE = (
-    "(s.visibility = 'public' OR s.account_id = :viewer"
-    " OR (s.visibility = 'private' AND EXISTS (SELECT 1 FROM follows f"
-    " WHERE f.account_id = :viewer AND f.target_account_id = s.account_id))"
-    " OR (s.visibility IN ('private', 'direct', 'unlisted') AND EXISTS (SELECT 1 FROM status_mentions m"
-    " WHERE m.status_id = s.id AND m.account_id = :viewer)))"
-)
+def findable_sql(viewer_id: int | None) -> str:
+    """The condition on `statuses s` for what the viewer may find (`visibility.findable`, the
+    rule; this only writes it as SQL, with `:viewer` bound to the viewer's id)."""
+    scope = findable(viewer_id)
+    terms = [f"s.visibility IN ({_names(scope.to_everyone)})"]
+    if scope.viewer_id is not None:
+        terms.append("s.account_id = :viewer")
+        if scope.to_followers:
+            terms.append(
+                f"(s.visibility IN ({_names(scope.to_followers)}) AND EXISTS (SELECT 1 FROM"
+                " follows f WHERE f.account_id = :viewer AND f.target_account_id = s.account_id))"
+            )
+        if scope.to_mentioned:
+            terms.append(
+                f"(s.visibility IN ({_names(scope.to_mentioned)}) AND EXISTS (SELECT 1 FROM"
+                " status_mentions m WHERE m.status_id = s.id AND m.account_id = :viewer))"
+            )
+    return f"({' OR '.join(terms)})"
+
+
+def _names(visibilities: tuple[str, ...]) -> str:
+    """Visibilities as SQL literals: names from a fixed set, checked."""
+    assert all(v in VISIBILITIES for v in visibilities), visibilities
+    return ", ".join(f"'{v}'" for v in visibilities)
 
 
 class SqliteSearch(SqliteBase):
@@ -45,7 +61,7 @@ class SqliteSearch(SqliteBase):
             return []
         rows = await self.db.fetchall(
             "SELECT s.id FROM status_search JOIN statuses s ON s.id = status_search.rowid"
-            f" WHERE status_search MATCH :match AND {_VISIBLE}"
+            f" WHERE status_search MATCH :match AND {findable_sql(viewer_id)}"
             " ORDER BY bm25(status_search), s.id DESC LIMIT :limit OFFSET :offset",
             {"match": match, "viewer": viewer_id or 0, "limit": limit, "offset": offset},
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -370,7 +370,9 @@ class SqliteStatuses(SqliteBase):
             )
         return status_from_row(updated) if updated else None
 
-    async def delete_status(self, status_id: int, *, event: Event) -> list[Status]:
+    async def delete_status(
+        self, status_id: int, *, event: Callable[[Sequence[Status]], Event]
+    ) -> list[Status]:
         async with self.db.transaction() as tx:
             async with tx.execute(
                 "SELECT * FROM statuses WHERE id = ? OR reblog_of_id = ? ORDER BY id",
@@ -395,11 +397,7 @@ class SqliteStatuses(SqliteBase):
                 (ts(datetime.now(UTC)), status_id),
             )
             await tx.execute("DELETE FROM statuses WHERE id = ?", (status_id,))
-            event.payload["deleted_ids"] = [s.id for s in removed]
-            reblogs = [s for s in removed if s.reblog_of_id == status_id]
-            event.payload["reblog_ids"] = [s.id for s in reblogs]
-            event.payload["reblogger_ids"] = [s.account_id for s in reblogs]
-            await record_event(tx, event, removed[0].created_at)
+            await record_event(tx, event(removed), removed[0].created_at)
         await remove_from_feeds(self.db, self.feeds, removed)
         return removed
 

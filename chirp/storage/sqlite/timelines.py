@@ -27,9 +27,9 @@ _REPLY_VISIBLE_TO = (
 )
 
 
-# Feeds and feed rows per write transaction. A batch of tweets fans out in follower ranges, each
-# range in one statement for all of one author's tweets of the batch, and small fan-outs share a
-# transaction. The feeds have their own file (`SqliteStore.open`), so these transactions hold
+# Feeds and feed rows per write transaction. A batch of tweets fans out in chunks of feeds, each
+# chunk in one statement for all the tweets of the batch with the same audience (one author's),
+# and small fan-outs share a transaction. The feeds have their own file (`SqliteStore.open`), so these transactions hold
 # up only other feed writes (an unfollow, a trim, a follow's merge): 50,000 rows is ~50 ms of
 # the feeds' writer. Bigger transactions mean fewer statements, and each statement's return to
 # Python waits for the GIL held by a busy event loop (with the feeds in the main file, posts
@@ -41,25 +41,21 @@ FAN_OUT_ROWS = 50_000
 # Feeds measured (and trimmed) per write transaction: ~0.15 ms each (a walk down 800 entries,
 # then the range deletes), so ~30 ms a transaction.
 TRIM_CHUNK = 200
-OWNERS_PER_STATEMENT = 5_000
+# Tweets per statement: three bound parameters each, and a statement takes at most 32,766.
+TWEETS_PER_STATEMENT = 5_000
 
 
 @dataclass(frozen=True, slots=True)
 class _Piece:
-    """Part of a fan-out, written by one statement: `requests` (one author's tweets) to that
-    author's followers whose follow ids are in (after, upto], or the explicit owners of the one
-    request; `rows` bounds the feed rows it writes, `feeds` the feeds."""
+    """Part of a fan-out, written by one statement: `requests` (tweets with the same audience,
+    as one author's tweets of a batch) to a chunk of their home feeds."""
 
     requests: tuple[FanOut, ...]
-    after: int | None
-    upto: int | None
-    followers: bool
-    rows: int
-    owners: tuple[int, ...] = ()  # the explicit owners a piece without followers writes
+    owners: tuple[int, ...]
 
     @property
-    def feeds(self) -> int:
-        return self.rows // len(self.requests)
+    def rows(self) -> int:
+        return len(self.requests) * len(self.owners)
 
 
 async def follower_ranges(
@@ -99,7 +95,7 @@ async def remove_from_feeds(db: Database, feeds: Database, statuses: Sequence[St
                 if status.mention_ids:
                     owners += f" UNION VALUES {','.join('(?)' for _ in status.mention_ids)}"
                     params += status.mention_ids
-                if status.tags:  # whoever `feeds.tag_audience` may have given it to
+                if status.tags:  # hashtag followers the audience rule may have given it to
                     keys = list(dict.fromkeys(tag_key(name) for name in status.tags))
                     owners += (
                         " UNION SELECT account_id FROM tag_follows"
@@ -113,22 +109,24 @@ async def remove_from_feeds(db: Database, feeds: Database, statuses: Sequence[St
             )
 
 
-def _plain(request: FanOut) -> bool:
-    """A tweet that reaches every follower: no retweet or reply rule to apply per follower."""
-    status = request.status
-    return (
-        request.to_followers
-        and status.reblog_of_id is None
-        and status.in_reply_to_account_id in (None, status.account_id)
-    )
-
-
-def _skipping(owners: frozenset[int]) -> tuple[str, list[Any]]:
-    """A follows-range condition leaving out these followers (one bound parameter, however
-    many: a much muted author may have thousands)."""
-    if not owners:
-        return "", []
-    return " AND f.account_id NOT IN (SELECT value FROM json_each(?))", [json.dumps(sorted(owners))]
+def _pieces(requests: Sequence[FanOut]) -> list[_Piece]:
+    """Tweets with the same feeds (one author's tweets of a batch, whose audience is the same)
+    share their statements: each feed page is then written once for the group instead of once
+    per tweet (a page per follower per tweet was most of the cost). Their feeds go in chunks
+    of at most FAN_OUT_FEEDS, and FAN_OUT_ROWS entries."""
+    groups: dict[tuple[int, ...], list[FanOut]] = {}
+    for request in requests:
+        owners = tuple(dict.fromkeys(request.owner_ids))
+        if owners:
+            groups.setdefault(owners, []).append(request)
+    pieces = []
+    for owners, group in groups.items():
+        for first in range(0, len(group), TWEETS_PER_STATEMENT):
+            together = tuple(group[first : first + TWEETS_PER_STATEMENT])
+            per = max(1, min(FAN_OUT_FEEDS, FAN_OUT_ROWS // len(together)))
+            for start in range(0, len(owners), per):
+                pieces.append(_Piece(together, owners[start : start + per]))
+    return pieces
 
 
 class SqliteTimelines(SqliteBase, FanOutOne):
@@ -136,15 +134,15 @@ class SqliteTimelines(SqliteBase, FanOutOne):
         reached: dict[int, list[int]] = {request.status.id: [] for request in requests}
         transactions: list[list[_Piece]] = [[]]
         rows = feeds = 0
-        for piece in await self._pieces(requests):
+        for piece in _pieces(requests):
             if transactions[-1] and (
-                rows + piece.rows > FAN_OUT_ROWS or feeds + piece.feeds > FAN_OUT_FEEDS
+                rows + piece.rows > FAN_OUT_ROWS or feeds + len(piece.owners) > FAN_OUT_FEEDS
             ):
                 transactions.append([])
                 rows = feeds = 0
             transactions[-1].append(piece)
             rows += piece.rows
-            feeds += piece.feeds
+            feeds += len(piece.owners)
         await self.feeds.write_each(
             [self._write_pieces(pieces, reached) for pieces in transactions if pieces]
         )
@@ -154,39 +152,6 @@ class SqliteTimelines(SqliteBase, FanOutOne):
                 await write_list_entries(tx, requests)
         return reached
 
-    async def _pieces(self, requests: Sequence[FanOut]) -> list[_Piece]:
-        # Tweets that reach every follower are grouped by author: a range of followers then
-        # gets all of them in one statement, so each feed page is written once for the group
-        # instead of once per tweet (a page per follower per tweet was most of the cost).
-        groups: dict[int, list[FanOut]] = {}
-        pieces: list[_Piece] = []
-        for request in requests:
-            if _plain(request):
-                groups.setdefault(request.status.account_id, []).append(request)
-            elif request.to_followers:
-                pieces += await self._ranges(request.status.account_id, (request,))
-        for group in groups.values():
-            for start in range(0, len(group), FAN_OUT_ROWS):
-                pieces += await self._ranges(
-                    group[0].status.account_id, tuple(group[start : start + FAN_OUT_ROWS])
-                )
-        for request in requests:
-            # Explicit owners (mentioned accounts, tag followers) in chunks: four bound
-            # parameters per feed entry, and a statement takes at most 32,766.
-            owners = tuple(dict.fromkeys(request.owner_ids))
-            for start in range(0, len(owners), OWNERS_PER_STATEMENT):
-                chunk = owners[start : start + OWNERS_PER_STATEMENT]
-                pieces.append(_Piece((request,), None, None, False, len(chunk), chunk))
-        return pieces
-
-    async def _ranges(self, author_id: int, requests: tuple[FanOut, ...]) -> list[_Piece]:
-        per = max(1, min(FAN_OUT_FEEDS, FAN_OUT_ROWS // len(requests)))
-        edges, sizes = await follower_ranges(self.db, author_id, per)
-        return [
-            _Piece(requests, after, upto, True, size * len(requests))
-            for (after, upto), size in zip(pairwise(edges), sizes, strict=True)
-        ]
-
     def _write_pieces(
         self, pieces: Sequence[_Piece], reached: dict[int, list[int]]
     ) -> Callable[[Any], Awaitable[None]]:
@@ -195,113 +160,40 @@ class SqliteTimelines(SqliteBase, FanOutOne):
         async def write(tx: Any) -> None:
             # Tweets deleted since they were planned get no entries (a delete removes the ones
             # it finds in its own transaction; nothing may come after it).
-            ids = list({r.status.id: None for piece in pieces for r in piece.requests})
-            cursor = await tx.execute(  # one value: no step (and GIL hand-off) per tweet
-                f"SELECT group_concat(id) FROM statuses WHERE id IN ({placeholders(ids)})", ids
+            alive = await self._alive(
+                tx, list({r.status.id: None for piece in pieces for r in piece.requests})
             )
-            joined = (await cursor.fetchone() or (None,))[0]
-            alive = set(map(int, joined.split(","))) if joined else set()
             for piece in pieces:
                 requests = [r for r in piece.requests if r.status.id in alive]
-                if not requests:
-                    continue
-                if not piece.followers:
-                    await self._write_owners(tx, requests[0], piece.owners, reached)
-                elif _plain(requests[0]):
-                    await self._write_followers(tx, piece, requests, reached)
-                else:
-                    await self._write_filtered(tx, piece, requests[0], reached)
+                if requests and await self._write_entries(tx, requests, piece.owners):
+                    # Some entries may have been there already (a follow's merge, a retried
+                    # batch): the piece counts whole, as if each feed got each tweet now (a
+                    # row per entry back to Python cost as much as writing it).
+                    for request in requests:
+                        reached[request.status.id] += piece.owners
 
         return write
 
     @staticmethod
-    def _follow_range(piece: _Piece) -> tuple[str, list[Any]]:
-        sql, params = "", []
-        if piece.after is not None:
-            sql += " AND f.id > ?"
-            params.append(piece.after)
-        if piece.upto is not None:
-            sql += " AND f.id <= ?"
-            params.append(piece.upto)
-        return sql, params
-
-    async def _write_followers(
-        self, tx: Any, piece: _Piece, requests: list[FanOut], reached: dict[int, list[int]]
-    ) -> None:
-        """One statement for several tweets of one author to a range of its followers. Which
-        feeds it reached comes from the range's followers and the count of rows written, not
-        from RETURNING (a Python row per feed entry cost as much as writing it)."""
-        author_id = requests[0].status.account_id
-        bounds, params = self._follow_range(piece)
-        # Tweets of one author skip the same followers (those blocking or muting the author).
-        skip, skipped = _skipping(frozenset().union(*(r.skip_owner_ids for r in requests)))
-        bounds += skip
-        params += skipped
-        # One value, not a row per follower: each row fetched is a step that lets go of the
-        # GIL and waits to take it back from a busy event loop (a 1,000-row range took 10 ms
-        # p50 and 66 ms p90 on the writer under realtime load, and posts queued behind it).
-        cursor = await tx.execute(
-            "SELECT group_concat(f.account_id) FROM follows f"
-            f" WHERE f.target_account_id = ?{bounds}",
-            [author_id, *params],
+    async def _alive(tx: Any, ids: list[int]) -> set[int]:
+        cursor = await tx.execute(  # one value: no step (and GIL hand-off) per tweet
+            f"SELECT group_concat(id) FROM statuses WHERE id IN ({placeholders(ids)})", ids
         )
         joined = (await cursor.fetchone() or (None,))[0]
-        if not joined:
-            return
-        owners = list(map(int, joined.split(",")))
-        values = ",".join("(?)" for _ in requests)
+        return set(map(int, joined.split(","))) if joined else set()
+
+    @staticmethod
+    async def _write_entries(tx: Any, requests: Sequence[FanOut], owners: Sequence[int]) -> int:
+        """Every tweet into every feed, in one statement; returns the entries written."""
+        values = ",".join("(?, ?, ?)" for _ in requests)
+        entries = [(r.status.id, r.status.account_id, r.status.reblog_of_id) for r in requests]
         cursor = await tx.execute(
             "INSERT OR IGNORE INTO home_feed(owner_id, status_id, author_id, reblog_of_id)"
-            " SELECT f.account_id, v.column1, f.target_account_id, NULL"
-            f" FROM follows f CROSS JOIN (VALUES {values}) v"
-            f" WHERE f.target_account_id = ?{bounds}",
-            [*(r.status.id for r in requests), author_id, *params],
+            " SELECT o.value, v.column1, v.column2, v.column3"
+            f" FROM json_each(?) o CROSS JOIN (VALUES {values}) v",
+            [json.dumps(list(owners)), *(v for entry in entries for v in entry)],
         )
-        if cursor.rowcount == 0:  # a retry: every entry was there already
-            return
-        # Some entries were there already (a follow's merge, a retried batch): the piece is
-        # counted whole, as if each feed got each tweet now.
-        for request in requests:
-            reached[request.status.id] += owners
-
-    async def _write_filtered(
-        self, tx: Any, piece: _Piece, request: FanOut, reached: dict[int, list[int]]
-    ) -> None:
-        """A retweet or reply to a range of followers, with its per-follower rules."""
-        status = request.status
-        bounds, params = self._follow_range(piece)
-        skip, skipped = _skipping(request.skip_owner_ids)
-        bounds += skip
-        params += skipped
-        sql = (
-            "INSERT OR IGNORE INTO home_feed(owner_id, status_id, author_id, reblog_of_id)"
-            f" SELECT f.account_id, ?, ?, ? FROM follows f WHERE f.target_account_id = ?{bounds}"
-        )
-        params = [status.id, status.account_id, status.reblog_of_id, status.account_id, *params]
-        if status.reblog_of_id is not None:
-            sql += " AND f.show_reblogs = 1 AND f.account_id != ?"
-            params.append(request.original_author_id or 0)
-        if status.in_reply_to_account_id not in (None, status.account_id):
-            sql += (
-                " AND (f.account_id = ? OR EXISTS (SELECT 1 FROM follows g"
-                " WHERE g.account_id = f.account_id AND g.target_account_id = ?))"
-            )
-            params += [status.in_reply_to_account_id, status.in_reply_to_account_id]
-        cursor = await tx.execute(sql + " RETURNING owner_id", params)
-        reached[status.id] += [row[0] for row in await cursor.fetchall()]
-
-    async def _write_owners(
-        self, tx: Any, request: FanOut, owners: Sequence[int], reached: dict[int, list[int]]
-    ) -> None:
-        status = request.status
-        values = ",".join("(?, ?, ?, ?)" for _ in owners)
-        entry = (status.id, status.account_id, status.reblog_of_id)
-        cursor = await tx.execute(
-            "INSERT OR IGNORE INTO home_feed(owner_id, status_id, author_id, reblog_of_id)"
-            f" SELECT * FROM (VALUES {values}) RETURNING owner_id",
-            [v for owner in owners for v in (owner, *entry)],
-        )
-        reached[status.id] += [row[0] for row in await cursor.fetchall()]
+        return int(max(cursor.rowcount, 0))
 
     async def trim_home_feeds(self, owner_ids: Iterable[int], cap: int, slack: int = 0) -> int:
         owners = list(dict.fromkeys(owner_ids))
@@ -341,18 +233,21 @@ class SqliteTimelines(SqliteBase, FanOutOne):
         )
         return removed
 
-    async def merge_into_home_feed(self, owner_id: int, author_id: int, *, limit: int) -> int:
+    async def merge_into_home_feed(
+        self, owner_id: int, author_id: int, statuses: Sequence[Status]
+    ) -> int:
+        entries = json.dumps([[s.id, s.reblog_of_id] for s in statuses])
+
         async def merge(tx: Any) -> int:
             # Only while the follow stands: an unfollow made since removed what it found, in a
             # transaction of this file before this one or after it.
             cursor = await tx.execute(
                 "INSERT OR IGNORE INTO home_feed(owner_id, status_id, author_id, reblog_of_id)"
-                " SELECT ?1, s.id, s.account_id, s.reblog_of_id FROM statuses s"
-                " WHERE s.account_id = ?2 AND s.visibility IN ('public', 'unlisted', 'private')"
-                f" AND {_REPLY_VISIBLE_TO.format(s='s', owner='?1')}"
+                " SELECT ?1, e.value ->> 0, ?2, e.value ->> 1 FROM json_each(?3) e"
+                " WHERE EXISTS (SELECT 1 FROM statuses WHERE id = e.value ->> 0)"
                 " AND EXISTS (SELECT 1 FROM follows WHERE account_id = ?1"
-                " AND target_account_id = ?2) ORDER BY s.id DESC LIMIT ?3",
-                (owner_id, author_id, limit),
+                " AND target_account_id = ?2)",
+                (owner_id, author_id, entries),
             )
             return int(max(cursor.rowcount, 0))
 
