@@ -377,6 +377,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--segment", type=float, default=2.0)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument(
+        "--warmup", type=float, default=10.0, help="seconds from opening the page to sampling"
+    )
     parser.add_argument("--ladder", default="", help="CHIRP_LIVE_LADDER for the node")
     parser.add_argument(
         "--source-kbps",
@@ -394,6 +397,7 @@ if __name__ == "__main__":
     result = player_latency(
         options.segment,
         options.seconds,
+        warmup=options.warmup,
         ladder=options.ladder,
         source_kbps=options.source_kbps or None,
         passthrough=not options.no_passthrough,
