@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from chirp.blobs import open_blobs
+from chirp.blobs import signing_key as media_signing_key
 from chirp.config import Settings
 from chirp.core import announcements, emojis
 from chirp.core.context import Context
@@ -71,7 +72,7 @@ async def operator_context(settings: Settings) -> AsyncIterator[Context]:
     if not settings.store:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = await open_store(settings.store_url, settings)
-    blobs = open_blobs(settings)
+    blobs = open_blobs(settings, await media_signing_key(settings, store))
     workers = MediaWorkers(1)  # emoji images only, in a thread: no process is started
     try:
         yield Context(

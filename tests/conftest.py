@@ -33,6 +33,21 @@ for _record in (Status, Account):
     _record.__setattr__ = _write_once  # type: ignore[method-assign, assignment]
 
 
+# Under `-n 2 --dist loadgroup` (the suite's default options): the tests that start servers,
+# encoders and browsers as subprocesses, and hold them to deadlines, run one after another on
+# one worker, while the in-process tests share out the other. Two of them at once on a small
+# machine starved each other's encoders and missed their deadlines.
+SUBPROCESS_GROUP = "subprocesses"
+SUBPROCESS_DIRECTORIES = ("e2e", "video")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        parts = item.path.parts
+        if "tests" in parts and parts[parts.index("tests") + 1] in SUBPROCESS_DIRECTORIES:
+            item.add_marker(pytest.mark.xdist_group(SUBPROCESS_GROUP))
+
+
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
     """Override in a test module to change the app's settings."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import tempfile
 from collections.abc import AsyncIterable, AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -33,7 +34,9 @@ from chirp.core.ports.blobs import (
     DEFAULT_CACHE_CONTROL,
     BlobInfo,
     BlobNotFound,
+    UrlSigner,
     check_key,
+    origin_of,
 )
 
 RESUMABLE_THRESHOLD = 8 * 1024 * 1024
@@ -54,6 +57,7 @@ class GcsBlobStore:
         prefix: str = "",
         base_url: str = "",
         signing_credentials: Credentials | None = None,
+        signing_key: str = "",
         resumable_threshold: int = RESUMABLE_THRESHOLD,
         chunk_size: int = RESUMABLE_CHUNK,
     ) -> None:
@@ -64,6 +68,12 @@ class GcsBlobStore:
         self._endpoint = emulator or "https://storage.googleapis.com"
         self.base_url = (base_url or f"{self._endpoint}/{bucket}").rstrip("/")
         self._signer = signing_credentials
+        # Chirp's own signatures (live playlists); V4 URLs are signed by `signing_credentials`.
+        # A server passes the instance's key (`chirp.blobs.signing_key`); without one (tools,
+        # benchmarks), a key per process: the bucket, maybe public behind a CDN, is no place
+        # for a secret.
+        secret = signing_key.encode() if signing_key else secrets.token_bytes(32)
+        self.signer = UrlSigner(lambda: secret)
         self.resumable_threshold = resumable_threshold
         self.chunk_size = chunk_size
 
@@ -205,6 +215,10 @@ class GcsBlobStore:
 
     def public_url(self, key: str) -> str:
         return f"{self.base_url}/{quote(self._name(key))}"
+
+    def url_origins(self) -> list[str]:
+        """Public URLs at the CDN (or the bucket); V4-signed ones at the storage endpoint."""
+        return list(dict.fromkeys([origin_of(self.base_url), origin_of(self._endpoint)]))
 
     async def signed_url(self, key: str, *, ttl_seconds: int) -> str:
         blob = self._blob(key)

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import hmac
 import os
 import secrets
 import shutil
 import tempfile
-import time
 from collections.abc import AsyncIterable, AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +28,9 @@ from chirp.core.ports.blobs import (
     DEFAULT_CACHE_CONTROL,
     BlobInfo,
     BlobNotFound,
+    UrlSigner,
     check_key,
+    origin_of,
 )
 
 
@@ -43,6 +43,7 @@ class LocalBlobStore:
         self.root = root
         self.base_url = base_url.rstrip("/")
         self._signing_key = signing_key.encode() if signing_key else b""
+        self.signer = UrlSigner(self._secret)
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -234,19 +235,17 @@ class LocalBlobStore:
     def public_url(self, key: str) -> str:
         return f"{self.base_url}/{quote(check_key(key))}"
 
+    def url_origins(self) -> list[str]:
+        return [origin_of(self.base_url)]
+
     async def signed_url(self, key: str, *, ttl_seconds: int) -> str:
-        expires = int(time.time()) + ttl_seconds
-        signature = await asyncio.to_thread(self._sign, check_key(key), expires)
-        return f"{self.public_url(key)}?expires={expires}&signature={signature}"
+        # In a thread: the first signature may read (or make) the key file.
+        query = await asyncio.to_thread(self.signer.query, check_key(key), ttl_seconds)
+        return f"{self.public_url(key)}?{query}"
 
     def verify(self, key: str, expires: str, signature: str) -> bool:
         """Is this an unexpired signature of ours for `key`? (Checked by the `/media` route.)"""
-        if not expires.isdigit() or int(expires) < time.time():
-            return False
-        return hmac.compare_digest(self._sign(key, int(expires)), signature)
-
-    def _sign(self, key: str, expires: int) -> str:
-        return hmac.new(self._secret(), f"{key}\n{expires}".encode(), hashlib.sha256).hexdigest()
+        return self.signer.verify(key, expires, signature)
 
     def _secret(self) -> bytes:
         """`CHIRP_MEDIA_SIGNING_KEY`, or a random key kept beside the blobs (made on first use)."""

@@ -112,7 +112,7 @@ class Settings(BaseSettings):
     media_base_url: str = ""
     media_signed_urls: bool = False
     media_signed_url_ttl_seconds: int = Field(86_400, ge=60, le=604_800)  # V4 allows 7 days
-    media_signing_key: str = ""  # HMAC key of local signed URLs; empty: one kept in the store
+    media_signing_key: str = ""  # HMAC key of Chirp's signed URLs; empty: one kept in the store
     media_image_max_bytes: int = Field(16 * 1024 * 1024, ge=1024)
     media_video_max_bytes: int = Field(100 * 1024 * 1024, ge=1024)
     media_image_max_pixels: int = Field(33_177_600, ge=1)  # decoded pixels: decompression bombs

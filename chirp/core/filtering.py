@@ -16,6 +16,7 @@ from chirp.core.filter_matching import (
     subject_text,
 )
 from chirp.core.models import MediaAttachment, Poll, Status
+from chirp.core.originals import load_originals, original_of
 
 
 async def account_filters(ctx: Context, account_id: int | None) -> FilterSet:
@@ -57,7 +58,7 @@ def match_statuses(
     for status in statuses:
         if status.account_id == viewer_id:
             continue
-        subject = originals.get(status.reblog_of_id or 0, status)
+        subject = original_of(status, originals)
         text = subject_text(
             subject, polls.get(subject.id), (media[m] for m in subject.media_ids if m in media)
         )
@@ -79,8 +80,8 @@ async def filter_results(
     statuses = list(statuses)
     if compiled is None or not statuses:
         return {}
-    originals = await ctx.store.get_statuses(s.reblog_of_id for s in statuses if s.reblog_of_id)
-    subjects = [originals.get(s.reblog_of_id or 0, s) for s in statuses]
+    originals = await load_originals(ctx, statuses)
+    subjects = [original_of(s, originals) for s in statuses]
     polls: dict[int, Poll] = {}
     media: dict[int, MediaAttachment] = {}
     if compiled.any_keyword is not None:

@@ -39,7 +39,7 @@ from chirp.core.models import (
     StreamKey,
 )
 from chirp.core.ports.errors import MissingRecord
-from chirp.core.ports.live import ChatBanned, ChatRateLimited
+from chirp.core.ports.live_chat import ChatBanned, ChatRateLimited
 from chirp.core.ports.video import PublishGrant
 from chirp.core.secrets import digest, new_secret
 

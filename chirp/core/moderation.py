@@ -10,10 +10,8 @@ gone from every read path). Each is undone on its own (`unsensitive`, `unsilence
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, replace
 
-from chirp.core import topics
 from chirp.core.context import Context
 from chirp.core.errors import Forbidden, InvalidInput, NotFound
 from chirp.core.models import (
@@ -28,8 +26,7 @@ from chirp.core.models import (
 )
 from chirp.core.ports.moderation import AdminAccountFilter
 from chirp.core.reports import check_category
-
-log = logging.getLogger(__name__)
+from chirp.core.revocation import close_streams_of, tokens_revoked
 
 ACTIONS = ("none", "sensitive", "disable", "silence", "suspend")
 ADMIN_STATUSES = ("active", "pending", "disabled", "silenced", "suspended")
@@ -236,18 +233,15 @@ async def set_role(
 
 
 async def revoke_sessions(ctx: Context, account_id: int, *, revoke: bool = True) -> int:
-    """Close the account's streams on every node (through the bus), and with `revoke` its
+    """Close the account's streams on every node (`token.revoked`), and with `revoke` its
     tokens too (refused by REST at once: every request reads its token from the store)."""
     token_ids = await ctx.store.live_token_ids(account_id)
-    if revoke:
-        await ctx.store.revoke_account_tokens(account_id, ctx.now())
-    if ctx.bus is not None and token_ids:
-        try:
-            await ctx.bus.publish(
-                [topics.token(t) for t in token_ids], topics.REVOKED, "{}", keep=False
-            )
-        except Exception:  # committed; streams recheck their token when they reconnect
-            log.exception("could not announce the revocation of account %s's tokens", account_id)
+    if not revoke:
+        await close_streams_of(ctx, token_ids)
+    else:  # every unrevoked token, even one issued since the read: only those read had streams
+        event = tokens_revoked(ctx, token_ids) if token_ids else None
+        await ctx.store.revoke_account_tokens(account_id, ctx.now(), event=event)
+        ctx.wake_dispatcher()
     return len(token_ids)
 
 

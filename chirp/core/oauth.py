@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from chirp.core import scopes as scope_rules
-from chirp.core import topics
 from chirp.core.accounts import authenticate_user
 from chirp.core.context import Context
 from chirp.core.errors import Forbidden, NotAuthenticated, OAuthError, ValidationFailed
 from chirp.core.models import Account, App, AuthorizationCode, Principal, Token
 from chirp.core.moderation import check_usable
+from chirp.core.revocation import tokens_revoked
 from chirp.core.secrets import digest, new_secret, pkce_s256, same_secret
-
-log = logging.getLogger(__name__)
 
 OOB_REDIRECT = "urn:ietf:wg:oauth:2.0:oob"
 APP_NAME_MAX = 200
@@ -232,9 +229,10 @@ async def grant_refresh_token(
                 "invalid_scope", "The requested scope is invalid, unknown, or malformed."
             )
     token, access, refresh = _new_token(ctx, app, old.account_id, scopes)
-    if not await ctx.store.rotate_token(old.id, token, ctx.now()):
+    event = tokens_revoked(ctx, [old.id])
+    if not await ctx.store.rotate_token(old.id, token, ctx.now(), event=event):
         raise _invalid_grant()
-    await announce_revoked(ctx, old.id)
+    ctx.wake_dispatcher()
     return IssuedToken(token, access, refresh)
 
 
@@ -249,18 +247,8 @@ async def revoke_token(ctx: Context, app: App, token: str) -> None:
         raise OAuthError(
             "unauthorized_client", "You are not authorized to revoke this token", status=403
         )
-    await ctx.store.revoke_token(found.id, ctx.now())
-    await announce_revoked(ctx, found.id)
-
-
-async def announce_revoked(ctx: Context, token_id: int) -> None:
-    """Streams opened with the token close at once, on every node (REST checks the store)."""
-    if ctx.bus is None:
-        return
-    try:
-        await ctx.bus.publish([topics.token(token_id)], topics.REVOKED, "{}", keep=False)
-    except Exception:  # the revocation itself is committed; streams also recheck on reconnect
-        log.exception("could not announce a token revocation")
+    if await ctx.store.revoke_token(found.id, ctx.now(), event=tokens_revoked(ctx, [found.id])):
+        ctx.wake_dispatcher()
 
 
 async def check_authorization_request(

@@ -10,7 +10,7 @@ from datetime import datetime
 from chirp.core.context import Context
 from chirp.core.errors import NotFound
 from chirp.core.models import App, Principal, Token
-from chirp.core.oauth import announce_revoked
+from chirp.core.revocation import tokens_revoked
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +55,8 @@ async def revoke_session(ctx: Context, principal: Principal, id: str) -> None:
     assert principal.account is not None
     for token, _ in await ctx.store.list_account_tokens(principal.account.id):
         if session_id(token) == id:
-            await ctx.store.revoke_token(token.id, ctx.now())
-            await announce_revoked(ctx, token.id)
+            event = tokens_revoked(ctx, [token.id])
+            if await ctx.store.revoke_token(token.id, ctx.now(), event=event):
+                ctx.wake_dispatcher()
             return
     raise NotFound("Record not found")

@@ -29,6 +29,8 @@
     report.created    -> `admin.report` notification to every staff member (not the reporter
                          nor the reported)
     account.deleted   -> delete a suspended account's data (`account_deletion.purge_account`)
+    token.revoked     -> close the streams opened with the tokens, on every node (a control
+                         message on each `token:<id>`; `revocation.close_revoked_streams`)
     web_push.due      -> (sent by `chirp.webpush.delivery`, retried as a new event)
     every batch       -> its new notifications queue a `web_push.due` per subscription taking
                          them (`web_push.queue_web_pushes`)
@@ -47,6 +49,7 @@ from chirp.core import (
     follow_requests,
     notifications,
     polls,
+    revocation,
     scheduled_statuses,
     staff_notifications,
     web_push,
@@ -224,6 +227,10 @@ async def purge_account(ctx: Context, event: Event, batch: Batch) -> None:
     await account_deletion.purge_account(ctx, _id(event, "account_id"))
 
 
+async def close_revoked_streams(ctx: Context, event: Event, batch: Batch) -> None:
+    await revocation.close_revoked_streams(ctx, cast(list[int], event.payload["token_ids"]))
+
+
 async def publish_scheduled(ctx: Context, event: Event, batch: Batch) -> None:
     await scheduled_statuses.publish_scheduled_tweet(ctx, event)
 
@@ -250,6 +257,7 @@ def default_steps() -> dict[str, list[Step]]:
         "account.created": [notify_staff_of_sign_up],
         "report.created": [notify_staff_of_report],
         "account.deleted": [purge_account],
+        revocation.TOKENS_REVOKED: [close_revoked_streams],
         "web_push.due": [],
     }
 

@@ -57,7 +57,7 @@ async def get_tweet(ctx: Context, viewer_id: int | None, status_id: int) -> Stat
 async def get_original_tweet(ctx: Context, viewer_id: int | None, status_id: int) -> Status:
     """The tweet the viewer may see, or the original of a retweet: acting on a retweet (liking,
     replying to, quoting, muting its thread, reading its context) acts on its original, as in
-    Mastodon. 404 unless the viewer may see both."""
+    Mastodon. 404 unless the viewer may see both. (For a batch: `chirp.core.originals`.)"""
     status = await get_tweet(ctx, viewer_id, status_id)
     if status.reblog_of_id is not None:
         status = await get_tweet(ctx, viewer_id, status.reblog_of_id)

@@ -10,6 +10,7 @@ from chirp.core.accounts import get_account
 from chirp.core.context import Context
 from chirp.core.ids import id_at
 from chirp.core.models import Account, Page, Status
+from chirp.core.originals import load_originals, original_of
 from chirp.core.ports.timelines import AccountFilter
 from chirp.core.views import Loaded, load_visible
 from chirp.core.visibility import silenced_for
@@ -46,11 +47,11 @@ async def ranked_home_timeline(
     since = id_at(now - timedelta(hours=ranking.WINDOW_HOURS))
     ids = await feeds.read_home(ctx, viewer.id, Page(limit=RANKED_CANDIDATES, since_id=since))
     candidates = await load_visible(ctx, ids, viewer.id, screen=True, filter_context="home")
-    originals = await ctx.store.get_statuses(s.reblog_of_id for s in candidates if s.reblog_of_id)
+    originals = await load_originals(ctx, candidates)
     seen: set[int] = set()
     scored = []
     for status in candidates:
-        subject = originals.get(status.reblog_of_id or 0, status)
+        subject = original_of(status, originals)
         if subject.id in seen:  # a tweet and its retweets compete once
             continue
         seen.add(subject.id)

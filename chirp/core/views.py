@@ -28,6 +28,7 @@ from chirp.core.models import (
     Report,
     Status,
 )
+from chirp.core.originals import load_originals
 from chirp.core.ports.engagement import ViewerState
 from chirp.core.visibility import load_shunning, screened_ids, visible_ids
 
@@ -171,9 +172,7 @@ async def load_visible(
     filters of that context match; `loaded` then carries those filters, for `filtered`."""
     ids = list(ids)
     found = await ctx.store.get_statuses(ids)
-    originals = await ctx.store.get_statuses(
-        s.reblog_of_id for s in found.values() if s.reblog_of_id is not None
-    )
+    originals = await load_originals(ctx, found.values())
     everything = [*found.values(), *originals.values()]
     shunning = await load_shunning(ctx, viewer_id, everything)
     visible = await visible_ids(ctx, viewer_id, everything, shunning=shunning)

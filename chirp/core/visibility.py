@@ -17,6 +17,7 @@ from collections.abc import Iterable
 
 from chirp.core.context import Context
 from chirp.core.models import Status
+from chirp.core.originals import original_of
 from chirp.core.ports.blocks import Shunning
 
 
@@ -145,7 +146,7 @@ def screened_ids(
     for s in statuses:
         if s.account_id == viewer_id:
             continue
-        subject = originals.get(s.reblog_of_id, s) if s.reblog_of_id is not None else s
+        subject = original_of(s, originals)
         if (
             s.account_id in hidden
             or (subject.account_id in hidden and subject.account_id != viewer_id)

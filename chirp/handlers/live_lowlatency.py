@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 from chirp.core.errors import NotFound
 from chirp.handlers.common import ctx, parse_id, query_params, validate
 from chirp.handlers.openapi import documented
-from chirp.server.keys import ORIGIN, SETTINGS
+from chirp.server.keys import ORIGIN
 from chirp.video import llhls, playback
 from chirp.video.llhls import Rendition
 from chirp.video.origin import NotLowLatency, Origin
@@ -80,9 +80,10 @@ async def _renditions(
         raise NotFound("no such low-latency stream, or it is not live") from None
     if not any(r.private for r in renditions.values()):
         return renditions, ""
-    settings = request.app[SETTINGS]
+    blobs = ctx(request).blobs
+    assert blobs is not None  # there is an origin
     expires, signature = access.expires or "", access.signature or ""
-    if not playback.verify_playback(settings, stream_id, expires, signature):
+    if not playback.verify_playback(blobs, stream_id, expires, signature):
         raise NotFound("no such playlist, or its link expired")
     return renditions, "?" + urlencode({"expires": expires, "signature": signature})
 

@@ -20,7 +20,7 @@ async def playlist(request: web.Request) -> web.Response:
     stream_id = int(request.match_info["stream_id"])
     expires = request.query.get("expires", "")
     signature = request.query.get("signature", "")
-    if blobs is None or not playback.verify_playback(settings, stream_id, expires, signature):
+    if blobs is None or not playback.verify_playback(blobs, stream_id, expires, signature):
         raise NotFound("no such playlist, or its link expired")
     try:
         text = await playback.private_playlist(

@@ -149,8 +149,8 @@ class LiveRealtime:
         blobs = self.ctx.blobs
         stream = await self.ctx.store.get_live_stream(stream_id)
         private = stream is not None and stream.visibility != "public"
-        prefix = blob_prefix(self.ctx.settings, stream_id, private=private)
         relay_gone = bool(event.payload.get("relay_gone"))
+        prefix = "" if blobs is None else blob_prefix(blobs, stream_id, private=private)
         if blobs is None or relay_gone or not await replay_pending(blobs, prefix):
             await self._announce(stream_id, "stream.ended", watchers=True)
             return

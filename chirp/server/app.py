@@ -12,6 +12,7 @@ from aiohttp import web
 
 import chirp
 from chirp.blobs import open_blobs
+from chirp.blobs import signing_key as media_signing_key
 from chirp.bus import open_bus
 from chirp.cards.fetcher import LinkCardFetcher
 from chirp.cards.guarded import GuardedClient, public_or
@@ -250,7 +251,7 @@ async def _media(app: web.Application) -> AsyncIterator[None]:
     """The blob store, the media worker processes, and the collector of unattached uploads."""
     settings = app[SETTINGS]
     context = app[CONTEXT]
-    context.blobs = open_blobs(settings)
+    context.blobs = open_blobs(settings, await media_signing_key(settings, context.store))
     context.playback = playback.HlsPlayback(context.blobs, settings)
     metrics = app.get(METRICS)
     workers = app[MEDIA_WORKERS] = MediaWorkers(
@@ -357,7 +358,7 @@ async def _live_relay(app: web.Application) -> AsyncIterator[None]:
             window_segments=settings.live_window_segments,
             ladder=parse_ladder(settings.live_ladder),
             passthrough=settings.live_passthrough,
-            private_prefix=functools.partial(playback.private_prefix, settings),
+            private_prefix=functools.partial(playback.private_prefix, blobs),
             part_seconds=settings.live_part_seconds if origin is not None else 0.0,
         ),
         origin,

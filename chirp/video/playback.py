@@ -10,28 +10,24 @@ playlists under it (`chirp/handlers/live_playback.py`) after checking that signa
 with the same signature appended to each variant URI, and each media playlist with every segment
 URI replaced by a signed blob URL (V4 on GCS, HMAC on local disk), so the bucket stays private
 and the segments still come from the CDN. Playlists are tiny; the bytes never pass through Chirp.
+
+Every signature and the hidden folder's name come from the blob store's signer
+(`chirp.core.ports.blobs.UrlSigner`): one rule and one secret for media and live URLs.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import os
 import re
-import secrets
-import time
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 from chirp.config import Settings
-from chirp.core.ports.blobs import BlobStore
+from chirp.core.ports.blobs import BlobStore, origin_of
 from chirp.video import previews
 from chirp.video.relay import stream_prefix
 
 MASTER = "master.m3u8"
 _VARIANT = re.compile(r"[0-9]{2,4}p/index\.m3u8")
-# Fallback for one node without CHIRP_MEDIA_SIGNING_KEY (several nodes must share that key).
-_PROCESS_KEY = secrets.token_bytes(32)
 
 
 class PlaylistNotFound(LookupError):
@@ -42,31 +38,22 @@ def master_key(stream_id: int) -> str:
     return f"{stream_prefix(stream_id)}/{MASTER}"
 
 
-def private_prefix(settings: Settings, stream_id: int) -> str:
+def private_prefix(blobs: BlobStore, stream_id: int) -> str:
     """Where the relay stores a followers-only stream (`RelayConfig.private_prefix`):
-    `live/<id>/<token>`, the token an HMAC of the id, so nobody without the signing key can
-    name its objects, not even in a public bucket."""
-    token = hmac.new(_secret(settings), f"live-prefix\n{stream_id}".encode(), hashlib.sha256)
-    return f"{stream_prefix(stream_id)}/{token.hexdigest()[:32]}"
+    `live/<id>/<token>`, the token a keyed digest of the id, so nobody without the signing key
+    can name its objects, not even in a public bucket."""
+    token = blobs.signer.digest(f"live-prefix\n{stream_id}")
+    return f"{stream_prefix(stream_id)}/{token[:32]}"
 
 
-def blob_prefix(settings: Settings, stream_id: int, *, private: bool) -> str:
+def blob_prefix(blobs: BlobStore, stream_id: int, *, private: bool) -> str:
     """The folder of a stream's playlists and segments."""
-    return private_prefix(settings, stream_id) if private else stream_prefix(stream_id)
+    return private_prefix(blobs, stream_id) if private else stream_prefix(stream_id)
 
 
-def _secret(settings: Settings) -> bytes:
-    return settings.media_signing_key.encode() if settings.media_signing_key else _PROCESS_KEY
-
-
-def _sign(settings: Settings, stream_id: int, expires: int) -> str:
-    message = f"live-playback\n{stream_id}\n{expires}".encode()
-    return hmac.new(_secret(settings), message, hashlib.sha256).hexdigest()
-
-
-def playback_query(settings: Settings, stream_id: int, *, now: float | None = None) -> str:
-    expires = int(now if now is not None else time.time()) + settings.live_signed_url_ttl_seconds
-    return urlencode({"expires": expires, "signature": _sign(settings, stream_id, expires)})
+def _signed_name(stream_id: int) -> str:
+    """What a playback signature covers: every playlist of one stream."""
+    return f"live-playback\n{stream_id}"
 
 
 def playback_url(blobs: BlobStore, settings: Settings, stream_id: int, private: bool) -> str:
@@ -76,7 +63,8 @@ def playback_url(blobs: BlobStore, settings: Settings, stream_id: int, private: 
     if not private and not settings.media_signed_urls:
         return blobs.public_url(master_key(stream_id))
     base = f"{settings.base_url}/api/v1/chirp/streams/{stream_id}/hls/{MASTER}"
-    return f"{base}?{playback_query(settings, stream_id)}"
+    query = blobs.signer.query(_signed_name(stream_id), settings.live_signed_url_ttl_seconds)
+    return f"{base}?{query}"
 
 
 def low_latency_url(settings: Settings, stream_id: int, playback_url: str) -> str:
@@ -103,7 +91,7 @@ class HlsPlayback:
     async def preview_urls(self, stream_id: int, *, private: bool) -> tuple[str, str]:
         """The poster and animated preview the relay keeps beside the stream's playlists
         (`chirp.video.previews`); signed for a followers-only stream."""
-        folder = blob_prefix(self.settings, stream_id, private=private)
+        folder = blob_prefix(self.blobs, stream_id, private=private)
         keys = (f"{folder}/{previews.POSTER}", f"{folder}/{previews.PREVIEW}")
         if not private and not self.settings.media_signed_urls:
             return self.blobs.public_url(keys[0]), self.blobs.public_url(keys[1])
@@ -114,24 +102,13 @@ class HlsPlayback:
 
 def playback_origins(blobs: BlobStore, settings: Settings) -> list[str]:
     """Every origin a player fetches playlists and segments from: Chirp itself (signed
-    playlists, local media), the blob store's public base (the CDN), and for GCS the host of
-    V4-signed URLs. The watch page's Content-Security-Policy allows exactly these."""
-
-    def origin(url: str) -> str:
-        parts = urlsplit(url)
-        return f"{parts.scheme}://{parts.netloc}"
-
-    origins = [origin(settings.base_url), origin(blobs.public_url(master_key(0)))]
-    if settings.media_store.startswith("gs://"):
-        emulator = os.environ.get("STORAGE_EMULATOR_HOST", "")
-        origins.append(origin(emulator) if emulator else "https://storage.googleapis.com")
-    return list(dict.fromkeys(origins))
+    playlists, local media) and the blob store's (its public base, the CDN, and where its
+    signed URLs point). The watch page's Content-Security-Policy allows exactly these."""
+    return list(dict.fromkeys([origin_of(settings.base_url), *blobs.url_origins()]))
 
 
-def verify_playback(settings: Settings, stream_id: int, expires: str, signature: str) -> bool:
-    if not expires.isdigit() or int(expires) < time.time():
-        return False
-    return hmac.compare_digest(_sign(settings, stream_id, int(expires)), signature)
+def verify_playback(blobs: BlobStore, stream_id: int, expires: str, signature: str) -> bool:
+    return blobs.signer.verify(_signed_name(stream_id), expires, signature)
 
 
 async def private_playlist(
@@ -143,7 +120,7 @@ async def private_playlist(
         raise PlaylistNotFound(path)
     # A followers-only stream's hidden folder, or (signed media URLs) a public stream's.
     for private in (True, False):
-        key = f"{blob_prefix(settings, stream_id, private=private)}/{path}"
+        key = f"{blob_prefix(blobs, stream_id, private=private)}/{path}"
         try:
             text = (await blobs.read(key)).decode()
             break

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from chirp.core.ports.blobs import IMMUTABLE, BlobNotFound, BlobStore, InvalidKey
+from chirp.core.ports.blobs import IMMUTABLE, BlobNotFound, BlobStore, InvalidKey, UrlSigner
 
 
 async def _chunks(*parts: bytes) -> AsyncIterator[bytes]:
@@ -206,3 +206,32 @@ async def test_a_store_that_serves_its_own_urls_verifies_its_signatures(blobs: B
     assert blobs.verify("media/6/small-ee.webp", expires, signature) is blobs.serves_own_urls
     assert not blobs.verify("media/6/other.webp", expires, signature)
     assert not blobs.verify("media/6/small-ee.webp", "1", signature)
+
+
+async def test_the_signer_signs_what_chirp_serves_with_one_rule(blobs: BlobStore) -> None:
+    """Every store signs the URLs Chirp checks itself (live playlists everywhere, its own blob
+    URLs on local disk) with the same rule: HMAC-SHA256 of `<name>\\n<expires>`."""
+    assert isinstance(blobs.signer, UrlSigner)
+    query = parse_qs(blobs.signer.query("live-playback\n7", 600))
+    expires, signature = query["expires"][0], query["signature"][0]
+    assert blobs.signer.verify("live-playback\n7", expires, signature)
+    assert not blobs.signer.verify("live-playback\n8", expires, signature)
+    assert not blobs.signer.verify("live-playback\n7", str(int(expires) + 1), signature)
+    assert not blobs.signer.verify("live-playback\n7", "1", signature)
+    assert blobs.signer.digest("live-prefix\n7") == blobs.signer.digest("live-prefix\n7")
+    assert blobs.signer.digest("live-prefix\n7") != blobs.signer.digest("live-prefix\n8")
+    if blobs.serves_own_urls:  # its blob URLs carry the signer's signature of the key
+        signed = await blobs.signed_url("media/7/a.webp", ttl_seconds=600)
+        blob = parse_qs(urlsplit(signed).query)
+        assert blobs.signer.verify("media/7/a.webp", blob["expires"][0], blob["signature"][0])
+
+
+async def test_url_origins_cover_every_url_it_hands_out(blobs: BlobStore) -> None:
+    """Pages allow these origins in their Content-Security-Policy: a URL outside them would not
+    load in the watch page or the web app."""
+    origins = blobs.url_origins()
+    public = blobs.public_url("live/1/master.m3u8")
+    signed = await blobs.signed_url("live/1/master.m3u8", ttl_seconds=60)
+    for url in (public, signed):
+        parts = urlsplit(url)
+        assert f"{parts.scheme}://{parts.netloc}" in origins, url

@@ -135,6 +135,7 @@ def fuzzed_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-
         node.stop()
 
 
+@pytest.mark.timeout(900)  # generating the cases is most of it: minutes on a busy machine
 @pytest.mark.parametrize("authenticated", [False, True], ids=["anonymous", "bearer"])
 def test_no_hostile_request_gets_a_500_or_a_non_json_error(
     fuzzed_server: tuple[ChirpProcess, str, list[str]], tmp_path: Path, authenticated: bool

@@ -96,8 +96,9 @@ def test_a_streamer_goes_live_from_the_studio_page_in_chromium(tmp_path: Path) -
                 lambda: driver.find_element(By.ID, "state").text == "ENDED", 10, "the page's end"
             )
             replay = urljoin(live["playback_url"], variants[0])
+            # The encoders finish what they hold first: on a busy machine, well behind live.
             assert wait_for(
-                lambda: "#EXT-X-ENDLIST" in _get(replay).text, 20, "the replay's ENDLIST"
+                lambda: "#EXT-X-ENDLIST" in _get(replay).text, 60, "the replay's ENDLIST"
             )
             errors = [e for e in console_errors(driver) if "favicon" not in e]
             assert errors == [], errors

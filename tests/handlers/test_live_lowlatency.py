@@ -16,7 +16,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from chirp.server.keys import CONTEXT, ORIGIN, SETTINGS
+from chirp.server.keys import CONTEXT, ORIGIN
 from chirp.video import llhls, playback
 from chirp.video.llhls import LLSegment, Part, Rendition
 from tests.handlers.test_live_streams import STREAMS, create, go_live
@@ -43,7 +43,8 @@ class FakeRelay:
 
     def __init__(self, app: web.Application, stream_id: int, *, private: bool) -> None:
         self.app, self.blobs = app, app[CONTEXT].blobs
-        prefix = playback.blob_prefix(app[SETTINGS], stream_id, private=private)
+        assert self.blobs is not None
+        prefix = playback.blob_prefix(self.blobs, stream_id, private=private)
         self.renditions = {
             rung: Rendition(stream_id, rung, prefix, private, 1.0, part_target=0.367)
             for rung in ("360p", "240p")

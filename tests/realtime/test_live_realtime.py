@@ -231,7 +231,7 @@ async def test_stream_ended_waits_for_the_replay(
     blobs = app[CONTEXT].blobs
     assert blobs is not None
     private = visibility == "private"
-    folder = blob_prefix(app[CONTEXT].settings, int(stream["id"]), private=private)
+    folder = blob_prefix(blobs, int(stream["id"]), private=private)
     master = f"{folder}/master.m3u8"
     await blobs.put(master, b"#EXTM3U\n", content_type="x", cache_control=MASTER_CACHE)
     async with socket(client, alice) as viewer:

@@ -11,7 +11,7 @@ import pytest
 
 from chirp.core.models import Account, AuthorizationCode, Credentials
 from chirp.storage import Store, UniqueViolation
-from tests.storage.factories import ids, make_account, make_app, make_token, now
+from tests.storage.factories import event, ids, make_account, make_app, make_token, now
 
 
 async def test_apps_round_trip(store: Store) -> None:
@@ -167,6 +167,40 @@ async def test_revoke_every_token_of_an_account(store: Store) -> None:
         await store.create_token(token)
     assert await store.revoke_account_tokens(alice.id, now()) == 2
     assert (await store.get_token(tokens[2].digest)).is_live(now())  # type: ignore[union-attr]
+
+
+async def _recorded(store: Store) -> list[tuple[str, object]]:
+    claimed = await store.claim_events(limit=10, now=now(), lease_seconds=60)
+    await store.complete_events([e.id for e in claimed])
+    return [(e.kind, e.payload.get("token_ids")) for e in claimed]
+
+
+async def test_each_revocation_records_its_event_only_when_it_revokes(store: Store) -> None:
+    """The event (closing the tokens' streams) commits with the revocation, never without one."""
+    app = await make_app(store)
+    alice = await make_account(store)
+    one, old, other = (make_token(app, alice, refresh=r) for r in ("r1", "r2", "r3"))
+    for token in (one, old, other):
+        await store.create_token(token)
+    revoked = event("token.revoked")
+    revoked.payload["token_ids"] = [one.id]
+    assert await store.revoke_token(one.id, now(), event=revoked)
+    assert not await store.revoke_token(one.id, now(), event=event("token.revoked"))
+    assert await _recorded(store) == [("token.revoked", [one.id])]
+
+    rotated = event("token.revoked")
+    rotated.payload["token_ids"] = [old.id]
+    assert await store.rotate_token(old.id, make_token(app, alice), now(), event=rotated)
+    assert not await store.rotate_token(
+        old.id, make_token(app, alice), now(), event=event("token.revoked")
+    )
+    assert await _recorded(store) == [("token.revoked", [old.id])]
+
+    every = event("token.revoked")
+    every.payload["token_ids"] = [other.id]
+    assert await store.revoke_account_tokens(alice.id, now(), event=every) == 2
+    assert await store.revoke_account_tokens(alice.id, now(), event=event("token.revoked")) == 0
+    assert await _recorded(store) == [("token.revoked", [other.id])]
 
 
 async def test_authorization_codes_are_single_use(store: Store) -> None:

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 from chirp.blobs.local import LocalBlobStore
 from chirp.server.app import create_app
 from chirp.server.keys import CONTEXT
-from chirp.video import hls
+from chirp.video import hls, playback
 from chirp.video.ladder import plan_ladder
 from chirp.video.playback import playback_url
 from tests.helpers import make_settings
@@ -75,3 +75,23 @@ async def test_private_stream_playlists_carry_signed_uris(aiohttp_client, tmp_pa
     escape = await client.get(f"/api/v1/chirp/streams/9/hls/../secret?{parts.query}")
     assert escape.status == 404
     assert (await escape.json())["error"]
+
+
+async def test_live_playback_shares_the_kept_key(tmp_path: Path) -> None:
+    """Without a configured key, every process on the store's disk signs live playlists and
+    names hidden stream folders alike (the key file), across restarts too."""
+    first = LocalBlobStore(tmp_path, base_url="http://x/media")
+    again = LocalBlobStore(tmp_path, base_url="http://x/media")
+    assert playback.private_prefix(first, 42) == playback.private_prefix(again, 42)
+    query = parse_qs(first.signer.query("live-playback\n42", 60))
+    expires, signature = query["expires"][0], query["signature"][0]
+    assert playback.verify_playback(again, 42, expires, signature)
+    assert not playback.verify_playback(again, 43, expires, signature)
+    # A blob's signature never opens a playlist, nor the other way round.
+    blob = _query_of(await first.signed_url("live/42/master.m3u8", ttl_seconds=60))
+    assert not playback.verify_playback(first, 42, blob["expires"], blob["signature"])
+    assert not first.verify("live/42/master.m3u8", expires, signature)
+
+
+def _query_of(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}

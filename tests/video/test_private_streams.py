@@ -57,7 +57,8 @@ async def test_private_stream_needs_signed_links(aiohttp_client, tmp_path: Path)
     app[LIVE_HOOKS] = hooks
     client = await aiohttp_client(app)
     blobs = hooks.blobs = app[CONTEXT].blobs
-    folder = hooks.prefix = private_prefix(settings, 42)
+    assert blobs is not None
+    folder = hooks.prefix = private_prefix(blobs, 42)
     assert folder.startswith("live/42/") and len(folder) == len("live/42/") + 32
 
     publisher = await publish(f"rtmp://127.0.0.1:{port}/live/{'k' * 43}", seconds=3)

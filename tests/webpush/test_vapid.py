@@ -42,14 +42,16 @@ async def test_configured_keys_are_used_in_either_form() -> None:
     [
         ("not a key", "", "not a P-256 private key"),
         ("", "BAAA", "without CHIRP_VAPID_PRIVATE_KEY"),
-        (None, generate_keys().public_key, "does not match"),
+        (None, None, "does not match"),  # a key pair's public half against another's private
     ],
+    ids=["bad-private-key", "public-key-alone", "mismatched-pair"],
 )
 async def test_unusable_configured_keys_stop_the_start(
-    private: str | None, public: str, problem: str
+    private: str | None, public: str | None, problem: str
 ) -> None:
     store = await open_store("sqlite://:memory:")
     private = generate_keys().private_text() if private is None else private
+    public = generate_keys().public_key if public is None else public
     try:
         with pytest.raises(VapidKeyError, match=problem):
             settings = make_settings(vapid_private_key=private, vapid_public_key=public)

@@ -18,8 +18,11 @@ from chirp.core.ports.engagement import EngagementStore
 from chirp.core.ports.filters import FilterStore
 from chirp.core.ports.follows import FollowRequestStore, FollowStore
 from chirp.core.ports.lists import ListStore
-from chirp.core.ports.live import LiveStore
-from chirp.core.ports.live_audience import LiveAudienceStore
+from chirp.core.ports.live_chat import LiveChatStore
+from chirp.core.ports.live_chat_moderation import LiveChatModerationStore
+from chirp.core.ports.live_keys import LiveKeyStore
+from chirp.core.ports.live_streams import LiveStreamStore
+from chirp.core.ports.live_viewers import LiveViewerStore
 from chirp.core.ports.markers import MarkerStore
 from chirp.core.ports.media import MediaRemovalStore, MediaStore
 from chirp.core.ports.moderation import ModerationStore
@@ -52,8 +55,11 @@ class Store(
     SearchStore,
     OutboxStore,
     MediaStore,
-    LiveStore,
-    LiveAudienceStore,
+    LiveStreamStore,
+    LiveKeyStore,
+    LiveViewerStore,
+    LiveChatStore,
+    LiveChatModerationStore,
     MarkerStore,
     CustomEmojiStore,
     AnnouncementStore,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from chirp.core.models import Account, App, AuthorizationCode, Token
+from chirp.core.models import Account, App, AuthorizationCode, Event, Token
 
 
 class TokenStore(Protocol):
@@ -23,16 +23,25 @@ class TokenStore(Protocol):
 
     async def get_token_by_refresh(self, refresh_digest: str) -> Token | None: ...
 
-    async def revoke_token(self, token_id: int, revoked_at: datetime) -> bool:
-        """Mark revoked; False if it already was (or does not exist)."""
+    async def revoke_token(
+        self, token_id: int, revoked_at: datetime, *, event: Event | None = None
+    ) -> bool:
+        """Mark revoked, recording `event` with it; False (and no write) if it already was (or
+        does not exist)."""
         ...
 
-    async def rotate_token(self, old_token_id: int, new: Token, revoked_at: datetime) -> bool:
-        """Revoke `old` and insert `new` atomically; False (and no insert) if `old` was not live."""
+    async def rotate_token(
+        self, old_token_id: int, new: Token, revoked_at: datetime, *, event: Event | None = None
+    ) -> bool:
+        """Revoke `old`, insert `new` and record `event` atomically; False (and no write) if
+        `old` was not live."""
         ...
 
-    async def revoke_account_tokens(self, account_id: int, revoked_at: datetime) -> int:
-        """Revoke every live token of an account; returns how many."""
+    async def revoke_account_tokens(
+        self, account_id: int, revoked_at: datetime, *, event: Event | None = None
+    ) -> int:
+        """Revoke every live token of an account, recording `event` with them (not when there
+        was none); returns how many."""
         ...
 
     async def list_account_tokens(self, account_id: int) -> list[tuple[Token, App | None]]:

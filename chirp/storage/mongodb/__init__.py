@@ -25,8 +25,11 @@ from chirp.storage.mongodb.follows import MongoFollows
 from chirp.storage.mongodb.instance import MongoInstance
 from chirp.storage.mongodb.links import MongoLinks, add_missing_link_keys
 from chirp.storage.mongodb.lists import MongoLists
-from chirp.storage.mongodb.live import MongoLive
-from chirp.storage.mongodb.live_audience import MongoLiveAudience
+from chirp.storage.mongodb.live_chat import MongoLiveChat
+from chirp.storage.mongodb.live_chat_moderation import MongoLiveChatModeration
+from chirp.storage.mongodb.live_keys import MongoLiveKeys
+from chirp.storage.mongodb.live_streams import MongoLiveStreams
+from chirp.storage.mongodb.live_viewers import MongoLiveViewers
 from chirp.storage.mongodb.markers import MongoMarkers
 from chirp.storage.mongodb.media import MongoMedia
 from chirp.storage.mongodb.moderation import MongoModeration
@@ -88,8 +91,11 @@ class MongoStore(
     MongoSearch,
     MongoOutbox,
     MongoMedia,
-    MongoLive,
-    MongoLiveAudience,
+    MongoLiveStreams,
+    MongoLiveKeys,
+    MongoLiveViewers,
+    MongoLiveChat,
+    MongoLiveChatModeration,
     MongoMarkers,
     MongoCustomEmojis,
     MongoAnnouncements,

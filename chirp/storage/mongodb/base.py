@@ -42,6 +42,10 @@ class MongoBase:
         ) as session:
             return await session.with_transaction(work)
 
+    async def _account_exists(self, account_id: int, session: Session | None = None) -> bool:
+        found = await self.db.accounts.find_one({"_id": account_id}, {"_id": 1}, session=session)
+        return found is not None
+
 
 def ts(value: datetime) -> str:
     """Times are fixed-width ISO 8601 UTC text: microseconds kept (BSON dates keep ms only)
@@ -59,6 +63,11 @@ def dt(value: str) -> datetime:
 
 def dt_or_none(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
+
+
+def unix_ms(value: datetime) -> int:
+    """Milliseconds since the epoch: times compared often (heartbeats, leases) as integers."""
+    return int(value.timestamp() * 1000)
 
 
 def edge(*parts: object) -> str:

@@ -43,7 +43,8 @@ from chirp.storage.mongodb.apps import app_doc
 from chirp.storage.mongodb.base import Doc, dt, dt_or_none, edge, event_doc, ts, ts_or_none
 from chirp.storage.mongodb.emojis import emoji_doc
 from chirp.storage.mongodb.follow_requests import account_note_doc, follow_request_doc
-from chirp.storage.mongodb.live import chat_doc, stream_doc
+from chirp.storage.mongodb.live_chat import chat_doc
+from chirp.storage.mongodb.live_streams import stream_doc
 from chirp.storage.mongodb.markers import marker_doc
 from chirp.storage.mongodb.media import media_doc
 from chirp.storage.mongodb.moderation import audit_doc, moderation_doc, report_doc
@@ -60,7 +61,8 @@ from chirp.storage.sqlite.accounts import account_from_row, credentials_from_row
 from chirp.storage.sqlite.announcements import announcement_from_row
 from chirp.storage.sqlite.apps import app_from_row
 from chirp.storage.sqlite.emojis import emoji_from_row
-from chirp.storage.sqlite.live import message_from_row, stream_from_row
+from chirp.storage.sqlite.live_chat import message_from_row
+from chirp.storage.sqlite.live_streams import stream_from_row
 from chirp.storage.sqlite.markers import marker_from_row
 from chirp.storage.sqlite.media import media_from_row
 from chirp.storage.sqlite.moderation import audit_from_row, moderation_from_row, report_from_row

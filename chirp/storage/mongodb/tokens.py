@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from chirp.core.models import Account, App, AuthorizationCode, Token
+from chirp.core.models import Account, App, AuthorizationCode, Event, Token
 from chirp.storage.mongodb.accounts import account_from_doc
 from chirp.storage.mongodb.apps import app_from_doc
-from chirp.storage.mongodb.base import Doc, MongoBase, Session, dt, dt_or_none, ts, ts_or_none
+from chirp.storage.mongodb.base import (
+    Doc,
+    MongoBase,
+    Session,
+    dt,
+    dt_or_none,
+    record_event,
+    ts,
+    ts_or_none,
+)
 
 
 def token_doc(token: Token) -> Doc:
@@ -91,13 +100,26 @@ class MongoTokens(MongoBase):
         doc = await self.db.tokens.find_one({"refresh_digest": refresh_digest})
         return _token(doc) if doc else None
 
-    async def revoke_token(self, token_id: int, revoked_at: datetime) -> bool:
-        result = await self.db.tokens.update_one(
-            {"_id": token_id, "revoked_at": None}, {"$set": {"revoked_at": ts(revoked_at)}}
-        )
-        return result.modified_count == 1
+    async def revoke_token(
+        self, token_id: int, revoked_at: datetime, *, event: Event | None = None
+    ) -> bool:
+        async def revoke(session: Session) -> bool:
+            result = await self.db.tokens.update_one(
+                {"_id": token_id, "revoked_at": None},
+                {"$set": {"revoked_at": ts(revoked_at)}},
+                session=session,
+            )
+            if result.modified_count != 1:
+                return False
+            if event is not None:
+                await record_event(self.db, session, event, revoked_at)
+            return True
 
-    async def rotate_token(self, old_token_id: int, new: Token, revoked_at: datetime) -> bool:
+        return await self._transaction(revoke)
+
+    async def rotate_token(
+        self, old_token_id: int, new: Token, revoked_at: datetime, *, event: Event | None = None
+    ) -> bool:
         async def rotate(session: Session) -> bool:
             result = await self.db.tokens.update_one(
                 {"_id": old_token_id, "revoked_at": None},
@@ -107,16 +129,26 @@ class MongoTokens(MongoBase):
             if result.modified_count != 1:
                 return False
             await self.db.tokens.insert_one(token_doc(new), session=session)
+            if event is not None:
+                await record_event(self.db, session, event, revoked_at)
             return True
 
         return await self._transaction(rotate)
 
-    async def revoke_account_tokens(self, account_id: int, revoked_at: datetime) -> int:
-        result = await self.db.tokens.update_many(
-            {"account_id": account_id, "revoked_at": None},
-            {"$set": {"revoked_at": ts(revoked_at)}},
-        )
-        return result.modified_count
+    async def revoke_account_tokens(
+        self, account_id: int, revoked_at: datetime, *, event: Event | None = None
+    ) -> int:
+        async def revoke(session: Session) -> int:
+            result = await self.db.tokens.update_many(
+                {"account_id": account_id, "revoked_at": None},
+                {"$set": {"revoked_at": ts(revoked_at)}},
+                session=session,
+            )
+            if result.modified_count and event is not None:
+                await record_event(self.db, session, event, revoked_at)
+            return result.modified_count
+
+        return await self._transaction(revoke)
 
     async def list_account_tokens(self, account_id: int) -> list[tuple[Token, App | None]]:
         docs = await self.db.tokens.find(

@@ -27,8 +27,11 @@ from chirp.storage.sqlite.follows import SqliteFollows
 from chirp.storage.sqlite.instance import SqliteInstance
 from chirp.storage.sqlite.links import SqliteLinks
 from chirp.storage.sqlite.lists import SqliteLists
-from chirp.storage.sqlite.live import SqliteLive
-from chirp.storage.sqlite.live_audience import SqliteLiveAudience
+from chirp.storage.sqlite.live_chat import SqliteLiveChat
+from chirp.storage.sqlite.live_chat_moderation import SqliteLiveChatModeration
+from chirp.storage.sqlite.live_keys import SqliteLiveKeys
+from chirp.storage.sqlite.live_streams import SqliteLiveStreams
+from chirp.storage.sqlite.live_viewers import SqliteLiveViewers
 from chirp.storage.sqlite.markers import SqliteMarkers
 from chirp.storage.sqlite.media import SqliteMedia
 from chirp.storage.sqlite.moderation import SqliteModeration
@@ -58,7 +61,11 @@ class PostgresStore(
     SqliteFollows,
     SqliteNotifications,
     SqliteMedia,
-    SqliteLive,
+    SqliteLiveStreams,
+    SqliteLiveKeys,
+    SqliteLiveViewers,
+    SqliteLiveChat,
+    SqliteLiveChatModeration,
     SqliteMarkers,
     SqliteCustomEmojis,
     SqliteAnnouncements,
@@ -79,7 +86,6 @@ class PostgresStore(
     SqliteConversations,
     SqliteFilters,
     SqliteCards,
-    SqliteLiveAudience,
 ):
     """Implements `chirp.core.ports.store.Store`. The aggregates the two SQL stores share run their
     statements through `dialect.translate`; home feeds, the outbox and search are PostgreSQL's

@@ -25,8 +25,11 @@ from chirp.storage.sqlite.follows import SqliteFollows
 from chirp.storage.sqlite.instance import SqliteInstance
 from chirp.storage.sqlite.links import SqliteLinks
 from chirp.storage.sqlite.lists import SqliteLists
-from chirp.storage.sqlite.live import SqliteLive
-from chirp.storage.sqlite.live_audience import SqliteLiveAudience
+from chirp.storage.sqlite.live_chat import SqliteLiveChat
+from chirp.storage.sqlite.live_chat_moderation import SqliteLiveChatModeration
+from chirp.storage.sqlite.live_keys import SqliteLiveKeys
+from chirp.storage.sqlite.live_streams import SqliteLiveStreams
+from chirp.storage.sqlite.live_viewers import SqliteLiveViewers
 from chirp.storage.sqlite.markers import SqliteMarkers
 from chirp.storage.sqlite.media import SqliteMedia
 from chirp.storage.sqlite.moderation import SqliteModeration
@@ -58,8 +61,11 @@ class SqliteStore(
     SqliteSearch,
     SqliteOutbox,
     SqliteMedia,
-    SqliteLive,
-    SqliteLiveAudience,
+    SqliteLiveStreams,
+    SqliteLiveKeys,
+    SqliteLiveViewers,
+    SqliteLiveChat,
+    SqliteLiveChatModeration,
     SqliteMarkers,
     SqliteCustomEmojis,
     SqliteAnnouncements,

@@ -19,3 +19,8 @@ def req_dt(value: str) -> datetime:
 
 def words(value: str) -> tuple[str, ...]:
     return tuple(value.split())
+
+
+def unix_ms(value: datetime) -> int:
+    """Milliseconds since the epoch: times compared often (heartbeats, leases) as integers."""
+    return int(value.timestamp() * 1000)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chirp.core.models import Account, App, AuthorizationCode, Token
+from chirp.core.models import Account, App, AuthorizationCode, Event, Token
 from chirp.storage.sqlite.accounts import account_from_row
 from chirp.storage.sqlite.apps import app_from_row
 from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.convert import dt, req_dt, ts, words
 from chirp.storage.sqlite.db import Row
+from chirp.storage.sqlite.statuses import record_event
 
 _INSERT_TOKEN = (
     "INSERT INTO tokens(id, digest, refresh_digest, app_id, account_id, scopes, created_at,"
@@ -85,15 +86,23 @@ class SqliteTokens(SqliteBase):
         )
         return token_from_row(row) if row else None
 
-    async def revoke_token(self, token_id: int, revoked_at: datetime) -> bool:
+    async def revoke_token(
+        self, token_id: int, revoked_at: datetime, *, event: Event | None = None
+    ) -> bool:
         async with self.db.transaction() as tx:
             cursor = await tx.execute(
                 "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
                 (ts(revoked_at), token_id),
             )
-            return cursor.rowcount == 1
+            if cursor.rowcount != 1:
+                return False
+            if event is not None:
+                await record_event(tx, event, revoked_at)
+            return True
 
-    async def rotate_token(self, old_token_id: int, new: Token, revoked_at: datetime) -> bool:
+    async def rotate_token(
+        self, old_token_id: int, new: Token, revoked_at: datetime, *, event: Event | None = None
+    ) -> bool:
         async with self.db.transaction() as tx:
             cursor = await tx.execute(
                 "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
@@ -102,14 +111,20 @@ class SqliteTokens(SqliteBase):
             if cursor.rowcount != 1:
                 return False
             await tx.execute(_INSERT_TOKEN, _token_params(new))
+            if event is not None:
+                await record_event(tx, event, revoked_at)
             return True
 
-    async def revoke_account_tokens(self, account_id: int, revoked_at: datetime) -> int:
+    async def revoke_account_tokens(
+        self, account_id: int, revoked_at: datetime, *, event: Event | None = None
+    ) -> int:
         async with self.db.transaction() as tx:
             cursor = await tx.execute(
                 "UPDATE tokens SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL",
                 (ts(revoked_at), account_id),
             )
+            if cursor.rowcount and event is not None:
+                await record_event(tx, event, revoked_at)
             return cursor.rowcount
 
     async def list_account_tokens(self, account_id: int) -> list[tuple[Token, App | None]]:

@@ -1,15 +1,17 @@
-"""Storage port conformance: a streamer's chat moderators, and viewer count history."""
+"""Storage port conformance: a streamer's chat moderators and bans
+(`LiveChatModerationStore`)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from chirp.core.ports.errors import MissingRecord
+from chirp.core.ports.live_chat import ChatBanned
 from chirp.storage import Store
 from tests.storage.factories import ids, make_account, now
-from tests.storage.test_live_conformance import go_live, make_stream
+from tests.storage.live_factories import chat, go_live, make_stream
 
 
 async def test_moderators_are_appointed_per_streamer(store: Store) -> None:
@@ -34,18 +36,22 @@ async def test_moderators_are_appointed_per_streamer(store: Store) -> None:
         await store.add_chat_moderator(alice.id, ids.next_id(), now())
 
 
-async def test_viewer_history_keeps_each_minutes_peak(store: Store) -> None:
-    alice = await make_account(store)
+async def test_chat_bans_hold_for_every_stream_of_the_streamer(store: Store) -> None:
+    alice, bob, carol = [await make_account(store) for _ in range(3)]
     stream = await go_live(store, await make_stream(store, alice))
-    other = await go_live(store, await make_stream(store, alice))
-    minute = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
-    later = minute + timedelta(minutes=1)
-    await store.record_viewer_counts({stream.id: 3, other.id: 1}, minute)
-    await store.record_viewer_counts({stream.id: 7}, minute)  # another node, a higher sample
-    await store.record_viewer_counts({stream.id: 2}, minute)  # a lower one: the peak stays
-    await store.record_viewer_counts({stream.id: 0, ids.next_id(): 5}, later)  # a gone stream
-    await store.record_viewer_counts({}, later)
-    assert await store.viewer_count_history(stream.id, limit=10) == [(minute, 7), (later, 0)]
-    assert await store.viewer_count_history(stream.id, limit=1) == [(later, 0)]
-    assert await store.viewer_count_history(other.id, limit=10) == [(minute, 1)]
-    assert await store.viewer_count_history(ids.next_id(), limit=10) == []
+    later_stream = await make_stream(store, alice)
+    carols = await go_live(store, await make_stream(store, carol))
+    window = now() - timedelta(seconds=5)
+    assert not await store.is_banned_from_chat(alice.id, bob.id)
+    assert await store.ban_from_chat(alice.id, bob.id, now())
+    assert not await store.ban_from_chat(alice.id, bob.id, now())
+    assert await store.is_banned_from_chat(alice.id, bob.id)
+    for target in (stream, later_stream):
+        with pytest.raises(ChatBanned):
+            await store.add_chat_message(chat(target, bob), window_start=window, window_limit=5)
+    await store.add_chat_message(chat(carols, bob), window_start=window, window_limit=5)
+    assert await store.unban_from_chat(alice.id, bob.id)
+    assert not await store.unban_from_chat(alice.id, bob.id)
+    await store.add_chat_message(chat(stream, bob), window_start=window, window_limit=5)
+    with pytest.raises(MissingRecord):
+        await store.ban_from_chat(alice.id, ids.next_id(), now())

@@ -1,14 +1,14 @@
-"""The storage port of a streamer's chat moderators and streams' viewer count history."""
+"""Who moderates a streamer's chats, and who is banned from them (every stream of the
+streamer's, not one)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Protocol
 
 
-class LiveAudienceStore(Protocol):
-    """A streamer's chat moderators, and each stream's viewer count history."""
+class LiveChatModerationStore(Protocol):
+    """A streamer's chat moderators and chat bans."""
 
     async def add_chat_moderator(self, streamer_id: int, account_id: int, at: datetime) -> bool:
         """Appoint `account_id` moderator of every chat of `streamer_id`'s streams; True if new.
@@ -25,14 +25,10 @@ class LiveAudienceStore(Protocol):
         """Their account ids, in the order they were appointed (at most `limit`)."""
         ...
 
-    async def record_viewer_counts(self, counts: Mapping[int, int], minute: datetime) -> None:
-        """Sample each stream's viewer count (by stream id) into the minute starting at
-        `minute`: the highest sample of that minute is kept, whichever node took it. Streams
-        that are gone are skipped."""
+    async def ban_from_chat(self, streamer_id: int, account_id: int, at: datetime) -> bool:
+        """Ban `account_id` from every chat of `streamer_id`'s streams; True if new."""
         ...
 
-    async def viewer_count_history(
-        self, stream_id: int, *, limit: int
-    ) -> list[tuple[datetime, int]]:
-        """The last `limit` minutes sampled, oldest first: (minute, viewers)."""
-        ...
+    async def unban_from_chat(self, streamer_id: int, account_id: int) -> bool: ...
+
+    async def is_banned_from_chat(self, streamer_id: int, account_id: int) -> bool: ...
