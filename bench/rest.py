@@ -75,6 +75,28 @@ def _proc_cpu_seconds(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def _process_tree_cpu_seconds(pid: int) -> float:
+    """CPU of a server that forks a process per connection (PostgreSQL): the parent's own and
+    its reaped children's (`cutime`/`cstime`: connections that closed), plus every live
+    child's."""
+    ticks = 0
+    with contextlib.suppress(OSError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+        for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+            with contextlib.suppress(OSError):
+                stat = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+                ticks += int(stat[11]) + int(stat[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu_ticks() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine so far, from /proc/stat."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return sum(fields[:8]) - idle, sum(fields[:8])
+
+
 def _proc_memory(pid: int) -> dict[str, int]:
     """VmRSS (now) and VmHWM (peak) in KiB, from /proc; summed over worker processes."""
     found: dict[str, int] = {}
@@ -339,7 +361,7 @@ class PostgresStore:
     a copy of a cluster holding the seeded store. The cluster is made once per data set (the
     SQLite seed moved in with `chirp db copy`) and cached beside the seed, as the seed is."""
 
-    def __init__(self, seeded: Path, work: Path) -> None:
+    def __init__(self, seeded: Path, work: Path, *, statements: bool = False) -> None:
         from tests.postgresql_server import DURABLE, PostgresCluster, postgresql_bindir
 
         bindir = postgresql_bindir()
@@ -352,9 +374,52 @@ class PostgresStore:
         self.workdir = Path(tempfile.mkdtemp(prefix="chirp-bench-pg-"))
         data = self.workdir / "data"
         shutil.copytree(cached, data, symlinks=True)
-        self.cluster = PostgresCluster(data, bindir, DURABLE)
+        settings = DURABLE
+        if statements:  # what each statement costs the server (contrib's pg_stat_statements)
+            settings += " -c shared_preload_libraries=pg_stat_statements"
+        self.cluster = PostgresCluster(data, bindir, settings)
         self.cluster.own(data.parent)
         self.url = self.cluster.start().rsplit("/", 1)[0] + "/chirp"
+        self.statements = statements
+        if statements:
+            import psycopg
+
+            with psycopg.connect(self.url, autocommit=True) as conn:
+                conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+
+    def reset_statements(self) -> None:
+        if self.statements:
+            import psycopg
+
+            with psycopg.connect(self.url, autocommit=True) as conn:
+                conn.execute("SELECT pg_stat_statements_reset()")
+
+    def top_statements(self, requests: int, limit: int = 15) -> list[dict]:
+        """The statements that cost the server the most time since the last reset, per
+        request of the scenario: calls, execution and planning milliseconds."""
+        if not self.statements:
+            return []
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT calls, total_exec_time, total_plan_time, rows, query"
+                " FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database"
+                " WHERE datname = current_database())"
+                " ORDER BY total_exec_time + total_plan_time DESC LIMIT %s",
+                (limit,),
+            ).fetchall()
+        per = max(requests, 1)
+        return [
+            {
+                "calls_per_request": round(calls / per, 2),
+                "exec_ms_per_request": round(exec_ms / per, 3),
+                "plan_ms_per_request": round(plan_ms / per, 3),
+                "rows_per_call": round(found / max(calls, 1), 1),
+                "query": " ".join(query.split())[:300],
+            }
+            for calls, exec_ms, plan_ms, found, query in rows
+        ]
 
     @staticmethod
     def _make(seeded: Path, cluster: PostgresCluster) -> None:
@@ -398,6 +463,12 @@ class PostgresStore:
             raise
         cluster.stop()
         print(f"copied in {time.monotonic() - started:.0f}s")
+
+    def cpu_seconds(self) -> float:
+        """The server's CPU so far: the postmaster, its connections' processes (closed ones
+        included) and its background workers."""
+        pid = int((self.cluster.data / "postmaster.pid").read_text().split()[0])
+        return _process_tree_cpu_seconds(pid)
 
     def outbox_backlog(self) -> int:
         import psycopg
@@ -601,6 +672,10 @@ def _scenario(
         if args.profile and n == 0:
             profiler = start_profiler(server.proc.pid, _profile_path(args.profile, name))
         cpu_before = server.cpu_seconds()
+        database_cpu_before = server.postgresql.cpu_seconds() if server.postgresql else 0.0
+        if server.postgresql is not None and n == 0:
+            server.postgresql.reset_statements()
+        machine_before = machine_cpu_ticks()
         cache_before = server.render_cache_lookups()
         result = _wrk(
             wrk,
@@ -626,6 +701,27 @@ def _scenario(
         result["server_cpu_ms_per_request"] = (
             1000 * (server.cpu_seconds() - cpu_before) / max(result["requests"], 1)
         )
+        if server.postgresql is not None and server.postgresql.statements and n == 0:
+            result["top_statements"] = server.postgresql.top_statements(result["requests"])
+            print(f"  the server's costliest statements over run 1 (per {name} request):")
+            for top in result["top_statements"]:
+                print(
+                    f"    {top['calls_per_request']:6.2f} calls {top['exec_ms_per_request']:7.3f}"
+                    f" ms exec {top['plan_ms_per_request']:7.3f} ms plan"
+                    f" {top['rows_per_call']:8.1f} rows/call  {top['query'][:150]}"
+                )
+        if server.postgresql is not None:
+            result["database_cpu_ms_per_request"] = (
+                1000
+                * (server.postgresql.cpu_seconds() - database_cpu_before)
+                / max(result["requests"], 1)
+            )
+        # How busy the whole machine was (every process, other engineers' too): near 100%
+        # means the cores were the limit, whoever held them.
+        machine_after = machine_cpu_ticks()
+        result["machine_busy"] = (machine_after[0] - machine_before[0]) / max(
+            machine_after[1] - machine_before[1], 1
+        )
         if profiler is not None:
             profiler.send_signal(signal.SIGINT)
             profiler.wait(timeout=60)
@@ -635,7 +731,14 @@ def _scenario(
             f"  run {n + 1}/{args.runs}: {result['rps']:9.1f} req/s  p50 {lat['p50'] / 1000:7.2f} ms"
             f"  p99 {lat['p99'] / 1000:7.2f} ms  errors {bad}  outbox backlog"
             f" {result['outbox_backlog_at_end']} (drained in {result['drain_s']:.1f}s)"
-            f"  server CPU {result['server_cpu_ms_per_request']:.2f} ms/req" + _late(result),
+            f"  server CPU {result['server_cpu_ms_per_request']:.2f} ms/req"
+            + (
+                f"  database CPU {result['database_cpu_ms_per_request']:.2f} ms/req"
+                if "database_cpu_ms_per_request" in result
+                else ""
+            )
+            + f"  machine busy {100 * result['machine_busy']:.0f}%"
+            + _late(result),
             flush=True,
         )
         runs.append(result)
@@ -651,6 +754,10 @@ def _scenario(
         "server_cpu_ms_per_request": statistics.median(
             r["server_cpu_ms_per_request"] for r in runs
         ),
+        "database_cpu_ms_per_request": _median_or_none(
+            r.get("database_cpu_ms_per_request") for r in runs
+        ),
+        "machine_busy": statistics.median(r["machine_busy"] for r in runs),
         "offered_rps": args.rate if env.get("RATE_PER_THREAD") else None,
         "loadavg_before": runs[0]["loadavg_before"],
         "loadavg_after": runs[-1]["loadavg_after"],
@@ -694,6 +801,10 @@ def _verdict(name: str, summary: dict) -> str:
     return "met" if ok and not summary["errors"] else "MISSED"
 
 
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
 def _percent(rate: float | None) -> str:
     return "-" if rate is None else f"{100 * rate:.0f}%"
 
@@ -701,8 +812,8 @@ def _percent(rate: float | None) -> str:
 def _table(results: dict, memory: dict) -> str:
     lines = [
         f"{'scenario':<16} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>9} {'sustained':>9}"
-        f" {'backlog':>8} {'errors':>7} {'CPU ms':>7} {'gen ms':>7} {'cache':>6}"
-        f" {'load before/after':>18}  {'target':<26} verdict",
+        f" {'backlog':>8} {'errors':>7} {'CPU ms':>7} {'db ms':>6} {'gen ms':>7} {'busy':>5}"
+        f" {'cache':>6} {'load before/after':>18}  {'target':<26} verdict",
         "-" * 150,
     ]
     for name, result in results.items():
@@ -719,7 +830,8 @@ def _table(results: dict, memory: dict) -> str:
         lines.append(
             f"{name:<16} {s['p50_ms']:>8.2f} {s['p99_ms']:>8.2f} {s['rps']:>9.0f}"
             f" {s['sustained_rps']:>9.0f} {s['outbox_backlog']:>8.0f} {s['errors']:>7}"
-            f" {s['server_cpu_ms_per_request']:>7.2f} {s['load_generator_cpu_ms_per_request']:>7.3f}"
+            f" {s['server_cpu_ms_per_request']:>7.2f} {_ms(s['database_cpu_ms_per_request']):>6}"
+            f" {s['load_generator_cpu_ms_per_request']:>7.3f} {_percent(s['machine_busy']):>5}"
             f" {_percent(s['render_cache_hit_rate']):>6}"
             f" {s['loadavg_before'][0]:>8.2f} /{s['loadavg_after'][0]:>8.2f}"
             f"  {want:<26} {_verdict(name, s)}"
@@ -727,8 +839,10 @@ def _table(results: dict, memory: dict) -> str:
     lines.append(
         "req/s: accepted by the server; sustained: requests / (run + time to drain the outbox,"
         " i.e. fan-out done);\nbacklog: outbox events still pending when the run ended;"
-        " CPU ms: server CPU time per request, drain included;\ngen ms: the load generator's"
-        " CPU per request; cache: render cache hit rate; load: 1-minute load average at the"
+        " CPU ms: server CPU time per request, drain included;\ndb ms: the database server's"
+        " CPU per request (PostgreSQL; SQLite's is in CPU ms); gen ms: the load generator's"
+        " CPU per request;\nbusy: the whole machine's CPU in use over the run (every process);"
+        " cache: render cache hit rate; load: 1-minute load average at the"
         " first run's start and the last run's end.\nFigures are medians of the runs."
     )
     lines.append(
@@ -793,6 +907,12 @@ def main(argv: list[str] | None = None) -> None:
         help="chirp's Prometheus metrics (CHIRP_METRICS_ENABLED; on, as deployed): off to"
         " measure what they cost (the render cache's hit rate is read from them)",
     )
+    parser.add_argument(
+        "--pg-statements",
+        action="store_true",
+        help="--store postgresql: the server's costliest statements over each scenario's first"
+        " run (pg_stat_statements, from postgresql-contrib)",
+    )
     parser.add_argument("--reseed", action="store_true", help="rebuild the cached seeded store")
     parser.add_argument("--quick", action="store_true", help="small data set and short runs")
     parser.add_argument(
@@ -836,7 +956,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.workers > 1:  # workers share realtime events through Redis, as nodes do
         redis = RedisServer(work / "redis")
         extra_env |= {"CHIRP_WORKERS": str(args.workers), "CHIRP_BUS": redis.url}
-    postgresql = PostgresStore(seeded, work) if args.store == "postgresql" else None
+    postgresql = (
+        PostgresStore(seeded, work, statements=args.pg_statements)
+        if args.store == "postgresql"
+        else None
+    )
     server = Server(seeded, work, _free_port(), extra_env, postgresql)
     results: dict[str, dict] = {}
     try:

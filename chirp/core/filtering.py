@@ -19,12 +19,15 @@ from chirp.core.models import MediaAttachment, Poll, Status
 from chirp.core.originals import load_originals, original_of
 
 
-async def account_filters(ctx: Context, account_id: int | None) -> FilterSet:
-    """The account's filters, compiled: one read of the account's filters version, and of the
-    filters themselves only after a write changed them."""
+async def account_filters(
+    ctx: Context, account_id: int | None, *, version: int | None = None
+) -> FilterSet:
+    """The account's filters, compiled: one read of the account's filters version (unless the
+    caller read it, `version`), and of the filters themselves only after a write changed them."""
     if account_id is None:
         return EMPTY
-    version = await ctx.store.filters_version(account_id)
+    if version is None:
+        version = await ctx.store.filters_version(account_id)
     if version == 0:
         return EMPTY  # never had a filter
     found = ctx.filter_cache.get(account_id, version)
@@ -35,11 +38,11 @@ async def account_filters(ctx: Context, account_id: int | None) -> FilterSet:
 
 
 async def context_filters(
-    ctx: Context, account_id: int | None, context: str | None
+    ctx: Context, account_id: int | None, context: str | None, *, version: int | None = None
 ) -> ContextFilters | None:
     if context is None or account_id is None:
         return None
-    return (await account_filters(ctx, account_id)).context(context)
+    return (await account_filters(ctx, account_id, version=version)).context(context)
 
 
 def match_statuses(

@@ -323,13 +323,13 @@ async def authenticate_bearer(ctx: Context, bearer: str) -> Principal:
     found = await ctx.store.get_token_with_owners(digest(bearer))
     if found is None:
         raise NotAuthenticated("The access token is invalid")
-    token, app, account = found
+    token, app, account = found.token, found.app, found.account
     if not token.is_live(ctx.now()) or app is None:
         raise NotAuthenticated("The access token is invalid")
     if token.account_id is not None and account is None:
         raise NotAuthenticated("The access token is invalid")
     if account is not None:
-        check_usable((await ctx.store.get_moderations([account.id])).get(account.id))
+        check_usable(found.moderation)  # read with the token: one query per request
     return Principal(token=token, app=app, account=account, scopes=scope_rules.expand(token.scopes))
 
 

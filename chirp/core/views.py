@@ -29,8 +29,16 @@ from chirp.core.models import (
     Status,
 )
 from chirp.core.originals import load_originals
+from chirp.core.ports.blocks import Shunning
 from chirp.core.ports.engagement import ViewerState
-from chirp.core.visibility import load_shunning, screened_ids, visible_ids
+from chirp.core.ports.relations import PageRelations, RelationsWanted
+from chirp.core.visibility import (
+    involved_accounts,
+    restricted_among,
+    screened_ids,
+    visible_among,
+    visible_ids,
+)
 
 
 @dataclass(slots=True)
@@ -100,20 +108,39 @@ async def load_bundle(
     }
     account_ids.update(extra_account_ids)
     bundle.accounts = await ctx.store.get_accounts(account_ids)
-    if viewer_id is not None:
-        bundle.viewer = await ctx.store.get_viewer_state(viewer_id, bundle.statuses)
-        muted = await ctx.store.get_muted_conversations(
-            viewer_id, {s.conversation_id for s in everything if s.conversation_id is not None}
-        )
+    filters_version = None
+    if viewer_id is None:
+        if loaded is None:
+            bundle.visible = await visible_ids(ctx, viewer_id, everything)
+        else:  # one visibility verdict per status and page
+            bundle.visible = {s.id for s in everything if s.id in known and s.id in loaded.visible}
+            unjudged = [s for s in everything if s.id not in known]
+            if unjudged:
+                bundle.visible |= await visible_ids(ctx, viewer_id, unjudged)
+    else:
+        relations = loaded.relations if loaded is not None else None
+        if loaded is None or relations is None:
+            # Nothing judged before (one tweet, notifications, a post's reply): all the
+            # viewer's relations to the page in one query.
+            relations = await load_page_relations(
+                ctx, viewer_id, everything, filters_version=filter_context is not None
+            )
+            bundle.visible = visible_by(viewer_id, everything, relations)
+            filters_version = relations.filters_version
+        else:  # one visibility verdict per status and page; quotes found since are read
+            bundle.visible = {s.id for s in everything if s.id in known and s.id in loaded.visible}
+            later = [s for s in everything if s.id not in known]
+            if later:
+                more = await load_page_relations(ctx, viewer_id, later)
+                bundle.visible |= visible_by(viewer_id, later, more)
+                relations.viewer.favourited |= more.viewer.favourited
+                relations.viewer.reblogged |= more.viewer.reblogged
+                relations.viewer.bookmarked |= more.viewer.bookmarked
+                relations.viewer.pinned |= more.viewer.pinned
+                relations.muted_conversations |= more.muted_conversations
+        bundle.viewer = relations.viewer
+        muted = relations.muted_conversations
         bundle.muted = {s.id for s in everything if s.conversation_id in muted}
-    if loaded is None:
-        bundle.visible = await visible_ids(ctx, viewer_id, everything)
-    else:  # one visibility verdict per status and page
-        judged = loaded.visible
-        bundle.visible = {s.id for s in everything if s.id in known and s.id in judged}
-        unjudged = [s for s in everything if s.id not in known]
-        if unjudged:
-            bundle.visible |= await visible_ids(ctx, viewer_id, unjudged)
     bundle.polls = await ctx.store.get_polls_of_statuses(
         s.id for s in everything if s.reblog_of_id is None
     )
@@ -128,7 +155,7 @@ async def load_bundle(
     bundle.emojis = await current_emojis(ctx)
     compiled = loaded.filters if loaded is not None else None
     if compiled is None and filter_context is not None:
-        compiled = await context_filters(ctx, viewer_id, filter_context)
+        compiled = await context_filters(ctx, viewer_id, filter_context, version=filters_version)
     if compiled is not None:
         bundle.filtered = match_statuses(
             compiled,
@@ -153,6 +180,42 @@ class Loaded:
     visible: set[int] = field(default_factory=set)
     # The viewer's filters in the page's context (`filter_context`), for `filtered`.
     filters: ContextFilters | None = None
+    # The viewer's relations to those statuses (None: an anonymous viewer).
+    relations: PageRelations | None = None
+
+
+def visible_by(viewer_id: int, statuses: list[Status], relations: PageRelations) -> set[int]:
+    """`visibility.visible_among`, given the page's relations."""
+    return visible_among(
+        viewer_id,
+        statuses,
+        relations.shunning,
+        relations.suspended,
+        relations.following,
+        relations.mentioned,
+    )
+
+
+async def load_page_relations(
+    ctx: Context, viewer_id: int, statuses: Iterable[Status], *, filters_version: bool = False
+) -> PageRelations:
+    """Everything the viewer's relations decide about these statuses, in one query: who
+    blocks or mutes whom, suspended authors, the follows and mentions that private and direct
+    statuses need (`visibility`), and the viewer's likes, retweets, bookmarks, pins and muted
+    conversations (the serializer's flags); with `filters_version`, the viewer's filters
+    version too (`filtering.account_filters`)."""
+    statuses = list(statuses)
+    restricted = restricted_among(viewer_id, statuses)
+    wanted = RelationsWanted(
+        others=involved_accounts(viewer_id, statuses),
+        authors={s.account_id for s in statuses},
+        restricted_authors={s.account_id for s in restricted},
+        restricted_ids=[s.id for s in restricted],
+        status_ids=[s.id for s in statuses],
+        conversation_ids={s.conversation_id for s in statuses if s.conversation_id is not None},
+        filters_version=filters_version,
+    )
+    return await ctx.store.get_page_relations(viewer_id, wanted, ctx.now())
 
 
 async def load_visible(
@@ -174,17 +237,27 @@ async def load_visible(
     found = await ctx.store.get_statuses(ids)
     originals = await load_originals(ctx, found.values())
     everything = [*found.values(), *originals.values()]
-    shunning = await load_shunning(ctx, viewer_id, everything)
-    visible = await visible_ids(ctx, viewer_id, everything, shunning=shunning)
+    relations = None
+    if viewer_id is None:
+        shunning = Shunning()
+        visible = await visible_ids(ctx, viewer_id, everything, shunning=shunning)
+    else:
+        relations = await load_page_relations(
+            ctx, viewer_id, everything, filters_version=filter_context is not None
+        )
+        shunning = relations.shunning
+        visible = visible_by(viewer_id, everything, relations)
     if screen:
         visible -= screened_ids(viewer_id, shunning, found.values(), originals)
-    compiled = await context_filters(ctx, viewer_id, filter_context)
+    version = relations.filters_version if relations is not None else None
+    compiled = await context_filters(ctx, viewer_id, filter_context, version=version)
     if loaded is not None:
         loaded.viewer_id = viewer_id
         loaded.statuses.update(originals)
         loaded.statuses.update(found)
         loaded.visible |= visible
         loaded.filters = compiled
+        loaded.relations = relations
     shown = [
         found[i]
         for i in ids

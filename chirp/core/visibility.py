@@ -41,14 +41,12 @@ async def visible_ids(
     shunning: Shunning | None = None,
 ) -> set[int]:
     """Ids of the statuses the viewer may see, in a constant number of queries. `shunning`:
-    `load_shunning`'s answer for these statuses, if the caller has it already."""
+    `load_shunning`'s answer for these statuses, if the caller has it already. (A page of a
+    signed-in viewer reads all this at once: `views.load_page_relations`.)"""
     statuses = list(statuses)
     if shunning is None:
         shunning = await load_shunning(ctx, viewer_id, statuses)
-    blocked = blocked_from(shunning, statuses)
-    restricted = [
-        s for s in statuses if s.visibility in ("private", "direct") and s.account_id != viewer_id
-    ]
+    restricted = restricted_among(viewer_id, statuses)
     follows: set[int] = set()
     mentioned: set[int] = set()
     gone = await suspended_among(ctx, {s.account_id for s in statuses})
@@ -56,10 +54,33 @@ async def visible_ids(
         relations = await ctx.store.get_relationships(viewer_id, {s.account_id for s in restricted})
         follows = {a for a, r in relations.items() if r.following is not None}
         mentioned = await ctx.store.get_mentioned_status_ids(viewer_id, (s.id for s in restricted))
+    return visible_among(viewer_id, statuses, shunning, gone, follows, mentioned)
+
+
+def restricted_among(viewer_id: int | None, statuses: Iterable[Status]) -> list[Status]:
+    """The private and direct statuses not the viewer's own: those that need the viewer's
+    follows and mentions to be judged."""
+    return [
+        s for s in statuses if s.visibility in ("private", "direct") and s.account_id != viewer_id
+    ]
+
+
+def visible_among(
+    viewer_id: int | None,
+    statuses: Iterable[Status],
+    shunning: Shunning,
+    suspended: set[int],
+    follows: set[int],
+    mentioned: set[int],
+) -> set[int]:
+    """The rule, given what was read: `follows` (authors of restricted statuses the viewer
+    follows) and `mentioned` (restricted statuses mentioning the viewer)."""
+    statuses = list(statuses)
+    blocked = blocked_from(shunning, statuses)
     return {
         s.id
         for s in statuses
-        if s.account_id not in gone
+        if s.account_id not in suspended
         and can_see(
             viewer_id, s, follows_author=s.account_id in follows, mentioned=s.id in mentioned
         )
@@ -96,6 +117,14 @@ async def load_shunning(
     replied-to and mentioned accounts): one query."""
     if viewer_id is None:
         return Shunning()
+    others = involved_accounts(viewer_id, statuses)
+    if not others:
+        return Shunning()
+    return await ctx.store.get_shunning(viewer_id, others, ctx.now())
+
+
+def involved_accounts(viewer_id: int, statuses: Iterable[Status]) -> set[int]:
+    """Everyone these statuses involve but the viewer: authors, replied-to and mentioned."""
     others: set[int] = set()
     for s in statuses:
         others.add(s.account_id)
@@ -103,9 +132,7 @@ async def load_shunning(
         if s.in_reply_to_account_id is not None:
             others.add(s.in_reply_to_account_id)
     others.discard(viewer_id)
-    if not others:
-        return Shunning()
-    return await ctx.store.get_shunning(viewer_id, others, ctx.now())
+    return others
 
 
 async def shunned_accounts(

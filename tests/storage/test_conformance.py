@@ -9,7 +9,8 @@ from datetime import timedelta
 
 import pytest
 
-from chirp.core.models import Account, AuthorizationCode, Credentials
+from chirp.core.models import Account, AccountModeration, AuthorizationCode, Credentials
+from chirp.core.ports.tokens import TokenOwners
 from chirp.storage import Store, UniqueViolation
 from tests.storage.factories import event, ids, make_account, make_app, make_token, now
 
@@ -106,22 +107,28 @@ async def test_token_with_its_app_and_account_in_one_read(store: Store) -> None:
     alice = await make_account(store)
     token = make_token(app, alice)
     await store.create_token(token)
-    assert await store.get_token_with_owners(token.digest) == (
-        token,
-        await store.get_app(app.id),
-        await store.get_account(alice.id),
+    assert await store.get_token_with_owners(token.digest) == TokenOwners(
+        token, await store.get_app(app.id), await store.get_account(alice.id), None
     )
     app_only = make_token(app, None)
     await store.create_token(app_only)
-    assert await store.get_token_with_owners(app_only.digest) == (
-        app_only,
-        await store.get_app(app.id),
-        None,
+    assert await store.get_token_with_owners(app_only.digest) == TokenOwners(
+        app_only, await store.get_app(app.id), None, None
     )
     assert await store.get_token_with_owners("missing") is None
     await store.revoke_token(token.id, now())
     found = await store.get_token_with_owners(token.digest)
-    assert found is not None and not found[0].is_live(now())
+    assert found is not None and not found.token.is_live(now())
+    # What moderators decided about the account comes with it (bearer auth refuses a
+    # suspended or disabled account without another read).
+    suspended = AccountModeration(alice.id, suspended_at=now(), updated_at=now())
+    await store.save_moderation(suspended)
+    found = await store.get_token_with_owners(token.digest)
+    assert (
+        found is not None
+        and found.moderation == (await store.get_moderations([alice.id]))[alice.id]
+    )
+    assert found.moderation.suspended_at is not None
 
 
 async def test_revoke_is_idempotent(store: Store) -> None:

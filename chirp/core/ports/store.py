@@ -33,6 +33,7 @@ from chirp.core.ports.notifications import (
 )
 from chirp.core.ports.outbox import OutboxStore
 from chirp.core.ports.polls import PollStore
+from chirp.core.ports.relations import PageRelationStore
 from chirp.core.ports.scheduled_statuses import ScheduledStatusStore
 from chirp.core.ports.search import SearchStore
 from chirp.core.ports.statuses import StatusStore
@@ -81,6 +82,7 @@ class Store(
     FilterStore,
     CardStore,
     PushSubscriptionStore,
+    PageRelationStore,
     Protocol,
 ):
     """Everything the domain persists. Backends compose the per-aggregate parts."""

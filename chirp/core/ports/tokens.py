@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from chirp.core.models import Account, App, AuthorizationCode, Event, Token
+from chirp.core.models import Account, AccountModeration, App, AuthorizationCode, Event, Token
+
+
+@dataclass(frozen=True, slots=True)
+class TokenOwners:
+    """A token with its app and account (None if gone, or an app-only token), and what
+    moderators decided about that account (None: nothing): all bearer auth needs."""
+
+    token: Token
+    app: App | None
+    account: Account | None
+    moderation: AccountModeration | None = None
 
 
 class TokenStore(Protocol):
@@ -15,10 +27,9 @@ class TokenStore(Protocol):
         """The token whose access-secret digest is `digest`, revoked or not."""
         ...
 
-    async def get_token_with_owners(
-        self, digest: str
-    ) -> tuple[Token, App | None, Account | None] | None:
-        """`get_token` with its app and account (None if gone), in one round trip: bearer auth."""
+    async def get_token_with_owners(self, digest: str) -> TokenOwners | None:
+        """`get_token` with its app, account and the account's moderation, in one round trip:
+        bearer auth, on every authenticated request."""
         ...
 
     async def get_token_by_refresh(self, refresh_digest: str) -> Token | None: ...

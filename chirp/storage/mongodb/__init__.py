@@ -39,6 +39,7 @@ from chirp.storage.mongodb.notifications import MongoNotifications
 from chirp.storage.mongodb.outbox import MongoOutbox
 from chirp.storage.mongodb.polls import MongoPolls
 from chirp.storage.mongodb.profiles import MongoProfileImages
+from chirp.storage.mongodb.relations import MongoPageRelations
 from chirp.storage.mongodb.scheduled_statuses import MongoScheduledStatuses
 from chirp.storage.mongodb.schema import init_indexes
 from chirp.storage.mongodb.search import MongoSearch
@@ -116,6 +117,7 @@ class MongoStore(
     MongoFilters,
     MongoCards,
     MongoWebPush,
+    MongoPageRelations,
 ):
     """Implements `chirp.core.ports.store.Store`; one mixin per aggregate. Holds the process's one
     client (a connection pool per server) and closes it on `close`."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from chirp.core.models import Account, App, AuthorizationCode, Event, Token
+from chirp.core.models import App, AuthorizationCode, Event, Token
+from chirp.core.ports.tokens import TokenOwners
 from chirp.storage.mongodb.accounts import account_from_doc
 from chirp.storage.mongodb.apps import app_from_doc
 from chirp.storage.mongodb.base import (
@@ -17,6 +18,7 @@ from chirp.storage.mongodb.base import (
     ts,
     ts_or_none,
 )
+from chirp.storage.mongodb.moderation import moderation_from_doc
 
 
 def token_doc(token: Token) -> Doc:
@@ -74,9 +76,7 @@ class MongoTokens(MongoBase):
         doc = await self.db.tokens.find_one({"digest": digest})
         return _token(doc) if doc else None
 
-    async def get_token_with_owners(
-        self, digest: str
-    ) -> tuple[Token, App | None, Account | None] | None:
+    async def get_token_with_owners(self, digest: str) -> TokenOwners | None:
         # One round trip (every authenticated request makes it): the token and its owners.
         cursor = await self.db.tokens.aggregate(
             [
@@ -84,16 +84,21 @@ class MongoTokens(MongoBase):
                 {"$limit": 1},
                 {"$lookup": _owner("apps", "app_id", "app")},
                 {"$lookup": _owner("accounts", "account_id", "account")},
+                {"$lookup": _owner("account_moderation", "account_id", "moderation")},
             ]
         )
         found = await cursor.to_list(None)
         if not found:
             return None
         doc = found[0]
-        return (
+        account = account_from_doc(doc["account"][0]) if doc["account"] else None
+        return TokenOwners(
             _token(doc),
             app_from_doc(doc["app"][0]) if doc["app"] else None,
-            account_from_doc(doc["account"][0]) if doc["account"] else None,
+            account,
+            moderation_from_doc(doc["moderation"][0])
+            if account is not None and doc["moderation"]
+            else None,
         )
 
     async def get_token_by_refresh(self, refresh_digest: str) -> Token | None:

@@ -41,6 +41,7 @@ from chirp.storage.sqlite.notifications import SqliteNotifications
 from chirp.storage.sqlite.polls import SqlitePolls
 from chirp.storage.sqlite.profiles import SqliteProfileImages
 from chirp.storage.sqlite.records import FollowerLists, VersionedRecords
+from chirp.storage.sqlite.relations import SqlitePageRelations
 from chirp.storage.sqlite.scheduled_statuses import SqliteScheduledStatuses
 from chirp.storage.sqlite.statuses import STATUS_COLUMNS, SqliteStatuses, status_from_values
 from chirp.storage.sqlite.tags import SqliteTags
@@ -82,6 +83,7 @@ class PostgresStore(
     SqlitePolls,
     SqliteScheduledStatuses,
     SqliteWebPush,
+    SqlitePageRelations,
     SqliteLists,
     SqliteConversations,
     SqliteFilters,

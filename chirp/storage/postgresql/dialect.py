@@ -12,6 +12,8 @@ statements is small and mechanical, and is rewritten here once per distinct stat
 - SQLite's two-argument `max`/`min` -> `GREATEST`/`LEAST`; `max` of a comparison -> of 0/1;
   `group_concat` -> `string_agg`; `printf('%020d', x)` -> `lpad`;
 - a subquery in FROM gets the alias PostgreSQL requires; `WHERE 1` -> `WHERE TRUE`;
+- `x IN (?, ?, ...)` -> `x = ANY(%s)` with the values as one array (`NOT IN` -> `<> ALL`): one
+  prepared statement per query whatever its batch's size;
 - the FTS5 index's upkeep (`status_search`) has no statement here: the generated `search`
   column keeps itself (`None`: nothing to run).
 
@@ -50,19 +52,25 @@ _SAME_MEANING = (
 )
 
 
+Key = int | str
+
+
 @dataclass(frozen=True, slots=True)
 class Statement:
     """A statement in psycopg's form, and which passed value each `%s` takes: an index into
-    a sequence of values or a name in a mapping."""
+    a sequence of values or a name in a mapping, or a tuple of them (an `IN` list, sent as
+    one array)."""
 
     sql: str
-    order: tuple[int | str, ...]
+    order: tuple[Key | tuple[Key, ...], ...]
     client_side: bool = False  # bind the values into the text (see `db.run`)
 
     def values(self, params: Sequence[Any] | Mapping[str, Any]) -> list[Any]:
-        if isinstance(params, Mapping):
-            return [_value(params[key]) for key in self.order]  # type: ignore[index]
-        return [_value(params[key]) for key in self.order]  # type: ignore[index]
+        source: Any = params
+        return [
+            [_value(source[k]) for k in key] if isinstance(key, tuple) else _value(source[key])
+            for key in self.order
+        ]
 
 
 def _value(value: Any) -> Any:
@@ -308,6 +316,34 @@ _TRUE = re.compile(
 )
 
 
+# `IN (%s, %s, ...)`: a list of values only (no subquery, no expression).
+_IN_LIST = re.compile(r"\b(NOT\s+)?IN\s*\(\s*%s(?:\s*,\s*%s)*\s*\)", re.IGNORECASE)
+
+
+def _arrays(text: str, order: tuple[Key, ...]) -> tuple[str, tuple[Key | tuple[Key, ...], ...]]:
+    """`x IN (%s, %s, ...)` -> `x = ANY(%s)` with the values as one array (`NOT IN` ->
+    `<> ALL`): the statement's text no longer depends on how many values a batch has, so one
+    prepared statement serves every batch (planned once per connection, parsed once here)."""
+    out: list[str] = []
+    grouped: list[Key | tuple[Key, ...]] = []
+    at = taken = 0
+    for match in _IN_LIST.finditer(text):
+        before = text[at : match.start()].count("%s") - text[at : match.start()].count("%%s")
+        grouped.extend(order[taken : taken + before])
+        taken += before
+        count = match.group(0).count("%s")
+        grouped.append(tuple(order[taken : taken + count]))
+        taken += count
+        out.append(text[at : match.start()])
+        out.append("<> ALL(%s)" if match.group(1) else "= ANY(%s)")
+        at = match.end()
+    if not out:
+        return text, order
+    out.append(text[at:])
+    grouped.extend(order[taken:])
+    return "".join(out), tuple(grouped)
+
+
 @functools.lru_cache(maxsize=4096)
 def translate(sql: str, named: bool = False) -> Statement | None:
     """`sql` (SQLite's dialect) as PostgreSQL runs it; None for a statement with nothing to do
@@ -323,4 +359,7 @@ def translate(sql: str, named: bool = False) -> Statement | None:
     sql = _alias_subqueries(sql)
     sql = _TRUE.sub(r"\1 TRUE", sql)
     text, order = _placeholders(sql, named)
-    return Statement(text, order, bool(_UNTYPED.search(text)))
+    if _UNTYPED.search(text):
+        return Statement(text, order, client_side=True)
+    text, grouped = _arrays(text, order)
+    return Statement(text, grouped)

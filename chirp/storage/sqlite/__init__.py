@@ -40,6 +40,7 @@ from chirp.storage.sqlite.outbox import SqliteOutbox
 from chirp.storage.sqlite.polls import SqlitePolls
 from chirp.storage.sqlite.profiles import SqliteProfileImages
 from chirp.storage.sqlite.records import FollowerLists, VersionedRecords
+from chirp.storage.sqlite.relations import SqlitePageRelations
 from chirp.storage.sqlite.scheduled_statuses import SqliteScheduledStatuses
 from chirp.storage.sqlite.search import SqliteSearch
 from chirp.storage.sqlite.statuses import STATUS_COLUMNS, SqliteStatuses, status_from_values
@@ -86,6 +87,7 @@ class SqliteStore(
     SqliteFilters,
     SqliteCards,
     SqliteWebPush,
+    SqlitePageRelations,
 ):
     """Implements `chirp.core.ports.store.Store`; one mixin per aggregate."""
 

@@ -16,7 +16,7 @@ from chirp.storage.sqlite.db import Row, placeholders
 from chirp.storage.sqlite.paging import newest_first, page_bounds, page_order
 
 
-def moderation_from_row(row: Row) -> AccountModeration:
+def moderation_from_row(row: Row | dict[str, Any]) -> AccountModeration:
     return AccountModeration(
         account_id=row["account_id"],
         role=row["role"],

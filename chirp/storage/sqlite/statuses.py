@@ -257,8 +257,10 @@ class SqliteStatuses(SqliteBase):
                 tx, status.id, status.account_id, status.media_ids, status.created_at
             )
             await _index_entities(tx, status)
-            await _bump(tx, status, +1, posted=True)
             await record_event(tx, event, status.created_at)
+            # Last: the author's row (and a parent's) is every post's hot spot; on PostgreSQL
+            # its lock is held from here to the commit, so as few round trips as can be.
+            await _bump(tx, status, +1, posted=True)
 
         try:
             await self.db.write_now(write)

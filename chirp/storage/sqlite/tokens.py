@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chirp.core.models import Account, App, AuthorizationCode, Event, Token
+from chirp.core.models import App, AuthorizationCode, Event, Token
+from chirp.core.ports.tokens import TokenOwners
 from chirp.storage.sqlite.accounts import account_from_row
 from chirp.storage.sqlite.apps import app_from_row
 from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.convert import dt, req_dt, ts, words
 from chirp.storage.sqlite.db import Row
+from chirp.storage.sqlite.moderation import moderation_from_row
 from chirp.storage.sqlite.statuses import record_event
 
 _INSERT_TOKEN = (
@@ -56,28 +58,37 @@ class SqliteTokens(SqliteBase):
         row = await self.db.fetchone("SELECT * FROM tokens WHERE digest = ?", (digest,))
         return token_from_row(row) if row else None
 
-    async def get_token_with_owners(
-        self, digest: str
-    ) -> tuple[Token, App | None, Account | None] | None:
-        # Marker columns split the joined row into its three records, whatever their columns.
+    async def get_token_with_owners(self, digest: str) -> TokenOwners | None:
+        # Marker columns split the joined row into its four records, whatever their columns.
         row = await self.db.fetchone_now(
-            "SELECT t.*, NULL AS _app_, ap.*, NULL AS _account_, ac.* FROM tokens t"
+            "SELECT t.*, NULL AS _app_, ap.*, NULL AS _account_, ac.*, NULL AS _moderation_, am.*"
+            " FROM tokens t"
             " LEFT JOIN apps ap ON ap.id = t.app_id"
             " LEFT JOIN accounts ac ON ac.id = t.account_id"
+            " LEFT JOIN account_moderation am ON am.account_id = ac.id"
             " WHERE t.digest = ?",
             (digest,),
         )
         if row is None:
             return None
-        keys = row.keys()
+        keys, values = row.keys(), tuple(row)
         app_at, account_at = keys.index("_app_"), keys.index("_account_")
-        token = dict(zip(keys[:app_at], row[:app_at], strict=True))
-        app = dict(zip(keys[app_at + 1 : account_at], row[app_at + 1 : account_at], strict=True))
-        account = dict(zip(keys[account_at + 1 :], row[account_at + 1 :], strict=True))
-        return (
+        moderation_at = keys.index("_moderation_")
+        token = dict(zip(keys[:app_at], values[:app_at], strict=True))
+        app = dict(zip(keys[app_at + 1 : account_at], values[app_at + 1 : account_at], strict=True))
+        account = dict(
+            zip(
+                keys[account_at + 1 : moderation_at],
+                values[account_at + 1 : moderation_at],
+                strict=True,
+            )
+        )
+        moderation = dict(zip(keys[moderation_at + 1 :], values[moderation_at + 1 :], strict=True))
+        return TokenOwners(
             token_from_row(token),
             app_from_row(app) if app["id"] is not None else None,
             account_from_row(account) if account["id"] is not None else None,
+            moderation_from_row(moderation) if moderation["account_id"] is not None else None,
         )
 
     async def get_token_by_refresh(self, refresh_digest: str) -> Token | None:
