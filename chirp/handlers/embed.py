@@ -53,6 +53,7 @@ def render_embed(stream_id: int, title: str, watch_url: str) -> str:
         f"<title>{escape(title)} · live on Chirp</title>"
         f'<link rel=stylesheet href="{asset_url("embed.css")}">'
         f'<script defer src="{asset_url("hls.min.js")}"></script>'
+        f'<script defer src="{asset_url("live-edge.js")}"></script>'
         f'<script defer src="{asset_url("embed.js")}"></script>'
         "</head><body>"
         f'<main id=embed data-stream-id="{stream_id}">'

@@ -34,6 +34,7 @@ HLS_JS_SHA256 = "cfc70cc9e9fc63d071919e087670abc760c8fd1bc889b88588026e4d22193bb
 _TYPES = {
     "hls.min.js": "text/javascript",
     "watch.js": "text/javascript",
+    "live-edge.js": "text/javascript",  # low-latency players' catch-up (watch and embed pages)
     "watch.css": "text/css",
     "session.js": "text/javascript",
     "studio.js": "text/javascript",
@@ -124,6 +125,7 @@ def render_page(
         f'<link rel=stylesheet href="{asset_url("watch.css")}">'
         f'<script defer src="{asset_url("hls.min.js")}"></script>'
         f'<script defer src="{asset_url("session.js")}"></script>'
+        f'<script defer src="{asset_url("live-edge.js")}"></script>'
         f'<script defer src="{asset_url("watch.js")}"></script>'
         "</head><body>"
         f'<main id=watch data-stream-id="{stream_id}" data-streaming="{escape(streaming_url)}">'

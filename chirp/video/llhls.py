@@ -296,11 +296,15 @@ class Rendition:
         return None
 
     def next_part_uri(self) -> str | None:
-        """The part the relay writes next (EXT-X-PRELOAD-HINT), None once ended."""
+        """The part the relay writes next (EXT-X-PRELOAD-HINT), None once ended. A segment
+        that has its configured duration ends at the next keyframe, forced there: the next
+        part is then the first of the next segment (a source whose keyframes come later,
+        copied as it is, makes the hint wrong now and then; the request then waits for it)."""
         if self.ended or not self.segments:
             return None
         current = self.segments[-1]
-        if current.complete:
+        full = current.duration >= self.configured_target - self.part_target / 2
+        if current.complete or (current.parts and full):
             return part_uri(_run_of(current.uri), current.msn + 1, 0)
         return part_uri(_run_of(current.uri), current.msn, len(current.parts))
 

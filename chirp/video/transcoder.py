@@ -2,9 +2,14 @@
 ladder of MPEG-TS segments on disk, keyframes forced at every segment boundary in every rung
 (closed GOPs, aligned, so players switch renditions at any segment).
 
-With low latency on (`part_seconds`), each rung's encoded streams also go, through ffmpeg's
-`tee` muxer (encoded once, muxed twice), as fragmented MP4 to a pipe of their own: a fragment
-every `part_seconds` and at each keyframe, read by `chirp.video.parts`."""
+The source is decoded once, scaled once per rung (one `split` filter graph) and every stream is
+encoded once: all of them go to a single `tee` output whose slaves each select one rung's video
+and its audio, so rungs of the same audio bit rate share one AAC encode (audio encoding was a
+quarter of a three-rung ladder's CPU when every rung had its own).
+
+With low latency on (`part_seconds`), each rung's streams also go, through the same `tee`
+(encoded once, muxed twice), as fragmented MP4 to a pipe of their own: a fragment every
+`part_seconds` and at each keyframe, read by `chirp.video.parts`."""
 
 from __future__ import annotations
 
@@ -45,47 +50,71 @@ def ffmpeg_args(
         "ffmpeg", "-hide_banner", "-nostats", "-loglevel", "error", "-nostdin",
         # Progress (frames, drops, speed) on stdout each second: the streamer's stream health.
         "-progress", "pipe:1", "-stats_period", "1",
+        # Slice threads only when decoding: frame threads would hold every frame back one
+        # frame per thread, and one thread decodes a 1080p60 source in a fraction of a core.
+        "-thread_type", "slice",
         "-fflags", "+genpts", "-f", input_format, "-i", "pipe:0",
     ]  # fmt: skip
     if encoded:
         args += ["-filter_complex", ";".join(graph)]
     for i, rung in enumerate(plan.rungs):
-        fd = (part_fds or {}).get(rung.name)
         args += _video_args(plan, rung, i, segment_seconds)
-        args += _audio_args(rung)
-        if fd is not None:
-            # MP4 needs the codecs' headers up front (avcC, AudioSpecificConfig); MPEG-TS
-            # repeats them in band by itself.
-            args += ["-flags:v", "+cgop+global_header", "-flags:a", "+global_header"]
-        args += _output_args(workdir / rung.name, segment_seconds, run, fd, part_seconds)
-    return args
+    audio = audio_streams(plan)
+    for kbps in audio:
+        args += _audio_args(audio.index(kbps), kbps)
+    if part_fds:
+        # MP4 needs the codecs' headers up front (avcC, AudioSpecificConfig); MPEG-TS
+        # repeats them in band by itself.
+        args += ["-flags:v", "+cgop+global_header", "-flags:a", "+global_header"]
+    slaves = []
+    for i, rung in enumerate(plan.rungs):
+        # Stream specifiers of the tee's own streams: videos first, in rung order, then audio.
+        select = f"v:{i},a:{audio.index(rung.audio_kbps)}"
+        fd = (part_fds or {}).get(rung.name)
+        slaves += _rung_outputs(workdir / rung.name, select, segment_seconds, run, fd, part_seconds)
+    return [*args, "-f", "tee", "|".join(slaves)]
+
+
+def audio_streams(plan: Plan) -> list[int]:
+    """The audio bit rates encoded, each once, in the order of the rungs that first use them."""
+    return list(dict.fromkeys(rung.audio_kbps for rung in plan.rungs))
 
 
 def _video_args(plan: Plan, rung: Rung, index: int, segment_seconds: float) -> list[str]:
+    v = f"v:{index}"
     if rung.passthrough:  # the source's H.264 as it came: segments end at its keyframes
-        return ["-map", "0:v:0", "-c:v", "copy"]
+        return ["-map", "0:v:0", f"-c:{v}", "copy"]
     kbps = rung.video_kbps
     return [
         "-map", f"[v{index}]",
-        "-c:v", "libx264", "-preset", plan.preset, "-tune", "zerolatency",
-        "-profile:v", "main", "-level:v", "3.1", "-pix_fmt", "yuv420p",
-        "-b:v", f"{kbps}k", "-maxrate", f"{int(kbps * MAXRATE_FACTOR)}k", "-bufsize", f"{kbps * 2}k",
+        f"-c:{v}", "libx264", f"-preset:{v}", plan.preset, f"-tune:{v}", "zerolatency",
+        f"-profile:{v}", "main", f"-level:{v}", "3.1", f"-pix_fmt:{v}", "yuv420p",
+        f"-b:{v}", f"{kbps}k", f"-maxrate:{v}", f"{int(kbps * MAXRATE_FACTOR)}k",
+        f"-bufsize:{v}", f"{kbps * 2}k",
         # Keyframes only where we force them: at every segment boundary, the same in all rungs.
-        "-g", "100000", "-keyint_min", "1", "-sc_threshold", "0", "-flags", "+cgop",
-        "-force_key_frames", f"expr:gte(t,n_forced*{segment_seconds})",
+        f"-g:{v}", "100000", f"-keyint_min:{v}", "1", f"-sc_threshold:{v}", "0",
+        f"-flags:{v}", "+cgop",
+        f"-force_key_frames:{v}", f"expr:gte(t,n_forced*{segment_seconds})",
     ]  # fmt: skip
 
 
-def _audio_args(rung: Rung) -> list[str]:
+def _audio_args(index: int, kbps: int) -> list[str]:
+    a = f"a:{index}"
     return [
         "-map", "0:a:0?",
-        "-c:a", "aac", "-b:a", f"{rung.audio_kbps}k", "-ac", "2", "-ar", "48000",
+        f"-c:{a}", "aac", f"-b:{a}", f"{kbps}k", f"-ac:{a}", "2", f"-ar:{a}", "48000",
     ]  # fmt: skip
 
 
-def _output_args(
-    folder: Path, segment_seconds: float, run: int, part_fd: int | None, part_seconds: float
+def _rung_outputs(
+    folder: Path,
+    select: str,
+    segment_seconds: float,
+    run: int,
+    part_fd: int | None,
+    part_seconds: float,
 ) -> list[str]:
+    """The rung's `tee` slaves: its HLS playlist and segments, and its fragmented MP4 pipe."""
     hls = {
         "hls_time": str(segment_seconds),
         "hls_list_size": "0",
@@ -94,23 +123,23 @@ def _output_args(
         "hls_segment_filename": str(folder / f"r{run:03d}-%05d.ts"),
     }
     playlist = str(folder / FFMPEG_PLAYLIST)
-    if part_fd is None:
-        return ["-f", "hls", *(x for k, v in hls.items() for x in (f"-{k}", v)), playlist]
     for value in (*hls.values(), playlist):
         if any(c in value for c in ":|[]\\'"):  # the tee muxer's separators
             raise ValueError(f"cannot pass {value!r} through ffmpeg's tee muxer")
-    mp4 = {
-        "f": "mp4",
-        "movflags": "+frag_keyframe+empty_moov+default_base_moof",
-        "frag_duration": str(round(part_seconds * 1_000_000)),
-        "flush_packets": "1",  # each fragment leaves ffmpeg as soon as it is complete
-        "onfail": "ignore",  # parts failing must not stop regular HLS
-    }
-    slaves = [
-        "[f=hls:" + ":".join(f"{k}={v}" for k, v in hls.items()) + f"]{playlist}",
-        "[" + ":".join(f"{k}={v}" for k, v in mp4.items()) + f"]pipe:{part_fd}",
-    ]
-    return ["-f", "tee", "|".join(slaves)]
+    # `select`'s own colons and commas are quoted for the tee's second level of parsing.
+    chosen = f"select=\\'{select}\\'"
+    slaves = [f"[{chosen}:f=hls:" + ":".join(f"{k}={v}" for k, v in hls.items()) + f"]{playlist}"]
+    if part_fd is not None:
+        mp4 = {
+            "f": "mp4",
+            "movflags": "+frag_keyframe+empty_moov+default_base_moof",
+            "frag_duration": str(round(part_seconds * 1_000_000)),
+            "flush_packets": "1",  # each fragment leaves ffmpeg as soon as it is complete
+            "onfail": "ignore",  # parts failing must not stop regular HLS
+        }
+        options = ":".join(f"{k}={v}" for k, v in mp4.items())
+        slaves.append(f"[{chosen}:{options}]pipe:{part_fd}")
+    return slaves
 
 
 class Transcoder:

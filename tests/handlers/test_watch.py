@@ -52,7 +52,7 @@ async def test_public_stream_page_escapes_the_title(client: TestClient, alice: U
     assert 'data-streaming="wss://chirp.example"' in html
     # Every script is an external file of this origin: no inline code for the CSP to allow.
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html)
-    assert [body for _, body in scripts] == ["", "", ""]
+    assert [body for _, body in scripts] == ["", "", "", ""]
     assert all('src="/static/live/' in attributes for attributes, _ in scripts)
     assert 'property="og:title"' in html
 

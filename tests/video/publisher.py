@@ -22,7 +22,13 @@ def encoder_args(
     on the pattern (the latency benchmark stamps each frame's number on it); `rate` may be a
     fraction such as "30000/1001" (NTSC's 29.97 fps)."""
     keyint = round(Fraction(rate) * Fraction(keyint_seconds))
-    bitrate = ["-b:v", f"{video_kbps}k"] if video_kbps else []  # announced in the FLV metadata
+    # Constant bit rate as OBS sends it (its rate is announced in the FLV metadata); None: x264's
+    # default constant quality, no rate announced.
+    bitrate = (
+        ["-b:v", f"{video_kbps}k", "-maxrate", f"{video_kbps}k", "-bufsize", f"{video_kbps}k"]
+        if video_kbps
+        else []
+    )
     return [
         require_tool("ffmpeg", "ffmpeg"), "-hide_banner", "-loglevel", "error", "-nostdin", "-re",
         "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}",

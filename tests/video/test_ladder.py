@@ -105,8 +105,27 @@ def test_passthrough_rung_is_copied_and_the_others_encoded(tmp_path) -> None:
     assert graph.startswith("[0:v:0]split=2[s1][s2];") and "[s0]" not in graph
     assert args.count("copy") == 1 and args.count("libx264") == 2
     copied = args.index("copy")
-    assert args[copied - 3 : copied + 1] == ["-map", "0:v:0", "-c:v", "copy"]
+    assert args[copied - 3 : copied + 1] == ["-map", "0:v:0", "-c:v:0", "copy"]
     single = ffmpeg_args(
         plan_ladder(320, 180, cores=2, passthrough_kbps=300), "flv", tmp_path, 2, 0
     )
     assert "-filter_complex" not in single and "libx264" not in single
+
+
+def test_one_output_and_one_audio_encode_for_all_rungs(tmp_path) -> None:
+    """Every rung is a slave of one `tee` output selecting its video and the shared audio: the
+    source's audio is encoded once, not once per rung."""
+    plan = plan_ladder(1280, 720, cores=2)
+    args = ffmpeg_args(plan, "flv", tmp_path, 2.0, 0, {"720p": 7, "480p": 8, "240p": 9}, 1 / 3)
+    assert args.count("-f") == 2 and args.count("aac") == 1 and args.count("libx264") == 3
+    assert args.count("-map") == 4 and args[-2] == "tee"
+    slaves = args[-1].split("|")
+    assert len(slaves) == 6
+    for index, rung in enumerate(plan.rungs):
+        hls, parts = slaves[2 * index], slaves[2 * index + 1]
+        assert hls.startswith(f"[select=\\'v:{index},a:0\\':f=hls:")
+        assert hls.endswith(f"/{rung.name}/ffmpeg.m3u8")
+        assert parts.startswith(f"[select=\\'v:{index},a:0\\':f=mp4:")
+        assert parts.endswith(f"]pipe:{7 + index}")
+    regular = ffmpeg_args(plan, "flv", tmp_path, 2.0, 0)
+    assert len(regular[-1].split("|")) == 3 and "global_header" not in " ".join(regular)

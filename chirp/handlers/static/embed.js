@@ -12,7 +12,8 @@
     title: document.getElementById("title"), state: document.getElementById("state"),
     viewers: document.getElementById("viewers"), status: document.getElementById("status"),
   };
-  const CONFIG = { enableWorker: false, lowLatencyMode: true, maxLiveSyncPlaybackRate: 1.15, backBufferLength: 30 };
+  // hls.js's catch-up off: live-edge.js holds the player at its target behind the live edge.
+  const CONFIG = { enableWorker: false, lowLatencyMode: true, maxLiveSyncPlaybackRate: 1, backBufferLength: 30 };
   const viewer = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
   let hls = null;
   let source = null;
@@ -46,6 +47,7 @@
       if (!hls) {
         hls = new window.Hls(CONFIG);
         hls.attachMedia(video);
+        window.chirpLiveEdge.holdLiveEdge(hls, video);
         hls.on(window.Hls.Events.ERROR, (event, data) => {
           if (!data.fatal) return;
           if (data.type === window.Hls.ErrorTypes.MEDIA_ERROR) { hls.recoverMediaError(); return; }

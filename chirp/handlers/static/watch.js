@@ -23,12 +23,13 @@
     levelLoadingMaxRetry: 4,
     fragLoadingMaxRetry: 6,
   };
-  // Low-Latency HLS (the stream's `low_latency_url`): hls.js keeps PART-HOLD-BACK behind the
-  // live edge itself, so none of the segment-count targets above.
+  // Low-Latency HLS (the stream's `low_latency_url`): hls.js aims at PART-HOLD-BACK behind the
+  // live edge, so none of the segment-count targets above; live-edge.js holds the player there
+  // (hls.js's own catch-up off).
   const LL_CONFIG = {
     enableWorker: false,
     lowLatencyMode: true,
-    maxLiveSyncPlaybackRate: 1.15,
+    maxLiveSyncPlaybackRate: 1,
     backBufferLength: 30,
     manifestLoadingMaxRetry: 4,
     levelLoadingMaxRetry: 4,
@@ -141,6 +142,7 @@
 
   // -- the player ---------------------------------------------------------------------------
   let hls = null;
+  let releaseEdge = () => {}; // stops holding a low-latency player at the live edge
   let native = false;
   let source = null;
 
@@ -149,8 +151,7 @@
     source = url;
     if (window.Hls && window.Hls.isSupported()) {
       if (hls && window.chirpWatch.mode !== mode) {
-        hls.destroy();
-        hls = null;
+        destroyHls();
       }
       window.chirpWatch.mode = mode;
       if (!hls) startHls(mode === "low" ? LL_CONFIG : HLS_CONFIG);
@@ -167,11 +168,19 @@
     if (started) started.catch(() => status("Press play to start watching."));
   }
 
+  function destroyHls() {
+    releaseEdge();
+    releaseEdge = () => {};
+    hls.destroy();
+    hls = null;
+  }
+
   function startHls(config) {
     const Hls = window.Hls;
     hls = new Hls(config);
     window.chirpWatch.hls = hls;
     hls.attachMedia(video);
+    if (config.lowLatencyMode) releaseEdge = window.chirpLiveEdge.holdLiveEdge(hls, video);
     hls.on(Hls.Events.MANIFEST_PARSED, () => fillLevels());
     hls.on(Hls.Events.LEVEL_SWITCHED, () => showAutoLevel());
     hls.on(Hls.Events.ERROR, (event, data) => {
@@ -185,8 +194,7 @@
         setTimeout(loadStream, 2000);
       } else {
         status("The player failed; reloading…");
-        hls.destroy();
-        hls = null;
+        destroyHls();
         source = null;
         setTimeout(loadStream, 3000);
       }
