@@ -233,12 +233,14 @@ class Transcoder:
         """End of input: ffmpeg flushes the last segment and exits (killed if it hangs)."""
         if self.process is None:
             return
-        if self.process.stdin is not None and not self.process.stdin.is_closing():
-            self.process.stdin.close()
-            with contextlib.suppress(ConnectionError, BrokenPipeError):
-                await self.process.stdin.wait_closed()
         try:
+            # Flushing stdin is inside the grace period too: an ffmpeg that stopped reading
+            # (stalled on its outputs) would otherwise hold the stream's end back for good.
             async with asyncio.timeout(grace_seconds):
+                if self.process.stdin is not None and not self.process.stdin.is_closing():
+                    self.process.stdin.close()
+                    with contextlib.suppress(ConnectionError, BrokenPipeError):
+                        await self.process.stdin.wait_closed()
                 await self.process.wait()
         except TimeoutError:
             self.process.kill()
