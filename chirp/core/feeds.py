@@ -9,12 +9,19 @@ accounts too big to fan out (`fanout_follower_threshold`), which are pulled at r
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from chirp.core.audience import Audience, Reads, audience, reaching
 from chirp.core.context import Context
 from chirp.core.models import VISIBILITIES, Account, Page, Status
 from chirp.core.ports.timelines import AccountFilter, FanOut
 
 MERGE_ON_FOLLOW = 40
+# Rounds of a read-time pull (`_pull`), each scanning twice as many tweets as the last: a page
+# of 20 looks at up to 620 of a big account's tweets for those the reader gets.
+PULL_ROUNDS = 5
+# A direct tweet is written into its recipients' feeds even when its author is pulled.
+FOLLOWER_VISIBLE = ("public", "unlisted", "private")
 
 
 async def plan_fan_out(
@@ -106,11 +113,52 @@ async def withdraw_after_tag_unfollow(ctx: Context, owner_id: int, name: str) ->
 
 
 async def read_home(ctx: Context, owner_id: int, page: Page) -> list[int]:
+    """A page of the owner's home timeline, newest first: the stored feed and the owner's own
+    tweets, merged with the tweets of followed accounts too big to fan out, pulled here and
+    kept by the audience rule for this reader (`audience.reaching`), as the fan-out would have
+    kept them."""
+    stored = await ctx.store.home_timeline(owner_id, page)
     big = await ctx.store.list_popular_followees(owner_id, ctx.settings.fanout_follower_threshold)
-    if big:  # pulled at read time, so the exclusive lists' rule applies here for them
-        exclusive = await ctx.store.exclusive_list_members(owner_id)
-        big = [a for a in big if a not in exclusive]
-    return await ctx.store.home_timeline(owner_id, page, pull_account_ids=big)
+    big = [a for a in big if a != owner_id]
+    if not big:
+        return stored
+    pulled, edge = await _pull(ctx, owner_id, big, page)
+    forward = page.min_id is not None
+    if edge is not None:  # the pulled tweets are known up to `edge`: the page stops there
+        stored = [i for i in stored if (i <= edge if forward else i >= edge)]
+    merged = sorted({*stored, *pulled}, reverse=not forward)[: page.limit]
+    return sorted(merged, reverse=True)
+
+
+async def _pull(
+    ctx: Context, owner_id: int, authors: list[int], page: Page
+) -> tuple[list[int], int | None]:
+    """The tweets of `authors` in `page` that reach `owner_id`, and the id up to which that is
+    known (None: the whole page's range). A reader may be kept from most of a big account's
+    tweets (its replies to strangers, its retweets when hidden), so the scan goes on past
+    them, each round reading twice as many as the last, for at most `PULL_ROUNDS`."""
+    forward = page.min_id is not None
+    kept: list[int] = []
+    window, size = page, page.limit
+    for _ in range(PULL_ROUNDS):
+        found = await ctx.store.accounts_timeline(
+            authors, replace(window, limit=size), visibilities=FOLLOWER_VISIBLE
+        )
+        statuses = await ctx.store.get_statuses(found)
+        by_author: dict[int, list[Status]] = {}
+        for status_id in found:
+            if (status := statuses.get(status_id)) is not None:
+                by_author.setdefault(status.account_id, []).append(status)
+        for tweets in by_author.values():
+            kept += (tweet.id for tweet in await reaching(ctx, owner_id, tweets))
+        if len(found) < size:
+            return kept, None
+        edge = found[0] if forward else found[-1]
+        if len(kept) >= page.limit:
+            return kept, edge
+        window = replace(page, min_id=edge) if forward else replace(page, max_id=edge)
+        size *= 2
+    return kept, edge
 
 
 async def read_list(ctx: Context, list_id: int, page: Page) -> list[int]:

@@ -181,7 +181,6 @@ async def spot_check(
             "home_timeline",
             owner_id,
             Page(limit=40),
-            pull_account_ids=(),
         )
     for (media_id,) in picked["media"]:
         await compare("media", media_id, "get_media", media_id)

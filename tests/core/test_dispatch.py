@@ -85,7 +85,7 @@ async def notifications_of(ctx: Context, account: Account) -> list[tuple[str, in
 
 
 async def home_feed(ctx: Context, account: Account) -> list[int]:
-    return await ctx.store.home_timeline(account.id, Page(limit=100), pull_account_ids=())
+    return await ctx.store.home_timeline(account.id, Page(limit=100))
 
 
 def recorder(seen: list[DomainEvent]) -> Step:
@@ -468,9 +468,7 @@ async def test_home_feeds_are_measured_once_grown_and_stay_near_the_cap(
     for n in range(60):
         await statuses.post_tweet(ctx, alice, statuses.TweetDraft(text=f"tweet {n}"))
         await dispatcher.drain()
-        lengths.append(
-            len(await ctx.store.home_timeline(bob.id, Page(limit=500), pull_account_ids=()))
-        )
+        lengths.append(len(await ctx.store.home_timeline(bob.id, Page(limit=500))))
     assert measured == [{bob.id}] * 3  # every twentieth tweet, only bob's feed
     assert lengths[:40] == list(range(1, 41))
     assert max(lengths) <= 40 + 20 and min(lengths[40:]) >= 40

@@ -157,7 +157,7 @@ async def scenario(backend: str, world: World) -> None:
         }
         assert reached == expected_lists(world)
         for owner in kept_from_home(world):
-            home = await store.home_timeline(people[owner].id, Page(limit=20), pull_account_ids=())
+            home = await store.home_timeline(people[owner].id, Page(limit=20))
             assert status.id not in home
 
 

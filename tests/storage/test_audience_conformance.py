@@ -262,11 +262,25 @@ async def scenario(store: Store, world: World) -> None:
             if person.id != status.account_id:
                 kept = await reaching(ctx, person.id, [status])
                 assert (kept == [status]) == (person.id in expected.feed_ids), person
+    # Were the author too big to fan out, its followers would pull its tweets at read time
+    # (`feeds.read_home`): each reader then finds in its home timeline what the fan-out would
+    # have written there (the fan-out writes only the hashtags' followers, and direct tweets).
+    pulling = replace(
+        ctx, settings=ctx.settings.model_copy(update={"fanout_follower_threshold": 1})
+    )
+    plan = await feeds.plan_fan_out(pulling, status, people[world.author])
+    assert plan is not None
+    await feeds.fan_out_statuses(pulling, [plan])
+    for person in people:
+        home = await feeds.read_home(pulling, person.id, Page(limit=20))
+        mine = person.id == status.account_id
+        assert (status.id in home) == (mine or person.id in expected.feed_ids), person
+
     plan = await feeds.plan_fan_out(ctx, status, people[world.author])
     assert plan is not None
     await feeds.fan_out_statuses(ctx, [plan])
     for person in people:
-        home = await store.home_timeline(person.id, Page(limit=20), pull_account_ids=())
+        home = await store.home_timeline(person.id, Page(limit=20))
         mine = person.id == status.account_id  # one's own tweets are read from the tweets
         assert (status.id in home) == (mine or person.id in expected.feed_ids), person
     for user_list in made:

@@ -31,7 +31,7 @@ async def _deployment(url: str) -> dict[str, int]:
 async def _home(url: str, owner_id: int) -> list[int]:
     store = await open_store(url)
     try:
-        return await store.home_timeline(owner_id, Page(limit=40), pull_account_ids=())
+        return await store.home_timeline(owner_id, Page(limit=40))
     finally:
         await store.close()
 

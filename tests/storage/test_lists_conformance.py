@@ -4,7 +4,7 @@ participant, keyed by thread and participants, last status and unread kept)."""
 
 from __future__ import annotations
 
-from chirp.core.models import Page, UserList
+from chirp.core.models import Account, Page, UserList
 from chirp.core.ports.timelines import FanOut
 from chirp.storage import Store
 from tests.storage.factories import event, follow, ids, make_account, now, post
@@ -55,15 +55,31 @@ async def test_lists_and_members(store: Store) -> None:
     assert found == {bob.id: [renamed], carol.id: [renamed, second], alice.id: [second]}
     assert await store.lists_with_member(alice.id, carol.id) == [renamed, second]
     assert await store.lists_with_member(bob.id, carol.id) == []
-    assert await store.exclusive_list_members(alice.id) == {alice.id, bob.id, carol.id}
+    assert await exclusive_members(store, alice.id, [alice, bob, carol, dave]) == {
+        alice.id,
+        bob.id,
+        carol.id,
+    }
     assert await store.remove_list_members(second.id, [alice.id]) == 1
-    assert await store.exclusive_list_members(alice.id) == {bob.id, carol.id}
+    assert await exclusive_members(store, alice.id, [alice, bob, carol, dave]) == {bob.id, carol.id}
     assert await store.remove_list_members(first.id, [carol.id, dave.id]) == 1
-    assert await store.exclusive_list_members(alice.id) == {bob.id, carol.id}  # second's
+    assert await exclusive_members(store, alice.id, [alice, bob, carol, dave]) == {
+        bob.id,
+        carol.id,
+    }  # second's
     assert await store.delete_list(second.id)
     assert not await store.delete_list(second.id)
-    assert await store.exclusive_list_members(alice.id) == {bob.id}
+    assert await exclusive_members(store, alice.id, [alice, bob, carol, dave]) == {bob.id}
     assert await store.member_lists([carol.id]) == {}
+
+
+async def exclusive_members(store: Store, owner_id: int, accounts: list[Account]) -> set[int]:
+    """Those of `accounts` in one of the owner's exclusive lists."""
+    return {
+        a.id
+        for a in accounts
+        if any(lst.exclusive for lst in await store.lists_with_member(owner_id, a.id))
+    }
 
 
 async def test_list_timelines(store: Store) -> None:

@@ -175,7 +175,7 @@ async def test_delete_removes_retweets_and_fixes_every_counter(store: Store) -> 
     assert (await store.get_account(bob.id)).statuses_count == 0  # type: ignore[union-attr]
     assert await store.list_bookmarks(bob.id, Page()) == []
     assert await store.list_notifications(alice.id, Page()) == []
-    assert await store.home_timeline(bob.id, Page(), pull_account_ids=[]) == []
+    assert await store.home_timeline(bob.id, Page()) == []
     assert await store.search_statuses("doomed", viewer_id=None, limit=5, offset=0) == []
     assert await store.delete_status(status.id, event=lambda _: event()) == []
 
@@ -330,32 +330,46 @@ async def test_feeds_are_trimmed_to_the_cap(store: Store) -> None:
     assert await store.trim_home_feeds([reader.id], 5, slack=7) == 0  # within the slack
     assert await store.trim_home_feeds([reader.id], 5, slack=6) == 7
     assert await store.trim_home_feeds([reader.id], 5) == 0
-    assert await store.home_timeline(reader.id, Page(limit=40), pull_account_ids=[]) == [
+    assert await store.home_timeline(reader.id, Page(limit=40)) == [
         t.id for t in reversed(tweets[-5:])
     ]
 
 
-async def test_home_merges_own_and_pulled_tweets(store: Store) -> None:
-    me, friend, celebrity, stranger = [await make_account(store) for _ in range(4)]
+async def test_home_merges_the_feed_with_own_tweets(store: Store) -> None:
+    me, friend, celebrity = [await make_account(store) for _ in range(3)]
     await follow(store, me, friend)
     await follow(store, me, celebrity)
     mine = await post(store, me, "mine")
     theirs = await post(store, friend, "friend")
     await fan_out(store, theirs)
-    famous = await post(store, celebrity, "famous")
-    await post(store, celebrity, "direct", visibility="direct", mentions=(stranger.id,))
+    await post(store, celebrity, "not fanned out")
+    assert await store.home_timeline(me.id, Page()) == [theirs.id, mine.id]
+    assert await store.home_timeline(me.id, Page(limit=1, max_id=theirs.id)) == [mine.id]
+    assert await store.home_timeline(me.id, Page(limit=1, min_id=mine.id)) == [theirs.id]
+
+
+async def test_accounts_timeline_merges_several_accounts_by_visibility(store: Store) -> None:
+    first, second, stranger = [await make_account(store) for _ in range(3)]
+    a = await post(store, first, "a")
+    b = await post(store, second, "b", visibility="private")
+    await post(store, second, "psst", visibility="direct", mentions=(stranger.id,))
     await post(store, stranger, "unrelated")
-    timeline = await store.home_timeline(me.id, Page(), pull_account_ids=[celebrity.id])
-    assert timeline == [famous.id, theirs.id, mine.id]
-    assert await store.home_timeline(
-        me.id, Page(limit=1, max_id=famous.id), pull_account_ids=[celebrity.id]
-    ) == [theirs.id]
-    assert await store.home_timeline(
-        me.id, Page(limit=2, min_id=mine.id), pull_account_ids=[celebrity.id]
-    ) == [
-        famous.id,
-        theirs.id,
+    c = await post(store, first, "c", visibility="unlisted")
+    both = [first.id, second.id]
+    visible = ("public", "unlisted", "private")
+    assert await store.accounts_timeline(both, Page(), visibilities=visible) == [c.id, b.id, a.id]
+    assert await store.accounts_timeline(both, Page(), visibilities=("public",)) == [a.id]
+    assert await store.accounts_timeline(
+        both, Page(limit=1, max_id=c.id), visibilities=visible
+    ) == [b.id]
+    assert await store.accounts_timeline(
+        both, Page(limit=2, min_id=a.id), visibilities=visible
+    ) == [c.id, b.id]
+    assert await store.accounts_timeline(both, Page(since_id=a.id), visibilities=visible) == [
+        c.id,
+        b.id,
     ]
+    assert await store.accounts_timeline([], Page(), visibilities=visible) == []
 
 
 async def test_unfollow_and_merge_after_follow(store: Store) -> None:
@@ -367,17 +381,17 @@ async def test_unfollow_and_merge_after_follow(store: Store) -> None:
     merged = [*old, private, gone]  # what the audience rule gave the reader (`feeds`)
     await follow(store, reader, author)
     assert await store.merge_into_home_feed(reader.id, author.id, merged) == 4
-    assert len(await store.home_timeline(reader.id, Page(), pull_account_ids=[])) == 4
+    assert len(await store.home_timeline(reader.id, Page())) == 4
     assert await store.remove_follow(reader.id, author.id, event=event())
-    assert await store.home_timeline(reader.id, Page(), pull_account_ids=[]) == []
+    assert await store.home_timeline(reader.id, Page()) == []
     # A merge that comes after the unfollow (the follow's event handled late) adds nothing.
     assert await store.merge_into_home_feed(reader.id, author.id, merged) == 0
-    assert await store.home_timeline(reader.id, Page(), pull_account_ids=[]) == []
+    assert await store.home_timeline(reader.id, Page()) == []
     # The unfollow's event, handled after a follow again, leaves the merged entries alone.
     await follow(store, reader, author)
     assert await store.merge_into_home_feed(reader.id, author.id, merged) == 4
     assert await store.remove_unfollowed_from_feed(reader.id, author.id) == 0
-    assert len(await store.home_timeline(reader.id, Page(), pull_account_ids=[])) == 4
+    assert len(await store.home_timeline(reader.id, Page())) == 4
     assert old
 
 
@@ -573,7 +587,7 @@ async def test_fan_out_many_in_one_go(store: Store) -> None:
     )
     assert sorted(reached[first.id]) == sorted(reached[second.id]) == sorted([f1.id, f2.id])
     assert reached[direct.id] == [friend.id]
-    assert await store.home_timeline(f1.id, Page(), pull_account_ids=[]) == [second.id, first.id]
+    assert await store.home_timeline(f1.id, Page()) == [second.id, first.id]
     assert await store.fan_out_many([await planned(store, first)]) == {first.id: []}  # idempotent
     assert await store.fan_out_many([]) == {}
 
@@ -590,7 +604,7 @@ async def test_a_deleted_tweet_leaves_every_feed_it_reached(store: Store) -> Non
     await fan_out(store, tweet)
     await fan_out(store, retweet)
     await store.fan_out(direct, owner_ids=[mentioned.id])
-    feed = lambda owner: store.home_timeline(owner.id, Page(), pull_account_ids=())  # noqa: E731
+    feed = lambda owner: store.home_timeline(owner.id, Page())  # noqa: E731
     assert await feed(followers[0]) == [retweet.id, tweet.id]
     assert await feed(mentioned) == [direct.id]
     await store.delete_status(tweet.id, event=lambda _: event())  # and its retweet with it

@@ -54,7 +54,7 @@ async def test_a_big_fan_out_is_written_in_ranges(
     assert sorted(reached) == sorted([f.id for f in followers] + [friend.id])
     assert len(transactions) == 4  # ranges of 3, 3, 3 and 1 follower(s) (+ the owner)
     for follower in followers:
-        assert await store.home_timeline(follower.id, Page(), pull_account_ids=[]) == [tweet.id]
+        assert await store.home_timeline(follower.id, Page()) == [tweet.id]
     # A reply to `friend` reaches, in every range, only followers who follow `friend` too.
     reply = await post(store, author, reply_to=await post(store, friend))
     assert sorted(await fan_out(store, reply)) == sorted([followers[0].id, followers[5].id])
@@ -95,7 +95,7 @@ async def test_tweets_of_one_author_share_each_follower_range(
         elsewhere.id: [followers[0].id],
     }
     for follower in followers[1:]:
-        timeline = await store.home_timeline(follower.id, Page(), pull_account_ids=[])
+        timeline = await store.home_timeline(follower.id, Page())
         assert timeline == [t.id for t in reversed(tweets)]
     assert await store.fan_out_many([await planned(store, t) for t in tweets]) == {
         t.id: [] for t in tweets
@@ -110,7 +110,7 @@ async def test_an_edit_that_drops_a_mention_takes_the_direct_tweet_out_of_their_
     await store.fan_out(direct, owner_ids=[kept.id, dropped.id])
     edited = replace(direct, mention_ids=(kept.id,))
     await store.update_status(edited, history=[], event=event("status.updated"))
-    feed = lambda owner: store.home_timeline(owner.id, Page(), pull_account_ids=())  # noqa: E731
+    feed = lambda owner: store.home_timeline(owner.id, Page())  # noqa: E731
     assert await feed(dropped) == []
     assert await feed(kept) == [direct.id]
     # A delete looks for its entries in the feeds of the accounts it mentions now.

@@ -66,7 +66,7 @@ async def test_a_tweet_is_written_while_a_fan_out_holds_the_feeds(tmp_path: Path
             release.set()
             await writing
         assert await fan_out(store, second) == [reader.id, other.id]
-        assert await store.home_timeline(reader.id, Page(), pull_account_ids=[]) == [
+        assert await store.home_timeline(reader.id, Page()) == [
             second.id,
             first.id,
         ]
@@ -91,15 +91,13 @@ async def test_feeds_of_a_store_made_before_the_feeds_file_are_moved_there(
 
     store = await SqliteStore.open(str(path))
     try:
-        assert await store.home_timeline(reader.id, Page(), pull_account_ids=[]) == [
-            t.id for t in reversed(tweets)
-        ]
+        assert await store.home_timeline(reader.id, Page()) == [t.id for t in reversed(tweets)]
         gone = await store.db.fetchval(
             "SELECT count(*) FROM main.sqlite_master WHERE name = 'home_feed'"
         )
         assert gone == 0
         await store.remove_follow(reader.id, author.id, event=event())
-        assert await store.home_timeline(reader.id, Page(), pull_account_ids=[]) == []
+        assert await store.home_timeline(reader.id, Page()) == []
     finally:
         await store.close()
 

@@ -54,10 +54,6 @@ class ListStore(Protocol):
         """The owner's lists holding the account, oldest first."""
         ...
 
-    async def exclusive_list_members(self, owner_id: int) -> set[int]:
-        """Members of the owner's exclusive lists (their tweets stay off its home timeline)."""
-        ...
-
     async def list_timeline(self, list_id: int, page: Page) -> list[int]:
         """Status ids of the list's timeline, newest first."""
         ...

@@ -62,11 +62,16 @@ class TimelineStore(Protocol):
         have done it already (this is the retry that survives a crash in between)."""
         ...
 
-    async def home_timeline(
-        self, owner_id: int, page: Page, *, pull_account_ids: Iterable[int]
+    async def home_timeline(self, owner_id: int, page: Page) -> list[int]:
+        """Status ids of the owner's home feed merged with the owner's own tweets (shown at
+        once, before any fan-out), newest first. The tweets of followed accounts too big to
+        fan out are merged in by `feeds.read_home`."""
+        ...
+
+    async def accounts_timeline(
+        self, account_ids: Iterable[int], page: Page, *, visibilities: Sequence[str]
     ) -> list[int]:
-        """Status ids of the owner's home feed merged with recent posts of `pull_account_ids`
-        (own posts, and followed accounts too big to fan out), newest first."""
+        """Status ids of the tweets of `account_ids` with one of `visibilities`, newest first."""
         ...
 
     async def account_timeline(

@@ -197,17 +197,6 @@ class MongoLists(MongoBase):
         ).to_list(None)
         return [_list(doc) for doc in docs]
 
-    async def exclusive_list_members(self, owner_id: int) -> set[int]:
-        lists = await self.db.lists.find(
-            {"account_id": owner_id, "exclusive": True}, {"_id": 1}
-        ).to_list(None)
-        if not lists:
-            return set()
-        members = await self.db.list_accounts.find(
-            {"list_id": {"$in": [doc["_id"] for doc in lists]}}, {"account_id": 1}
-        ).to_list(None)
-        return {doc["account_id"] for doc in members}
-
     async def list_timeline(self, list_id: int, page: Page) -> list[int]:
         docs = await self.db.list_feed.find(
             {"list_id": list_id, **page_filter(page, "status_id")},

@@ -38,11 +38,6 @@ def status_doc(status: Status) -> Doc:
     self_thread = status.in_reply_to_id is None or (
         status.in_reply_to_account_id == status.account_id
     )
-    reply_to_other = (
-        status.in_reply_to_account_id
-        if status.in_reply_to_account_id not in (None, status.account_id)
-        else None
-    )
     return {
         "_id": status.id,
         "account_id": status.account_id,
@@ -72,7 +67,6 @@ def status_doc(status: Status) -> Doc:
         "link_keys": status_link_keys(status.text),  # the link timeline
         "has_media": bool(status.media_ids),
         "self_thread": self_thread,  # not a reply to someone else
-        "reply_to_other": reply_to_other,  # whom a reply to someone else answers
         "public_feed": status.visibility == "public"
         and status.reblog_of_id is None
         and self_thread,

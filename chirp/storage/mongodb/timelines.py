@@ -25,7 +25,6 @@ from chirp.storage.mongodb.lists import write_list_entries
 from chirp.storage.mongodb.schema import insert_new
 from chirp.storage.shared import FanOutOne
 
-_FOLLOWER_VISIBLE = ["public", "unlisted", "private"]
 TRIM_CHUNK = 500
 
 
@@ -42,17 +41,6 @@ def feed_entry(owner_id: int, status_id: int, author_id: int, reblog_of_id: int 
 
 
 class MongoTimelines(MongoBase, FanOutOne):
-    async def _followees(self, account_id: int) -> list[int]:
-        docs = await self.db.follows.find(
-            {"account_id": account_id}, {"target_account_id": 1}
-        ).to_list(None)
-        return [doc["target_account_id"] for doc in docs]
-
-    async def _reply_visible_to(self, owner_id: int) -> Doc:
-        """A reply to someone else reaches a feed only if its owner follows that someone too
-        (or is that someone): the conversation otherwise makes no sense to them."""
-        return {"reply_to_other": {"$in": [None, owner_id, *await self._followees(owner_id)]}}
-
     async def fan_out_many(self, requests: Sequence[FanOut]) -> dict[int, list[int]]:
         # Not one transaction: each entry is independent and idempotent (its `_id` is the
         # (owner, status) pair), and a fan-out to thousands of feeds must not hold a
@@ -164,23 +152,21 @@ class MongoTimelines(MongoBase, FanOutOne):
         )
         return [doc[field] for doc in docs]
 
-    async def home_timeline(
-        self, owner_id: int, page: Page, *, pull_account_ids: Iterable[int]
-    ) -> list[int]:
-        # Three index ranges, each cut to the page, merged: the feed; the owner's own posts
-        # (shown at once, before any fan-out); followed accounts too big to fan out.
+    async def home_timeline(self, owner_id: int, page: Page) -> list[int]:
+        # Two index ranges, each cut to the page, merged: the feed, and the owner's own posts
+        # (shown at once, before any fan-out).
         feed = await self._page_ids("home_feed", {"owner_id": owner_id}, page, "status_id")
         own = await self._page_ids("statuses", {"account_id": owner_id}, page, "_id")
-        pulled_ids = [a for a in unique_ids(pull_account_ids) if a != owner_id]
-        pulled: list[int] = []
-        if pulled_ids:
-            query = {
-                "account_id": {"$in": pulled_ids},
-                "visibility": {"$in": _FOLLOWER_VISIBLE},
-                **await self._reply_visible_to(owner_id),
-            }
-            pulled = await self._page_ids("statuses", query, page, "_id")
-        return merge_pages(page, feed, own, pulled)
+        return merge_pages(page, feed, own)
+
+    async def accounts_timeline(
+        self, account_ids: Iterable[int], page: Page, *, visibilities: Sequence[str]
+    ) -> list[int]:
+        authors = unique_ids(account_ids)
+        if not authors or not visibilities:
+            return []
+        query = {"account_id": {"$in": authors}, "visibility": {"$in": list(visibilities)}}
+        return newest_first(page, await self._page_ids("statuses", query, page, "_id"))
 
     async def account_timeline(
         self, account_id: int, page: Page, options: AccountFilter

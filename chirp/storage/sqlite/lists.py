@@ -159,14 +159,6 @@ class SqliteLists(SqliteBase):
         )
         return [_list(row) for row in rows]
 
-    async def exclusive_list_members(self, owner_id: int) -> set[int]:
-        rows = await self.db.fetchall(
-            "SELECT DISTINCT m.account_id FROM lists l JOIN list_accounts m ON m.list_id = l.id"
-            " WHERE l.account_id = ? AND l.exclusive = 1",
-            (owner_id,),
-        )
-        return {row[0] for row in rows}
-
     async def list_timeline(self, list_id: int, page: Page) -> list[int]:
         bounds, params = page_bounds(page, "status_id")
         rows = await self.db.fetchall(

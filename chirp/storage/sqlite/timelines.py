@@ -17,16 +17,6 @@ from chirp.storage.sqlite.db import Database, placeholders, statement
 from chirp.storage.sqlite.lists import write_list_entries
 from chirp.storage.sqlite.paging import newest_first, page_bounds, page_order
 
-# A reply to someone reaches a home feed only if its owner follows that someone too (or it's a
-# self-thread): the conversation otherwise makes no sense to them. Mastodon filters the same way.
-_REPLY_VISIBLE_TO = (
-    "({s}.in_reply_to_account_id IS NULL OR {s}.in_reply_to_account_id = {s}.account_id"
-    " OR {s}.in_reply_to_account_id = {owner}"
-    " OR EXISTS (SELECT 1 FROM follows g WHERE g.account_id = {owner}"
-    " AND g.target_account_id = {s}.in_reply_to_account_id))"
-)
-
-
 # Feeds and feed rows per write transaction. A batch of tweets fans out in chunks of feeds, each
 # chunk in one statement for all the tweets of the batch with the same audience (one author's),
 # and small fan-outs share a transaction. The feeds have their own file (`SqliteStore.open`), so these transactions hold
@@ -253,30 +243,32 @@ class SqliteTimelines(SqliteBase, FanOutOne):
 
         return await self.feeds.write(merge)
 
-    async def home_timeline(
-        self, owner_id: int, page: Page, *, pull_account_ids: Iterable[int]
-    ) -> list[int]:
+    async def home_timeline(self, owner_id: int, page: Page) -> list[int]:
         feed_bounds, feed_params = page_bounds(page, "status_id")
-        sql = f"SELECT status_id AS id FROM home_feed WHERE owner_id = ? AND {feed_bounds}"
-        params: list[Any] = [owner_id, *feed_params]
-        pulled = [a for a in dict.fromkeys(pull_account_ids) if a != owner_id]
-        # The owner's own posts are always pulled, so they show at once, before any fan-out.
         own_bounds, own_params = page_bounds(page, "id")
-        sql += f" UNION SELECT id FROM statuses WHERE account_id = ? AND {own_bounds}"
-        params += [owner_id, *own_params]
-        if pulled:
-            pulled_bounds, pulled_params = page_bounds(page, "s.id")
-            sql += (
-                f" UNION SELECT s.id FROM statuses s WHERE s.account_id IN ({placeholders(pulled)})"
-                f" AND {pulled_bounds} AND s.visibility IN ('public', 'unlisted', 'private')"
-                f" AND {_REPLY_VISIBLE_TO.format(s='s', owner='?')}"
-            )
-            params += [*pulled, *pulled_params, owner_id, owner_id]
-        # The feed and the owner's own tweets merge two index ranges and stop at the limit: a
-        # bounded read, run inline. Pulled accounts' tweets are sorted across accounts (a scan
-        # of their ranges): a reader thread.
-        fetch = self.db.fetchall if pulled else self.db.fetchall_now
-        rows = await fetch(f"{sql} ORDER BY id {page_order(page)} LIMIT ?", [*params, page.limit])
+        # Two index ranges merged, stopping at the limit: a bounded read, run inline.
+        rows = await self.db.fetchall_now(
+            f"SELECT status_id AS id FROM home_feed WHERE owner_id = ? AND {feed_bounds}"
+            f" UNION SELECT id FROM statuses WHERE account_id = ? AND {own_bounds}"
+            f" ORDER BY id {page_order(page)} LIMIT ?",
+            [owner_id, *feed_params, owner_id, *own_params, page.limit],
+        )
+        return [row[0] for row in newest_first(page, rows)]
+
+    async def accounts_timeline(
+        self, account_ids: Iterable[int], page: Page, *, visibilities: Sequence[str]
+    ) -> list[int]:
+        authors = list(dict.fromkeys(account_ids))
+        if not authors or not visibilities:
+            return []
+        bounds, params = page_bounds(page, "id")
+        # Sorted across the accounts' ranges (a scan of each): a reader thread.
+        rows = await self.db.fetchall(
+            f"SELECT id FROM statuses WHERE account_id IN ({placeholders(authors)}) AND {bounds}"
+            f" AND visibility IN ({placeholders(visibilities)})"
+            f" ORDER BY id {page_order(page)} LIMIT ?",
+            [*authors, *params, *visibilities, page.limit],
+        )
         return [row[0] for row in newest_first(page, rows)]
 
     async def account_timeline(
