@@ -393,37 +393,42 @@ async def audience(
 
 
 async def reaching(ctx: Context, owner_id: int, tweets: Sequence[Status]) -> list[Status]:
-    """Those of one author's `tweets` whose home audience holds `owner_id` (a new follower:
-    `feeds.merge_after_follow`), by the same rule for that one reader (a constant number of
-    reads)."""
+    """Those of `tweets` whose home audience holds `owner_id` (a new follower's merge,
+    `feeds.merge_after_follow`; the tweets of big accounts pulled at read time,
+    `feeds.read_home`), by the same rule for that one reader: a constant number of reads,
+    however many tweets and authors."""
     if not tweets:
         return []
-    author = tweets[0].account_id
+    authors = {t.account_id for t in tweets}
     originals = await ctx.store.get_statuses(t.reblog_of_id for t in tweets if t.reblog_of_id)
-    involved = {author} | {o.account_id for o in originals.values()}
+    involved = authors | {o.account_id for o in originals.values()}
     involved |= {r for t in tweets if (r := replies_to_other(t)) is not None}
     involved.discard(owner_id)
     relations = await ctx.store.get_relationships(owner_id, involved)
-    follows = {a for a, r in relations.items() if r.following is not None}
+    follows = {a: r.following for a, r in relations.items() if r.following is not None}
     shunning = await ctx.store.get_shunning(owner_id, involved, ctx.now()) if involved else None
     shunned = (shunning.blocking | shunning.muting) if shunning else set()
-    member_of = tuple(await ctx.store.lists_with_member(owner_id, author))
-    hiding = owner_id in await ctx.store.followers_hiding_reblogs(author)
+    member_of = await ctx.store.lists_with_members(owner_id, authors)
+    me = frozenset({owner_id})
     kept = []
     for tweet in tweets:
+        author = tweet.account_id
         original = originals.get(tweet.reblog_of_id or 0)
         replied_to = replies_to_other(tweet)
         # Whom a reader shunning keeps it from them (a direct tweet: its author alone).
-        mine = (tweet.account_id, original.account_id if original else None, replied_to)
+        mine = (author, original.account_id if original else None, replied_to)
         if tweet.visibility == "direct":
-            mine = (tweet.account_id, None, None)
+            mine = (author, None, None)
+        following = follows.get(author)
         facts = Relationships(
             original_author_id=original.account_id if original else None,
-            followers=(owner_id,) if author in follows else (),
-            hiding_reblogs=frozenset({owner_id} if hiding else ()),
-            follows_replied_to=frozenset({owner_id} if replied_to in follows else ()),
-            shunners=frozenset({owner_id} if shunned & {a for a in mine if a} else ()),
-            member_lists=member_of,
+            followers=(owner_id,) if following is not None else (),
+            hiding_reblogs=me
+            if following is not None and not following.show_reblogs
+            else frozenset(),
+            follows_replied_to=me if replied_to in follows else frozenset(),
+            shunners=me if shunned & {a for a in mine if a} else frozenset(),
+            member_lists=tuple(member_of.get(author, ())),
         )
         if owner_id in audience_of(tweet, facts).feed_ids:
             kept.append(tweet)

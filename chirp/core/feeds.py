@@ -145,12 +145,8 @@ async def _pull(
             authors, replace(window, limit=size), visibilities=FOLLOWER_VISIBLE
         )
         statuses = await ctx.store.get_statuses(found)
-        by_author: dict[int, list[Status]] = {}
-        for status_id in found:
-            if (status := statuses.get(status_id)) is not None:
-                by_author.setdefault(status.account_id, []).append(status)
-        for tweets in by_author.values():
-            kept += (tweet.id for tweet in await reaching(ctx, owner_id, tweets))
+        tweets = [statuses[i] for i in found if i in statuses]
+        kept += (tweet.id for tweet in await reaching(ctx, owner_id, tweets))
         if len(found) < size:
             return kept, None
         edge = found[0] if forward else found[-1]

@@ -136,7 +136,7 @@ async def list_members(
 async def lists_with_account(ctx: Context, owner: Account, account_id: int) -> list[UserList]:
     """The owner's lists holding the account (`/api/v1/accounts/:id/lists`)."""
     target = await get_account(ctx, account_id)
-    return await ctx.store.lists_with_member(owner.id, target.id)
+    return (await ctx.store.lists_with_members(owner.id, [target.id])).get(target.id, [])
 
 
 async def list_timeline(

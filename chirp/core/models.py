@@ -216,6 +216,8 @@ class Follow:
     account_id: int
     target_account_id: int
     created_at: datetime
+    # False: the follower turned the account's retweets off (they reach no home feed of its).
+    show_reblogs: bool = True
 
 
 @dataclass(slots=True)

@@ -53,8 +53,15 @@ async def test_lists_and_members(store: Store) -> None:
     assert len(await store.list_members(first.id, Page(limit=0))) == 2
     found = await store.member_lists([bob.id, carol.id, dave.id, alice.id])
     assert found == {bob.id: [renamed], carol.id: [renamed, second], alice.id: [second]}
-    assert await store.lists_with_member(alice.id, carol.id) == [renamed, second]
-    assert await store.lists_with_member(bob.id, carol.id) == []
+    assert (await store.lists_with_members(alice.id, [carol.id])).get(carol.id, []) == [
+        renamed,
+        second,
+    ]
+    assert (await store.lists_with_members(bob.id, [carol.id])).get(carol.id, []) == []
+    several = await store.lists_with_members(alice.id, [carol.id, bob.id, dave.id, carol.id])
+    assert several[carol.id] == [renamed, second] and dave.id not in several
+    assert several[bob.id] == [renamed]
+    assert await store.lists_with_members(alice.id, []) == {}
     assert await exclusive_members(store, alice.id, [alice, bob, carol, dave]) == {
         alice.id,
         bob.id,
@@ -78,7 +85,10 @@ async def exclusive_members(store: Store, owner_id: int, accounts: list[Account]
     return {
         a.id
         for a in accounts
-        if any(lst.exclusive for lst in await store.lists_with_member(owner_id, a.id))
+        if any(
+            lst.exclusive
+            for lst in (await store.lists_with_members(owner_id, [a.id])).get(a.id, [])
+        )
     }
 
 

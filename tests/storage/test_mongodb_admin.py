@@ -389,9 +389,9 @@ async def test_db_copy_moves_sqlite_into_the_standin_without_loss(tmp_path: Path
     assert await store.get_lists(made["carol"]) == [
         UserList(made["list"], made["carol"], "Friends", "followed", True)
     ]
-    assert await store.lists_with_member(made["carol"], made["alice"]) == [
-        UserList(made["list"], made["carol"], "Friends", "followed", True)
-    ]
+    assert (await store.lists_with_members(made["carol"], [made["alice"]])).get(
+        made["alice"], []
+    ) == [UserList(made["list"], made["carol"], "Friends", "followed", True)]
     assert await store.list_timeline(made["list"], Page()) == [made["root"]]
     (conversation,) = await store.list_conversations(made["bob"], Page())
     assert (conversation.participant_ids, conversation.status_ids, conversation.unread) == (

@@ -50,8 +50,11 @@ class ListStore(Protocol):
         """Per account, the lists it is a member of (accounts in none are left out)."""
         ...
 
-    async def lists_with_member(self, owner_id: int, account_id: int) -> list[UserList]:
-        """The owner's lists holding the account, oldest first."""
+    async def lists_with_members(
+        self, owner_id: int, account_ids: Iterable[int]
+    ) -> dict[int, list[UserList]]:
+        """Per account, the owner's lists holding it, oldest first (accounts in none are left
+        out)."""
         ...
 
     async def list_timeline(self, list_id: int, page: Page) -> list[int]:

@@ -47,6 +47,7 @@ def _follow(doc: Doc) -> Follow:
         account_id=doc["account_id"],
         target_account_id=doc["target_account_id"],
         created_at=dt(doc["created_at"]),
+        show_reblogs=doc.get("show_reblogs", True),
     )
 
 

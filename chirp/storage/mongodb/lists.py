@@ -188,14 +188,25 @@ class MongoLists(MongoBase):
                 found.setdefault(doc["account_id"], []).append(by_id[doc["list_id"]])
         return found
 
-    async def lists_with_member(self, owner_id: int, account_id: int) -> list[UserList]:
+    async def lists_with_members(
+        self, owner_id: int, account_ids: Iterable[int]
+    ) -> dict[int, list[UserList]]:
+        wanted = unique_ids(account_ids)
+        if not wanted:
+            return {}
         members = await self.db.list_accounts.find(
-            {"owner_id": owner_id, "account_id": account_id}, {"list_id": 1}
+            {"owner_id": owner_id, "account_id": {"$in": wanted}}, {"list_id": 1, "account_id": 1}
         ).to_list(None)
         docs = await self.db.lists.find(
-            {"_id": {"$in": [doc["list_id"] for doc in members]}}, sort=[("_id", 1)]
+            {"_id": {"$in": list({doc["list_id"] for doc in members})}}, sort=[("_id", 1)]
         ).to_list(None)
-        return [_list(doc) for doc in docs]
+        lists = {doc["_id"]: _list(doc) for doc in docs}
+        found: dict[int, list[UserList]] = {}
+        for list_id, lst in lists.items():  # oldest list first, as the ids sort
+            for doc in members:
+                if doc["list_id"] == list_id:
+                    found.setdefault(doc["account_id"], []).append(lst)
+        return found
 
     async def list_timeline(self, list_id: int, page: Page) -> list[int]:
         docs = await self.db.list_feed.find(

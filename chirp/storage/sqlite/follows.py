@@ -123,6 +123,7 @@ class SqliteFollows(SqliteBase):
                     account_id=row["account_id"],
                     target_account_id=row["target_account_id"],
                     created_at=req_dt(row["created_at"]),
+                    show_reblogs=bool(row["show_reblogs"]),
                 )
             if row["target_account_id"] == account_id:
                 result[row["account_id"]].followed_by = True

@@ -150,14 +150,22 @@ class SqliteLists(SqliteBase):
             found.setdefault(row[0], []).append(_list(row[1:]))
         return found
 
-    async def lists_with_member(self, owner_id: int, account_id: int) -> list[UserList]:
+    async def lists_with_members(
+        self, owner_id: int, account_ids: Iterable[int]
+    ) -> dict[int, list[UserList]]:
+        wanted = list(dict.fromkeys(account_ids))
+        if not wanted:
+            return {}
         rows = await self.db.fetchall(
-            f"SELECT {', '.join('l.' + c for c in _COLUMNS.split(', '))} FROM lists l"
+            f"SELECT m.account_id, {', '.join('l.' + c for c in _COLUMNS.split(', '))} FROM lists l"
             " JOIN list_accounts m ON m.list_id = l.id"
-            " WHERE l.account_id = ? AND m.account_id = ? ORDER BY l.id",
-            (owner_id, account_id),
+            f" WHERE l.account_id = ? AND m.account_id IN ({placeholders(wanted)}) ORDER BY l.id",
+            (owner_id, *wanted),
         )
-        return [_list(row) for row in rows]
+        found: dict[int, list[UserList]] = {}
+        for row in rows:
+            found.setdefault(row[0], []).append(_list(row[1:]))
+        return found
 
     async def list_timeline(self, list_id: int, page: Page) -> list[int]:
         bounds, params = page_bounds(page, "status_id")
