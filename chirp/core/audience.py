@@ -34,7 +34,7 @@ from typing import Protocol
 
 from chirp.core import topics
 from chirp.core.context import Context
-from chirp.core.models import Account, Page, Status, UserList
+from chirp.core.models import Account, Follow, Page, Status, UserList
 
 # The retweeters an edit notifies (the newest).
 REBLOGGERS_NOTIFIED = 1000
@@ -394,42 +394,70 @@ async def audience(
 
 async def reaching(ctx: Context, owner_id: int, tweets: Sequence[Status]) -> list[Status]:
     """Those of `tweets` whose home audience holds `owner_id` (a new follower's merge,
-    `feeds.merge_after_follow`; the tweets of big accounts pulled at read time,
-    `feeds.read_home`), by the same rule for that one reader: a constant number of reads,
-    however many tweets and authors."""
-    if not tweets:
-        return []
-    authors = {t.account_id for t in tweets}
-    originals = await ctx.store.get_statuses(t.reblog_of_id for t in tweets if t.reblog_of_id)
-    involved = authors | {o.account_id for o in originals.values()}
-    involved |= {r for t in tweets if (r := replies_to_other(t)) is not None}
-    involved.discard(owner_id)
-    relations = await ctx.store.get_relationships(owner_id, involved)
-    follows = {a: r.following for a, r in relations.items() if r.following is not None}
-    shunning = await ctx.store.get_shunning(owner_id, involved, ctx.now()) if involved else None
-    shunned = (shunning.blocking | shunning.muting) if shunning else set()
-    member_of = await ctx.store.lists_with_members(owner_id, authors)
-    me = frozenset({owner_id})
-    kept = []
-    for tweet in tweets:
-        author = tweet.account_id
-        original = originals.get(tweet.reblog_of_id or 0)
-        replied_to = replies_to_other(tweet)
-        # Whom a reader shunning keeps it from them (a direct tweet: its author alone).
-        mine = (author, original.account_id if original else None, replied_to)
-        if tweet.visibility == "direct":
-            mine = (author, None, None)
-        following = follows.get(author)
-        facts = Relationships(
-            original_author_id=original.account_id if original else None,
-            followers=(owner_id,) if following is not None else (),
-            hiding_reblogs=me
-            if following is not None and not following.show_reblogs
-            else frozenset(),
-            follows_replied_to=me if replied_to in follows else frozenset(),
-            shunners=me if shunned & {a for a in mine if a} else frozenset(),
-            member_lists=tuple(member_of.get(author, ())),
-        )
-        if owner_id in audience_of(tweet, facts).feed_ids:
-            kept.append(tweet)
-    return kept
+    `feeds.merge_after_follow`), by the same rule for that one reader."""
+    reader = Reader(ctx, owner_id)
+    return await reader.reached_by(tweets)
+
+
+class Reader:
+    """One reader, for the tweets that reach it (`reached_by`): its relations to the accounts
+    tweets involve (follows, blocks and mutes, lists holding their authors) are read as tweets
+    need them, a constant number of reads per call, and kept for the next call (the rounds of
+    a read-time pull, `feeds.read_home`)."""
+
+    def __init__(self, ctx: Context, owner_id: int) -> None:
+        self.ctx = ctx
+        self.owner_id = owner_id
+        self._me = frozenset({owner_id})
+        self._known: set[int] = {owner_id}
+        self._follows: dict[int, Follow] = {}
+        self._shunned: set[int] = set()
+        self._lists: dict[int, list[UserList]] = {}
+        self._facts: dict[tuple[int, int | None, int | None, bool], Relationships] = {}
+
+    async def reached_by(self, tweets: Sequence[Status]) -> list[Status]:
+        if not tweets:
+            return []
+        store = self.ctx.store
+        originals = await store.get_statuses(t.reblog_of_id for t in tweets if t.reblog_of_id)
+        authors = {t.account_id for t in tweets} - self._known
+        involved = authors | {o.account_id for o in originals.values()}
+        involved |= {r for t in tweets if (r := replies_to_other(t)) is not None}
+        involved -= self._known
+        if involved:
+            relations = await store.get_relationships(self.owner_id, involved)
+            self._follows.update((a, r.following) for a, r in relations.items() if r.following)
+            shunning = await store.get_shunning(self.owner_id, involved, self.ctx.now())
+            self._shunned |= shunning.blocking | shunning.muting
+            if authors:
+                self._lists.update(await store.lists_with_members(self.owner_id, authors))
+            self._known |= involved
+        kept = []
+        for tweet in tweets:
+            original = originals.get(tweet.reblog_of_id or 0)
+            facts = self._facts_for(tweet, original.account_id if original else None)
+            if self.owner_id in audience_of(tweet, facts).feed_ids:
+                kept.append(tweet)
+        return kept
+
+    def _facts_for(self, tweet: Status, original_author: int | None) -> Relationships:
+        """The rule's facts about this one reader (the same for all of an author's plain
+        tweets: made once)."""
+        author, replied_to = tweet.account_id, replies_to_other(tweet)
+        direct = tweet.visibility == "direct"
+        key = (author, original_author, replied_to, direct)
+        facts = self._facts.get(key)
+        if facts is None:
+            me, none = self._me, frozenset[int]()
+            # Whom a reader shunning keeps it from them (a direct tweet: its author alone).
+            involved = (author,) if direct else (author, original_author, replied_to)
+            following = self._follows.get(author)
+            facts = self._facts[key] = Relationships(
+                original_author_id=original_author,
+                followers=(self.owner_id,) if following is not None else (),
+                hiding_reblogs=me if following is not None and not following.show_reblogs else none,
+                follows_replied_to=me if replied_to in self._follows else none,
+                shunners=me if any(a in self._shunned for a in involved) else none,
+                member_lists=tuple(self._lists.get(author, ())),
+            )
+        return facts

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from chirp.core.audience import Audience, Reads, audience, reaching
+from chirp.core.audience import Audience, Reader, Reads, audience, reaching
 from chirp.core.context import Context
 from chirp.core.models import VISIBILITIES, Account, Page, Status
 from chirp.core.ports.timelines import AccountFilter, FanOut
@@ -122,23 +122,30 @@ async def read_home(ctx: Context, owner_id: int, page: Page) -> list[int]:
     big = [a for a in big if a != owner_id]
     if not big:
         return stored
-    pulled, edge = await _pull(ctx, owner_id, big, page)
+    pulled, edge = await _pull(ctx, owner_id, big, page, stored)
     forward = page.min_id is not None
     if edge is not None:  # the pulled tweets are known up to `edge`: the page stops there
-        stored = [i for i in stored if (i <= edge if forward else i >= edge)]
+        stored = _up_to(edge, stored, forward=forward)
     merged = sorted({*stored, *pulled}, reverse=not forward)[: page.limit]
     return sorted(merged, reverse=True)
 
 
+def _up_to(edge: int, ids: list[int], *, forward: bool) -> list[int]:
+    """Those of `ids` on this side of `edge` in the page's walk (older ones walking forward)."""
+    return [i for i in ids if (i <= edge if forward else i >= edge)]
+
+
 async def _pull(
-    ctx: Context, owner_id: int, authors: list[int], page: Page
+    ctx: Context, owner_id: int, authors: list[int], page: Page, stored: list[int]
 ) -> tuple[list[int], int | None]:
     """The tweets of `authors` in `page` that reach `owner_id`, and the id up to which that is
-    known (None: the whole page's range). A reader may be kept from most of a big account's
+    known (None: the whole page's range). A reader may be kept from many of a big account's
     tweets (its replies to strangers, its retweets when hidden), so the scan goes on past
-    them, each round reading twice as many as the last, for at most `PULL_ROUNDS`."""
+    them until, with the `stored` ids (the feed's page), the page is full: each round reading
+    twice as many as the last, for at most `PULL_ROUNDS`."""
     forward = page.min_id is not None
     kept: list[int] = []
+    reader = Reader(ctx, owner_id)
     window, size = page, page.limit
     for _ in range(PULL_ROUNDS):
         found = await ctx.store.accounts_timeline(
@@ -146,11 +153,11 @@ async def _pull(
         )
         statuses = await ctx.store.get_statuses(found)
         tweets = [statuses[i] for i in found if i in statuses]
-        kept += (tweet.id for tweet in await reaching(ctx, owner_id, tweets))
+        kept += (tweet.id for tweet in await reader.reached_by(tweets))
         if len(found) < size:
             return kept, None
         edge = found[0] if forward else found[-1]
-        if len(kept) >= page.limit:
+        if len({*kept, *_up_to(edge, stored, forward=forward)}) >= page.limit:
             return kept, edge
         window = replace(page, min_id=edge) if forward else replace(page, max_id=edge)
         size *= 2
