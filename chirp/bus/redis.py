@@ -198,6 +198,9 @@ class RedisBus:
         self._deliver: Deliver | None = None
         self._pubsub: Any = None
         self._reader: asyncio.Task[None] | None = None
+        # Publishes queued for the sender (`_send`), with what each publisher waits on.
+        self._outgoing: list[tuple[list[Any], asyncio.Future[Any]]] = []
+        self._sender: asyncio.Task[None] | None = None
         # Subscriptions not yet confirmed by Redis: `listen` waits for them, so a replay that
         # follows cannot race past a message published meanwhile.
         self._pending: dict[str, asyncio.Future[None]] = {}
@@ -326,10 +329,41 @@ class RedisBus:
             int(YOUNG_EPOCH_S * 1000),
             int(YOUNG_EPOCH_S * 6),
         ]
-        try:
-            return _text(await self._script(keys=[EVENTS, CHANNEL, ONCE, EPOCH], args=args))
-        except (RedisError, OSError) as error:
-            raise BusUnavailable(str(error)) from error
+        sent = asyncio.get_running_loop().create_future()
+        self._outgoing.append((args, sent))
+        if self._sender is None or self._sender.done():
+            self._sender = asyncio.create_task(self._send(), name="chirp-redis-publish")
+        return _text(await sent)
+
+    async def _send(self) -> None:
+        """Send what `publish` queued, in order, the messages queued meanwhile in one pipeline:
+        one round trip for a batch's pushes (they were one each, and the dispatcher waited on
+        every one), and one connection, so Redis runs them in the order they were published."""
+        while self._outgoing:
+            batch, self._outgoing = self._outgoing, []
+            try:
+                async with self._client.pipeline(transaction=False) as pipe:
+                    for args, _ in batch:
+                        await self._script(
+                            keys=[EVENTS, CHANNEL, ONCE, EPOCH], args=args, client=pipe
+                        )
+                    results = await pipe.execute(raise_on_error=False)
+            except (RedisError, OSError) as error:
+                results = [error] * len(batch)
+            except BaseException as error:  # cancelled (closing): nobody waits in vain
+                for _, sent in batch:
+                    if not sent.done():
+                        sent.set_exception(BusUnavailable(repr(error)))
+                raise
+            for (_, sent), result in zip(batch, results, strict=True):
+                if sent.done():  # its publisher was cancelled
+                    continue
+                if isinstance(result, (RedisError, OSError)):
+                    sent.set_exception(BusUnavailable(str(result)))
+                elif isinstance(result, BaseException):
+                    sent.set_exception(result)
+                else:
+                    sent.set_result(result)
 
     async def listen(self, topic: str) -> None:
         if topic in self._listened:
@@ -458,7 +492,7 @@ class RedisBus:
             return False
 
     async def close(self) -> None:
-        for task in (self._reader, self._renewer):
+        for task in (self._reader, self._renewer, self._sender):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import orjson
 
@@ -73,5 +74,53 @@ async def publish_surely(
         except Exception:
             log.exception("realtime publish failed", extra={"event": event})
             return
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, BUS_RETRY_MAX)
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A message for `publish_all_surely`."""
+
+    targets: tuple[str, ...]
+    event: str
+    payload: str
+    once: str | None = None
+
+
+async def publish_all_surely(bus: EventBus, messages: Sequence[Outgoing]) -> None:
+    """`publish_surely` for each message, in order, handed to the bus together: a bus that
+    pipelines (Redis's) sends a batch's pushes in one round trip instead of one each. While
+    the bus is away, waits and sends again from the first message it refused."""
+    remaining = [
+        Outgoing(tuple(dict.fromkeys(m.targets)), m.event, m.payload, m.once)
+        for m in messages
+        if m.targets
+    ]
+    pause = 0.1
+    while remaining:
+        results = await asyncio.gather(
+            *(bus.publish(m.targets, m.event, m.payload, once=m.once) for m in remaining),
+            return_exceptions=True,
+        )
+        refused = next((i for i, r in enumerate(results) if isinstance(r, BusUnavailable)), None)
+        for message, result in zip(remaining[:refused], results, strict=False):
+            if isinstance(result, BaseException):
+                log.error(
+                    "realtime publish failed",
+                    extra={"event": message.event},
+                    exc_info=(type(result), result, result.__traceback__),
+                )
+        if refused is None:
+            return
+        log.warning(
+            "realtime push waits for the bus",
+            extra={
+                "event": remaining[refused].event,
+                "error": str(results[refused]),
+                "retry_in_s": pause,
+            },
+        )
+        remaining = remaining[refused:]
         await asyncio.sleep(pause)
         pause = min(pause * 2, BUS_RETRY_MAX)

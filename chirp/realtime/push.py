@@ -42,7 +42,7 @@ from chirp.core.events import (
 )
 from chirp.core.models import Conversation, Notification
 from chirp.core.ports.bus import EventBus
-from chirp.realtime.publish import publish_best_effort, publish_surely
+from chirp.realtime.publish import Outgoing, publish_all_surely, publish_best_effort
 from chirp.realtime.render import Renderer
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ class Pusher:
         self._background: set[asyncio.Task[None]] = set()  # held until done
 
     @property
-    def _handlers(self) -> dict[str, Callable[[Any, Batch], Awaitable[None]]]:
+    def _handlers(self) -> dict[str, Callable[[Any, Batch, list[Outgoing]], Awaitable[None]]]:
         return {
             StatusCreated.KIND: self.status_created,
             StatusUpdated.KIND: self.status_updated,
@@ -78,83 +78,92 @@ class Pusher:
 
     async def flush(self, ctx: Context, batch: Batch) -> None:
         """The batch hook: push its events in order, then the notifications and conversations
-        it made (read, not taken: Web Push queues the same notifications)."""
+        it made (read, not taken: Web Push queues the same notifications), all handed to the
+        bus together (`publish_all_surely`)."""
         handlers = self._handlers
+        outgoing: list[Outgoing] = []
         for event in batch.pushes:
-            await handlers[event.KIND](event, batch)
+            await handlers[event.KIND](event, batch, outgoing)
         for notification in batch.notifications:
-            await self._notification(notification)
+            await self._notification(notification, outgoing)
         for conversation in {c.id: c for c in batch.conversations}.values():  # as it was last
-            await self._conversation(conversation, surely=True)
+            body = await self.render.conversation(conversation)
+            outgoing.append(
+                Outgoing((topics.direct(conversation.account_id),), "conversation", body)
+            )
+        await publish_all_surely(self.bus, outgoing)
 
     # -- per event -----------------------------------------------------------------------------
 
-    async def status_created(self, event: StatusCreated, batch: Batch) -> None:
+    async def status_created(
+        self, event: StatusCreated, batch: Batch, outgoing: list[Outgoing]
+    ) -> None:
         status = await batch.status(self.ctx, event.status_id)
         reached = batch.audiences.get(status.id) if status is not None else None
         if status is None or reached is None:
             return
-        await publish_surely(
-            self.bus,
-            reached.topics(),
-            "update",
-            await self.render.status(status),
-            once=f"status.created:{status.id}",
-        )
+        body = await self.render.status(status)
+        once = f"status.created:{status.id}"
+        outgoing.append(Outgoing(tuple(reached.topics()), "update", body, once))
         for parent in (status.in_reply_to_id, status.reblog_of_id, status.quote_of_id):
             if parent is not None:
                 self.counts_changed(parent)
 
-    async def status_updated(self, event: StatusUpdated, batch: Batch) -> None:
+    async def status_updated(
+        self, event: StatusUpdated, batch: Batch, outgoing: list[Outgoing]
+    ) -> None:
         reached = batch.audiences.get(event.status_id)
-        await self._push_update(event.status_id, reached, surely=True)
+        await self._push_update(event.status_id, reached, outgoing)
 
     def card_arrived(self, status_id: int) -> None:
         """`TweetPush`: in the background, so the card's reader does not wait."""
         self._in_background(self._push_update(status_id, None), name="chirp-card-push")
 
     async def _push_update(
-        self, status_id: int, reached: Audience | None, *, surely: bool = False
+        self, status_id: int, reached: Audience | None, outgoing: list[Outgoing] | None = None
     ) -> None:
+        """Into `outgoing` (the outbox's pushes), else published at once, best effort."""
         status = await self.ctx.store.get_status(status_id)
         if status is None:
             return
         reached = reached or await audience(self.ctx, status)
-        publish = publish_surely if surely else publish_best_effort
-        await publish(
-            self.bus, reached.topics(direct=True), "status.update", await self.render.status(status)
-        )
+        targets, body = reached.topics(direct=True), await self.render.status(status)
+        if outgoing is not None:
+            outgoing.append(Outgoing(tuple(targets), "status.update", body))
+        else:
+            await publish_best_effort(self.bus, targets, "status.update", body)
 
-    async def status_deleted(self, event: StatusDeleted, batch: Batch) -> None:
+    async def status_deleted(
+        self, event: StatusDeleted, batch: Batch, outgoing: list[Outgoing]
+    ) -> None:
         tweet = event.tweet
         reached = await audience(self.ctx, tweet)
         for status_id in event.removed_ids or (tweet.id,):
-            await publish_surely(self.bus, reached.topics(direct=True), "delete", str(status_id))
+            outgoing.append(Outgoing(tuple(reached.topics(direct=True)), "delete", str(status_id)))
         # Each retweet went to its retweeter's audience, who may not follow the original author.
         for reblog_id, reblogger_id in event.retweets:
             retweet = TweetRef(reblog_id, reblogger_id, "public", reblog_of_id=tweet.id)
             theirs = await audience(self.ctx, retweet, original_author_id=tweet.account_id)
-            await publish_surely(self.bus, theirs.topics(), "delete", str(reblog_id))
+            outgoing.append(Outgoing(tuple(theirs.topics()), "delete", str(reblog_id)))
         if tweet.reblog_of_id is not None:
             self.counts_changed(tweet.reblog_of_id)
 
     async def engagement_changed(
-        self, event: FavouriteCreated | FavouriteRemoved | PollVoted, batch: Batch
+        self,
+        event: FavouriteCreated | FavouriteRemoved | PollVoted,
+        batch: Batch,
+        outgoing: list[Outgoing],
     ) -> None:
         self.counts_changed(event.status_id)
 
     # -- notifications and conversations --------------------------------------------------------
 
-    async def _notification(self, notification: Notification) -> None:
+    async def _notification(self, notification: Notification, outgoing: list[Outgoing]) -> None:
         body = await self.render.notification(notification)
         if body is not None:
-            await publish_surely(
-                self.bus,
-                [topics.user(notification.account_id)],
-                "notification",
-                body,
-                once=f"notification:{notification.id}",
-            )
+            target = (topics.user(notification.account_id),)
+            once = f"notification:{notification.id}"
+            outgoing.append(Outgoing(target, "notification", body, once))
 
     def conversation_changed(self, conversation: Conversation) -> None:
         """`TweetPush`: in the background, so the response does not wait."""
@@ -166,12 +175,12 @@ class Pusher:
         except Exception:  # best effort: the REST read shows it
             log.exception("conversation push failed", extra={"conversation_id": conversation.id})
 
-    async def _conversation(self, conversation: Conversation, *, surely: bool = False) -> None:
-        """`surely`: from the outbox (`publish_surely`); else a change outside it, best
-        effort."""
+    async def _conversation(self, conversation: Conversation) -> None:
+        """A change outside the outbox: best effort."""
         body = await self.render.conversation(conversation)
-        publish = publish_surely if surely else publish_best_effort
-        await publish(self.bus, [topics.direct(conversation.account_id)], "conversation", body)
+        await publish_best_effort(
+            self.bus, [topics.direct(conversation.account_id)], "conversation", body
+        )
 
     def _in_background(self, work: Awaitable[None], *, name: str) -> None:
         task = asyncio.ensure_future(work)
