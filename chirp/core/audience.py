@@ -413,6 +413,7 @@ class Reader:
         self._follows: dict[int, Follow] = {}
         self._shunned: set[int] = set()
         self._lists: dict[int, list[UserList]] = {}
+        self._listed: set[int] = set()  # accounts whose lists (of the reader's) are read
         self._facts: dict[tuple[int, int | None, int | None, bool], Relationships] = {}
 
     async def reached_by(self, tweets: Sequence[Status]) -> list[Status]:
@@ -420,8 +421,8 @@ class Reader:
             return []
         store = self.ctx.store
         originals = await store.get_statuses(t.reblog_of_id for t in tweets if t.reblog_of_id)
-        authors = {t.account_id for t in tweets} - self._known
-        involved = authors | {o.account_id for o in originals.values()}
+        authors = {t.account_id for t in tweets} - self._listed
+        involved = {t.account_id for t in tweets} | {o.account_id for o in originals.values()}
         involved |= {r for t in tweets if (r := replies_to_other(t)) is not None}
         involved -= self._known
         if involved:
@@ -429,9 +430,10 @@ class Reader:
             self._follows.update((a, r.following) for a, r in relations.items() if r.following)
             shunning = await store.get_shunning(self.owner_id, involved, self.ctx.now())
             self._shunned |= shunning.blocking | shunning.muting
-            if authors:
-                self._lists.update(await store.lists_with_members(self.owner_id, authors))
             self._known |= involved
+        if authors:  # an account met before as a replied-to or retweeted one may author now
+            self._lists.update(await store.lists_with_members(self.owner_id, authors))
+            self._listed |= authors
         kept = []
         for tweet in tweets:
             original = originals.get(tweet.reblog_of_id or 0)

@@ -7,8 +7,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from chirp.core import feeds
+from chirp.core.audience import Reader
 from chirp.core.context import Context
-from chirp.core.models import AccountMute, Page, Status
+from chirp.core.models import AccountMute, Page, Status, UserList
 from tests.storage.factories import fan_out, follow, ids, make_account, now, post
 
 
@@ -69,3 +70,20 @@ async def test_retweets_of_muted_accounts_stay_out(ctx: Context) -> None:
     assert await feeds.read_home(ctx, reader.id, Page()) == [kept.id, retweet.id]
     await ctx.store.save_mute(AccountMute(ids.next_id(), reader.id, muted.id, True, now()))
     assert await feeds.read_home(ctx, reader.id, Page()) == [kept.id]
+
+
+async def test_an_account_met_as_replied_to_keeps_its_exclusive_list(ctx: Context) -> None:
+    """The pull's rounds share one `Reader`: an account first seen as a reply's addressee, then
+    as an author, still has its tweets kept out by the reader's exclusive list holding it."""
+    reader, star, listed = [await make_account(ctx.store) for _ in range(3)]
+    for whom in (star, listed):
+        await follow(ctx.store, reader, whom)
+    exclusive = UserList(ids.next_id(), reader.id, "close", "list", exclusive=True)
+    await ctx.store.create_list(exclusive)
+    await ctx.store.add_list_members(exclusive.id, [(ids.next_id(), listed.id)], now())
+    theirs = await post(ctx.store, listed, "in the list")
+    answer = await post(ctx.store, star, "re", reply_to=theirs)
+    pulled = Reader(ctx, reader.id)
+    assert await pulled.reached_by([answer]) == [answer]
+    assert await pulled.reached_by([theirs]) == []
+    assert await Reader(ctx, reader.id).reached_by([theirs]) == []
