@@ -20,10 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chirp.core import feeds
-from chirp.core.models import Account, AccountBlock, AccountMute, Page, Status, UserList
+from chirp.core.models import Page, Status
 from tests.core.test_dispatch import context
 from tests.core.test_shunned_audience import opened
-from tests.storage.factories import follow, ids, make_account, now, post
+from tests.storage.factories import make_graph, make_lists, post
 
 PEOPLE = 4
 pairs = st.tuples(st.integers(0, PEOPLE - 1), st.integers(0, PEOPLE - 1)).filter(
@@ -117,26 +117,10 @@ def kept_from_home(world: World) -> set[int]:
 async def scenario(backend: str, world: World) -> None:
     async with opened(backend) as store:
         ctx = context(store)
-        people: list[Account] = [await make_account(store) for _ in range(PEOPLE)]
-        for who, whom in world.follows:
-            await follow(store, people[who], people[whom])
-        for who, whom in world.blocks:
-            await store.add_block(
-                AccountBlock(ids.next_id(), people[who].id, people[whom].id, now())
-            )
-        for who, whom in world.mutes:
-            await store.save_mute(
-                AccountMute(ids.next_id(), people[who].id, people[whom].id, True, now())
-            )
-        made = []
-        for listed in world.lists:
-            user_list = UserList(
-                ids.next_id(), people[listed.owner].id, "l", listed.policy, listed.exclusive
-            )
-            await store.create_list(user_list)
-            members = [(ids.next_id(), people[m].id) for m in listed.members]
-            assert await store.add_list_members(user_list.id, members, now()) == len(members)
-            made.append(user_list)
+        people = await make_graph(
+            store, PEOPLE, follows=world.follows, blocks=world.blocks, mutes=world.mutes
+        )
+        made = await make_lists(store, people, world.lists)
         author, other = people[world.author], people[world.other]
         status: Status
         if world.kind == "retweet":

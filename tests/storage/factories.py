@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from chirp.core.audience import audience
 from chirp.core.context import Context
 from chirp.core.ids import SnowflakeGenerator
-from chirp.core.models import Account, App, Credentials, Event, Follow, Status, Token
+from chirp.core.models import (
+    Account,
+    AccountBlock,
+    AccountMute,
+    App,
+    Credentials,
+    Event,
+    Follow,
+    Status,
+    Token,
+    UserList,
+)
 from chirp.core.ports.timelines import FanOut
 from chirp.core.secrets import Passwords
 from chirp.storage import Store
@@ -145,3 +158,55 @@ async def planned(store: Store, status: Status) -> FanOut:
     """The fan-out of `status` by the audience rule (`feeds.plan_fan_out` without lists)."""
     reached = await audience(rule_context(store), status)
     return FanOut(status, reached.feed_ids)
+
+
+Pair = tuple[int, int]
+
+
+class ListSpec(Protocol):
+    """A generated list: its owner and members (indexes into the people), policy, exclusivity."""
+
+    @property
+    def owner(self) -> int: ...
+    @property
+    def members(self) -> frozenset[int]: ...
+    @property
+    def policy(self) -> str: ...
+    @property
+    def exclusive(self) -> bool: ...
+
+
+async def make_graph(
+    store: Store,
+    size: int,
+    *,
+    follows: Iterable[Pair] = (),
+    blocks: Iterable[Pair] = (),
+    mutes: Iterable[Pair] = (),
+) -> list[Account]:
+    """`size` new accounts and the follows, blocks and mutes between them (pairs of indexes)."""
+    people = [await make_account(store) for _ in range(size)]
+    for who, whom in follows:
+        await follow(store, people[who], people[whom])
+    for who, whom in blocks:
+        await store.add_block(AccountBlock(ids.next_id(), people[who].id, people[whom].id, now()))
+    for who, whom in mutes:
+        await store.save_mute(
+            AccountMute(ids.next_id(), people[who].id, people[whom].id, True, now())
+        )
+    return people
+
+
+async def make_lists(
+    store: Store, people: list[Account], specs: Iterable[ListSpec]
+) -> list[UserList]:
+    """The lists `specs` describe, each member added (a list holds its owner and accounts the
+    owner follows)."""
+    made = []
+    for spec in specs:
+        user_list = UserList(ids.next_id(), people[spec.owner].id, "l", spec.policy, spec.exclusive)
+        await store.create_list(user_list)
+        members = [(ids.next_id(), people[m].id) for m in spec.members]
+        assert await store.add_list_members(user_list.id, members, now()) == len(members)
+        made.append(user_list)
+    return made

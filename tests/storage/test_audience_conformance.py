@@ -25,16 +25,14 @@ from chirp.core import feeds
 from chirp.core.audience import Audience, Relationships, audience, audience_of, reaching
 from chirp.core.models import (
     Account,
-    AccountBlock,
     AccountModeration,
-    AccountMute,
     Page,
     Status,
     UserList,
 )
 from chirp.storage import Store
 from tests.storage.backends import BACKENDS
-from tests.storage.factories import follow, ids, make_account, now, post, rule_context
+from tests.storage.factories import ids, make_graph, make_lists, now, post, rule_context
 
 PEOPLE = 5
 TAGS = ("cats", "dogs")
@@ -223,26 +221,12 @@ async def scenario(store: Store, world: World) -> None:
         ),
     )
     ctx = rule_context(store)
-    people = [await make_account(store) for _ in range(PEOPLE)]
-    for who, whom in world.follows:
-        await follow(store, people[who], people[whom])
+    people = await make_graph(
+        store, PEOPLE, follows=world.follows, blocks=world.blocks, mutes=world.mutes
+    )
     for who, name in world.tag_follows:
         await store.follow_tag(ids.next_id(), people[who].id, name, now())
-    for who, whom in world.blocks:
-        await store.add_block(AccountBlock(ids.next_id(), people[who].id, people[whom].id, now()))
-    for who, whom in world.mutes:
-        await store.save_mute(
-            AccountMute(ids.next_id(), people[who].id, people[whom].id, True, now())
-        )
-    made = []
-    for listed in world.lists:
-        user_list = UserList(
-            ids.next_id(), people[listed.owner].id, "l", listed.policy, listed.exclusive
-        )
-        await store.create_list(user_list)
-        members = [(ids.next_id(), people[m].id) for m in listed.members]
-        await store.add_list_members(user_list.id, members, now())
-        made.append(user_list)
+    made = await make_lists(store, people, world.lists)
     if world.silenced:
         await store.save_moderation(
             AccountModeration(people[world.author].id, silenced_at=now(), updated_at=now())
