@@ -261,6 +261,18 @@ const scenarios = {
     await b.goto(`/@${an}`);
     await b.getByRole("button", { name: "Follow" }).click();
     await b.getByRole("button", { name: "Unfollow" }).waitFor();
+    // B's page has read its home timeline, but its socket is held back while A posts a poll:
+    // the poll reaches B's feed after the page's read and is pushed before the socket
+    // subscribes. The socket opens with no position to replay from, so the page reads its
+    // newest tweets again (without that, the poll would be missing until a reload).
+    let release;
+    const held = new Promise((resolve) => (release = resolve));
+    await b.routeWebSocket(/\/api\/v1\/streaming/, async (ws) => {
+      await held;
+      ws.connectToServer();
+    });
+    await b.goto("/home");
+    await b.locator("main .feed p.empty").waitFor();
     // A poll from the compose box; B votes and sees the results.
     await a.locator("nav .compose-button").click();
     const dialog = a.getByRole("dialog", { name: "New post" });
@@ -270,7 +282,15 @@ const scenarios = {
     await dialog.getByRole("textbox", { name: "Choice 2" }).fill("coffee");
     await dialog.getByRole("button", { name: "Post", exact: true }).click();
     await dialog.waitFor({ state: "detached" });
-    await b.goto("/home");
+    const bToken = await b.evaluate(() => localStorage.getItem("chirp.token"));
+    for (let tries = 0; ; tries++) {
+      const home = await fetch(`${base}/api/v1/timelines/home`, { headers: { Authorization: `Bearer ${bToken}` } });
+      if ((await home.text()).includes(`tea or coffee ${stamp}`)) break;
+      check(tries < 100, "the poll reaches B's home timeline");
+      await b.waitForTimeout(100);
+    }
+    check((await b.locator("html[data-stream=open]").count()) === 0, "B's socket is still held back");
+    release();
     const polled = card(b, `tea or coffee ${stamp}`);
     await polled.getByRole("radio", { name: "coffee" }).check();
     await polled.getByRole("button", { name: "Vote" }).click();

@@ -23,7 +23,6 @@ const lives = new Set<string>();
 const lists = new Map<string, number>(); // live streams whose chat and viewer count this tab follows
 let socket: WebSocket | null = null;
 let retry = 0;
-let openedBefore = false;
 let timer: ReturnType<typeof setTimeout> | null = null;
 
 export function onStream(listener: Listener): () => void {
@@ -51,10 +50,11 @@ export function connect(): void {
     retry = 0;
     connected.value = true;
     reconnecting.value = false;
-    // A reconnect with no position to resume from (nothing had arrived yet) cannot be
-    // replayed: reload over REST as after `chirp.reset`.
-    if (openedBefore && !cursor.last) dispatch({ event: "chirp.reset", payload: {}, stream: ["user"] });
-    openedBefore = true;
+    // With no position to resume from (nothing has arrived in this tab yet), what happened
+    // before this socket subscribed cannot be replayed: a tweet that reached the home feed after
+    // the page's REST read, and was pushed before now, would be missing until a reload. The
+    // views reload their newest page over REST, as after `chirp.reset` (merged, not replaced).
+    if (!cursor.last) dispatch({ event: "chirp.reset", payload: {}, stream: ["user"] });
     for (const id of counted.keys()) send({ type: "subscribe", stream: "status", id });
     for (const tag of tags.keys()) send({ type: "subscribe", stream: "hashtag", tag });
     for (const id of lives) send({ type: "subscribe", stream: "chirp:live", id });

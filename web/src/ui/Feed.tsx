@@ -32,22 +32,45 @@ export function Feed({ url, live = null, empty = t.feed.empty, header }: FeedPro
   const done = useSignal(false);
   const sentinel = useRef<HTMLDivElement>(null);
 
-  const load = async (first: boolean) => {
-    if (loading.value || (!first && (!next.value || done.value))) return;
+  const shown = useRef(url);
+  shown.current = url;
+  const reloadAfter = useRef(false); // asked for while a page was in flight: its answer may be stale
+  const load = async (first: boolean): Promise<void> => {
+    if (loading.value) {
+      if (first) reloadAfter.current = true;
+      return;
+    }
+    if (!first && (!next.value || done.value)) return;
+    const from = shown.current;
+    const ranked = from.includes("order=ranked");
     loading.value = true;
     error.value = null;
     try {
-      const page = await request<Status[]>("GET", first ? url : next.value!);
-      const got = rememberAll(page.data);
-      ids.value = first ? mergeNewest(got, url.includes("order=ranked") ? [] : ids.value) : [...ids.value, ...got.filter((id) => !ids.value.includes(id))];
-      if (first && url.includes("order=ranked")) ids.value = got;
-      next.value = page.next;
-      done.value = !page.next || got.length === 0;
+      const page = await request<Status[]>("GET", first ? from : next.value!);
+      if (from !== shown.current) reloadAfter.current = true; // the view moved to another timeline
+      else {
+        const got = rememberAll(page.data);
+        // The newest page again, meeting what is shown: the older pages' cursor stays. With no
+        // overlap there may be a hole, so paging goes on from the fresh page.
+        const shownIds = new Set(ids.value);
+        const refresh = first && !ranked && got.some((id) => shownIds.has(id));
+        if (ranked && first) ids.value = got;
+        else if (first) ids.value = mergeNewest(got, ids.value);
+        else ids.value = [...ids.value, ...got.filter((id) => !ids.value.includes(id))];
+        if (!refresh) {
+          next.value = page.next;
+          done.value = !page.next || got.length === 0;
+        }
+      }
     } catch (e) {
       error.value = e instanceof Error ? e.message : t.errors.generic;
       if (!first) failed(e);
     } finally {
       loading.value = false;
+    }
+    if (reloadAfter.current) {
+      reloadAfter.current = false;
+      await load(true);
     }
   };
 
