@@ -164,7 +164,7 @@ class Transaction:
                 async with self._conn.transaction():
                     return await run(self._conn, statement, params)
             return await run(self._conn, statement, params)
-        except psycopg.Error:
+        except (psycopg.Error, sqlite3.IntegrityError):  # `run` tells constraints as SQLite does
             self._failed = not self._savepoints
             raise
 
