@@ -18,8 +18,8 @@ from tests.storage.factories import event, fan_out, follow, make_account, planne
 
 @pytest.fixture
 async def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Store]:
-    monkeypatch.setattr(timelines, "FAN_OUT_ROWS", 3)
-    monkeypatch.setattr(timelines, "FAN_OUT_FEEDS", 3)
+    monkeypatch.setattr(timelines.SqliteTimelines, "fan_out_rows", 3)
+    monkeypatch.setattr(timelines.SqliteTimelines, "fan_out_feeds", 3)
     async with BACKENDS["sqlite-file"](tmp_path) as opened:
         yield opened
 

@@ -17,10 +17,11 @@ keeps the dead tuples on few pages, which autovacuum (tuned on the table) cleans
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any, cast
 
 from chirp.core.ports.timelines import FanOut
+from chirp.storage.postgresql.db import PgDatabase
 from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.timelines import TRIM_CHUNK, SqliteTimelines
 
@@ -35,7 +36,20 @@ _INSERT_ENTRIES = (
 )
 
 
+# A fan-out's feeds go in transactions of at most this many entries, that many at once on
+# their own connections: each PostgreSQL connection is one process on one core, and entries of
+# different feeds take no lock from each other, so a big fan-out uses the database's cores
+# instead of one (SQLite's one writer takes them in turn, in bigger transactions).
+FAN_OUT_ROWS = 10_000
+FEED_WRITES_AT_ONCE = 4
+
+
 class PgTimelines(SqliteTimelines, SqliteBase):
+    fan_out_rows = FAN_OUT_ROWS
+
+    async def _write_feeds(self, bodies: Sequence[Callable[[Any], Awaitable[object]]]) -> None:
+        await cast(PgDatabase, self.feeds).write_side_by_side(bodies, FEED_WRITES_AT_ONCE)
+
     @staticmethod
     async def _alive(tx: Any, ids: list[int]) -> set[int]:
         cursor = await tx.execute(
@@ -77,10 +91,15 @@ class PgTimelines(SqliteTimelines, SqliteBase):
             " DELETE FROM home_feed h USING cut"
             " WHERE h.owner_id = cut.owner_id AND h.status_id < cut.below"
         )
-        removed = 0
-        for start in range(0, len(owners), TRIM_CHUNK):
-            chunk = owners[start : start + TRIM_CHUNK]
-            params = [cap - 1, chunk, *([cap + slack] if slack else [])]
-            async with self.feeds.transaction() as tx:
-                removed += (await tx.execute(sql, params)).rowcount
-        return removed
+        removed: list[int] = []
+
+        def trim(chunk: list[int]) -> Callable[[Any], Awaitable[None]]:
+            async def body(tx: Any) -> None:
+                params = [cap - 1, chunk, *([cap + slack] if slack else [])]
+                removed.append((await tx.execute(sql, params)).rowcount)
+
+            return body
+
+        chunks = [owners[i : i + TRIM_CHUNK] for i in range(0, len(owners), TRIM_CHUNK)]
+        await self._write_feeds([trim(chunk) for chunk in chunks])
+        return sum(removed)

@@ -99,11 +99,11 @@ async def remove_from_feeds(db: Database, feeds: Database, statuses: Sequence[St
             )
 
 
-def _pieces(requests: Sequence[FanOut]) -> list[_Piece]:
+def _pieces(requests: Sequence[FanOut], feeds: int, rows: int) -> list[_Piece]:
     """Tweets with the same feeds (one author's tweets of a batch, whose audience is the same)
     share their statements: each feed page is then written once for the group instead of once
     per tweet (a page per follower per tweet was most of the cost). Their feeds go in chunks
-    of at most FAN_OUT_FEEDS, and FAN_OUT_ROWS entries."""
+    of at most `feeds` feeds and `rows` entries."""
     groups: dict[tuple[int, ...], list[FanOut]] = {}
     for request in requests:
         owners = tuple(dict.fromkeys(request.owner_ids))
@@ -113,27 +113,31 @@ def _pieces(requests: Sequence[FanOut]) -> list[_Piece]:
     for owners, group in groups.items():
         for first in range(0, len(group), TWEETS_PER_STATEMENT):
             together = tuple(group[first : first + TWEETS_PER_STATEMENT])
-            per = max(1, min(FAN_OUT_FEEDS, FAN_OUT_ROWS // len(together)))
+            per = max(1, min(feeds, rows // len(together)))
             for start in range(0, len(owners), per):
                 pieces.append(_Piece(together, owners[start : start + per]))
     return pieces
 
 
 class SqliteTimelines(SqliteBase, FanOutOne):
+    fan_out_feeds = FAN_OUT_FEEDS
+    fan_out_rows = FAN_OUT_ROWS
+
     async def fan_out_many(self, requests: Sequence[FanOut]) -> dict[int, list[int]]:
         reached: dict[int, list[int]] = {request.status.id: [] for request in requests}
         transactions: list[list[_Piece]] = [[]]
         rows = feeds = 0
-        for piece in _pieces(requests):
+        for piece in _pieces(requests, self.fan_out_feeds, self.fan_out_rows):
             if transactions[-1] and (
-                rows + piece.rows > FAN_OUT_ROWS or feeds + len(piece.owners) > FAN_OUT_FEEDS
+                rows + piece.rows > self.fan_out_rows
+                or feeds + len(piece.owners) > self.fan_out_feeds
             ):
                 transactions.append([])
                 rows = feeds = 0
             transactions[-1].append(piece)
             rows += piece.rows
             feeds += len(piece.owners)
-        await self.feeds.write_each(
+        await self._write_feeds(
             [self._write_pieces(pieces, reached) for pieces in transactions if pieces]
         )
         if any(request.list_ids for request in requests):
@@ -141,6 +145,10 @@ class SqliteTimelines(SqliteBase, FanOutOne):
             async with self.db.transaction() as tx:
                 await write_list_entries(tx, requests)
         return reached
+
+    async def _write_feeds(self, bodies: Sequence[Callable[[Any], Awaitable[object]]]) -> None:
+        """Feed write transactions, in order: the feeds' file has one writer."""
+        await self.feeds.write_each(bodies)
 
     def _write_pieces(
         self, pieces: Sequence[_Piece], reached: dict[int, list[int]]
@@ -153,14 +161,18 @@ class SqliteTimelines(SqliteBase, FanOutOne):
             alive = await self._alive(
                 tx, list({r.status.id: None for piece in pieces for r in piece.requests})
             )
+            written: list[tuple[list[FanOut], Sequence[int]]] = []
             for piece in pieces:
                 requests = [r for r in piece.requests if r.status.id in alive]
                 if requests and await self._write_entries(tx, requests, piece.owners):
-                    # Some entries may have been there already (a follow's merge, a retried
-                    # batch): the piece counts whole, as if each feed got each tweet now (a
-                    # row per entry back to Python cost as much as writing it).
-                    for request in requests:
-                        reached[request.status.id] += piece.owners
+                    written.append((requests, piece.owners))
+            # Told once the body has run through (a body may be run again, see
+            # `PgDatabase.write`). Some entries may have been there already (a follow's merge,
+            # a retried batch): a piece counts whole, as if each feed got each tweet now (a row
+            # per entry back to Python cost as much as writing it).
+            for requests, owners in written:
+                for request in requests:
+                    reached[request.status.id] += owners
 
         return write
 
