@@ -204,6 +204,8 @@ class RedisBus:
         # Subscriptions not yet confirmed by Redis: `listen` waits for them, so a replay that
         # follows cannot race past a message published meanwhile.
         self._pending: dict[str, asyncio.Future[None]] = {}
+        # Topics `listen` is catching up (see there), with their channel's messages meanwhile.
+        self._held: dict[str, list[Message]] = {}
         self.reconnects = 0
 
     async def start(self, deliver: Deliver) -> None:
@@ -379,15 +381,28 @@ class RedisBus:
         confirmed = self._pending.setdefault(
             CHANNEL + topic, asyncio.get_running_loop().create_future()
         )
+        # What is published after the watch began but before the subscription takes is in the
+        # topic's history, not on its channel: replayed once the subscription is confirmed,
+        # with the channel's messages held meanwhile (they would pass the replayed ones).
+        held = self._held.setdefault(topic, [])
         try:
             await self._pubsub.subscribe(CHANNEL + topic)
             async with asyncio.timeout(2.0):
                 await asyncio.shield(confirmed)
+            since = self._last.get(topic)
+            missed = await self._replay(topic, since) if since is not None else None
+            for message in missed or ():
+                self._hand_on((topic,), message)
         except (RedisError, OSError, TimeoutError, AttributeError) as error:
             # AttributeError: the reader dropped the link meanwhile (it resubscribes)
             log.warning("redis subscribe unconfirmed", extra={"topic": topic, "error": str(error)})
         finally:
             self._pending.pop(CHANNEL + topic, None)
+            if self._held.get(topic) is held:
+                del self._held[topic]
+            if topic in self._listened:
+                for message in held:
+                    self._hand_on((topic,), message)
 
     async def unlisten(self, topic: str) -> None:
         if topic not in self._listened:
@@ -472,6 +487,10 @@ class RedisBus:
         if topic not in self._listened:
             return
         position, once, event, payload = _text(message["data"]).split("\n", 3)
+        held = self._held.get(topic)
+        if held is not None:  # `listen` is catching the topic up
+            held.append(Message(position, event, payload, once))
+            return
         # One pub/sub message per topic: the hub encodes a frame once for a run of them.
         self._hand_on((topic,), Message(position, event, payload, once))
 

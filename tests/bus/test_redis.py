@@ -96,6 +96,50 @@ async def test_a_node_subscribes_only_while_it_listens(flushed: str) -> None:
         await admin.aclose()
 
 
+async def test_what_is_published_while_a_listen_subscribes_is_delivered_once_in_order(
+    flushed: str,
+) -> None:
+    """A listen watches the topic, then subscribes: what is published between the two is in
+    the topic's history but was never on the channel for this node. It is replayed once the
+    subscription is confirmed, before what the channel brings meanwhile, and nothing twice."""
+    a, b = (
+        open_bus(flushed, history=100, per_topic=10),
+        open_bus(flushed, history=100, per_topic=10),
+    )
+    seen = Recorder()
+    await a.start(seen)
+    await b.start(Recorder())
+    try:
+        pubsub = a._pubsub  # type: ignore[attr-defined]
+        subscribe = pubsub.subscribe
+
+        async def subscribe_late(*channels: str) -> None:
+            if CHANNEL + "user:1" in channels:
+                await b.publish(["user:1"], "update", "between")
+            await subscribe(*channels)
+
+        pubsub.subscribe = subscribe_late
+        replay = a._replay  # type: ignore[attr-defined]
+
+        async def replay_late(topic: str, after: str) -> object:
+            await b.publish(["user:1"], "update", "while catching up")
+            await asyncio.sleep(0.05)  # its channel message arrives before the replay's answer
+            return await replay(topic, after)
+
+        a._replay = replay_late  # type: ignore[attr-defined]
+        await a.listen("user:1")
+        await b.publish(["user:1"], "update", "after")
+        got = await arrived(seen, 3)
+        await asyncio.sleep(0.1)  # nothing more comes
+        assert [m.payload for m in seen.messages] == ["between", "while catching up", "after"]
+        assert [position_key(m.position) for m in got] == sorted(
+            position_key(m.position) for m in got
+        )
+    finally:
+        await a.close()
+        await b.close()
+
+
 async def _until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not predicate() and asyncio.get_running_loop().time() < deadline:
