@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,7 @@ import redis.asyncio as aioredis
 
 from chirp.bus import open_bus
 from chirp.bus.redis import CHANNEL
-from chirp.core.ports.bus import RESET, BusUnavailable, position_key
+from chirp.core.ports.bus import RESET, BusUnavailable, EventBus, position_key
 from tests.bus.conftest import Recorder, arrived
 from tests.redis_server import RedisProcess, _free_port
 
@@ -25,15 +25,25 @@ async def flushed(redis_url: str) -> str:
     return redis_url
 
 
-async def test_a_message_published_on_one_node_reaches_another(flushed: str) -> None:
-    a, b = (
-        open_bus(flushed, history=100, per_topic=10),
-        open_bus(flushed, history=100, per_topic=10),
-    )
-    seen_a, seen_b = Recorder(), Recorder()
-    await a.start(seen_a)
-    await b.start(seen_b)
+@contextlib.asynccontextmanager
+async def _two_nodes(
+    url: str, seen_a: Recorder, seen_b: Recorder
+) -> AsyncIterator[tuple[EventBus, EventBus]]:
+    """Two started buses on one Redis (a node each), closed afterwards."""
+    a = open_bus(url, history=100, per_topic=10)
+    b = open_bus(url, history=100, per_topic=10)
     try:
+        await a.start(seen_a)
+        await b.start(seen_b)
+        yield a, b
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_a_message_published_on_one_node_reaches_another(flushed: str) -> None:
+    seen_a, seen_b = Recorder(), Recorder()
+    async with _two_nodes(flushed, seen_a, seen_b) as (a, b):
         await a.listen("user:1")
         position = await b.publish(["user:1"], "notification", '{"type":"favourite"}')
         (message,) = await arrived(seen_a, 1)
@@ -43,9 +53,6 @@ async def test_a_message_published_on_one_node_reaches_another(flushed: str) -> 
             "notification",
         )
         assert seen_b.messages == []  # b does not listen to user:1
-    finally:
-        await a.close()
-        await b.close()
 
 
 async def test_a_publish_to_a_thousand_topics_reaches_the_ones_listened_on_other_nodes(
@@ -53,14 +60,8 @@ async def test_a_publish_to_a_thousand_topics_reaches_the_ones_listened_on_other
 ) -> None:
     """The topics travel to Redis as one argument (a line each): every one is still published,
     and a topic that could not travel that way is refused before anything is sent."""
-    a, b = (
-        open_bus(flushed, history=100, per_topic=10),
-        open_bus(flushed, history=100, per_topic=10),
-    )
     seen = Recorder()
-    await a.start(seen)
-    await b.start(Recorder())
-    try:
+    async with _two_nodes(flushed, seen, Recorder()) as (a, b):
         await a.listen("user:7")
         await a.listen("hashtag:żółw")
         before = await b.publish(["user:7"], "update", '{"id":"0"}')
@@ -74,9 +75,6 @@ async def test_a_publish_to_a_thousand_topics_reaches_the_ones_listened_on_other
         for bad in (["user:1", "user:2\nuser:3"], ["user:1", ""]):
             with pytest.raises(ValueError):
                 await b.publish(bad, "update", "{}")
-    finally:
-        await a.close()
-        await b.close()
 
 
 async def test_a_node_subscribes_only_while_it_listens(flushed: str) -> None:
@@ -102,14 +100,8 @@ async def test_what_is_published_while_a_listen_subscribes_is_delivered_once_in_
     """A listen watches the topic, then subscribes: what is published between the two is in
     the topic's history but was never on the channel for this node. It is replayed once the
     subscription is confirmed, before what the channel brings meanwhile, and nothing twice."""
-    a, b = (
-        open_bus(flushed, history=100, per_topic=10),
-        open_bus(flushed, history=100, per_topic=10),
-    )
     seen = Recorder()
-    await a.start(seen)
-    await b.start(Recorder())
-    try:
+    async with _two_nodes(flushed, seen, Recorder()) as (a, b):
         pubsub = a._pubsub  # type: ignore[attr-defined]
         subscribe = pubsub.subscribe
 
@@ -135,9 +127,6 @@ async def test_what_is_published_while_a_listen_subscribes_is_delivered_once_in_
         assert [position_key(m.position) for m in got] == sorted(
             position_key(m.position) for m in got
         )
-    finally:
-        await a.close()
-        await b.close()
 
 
 async def _until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:

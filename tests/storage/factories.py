@@ -6,7 +6,7 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from chirp.core.audience import audience
 from chirp.core.context import Context
@@ -19,6 +19,7 @@ from chirp.core.models import (
     Credentials,
     Event,
     Follow,
+    Page,
     Status,
     Token,
     UserList,
@@ -158,6 +159,36 @@ async def planned(store: Store, status: Status) -> FanOut:
     """The fan-out of `status` by the audience rule (`feeds.plan_fan_out` without lists)."""
     reached = await audience(rule_context(store), status)
     return FanOut(status, reached.feed_ids)
+
+
+class RangedFollowers(NamedTuple):
+    author: Account
+    friend: Account
+    followers: list[Account]
+    tweet: Status
+
+
+async def ten_followers_two_with_a_friend(store: Store) -> RangedFollowers:
+    """An author's tweet and its ten followers, the first and the sixth of whom also follow
+    `friend`: a fan-out written in ranges of followers must keep the reply rule in each."""
+    author, friend = await make_account(store), await make_account(store)
+    followers = [await make_account(store) for _ in range(10)]
+    for follower in followers:
+        await follow(store, follower, author)
+    await follow(store, followers[0], friend)
+    await follow(store, followers[5], friend)
+    return RangedFollowers(author, friend, followers, await post(store, author))
+
+
+async def check_ranges_keep_the_reply_rule(store: Store, given: RangedFollowers) -> None:
+    """Every follower got the tweet; a reply to `friend` reaches, in every range, only the
+    followers who follow `friend` too; the tweet's fan-out again writes nothing."""
+    for follower in given.followers:
+        assert await store.home_timeline(follower.id, Page()) == [given.tweet.id]
+    reply = await post(store, given.author, reply_to=await post(store, given.friend))
+    followers = given.followers
+    assert sorted(await fan_out(store, reply)) == sorted([followers[0].id, followers[5].id])
+    assert await fan_out(store, given.tweet) == []  # idempotent
 
 
 Pair = tuple[int, int]

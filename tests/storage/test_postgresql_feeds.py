@@ -15,7 +15,14 @@ from chirp.storage import Store
 from chirp.storage.postgresql import db as pg_db
 from chirp.storage.postgresql import timelines as pg_timelines
 from tests.storage.backends import BACKENDS
-from tests.storage.factories import fan_out, follow, make_account, planned, post
+from tests.storage.factories import (
+    check_ranges_keep_the_reply_rule,
+    follow,
+    make_account,
+    planned,
+    post,
+    ten_followers_two_with_a_friend,
+)
 
 
 @pytest.fixture
@@ -49,24 +56,13 @@ def _watch_writes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 async def test_a_big_fan_out_is_written_side_by_side(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    author, friend = await make_account(store), await make_account(store)
-    followers = [await make_account(store) for _ in range(10)]
-    for follower in followers:
-        await follow(store, follower, author)
-    await follow(store, followers[0], friend)
-    await follow(store, followers[5], friend)
-    tweet = await post(store, author)
+    given = await ten_followers_two_with_a_friend(store)
     seen = _watch_writes(monkeypatch)
-    reached = await store.fan_out_many([await planned(store, tweet)])
-    assert sorted(reached[tweet.id]) == sorted(f.id for f in followers)
+    reached = await store.fan_out_many([await planned(store, given.tweet)])
+    assert sorted(reached[given.tweet.id]) == sorted(f.id for f in given.followers)
     assert len(seen) == 4  # ranges of 3, 3, 3 and 1 follower(s)
     assert max(seen) == pg_timelines.FEED_WRITES_AT_ONCE  # four at once
-    for follower in followers:
-        assert await store.home_timeline(follower.id, Page()) == [tweet.id]
-    # A reply to `friend` reaches, in every range, only followers who follow `friend` too.
-    reply = await post(store, author, reply_to=await post(store, friend))
-    assert sorted(await fan_out(store, reply)) == sorted([followers[0].id, followers[5].id])
-    assert await fan_out(store, tweet) == []  # idempotent
+    await check_ranges_keep_the_reply_rule(store, given)
 
 
 async def test_trims_run_side_by_side(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,7 +13,15 @@ from chirp.core.models import Page
 from chirp.storage import Store
 from chirp.storage.sqlite import timelines
 from tests.storage.backends import BACKENDS
-from tests.storage.factories import event, fan_out, follow, make_account, planned, post
+from tests.storage.factories import (
+    check_ranges_keep_the_reply_rule,
+    event,
+    follow,
+    make_account,
+    planned,
+    post,
+    ten_followers_two_with_a_friend,
+)
 
 
 @pytest.fixture
@@ -40,25 +48,15 @@ async def _count_transactions(store: Store, monkeypatch: pytest.MonkeyPatch) -> 
 async def test_a_big_fan_out_is_written_in_ranges(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    author, friend = await make_account(store), await make_account(store)
-    followers = [await make_account(store) for _ in range(10)]
-    for follower in followers:
-        await follow(store, follower, author)
-    await follow(store, followers[0], friend)
-    await follow(store, followers[5], friend)
-    tweet = await post(store, author)
+    given = await ten_followers_two_with_a_friend(store)
+    tweet, friend = given.tweet, given.friend
     transactions = await _count_transactions(store, monkeypatch)
     reached = await store.fan_out(
         tweet, owner_ids=[*(await planned(store, tweet)).owner_ids, friend.id]
     )
-    assert sorted(reached) == sorted([f.id for f in followers] + [friend.id])
+    assert sorted(reached) == sorted([f.id for f in given.followers] + [friend.id])
     assert len(transactions) == 4  # ranges of 3, 3, 3 and 1 follower(s) (+ the owner)
-    for follower in followers:
-        assert await store.home_timeline(follower.id, Page()) == [tweet.id]
-    # A reply to `friend` reaches, in every range, only followers who follow `friend` too.
-    reply = await post(store, author, reply_to=await post(store, friend))
-    assert sorted(await fan_out(store, reply)) == sorted([followers[0].id, followers[5].id])
-    assert await fan_out(store, tweet) == []  # idempotent
+    await check_ranges_keep_the_reply_rule(store, given)
 
 
 async def test_small_fan_outs_share_a_transaction(
