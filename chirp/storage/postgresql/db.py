@@ -82,8 +82,8 @@ class _NumericLoader(Loader):
 class _ArrayLiteralDumper(Dumper):
     """Python lists as array literals of no stated type (`unknown`): the statement gives them
     theirs (`x = ANY(%s)` an array of x's type, `CAST(%s AS BIGINT[])`). psycopg's own list
-    dumper looks at every element's type in Python: ~45 us for a page's 20 ids and ~2 ms for a
-    fan-out's 1,000 feeds, a tenth of a PostgreSQL read's CPU in the server; this is ~8x less."""
+    dumper works out every element's type in Python, a sizeable share of a read's CPU and of a
+    big fan-out's; joining the ids into one string is several times cheaper."""
 
     oid = 0
 
@@ -98,9 +98,7 @@ def _array_element(value: Any) -> str:
         return "NULL"
     if isinstance(value, str):  # quoted: commas, braces, spaces and the word NULL stay text
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, bool):
-        return str(int(value))  # flags are integer columns, as in SQLite
-    if isinstance(value, int):
+    if isinstance(value, int):  # flags (bool) too: integer columns, as in SQLite
         return str(int(value))
     if isinstance(value, float):
         return repr(float(value))

@@ -26,7 +26,7 @@ from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.timelines import TRIM_CHUNK, SqliteTimelines
 
 # A plain insert: `ON CONFLICT DO NOTHING` inserts each row speculatively (a check, the insert,
-# and a confirmation), a quarter more of the fan-out's time, and conflicts are rare.
+# and a confirmation), a large share of the fan-out's time, and conflicts are rare.
 _INSERT_ENTRIES = (
     "INSERT INTO home_feed(owner_id, status_id, author_id, reblog_of_id)"
     " SELECT o, v.status_id, v.author_id, v.reblog_of_id"
