@@ -10,7 +10,7 @@ import pytest
 from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestClient
 
-from chirp.server.keys import HUB, PUSHER, SETTINGS
+from chirp.server.keys import DISPATCHER, HUB, PUSHER, SETTINGS
 from tests.helpers import Drain, User, follow, post, sign_up
 
 
@@ -151,6 +151,29 @@ async def test_delete_and_edit_events(
         assert update["event"] == "status.update"
         assert "final" in orjson.loads(update["payload"])["content"]
         assert (delete["event"], delete["payload"]) == ("delete", tweet["id"])
+
+
+async def test_an_edit_whose_tweet_is_deleted_before_its_push_is_not_pushed(
+    app: web.Application, client: TestClient, alice: User, bob: User, drain: Drain
+) -> None:
+    """The edit's push reads the tweet as it is then: gone, so only the `delete` goes out (a
+    `status.update` for a deleted tweet would show it again in a client that got the delete)."""
+    await follow(client, alice, bob)
+    tweet = await post(client, bob, "first draft")
+    await drain()
+    async with client.ws_connect(f"/api/v1/streaming?access_token={alice.token}&stream=user") as ws:
+        await asyncio.sleep(0.05)
+        async with app[DISPATCHER]._batch_lock:  # the side effects wait for both writes
+            edited = await client.put(
+                f"/api/v1/statuses/{tweet['id']}", headers=bob.headers, json={"status": "final"}
+            )
+            assert edited.status == 200
+            deleted = await client.delete(f"/api/v1/statuses/{tweet['id']}", headers=bob.headers)
+            assert deleted.status == 200
+        await drain()
+        (delete,) = await frames(ws, 1)
+        assert (delete["event"], delete["payload"]) == ("delete", tweet["id"])
+        await quiet(ws)
 
 
 async def test_deleting_a_tweet_withdraws_its_retweets_from_the_retweeters_followers(
