@@ -10,8 +10,10 @@ side with no lock between them.
 
 Trims run apart from the fan-out (the dispatcher batches the feeds a fan-out grew), a chunk of
 feeds per statement: each feed's cap-th newest entry is found by its index and everything older
-deleted by key range in the same statement. Deleting in batches, away from the insert path,
-keeps the dead tuples on few pages, which autovacuum (tuned on the table) cleans up.
+deleted in the same statement, skipping rows another transaction holds (`_trim_statement`: the
+trims of several processes never wait for each other, so never deadlock). Deleting in batches,
+away from the insert path, keeps the dead tuples on few pages, which autovacuum (tuned on the
+table) cleans up.
 """
 
 from __future__ import annotations
@@ -76,21 +78,7 @@ class PgTimelines(SqliteTimelines, SqliteBase):
 
     async def trim_home_feeds(self, owner_ids: Iterable[int], cap: int, slack: int = 0) -> int:
         owners = list(dict.fromkeys(owner_ids))
-        # A feed is cut only once it holds more than cap + slack entries (the entry at that
-        # offset exists), then back to its cap newest.
-        longer = (
-            " AND EXISTS (SELECT 1 FROM home_feed h WHERE h.owner_id = o.owner_id"
-            " ORDER BY h.status_id DESC OFFSET ? LIMIT 1)"
-            if slack
-            else ""
-        )
-        sql = (
-            "WITH cut AS (SELECT o.owner_id, (SELECT h.status_id FROM home_feed h"
-            " WHERE h.owner_id = o.owner_id ORDER BY h.status_id DESC OFFSET ? LIMIT 1) AS below"
-            f" FROM unnest(CAST(? AS BIGINT[])) AS o(owner_id) WHERE TRUE{longer})"
-            " DELETE FROM home_feed h USING cut"
-            " WHERE h.owner_id = cut.owner_id AND h.status_id < cut.below"
-        )
+        sql = _trim_statement("home_feed", "owner_id", slack)
         removed: list[int] = []
 
         def trim(chunk: list[int]) -> Callable[[Any], Awaitable[None]]:
@@ -103,3 +91,36 @@ class PgTimelines(SqliteTimelines, SqliteBase):
         chunks = [owners[i : i + TRIM_CHUNK] for i in range(0, len(owners), TRIM_CHUNK)]
         await self._write_feeds([trim(chunk) for chunk in chunks])
         return sum(removed)
+
+    async def trim_list_feeds(self, list_ids: Iterable[int], cap: int) -> int:
+        wanted = list(dict.fromkeys(list_ids))
+        if not wanted:
+            return 0
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(_trim_statement("list_feed", "list_id"), [cap - 1, wanted])
+            return int(max(cursor.rowcount, 0))
+
+
+def _trim_statement(table: str, key: str, slack: int = 0) -> str:
+    """Each feed's entries below its cap-th newest (found by its index) deleted, for the feeds
+    of an array; with `slack`, only feeds holding more than cap + slack entries (the entry at
+    that offset exists).
+
+    The entries go by `SKIP LOCKED`: a trim never waits for another transaction's rows. Two
+    processes' dispatchers trim the same feeds at once (an author's followers, as each fans out
+    its tweets), each deleting feed by feed in its own order, and waiting for each other's rows
+    was a deadlock; a row another transaction holds is one it is deleting."""
+    longer = (
+        f" AND EXISTS (SELECT 1 FROM {table} f WHERE f.{key} = o.id"
+        " ORDER BY f.status_id DESC OFFSET ? LIMIT 1)"
+        if slack
+        else ""
+    )
+    return (
+        f"WITH cut AS (SELECT o.id, (SELECT f.status_id FROM {table} f WHERE f.{key} = o.id"
+        " ORDER BY f.status_id DESC OFFSET ? LIMIT 1) AS below"
+        f" FROM unnest(CAST(? AS BIGINT[])) AS o(id) WHERE TRUE{longer}),"
+        f" doomed AS (SELECT f.ctid AS tid FROM {table} f JOIN cut"
+        f" ON f.{key} = cut.id AND f.status_id < cut.below FOR UPDATE OF f SKIP LOCKED)"
+        f" DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT tid FROM doomed))"
+    )
