@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import random
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterable, Sequence
@@ -33,6 +34,9 @@ Params = Sequence[Any] | dict[str, Any]
 # a second or two of the server's return however long it was gone.
 WAIT_SECONDS = 5.0
 RECONNECT_SECONDS = 5.0
+
+# A transaction the server aborts to break a deadlock runs again, up to this many times in all.
+DEADLOCK_ATTEMPTS = 3
 
 # Any 64-bit key: every node takes the same lock while it migrates.
 MIGRATION_LOCK = 0x43_68_69_72_70_4D_69_67  # "ChirpMig"
@@ -316,7 +320,21 @@ class PgDatabase:
     async def write(self, body: Callable[[Transaction], Awaitable[T]]) -> T:
         """`body` in one transaction. A body that catches a failed statement and goes on
         (SQLite lets a transaction continue; PostgreSQL aborts it) is run again from the start
-        with a savepoint around each statement."""
+        with a savepoint around each statement. A transaction the server aborted to break a
+        deadlock is run again too (SQLite's one writer has none: the same writes, concurrent
+        here, may meet rows in opposite orders, e.g. an unfollow's cleanup and a feed's trim)."""
+        attempt = 1
+        while True:
+            try:
+                return await self._write_once(body)
+            except errors.DeadlockDetected:
+                if attempt >= DEADLOCK_ATTEMPTS:
+                    raise
+                log.warning("deadlock, the transaction runs again", extra={"attempt": attempt})
+                await asyncio.sleep(random.uniform(0, 0.05 * attempt))  # the two apart
+                attempt += 1
+
+    async def _write_once(self, body: Callable[[Transaction], Awaitable[T]]) -> T:
         try:
             async with self.connection() as conn, conn.transaction():
                 return await body(Transaction(conn))

@@ -10,10 +10,9 @@ side with no lock between them.
 
 Trims run apart from the fan-out (the dispatcher batches the feeds a fan-out grew), a chunk of
 feeds per statement: each feed's cap-th newest entry is found by its index and everything older
-deleted in the same statement, skipping rows another transaction holds (`_trim_statement`: the
-trims of several processes never wait for each other, so never deadlock). Deleting in batches,
-away from the insert path, keeps the dead tuples on few pages, which autovacuum (tuned on the
-table) cleans up.
+deleted in the same statement, in one order for every trim (`_trim_statement`: the trims of
+several processes wait for each other, but never deadlock). Deleting in batches, away from the
+insert path, keeps the dead tuples on few pages, which autovacuum (tuned on the table) cleans up.
 """
 
 from __future__ import annotations
@@ -96,9 +95,12 @@ class PgTimelines(SqliteTimelines, SqliteBase):
         wanted = list(dict.fromkeys(list_ids))
         if not wanted:
             return 0
-        async with self.db.transaction() as tx:
+
+        async def trim(tx: Any) -> int:
             cursor = await tx.execute(_trim_statement("list_feed", "list_id"), [cap - 1, wanted])
             return int(max(cursor.rowcount, 0))
+
+        return await self.db.write(trim)
 
 
 def _trim_statement(table: str, key: str, slack: int = 0) -> str:
@@ -106,10 +108,12 @@ def _trim_statement(table: str, key: str, slack: int = 0) -> str:
     of an array; with `slack`, only feeds holding more than cap + slack entries (the entry at
     that offset exists).
 
-    The entries go by `SKIP LOCKED`: a trim never waits for another transaction's rows. Two
+    The entries are found first and deleted by their physical addresses, which PostgreSQL's TID
+    scan visits in ascending order: every trim takes its rows' locks in one global order. Two
     processes' dispatchers trim the same feeds at once (an author's followers, as each fans out
-    its tweets), each deleting feed by feed in its own order, and waiting for each other's rows
-    was a deadlock; a row another transaction holds is one it is deleting."""
+    its tweets), and deleting feed by feed, each in its own order, they deadlocked; in one order
+    the second only waits for the first's commit, then skips what it deleted. (`SKIP LOCKED`
+    would not wait at all, but it locks each row before deleting it: a second write per row.)"""
     longer = (
         f" AND EXISTS (SELECT 1 FROM {table} f WHERE f.{key} = o.id"
         " ORDER BY f.status_id DESC OFFSET ? LIMIT 1)"
@@ -121,6 +125,6 @@ def _trim_statement(table: str, key: str, slack: int = 0) -> str:
         " ORDER BY f.status_id DESC OFFSET ? LIMIT 1) AS below"
         f" FROM unnest(CAST(? AS BIGINT[])) AS o(id) WHERE TRUE{longer}),"
         f" doomed AS (SELECT f.ctid AS tid FROM {table} f JOIN cut"
-        f" ON f.{key} = cut.id AND f.status_id < cut.below FOR UPDATE OF f SKIP LOCKED)"
+        f" ON f.{key} = cut.id AND f.status_id < cut.below)"
         f" DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT tid FROM doomed))"
     )
