@@ -30,6 +30,11 @@ def _http_message(error: web.HTTPException, request: web.Request) -> str:
     return error.reason
 
 
+def _client_gone(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is None or transport.is_closing()
+
+
 @web.middleware
 async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
@@ -54,6 +59,8 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
             {"error": _http_message(error, request)}, status=error.status, headers=headers
         )
     except Exception as error:
+        if isinstance(error, ConnectionError) and _client_gone(request):
+            raise  # the client left mid-request (aiohttp drops it quietly): not the store's reset
         if store_unavailable(error):
             log.warning(
                 "store unavailable",

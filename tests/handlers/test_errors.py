@@ -4,11 +4,15 @@ and parameters of the wrong type."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp import web
+from aiohttp.test_utils import TestClient, make_mocked_request
 
+from chirp.server.middleware import json_errors
 from tests.helpers import PASSWORD, User, app_token, register_app
 
 
@@ -350,3 +354,40 @@ async def test_failed_sign_up_issues_no_token(
     )
     await error_of(response, 422)
     assert await store.db.fetchval("SELECT COUNT(*) FROM tokens") == before
+
+
+class _Transport(asyncio.Transport):
+    def __init__(self, closing: bool) -> None:
+        super().__init__()
+        self.closing = closing
+
+    def is_closing(self) -> bool:
+        return self.closing
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return default
+
+
+@pytest.mark.parametrize("client_left", [True, False])
+async def test_a_client_that_left_is_not_a_store_outage(
+    client_left: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A client that leaves before the handler reads its body (wrk at the end of a run): the
+    read raises the client's own connection reset, which is not "store unavailable" (a warning,
+    a 503 nobody reads, an operator sent to a healthy database); aiohttp drops it quietly. A
+    reset while the client is still there is the store's socket: 503 with Retry-After."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        raise ConnectionResetError("Connection lost")
+
+    request = make_mocked_request(
+        "POST", "/api/v1/statuses", app=web.Application(), transport=_Transport(client_left)
+    )
+    if client_left:
+        with pytest.raises(ConnectionResetError):
+            await json_errors(request, handler)
+        assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    else:
+        response = await json_errors(request, handler)
+        assert response.status == 503 and response.headers["Retry-After"]
+        assert [r.getMessage() for r in caplog.records] == ["store unavailable"]
