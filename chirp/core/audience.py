@@ -13,6 +13,7 @@ The rule, as Mastodon's fan-out:
   author; no list, no public stream;
 - otherwise the author's followers, but
   - a retweet: not those who turned the author's retweets off, nor the original's author;
+  - a tweet in a known language: not those who follow the author for other languages only;
   - a reply to someone else: only followers who follow that someone too (or are them): the
     conversation otherwise makes no sense to them;
   - never an account blocking or muting someone it involves (author, retweeted author,
@@ -23,12 +24,14 @@ The rule, as Mastodon's fan-out:
 - the public and hashtag streams for a public tweet that is no retweet, unless the author is
   silenced;
 - an author with `fanout_follower_threshold` followers or more has its followers' feeds
-  pulled at read time (`feeds.read_home`): they are in `home_ids` (pushed), not in `feed_ids`.
+  pulled at read time (`feeds.read_home`): they are in `home_ids` (pushed), not in `feed_ids`;
+- a `status` notification to the followers it reaches who asked for one (`Follow.notify`), for
+  a new tweet that is no retweet nor a reply to someone else (as Mastodon's).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -44,6 +47,9 @@ TagFollowers = Callable[[list[str]], Awaitable[dict[str, list[int]]]]
 MemberLists = Callable[[list[int]], Awaitable[dict[int, list[UserList]]]]
 # Reads an account's followers (`Store.follower_ids`, or a batch's copy).
 FollowerIds = Callable[[int], Awaitable[list[int]]]
+# Reads the follows of an account whose options are not the defaults
+# (`Store.followers_with_options`, or a batch's copy).
+FollowersWithOptions = Callable[[int], Awaitable[list[Follow]]]
 
 
 class Tweet(Protocol):
@@ -55,6 +61,8 @@ class Tweet(Protocol):
     def account_id(self) -> int: ...
     @property
     def visibility(self) -> str: ...
+    @property
+    def language(self) -> str | None: ...
     @property
     def reblog_of_id(self) -> int | None: ...
     @property
@@ -80,6 +88,7 @@ class TweetRef:
     quote_of_id: int | None = None
     mention_ids: tuple[int, ...] = ()
     tags: tuple[str, ...] = ()
+    language: str | None = None
 
     @classmethod
     def of(cls, tweet: Tweet) -> TweetRef:
@@ -92,6 +101,7 @@ class TweetRef:
             tweet.quote_of_id,
             tuple(tweet.mention_ids),
             tuple(tweet.tags),
+            tweet.language,
         )
 
 
@@ -115,6 +125,10 @@ class Relationships:
     quoted_author_id: int | None = None
     followers: tuple[int, ...] = ()
     hiding_reblogs: frozenset[int] = frozenset()
+    # Followers who asked for a `status` notification of each new tweet (`Follow.notify`), and
+    # those who read only some languages of the author's (`Follow.languages`).
+    notified: frozenset[int] = frozenset()
+    languages: Mapping[int, frozenset[str]] = field(default_factory=dict)
     # Among the followers and the owners of lists holding the author: who follows the
     # replied-to account.
     follows_replied_to: frozenset[int] = frozenset()
@@ -194,11 +208,16 @@ def audience_of(
     if tweet.reblog_of_id is not None:
         hiding, original = facts.hiding_reblogs, facts.original_author_id
         followers = (f for f in followers if f not in hiding and f != original)
+    elif tweet.language and facts.languages:
+        chosen, language = facts.languages, tweet.language
+        followers = (f for f in followers if language in chosen.get(f, (language,)))
     replied_to = replies_to_other(tweet)
     if replied_to is not None:
         along = facts.follows_replied_to
         followers = (f for f in followers if f == replied_to or f in along)
     home = [f for f in followers if f not in skip and f != author]
+    if new_mentions is None and tweet.reblog_of_id is None and replied_to is None:
+        notices += tuple(Notice(f, "status", tweet.id) for f in home if f in facts.notified)
     public = reaches_the_public(tweet, silenced=facts.silenced)
     tagged = []
     if public and tweet.tags:  # following a tag is no way around a block or a mute
@@ -276,6 +295,7 @@ class Reads:
     follower_ids: FollowerIds
     tag_followers: TagFollowers
     member_lists: MemberLists
+    followers_with_options: FollowersWithOptions
     # An account (None if gone), those blocking or muting it (mutes in force), whether it is
     # silenced.
     account: Callable[[int], Awaitable[Account | None]]
@@ -291,6 +311,7 @@ class Reads:
             ctx.store.follower_ids,
             ctx.store.tag_followers,
             ctx.store.member_lists,
+            ctx.store.followers_with_options,
             ctx.store.get_account,
             shunners,
             lambda account_id: silenced(ctx, account_id),
@@ -346,9 +367,7 @@ async def load_relationships(
         if any(lst.replies_policy == "list" for lst in member_of):
             holding = (await reads.member_lists([replied_to])).get(replied_to, [])
             replied_to_lists = {lst.id for lst in holding}
-    hiding: set[int] = set()
-    if tweet.reblog_of_id is not None:
-        hiding = await ctx.store.followers_hiding_reblogs(author)
+    chosen = await reads.followers_with_options(author)
     is_silenced = await reads.silenced(author)
     tagged: list[int] = []
     if tweet.tags and reaches_the_public(tweet, silenced=is_silenced):
@@ -358,7 +377,9 @@ async def load_relationships(
         original_author_id=original_author_id,
         quoted_author_id=quoted_author,
         followers=tuple(followers),
-        hiding_reblogs=frozenset(hiding),
+        hiding_reblogs=frozenset(f.account_id for f in chosen if not f.show_reblogs),
+        notified=frozenset(f.account_id for f in chosen if f.notify),
+        languages={f.account_id: frozenset(f.languages) for f in chosen if f.languages},
         follows_replied_to=frozenset(follows_replied_to),
         shunners=frozenset(shunners),
         member_lists=tuple(member_of),
@@ -458,6 +479,11 @@ class Reader:
                 original_author_id=original_author,
                 followers=(self.owner_id,) if following is not None else (),
                 hiding_reblogs=me if following is not None and not following.show_reblogs else none,
+                languages=(
+                    {self.owner_id: frozenset(following.languages)}
+                    if following is not None and following.languages
+                    else {}
+                ),
                 follows_replied_to=me if replied_to in self._follows else none,
                 shunners=me if any(a in self._shunned for a in involved) else none,
                 member_lists=tuple(self._lists.get(author, ())),

@@ -28,7 +28,7 @@ from chirp.core.audience import silenced as audience_silenced
 from chirp.core.context import Context
 from chirp.core.events import DomainEvent, WebPushDue, decode
 from chirp.core.ids import id_time
-from chirp.core.models import Account, Conversation, Event, Notification, Status, UserList
+from chirp.core.models import Account, Conversation, Event, Follow, Notification, Status, UserList
 from chirp.core.observing import DispatchMetrics, DispatchTracer
 from chirp.core.ports.timelines import FanOut
 from chirp.core.text import tag_key
@@ -63,6 +63,7 @@ class Batch:
     _tag_followers: dict[str, list[int]] = field(default_factory=dict)  # by `tag_key`
     _member_lists: dict[int, list[UserList]] = field(default_factory=dict)
     _followers: dict[int, list[int]] = field(default_factory=dict)
+    _options: dict[int, list[Follow]] = field(default_factory=dict)
     _shunners: dict[int, set[int]] = field(default_factory=dict)
     _silenced: dict[int, bool] = field(default_factory=dict)
 
@@ -72,6 +73,7 @@ class Batch:
             lambda account_id: self.follower_ids(ctx, account_id),
             lambda names: self.tag_followers(ctx, names),
             lambda accounts: self.member_lists(ctx, accounts),
+            lambda account_id: self.followers_with_options(ctx, account_id),
             lambda account_id: self.account(ctx, account_id),
             lambda account_id: self.shunners(ctx, account_id),
             lambda account_id: self.silenced(ctx, account_id),
@@ -95,6 +97,12 @@ class Batch:
         if account_id not in self._followers:
             self._followers[account_id] = await ctx.store.follower_ids(account_id)
         return self._followers[account_id]
+
+    async def followers_with_options(self, ctx: Context, account_id: int) -> list[Follow]:
+        """An account's followers' follows with options, read once for the batch."""
+        if account_id not in self._options:
+            self._options[account_id] = await ctx.store.followers_with_options(account_id)
+        return self._options[account_id]
 
     async def status(self, ctx: Context, status_id: int) -> Status | None:
         """A tweet, read with those of every other event of the batch."""

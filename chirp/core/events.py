@@ -50,6 +50,7 @@ class StatusDeleted:
     # The tweets the delete removed (it and its retweets), and its retweets as (id, retweeter).
     removed_ids: tuple[int, ...] = ()
     retweets: tuple[tuple[int, int], ...] = ()
+    language: str | None = None  # (last: events recorded before it lack it)
 
     @property
     def tweet(self) -> TweetRef:
@@ -62,6 +63,7 @@ class StatusDeleted:
             None,
             self.mention_ids,
             self.tags,
+            self.language,
         )
 
 

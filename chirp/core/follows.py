@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chirp.core.accounts import get_account, get_accounts
 from chirp.core.context import Context
-from chirp.core.errors import Forbidden, NotFound
+from chirp.core.errors import Forbidden, InvalidInput, NotFound
 from chirp.core.events import (
     FollowCreated,
     FollowRemoved,
@@ -12,31 +12,57 @@ from chirp.core.events import (
     FollowRequestRemoved,
     outbox_row,
 )
-from chirp.core.models import Account, Follow, FollowRequest, Page
+from chirp.core.languages import is_language
+from chirp.core.models import Account, Follow, FollowOptions, FollowRequest, Page
 from chirp.core.ports.errors import MissingRecord
 from chirp.core.ports.follows import Relationship
 from chirp.core.visibility import shunned_accounts
 
+# A follow's options as a follow without any given: the defaults (`Follow`).
+DEFAULT_OPTIONS = FollowOptions()
 
-async def follow(ctx: Context, account: Account, target_id: int) -> Relationship:
-    """Follow, or ask to when the target is locked (a follow request its owner decides on)."""
+
+async def follow(
+    ctx: Context, account: Account, target_id: int, options: FollowOptions = DEFAULT_OPTIONS
+) -> Relationship:
+    """Follow, or ask to when the target is locked (a follow request its owner decides on).
+    Following already (or asking already), the options given change that follow (request)."""
     if target_id == account.id:
         raise Forbidden("You cannot follow yourself")
+    _check_languages(options)
     target = await get_account(ctx, target_id)
     await _refuse_if_blocked(ctx, account.id, target.id)
-    if target.locked:
-        await request_follow(ctx, account, target)
-        return (await relationships(ctx, account, [target.id]))[target.id]
-    edge = Follow(
-        id=ctx.new_id(), account_id=account.id, target_account_id=target.id, created_at=ctx.now()
-    )
-    event = outbox_row(ctx, FollowCreated(account.id, target.id))
-    try:
-        if await ctx.store.add_follow(edge, event=event):
-            ctx.wake_dispatcher()
-    except MissingRecord as gone:
-        raise NotFound("Record not found") from gone
+    current = await _following(ctx, account.id, target.id)
+    if current is not None:
+        if options.applied(current):
+            await ctx.store.set_follow_options(current)
+    elif target.locked:
+        await request_follow(ctx, account, target, options)
+    else:
+        edge = Follow(
+            id=ctx.new_id(), account_id=account.id, target_account_id=target.id,
+            created_at=ctx.now(),
+        )  # fmt: skip
+        options.applied(edge)
+        event = outbox_row(ctx, FollowCreated(account.id, target.id))
+        try:
+            if await ctx.store.add_follow(edge, event=event):
+                ctx.wake_dispatcher()
+            elif (now := await _following(ctx, account.id, target.id)) and options.applied(now):
+                await ctx.store.set_follow_options(now)  # a follow of the same moment won
+        except MissingRecord as gone:
+            raise NotFound("Record not found") from gone
     return (await relationships(ctx, account, [target.id]))[target.id]
+
+
+async def _following(ctx: Context, account_id: int, target_id: int) -> Follow | None:
+    return (await ctx.store.get_relationships(account_id, [target_id]))[target_id].following
+
+
+def _check_languages(options: FollowOptions) -> None:
+    unknown = [code for code in options.languages or () if not is_language(code)]
+    if unknown:
+        raise InvalidInput(f"Validation failed: Unknown language {', '.join(unknown)}")
 
 
 async def _refuse_if_blocked(ctx: Context, account_id: int, target_id: int) -> None:
@@ -47,16 +73,24 @@ async def _refuse_if_blocked(ctx: Context, account_id: int, target_id: int) -> N
         raise Forbidden("This action is not allowed")
 
 
-async def request_follow(ctx: Context, account: Account, target: Account) -> None:
-    """A follow request to a locked account (nothing new if pending, or following already);
-    its owner hears of it through a `follow_request` notification."""
+async def request_follow(
+    ctx: Context, account: Account, target: Account, options: FollowOptions = DEFAULT_OPTIONS
+) -> None:
+    """A follow request to a locked account, with the follow's options (nothing new if pending,
+    but the options given; nothing if following already); its owner hears of it through a
+    `follow_request` notification."""
     request = FollowRequest(
         id=ctx.new_id(), account_id=account.id, target_account_id=target.id, created_at=ctx.now()
     )
+    options.applied(request)
     event = outbox_row(ctx, FollowRequestCreated(account.id, target.id))
     try:
         if await ctx.store.add_follow_request(request, event=event):
             ctx.wake_dispatcher()
+        elif options != DEFAULT_OPTIONS:  # pending already: the options given change it
+            pending = await ctx.store.get_follow_request(account.id, target.id)
+            if pending is not None and options.applied(pending):
+                await ctx.store.set_follow_request_options(pending)
     except MissingRecord as gone:
         raise NotFound("Record not found") from gone
 

@@ -216,8 +216,13 @@ class Follow:
     account_id: int
     target_account_id: int
     created_at: datetime
-    # False: the follower turned the account's retweets off (they reach no home feed of its).
+    # The follower's choices (Mastodon's follow options, `FollowOptions`): False, the account's
+    # retweets reach no home feed of its; True, a `status` notification for each of its new
+    # tweets (not retweets, nor replies to others); set, only its tweets in those languages
+    # (and those of no known language) reach its home feed.
     show_reblogs: bool = True
+    notify: bool = False
+    languages: tuple[str, ...] | None = None
 
 
 @dataclass(slots=True)
@@ -425,6 +430,32 @@ class FollowRequest:
     account_id: int
     target_account_id: int
     created_at: datetime
+    # The follow's options, for when the request is authorized (`Follow`).
+    show_reblogs: bool = True
+    notify: bool = False
+    languages: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FollowOptions:
+    """What a follower chose of a follow (Mastodon's `reblogs`, `notify`, `languages`): None,
+    unchanged (a new follow: the default)."""
+
+    show_reblogs: bool | None = None
+    notify: bool | None = None
+    # () turns a language filter off (every language), as Mastodon's empty `languages`.
+    languages: tuple[str, ...] | None = None
+
+    def applied(self, follow: Follow | FollowRequest) -> bool:
+        """Set the chosen options on `follow`; True if that changed it."""
+        before = (follow.show_reblogs, follow.notify, follow.languages)
+        if self.show_reblogs is not None:
+            follow.show_reblogs = self.show_reblogs
+        if self.notify is not None:
+            follow.notify = self.notify
+        if self.languages is not None:
+            follow.languages = self.languages or None
+        return before != (follow.show_reblogs, follow.notify, follow.languages)
 
 
 @dataclass(slots=True)

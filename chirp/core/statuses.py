@@ -319,6 +319,7 @@ async def remove_status(ctx: Context, status: Status) -> list[Status]:
             status.tags,
             removed_ids=tuple(s.id for s in removed),
             retweets=retweets,
+            language=status.language,
         )
         return outbox_row(ctx, deleted)
 

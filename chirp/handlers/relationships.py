@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from chirp.core import follows, search, timelines
 from chirp.core.context import Context
 from chirp.core.emojis import current_emojis
-from chirp.core.models import Account, Page
+from chirp.core.models import Account, FollowOptions, Page
 from chirp.core.views import Loaded
 from chirp.handlers.common import (
     authenticate_user,
@@ -54,11 +54,36 @@ class AccountSearchQuery(BaseModel):
     offset: int = Field(0, ge=0, le=10_000)
 
 
+class FollowForm(BaseModel):
+    """Mastodon's follow options; those left out stay as they are (a new follow: the defaults,
+    retweets shown, no notifications, every language)."""
+
+    reblogs: FormBool | None = None
+    notify: FormBool | None = None
+    # ISO 639-1 codes; an empty list (or none given as `languages[]=`) means every language.
+    languages: list[str] | None = Field(None, max_length=200)
+
+    @field_validator("languages", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        if isinstance(value, str):  # `languages=en` (a single form value)
+            return [value] if value else []
+        if isinstance(value, list):
+            return [v for v in value if v != ""]
+        return value
+
+    def options(self) -> FollowOptions:
+        languages = None if self.languages is None else tuple(dict.fromkeys(self.languages))
+        return FollowOptions(self.reblogs, self.notify, languages)
+
+
 @routes.post(r"/api/v1/accounts/{id:\d+}/follow")
+@documented(body=FollowForm)
 async def follow(request: web.Request) -> web.Response:
     _, account = await authenticate_user(request, "write:follows")
     target = parse_id(request.match_info["id"])
-    relation = await follows.follow(ctx(request), account, target)
+    form = validate(FollowForm, await params(request))
+    relation = await follows.follow(ctx(request), account, target, form.options())
     return json_response(relationship_json(target, relation))
 
 

@@ -12,9 +12,9 @@ def relationship_json(account_id: int, relation: Relationship) -> dict[str, Any]
     return {
         "id": str(account_id),
         "following": following is not None,
-        "showing_reblogs": following is not None,
-        "notifying": False,
-        "languages": None,
+        "showing_reblogs": following is not None and following.show_reblogs,
+        "notifying": following is not None and following.notify,
+        "languages": list(following.languages) if following and following.languages else None,
         "followed_by": relation.followed_by,
         "blocking": relation.blocking,
         "blocked_by": relation.blocked_by,

@@ -191,3 +191,52 @@ async def test_profile_images(store: Store) -> None:
     assert removed is not None and removed[0].avatar_url is None
     assert removed[1] == "accounts/1/avatar-b.jpg"
     assert await store.set_profile_image(ids.next_id(), "avatar", None, None, now()) is None
+
+
+async def test_follow_options_are_stored_changed_and_found(store: Store) -> None:
+    """A follow's options (`Follow.show_reblogs`, `notify`, `languages`): stored with it,
+    changed in place, and those not the defaults found among the account's followers."""
+    author, *readers = [await make_account(store) for _ in range(4)]
+    chosen = edge(readers[0], author)
+    chosen.notify, chosen.languages = True, ("en", "fr")
+    assert await store.add_follow(chosen, event=event("follow.created"))
+    assert await store.add_follow(edge(readers[1], author), event=event("follow.created"))
+    assert await store.add_follow(edge(readers[2], author), event=event("follow.created"))
+    found = (await store.get_relationships(readers[0].id, [author.id]))[author.id].following
+    assert found is not None
+    assert (found.show_reblogs, found.notify, found.languages) == (True, True, ("en", "fr"))
+    hiding = edge(readers[1], author)
+    hiding.show_reblogs = False
+    assert await store.set_follow_options(hiding)
+    assert not await store.set_follow_options(edge(author, readers[1]))  # no such follow
+    with_options = {f.account_id: f for f in await store.followers_with_options(author.id)}
+    assert set(with_options) == {readers[0].id, readers[1].id}  # not the default follow
+    assert with_options[readers[1].id].show_reblogs is False
+    assert with_options[readers[0].id].languages == ("en", "fr")
+    # Back to the defaults: no longer among them.
+    assert await store.set_follow_options(edge(readers[0], author))
+    assert [f.account_id for f in await store.followers_with_options(author.id)] == [readers[1].id]
+
+
+async def test_a_request_s_options_become_its_follow_s(store: Store) -> None:
+    alice, bob = await make_account(store), await make_account(store)
+    asked = request(alice, bob)
+    asked.notify = True
+    assert await store.add_follow_request(asked, event=event("fr.created"))
+    pending = await store.get_follow_request(alice.id, bob.id)
+    assert pending is not None and (pending.notify, pending.show_reblogs) == (True, True)
+    pending.show_reblogs, pending.languages = False, ("de",)
+    assert await store.set_follow_request_options(pending)
+    assert not await store.set_follow_request_options(request(bob, alice))  # none pending
+    assert await store.get_follow_request(bob.id, alice.id) is None
+    assert await store.authorize_follow_request(
+        alice.id, bob.id, edge(alice, bob), event=event("fr.authorized")
+    )
+    follow_now = (await store.get_relationships(alice.id, [bob.id]))[bob.id].following
+    assert follow_now is not None
+    assert (follow_now.show_reblogs, follow_now.notify, follow_now.languages) == (
+        False,
+        True,
+        ("de",),
+    )
+    assert await store.get_follow_request(alice.id, bob.id) is None

@@ -25,7 +25,13 @@ class Relationship:
 
 class FollowStore(Protocol):
     async def add_follow(self, follow: Follow, *, event: Event) -> bool:
-        """Follow; True if new (both accounts' counters updated, event recorded)."""
+        """Follow, with its options; True if new (both accounts' counters updated, event
+        recorded). False, and no write, if the account follows already."""
+        ...
+
+    async def set_follow_options(self, follow: Follow) -> bool:
+        """Store `follow`'s options (`show_reblogs`, `notify`, `languages`) on the account's
+        follow of the target; False if it does not follow."""
         ...
 
     async def remove_follow(self, account_id: int, target_account_id: int, *, event: Event) -> bool:
@@ -56,8 +62,9 @@ class FollowStore(Protocol):
         """Which of `account_ids` follow the target (the audience of a reply, `core.audience`)."""
         ...
 
-    async def followers_hiding_reblogs(self, account_id: int) -> set[int]:
-        """The followers who turned the account's retweets off (`show_reblogs`)."""
+    async def followers_with_options(self, account_id: int) -> list[Follow]:
+        """The account's followers' follows whose options are not the defaults (retweets off,
+        notifications on, or languages chosen): few, by an index of their own."""
         ...
 
 
@@ -66,8 +73,20 @@ class FollowRequestStore(Protocol):
     several accounts at once."""
 
     async def add_follow_request(self, request: FollowRequest, *, event: Event) -> bool:
-        """Ask to follow; True if new (event recorded). False, and no write, if the request is
-        pending already or the account follows already. `MissingRecord` if either is gone."""
+        """Ask to follow, with the follow's options; True if new (event recorded). False, and no
+        write, if the request is pending already or the account follows already.
+        `MissingRecord` if either is gone."""
+        ...
+
+    async def get_follow_request(
+        self, account_id: int, target_account_id: int
+    ) -> FollowRequest | None:
+        """The account's pending request to follow the target, if any."""
+        ...
+
+    async def set_follow_request_options(self, request: FollowRequest) -> bool:
+        """Store `request`'s options on the account's pending request to the target; False if
+        none is pending."""
         ...
 
     async def remove_follow_request(
@@ -79,9 +98,9 @@ class FollowRequestStore(Protocol):
     async def authorize_follow_request(
         self, account_id: int, target_account_id: int, follow: Follow, *, event: Event
     ) -> bool:
-        """Turn a pending request into `follow` (counters as `add_follow`) in one transaction,
-        recording `event`; False, and no write, if no request is pending. An account that
-        follows already keeps its follow (the request just goes)."""
+        """Turn a pending request into `follow`, with the request's options (counters as
+        `add_follow`) in one transaction, recording `event`; False, and no write, if no request
+        is pending. An account that follows already keeps its follow (the request just goes)."""
         ...
 
     async def list_follow_requests(

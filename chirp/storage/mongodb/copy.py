@@ -21,7 +21,6 @@ from chirp.core.models import (
     AuthorizationCode,
     Event,
     FeaturedTag,
-    FollowRequest,
     Poll,
 )
 from chirp.storage.copy import (
@@ -43,6 +42,7 @@ from chirp.storage.mongodb.apps import app_doc
 from chirp.storage.mongodb.base import Doc, dt, dt_or_none, edge, event_doc, ts, ts_or_none
 from chirp.storage.mongodb.emojis import emoji_doc
 from chirp.storage.mongodb.follow_requests import account_note_doc, follow_request_doc
+from chirp.storage.mongodb.follows import follow_doc
 from chirp.storage.mongodb.live_chat import chat_doc
 from chirp.storage.mongodb.live_streams import stream_doc
 from chirp.storage.mongodb.markers import marker_doc
@@ -61,6 +61,8 @@ from chirp.storage.sqlite.accounts import account_from_row, credentials_from_row
 from chirp.storage.sqlite.announcements import announcement_from_row
 from chirp.storage.sqlite.apps import app_from_row
 from chirp.storage.sqlite.emojis import emoji_from_row
+from chirp.storage.sqlite.follow_requests import request_from_row
+from chirp.storage.sqlite.follows import follow_from_row
 from chirp.storage.sqlite.live_chat import message_from_row
 from chirp.storage.sqlite.live_streams import stream_from_row
 from chirp.storage.sqlite.markers import marker_from_row
@@ -112,15 +114,7 @@ def _marker(row: sqlite3.Row) -> Doc:
 
 
 def _follow(row: sqlite3.Row) -> Doc:
-    return {
-        "_id": edge(row["account_id"], row["target_account_id"]),
-        "id": row["id"],
-        "account_id": row["account_id"],
-        "target_account_id": row["target_account_id"],
-        "show_reblogs": bool(row["show_reblogs"]),
-        "notify": bool(row["notify"]),
-        "created_at": ts(dt(row["created_at"])),
-    }
+    return follow_doc(follow_from_row(row))
 
 
 def _edit(row: sqlite3.Row) -> Doc:
@@ -219,9 +213,7 @@ PARTS = (
     Part(
         "follow_requests",
         "SELECT * FROM follow_requests ORDER BY id",
-        lambda r: follow_request_doc(
-            FollowRequest(r["id"], r["account_id"], r["target_account_id"], dt(r["created_at"]))
-        ),
+        lambda r: follow_request_doc(request_from_row(r)),
     ),
     Part(
         "account_notes",

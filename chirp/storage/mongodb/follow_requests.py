@@ -14,6 +14,7 @@ from chirp.storage.mongodb.base import (
     Doc,
     MongoBase,
     Session,
+    dt,
     edge,
     newest_first,
     page_filter,
@@ -22,7 +23,7 @@ from chirp.storage.mongodb.base import (
     ts,
     unique_ids,
 )
-from chirp.storage.mongodb.follows import insert_follow, require_pair
+from chirp.storage.mongodb.follows import insert_follow, options_doc, options_of, require_pair
 from chirp.storage.mongodb.schema import insert_new
 
 
@@ -32,6 +33,7 @@ def follow_request_doc(request: FollowRequest) -> Doc:
         "id": request.id,
         "account_id": request.account_id,
         "target_account_id": request.target_account_id,
+        **options_doc(request),
         "created_at": ts(request.created_at),
     }
 
@@ -50,12 +52,12 @@ def account_note_doc(
 
 async def _take_request(
     db: AsyncDatabase[Doc], session: Session, account_id: int, target_account_id: int
-) -> bool:
-    """Delete the pending request (in the caller's transaction); False if there was none."""
-    result = await db.follow_requests.delete_one(
+) -> Doc | None:
+    """Delete the pending request (in the caller's transaction): it, None if there was none."""
+    found: Doc | None = await db.follow_requests.find_one_and_delete(
         {"_id": edge(account_id, target_account_id)}, session=session
     )
-    return bool(result.deleted_count == 1)
+    return found
 
 
 class MongoFollowRequests(MongoBase):
@@ -78,13 +80,37 @@ class MongoFollowRequests(MongoBase):
 
         return await self._transaction(add)
 
+    async def get_follow_request(
+        self, account_id: int, target_account_id: int
+    ) -> FollowRequest | None:
+        doc = await self.db.follow_requests.find_one({"_id": edge(account_id, target_account_id)})
+        if doc is None:
+            return None
+        show_reblogs, notify, languages = options_of(doc)
+        return FollowRequest(
+            doc["id"],
+            doc["account_id"],
+            doc["target_account_id"],
+            dt(doc["created_at"]),
+            show_reblogs,
+            notify,
+            languages,
+        )
+
+    async def set_follow_request_options(self, request: FollowRequest) -> bool:
+        result = await self.db.follow_requests.update_one(
+            {"_id": edge(request.account_id, request.target_account_id)},
+            {"$set": options_doc(request)},
+        )
+        return bool(result.matched_count == 1)
+
     async def remove_follow_request(
         self, account_id: int, target_account_id: int, *, event: Event
     ) -> bool:
         db = self.db
 
         async def remove(session: Session) -> bool:
-            if not await _take_request(db, session, account_id, target_account_id):
+            if await _take_request(db, session, account_id, target_account_id) is None:
                 return False
             await record_event(db, session, event, id_time(event.id))
             return True
@@ -97,8 +123,10 @@ class MongoFollowRequests(MongoBase):
         db = self.db
 
         async def authorize(session: Session) -> bool:
-            if not await _take_request(db, session, account_id, target_account_id):
+            taken = await _take_request(db, session, account_id, target_account_id)
+            if taken is None:
                 return False
+            follow.show_reblogs, follow.notify, follow.languages = options_of(taken)
             await insert_follow(db, session, follow)
             await record_event(db, session, event, follow.created_at)
             return True

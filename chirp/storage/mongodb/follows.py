@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pymongo.asynchronous.database import AsyncDatabase
 
 from chirp.core.ids import id_time
-from chirp.core.models import Event, Follow, Page
+from chirp.core.models import Event, Follow, FollowRequest, Page
 from chirp.core.ports.errors import MissingRecord
 from chirp.core.ports.follows import Relationship
 from chirp.storage.mongodb.base import (
@@ -29,25 +29,47 @@ from chirp.storage.mongodb.schema import insert_new
 from chirp.storage.mongodb.statuses import inc_counter
 
 
+def options_doc(follow: Follow | FollowRequest) -> Doc:
+    """A follow's (or request's) options as stored; `has_options` marks those not the defaults
+    (the partial index `followers_with_options` reads)."""
+    return {
+        "show_reblogs": follow.show_reblogs,
+        "notify": follow.notify,
+        "languages": list(follow.languages) if follow.languages else None,
+        "has_options": not follow.show_reblogs or follow.notify or bool(follow.languages),
+    }
+
+
+def options_of(doc: Doc) -> tuple[bool, bool, tuple[str, ...] | None]:
+    languages = doc.get("languages")
+    return (
+        doc.get("show_reblogs", True),
+        doc.get("notify", False),
+        tuple(languages) if languages else None,
+    )
+
+
 def follow_doc(follow: Follow) -> Doc:
     return {
         "_id": edge(follow.account_id, follow.target_account_id),
         "id": follow.id,
         "account_id": follow.account_id,
         "target_account_id": follow.target_account_id,
-        "show_reblogs": True,
-        "notify": False,
+        **options_doc(follow),
         "created_at": ts(follow.created_at),
     }
 
 
 def _follow(doc: Doc) -> Follow:
+    show_reblogs, notify, languages = options_of(doc)
     return Follow(
         id=doc["id"],
         account_id=doc["account_id"],
         target_account_id=doc["target_account_id"],
         created_at=dt(doc["created_at"]),
-        show_reblogs=doc.get("show_reblogs", True),
+        show_reblogs=show_reblogs,
+        notify=notify,
+        languages=languages,
     )
 
 
@@ -83,6 +105,13 @@ class MongoFollows(MongoBase):
             return True
 
         return await self._transaction(add)
+
+    async def set_follow_options(self, follow: Follow) -> bool:
+        result = await self.db.follows.update_one(
+            {"_id": edge(follow.account_id, follow.target_account_id)},
+            {"$set": options_doc(follow)},
+        )
+        return bool(result.matched_count == 1)
 
     async def remove_follow(self, account_id: int, target_account_id: int, *, event: Event) -> bool:
         db = self.db
@@ -154,11 +183,11 @@ class MongoFollows(MongoBase):
             found.update(doc["account_id"] for doc in docs)
         return found
 
-    async def followers_hiding_reblogs(self, account_id: int) -> set[int]:
+    async def followers_with_options(self, account_id: int) -> list[Follow]:
         docs = await self.db.follows.find(
-            {"target_account_id": account_id, "show_reblogs": False}, {"account_id": 1}
+            {"target_account_id": account_id, "has_options": True}
         ).to_list(None)
-        return {doc["account_id"] for doc in docs}
+        return [_follow(doc) for doc in docs]
 
     async def followee_ids(self, account_id: int, session: Session | None = None) -> list[int]:
         docs = await self.db.follows.find(

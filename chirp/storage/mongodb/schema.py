@@ -61,6 +61,12 @@ INDEXES: dict[str, list[IndexModel]] = {
     "follows": [
         _index(("target_account_id", ASC), ("id", DESC)),  # followers (fan-out)
         _index(("account_id", ASC), ("id", DESC)),  # following
+        # The follows with options not the defaults, which the audience rule reads per tweet.
+        _index(
+            ("target_account_id", ASC),
+            name="follows_with_options",
+            partialFilterExpression={"has_options": True},
+        ),
     ],
     "home_feed": [
         _index(("owner_id", ASC), ("status_id", DESC)),

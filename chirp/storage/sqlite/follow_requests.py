@@ -12,18 +12,40 @@ from chirp.core.models import Event, Follow, FollowRequest, Page
 from chirp.storage.sqlite.base import SqliteBase
 from chirp.storage.sqlite.convert import ts
 from chirp.storage.sqlite.db import placeholders
-from chirp.storage.sqlite.follows import insert_follow, require_pair
+from chirp.storage.sqlite.follows import (
+    follow_from_row,
+    follow_options,
+    insert_follow,
+    languages_of,
+    require_pair,
+    set_options,
+)
 from chirp.storage.sqlite.paging import newest_first, page_bounds, page_order
 from chirp.storage.sqlite.statuses import record_event
 
 
-async def _take_request(tx: Any, account_id: int, target_account_id: int) -> bool:
-    """Delete the pending request (in the caller's transaction); False if there was none."""
-    cursor = await tx.execute(
-        "DELETE FROM follow_requests WHERE account_id = ? AND target_account_id = ?",
-        (account_id, target_account_id),
+def request_from_row(row: Any) -> FollowRequest:
+    found = follow_from_row(row)  # the same columns, options included
+    return FollowRequest(
+        found.id,
+        found.account_id,
+        found.target_account_id,
+        found.created_at,
+        found.show_reblogs,
+        found.notify,
+        found.languages,
     )
-    return bool(cursor.rowcount == 1)
+
+
+async def _take_request(tx: Any, account_id: int, target_account_id: int) -> Any:
+    """Delete the pending request (in the caller's transaction): its options' row
+    (show_reblogs, notify, languages), None if there was none."""
+    async with tx.execute(
+        "DELETE FROM follow_requests WHERE account_id = ? AND target_account_id = ?"
+        " RETURNING show_reblogs, notify, languages",
+        (account_id, target_account_id),
+    ) as cursor:
+        return await cursor.fetchone()
 
 
 class SqliteFollowRequests(SqliteBase):
@@ -32,13 +54,15 @@ class SqliteFollowRequests(SqliteBase):
             await require_pair(tx, request.account_id, request.target_account_id)
             cursor = await tx.execute(
                 "INSERT OR IGNORE INTO follow_requests(id, account_id, target_account_id,"
-                " created_at) SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM follows"
-                " WHERE account_id = ?2 AND target_account_id = ?3)",
+                " created_at, show_reblogs, notify, languages) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7"
+                " WHERE NOT EXISTS (SELECT 1 FROM follows WHERE account_id = ?2"
+                " AND target_account_id = ?3)",
                 (
                     request.id,
                     request.account_id,
                     request.target_account_id,
                     ts(request.created_at),
+                    *follow_options(request),
                 ),
             )
             if cursor.rowcount != 1:
@@ -46,11 +70,23 @@ class SqliteFollowRequests(SqliteBase):
             await record_event(tx, event, request.created_at)
             return True
 
+    async def get_follow_request(
+        self, account_id: int, target_account_id: int
+    ) -> FollowRequest | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM follow_requests WHERE account_id = ? AND target_account_id = ?",
+            (account_id, target_account_id),
+        )
+        return None if row is None else request_from_row(row)
+
+    async def set_follow_request_options(self, request: FollowRequest) -> bool:
+        return await set_options(self.db, "follow_requests", request)
+
     async def remove_follow_request(
         self, account_id: int, target_account_id: int, *, event: Event
     ) -> bool:
         async with self.db.transaction() as tx:
-            if not await _take_request(tx, account_id, target_account_id):
+            if await _take_request(tx, account_id, target_account_id) is None:
                 return False
             await record_event(tx, event, id_time(event.id))
             return True
@@ -59,8 +95,11 @@ class SqliteFollowRequests(SqliteBase):
         self, account_id: int, target_account_id: int, follow: Follow, *, event: Event
     ) -> bool:
         async with self.db.transaction() as tx:
-            if not await _take_request(tx, account_id, target_account_id):
+            chosen = await _take_request(tx, account_id, target_account_id)
+            if chosen is None:
                 return False
+            follow.show_reblogs, follow.notify = bool(chosen[0]), bool(chosen[1])
+            follow.languages = languages_of(chosen[2])
             await insert_follow(tx, follow)
             await record_event(tx, event, follow.created_at)
             return True

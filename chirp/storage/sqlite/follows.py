@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from chirp.core.ids import id_time
-from chirp.core.models import Event, Follow, Page
+from chirp.core.models import Event, Follow, FollowRequest, Page
 from chirp.core.ports.errors import MissingRecord
 from chirp.core.ports.follows import Relationship
 from chirp.storage.sqlite.base import SqliteBase
@@ -35,11 +35,56 @@ async def require_pair(tx: Any, account_id: int, target_account_id: int) -> None
         raise MissingRecord("account")
 
 
+def languages_text(languages: tuple[str, ...] | None) -> str | None:
+    """A follow's languages as stored: a JSON array, NULL for every language."""
+    return json.dumps(list(languages)) if languages else None
+
+
+def languages_of(text: str | None) -> tuple[str, ...] | None:
+    return tuple(json.loads(text)) if text else None
+
+
+def follow_options(follow: Follow | FollowRequest) -> tuple[int, int, str | None]:
+    """(show_reblogs, notify, languages) as the follows and follow_requests columns hold them."""
+    return int(follow.show_reblogs), int(follow.notify), languages_text(follow.languages)
+
+
+async def set_options(db: Any, table: str, follow: Follow | FollowRequest) -> bool:
+    """Store a follow's (`follows`) or a request's (`follow_requests`) options on its row;
+    False if there is none."""
+    async with db.transaction() as tx:
+        cursor = await tx.execute(
+            f"UPDATE {table} SET show_reblogs = ?, notify = ?, languages = ?"
+            " WHERE account_id = ? AND target_account_id = ?",
+            (*follow_options(follow), follow.account_id, follow.target_account_id),
+        )
+        return bool(cursor.rowcount == 1)
+
+
+def follow_from_row(row: Any) -> Follow:
+    return Follow(
+        id=row["id"],
+        account_id=row["account_id"],
+        target_account_id=row["target_account_id"],
+        created_at=req_dt(row["created_at"]),
+        show_reblogs=bool(row["show_reblogs"]),
+        notify=bool(row["notify"]),
+        languages=languages_of(row["languages"]),
+    )
+
+
 async def insert_follow(tx: Any, follow: Follow) -> bool:
     """The edge and both accounts' counters, in the caller's transaction; False if it exists."""
     cursor = await tx.execute(
-        "INSERT OR IGNORE INTO follows(id, account_id, target_account_id, created_at) VALUES (?,?,?,?)",
-        (follow.id, follow.account_id, follow.target_account_id, ts(follow.created_at)),
+        "INSERT OR IGNORE INTO follows(id, account_id, target_account_id, created_at,"
+        " show_reblogs, notify, languages) VALUES (?,?,?,?,?,?,?)",
+        (
+            follow.id,
+            follow.account_id,
+            follow.target_account_id,
+            ts(follow.created_at),
+            *follow_options(follow),
+        ),
     )
     if cursor.rowcount != 1:
         return False
@@ -62,6 +107,9 @@ class SqliteFollows(SqliteBase):
                 return False
             await record_event(tx, event, follow.created_at)
             return True
+
+    async def set_follow_options(self, follow: Follow) -> bool:
+        return await set_options(self.db, "follows", follow)
 
     async def remove_follow(self, account_id: int, target_account_id: int, *, event: Event) -> bool:
         async with self.db.transaction() as tx:
@@ -118,13 +166,7 @@ class SqliteFollows(SqliteBase):
         )
         for row in rows:
             if row["account_id"] == account_id:
-                result[row["target_account_id"]].following = Follow(
-                    id=row["id"],
-                    account_id=row["account_id"],
-                    target_account_id=row["target_account_id"],
-                    created_at=req_dt(row["created_at"]),
-                    show_reblogs=bool(row["show_reblogs"]),
-                )
+                result[row["target_account_id"]].following = follow_from_row(row)
             if row["target_account_id"] == account_id:
                 result[row["account_id"]].followed_by = True
         return result
@@ -180,12 +222,14 @@ class SqliteFollows(SqliteBase):
             found.update(row[0] for row in rows)
         return found
 
-    async def followers_hiding_reblogs(self, account_id: int) -> set[int]:
+    async def followers_with_options(self, account_id: int) -> list[Follow]:
+        # The condition of the partial index `follows_with_options`, word for word.
         rows = await self.db.fetchall(
-            "SELECT account_id FROM follows WHERE target_account_id = ? AND show_reblogs = 0",
+            "SELECT * FROM follows WHERE target_account_id = ?"
+            " AND (show_reblogs = 0 OR notify = 1 OR languages IS NOT NULL)",
             (account_id,),
         )
-        return {row[0] for row in rows}
+        return [follow_from_row(row) for row in rows]
 
     async def list_following(self, account_id: int, page: Page) -> list[tuple[int, int]]:
         return await self._follow_pairs(
