@@ -52,8 +52,9 @@ const scenarios = {
     check(page.problems.length === 0, `console: ${page.problems}`);
   },
 
-  /** A (desktop) posts a tag, a mention and a picture; B (phone) follows A from A's profile,
-   * sees the tweet arrive live, likes it; A's counter and notification update live. */
+  /** A (desktop) posts a tag, a mention and a picture; B (phone) follows A from A's profile
+   * with A's bell on, sees the tweet arrive live, likes it; A's counter and notification update
+   * live; B is notified of A's post. */
   async live(browser) {
     const a = await open(browser, base, DESKTOP);
     const b = await open(browser, base, MOBILE);
@@ -64,6 +65,12 @@ const scenarios = {
     await b.goto(`/@${an}`);
     await b.getByRole("button", { name: "Follow" }).click();
     await b.getByRole("button", { name: "Unfollow" }).waitFor();
+    await b.getByRole("button", { name: `Notify me when @${an} posts` }).click();
+    const bell = b.getByRole("button", { name: `Stop notifying me when @${an} posts` });
+    await bell.waitFor();
+    check((await bell.getAttribute("aria-pressed")) === "true", "bell pressed");
+    await b.reload(); // the server's word, not the page's
+    await b.getByRole("button", { name: `Stop notifying me when @${an} posts` }).waitFor();
     await b.goto("/home");
     await b.getByRole("tab", { name: "Latest" }).waitFor();
     await b.waitForTimeout(500); // the socket is open (the stream subscribes on connect)
@@ -97,6 +104,8 @@ const scenarios = {
     await a.locator(".notification", { hasText: "liked your post" }).waitFor();
     await a.locator(".notification", { hasText: "followed you" }).waitFor();
     await shot(a, "notifications-desktop.png");
+    await b.goto("/notifications");
+    await b.locator(".notification", { hasText: "posted" }).first().waitFor({ timeout: 10000 });
     check(a.problems.length === 0 && b.problems.length === 0, `console: ${a.problems} ${b.problems}`);
   },
 

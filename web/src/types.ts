@@ -28,7 +28,7 @@ export interface Status {
   quote?: { state: string; quoted_status: Status | null } | null;
   poll?: Poll | null;
 }
-export interface Relationship { id: string; following: boolean; followed_by: boolean; requested: boolean; blocking?: boolean; muting?: boolean }
+export interface Relationship { id: string; following: boolean; followed_by: boolean; requested: boolean; showing_reblogs?: boolean; notifying?: boolean; blocking?: boolean; muting?: boolean }
 export interface Notification { id: string; type: string; created_at: string; account: Account; status?: Status | null; group_key?: string }
 export interface NotificationGroup {
   group_key: string; notifications_count: number; type: string; most_recent_notification_id: string;

@@ -65,6 +65,8 @@ export const en = {
     posts: "Posts", withReplies: "Posts and replies", followers: "Followers", following: "Following",
     count: (n: number, what: string) => `${n} ${what}`, joined: (d: string) => `Joined ${d}`, locked: "Private account",
     followRequest: "Follow request sent", pinned: "Pinned posts",
+    notify: (acct: string) => `Notify me when @${acct} posts`, notifyOff: (acct: string) => `Stop notifying me when @${acct} posts`,
+    hideBoosts: (acct: string) => `Hide boosts from @${acct}`, showBoosts: (acct: string) => `Show boosts from @${acct}`,
   },
   search: { placeholder: "Search Chirp", label: "Search", accounts: "People", hashtags: "Hashtags", statuses: "Posts", empty: "No results.", prompt: "Search people, hashtags and posts." },
   explore: { title: "Explore", trendingTags: "Trending hashtags", trendingPosts: "Trending posts", uses: (n: string) => (n === "1" ? "1 post" : `${n} posts`) },

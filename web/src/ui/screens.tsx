@@ -207,6 +207,17 @@ export function Profile({ acct, tab }: { acct: string; tab: "posts" | "replies" 
       failed(e);
     }
   };
+  // A follow's options (Mastodon's `notify`, `reblogs`): following again changes them.
+  const setOption = async (option: { notify?: boolean; reblogs?: boolean }) => {
+    const before = rel.value;
+    if (before) rel.value = { ...before, notifying: option.notify ?? before.notifying, showing_reblogs: option.reblogs ?? before.showing_reblogs };
+    try {
+      rel.value = await post<Relationship>(`/api/v1/accounts/${a.id}/follow`, option);
+    } catch (e) {
+      rel.value = before;
+      failed(e);
+    }
+  };
   const base = profilePath(a);
   return (
     <>
@@ -223,11 +234,15 @@ export function Profile({ acct, tab }: { acct: string; tab: "posts" | "replies" 
                   <div class="menu" role="menu" onKeyDown={(e) => e.key === "Escape" && (menu.value = false)}>
                     <button role="menuitem" onClick={async () => { menu.value = false; rel.value = (await setMute(a, !rel.value?.muting)) ?? rel.value; }}>{rel.value.muting ? t.safety.unmute : t.safety.mute(a.acct)}</button>
                     <button role="menuitem" class="danger" onClick={async () => { menu.value = false; rel.value = (await setBlock(a, !rel.value?.blocking)) ?? rel.value; }}>{rel.value.blocking ? t.safety.unblock : t.safety.block(a.acct)}</button>
+                    {rel.value.following && <button role="menuitem" onClick={() => { menu.value = false; void setOption({ reblogs: !rel.value?.showing_reblogs }); }}>{rel.value.showing_reblogs ? t.profile.hideBoosts(a.acct) : t.profile.showBoosts(a.acct)}</button>}
                     <button role="menuitem" onClick={() => { menu.value = false; listing.value = true; }}>{t.lists.manage(a.acct)}</button>
                     <button role="menuitem" class="danger" onClick={() => { menu.value = false; openReport(a); }}>{t.safety.report(a.acct)}</button>
                   </div>
                 )}
               </span>
+              {rel.value.following && (
+                <button class="icon" aria-pressed={!!rel.value.notifying} aria-label={rel.value.notifying ? t.profile.notifyOff(a.acct) : t.profile.notify(a.acct)} title={rel.value.notifying ? t.profile.notifyOff(a.acct) : t.profile.notify(a.acct)} onClick={() => void setOption({ notify: !rel.value?.notifying })}><Icon name="bell" /></button>
+              )}
               {!rel.value.blocking && (
                 <button class={rel.value.following || rel.value.requested ? "" : "primary"} onClick={follow}>
                   {rel.value.following ? t.profile.unfollow : rel.value.requested ? t.profile.requested : t.profile.follow}
