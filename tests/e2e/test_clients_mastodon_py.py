@@ -233,3 +233,21 @@ def test_followed_and_featured_tags_and_statuses_by_id(chirp_server: ChirpProces
     second = bob.status_post("two")
     batch = ada.statuses([second["id"], first["id"], 1])
     assert sorted(s["id"] for s in batch) == sorted([first["id"], second["id"]])
+
+
+def test_follow_options_through_mastodon_py(chirp_server: ChirpProcess) -> None:
+    """`account_follow(reblogs=False, notify=True)` as Mastodon.py sends it (a form): the
+    relationship says so, the boosts stay out of the home timeline, a post notifies."""
+    ada, bob, cy = _users(chirp_server.url, "ada", "bob", "cy")
+    bob_id = bob.me()["id"]
+    relation = ada.account_follow(bob_id, reblogs=False, notify=True)
+    assert (relation["showing_reblogs"], relation["notifying"]) == (False, True)
+    assert ada.account_relationships(bob_id)[0]["notifying"] is True
+    boosted = bob.status_reblog(cy.status_post("cy's")["id"])
+    news = bob.status_post("bob's news")
+    notes = eventually(lambda: ada.notifications(types=["status"]), lambda page: len(page) == 1)
+    assert str(notes[0]["status"]["id"]) == str(news["id"])
+    home = [str(s["id"]) for s in ada.timeline_home()]
+    assert str(news["id"]) in home and str(boosted["id"]) not in home
+    again = ada.account_follow(bob_id)  # Mastodon.py sends the defaults: they are set again
+    assert (again["showing_reblogs"], again["notifying"]) == (True, False)
