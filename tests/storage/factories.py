@@ -104,6 +104,7 @@ async def post(
     mentions: tuple[int, ...] = (),
     tags: tuple[str, ...] = (),
     key: str | None = None,
+    language: str | None = None,
 ) -> Status:
     status = Status(
         id=ids.next_id(),
@@ -118,6 +119,7 @@ async def post(
         quote_of_id=quote_of.id if quote_of else None,
         mention_ids=mentions,
         tags=tags,
+        language=language,
     )
     status = replace(
         status,

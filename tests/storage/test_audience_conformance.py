@@ -1,7 +1,8 @@
 """Every backend reaches whom the audience rule says (`chirp.core.audience`), on generated graphs.
 
-For each generated world (follows, blocks, mutes, followed hashtags, lists with their reply
-policies and exclusivity, a silenced author) and a tweet of each kind (public, unlisted,
+For each generated world (follows with their options: retweets hidden, notifications of new
+tweets, English only; blocks, mutes, followed hashtags, lists with their reply policies and
+exclusivity, a silenced author) and a tweet of each kind, in English, German or no language (public, unlisted,
 private, direct, a reply to someone else, a retweet, a self-retweet of a followers-only tweet,
 a quote, an edit newly mentioning someone), the relationships a backend reads
 (`audience.load_relationships`) give the same `Audience` as the rule applied to the world
@@ -26,6 +27,8 @@ from chirp.core.audience import Audience, Relationships, audience, audience_of, 
 from chirp.core.models import (
     Account,
     AccountModeration,
+    Follow,
+    FollowOptions,
     Page,
     Status,
     UserList,
@@ -73,6 +76,11 @@ class World:
     other: int  # replied-to, retweeted, quoted or mentioned
     kind: str
     tags: tuple[str, ...]
+    # Follow options, on those of `follows` they name: (follower, followed) pairs.
+    hiding_reblogs: frozenset[tuple[int, int]] = frozenset()
+    notified: frozenset[tuple[int, int]] = frozenset()
+    english_only: frozenset[tuple[int, int]] = frozenset()
+    language: str | None = None
 
 
 @st.composite
@@ -103,6 +111,10 @@ def worlds(draw: st.DrawFn) -> World:
         other=(author + draw(st.integers(1, PEOPLE - 1))) % PEOPLE,
         kind=draw(st.sampled_from(KINDS)),
         tags=tuple(draw(st.lists(st.sampled_from(TAGS), max_size=2, unique=True))),
+        hiding_reblogs=draw(st.frozensets(pairs, max_size=6)),
+        notified=draw(st.frozensets(pairs, max_size=6)),
+        english_only=draw(st.frozensets(pairs, max_size=6)),
+        language=draw(st.sampled_from(["en", "de", None])),
     )
 
 
@@ -147,10 +159,17 @@ def model(
         if public and status.tags
         else []
     )
+
+    def chosen(pairs: frozenset[tuple[int, int]]) -> list[int]:
+        return [people[f].id for f in followers if (f, a) in pairs]
+
     return Relationships(
         original_author_id=people[original].id if original is not None else None,
         quoted_author_id=people[world.other].id if status.quote_of_id else None,
         followers=tuple(people[f].id for f in followers),
+        hiding_reblogs=frozenset(chosen(world.hiding_reblogs)),
+        notified=frozenset(chosen(world.notified)),
+        languages={f: frozenset({"en"}) for f in chosen(world.english_only)},
         follows_replied_to=frozenset(people[w].id for w in follows_replied),
         shunners=shunners_of(involved),
         member_lists=tuple(member_of),
@@ -165,13 +184,13 @@ async def tweet_of(
 ) -> tuple[Status, list[int] | None]:
     """The world's tweet, and an edit's newly mentioned accounts (None: a new tweet)."""
     author, other = people[world.author], people[world.other]
-    kind, tags = world.kind, world.tags
+    kind, tags, lang = world.kind, world.tags, world.language
     if kind in ("reply", "private reply"):
         parent = await post(store, other, "hi")
         visibility = "private" if kind == "private reply" else "public"
         return await post(
             store, author, "reply", reply_to=parent, visibility=visibility, tags=tags,
-            mentions=(other.id,),
+            mentions=(other.id,), language=lang,
         ), None  # fmt: skip
     if kind == "retweet":
         return await post(store, author, reblog_of=await post(store, other, "original")), None
@@ -180,14 +199,16 @@ async def tweet_of(
         return await post(store, author, reblog_of=mine, visibility="private"), None
     if kind == "quote":
         quoted = await post(store, other, "quoted")
-        return await post(store, author, "look", quote_of=quoted, tags=tags), None
+        return await post(store, author, "look", quote_of=quoted, tags=tags, language=lang), None
     if kind == "direct":
-        return await post(store, author, "psst", visibility="direct", mentions=(other.id,)), None
+        return await post(
+            store, author, "psst", visibility="direct", mentions=(other.id,), language=lang
+        ), None  # fmt: skip
     if kind == "edit":
-        first = await post(store, author, "before", tags=tags)
+        first = await post(store, author, "before", tags=tags, language=lang)
         edited = replace(first, mention_ids=(other.id,), text="after")
         return edited, [other.id]
-    return await post(store, author, kind, visibility=kind, tags=tags), None
+    return await post(store, author, kind, visibility=kind, tags=tags, language=lang), None
 
 
 def unordered(reached: Audience) -> Audience:
@@ -224,6 +245,15 @@ async def scenario(store: Store, world: World) -> None:
     people = await make_graph(
         store, PEOPLE, follows=world.follows, blocks=world.blocks, mutes=world.mutes
     )
+    for who, whom in world.follows:
+        options = FollowOptions(
+            show_reblogs=(who, whom) not in world.hiding_reblogs,
+            notify=(who, whom) in world.notified,
+            languages=("en",) if (who, whom) in world.english_only else (),
+        )
+        edge = Follow(ids.next_id(), people[who].id, people[whom].id, now())
+        if options.applied(edge):
+            assert await store.set_follow_options(edge)
     for who, name in world.tag_follows:
         await store.follow_tag(ids.next_id(), people[who].id, name, now())
     made = await make_lists(store, people, world.lists)
