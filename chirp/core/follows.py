@@ -134,6 +134,8 @@ async def relationships(
     shunning = await ctx.store.get_shunning(account.id, target_ids, ctx.now())
     for target, relation in found.items():
         relation.requested = target in requested
+        if relation.requested:  # few at a time: a request is a locked account's, pending
+            relation.request = await ctx.store.get_follow_request(account.id, target)
         relation.requested_by = target in requested_by
         relation.note = notes.get(target, "")
         relation.blocking = target in shunning.blocking

@@ -9,12 +9,14 @@ from chirp.core.ports.follows import Relationship
 
 def relationship_json(account_id: int, relation: Relationship) -> dict[str, Any]:
     following = relation.following
+    # The follow's options, or while it is only asked for, the request's (as Mastodon).
+    chosen = following or relation.request
     return {
         "id": str(account_id),
         "following": following is not None,
-        "showing_reblogs": following is not None and following.show_reblogs,
-        "notifying": following is not None and following.notify,
-        "languages": list(following.languages) if following and following.languages else None,
+        "showing_reblogs": chosen is not None and chosen.show_reblogs,
+        "notifying": chosen is not None and chosen.notify,
+        "languages": list(chosen.languages) if chosen and chosen.languages else None,
         "followed_by": relation.followed_by,
         "blocking": relation.blocking,
         "blocked_by": relation.blocked_by,

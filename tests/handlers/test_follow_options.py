@@ -158,7 +158,9 @@ async def test_a_follow_request_keeps_its_options_until_authorized(
     await lock(client, bob)
     asked = await follow_with(client, alice, bob, notify=True)
     assert asked["requested"] is True and asked["following"] is False
-    await follow_with(client, alice, bob, reblogs=False)  # pending: the options change
+    assert options_of(asked) == (True, True, None)  # the request's, as Mastodon shows them
+    changed = await follow_with(client, alice, bob, reblogs=False)  # pending: they change
+    assert options_of(changed) == (False, True, None)
     response = await client.post(
         f"/api/v1/follow_requests/{alice.id}/authorize", headers=bob.headers
     )

@@ -15,6 +15,7 @@ class Relationship:
     following: Follow | None = None
     followed_by: bool = False
     requested: bool = False  # a follow request of the viewer's is pending
+    request: FollowRequest | None = None  # that request (its options show until it is a follow)
     requested_by: bool = False  # the other account asked to follow the viewer
     note: str = ""  # the viewer's private note on the account
     blocking: bool = False
