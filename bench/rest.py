@@ -139,6 +139,41 @@ def _children(pid: int) -> list[int]:
     return [int(c) for c in found if "chirp" in _cmdline(int(c))]
 
 
+class CpuCaps:
+    """Each chirp worker process in a cgroup of its own, held to `share` of one core (the
+    kernel's CFS quota; cgroup v2, or v1's `cpu` controller): a stand-in for nodes of fixed
+    size, each on its own machine, beside a database that has the remaining cores. Root only."""
+
+    PERIOD_US = 100_000
+
+    def __init__(self, pids: list[int], share: float) -> None:
+        v2 = Path("/sys/fs/cgroup/cgroup.controllers")
+        self.root = Path("/sys/fs/cgroup") if v2.exists() else Path("/sys/fs/cgroup/cpu")
+        if not (self.root / "cgroup.procs").exists():
+            raise SystemExit(f"--worker-cpu: no cgroup CPU controller at {self.root}")
+        quota = int(share * self.PERIOD_US)
+        self.groups: list[Path] = []
+        for pid in pids:
+            group = self.root / f"chirp-bench-{pid}"
+            group.mkdir(exist_ok=True)
+            self.groups.append(group)
+            if v2.exists():
+                (group / "cpu.max").write_text(f"{quota} {self.PERIOD_US}")
+            else:
+                (group / "cpu.cfs_period_us").write_text(str(self.PERIOD_US))
+                (group / "cpu.cfs_quota_us").write_text(str(quota))
+            (group / "cgroup.procs").write_text(str(pid))
+
+    def remove(self) -> None:
+        for group in self.groups:
+            try:
+                for pid in (group / "cgroup.procs").read_text().split():
+                    (self.root / "cgroup.procs").write_text(pid)
+                group.rmdir()
+            except OSError:
+                pass
+
+
 def _cmdline(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
@@ -928,6 +963,21 @@ def main(argv: list[str] | None = None) -> None:
         help="--store postgresql: the server's costliest statements over each scenario's first"
         " run (pg_stat_statements, from postgresql-contrib)",
     )
+    parser.add_argument(
+        "--bus",
+        choices=("auto", "redis"),
+        default="auto",
+        help="the realtime bus: auto (in-process for one worker, Redis for several), redis (Redis"
+        " for one worker too, as a node of a cluster: compare 1 and 2 workers alike)",
+    )
+    parser.add_argument(
+        "--worker-cpu",
+        type=float,
+        default=0.0,
+        help="hold each chirp worker process to this share of one core (a cgroup CPU quota; 0:"
+        " no cap): nodes of a fixed size, as on machines of their own, beside the database and"
+        " the load generator on the remaining cores. Root only",
+    )
     parser.add_argument("--reseed", action="store_true", help="rebuild the cached seeded store")
     parser.add_argument("--quick", action="store_true", help="small data set and short runs")
     parser.add_argument(
@@ -968,7 +1018,7 @@ def main(argv: list[str] | None = None) -> None:
     extra_env: dict[str, str] = rate_limit_env(args.rate_limits == "on")
     extra_env["CHIRP_METRICS_ENABLED"] = "true" if args.metrics == "on" else "false"
     redis = None
-    if args.workers > 1:  # workers share realtime events through Redis, as nodes do
+    if args.workers > 1 or args.bus == "redis":  # workers share events through Redis, as nodes do
         redis = RedisServer(work / "redis")
         redis.age()
         extra_env |= {"CHIRP_WORKERS": str(args.workers), "CHIRP_BUS": redis.url}
@@ -979,18 +1029,29 @@ def main(argv: list[str] | None = None) -> None:
     )
     server = Server(seeded, work, _free_port(), extra_env, postgresql)
     results: dict[str, dict] = {}
+    caps = None
     try:
         server.wait_healthy()
         memory_idle = server.memory()
         print(
             f"chirp serve pid {server.proc.pid} ({args.workers} worker(s), {args.store}) on {server.url}; idle RSS {memory_idle.get('VmRSS', 0) / 1024:.0f} MiB"
         )
+        if args.worker_cpu:
+            workers = _children(server.proc.pid) if args.workers > 1 else [server.proc.pid]
+            if len(workers) != args.workers:
+                raise SystemExit(
+                    f"--worker-cpu: found {len(workers)} worker(s), not {args.workers}"
+                )
+            caps = CpuCaps(workers, args.worker_cpu)
+            print(f"each worker held to {args.worker_cpu:g} of a core (pids {workers})")
         for name in args.scenarios.split(","):
             script, env = scenarios[name]
             results[name] = _scenario(name, script, server, wrk, args, env)
         memory = server.memory()
     finally:
         server.stop()
+        if caps is not None:
+            caps.remove()
         if redis is not None:
             redis.stop()
         if postgresql is not None:
