@@ -170,8 +170,8 @@ class CpuCaps:
                 for pid in (group / "cgroup.procs").read_text().split():
                     (self.root / "cgroup.procs").write_text(pid)
                 group.rmdir()
-            except OSError:
-                pass
+            except OSError as error:  # the measurement stands; the operator may clean up
+                print(f"could not remove the cgroup {group}: {error}", file=sys.stderr)
 
 
 def _cmdline(pid: int) -> str:

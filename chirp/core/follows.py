@@ -133,9 +133,8 @@ async def relationships(
     notes = await ctx.store.get_account_notes(account.id, target_ids)
     shunning = await ctx.store.get_shunning(account.id, target_ids, ctx.now())
     for target, relation in found.items():
-        relation.requested = target in requested
-        if relation.requested:  # few at a time: a request is a locked account's, pending
-            relation.request = await ctx.store.get_follow_request(account.id, target)
+        relation.request = requested.get(target)
+        relation.requested = relation.request is not None
         relation.requested_by = target in requested_by
         relation.note = notes.get(target, "")
         relation.blocking = target in shunning.blocking

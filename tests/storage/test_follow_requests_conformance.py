@@ -35,8 +35,9 @@ async def test_request_is_pending_until_authorized(store: Store) -> None:
     assert await store.add_follow_request(request(alice, bob), event=event("fr.created"))
     assert not await store.add_follow_request(request(alice, bob), event=event("fr.created"))
     assert await kinds(store) == ["fr.created"]  # the repeat recorded nothing
-    assert await store.get_follow_request_state(alice.id, [bob.id]) == ({bob.id}, set())
-    assert await store.get_follow_request_state(bob.id, [alice.id]) == (set(), {alice.id})
+    mine, theirs = await store.get_follow_request_state(alice.id, [bob.id])
+    assert (set(mine), theirs) == ({bob.id}, set()) and mine[bob.id].account_id == alice.id
+    assert await store.get_follow_request_state(bob.id, [alice.id]) == ({}, {alice.id})
     # A request is not a follow.
     assert (await store.get_relationships(alice.id, [bob.id]))[bob.id].following is None
     assert await store.follower_ids(bob.id) == []
@@ -47,7 +48,7 @@ async def test_request_is_pending_until_authorized(store: Store) -> None:
     )
     assert await kinds(store) == ["fr.authorized"]
     assert (await store.get_relationships(alice.id, [bob.id]))[bob.id].following is not None
-    assert await store.get_follow_request_state(alice.id, [bob.id]) == (set(), set())
+    assert await store.get_follow_request_state(alice.id, [bob.id]) == ({}, set())
     assert await store.count_follow_requests(bob.id) == 0
     loaded = await store.get_accounts([alice.id, bob.id])
     assert (loaded[alice.id].following_count, loaded[bob.id].followers_count) == (1, 1)
@@ -225,6 +226,7 @@ async def test_a_request_s_options_become_its_follow_s(store: Store) -> None:
     assert await store.add_follow_request(asked, event=event("fr.created"))
     pending = await store.get_follow_request(alice.id, bob.id)
     assert pending is not None and (pending.notify, pending.show_reblogs) == (True, True)
+    assert (await store.get_follow_request_state(alice.id, [bob.id]))[0] == {bob.id: pending}
     pending.show_reblogs, pending.languages = False, ("de",)
     assert await store.set_follow_request_options(pending)
     assert not await store.set_follow_request_options(request(bob, alice))  # none pending

@@ -114,8 +114,9 @@ class FollowRequestStore(Protocol):
 
     async def get_follow_request_state(
         self, account_id: int, target_ids: Iterable[int]
-    ) -> tuple[set[int], set[int]]:
-        """(targets the account asked to follow, targets that asked to follow the account)."""
+    ) -> tuple[dict[int, FollowRequest], set[int]]:
+        """(the account's pending requests, by target; targets that asked to follow the
+        account)."""
         ...
 
     async def familiar_followers(

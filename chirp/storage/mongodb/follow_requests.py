@@ -60,6 +60,19 @@ async def _take_request(
     return found
 
 
+def _request(doc: Doc) -> FollowRequest:
+    show_reblogs, notify, languages = options_of(doc)
+    return FollowRequest(
+        doc["id"],
+        doc["account_id"],
+        doc["target_account_id"],
+        dt(doc["created_at"]),
+        show_reblogs,
+        notify,
+        languages,
+    )
+
+
 class MongoFollowRequests(MongoBase):
     async def add_follow_request(self, request: FollowRequest, *, event: Event) -> bool:
         db = self.db
@@ -84,18 +97,7 @@ class MongoFollowRequests(MongoBase):
         self, account_id: int, target_account_id: int
     ) -> FollowRequest | None:
         doc = await self.db.follow_requests.find_one({"_id": edge(account_id, target_account_id)})
-        if doc is None:
-            return None
-        show_reblogs, notify, languages = options_of(doc)
-        return FollowRequest(
-            doc["id"],
-            doc["account_id"],
-            doc["target_account_id"],
-            dt(doc["created_at"]),
-            show_reblogs,
-            notify,
-            languages,
-        )
+        return None if doc is None else _request(doc)
 
     async def set_follow_request_options(self, request: FollowRequest) -> bool:
         result = await self.db.follow_requests.update_one(
@@ -151,16 +153,18 @@ class MongoFollowRequests(MongoBase):
 
     async def get_follow_request_state(
         self, account_id: int, target_ids: Iterable[int]
-    ) -> tuple[set[int], set[int]]:
+    ) -> tuple[dict[int, FollowRequest], set[int]]:
         ids = unique_ids(target_ids)
         if not ids:
-            return set(), set()
+            return {}, set()
         outgoing = [edge(account_id, target) for target in ids]
         incoming = [edge(target, account_id) for target in ids]
-        docs = await self.db.follow_requests.find(
-            {"_id": {"$in": outgoing + incoming}}, {"account_id": 1, "target_account_id": 1}
-        ).to_list(None)
-        requested = {d["target_account_id"] for d in docs if d["account_id"] == account_id}
+        docs = await self.db.follow_requests.find({"_id": {"$in": outgoing + incoming}}).to_list(
+            None
+        )
+        requested = {
+            d["target_account_id"]: _request(d) for d in docs if d["account_id"] == account_id
+        }
         requested_by = {d["account_id"] for d in docs if d["target_account_id"] == account_id}
         return requested, requested_by
 

@@ -124,19 +124,23 @@ class SqliteFollowRequests(SqliteBase):
 
     async def get_follow_request_state(
         self, account_id: int, target_ids: Iterable[int]
-    ) -> tuple[set[int], set[int]]:
+    ) -> tuple[dict[int, FollowRequest], set[int]]:
         ids = list(dict.fromkeys(target_ids))
         if not ids:
-            return set(), set()
+            return {}, set()
         marks = placeholders(ids)
         rows = await self.db.fetchall(
-            f"SELECT account_id, target_account_id FROM follow_requests WHERE account_id = ?"
-            f" AND target_account_id IN ({marks}) UNION ALL SELECT account_id, target_account_id"
-            f" FROM follow_requests WHERE target_account_id = ? AND account_id IN ({marks})",
+            f"SELECT * FROM follow_requests WHERE account_id = ? AND target_account_id IN ({marks})"
+            f" UNION ALL SELECT * FROM follow_requests WHERE target_account_id = ?"
+            f" AND account_id IN ({marks})",
             [account_id, *ids, account_id, *ids],
         )
-        requested = {row[1] for row in rows if row[0] == account_id}
-        requested_by = {row[0] for row in rows if row[1] == account_id}
+        requested = {
+            row["target_account_id"]: request_from_row(row)
+            for row in rows
+            if row["account_id"] == account_id
+        }
+        requested_by = {row["account_id"] for row in rows if row["target_account_id"] == account_id}
         return requested, requested_by
 
     async def familiar_followers(
